@@ -1,0 +1,58 @@
+package auth
+
+import (
+	"context"
+
+	"hulian/internal/errs"
+)
+
+// Permission names one thing an actor may do.
+type Permission string
+
+const (
+	PermApply           Permission = "member.apply"            // submit or resubmit a qualification application
+	PermMemberReadOwn   Permission = "member.read_own"         // see one's own organisation
+	PermMemberReadAll   Permission = "member.read_all"         // see every member
+	PermReviewQualif    Permission = "member.review"           // approve or reject a qualification (资质审核)
+	PermSignAgreement   Permission = "member.sign_agreement"   // 协议签署
+	PermRegisterKeys    Permission = "member.register_keys"    // 账户开通: register node keys
+	PermIntegrationTest Permission = "member.integration_test" // 接入联调, by the node's signed request
+	PermTokenManage     Permission = "token.manage"            // create and revoke one's own API tokens
+	PermAccountCreate   Permission = "account.create"          // create platform staff accounts
+	PermLogRead         Permission = "log.read"                // read the whole business log
+	PermTrade           Permission = "member.trade"            // list, order, receive deliveries (further checked by onboarding)
+)
+
+// permissions is the one table of what each role may do. A permission not in
+// a role's row is denied. Tenant scoping (a member sees only its own objects)
+// is enforced separately, in the data layer.
+var permissions = map[Role]map[Permission]bool{
+	RoleAnonymous: set(PermApply),
+	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
+	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage),
+	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
+}
+
+func set(ps ...Permission) map[Permission]bool {
+	m := make(map[Permission]bool, len(ps))
+	for _, p := range ps {
+		m[p] = true
+	}
+	return m
+}
+
+// Can reports whether role has p.
+func Can(role Role, p Permission) bool { return permissions[role][p] }
+
+// Require returns an error unless the actor in ctx has p: Unauthenticated
+// for anonymous callers, PermissionDenied otherwise.
+func Require(ctx context.Context, p Permission) error {
+	a := ActorFrom(ctx)
+	if Can(a.Role, p) {
+		return nil
+	}
+	if a.Role == RoleAnonymous {
+		return errs.New(errs.Unauthenticated, "", "请先登录", "log in first")
+	}
+	return errs.New(errs.PermissionDenied, "", "当前角色无权执行此操作", "your role may not do this")
+}

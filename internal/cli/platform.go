@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"hulian/internal/auth"
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+	"hulian/internal/platform"
+	"hulian/internal/platform/server"
+	"hulian/internal/store"
+)
+
+// dbURL picks the database: the flag, else HULIAN_DB, else the default file
+// in the working directory.
+func dbURL(env *Env, flag, def string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := env.Getenv("HULIAN_DB"); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger makes the process logger: text by default, JSON for log
+// collectors. Logs go to stderr, which is where services are expected to log.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, errs.Invalidf("--log-format", "日志格式须为 text 或 json", "log format must be text or json")
+}
+
+// PlatformCmd runs the operator's exchange platform.
+type PlatformCmd struct {
+	env           *Env
+	Listen        string
+	DB            string
+	LogFormat     string
+	SecureCookies bool
+}
+
+func (c *PlatformCmd) Validate() error {
+	if c.Listen == "" {
+		return errs.Invalidf("--listen", "监听地址不能为空", "listen address is required")
+	}
+	_, err := store.EngineFor(c.DB)
+	return err
+}
+
+func (c *PlatformCmd) Run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.env.Stderr, c.LogFormat)
+	if err != nil {
+		return err
+	}
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if need, err := m.Platform.NeedsBootstrap(ctx); err == nil && need {
+		fmt.Fprintln(c.env.Stderr, i18n.T(
+			"平台尚无运营方账户。请创建第一个运营方账户（密码从标准输入读取）：\n  hulian platform admin create --db "+c.DB+" --role operator --login admin --name 管理员 --password-stdin",
+			"The platform has no operator account yet. Create the first one (the password is read from standard input):\n  hulian platform admin create --db "+c.DB+" --role operator --login admin --name Admin --password-stdin",
+		).In(c.env.Lang))
+	}
+	fmt.Fprintln(c.env.Stderr, i18n.T("平台控制台：", "Platform console: ").In(c.env.Lang)+m.URL()+"/")
+	return m.Run(ctx)
+}
+
+func newPlatformCmd(env *Env) *cobra.Command {
+	c := &PlatformCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "platform",
+		Short: "run the exchange platform (运营方平台)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.DB = dbURL(env, c.DB, "sqlite://./hulian-platform.db")
+			return c.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&c.DB, "db", "", "database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB)")
+	f.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	cmd.AddCommand(newAdminCmd(env))
+	return cmd
+}
+
+// AdminCreateCmd creates a platform staff account from the command line:
+// the first operator on a new platform, or any staff account by someone
+// with access to the database.
+type AdminCreateCmd struct {
+	env           *Env
+	DB            string
+	Role          string
+	Login         string
+	Name          string
+	PasswordStdin bool
+}
+
+func (c *AdminCreateCmd) Validate() error {
+	if _, err := auth.ParseRole(c.Role); err != nil || !auth.Role(c.Role).IsStaff() {
+		return errs.Invalidf("--role", "平台账户角色须为 operator 或 regulator", "platform account role must be operator or regulator")
+	}
+	if c.Login == "" {
+		return errs.Invalidf("--login", "须指定登录名", "--login is required")
+	}
+	if c.Name == "" {
+		return errs.Invalidf("--name", "须指定姓名", "--name is required")
+	}
+	if !c.PasswordStdin {
+		return errs.Invalidf("--password-stdin", "密码须通过 --password-stdin 从标准输入提供，以免出现在命令历史中", "give the password on standard input with --password-stdin, so that it stays out of the shell history")
+	}
+	return nil
+}
+
+func (c *AdminCreateCmd) Run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c.env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errs.Invalidf("--password-stdin", "未从标准输入读到密码", "no password on standard input")
+	}
+	password := strings.TrimRight(line, "\r\n")
+	db, err := store.Open(ctx, c.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p := platform.New(db, nil)
+	// From the command line, whoever can open the database is trusted for
+	// the first operator; later staff accounts need an operator's login
+	// (the console or API) unless this is the bootstrap.
+	need, err := p.NeedsBootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	if !need {
+		ctx = auth.WithActor(ctx, auth.Actor{Role: auth.RoleOperator, Name: "cli:" + currentUser()})
+	}
+	a, err := p.CreateStaff(ctx, auth.Role(c.Role), c.Login, c.Name, password, need)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "%s %s (%s)\n", i18n.T("已创建账户", "created account").In(c.env.Lang), a.Login, a.Role)
+	return nil
+}
+
+func currentUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func newAdminCmd(env *Env) *cobra.Command {
+	admin := &cobra.Command{Use: "admin", Short: "manage platform staff accounts"}
+	c := &AdminCreateCmd{env: env}
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "create an operator or regulator account",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.DB = dbURL(env, c.DB, "sqlite://./hulian-platform.db")
+			return c.Run(cmd.Context())
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&c.DB, "db", "", "database URL (env HULIAN_DB)")
+	f.StringVar(&c.Role, "role", "", "operator or regulator")
+	f.StringVar(&c.Login, "login", "", "login name")
+	f.StringVar(&c.Name, "name", "", "display name")
+	f.BoolVar(&c.PasswordStdin, "password-stdin", false, "read the password from standard input")
+	admin.AddCommand(create)
+	return admin
+}
+
+// MigrateCmd applies pending migrations to a database.
+type MigrateCmd struct {
+	env *Env
+	DB  string
+}
+
+func (c *MigrateCmd) Run(ctx context.Context) error {
+	if _, err := store.EngineFor(c.DB); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DB, store.Options{NoMigrate: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(c.env.Stdout, i18n.T("数据库已是最新版本", "the database is up to date").In(c.env.Lang))
+		return nil
+	}
+	fmt.Fprintf(c.env.Stdout, "%s %v\n", i18n.T("已应用迁移", "applied migrations").In(c.env.Lang), applied)
+	return nil
+}
+
+func newMigrateCmd(env *Env) *cobra.Command {
+	c := &MigrateCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "apply database migrations (also done at start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.DB = dbURL(env, c.DB, "sqlite://./hulian-platform.db")
+			return c.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&c.DB, "db", "", "database URL (env HULIAN_DB)")
+	return cmd
+}

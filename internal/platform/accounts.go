@@ -1,0 +1,203 @@
+package platform
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/errs"
+	"hulian/internal/store"
+)
+
+// SessionTTL is how long a console login lasts.
+const SessionTTL = 12 * time.Hour
+
+func validLogin(s string) bool {
+	if len(s) < 3 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// newAccount validates login, name and password and hashes the password.
+func newAccount(login, name, password string) (*store.Account, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	name = strings.TrimSpace(name)
+	if !validLogin(login) {
+		return nil, errs.Invalidf("login", "登录名须为 3 到 64 个小写字母、数字或 . _ - @", "login must be 3 to 64 lower-case letters, digits or . _ - @")
+	}
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return nil, errs.Invalidf("display_name", "姓名不能为空，且不超过 100 字", "display name is required and at most 100 characters")
+	}
+	if err := auth.CheckPasswordPolicy(password); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Account{ID: auth.NewID("acc_"), Login: login, DisplayName: name, PasswordHash: hash}, nil
+}
+
+// CreateStaff creates an operator or regulator account. With bootstrap set
+// it may run without an actor, but only while the platform has no operator:
+// that is how the first operator account is made.
+func (p *Platform) CreateStaff(ctx context.Context, role auth.Role, login, name, password string, bootstrap bool) (*store.Account, error) {
+	if !role.IsStaff() {
+		return nil, errs.Invalidf("role", "平台账户角色须为 operator 或 regulator", "platform account role must be operator or regulator")
+	}
+	if !bootstrap {
+		if err := auth.Require(ctx, auth.PermAccountCreate); err != nil {
+			return nil, err
+		}
+	}
+	acct, err := newAccount(login, name, password)
+	if err != nil {
+		return nil, err
+	}
+	acct.Role = role
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		if bootstrap {
+			n, err := tx.CountStaff(ctx, auth.RoleOperator)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.New(errs.FailedPrecondition, "", "平台已有运营方账户；请由运营方登录后创建新账户", "the platform already has an operator; log in as one to create accounts")
+			}
+			ctx = auth.WithActor(ctx, auth.System)
+		}
+		acct.CreatedBy = auth.ActorFrom(ctx).Ref()
+		if err := tx.CreateAccount(ctx, acct); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, "", bizlog.KindAccountCreated, acct.ID, bizlog.P{"login": acct.Login, "role": string(acct.Role)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return acct, nil
+}
+
+// NeedsBootstrap reports whether no operator account exists yet.
+func (p *Platform) NeedsBootstrap(ctx context.Context) (bool, error) {
+	var n int
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.CountStaff(ctx, auth.RoleOperator)
+		return err
+	})
+	return n == 0, err
+}
+
+// dummyHash is verified against when a login does not exist, so that a
+// wrong login and a wrong password take the same time.
+var dummyHash, _ = auth.HashPassword("hulian-timing-equaliser")
+
+// Login checks a password and opens a console session. It returns the
+// cookie secret (shown to the browser only) and the session's CSRF token.
+func (p *Platform) Login(ctx context.Context, login, password string) (secret string, s *store.Session, err error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
+	var acct *store.Account
+	err = p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		acct, err = tx.AccountByLogin(ctx, login)
+		return err
+	})
+	if errs.Is(err, errs.NotFound) {
+		auth.VerifyPassword(dummyHash, password)
+		return "", nil, wrong
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if !auth.VerifyPassword(acct.PasswordHash, password) || !acct.Disabled.IsZero() {
+		return "", nil, wrong
+	}
+	secret, digest := auth.NewSecret("hls_")
+	csrf := make([]byte, 24)
+	rand.Read(csrf)
+	s = &store.Session{Digest: digest, Account: acct, CSRF: base64.RawURLEncoding.EncodeToString(csrf)}
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		s.Expires = tx.Now().Add(SessionTTL)
+		return tx.CreateSession(ctx, digest, acct.ID, s.CSRF, s.Expires)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, s, nil
+}
+
+// Session resolves a console cookie secret.
+func (p *Platform) Session(ctx context.Context, secret string) (*store.Session, error) {
+	var s *store.Session
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		s, err = tx.SessionByDigest(ctx, auth.Digest(secret))
+		return err
+	})
+	return s, err
+}
+
+// Logout ends a console session.
+func (p *Platform) Logout(ctx context.Context, secret string) error {
+	return p.DB.Transact(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, auth.Digest(secret)) })
+}
+
+// CreateToken makes an API token for the acting account and returns its
+// secret, which is shown once and stored only as a digest.
+func (p *Platform) CreateToken(ctx context.Context, name string) (string, *store.Token, error) {
+	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
+		return "", nil, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", nil, errs.Invalidf("name", "令牌名称不能为空，且不超过 100 字", "token name is required and at most 100 characters")
+	}
+	secret, digest := auth.NewSecret("hlt_")
+	t := &store.Token{ID: auth.NewID("tok_"), Name: name}
+	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateToken(ctx, t, digest); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, t.MemberID, bizlog.KindTokenCreated, t.ID, bizlog.P{"name": t.Name, "account": t.AccountID})
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// RevokeToken revokes one of the acting account's tokens.
+func (p *Platform) RevokeToken(ctx context.Context, id string) error {
+	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
+		return err
+	}
+	return p.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, auth.ActorFrom(ctx).MemberID, bizlog.KindTokenRevoked, id, bizlog.P{})
+		return err
+	})
+}
+
+// TokenAccount resolves a bearer token to its account.
+func (p *Platform) TokenAccount(ctx context.Context, secret string) (*store.Account, error) {
+	var a *store.Account
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		a, err = tx.AccountByToken(ctx, auth.Digest(secret))
+		return err
+	})
+	return a, err
+}

@@ -1,0 +1,187 @@
+package platform
+
+import (
+	"context"
+	"strings"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/errs"
+	"hulian/internal/member"
+	"hulian/internal/store"
+)
+
+// Application is a membership application with the member's first account.
+type Application struct {
+	member.Application
+	Login       string
+	DisplayName string
+	Password    string
+}
+
+// Apply creates a member in review and its first staff account (X-M2 step 1
+// starts). Anyone may apply; the operator decides.
+func (p *Platform) Apply(ctx context.Context, a Application) (*member.Member, *store.Account, error) {
+	if err := auth.Require(ctx, auth.PermApply); err != nil {
+		return nil, nil, err
+	}
+	if err := a.Validate(); err != nil {
+		return nil, nil, err
+	}
+	acct, err := newAccount(a.Login, a.DisplayName, a.Password)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &member.Member{ID: auth.NewID("mem_"), Application: a.Application, Stage: member.StageApplied, Standing: member.StandingGood}
+	acct.Role, acct.MemberID = auth.RoleMember, m.ID
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		// The applicant has no account until this transaction commits; the
+		// entries are attributed to the account being created.
+		ctx := auth.WithActor(ctx, acct.Actor())
+		m.Applied = member.Step{At: tx.Now(), By: acct.Actor().Ref()}
+		acct.CreatedBy = acct.Actor().Ref()
+		if err := tx.CreateMember(ctx, m); err != nil {
+			return err
+		}
+		if err := tx.CreateAccount(ctx, acct); err != nil {
+			return err
+		}
+		if _, err := tx.Append(ctx, m.ID, bizlog.KindMemberApplied, m.ID, bizlog.P{
+			"name": m.Name, "uscc": m.USCC, "industry": m.Industry, "storage_region": m.StorageRegion,
+			"supplier": m.Supplier, "demander": m.Demander,
+		}); err != nil {
+			return err
+		}
+		_, err := tx.Append(ctx, m.ID, bizlog.KindAccountCreated, acct.ID, bizlog.P{"login": acct.Login, "role": string(acct.Role)})
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, acct, nil
+}
+
+// Member returns a member the actor may see.
+func (p *Platform) Member(ctx context.Context, id string) (*member.Member, error) {
+	var m *member.Member
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		m, err = tx.Member(ctx, id, false)
+		return err
+	})
+	return m, err
+}
+
+// Members lists the members the actor may see.
+func (p *Platform) Members(ctx context.Context, f store.MemberFilter) ([]*member.Member, error) {
+	var ms []*member.Member
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		ms, err = tx.ListMembers(ctx, f)
+		return err
+	})
+	return ms, err
+}
+
+// change runs one onboarding transition on a member under a row lock and
+// logs it, all in one transaction.
+func (p *Platform) change(ctx context.Context, perm auth.Permission, id string, step func(m *member.Member, by string, tx *store.Tx) (kind string, payload bizlog.P, err error)) (*member.Member, error) {
+	if err := auth.Require(ctx, perm); err != nil {
+		return nil, err
+	}
+	var m *member.Member
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		m, err = tx.Member(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		kind, payload, err := step(m, auth.ActorFrom(ctx).Ref(), tx)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, m.ID, kind, m.ID, payload)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Resubmit replaces a rejected application.
+func (p *Platform) Resubmit(ctx context.Context, id string, a member.Application) (*member.Member, error) {
+	return p.change(ctx, auth.PermApply, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := m.Resubmit(a, by, tx.Now()); err != nil {
+			return "", nil, err
+		}
+		return bizlog.KindMemberResubmitted, bizlog.P{"name": m.Name, "industry": m.Industry, "storage_region": m.StorageRegion}, nil
+	})
+}
+
+// Review approves or rejects a qualification (step 1, 资质审核).
+func (p *Platform) Review(ctx context.Context, id string, approve bool, reason string) (*member.Member, error) {
+	return p.change(ctx, auth.PermReviewQualif, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := m.Review(approve, reason, by, tx.Now()); err != nil {
+			return "", nil, err
+		}
+		if approve {
+			return bizlog.KindMemberQualified, bizlog.P{"reason": strings.TrimSpace(reason)}, nil
+		}
+		return bizlog.KindMemberRejected, bizlog.P{"reason": m.RejectReason}, nil
+	})
+}
+
+// SignAgreement records the member's signature of the agreement (step 2).
+func (p *Platform) SignAgreement(ctx context.Context, id, version string) (*member.Member, error) {
+	return p.change(ctx, auth.PermSignAgreement, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := m.SignAgreement(strings.TrimSpace(version), p.Agreement, by, tx.Now()); err != nil {
+			return "", nil, err
+		}
+		return bizlog.KindMemberAgreed, bizlog.P{"agreement_version": m.Agreement}, nil
+	})
+}
+
+// RegisterKeys registers the member node's public keys and opens its
+// account (step 3). The log keeps commitments to the keys.
+func (p *Platform) RegisterKeys(ctx context.Context, id string, k member.Keys) (*member.Member, error) {
+	return p.change(ctx, auth.PermRegisterKeys, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := m.OpenAccount(k, by, tx.Now()); err != nil {
+			return "", nil, err
+		}
+		return bizlog.KindMemberOpened, bizlog.P{"x25519_public_sha256": bizlog.Commit(k.X25519), "ed25519_public_sha256": bizlog.Commit(k.Ed25519)}, nil
+	})
+}
+
+// PassIntegration completes onboarding (step 4). It is called for a
+// request that the member's node signed with its registered key, which is
+// what the integration test proves.
+func (p *Platform) PassIntegration(ctx context.Context, id string) (*member.Member, error) {
+	a := auth.ActorFrom(ctx)
+	if !a.Node || a.MemberID != id {
+		return nil, errs.New(errs.PermissionDenied, "", "接入联调须由成员节点以其注册密钥签名的请求完成", "the integration test must be a request signed by the member's node with its registered key")
+	}
+	return p.change(ctx, auth.PermIntegrationTest, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := m.PassIntegration(by, tx.Now()); err != nil {
+			return "", nil, err
+		}
+		return bizlog.KindMemberIntegrated, bizlog.P{}, nil
+	})
+}
+
+// RequireTrading is the one gate before listing, ordering or receiving a
+// delivery: the acting member must have completed all four onboarding steps
+// and be in good standing. Call it inside the transaction of the trade.
+func RequireTrading(ctx context.Context, tx *store.Tx) (*member.Member, error) {
+	if err := auth.Require(ctx, auth.PermTrade); err != nil {
+		return nil, err
+	}
+	m, err := tx.Member(ctx, auth.ActorFrom(ctx).MemberID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.CanTrade(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,30 @@
+// Package platform is the operator's exchange (运营方平台): its use cases,
+// each a method that checks permissions, changes state and appends the
+// business-log entry in one transaction. Transports (the Connect API, the
+// web console, the CLI) call these methods and nothing below them.
+package platform
+
+import (
+	"log/slog"
+
+	"hulian/internal/store"
+)
+
+// CurrentAgreement is the member agreement version members sign unless the
+// operator configures another.
+const CurrentAgreement = "hulian-member-agreement-2026-01"
+
+// Platform holds the platform's dependencies.
+type Platform struct {
+	DB        *store.DB
+	Logger    *slog.Logger
+	Agreement string // the agreement version members must sign
+}
+
+// New returns a Platform over db.
+func New(db *store.DB, logger *slog.Logger) *Platform {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement}
+}

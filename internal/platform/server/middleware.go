@@ -1,0 +1,219 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hulian/internal/auth"
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+	"hulian/internal/reqsign"
+	"hulian/internal/store"
+)
+
+// MaxBody is the largest request body the platform reads. Batch deliveries
+// are streamed in chunks below this size.
+const MaxBody = 32 << 20
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request, counts it in the metrics and turns a panic into
+// a 500 without taking the process down.
+func (m *Main) observe(next http.Handler) http.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hulian_http_requests_total", Help: "HTTP requests by method and status."}, []string{"method", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hulian_http_request_seconds", Help: "HTTP request latency.", Buckets: prometheus.DefBuckets}, []string{"method"})
+	m.Metrics.MustRegister(requests, latency)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				m.cfg.Logger.Error("panic serving request", "path", r.URL.Path, "panic", p)
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			d := time.Since(start)
+			requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
+			latency.WithLabelValues(r.Method).Observe(d.Seconds())
+			// The path is logged, never the query or body: they may carry
+			// credentials. Paths carry only opaque object IDs.
+			level := slog.LevelInfo
+			if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+				level = slog.LevelDebug
+			}
+			m.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", d.Milliseconds(), "actor", auth.ActorFrom(r.Context()).Ref())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// writeError renders err for a caller that is not the console.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := i18n.Parse(r.Header.Get("Accept-Language"))
+	http.Error(w, errs.Message(err, lang), errs.KindOf(err).HTTPStatus())
+}
+
+// authenticate establishes the actor of a request from, in turn, a node
+// signature, a bearer API token or a console session cookie, and puts it
+// in the request's context. Requests with none are anonymous; whether that
+// is enough is decided by the permission checks in the use cases.
+func (m *Main) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		ctx := i18n.With(r.Context(), langOf(r))
+		var err error
+		switch {
+		case reqsign.Signed(r):
+			ctx, err = m.nodeActor(ctx, r)
+		case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "):
+			ctx, err = m.tokenActor(ctx, r)
+		default:
+			ctx, err = m.sessionActor(ctx, r)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// langOf picks the console language: the "lang" cookie set by the
+// language switch, else Accept-Language, else Chinese.
+func langOf(r *http.Request) i18n.Lang {
+	if c, err := r.Cookie("lang"); err == nil {
+		return i18n.Parse(c.Value)
+	}
+	if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
+		return i18n.EN
+	}
+	return i18n.ZH
+}
+
+func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, errs.New(errs.Invalid, "body", "请求体过大或读取失败", "request body too large or unreadable")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	memberID := r.Header.Get(reqsign.HeaderMember)
+	var pub []byte
+	err = m.DB.Read(ctx, func(tx *store.Tx) error {
+		mem, err := tx.MemberKeys(ctx, memberID)
+		if err != nil {
+			return err
+		}
+		pub = mem.Keys.Ed25519
+		return nil
+	})
+	if err != nil || len(pub) == 0 {
+		return nil, errs.New(errs.Unauthenticated, "signature", "该成员没有已注册的节点密钥", "the member has no registered node key")
+	}
+	now := m.cfg.Now()
+	p, err := reqsign.Verify(r, body, pub, now)
+	if err != nil {
+		return nil, err
+	}
+	err = m.DB.Transact(ctx, func(tx *store.Tx) error {
+		return tx.UseNonce(ctx, p.Member, p.Nonce, now.Add(2*reqsign.MaxSkew))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return auth.WithActor(ctx, auth.NodeActor(p.Member)), nil
+}
+
+func (m *Main) tokenActor(ctx context.Context, r *http.Request) (context.Context, error) {
+	secret := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	a, err := m.Platform.TokenAccount(ctx, secret)
+	if err != nil {
+		return nil, errs.New(errs.Unauthenticated, "token", "令牌无效或已撤销", "the token is invalid or revoked")
+	}
+	return auth.WithActor(ctx, a.Actor()), nil
+}
+
+func (m *Main) sessionActor(ctx context.Context, r *http.Request) (context.Context, error) {
+	c, err := r.Cookie(auth.SessionCookie)
+	if err != nil || c.Value == "" {
+		return ctx, nil
+	}
+	s, err := m.Platform.Session(ctx, c.Value)
+	if err != nil {
+		// A stale cookie is treated as no login; the console asks to log in.
+		return ctx, nil
+	}
+	if !safeMethod(r.Method) {
+		if err := checkCSRF(r, s.CSRF); err != nil {
+			return nil, err
+		}
+	}
+	ctx = auth.WithActor(ctx, s.Account.Actor())
+	return auth.WithCSRF(ctx, s.CSRF), nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// checkCSRF guards cookie-authenticated changes: the session's token must
+// come back in a header or form field, and a browser-sent Origin must be
+// this site. SameSite=Lax cookies already stop most cross-site posts; the
+// token also stops same-site attackers.
+func checkCSRF(r *http.Request, want string) error {
+	bad := errs.New(errs.PermissionDenied, auth.CSRFField, "页面已过期或来源不明，请刷新后重试", "the page expired or came from elsewhere; reload and try again")
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		host := strings.TrimPrefix(strings.TrimPrefix(o, "http://"), "https://")
+		if host != r.Host {
+			return bad
+		}
+	}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = r.PostFormValue(auth.CSRFField)
+	}
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return bad
+	}
+	return nil
+}

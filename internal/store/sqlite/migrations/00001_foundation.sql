@@ -1,0 +1,105 @@
+-- +goose Up
+-- SQLite keeps timestamps as UTC text (the driver writes and parses them);
+-- BLOB for bytes; INTEGER PRIMARY KEY is the rowid.
+CREATE TABLE members (
+    id                TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    uscc              TEXT NOT NULL UNIQUE,
+    industry          TEXT NOT NULL,
+    contact_name      TEXT NOT NULL,
+    contact_phone     TEXT NOT NULL,
+    contact_email     TEXT NOT NULL,
+    storage_region    TEXT NOT NULL,
+    is_supplier       BOOLEAN NOT NULL,
+    is_demander       BOOLEAN NOT NULL,
+    stage             TEXT NOT NULL,
+    standing          TEXT NOT NULL DEFAULT 'good',
+    applied_at        TIMESTAMP NOT NULL,
+    applied_by        TEXT NOT NULL,
+    qualified_at      TIMESTAMP,
+    qualified_by      TEXT NOT NULL DEFAULT '',
+    reject_reason     TEXT NOT NULL DEFAULT '',
+    agreement_version TEXT NOT NULL DEFAULT '',
+    agreed_at         TIMESTAMP,
+    agreed_by         TEXT NOT NULL DEFAULT '',
+    x25519_public     BLOB,
+    ed25519_public    BLOB,
+    opened_at         TIMESTAMP,
+    opened_by         TEXT NOT NULL DEFAULT '',
+    integrated_at     TIMESTAMP,
+    integrated_by     TEXT NOT NULL DEFAULT '',
+    created_at        TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP NOT NULL
+);
+CREATE INDEX members_stage ON members (stage, created_at);
+
+CREATE TABLE accounts (
+    id            TEXT PRIMARY KEY,
+    member_id     TEXT REFERENCES members (id),
+    role          TEXT NOT NULL,
+    login         TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    created_by    TEXT NOT NULL,
+    disabled_at   TIMESTAMP
+);
+CREATE INDEX accounts_member ON accounts (member_id);
+
+CREATE TABLE sessions (
+    digest      BLOB PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
+    csrf        TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    expires_at  TIMESTAMP NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL REFERENCES accounts (id),
+    member_id    TEXT REFERENCES members (id),
+    name         TEXT NOT NULL,
+    digest       BLOB NOT NULL UNIQUE,
+    created_at   TIMESTAMP NOT NULL,
+    revoked_at   TIMESTAMP
+);
+CREATE INDEX api_tokens_account ON api_tokens (account_id);
+
+CREATE TABLE request_nonces (
+    member_id  TEXT NOT NULL,
+    nonce      TEXT NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (member_id, nonce)
+);
+CREATE INDEX request_nonces_expiry ON request_nonces (expires_at);
+
+-- The business log. seq is the leaf index in the Merkle tree, assigned under
+-- the lock on log_head so that entries form one gap-free sequence.
+CREATE TABLE log_entries (
+    seq        INTEGER PRIMARY KEY,
+    at         TIMESTAMP NOT NULL,
+    actor      TEXT NOT NULL,
+    member_id  TEXT NOT NULL DEFAULT '',
+    kind       TEXT NOT NULL,
+    object     TEXT NOT NULL DEFAULT '',
+    payload    BLOB NOT NULL,
+    leaf_hash  BLOB NOT NULL
+);
+CREATE INDEX log_entries_member ON log_entries (member_id, seq);
+CREATE INDEX log_entries_kind ON log_entries (kind, seq);
+
+CREATE TABLE log_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL
+);
+INSERT INTO log_head (id, size) VALUES (1, 0);
+
+-- +goose Down
+DROP TABLE log_head;
+DROP TABLE log_entries;
+DROP TABLE request_nonces;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE accounts;
+DROP TABLE members;
