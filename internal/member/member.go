@@ -5,12 +5,14 @@ package member
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/ident"
 )
 
@@ -77,7 +79,7 @@ func (s Step) Done() bool { return !s.At.IsZero() }
 
 // Member is an organisation on the exchange.
 type Member struct {
-	ID       string
+	ID string
 	Application
 	Stage    Stage
 	Standing Standing
@@ -128,7 +130,12 @@ func (a *Application) Validate() error {
 		return errs.Invalidf("uscc", "统一社会信用代码不能为空", "unified social credit code is required")
 	}
 	if err := ident.CheckUSCC(a.USCC); err != nil {
-		return errs.Invalidf("uscc", "统一社会信用代码无效："+errs.Message(err, "zh-CN"), "invalid unified social credit code: "+errs.Message(err, "en"))
+		reason := i18n.T("格式不正确", "malformed")
+		var e *errs.Error
+		if errors.As(err, &e) {
+			reason = e.Reason
+		}
+		return &errs.Error{Kind: errs.Invalid, Field: "uscc", Reason: i18n.T("统一社会信用代码无效："+reason.ZH, "invalid unified social credit code: "+reason.EN)}
 	}
 	switch {
 	case !industryRe.MatchString(a.Industry):
