@@ -21,6 +21,8 @@ const (
 	PermAccountCreate   Permission = "account.create"          // create platform staff accounts
 	PermLogRead         Permission = "log.read"                // read the whole business log
 	PermTrade           Permission = "member.trade"            // list, order, receive deliveries (further checked by onboarding)
+	PermCatalogReview   Permission = "catalog.review"          // review, suspend and resume listings
+	PermCatalogAdmin    Permission = "catalog.admin"           // replace the taxonomy and industry classification
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -29,7 +31,7 @@ const (
 var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
 	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
-	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage),
+	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin),
 	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
 }
 

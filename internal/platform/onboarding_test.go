@@ -99,7 +99,10 @@ func TestOnboardingAttributed(t *testing.T) {
 		}
 
 		var entries []bizlog.Entry
-		db.Read(opCtx, func(tx *store.Tx) (err error) { entries, err = tx.LogEntries(opCtx, store.LogFilter{Member: m.ID}); return err })
+		db.Read(opCtx, func(tx *store.Tx) (err error) {
+			entries, err = tx.LogEntries(opCtx, store.LogFilter{Member: m.ID})
+			return err
+		})
 		var kinds []string
 		for _, e := range entries {
 			kinds = append(kinds, e.Kind+"@"+e.Actor)

@@ -7,6 +7,10 @@ package platform
 import (
 	"log/slog"
 
+	"hulian/internal/catalog"
+	"hulian/internal/i18n"
+	"hulian/internal/scan"
+
 	"hulian/internal/store"
 )
 
@@ -18,7 +22,13 @@ const CurrentAgreement = "hulian-member-agreement-2026-01"
 type Platform struct {
 	DB        *store.DB
 	Logger    *slog.Logger
-	Agreement string // the agreement version members must sign
+	Agreement string    // the agreement version members must sign
+	Log       LogConfig // business-log checkpoints and signing key (log.go)
+	K         int       // the k of X-E8: at least catalog.MinK
+
+	refs      refs
+	scanner   *scan.Scanner // listing screening, reasons in English
+	scannerZH *scan.Scanner // the same, reasons in Chinese
 }
 
 // New returns a Platform over db.
@@ -26,5 +36,6 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement}
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: catalog.MinK,
+		scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
 }

@@ -1,0 +1,418 @@
+package platform
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/catalog"
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+	"hulian/internal/scan"
+	"hulian/internal/store"
+)
+
+// Log entry kinds of the catalog.
+const (
+	KindReferenceUpdated = "reference.updated"
+	KindListingCreated   = "listing.created"
+	KindListingChanged   = "listing.changed"
+	KindListingSubmitted = "listing.submitted"
+	KindListingReview    = "listing.review_started"
+	KindListingApproved  = "listing.approved"
+	KindListingRejected  = "listing.rejected"
+	KindListingPublished = "listing.published"
+	KindListingSuspended = "listing.suspended"
+	KindListingResumed   = "listing.resumed"
+	KindListingWithdrawn = "listing.withdrawn"
+)
+
+// refs caches the reference data in force; it changes only through
+// PutReference, which replaces it after its transaction commits.
+type refs struct {
+	mu         sync.RWMutex
+	taxonomy   *catalog.Taxonomy
+	industries *catalog.Industries
+}
+
+func (p *Platform) refData() (*catalog.Taxonomy, *catalog.Industries) {
+	p.refs.mu.RLock()
+	defer p.refs.mu.RUnlock()
+	return p.refs.taxonomy, p.refs.industries
+}
+
+// LoadReference loads the reference data in force, storing the embedded
+// defaults on a new platform.
+func (p *Platform) LoadReference(ctx context.Context) error {
+	sys := auth.WithActor(ctx, auth.System)
+	var tax, ind []byte
+	err := p.DB.Transact(sys, func(tx *store.Tx) error {
+		for _, r := range []struct {
+			kind string
+			def  []byte
+			out  *[]byte
+		}{{catalog.RefTaxonomy, catalog.DefaultTaxonomy, &tax}, {catalog.RefIndustries, catalog.DefaultIndustries, &ind}} {
+			_, body, err := tx.Reference(sys, r.kind)
+			if errs.Is(err, errs.NotFound) {
+				if err := p.putReference(sys, tx, r.kind, r.def); err != nil {
+					return err
+				}
+				body = r.def
+			} else if err != nil {
+				return err
+			}
+			*r.out = body
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return p.useReference(tax, ind)
+}
+
+func (p *Platform) useReference(tax, ind []byte) error {
+	t, err := catalog.ParseTaxonomy(tax)
+	if err != nil {
+		return fmt.Errorf("taxonomy in force: %w", err)
+	}
+	in, err := catalog.ParseIndustries(ind)
+	if err != nil {
+		return fmt.Errorf("industry classification in force: %w", err)
+	}
+	p.refs.mu.Lock()
+	p.refs.taxonomy, p.refs.industries = t, in
+	p.refs.mu.Unlock()
+	return nil
+}
+
+func (p *Platform) putReference(ctx context.Context, tx *store.Tx, kind string, body []byte) error {
+	var version string
+	switch kind {
+	case catalog.RefTaxonomy:
+		t, err := catalog.ParseTaxonomy(body)
+		if err != nil {
+			return err
+		}
+		version = t.Version
+	case catalog.RefIndustries:
+		in, err := catalog.ParseIndustries(body)
+		if err != nil {
+			return err
+		}
+		version = in.Version
+	default:
+		return errs.Invalidf("kind", "参考数据类型须为 taxonomy 或 industries", "reference data kind must be taxonomy or industries")
+	}
+	if err := tx.PutReference(ctx, kind, version, body); err != nil {
+		return err
+	}
+	_, err := tx.Append(ctx, "", KindReferenceUpdated, kind, bizlog.P{"version": version, "sha256": bizlog.Commit(body)})
+	return err
+}
+
+// PutReference installs a new version of the taxonomy or the industry
+// classification (operator); it is in force from then on (X-E6).
+func (p *Platform) PutReference(ctx context.Context, kind string, body []byte) error {
+	if err := auth.Require(ctx, auth.PermCatalogAdmin); err != nil {
+		return err
+	}
+	err := p.DB.Transact(ctx, func(tx *store.Tx) error { return p.putReference(ctx, tx, kind, body) })
+	if err != nil {
+		return err
+	}
+	return p.LoadReference(ctx)
+}
+
+// Taxonomy returns the tag taxonomy in force.
+func (p *Platform) Taxonomy() *catalog.Taxonomy { t, _ := p.refData(); return t }
+
+// Industries returns the industry classification in force.
+func (p *Platform) Industries() *catalog.Industries { _, i := p.refData(); return i }
+
+// screen checks a listing's published text for prohibited content (X-F5
+// terms) and identifiers in tag names or values (X-E4, X-F1..X-F4). Nothing
+// of a listing with a finding is published.
+func (p *Platform) screen(l *catalog.Listing) error {
+	texts := [][2]string{{"title", l.Title}, {"limit.description", l.Limit.Description}}
+	for i, k := range l.Limit.Keywords {
+		texts = append(texts, [2]string{fmt.Sprintf("limit.keywords[%d]", i), k})
+	}
+	for i, s := range l.Limit.Scenarios {
+		texts = append(texts, [2]string{fmt.Sprintf("limit.scenarios[%d]", i), s})
+	}
+	for i, t := range l.Tags {
+		texts = append(texts, [2]string{fmt.Sprintf("tags[%d].name", i), t.Name}, [2]string{fmt.Sprintf("tags[%d].description", i), t.Description}, [2]string{fmt.Sprintf("tags[%d].constraints", i), t.Constraints})
+		for j, v := range t.Values {
+			texts = append(texts, [2]string{fmt.Sprintf("tags[%d].values[%d]", i, j), v})
+		}
+	}
+	for _, t := range texts {
+		for _, f := range p.scanner.ScanCell(t[0], t[1]) {
+			if scan.Prohibited(f) {
+				zh := p.scannerZH.ScanCell(t[0], t[1])
+				reason := f.Reason
+				if len(zh) > 0 {
+					reason = zh[0].Reason
+				}
+				return &errs.Error{Kind: errs.Invalid, Field: t[0], Reason: i18n.T(
+					"含有禁止内容（"+f.Clause+"）："+reason, "contains prohibited content ("+f.Clause+"): "+f.Reason)}
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Platform) validateListing(l *catalog.Listing) error {
+	tax, ind := p.refData()
+	if tax == nil {
+		return errs.New(errs.Unavailable, "", "参考数据尚未加载", "reference data is not loaded")
+	}
+	if err := l.Validate(tax, ind); err != nil {
+		return err
+	}
+	return p.screen(l)
+}
+
+// CreateListing saves a supplier's new listing as a draft (挂牌).
+func (p *Platform) CreateListing(ctx context.Context, l *catalog.Listing) (*catalog.Listing, error) {
+	if err := p.validateListing(l); err != nil {
+		return nil, err
+	}
+	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := RequireTrading(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !m.Supplier {
+			return errs.New(errs.PermissionDenied, "", "只有供应方可以挂牌", "only suppliers can list")
+		}
+		l.ID, l.MemberID, l.Version, l.Status, l.GateDigest, l.ReviewNote = auth.NewID("lst_"), m.ID, 1, catalog.StatusDraft, "", ""
+		if err := tx.SaveListing(ctx, l, true); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, m.ID, KindListingCreated, l.ID, listingPayload(l))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func listingPayload(l *catalog.Listing) bizlog.P {
+	body, _ := json.Marshal(l)
+	return bizlog.P{"version": l.Version, "status": string(l.Status), "kind": string(l.Kind), "title": l.Title, "tags": len(l.Tags), "content_sha256": bizlog.Commit(body)}
+}
+
+// UpdateListing replaces a listing's content. The change is a new version
+// and must be reviewed again before it is published (X-E8: re-checked
+// whenever it changes).
+func (p *Platform) UpdateListing(ctx context.Context, id string, changed *catalog.Listing) (*catalog.Listing, error) {
+	if err := p.validateListing(changed); err != nil {
+		return nil, err
+	}
+	var l *catalog.Listing
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		if _, err := RequireTrading(ctx, tx); err != nil {
+			return err
+		}
+		old, err := tx.Listing(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if old.MemberID != auth.ActorFrom(ctx).MemberID {
+			return errs.New(errs.PermissionDenied, "", "只能修改本成员的挂牌", "you can change only your own listings")
+		}
+		if err := old.Editable(); err != nil {
+			return err
+		}
+		l = changed
+		l.ID, l.MemberID, l.Created = old.ID, old.MemberID, old.Created
+		l.Version, l.Status, l.GateDigest, l.ReviewNote = old.Version+1, catalog.StatusDraft, "", ""
+		if err := tx.SaveListing(ctx, l, false); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, l.MemberID, KindListingChanged, l.ID, listingPayload(l))
+		return err
+	})
+	return l, err
+}
+
+// transition applies one review step to a listing and logs it.
+func (p *Platform) transition(ctx context.Context, perm auth.Permission, id, kind string, step func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error)) (*catalog.Listing, error) {
+	if err := auth.Require(ctx, perm); err != nil {
+		return nil, err
+	}
+	var l *catalog.Listing
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		l, err = tx.Listing(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		a := auth.ActorFrom(ctx)
+		if !a.Role.IsStaff() && l.MemberID != a.MemberID {
+			return errs.New(errs.PermissionDenied, "", "只能操作本成员的挂牌", "you can act only on your own listings")
+		}
+		payload, err := step(tx, l)
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveListing(ctx, l, false); err != nil {
+			return err
+		}
+		if payload == nil {
+			payload = bizlog.P{}
+		}
+		payload["version"], payload["status"] = l.Version, string(l.Status)
+		_, err = tx.Append(ctx, l.MemberID, kind, l.ID, payload)
+		return err
+	})
+	return l, err
+}
+
+// SubmitListing sends a listing to review. A dataset must come with its
+// node's signed gate report for this version: k ≥ 1000 for every tag value
+// and no prohibited findings (X-E8, X-F1..X-F5).
+func (p *Platform) SubmitListing(ctx context.Context, id string, report *catalog.GateReport) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermTrade, id, KindListingSubmitted, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		m, err := RequireTrading(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		payload := bizlog.P{}
+		if l.Kind == catalog.Dataset {
+			if report == nil {
+				return nil, errs.Invalidf("gate_report", "数据集须附供应方节点签名的合规检查报告", "a dataset needs the gate report signed by the supplier's node")
+			}
+			if err := report.Check(l, m.Keys.Ed25519, p.K); err != nil {
+				return nil, err
+			}
+			digest := sha256.Sum256(report.SignedBytes())
+			l.GateDigest = hex.EncodeToString(digest[:])
+			payload["gate_sha256"], payload["gate_rows"], payload["gate_subjects"] = l.GateDigest, report.Rows, report.Subjects
+		}
+		return payload, l.Submit()
+	})
+}
+
+// StartReview takes a submitted listing into review (operator).
+func (p *Platform) StartReview(ctx context.Context, id string) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermCatalogReview, id, KindListingReview, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return nil, l.StartReview()
+	})
+}
+
+// DecideListing approves or rejects a listing in review (operator).
+func (p *Platform) DecideListing(ctx context.Context, id string, approve bool, note string) (*catalog.Listing, error) {
+	kind := KindListingRejected
+	if approve {
+		kind = KindListingApproved
+	}
+	return p.transition(ctx, auth.PermCatalogReview, id, kind, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		if err := l.Decide(approve, note); err != nil {
+			return nil, err
+		}
+		return bizlog.P{"note": l.ReviewNote}, nil
+	})
+}
+
+// PublishListing publishes an approved listing (its supplier).
+func (p *Platform) PublishListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermTrade, id, KindListingPublished, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		if _, err := RequireTrading(ctx, tx); err != nil {
+			return nil, err
+		}
+		if err := l.Publish(); err != nil {
+			return nil, err
+		}
+		l.PublishedAt = tx.Now()
+		return nil, nil
+	})
+}
+
+// SuspendListing takes a published listing off the market (operator).
+func (p *Platform) SuspendListing(ctx context.Context, id, reason string) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermCatalogReview, id, KindListingSuspended, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return bizlog.P{"reason": reason}, l.Suspend(reason)
+	})
+}
+
+// ResumeListing republishes a suspended listing (operator).
+func (p *Platform) ResumeListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermCatalogReview, id, KindListingResumed, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return nil, l.Resume()
+	})
+}
+
+// WithdrawListing ends a listing (its supplier).
+func (p *Platform) WithdrawListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return p.transition(ctx, auth.PermTrade, id, KindListingWithdrawn, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return nil, l.Withdraw()
+	})
+}
+
+// Listing returns a listing the actor may see.
+func (p *Platform) Listing(ctx context.Context, id string) (*catalog.Listing, error) {
+	var l *catalog.Listing
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { l, err = tx.Listing(ctx, id, false); return err })
+	return l, err
+}
+
+// SearchListings searches the listings the actor may see.
+func (p *Platform) SearchListings(ctx context.Context, q store.ListingQuery) ([]*catalog.Listing, error) {
+	var ls []*catalog.Listing
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ls, err = tx.SearchListings(ctx, q); return err })
+	return ls, err
+}
+
+// Quote is the market quote of one tag category (X-W4, X-D1): how many
+// published listings carry it and their unit prices in fen.
+type Quote struct {
+	Category  catalog.Category
+	Parent    string
+	Listings  int
+	MinFen    int64
+	MedianFen int64
+	MaxFen    int64
+}
+
+// Quotes computes the market quotes from published listings. They are
+// public: suppliers set prices with reference to them.
+func (p *Platform) Quotes(ctx context.Context) ([]Quote, error) {
+	var prices []store.PriceByCategory
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { prices, err = tx.PublishedPrices(ctx); return err })
+	if err != nil {
+		return nil, err
+	}
+	tax := p.Taxonomy()
+	byCat := map[string][]int64{}
+	for _, pr := range prices {
+		byCat[pr.Category] = append(byCat[pr.Category], pr.UnitFen)
+	}
+	var out []Quote
+	for _, first := range tax.Categories {
+		for _, leaf := range first.Children {
+			v := byCat[leaf.Code]
+			q := Quote{Category: leaf, Parent: first.Code, Listings: len(v)}
+			if len(v) > 0 {
+				slices.Sort(v)
+				q.MinFen, q.MaxFen = v[0], v[len(v)-1]
+				if len(v)%2 == 1 {
+					q.MedianFen = v[len(v)/2]
+				} else {
+					// Integer fen: the mean of the two middle prices, rounded down.
+					q.MedianFen = (v[len(v)/2-1] + v[len(v)/2]) / 2
+				}
+			}
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
