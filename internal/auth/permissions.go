@@ -23,6 +23,9 @@ const (
 	PermTrade           Permission = "member.trade"            // list, order, receive deliveries (further checked by onboarding)
 	PermCatalogReview   Permission = "catalog.review"          // review, suspend and resume listings
 	PermCatalogAdmin    Permission = "catalog.admin"           // replace the taxonomy and industry classification
+	PermMarketAdmin     Permission = "market.admin"            // suspend, resume, terminate and expire orders
+	PermQuotaAdmin      Permission = "quota.admin"             // record top-ups, set temporary credit and alert thresholds
+	PermKeyRotate       Permission = "keys.rotate"             // start a new exID key epoch
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -31,7 +34,7 @@ const (
 var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
 	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
-	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin),
+	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin),
 	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
 }
 

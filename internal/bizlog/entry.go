@@ -26,6 +26,7 @@ const (
 	KindAccountDisabled   = "account.disabled"
 	KindTokenCreated      = "token.created"
 	KindTokenRevoked      = "token.revoked"
+	KindLogKeyCreated     = "log.key_created"
 )
 
 // Entry is one leaf of the business log.

@@ -16,6 +16,8 @@ import (
 // file and adds its constructor here.
 var exidCommands = []func(*Env) *cobra.Command{
 	newExidNormalizeCmd,
+	newExidConformanceCmd,
+	newExidTranslateCmd,
 }
 
 func newExidCmd(env *Env) *cobra.Command {

@@ -50,6 +50,7 @@ type PlatformCmd struct {
 	DB            string
 	LogFormat     string
 	SecureCookies bool
+	KEKFile       string
 }
 
 func (c *PlatformCmd) Validate() error {
@@ -68,7 +69,7 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile})
 	if err != nil {
 		return err
 	}
@@ -99,6 +100,7 @@ func newPlatformCmd(env *Env) *cobra.Command {
 	f.StringVar(&c.DB, "db", "", "database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB)")
 	f.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	f.StringVar(&c.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env HULIAN_KEK takes precedence; default with SQLite: a generated file beside the database)")
 	cmd.AddCommand(newAdminCmd(env))
 	return cmd
 }

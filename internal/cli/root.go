@@ -88,7 +88,11 @@ func newRoot(env *Env) *cobra.Command {
 // commands lists every subcommand constructor; each lives in its own file.
 var commands = []func(*Env) *cobra.Command{
 	newVersionCmd,
+	newScanCmd,
+	newGateCmd,
 	newPlatformCmd,
 	newMigrateCmd,
+	newLogCmd,
 	newExidCmd,
+	newNodeCmd,
 }

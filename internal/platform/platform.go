@@ -9,6 +9,7 @@ import (
 
 	"hulian/internal/catalog"
 	"hulian/internal/i18n"
+	"hulian/internal/keyring"
 	"hulian/internal/scan"
 
 	"hulian/internal/store"
@@ -26,7 +27,11 @@ type Platform struct {
 	Log       LogConfig // business-log checkpoints and signing key (log.go)
 	K         int       // the k of X-E8: at least catalog.MinK
 
+	IssuanceLimits IssuanceLimits
+
 	refs      refs
+	issuer    issuer
+	sealer    keyring.Sealer
 	scanner   *scan.Scanner // listing screening, reasons in English
 	scannerZH *scan.Scanner // the same, reasons in Chinese
 }
@@ -36,6 +41,6 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: catalog.MinK,
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: catalog.MinK, IssuanceLimits: DefaultIssuanceLimits,
 		scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
 }

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"hulian/internal/errs"
 	"hulian/internal/store/postgres"
 	"hulian/internal/store/sqlite"
@@ -40,6 +38,7 @@ type Engine interface {
 
 // DB is an open platform database.
 type DB struct {
+	dsn   string
 	eng   Engine
 	write *sql.DB
 	read  *sql.DB
@@ -75,7 +74,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", eng.Name(), err)
 	}
-	db := &DB{eng: eng, write: w, read: r, now: opt.Now}
+	db := &DB{eng: eng, write: w, read: r, now: opt.Now, dsn: dsn}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -90,23 +89,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 
 // Migrate applies pending migrations and returns the versions applied.
 func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
-	dialect := goose.DialectSQLite3
-	if db.eng.Name() == "postgres" {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, db.write, db.eng.Migrations())
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate %s: %w", db.eng.Name(), err)
-	}
-	var v []int64
-	for _, r := range res {
-		v = append(v, r.Source.Version)
-	}
-	return v, nil
+	return Migrations(ctx, db.eng.Name(), db.write, db.dsn, db.eng.Migrations(), "goose_db_version")
 }
 
 // Engine returns the engine name, "sqlite" or "postgres".
@@ -131,6 +114,7 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	log *logTx // the business log's state once this transaction appends (log.go)
 }
 
 // Now is the transaction's time: one instant for everything it records.
@@ -187,6 +171,9 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx
 		}
 	}()
 	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.flushLog(ctx); err != nil {
 		return err
 	}
 	return sqlTx.Commit()

@@ -70,7 +70,10 @@ func TestMembers(t *testing.T) {
 		if !errs.Is(err, errs.NotFound) {
 			t.Errorf("member updating another member: got %v, want NotFound", err)
 		}
-		err = db.Read(context.Background(), func(tx *store.Tx) error { _, err := tx.ListMembers(context.Background(), store.MemberFilter{}); return err })
+		err = db.Read(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ListMembers(context.Background(), store.MemberFilter{})
+			return err
+		})
 		if !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("anonymous list: got %v, want Unauthenticated", err)
 		}

@@ -16,8 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hulian/internal/keyring"
 	"hulian/internal/platform"
+	"hulian/internal/platform/api"
+	"hulian/internal/platform/console"
+	"hulian/internal/platform/logapi"
 	"hulian/internal/store"
+	"hulian/internal/store/sqlite"
 )
 
 // Config is the platform's configuration.
@@ -26,6 +31,8 @@ type Config struct {
 	DB            string // database URL
 	Logger        *slog.Logger
 	SecureCookies bool             // set Secure on cookies; on when served over TLS by a proxy
+	KEKEnv        string           // the key-encryption key from the environment (HULIAN_KEK), base64 or hex
+	KEKFile       string           // --kek-file: a file holding the key-encryption key
 	Now           func() time.Time // the clock; tests stub it
 }
 
@@ -52,6 +59,19 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m := &Main{cfg: cfg, DB: db, Platform: platform.New(db, cfg.Logger), Metrics: prometheus.NewRegistry()}
+	if err := m.Platform.LoadReference(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	sealer, err := openSealer(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := m.Platform.InitIssuance(ctx, sealer); err != nil {
+		db.Close()
+		return nil, err
+	}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -108,6 +128,9 @@ func (m *Main) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
+	api.Mount(mux, m.Platform)
+	logapi.Mount(mux, m.Platform, m.cfg.DB, m.cfg.Logger)
+	console.Mount(mux, m.Platform, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return m.observe(m.authenticate(mux))
 }
 
@@ -128,3 +151,29 @@ func (m *Main) Logger() *slog.Logger { return m.cfg.Logger }
 
 // Config returns the platform's configuration.
 func (m *Main) Config() Config { return m.cfg }
+
+// EnvKEK is the environment variable that may hold the platform's
+// key-encryption key.
+const EnvKEK = "HULIAN_KEK"
+
+// openSealer loads the key-encryption key that seals the platform's keys in
+// its database: HULIAN_KEK, else --kek-file, else (SQLite only) a key file
+// generated beside the database, which is convenient on one machine and
+// logged as a warning, since a copy of the folder then carries both.
+func openSealer(cfg Config) (keyring.Sealer, error) {
+	src := keyring.KEKSource{EnvName: EnvKEK, Env: cfg.KEKEnv, File: cfg.KEKFile}
+	if path, err := sqlite.Path(cfg.DB); err == nil {
+		src.Beside = path
+	}
+	kek, err := keyring.LoadKEK(src)
+	if err != nil {
+		return nil, err
+	}
+	if kek.Generated {
+		cfg.Logger.Warn("generated a key-encryption key beside the database; keep a copy elsewhere and prefer HULIAN_KEK or --kek-file in production", "file", kek.Origin)
+	}
+	if kek.Loose {
+		cfg.Logger.Warn("the key-encryption key file is readable by others; chmod 600 it", "file", kek.Origin)
+	}
+	return keyring.NewAESGCM(kek.Key)
+}

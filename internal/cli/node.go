@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+	"hulian/internal/member"
+	"hulian/internal/node"
+	"hulian/internal/node/nodekey"
+	"hulian/internal/node/platformclient"
+	"hulian/internal/node/server"
+)
+
+const defaultNodeDB = "sqlite://./hulian-node.db"
+
+// nodeFlags are the flags every node command shares.
+type nodeFlags struct {
+	DB       string
+	KEKFile  string
+	Platform string
+	Member   string
+}
+
+func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.DB, "db", "", "node database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB; default "+defaultNodeDB+")")
+	fl.StringVar(&f.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env "+nodekey.EnvKEK+" takes precedence; default: a generated file beside the SQLite database)")
+	if withPlatform {
+		fl.StringVar(&f.Platform, "platform", "", "the platform's base URL, e.g. https://platform.example.cn (remembered by the node)")
+		fl.StringVar(&f.Member, "member", "", "this member's ID on the platform, mem_… (remembered by the node)")
+	}
+}
+
+func (f *nodeFlags) config(env *Env, logger *slog.Logger) node.Config {
+	return node.Config{
+		DB: f.DB, KEKEnv: env.Getenv(nodekey.EnvKEK), KEKFile: f.KEKFile,
+		MemberID: strings.TrimSpace(f.Member), PlatformURL: strings.TrimSpace(f.Platform),
+		Logger: logger, NewPlatform: platformclient.New,
+	}
+}
+
+func (f *nodeFlags) resolveDB(env *Env) { f.DB = dbURL(env, f.DB, defaultNodeDB) }
+
+// NodeCmd runs a member's node: its store, keys and console.
+type NodeCmd struct {
+	env *Env
+	nodeFlags
+	Listen    string
+	LogFormat string
+}
+
+func (c *NodeCmd) Validate() error {
+	if c.Listen == "" {
+		return errs.Invalidf("--listen", "监听地址不能为空", "listen address is required")
+	}
+	// Member ID and platform URL are checked by node.Open; either may be
+	// left out when the node remembers it from an earlier start.
+	return nil
+}
+
+func (c *NodeCmd) Run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.env.Stderr, c.LogFormat)
+	if err != nil {
+		return err
+	}
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, Node: c.config(c.env, logger)})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if m.Node.MemberID() == "" || m.Node.PlatformURL() == "" {
+		fmt.Fprintln(c.env.Stderr, i18n.T(
+			"节点尚未关联成员和平台。开户第三、四步：\n  hulian node keys                 # 查看节点公钥\n  hulian node register-keys --platform URL --member mem_… --token-file 令牌文件\n  hulian node integrate",
+			"The node is not linked to a member and platform yet. Onboarding steps 3 and 4:\n  hulian node keys                 # show the node's public keys\n  hulian node register-keys --platform URL --member mem_… --token-file FILE\n  hulian node integrate",
+		).In(c.env.Lang))
+	}
+	fmt.Fprintln(c.env.Stderr, i18n.T("节点控制台：", "Node console: ").In(c.env.Lang)+m.URL()+"/")
+	return m.Run(ctx)
+}
+
+func newNodeCmd(env *Env) *cobra.Command {
+	c := &NodeCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "run a member's node (成员节点)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.resolveDB(env)
+			return c.Run(cmd.Context())
+		},
+	}
+	c.register(cmd, true)
+	cmd.Flags().StringVar(&c.Listen, "listen", "127.0.0.1:8081", "address to listen on")
+	cmd.Flags().StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env))
+	return cmd
+}
+
+// openNode opens the node for a one-shot command, logging warnings (such
+// as a generated key-encryption key) to stderr.
+func openNode(ctx context.Context, env *Env, f *nodeFlags) (*node.Node, error) {
+	logger, _ := newLogger(env.Stderr, "text")
+	return node.Open(ctx, f.config(env, logger))
+}
+
+// NodeKeysCmd prints the node's public keys, generating the keys first if
+// the node has none yet.
+type NodeKeysCmd struct {
+	env *Env
+	nodeFlags
+}
+
+func (c *NodeKeysCmd) Run(ctx context.Context) error {
+	n, err := openNode(ctx, c.env, &c.nodeFlags)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	pub := n.Public()
+	fmt.Fprintf(c.env.Stdout, "x25519  %s\ned25519 %s\n", nodekey.Encode(pub.X25519), nodekey.Encode(pub.Ed25519))
+	return nil
+}
+
+func newNodeKeysCmd(env *Env) *cobra.Command {
+	c := &NodeKeysCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "print the node's public keys in base64 (X25519 and Ed25519)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.resolveDB(env)
+			return c.Run(cmd.Context())
+		},
+	}
+	c.register(cmd, false)
+	return cmd
+}
+
+// maxTokenFile bounds the token file: a token is under a hundred bytes,
+// so anything larger is the wrong file.
+const maxTokenFile = 4096
+
+// NodeRegisterKeysCmd registers the node's public keys with the platform
+// (onboarding step 3) using a member staff API token read from a file, so
+// that the token never appears in the process list or shell history.
+type NodeRegisterKeysCmd struct {
+	env *Env
+	nodeFlags
+	TokenFile string
+}
+
+func (c *NodeRegisterKeysCmd) Validate() error {
+	if c.TokenFile == "" {
+		return errs.Invalidf("--token-file", "须用 --token-file 指定存放成员 API 令牌的文件", "give the file holding a member API token with --token-file")
+	}
+	return nil
+}
+
+func (c *NodeRegisterKeysCmd) Run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	token, err := readTokenFile(c.env, c.TokenFile)
+	if err != nil {
+		return err
+	}
+	n, err := openNode(ctx, c.env, &c.nodeFlags)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	stage, err := n.RegisterKeys(ctx, token)
+	if err != nil {
+		return err
+	}
+	printStage(c.env, i18n.T("已向平台登记节点公钥", "registered the node's public keys with the platform"), stage)
+	return nil
+}
+
+func readTokenFile(env *Env, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", &errs.Error{Kind: errs.Invalid, Field: "--token-file", Reason: i18n.T("无法读取令牌文件 "+path, "cannot read the token file "+path), Err: err}
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintln(env.Stderr, i18n.T("警告：令牌文件可被其他用户读取，请 chmod 600 ", "warning: the token file is readable by other users; chmod 600 ").In(env.Lang)+path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxTokenFile {
+		return "", errs.Invalidf("--token-file", "令牌文件过大，请确认文件正确", "the token file is too large; is it the right file?")
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func newNodeRegisterKeysCmd(env *Env) *cobra.Command {
+	c := &NodeRegisterKeysCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "register-keys",
+		Short: "register the node's public keys with the platform (onboarding step 3)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.resolveDB(env)
+			return c.Run(cmd.Context())
+		},
+	}
+	c.register(cmd, true)
+	cmd.Flags().StringVar(&c.TokenFile, "token-file", "", "file holding an API token of the member's staff (never pass a token as a flag)")
+	return cmd
+}
+
+// NodeIntegrateCmd sends the node-signed integration request (onboarding
+// step 4) and prints the resulting stage.
+type NodeIntegrateCmd struct {
+	env *Env
+	nodeFlags
+}
+
+func (c *NodeIntegrateCmd) Run(ctx context.Context) error {
+	n, err := openNode(ctx, c.env, &c.nodeFlags)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	stage, err := n.Integrate(ctx)
+	if err != nil {
+		return err
+	}
+	printStage(c.env, i18n.T("接入联调通过", "integration test passed"), stage)
+	return nil
+}
+
+func newNodeIntegrateCmd(env *Env) *cobra.Command {
+	c := &NodeIntegrateCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "integrate",
+		Short: "run the integration test with the platform (onboarding step 4)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.resolveDB(env)
+			return c.Run(cmd.Context())
+		},
+	}
+	c.register(cmd, true)
+	return cmd
+}
+
+func printStage(env *Env, what i18n.Text, stage member.Stage) {
+	fmt.Fprintf(env.Stdout, "%s%s%s\n", what.In(env.Lang), i18n.T("；开户阶段：", "; onboarding stage: ").In(env.Lang), stage)
+}

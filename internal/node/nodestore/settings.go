@@ -1,0 +1,72 @@
+package nodestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Setting names.
+const (
+	SettingMemberID    = "member_id"    // the member this node serves, as the platform knows it
+	SettingPlatformURL = "platform_url" // the platform's base URL
+)
+
+// Setting returns a stored setting, "" if unset.
+func (tx *Tx) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := tx.queryRow(ctx, `SELECT value FROM node_settings WHERE name = $1`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting stores a setting, replacing any earlier value.
+func (tx *Tx) SetSetting(ctx context.Context, name, value string) error {
+	_, err := tx.exec(ctx, `INSERT INTO node_settings (name, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, value, tx.now)
+	return err
+}
+
+// Event is one entry of the node's own audit trail: what the node did on
+// its own account (keys generated, registered, integration passed).
+type Event struct {
+	ID     int64
+	At     time.Time
+	Kind   string
+	Detail string
+}
+
+// Event kinds.
+const (
+	EventKeysGenerated  = "keys.generated"
+	EventKeysRegistered = "keys.registered"
+	EventIntegrated     = "integration.passed"
+)
+
+// Record appends an event at the transaction's time.
+func (tx *Tx) Record(ctx context.Context, kind, detail string) error {
+	_, err := tx.exec(ctx, `INSERT INTO node_events (at, kind, detail) VALUES ($1, $2, $3)`, tx.now, kind, detail)
+	return err
+}
+
+// Events returns the latest events, newest first, at most limit.
+func (tx *Tx) Events(ctx context.Context, limit int) ([]Event, error) {
+	rows, err := tx.query(ctx, `SELECT id, at, kind, detail FROM node_events ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var es []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.ID, &e.At, &e.Kind, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = e.At.UTC()
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}

@@ -1,0 +1,196 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hulian/internal/errs"
+	"hulian/internal/keyring"
+	"hulian/internal/member"
+	"hulian/internal/node"
+	"hulian/internal/node/nodekey"
+	"hulian/internal/node/server"
+)
+
+// openedPlatform reports the account opened with the node's keys and
+// accepts the integration request once.
+type openedPlatform struct {
+	mu    sync.Mutex
+	stage member.Stage
+	keys  member.Keys
+	down  bool
+}
+
+func (p *openedPlatform) Stage(context.Context) (member.Stage, member.Keys, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down {
+		return "", member.Keys{}, errs.New(errs.Unavailable, "", "无法连接平台", "cannot reach the platform")
+	}
+	return p.stage, p.keys, nil
+}
+
+func (p *openedPlatform) RegisterNodeKeys(context.Context, string, member.Keys) (member.Stage, error) {
+	return "", errors.New("not used")
+}
+
+func (p *openedPlatform) CompleteIntegration(context.Context) (member.Stage, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stage = member.StageActive
+	return p.stage, nil
+}
+
+func start(t *testing.T, cfg server.Config) *server.Main {
+	t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	if cfg.Node.DB == "" {
+		cfg.Node.DB = "sqlite://" + filepath.Join(t.TempDir(), "node.db")
+	}
+	m, err := server.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		m.Close()
+	})
+	return m
+}
+
+func get(t *testing.T, url string, cookies ...*http.Cookie) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+// escaped is base64 as html/template writes it in text: "+" becomes an
+// entity, which a browser shows (and copies) as "+".
+func escaped(s string) string { return strings.ReplaceAll(s, "+", "&#43;") }
+
+func TestServes(t *testing.T) {
+	t.Parallel()
+	m := start(t, server.Config{})
+	pub := m.Node.Public()
+
+	status, h, _ := get(t, m.URL()+"/lang?to=en")
+	if status != http.StatusSeeOther || h.Get("Location") != "/" || !strings.Contains(h.Get("Set-Cookie"), "lang=en") {
+		t.Errorf("language switch: %d %v", status, h)
+	}
+	// Metrics count requests (the one above).
+	_, _, body := get(t, m.URL()+"/metrics")
+	if !strings.Contains(body, `hulian_node_http_requests_total{code="303",method="GET"}`) {
+		t.Errorf("metrics lack the request counter")
+	}
+
+	tests := []struct {
+		name    string
+		path    string
+		cookie  *http.Cookie
+		status  int
+		want    []string
+		notWant []string
+	}{
+		{"healthz", "/healthz", nil, 200, []string{"ok"}, nil},
+		{"console in Chinese by default", "/", nil, 200,
+			[]string{`lang="zh-CN"`, "成员节点", "节点公钥", escaped(nodekey.Encode(pub.X25519)), escaped(nodekey.Encode(pub.Ed25519)), "未配置", "keys.generated", `href="/lang?to=en"`},
+			[]string{"<script", "http://", "https://"}},
+		{"console in English by cookie", "/", &http.Cookie{Name: "lang", Value: "en"}, 200,
+			[]string{`lang="en"`, "Member node", "Public keys", "not configured"}, []string{"节点公钥"}},
+		{"stylesheet", "/static/console.css", nil, 200, []string{"font-family"}, nil},
+		{"unknown page", "/nope", nil, 404, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var cs []*http.Cookie
+			if tt.cookie != nil {
+				cs = append(cs, tt.cookie)
+			}
+			status, h, body := get(t, m.URL()+tt.path, cs...)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d", status, tt.status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("body has %q", w)
+				}
+			}
+			if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("no CSP: %q", h.Get("Content-Security-Policy"))
+			}
+		})
+	}
+
+}
+
+// TestAutoIntegrate: started with member and platform while the account
+// is opened with its keys, the node completes onboarding by itself, and
+// its console shows the stage.
+func TestAutoIntegrate(t *testing.T) {
+	t.Parallel()
+	p := &openedPlatform{stage: member.StageOpened}
+	newPlatform := func(_, _ string, key ed25519.PrivateKey) node.Platform { return p }
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "node.db")
+	kek := keyring.NewKEKText()
+	// Learn the node's keys first, as the member would with `node keys`.
+	pre, err := node.Open(context.Background(), node.Config{DB: dsn, KEKEnv: kek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.keys = pre.Public()
+	pre.Close()
+
+	m := start(t, server.Config{Node: node.Config{DB: dsn, KEKEnv: kek, MemberID: "mem_abc", PlatformURL: "http://platform.test", NewPlatform: newPlatform}})
+	select {
+	case <-m.Integrated():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no integration attempt")
+	}
+	if st, _, _ := p.Stage(context.Background()); st != member.StageActive {
+		t.Fatalf("stage %s, want active", st)
+	}
+	_, _, body := get(t, m.URL()+"/")
+	for _, w := range []string{"mem_abc", "http://platform.test", "接入联调已通过", `<li class="done">接入联调`, "integration.passed"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("console lacks %q", w)
+		}
+	}
+
+	p.mu.Lock()
+	p.down = true
+	p.mu.Unlock()
+	_, _, body = get(t, m.URL()+"/", &http.Cookie{Name: "lang", Value: "en"})
+	if !strings.Contains(body, "cannot reach the platform") {
+		t.Errorf("console does not say the platform is unreachable")
+	}
+}

@@ -1,0 +1,120 @@
+package console
+
+import "hulian/internal/i18n"
+
+// messages is the console's one catalog of visible text, keyed by what the
+// templates ask for with {{t "key"}}. Every entry has both languages; a
+// test renders every page in both and fails on a missing key.
+var messages = map[string]i18n.Text{
+	"app.name":   i18n.T("互联 · 数据互联平台", "hulian · data exchange platform"),
+	"app.footer": i18n.T("互联 hulian — 依《数据互联规则》运营的消费数据合规流通平台", "hulian — a compliant consumer-data exchange operated under the Data Interconnection Rules"),
+
+	"nav.members": i18n.T("成员", "Members"),
+	"nav.home":    i18n.T("我的开户", "My onboarding"),
+	"nav.login":   i18n.T("登录", "Log in"),
+	"nav.logout":  i18n.T("退出", "Log out"),
+	"nav.apply":   i18n.T("申请入网", "Apply for membership"),
+
+	"role.operator":  i18n.T("运营方", "operator"),
+	"role.regulator": i18n.T("监管方", "regulator"),
+	"role.member":    i18n.T("成员", "member"),
+	"role.supplier":  i18n.T("供应方", "supplier"),
+	"role.demander":  i18n.T("需求方", "demander"),
+
+	"form.check": i18n.T("提交未成功，请按下方提示修改。", "Not submitted: correct the field marked below."),
+
+	"error.notfound":        i18n.T("找不到页面", "Page not found"),
+	"error.forbidden":       i18n.T("无权访问", "Access denied"),
+	"error.unauthenticated": i18n.T("请先登录", "Please log in"),
+	"error.toomany":         i18n.T("请求过于频繁", "Too many requests"),
+	"error.rejected":        i18n.T("请求未被接受", "Request not accepted"),
+	"error.internal":        i18n.T("出错了", "Something went wrong"),
+	"error.home":            i18n.T("返回首页", "Back to the start page"),
+
+	"login.title":     i18n.T("登录", "Log in"),
+	"login.lead":      i18n.T("运营方、监管方和成员单位的工作人员使用各自账户登录。", "Operator, regulator and member staff log in with their own accounts."),
+	"login.submit":    i18n.T("登录", "Log in"),
+	"login.noaccount": i18n.T("贵单位尚未入网？", "Is your organisation not a member yet?"),
+	"login.bootstrap": i18n.T("平台尚无运营方账户。请在服务器上创建第一个运营方账户（密码从标准输入读取）：", "The platform has no operator account yet. Create the first one on the server (the password is read from standard input):"),
+	"login.adminname": i18n.T("管理员", "Admin"),
+
+	"apply.title":   i18n.T("申请入网", "Apply for membership"),
+	"apply.lead":    i18n.T("提交单位资质，由运营方审核。审核通过后，依次完成协议签署、账户开通和接入联调，方可交易。", "Submit your organisation's qualification for the operator's review. After approval, sign the agreement, open the account and pass the integration test before trading."),
+	"apply.org":     i18n.T("单位资质", "Organisation"),
+	"apply.contact": i18n.T("联系人", "Contact"),
+	"apply.account": i18n.T("首个登录账户", "First login account"),
+	"apply.submit":  i18n.T("提交申请", "Submit application"),
+	"apply.done":    i18n.T("申请已提交。请登录查看审核进度。", "Application submitted. Log in to follow its review."),
+
+	"field.name":               i18n.T("单位名称", "Organisation name"),
+	"field.uscc":               i18n.T("统一社会信用代码", "Unified social credit code"),
+	"field.industry":           i18n.T("行业分类", "Industry"),
+	"field.storage_region":     i18n.T("数据存储地", "Data storage region"),
+	"field.roles":              i18n.T("业务角色", "Business roles"),
+	"field.contact_name":       i18n.T("联系人姓名", "Contact name"),
+	"field.contact_phone":      i18n.T("联系电话", "Contact phone"),
+	"field.contact_email":      i18n.T("联系邮箱", "Contact e-mail"),
+	"field.login":              i18n.T("登录名", "Login"),
+	"field.password":           i18n.T("密码", "Password"),
+	"field.password_confirm":   i18n.T("确认密码", "Confirm password"),
+	"field.display_name":       i18n.T("姓名", "Your name"),
+	"field.agreement_version":  i18n.T("协议版本", "Agreement version"),
+	"field.agree":              i18n.T("我已阅读并代表本单位同意上述版本的成员协议", "I have read the member agreement of this version and agree to it for my organisation"),
+	"field.x25519_public_key":  i18n.T("X25519 公钥（订单密钥协商）", "X25519 public key (order key agreement)"),
+	"field.ed25519_public_key": i18n.T("Ed25519 公钥（请求签名）", "Ed25519 public key (request signing)"),
+
+	"hint.uscc":           i18n.T("18 位，含 GB 32100 校验位", "18 characters including the GB 32100 check character"),
+	"hint.industry":       i18n.T("国民经济行业分类（GB/T 4754）门类字母加两位大类代码，如 I64", "GB/T 4754 section letter and two-digit division, e.g. I64"),
+	"hint.storage_region": i18n.T("贵单位节点存储数据的地区，ISO 3166-2 代码，如 CN-SH", "where your node stores data, as an ISO 3166-2 code, e.g. CN-SH"),
+	"hint.login":          i18n.T("小写字母、数字或 . _ - @，3 到 64 个字符", "lower-case letters, digits or . _ - @, 3 to 64 characters"),
+	"hint.reason":         i18n.T("驳回时必填，将告知申请单位；批准时可留空。", "Required to reject, and shown to the applicant; optional to approve."),
+
+	"members.title":    i18n.T("成员与开户进度", "Members and onboarding"),
+	"members.readonly": i18n.T("只读", "read-only"),
+	"members.filter":   i18n.T("按开户阶段筛选", "Filter by onboarding stage"),
+	"members.all":      i18n.T("全部", "All"),
+	"members.stage":    i18n.T("开户阶段", "Stage"),
+	"members.progress": i18n.T("已完成步骤", "Steps done"),
+	"members.applied":  i18n.T("提交时间", "Applied"),
+	"members.review":   i18n.T("资质审核", "Qualification review"),
+	"members.none":     i18n.T("没有符合条件的成员。", "No members match."),
+
+	"review.title":   i18n.T("资质审核", "Qualification review"),
+	"review.reason":  i18n.T("理由", "Reason"),
+	"review.approve": i18n.T("批准", "Approve"),
+	"review.reject":  i18n.T("驳回", "Reject"),
+
+	"stage.applied":   i18n.T("待审核", "Awaiting review"),
+	"stage.rejected":  i18n.T("已驳回", "Rejected"),
+	"stage.qualified": i18n.T("资质审核通过", "Qualified"),
+	"stage.agreed":    i18n.T("协议已签署", "Agreement signed"),
+	"stage.opened":    i18n.T("账户已开通", "Account opened"),
+	"stage.active":    i18n.T("接入联调通过", "Active"),
+
+	"step.applied":    i18n.T("提交资质申请", "Application submitted"),
+	"step.qualified":  i18n.T("① 资质审核", "① Qualification review"),
+	"step.rejected":   i18n.T("① 资质审核（驳回）", "① Qualification review (rejected)"),
+	"step.agreed":     i18n.T("② 协议签署", "② Agreement signed"),
+	"step.opened":     i18n.T("③ 账户开通", "③ Account opened"),
+	"step.integrated": i18n.T("④ 接入联调", "④ Integration test passed"),
+	"step.pending":    i18n.T("未完成", "not yet"),
+
+	"member.title":       i18n.T("成员详情", "Member"),
+	"member.application": i18n.T("资质信息", "Qualification"),
+	"member.onboarding":  i18n.T("开户联调记录", "Onboarding record"),
+	"member.keys":        i18n.T("已注册的节点公钥", "Registered node keys"),
+	"member.id":          i18n.T("成员编号", "Member ID"),
+
+	"home.title":     i18n.T("我的开户", "My onboarding"),
+	"home.next":      i18n.T("下一步", "Next step"),
+	"home.applied":   i18n.T("资质申请已提交，正在等待运营方审核。", "Your application is waiting for the operator's review."),
+	"home.rejected":  i18n.T("资质申请被驳回，理由如下。修改后可重新提交：", "Your application was rejected for the reason below. Correct it and resubmit:"),
+	"home.resubmit":  i18n.T("重新提交", "Resubmit"),
+	"home.qualified": i18n.T("资质审核已通过。请签署成员协议。", "Your qualification is approved. Sign the member agreement."),
+	"home.sign":      i18n.T("签署协议", "Sign the agreement"),
+	"home.agreed":    i18n.T("协议已签署。请粘贴贵单位节点首次启动时打印的两个公钥（Base64）以开通账户。私钥始终留在节点上。", "The agreement is signed. Paste the two public keys (base64) your node printed on first start to open the account. The private keys never leave the node."),
+	"home.register":  i18n.T("注册公钥并开通账户", "Register keys and open the account"),
+	"home.opened":    i18n.T("账户已开通。接入联调由贵单位节点自动完成：节点连接平台并以已注册的密钥签名请求，成功后本页显示为接入联调通过。", "The account is open. The integration test is done by your node: it connects to the platform and signs a request with its registered key; this page then shows the test as passed."),
+	"home.active":    i18n.T("开户联调四个步骤均已完成，贵单位可以开始交易。", "All four onboarding steps are done; your organisation can trade."),
+	"home.details":   i18n.T("查看完整资质信息", "See the full qualification record"),
+}

@@ -1,0 +1,250 @@
+package platform
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/calendar"
+	"hulian/internal/errs"
+	"hulian/internal/keyring"
+	"hulian/internal/oprf"
+	"hulian/internal/store"
+)
+
+// Log entry kinds of exID issuance.
+const (
+	KindExIDIssued     = "exid.issued"
+	KindExIDKeyCreated = "exid.key_created"
+)
+
+// MaxBatch is the most blinded elements one evaluation request may carry.
+const MaxBatch = 10_000
+
+// IssuanceLimits bound how many exIDs one member can have made: the daily
+// limit is metered in the database (shared by all replicas); the rate limit
+// is per replica, smoothing bursts before they reach the database.
+type IssuanceLimits struct {
+	PerDay    int64   // evaluations per member per business day
+	PerSecond float64 // sustained evaluations per second per member
+	Burst     int     // at least MaxBatch
+}
+
+// DefaultIssuanceLimits suit a member translating a base of tens of
+// millions over a few days while stopping anyone from sweeping the whole
+// mobile number space (about 1.9 billion numbers) in any useful time.
+var DefaultIssuanceLimits = IssuanceLimits{PerDay: 20_000_000, PerSecond: 20_000, Burst: 4 * MaxBatch}
+
+// issuer holds the decrypted OPRF keys of the epochs in service.
+type issuer struct {
+	mu       sync.RWMutex
+	keys     map[int]*oprf.PrivateKey
+	current  int
+	limiters map[string]*rate.Limiter
+}
+
+func keyAAD(epoch int) []byte { return []byte("hulian/oprf-key/v1/epoch/" + strconv.Itoa(epoch)) }
+
+// InitIssuance loads the OPRF keys, creating the first epoch's key on a
+// new platform. sealer must be the one the keys were sealed with.
+func (p *Platform) InitIssuance(ctx context.Context, sealer keyring.Sealer) error {
+	p.sealer = sealer
+	var stored []store.OPRFKey
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { stored, err = tx.OPRFKeys(ctx); return err })
+	if err != nil {
+		return err
+	}
+	if len(stored) == 0 {
+		_, err := p.RotateOPRFKey(auth.WithActor(ctx, auth.System))
+		return err
+	}
+	return p.loadKeys(stored)
+}
+
+func (p *Platform) loadKeys(stored []store.OPRFKey) error {
+	keys := map[int]*oprf.PrivateKey{}
+	current := 0
+	for _, k := range stored {
+		if !k.Retired.IsZero() {
+			continue
+		}
+		if k.KEKID != p.sealer.KeyID() {
+			return fmt.Errorf("exID key of epoch %d was sealed under key-encryption key %s, not the configured %s", k.Epoch, k.KEKID, p.sealer.KeyID())
+		}
+		raw, err := p.sealer.Open(k.Sealed, keyAAD(k.Epoch))
+		if err != nil {
+			return fmt.Errorf("open exID key of epoch %d: %w", k.Epoch, err)
+		}
+		var sk oprf.PrivateKey
+		if err := sk.UnmarshalBinary(raw); err != nil {
+			return fmt.Errorf("exID key of epoch %d: %w", k.Epoch, err)
+		}
+		keys[k.Epoch] = &sk
+		current = max(current, k.Epoch)
+	}
+	p.issuer.mu.Lock()
+	p.issuer.keys, p.issuer.current = keys, current
+	p.issuer.mu.Unlock()
+	return nil
+}
+
+// RotateOPRFKey starts a new epoch with a fresh key (operator). The old
+// epochs stay in service so that exIDs made with them can still be matched
+// until the operator retires them; members re-translate to the new epoch.
+func (p *Platform) RotateOPRFKey(ctx context.Context) (int, error) {
+	a := auth.ActorFrom(ctx)
+	if a.Name != auth.System.Name {
+		if err := auth.Require(ctx, auth.PermKeyRotate); err != nil {
+			return 0, err
+		}
+	}
+	if p.sealer == nil {
+		return 0, errs.New(errs.FailedPrecondition, "", "未配置密钥加密密钥", "no key-encryption key is configured")
+	}
+	sk, err := oprf.GenerateKey(rand.Reader)
+	if err != nil {
+		return 0, err
+	}
+	raw, _ := sk.MarshalBinary()
+	pub, _ := sk.Public().MarshalBinary()
+	var stored []store.OPRFKey
+	var epoch int
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		keys, err := tx.OPRFKeys(ctx)
+		if err != nil {
+			return err
+		}
+		epoch = 1
+		if len(keys) > 0 {
+			epoch = keys[len(keys)-1].Epoch + 1
+		}
+		if epoch > 255 {
+			return errs.New(errs.ResourceExhausted, "epoch", "exID 纪元已用尽（最多 255 个）", "exID epochs are used up (255 at most)")
+		}
+		sealed, err := p.sealer.Seal(raw, keyAAD(epoch))
+		if err != nil {
+			return err
+		}
+		k := store.OPRFKey{Epoch: epoch, Public: pub, Sealed: sealed, Alg: p.sealer.Algorithm(), KEKID: p.sealer.KeyID()}
+		if err := tx.InsertOPRFKey(ctx, &k); err != nil {
+			return err
+		}
+		if _, err := tx.Append(ctx, "", KindExIDKeyCreated, strconv.Itoa(epoch), bizlog.P{"epoch": epoch, "public_key_sha256": bizlog.Commit(pub)}); err != nil {
+			return err
+		}
+		stored, err = tx.OPRFKeys(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return epoch, p.loadKeys(stored)
+}
+
+// PublicKey is an epoch's published verification key.
+type PublicKey struct {
+	Epoch   int
+	Key     []byte // 32-byte ristretto255 element
+	Current bool
+}
+
+// OPRFPublicKeys lists the keys in service; anyone may fetch them to
+// verify evaluations.
+func (p *Platform) OPRFPublicKeys() []PublicKey {
+	p.issuer.mu.RLock()
+	defer p.issuer.mu.RUnlock()
+	var out []PublicKey
+	for epoch := 1; epoch <= p.issuer.current; epoch++ {
+		if k, ok := p.issuer.keys[epoch]; ok {
+			b, _ := k.Public().MarshalBinary()
+			out = append(out, PublicKey{Epoch: epoch, Key: b, Current: epoch == p.issuer.current})
+		}
+	}
+	return out
+}
+
+func (p *Platform) limiter(member string) *rate.Limiter {
+	p.issuer.mu.Lock()
+	defer p.issuer.mu.Unlock()
+	if p.issuer.limiters == nil {
+		p.issuer.limiters = map[string]*rate.Limiter{}
+	}
+	l, ok := p.issuer.limiters[member]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(p.IssuanceLimits.PerSecond), max(p.IssuanceLimits.Burst, MaxBatch))
+		p.issuer.limiters[member] = l
+	}
+	return l
+}
+
+// Evaluation is the answer to a batch of blinded elements.
+type Evaluation struct {
+	Epoch     int
+	Evaluated [][]byte
+	Proof     []byte
+	UsedToday int64
+}
+
+// Evaluate runs the platform's half of exID generation (DESIGN.md step 2)
+// for an onboarded member: it evaluates blinded elements with the epoch's
+// key and proves it did so with one batched DLEQ proof. The platform sees
+// only blinded elements, which reveal nothing about the IDs; it counts them
+// against the member's limits and logs the count, in one transaction with
+// the meter. A request over a limit is refused whole and counts nothing.
+func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*Evaluation, error) {
+	if err := auth.Require(ctx, auth.PermTrade); err != nil {
+		return nil, err
+	}
+	if len(blinded) == 0 || len(blinded) > MaxBatch {
+		return nil, errs.Invalidf("blinded", fmt.Sprintf("每次请求须含 1 到 %d 个盲化元素", MaxBatch), fmt.Sprintf("a request carries 1 to %d blinded elements", MaxBatch))
+	}
+	p.issuer.mu.RLock()
+	if epoch == 0 {
+		epoch = p.issuer.current
+	}
+	key := p.issuer.keys[epoch]
+	p.issuer.mu.RUnlock()
+	if key == nil {
+		return nil, errs.Invalidf("epoch", "该纪元的密钥不存在或已停用", "no key in service for this epoch")
+	}
+	elems := make([]oprf.Element, len(blinded))
+	for i, b := range blinded {
+		if err := elems[i].UnmarshalBinary(b); err != nil {
+			return nil, errs.Invalidf(fmt.Sprintf("blinded[%d]", i), "不是有效的 ristretto255 元素", "not a valid ristretto255 element")
+		}
+	}
+	member := auth.ActorFrom(ctx).MemberID
+	if !p.limiter(member).AllowN(p.DB.Now(), len(blinded)) {
+		return nil, errs.New(errs.ResourceExhausted, "blinded", "exID 签发速率超限，请稍后重试", "exID issuance rate limit exceeded; retry shortly")
+	}
+	evaluated, proof, err := oprf.BlindEvaluateBatch(key, elems, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	out := &Evaluation{Epoch: epoch, Evaluated: make([][]byte, len(evaluated))}
+	for i, e := range evaluated {
+		out.Evaluated[i], _ = e.MarshalBinary()
+	}
+	out.Proof, _ = proof.MarshalBinary()
+	err = p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		if _, err := RequireTrading(ctx, tx); err != nil {
+			return err
+		}
+		day := calendar.DateOf(tx.Now()).String()
+		if out.UsedToday, err = tx.MeterIssuance(ctx, member, day, int64(len(blinded)), p.IssuanceLimits.PerDay); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, member, KindExIDIssued, member, bizlog.P{"epoch": epoch, "count": len(blinded), "day": day})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,182 @@
+package platform_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+
+	"hulian/internal/auth"
+	"hulian/internal/errs"
+	"hulian/internal/exid"
+	"hulian/internal/ident"
+	"hulian/internal/keyring"
+	"hulian/internal/oprf"
+	"hulian/internal/platform"
+	"hulian/internal/store"
+	"hulian/internal/store/storetest"
+)
+
+func testSealer(t *testing.T) keyring.Sealer {
+	t.Helper()
+	kek := make([]byte, 32)
+	rand.Read(kek)
+	s, err := keyring.NewAESGCM(kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// translate is the member's half of exID generation, for tests.
+func translate(t *testing.T, p *platform.Platform, ctx context.Context, phones []string) ([]exid.ExID, error) {
+	t.Helper()
+	inputs := make([][]byte, len(phones))
+	blinds := make([]oprf.Scalar, len(phones))
+	blinded := make([]oprf.Element, len(phones))
+	wire := make([][]byte, len(phones))
+	for i, ph := range phones {
+		c, err := ident.Normalize(ident.Mobile, ph)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[i] = ident.Input(ident.Mobile, c)
+		if blinds[i], blinded[i], err = oprf.Blind(inputs[i], rand.Reader); err != nil {
+			t.Fatal(err)
+		}
+		wire[i], _ = blinded[i].MarshalBinary()
+	}
+	ev, err := p.Evaluate(ctx, 0, wire)
+	if err != nil {
+		return nil, err
+	}
+	var pk oprf.PublicKey
+	for _, k := range p.OPRFPublicKeys() {
+		if k.Epoch == ev.Epoch {
+			pk.UnmarshalBinary(k.Key)
+		}
+	}
+	evaluated := make([]oprf.Element, len(ev.Evaluated))
+	for i, b := range ev.Evaluated {
+		if err := evaluated[i].UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var proof oprf.Proof
+	proof.UnmarshalBinary(ev.Proof)
+	outs, err := oprf.VerifyAndFinalize(pk, inputs, blinds, blinded, evaluated, proof)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]exid.ExID, len(outs))
+	for i, o := range outs {
+		ids[i] = exid.FromOutput(uint8(ev.Epoch), o)
+	}
+	return ids, nil
+}
+
+func TestIssuance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newPlatform(t, db)
+		sealer := testSealer(t)
+		if err := p.InitIssuance(context.Background(), sealer); err != nil {
+			t.Fatal(err)
+		}
+		opCtx := operator(t, p)
+		sup := onboard(t, p, opCtx, 41, true, false)
+		dem := onboard(t, p, opCtx, 42, false, true)
+
+		phones := []string{"13800138000", "+86 139-0013-9000", "008613700137000"}
+		a, err := translate(t, p, sup.ctx, phones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The two sides collide on exID (X-E2): the demander's translation of
+		// the same numbers, written differently, gives the same exIDs.
+		b, err := translate(t, p, dem.ctx, []string{"+8613800138000", "13900139000", "137 0013 7000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if a[i] != b[i] || a[i].Epoch() != 1 {
+				t.Errorf("exID %d differs between members: %s %s", i, a[i], b[i])
+			}
+		}
+		if a[0] == a[1] {
+			t.Error("different numbers gave one exID")
+		}
+
+		// A restarted platform with the same KEK evaluates with the same key.
+		p2 := newPlatform(t, db)
+		if err := p2.InitIssuance(context.Background(), sealer); err != nil {
+			t.Fatal(err)
+		}
+		c, err := translate(t, p2, sup.ctx, phones[:1])
+		if err != nil || c[0] != a[0] {
+			t.Errorf("after restart: %v %v", err, c)
+		}
+		// With another KEK the stored key cannot be opened: refuse to start.
+		if err := newPlatform(t, db).InitIssuance(context.Background(), testSealer(t)); err == nil {
+			t.Error("started with the wrong key-encryption key")
+		}
+
+		// Only onboarded members; limits refuse the whole request and count nothing.
+		_, acct, _ := p.Apply(context.Background(), application(43))
+		if _, err := translate(t, p, auth.WithActor(context.Background(), acct.Actor()), phones); !errs.Is(err, errs.FailedPrecondition) {
+			t.Errorf("issuance before onboarding: %v", err)
+		}
+		p.IssuanceLimits.PerDay = 5
+		if _, err := translate(t, p, sup.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
+			t.Errorf("over the daily limit: %v", err)
+		}
+		var used int64
+		db.Read(sup.ctx, func(tx *store.Tx) error {
+			es, err := tx.LogEntries(sup.ctx, store.LogFilter{Kind: platform.KindExIDIssued})
+			for _, e := range es {
+				if string(e.Payload) == "" {
+					t.Error("empty payload")
+				}
+			}
+			used = int64(len(es))
+			return err
+		})
+		if used != 2 { // the first translation and the one after restart; the refused one left nothing
+			t.Errorf("%d issuance entries", used)
+		}
+
+		// Rotation: a new epoch, new exIDs; the old epoch still serves.
+		if _, err := p.RotateOPRFKey(sup.ctx); !errs.Is(err, errs.PermissionDenied) {
+			t.Errorf("member rotating: %v", err)
+		}
+		p.IssuanceLimits.PerDay = 1000
+		if epoch, err := p.RotateOPRFKey(opCtx); err != nil || epoch != 2 {
+			t.Fatalf("rotate: %d %v", epoch, err)
+		}
+		d, err := translate(t, p, dem.ctx, phones[:1])
+		if err != nil || d[0].Epoch() != 2 || d[0] == a[0] {
+			t.Errorf("after rotation: %v %v", err, d)
+		}
+		if len(p.OPRFPublicKeys()) != 2 {
+			t.Errorf("%d public keys", len(p.OPRFPublicKeys()))
+		}
+	})
+}
+
+func TestEvaluateBadInput(t *testing.T) {
+	db := storetest.Open(t, "sqlite", store.Options{})
+	p := newPlatform(t, db)
+	p.InitIssuance(context.Background(), testSealer(t))
+	sup := onboard(t, p, operator(t, p), 51, true, false)
+	for name, blinded := range map[string][][]byte{
+		"empty":      nil,
+		"too many":   make([][]byte, platform.MaxBatch+1),
+		"not points": {make([]byte, 32), []byte("short")},
+	} {
+		_, err := p.Evaluate(sup.ctx, 0, blinded)
+		if !errs.Is(err, errs.Invalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := p.Evaluate(sup.ctx, 9, [][]byte{make([]byte, 32)}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("unknown epoch: %v", err)
+	}
+}

@@ -1,0 +1,347 @@
+package platform
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/errs"
+	"hulian/internal/store"
+	"hulian/internal/store/sqlite"
+)
+
+// LogConfig configures the business log's checkpoints and signing key.
+type LogConfig struct {
+	// Origin names the log in its checkpoints and is the signing key's
+	// name; it is fixed when the key is made. Default DefaultLogOrigin.
+	Origin string
+	// KEK is the key-encryption key that seals the log signing key in the
+	// database (see ResolveKEK). Without it checkpoints cannot be signed.
+	KEK []byte
+	// Every is how many new entries trigger a checkpoint (default 1000).
+	Every int64
+	// Interval is how long new entries may wait for a checkpoint
+	// (default 10 s).
+	Interval time.Duration
+}
+
+// DefaultLogOrigin is the log's name unless configured.
+const DefaultLogOrigin = "hulian.platform/log"
+
+func (c LogConfig) every() int64 {
+	if c.Every <= 0 {
+		return 1000
+	}
+	return c.Every
+}
+
+func (c LogConfig) interval() time.Duration {
+	if c.Interval <= 0 {
+		return 10 * time.Second
+	}
+	return c.Interval
+}
+
+// ResolveKEK finds the key-encryption key for the log signing key: the
+// environment variable HULIAN_KEK (64 hex digits or base64), else the file
+// named by HULIAN_KEK_FILE, else, for a SQLite database only, the file
+// "<database>.kek" beside it, made on first start with mode 0600. The last
+// keeps a single-file installation working but protects the key no better
+// than the database file's directory does: it is logged as a warning.
+func ResolveKEK(getenv func(string) string, dbURL string, logger *slog.Logger) ([]byte, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if v := getenv("HULIAN_KEK"); v != "" {
+		k, err := bizlog.ParseKEK(v)
+		if err != nil {
+			return nil, errs.Invalidf("HULIAN_KEK", "HULIAN_KEK 须为 32 字节密钥（64 位十六进制或 base64）", "HULIAN_KEK must be a 32-byte key (64 hex digits or base64)")
+		}
+		return k, nil
+	}
+	file := getenv("HULIAN_KEK_FILE")
+	if file == "" {
+		path, err := sqlite.Path(dbURL)
+		if err != nil {
+			return nil, errs.New(errs.FailedPrecondition, "HULIAN_KEK",
+				"未配置日志密钥加密密钥：请设置 HULIAN_KEK 或 HULIAN_KEK_FILE", "no key-encryption key for the log signing key: set HULIAN_KEK or HULIAN_KEK_FILE")
+		}
+		file = path + ".kek"
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			_, werr := f.WriteString(bizlog.NewKEK() + "\n")
+			if err := errors.Join(werr, f.Close()); err != nil {
+				return nil, err
+			}
+			logger.Warn("generated a key-encryption key for the log signing key beside the database; keep it elsewhere (HULIAN_KEK_FILE) and back it up", "file", file)
+		case !errors.Is(err, fs.ErrExist):
+			return nil, err
+		}
+	}
+	if st, err := os.Stat(file); err == nil && st.Mode().Perm()&0o077 != 0 {
+		logger.Warn("the key-encryption key file is readable by others", "file", file, "mode", st.Mode().Perm().String())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read key-encryption key: %w", err)
+	}
+	k, err := bizlog.ParseKEK(string(b))
+	if err != nil {
+		return nil, errs.Invalidf("HULIAN_KEK_FILE", "密钥加密密钥文件须包含 32 字节密钥（64 位十六进制或 base64）", "the key-encryption key file must hold a 32-byte key (64 hex digits or base64)")
+	}
+	return k, nil
+}
+
+// EnsureLogKey makes the log signing key on first start, sealed under the
+// configured KEK, and returns the verifier key. Later calls open the stored
+// key, so a wrong KEK is found at start rather than at the first checkpoint.
+func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
+	_, vkey, err := p.logSigner(ctx)
+	if !errs.Is(err, errs.NotFound) {
+		return vkey, err
+	}
+	if p.Log.KEK == nil {
+		return "", errNoKEK
+	}
+	origin := p.Log.Origin
+	if origin == "" {
+		origin = DefaultLogOrigin
+	}
+	skey, vkey, err := bizlog.GenerateKey(origin)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := bizlog.SealKey(p.Log.KEK, skey, vkey)
+	if err != nil {
+		return "", err
+	}
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateLogKey(ctx, &store.LogKey{Verifier: vkey, Sealed: sealed}); err != nil {
+			return err
+		}
+		_, err := tx.Append(auth.WithActor(ctx, auth.System), "", bizlog.KindLogKeyCreated, "log", bizlog.P{"verifier_key": vkey})
+		return err
+	})
+	if errs.Is(err, errs.Conflict) {
+		// Another process made it first.
+		_, vkey, err = p.logSigner(ctx)
+	}
+	return vkey, err
+}
+
+var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置日志密钥加密密钥，无法签署检查点", "no key-encryption key is configured: checkpoints cannot be signed")
+
+func (p *Platform) logSigner(ctx context.Context) (note.Signer, string, error) {
+	var k *store.LogKey
+	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err }); err != nil {
+		return nil, "", err
+	}
+	if p.Log.KEK == nil {
+		return nil, k.Verifier, errNoKEK
+	}
+	s, err := bizlog.OpenKey(p.Log.KEK, k.Sealed, k.Verifier)
+	if err != nil {
+		return nil, k.Verifier, errs.New(errs.FailedPrecondition, "HULIAN_KEK", "日志签名密钥无法用所配置的密钥加密密钥解开", "the log signing key does not open with the configured key-encryption key")
+	}
+	return s, k.Verifier, nil
+}
+
+// VerifierKey is the log's public verifier key in the signed-note format.
+// Anyone may read it.
+func (p *Platform) VerifierKey(ctx context.Context) (string, error) {
+	var k *store.LogKey
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err })
+	if err != nil {
+		return "", err
+	}
+	return k.Verifier, nil
+}
+
+// Checkpoint signs and stores a checkpoint of the log as it is now, on
+// demand (platform staff only). If the log has not grown since the latest
+// checkpoint, that one is returned.
+func (p *Platform) Checkpoint(ctx context.Context) (*store.Checkpoint, error) {
+	if err := auth.Require(ctx, auth.PermLogRead); err != nil {
+		return nil, err
+	}
+	return p.checkpoint(ctx)
+}
+
+func (p *Platform) checkpoint(ctx context.Context) (*store.Checkpoint, error) {
+	signer, _, err := p.logSigner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c *store.Checkpoint
+	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+		size, err := tx.LogSize(ctx)
+		if err != nil {
+			return err
+		}
+		if c, err = tx.CheckpointAt(ctx, size); err == nil {
+			return nil
+		}
+		root, err := tx.RootAt(ctx, size)
+		if err != nil {
+			return err
+		}
+		msg, err := bizlog.Checkpoint{Origin: signer.Name(), Size: size, Root: root}.Sign(signer)
+		if err != nil {
+			return err
+		}
+		c = &store.Checkpoint{Size: size, Root: root, At: tx.Now(), Note: msg}
+		return tx.AddCheckpoint(ctx, c)
+	})
+	if errs.Is(err, errs.Conflict) {
+		// A concurrent checkpoint of the same size: the same root.
+		return p.checkpoint(ctx)
+	}
+	return c, err
+}
+
+// RunCheckpoints makes a checkpoint whenever LogConfig.Every entries are
+// not yet covered, or any entry has waited LogConfig.Interval, until ctx is
+// done or the database is closed.
+func (p *Platform) RunCheckpoints(ctx context.Context) error {
+	poll := min(p.Log.interval(), time.Second)
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		var size int64
+		var last *store.Checkpoint
+		err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+			if size, err = tx.LogSize(ctx); err != nil {
+				return err
+			}
+			last, err = tx.LatestCheckpoint(ctx)
+			if errs.Is(err, errs.NotFound) {
+				last, err = &store.Checkpoint{}, nil
+			}
+			return err
+		})
+		if err == nil && (size-last.Size >= p.Log.every() || (size > last.Size && time.Since(last.At) >= p.Log.interval())) {
+			_, err = p.checkpoint(ctx)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "database is closed"):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			p.Logger.Error("log checkpoint failed", "err", err)
+		}
+	}
+}
+
+// LatestCheckpoint is the latest signed checkpoint. Anyone may read it.
+func (p *Platform) LatestCheckpoint(ctx context.Context) (*store.Checkpoint, error) {
+	var c *store.Checkpoint
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.LatestCheckpoint(ctx); return err })
+	return c, err
+}
+
+// CheckpointAt is the stored checkpoint of exactly size entries.
+func (p *Platform) CheckpointAt(ctx context.Context, size int64) (*store.Checkpoint, error) {
+	var c *store.Checkpoint
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.CheckpointAt(ctx, size); return err })
+	return c, err
+}
+
+// Entries lists log entries by member, kind and time (X-G4: the operator
+// looks up the records a dispute concerns). Members see only their own.
+func (p *Platform) Entries(ctx context.Context, f store.LogFilter) ([]bizlog.Entry, error) {
+	var out []bizlog.Entry
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.LogEntries(ctx, f); return err })
+	return out, err
+}
+
+// InclusionProof proves entry index is in the checkpoint of size entries.
+// Platform staff may ask about any entry, a member about its own.
+func (p *Platform) InclusionProof(ctx context.Context, index, size int64) (leafHash []byte, proof [][]byte, err error) {
+	err = p.DB.Read(ctx, func(tx *store.Tx) error {
+		es, err := tx.LogEntries(ctx, store.LogFilter{From: index, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 || es[0].Seq != index {
+			return errs.New(errs.NotFound, "index", "找不到该记录", "no such entry")
+		}
+		leafHash = bizlog.LeafHash(es[0].Leaf())
+		proof, err = tx.InclusionProof(ctx, index, size)
+		return err
+	})
+	return leafHash, proof, err
+}
+
+// ConsistencyProof proves the tree of size1 entries is a prefix of the tree
+// of size2. It holds only hashes: anyone may ask, as witnesses do.
+func (p *Platform) ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error) {
+	var out [][]byte
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.ConsistencyProof(ctx, size1, size2); return err })
+	return out, err
+}
+
+// Receipts returns signed receipts for the entries concerning the actor's
+// member (or, for platform staff, the member asked for), from entry from
+// on, that the latest checkpoint covers.
+func (p *Platform) Receipts(ctx context.Context, member string, from int64, limit int) ([]bizlog.Receipt, error) {
+	a := auth.ActorFrom(ctx)
+	switch {
+	case a.Role == auth.RoleMember && a.MemberID != "":
+		member = a.MemberID
+	case a.Role.IsStaff() && member != "":
+	case a.Role.IsStaff():
+		return nil, errs.Invalidf("member", "须指定成员", "name the member")
+	default:
+		return nil, errs.New(errs.Unauthenticated, "", "请先登录", "log in first")
+	}
+	var out []bizlog.Receipt
+	err := p.DB.Read(ctx, func(tx *store.Tx) error {
+		c, err := tx.LatestCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
+		es, err := tx.LogEntries(ctx, store.LogFilter{Member: member, From: from, Limit: limit})
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.Seq >= c.Size {
+				break
+			}
+			proof, err := tx.InclusionProof(ctx, e.Seq, c.Size)
+			if err != nil {
+				return err
+			}
+			out = append(out, bizlog.Receipt{Entry: e, Checkpoint: string(c.Note), Proof: proof})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Verify runs the offline verifier (the one behind "hulian log verify
+// --db") over the platform's own database: for the regulator's console.
+func (p *Platform) Verify(ctx context.Context) (*bizlog.Report, error) {
+	if err := auth.Require(ctx, auth.PermLogRead); err != nil {
+		return nil, err
+	}
+	return p.DB.VerifyLog(ctx, store.VerifyOptions{})
+}

@@ -1,0 +1,264 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/errs"
+	"hulian/internal/store"
+)
+
+// Quota 可用额度 (X-S3): the demander's prepaid amount in fen, checked and
+// deducted in real time by delivery and exID issuance, warned about when it
+// runs low, suspending the demander's exchange when it cannot cover a
+// request, restored by a top-up. The rules of a deduction live in
+// store.Tx.DeductAll, set-based so that concurrent deductions share a
+// transaction; here are the operator's and member's use cases around it.
+
+// QuotaView is a member's quota as the console shows it.
+type QuotaView struct {
+	Account      *store.QuotaAccount
+	AvailableFen int64
+	Banner       []store.QuotaNotification // standing warnings
+}
+
+// Quota returns a member's quota (the member itself or staff).
+func (p *Platform) Quota(ctx context.Context, member string) (*QuotaView, error) {
+	var v QuotaView
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		if v.Account, err = tx.QuotaAccount(ctx, member, false); err != nil {
+			return err
+		}
+		v.AvailableFen = v.Account.Available(tx.Now())
+		v.Banner, err = tx.QuotaNotifications(ctx, member, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// QuotaMovements lists a member's movements since a time (the chart of use
+// over time).
+func (p *Platform) QuotaMovements(ctx context.Context, member string, since time.Time) ([]store.Movement, error) {
+	var ms []store.Movement
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ms, err = tx.Movements(ctx, member, since, 0); return err })
+	return ms, err
+}
+
+// QuotaNotifications lists a member's warnings, standing ones only if asked.
+func (p *Platform) QuotaNotifications(ctx context.Context, member string, standing bool) ([]store.QuotaNotification, error) {
+	var ns []store.QuotaNotification
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ns, err = tx.QuotaNotifications(ctx, member, standing); return err })
+	return ns, err
+}
+
+// restore lifts a suspension once the quota covers something again and
+// clears the warnings once it is back at or over the threshold, logging
+// what it changed.
+func restore(ctx context.Context, tx *store.Tx, a *store.QuotaAccount) error {
+	avail := a.Available(tx.Now())
+	cleared := false
+	if a.IsSuspended() && avail > 0 {
+		a.Suspended = time.Time{}
+		cleared = true
+		if _, err := tx.Append(ctx, a.Member, store.KindQuotaResumed, a.Member, bizlog.P{"available_fen": avail}); err != nil {
+			return err
+		}
+	}
+	if a.LowWarned && avail >= a.ThresholdFen {
+		a.LowWarned, cleared = false, true
+	}
+	if cleared && !a.IsSuspended() {
+		return tx.ClearQuotaNotifications(ctx, a.Member)
+	}
+	return nil
+}
+
+// TopUp records a payment that raises a member's quota by the same amount
+// (operator). The payment reference is the idempotency key: recording the
+// same payment twice is a Conflict. A suspended exchange resumes.
+func (p *Platform) TopUp(ctx context.Context, member string, amountFen int64, paymentRef, note string) (*store.QuotaAccount, error) {
+	if err := auth.Require(ctx, auth.PermQuotaAdmin); err != nil {
+		return nil, err
+	}
+	switch {
+	case amountFen <= 0:
+		return nil, errs.Invalidf("amount_fen", "充值金额须为正数", "the top-up must be positive")
+	case paymentRef == "" || len(paymentRef) > store.MaxRequestID-len("topup:"):
+		return nil, errs.Invalidf("payment_reference", "须填写付款凭证号（最长 120）", "a payment reference is required (at most 120 characters)")
+	}
+	var a *store.QuotaAccount
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		if _, err := tx.Member(ctx, member, false); err != nil {
+			return err
+		}
+		if a, err = tx.QuotaAccount(ctx, member, true); err != nil {
+			return err
+		}
+		a.BalanceFen += amountFen
+		a.ToppedUpFen += amountFen
+		if err := tx.InsertMovements(ctx, []store.Movement{{Member: member, RequestID: "topup:" + paymentRef, Kind: store.MovementTopUp,
+			AmountFen: amountFen, BalanceFen: a.BalanceFen, AvailableFen: a.Available(tx.Now()), Reason: note, Actor: auth.ActorFrom(ctx).Ref(), At: tx.Now()}}); err != nil {
+			return err
+		}
+		if _, err := tx.Append(ctx, member, store.KindQuotaToppedUp, member, bizlog.P{"amount_fen": amountFen, "payment_reference": paymentRef,
+			"balance_fen": a.BalanceFen, "available_fen": a.Available(tx.Now())}); err != nil {
+			return err
+		}
+		if err := restore(ctx, tx, a); err != nil {
+			return err
+		}
+		return tx.SaveQuotaAccount(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SetCredit sets the temporary adjustment 临时调整 of a member's quota
+// agreed with the operator: an amount usable beyond the balance until it
+// expires, with its reason (operator). It replaces any earlier one; it
+// cannot be set below what the balance already uses of it.
+func (p *Platform) SetCredit(ctx context.Context, member string, creditFen int64, expires time.Time, reason string) (*store.QuotaAccount, error) {
+	if err := auth.Require(ctx, auth.PermQuotaAdmin); err != nil {
+		return nil, err
+	}
+	if creditFen < 0 {
+		return nil, errs.Invalidf("credit_fen", "临时额度不能为负", "the credit must not be negative")
+	}
+	if reason == "" {
+		return nil, errs.Invalidf("reason", "临时调整须说明理由", "a temporary adjustment needs a reason")
+	}
+	var a *store.QuotaAccount
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		if !expires.After(tx.Now()) {
+			return errs.Invalidf("expires", "到期时间须晚于现在", "the expiry must be in the future")
+		}
+		if _, err := tx.Member(ctx, member, false); err != nil {
+			return err
+		}
+		if a, err = tx.QuotaAccount(ctx, member, true); err != nil {
+			return err
+		}
+		if a.BalanceFen+creditFen < 0 {
+			return errs.New(errs.FailedPrecondition, "credit_fen", "已使用的临时额度超过新的额度，请先充值", "more of the credit is in use than the new amount; top up first")
+		}
+		a.CreditFen, a.CreditExpires, a.CreditReason = creditFen, expires.UTC(), reason
+		if err := tx.InsertMovements(ctx, []store.Movement{{Member: member, RequestID: auth.NewID("credit:"), Kind: store.MovementCredit,
+			AmountFen: creditFen, BalanceFen: a.BalanceFen, AvailableFen: a.Available(tx.Now()), Reason: reason, Actor: auth.ActorFrom(ctx).Ref(), At: tx.Now()}}); err != nil {
+			return err
+		}
+		if _, err := tx.Append(ctx, member, store.KindQuotaCredit, member, bizlog.P{"credit_fen": creditFen, "expires": expires.UTC().Format(time.RFC3339),
+			"reason": reason, "available_fen": a.Available(tx.Now())}); err != nil {
+			return err
+		}
+		if err := restore(ctx, tx, a); err != nil {
+			return err
+		}
+		return tx.SaveQuotaAccount(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SetQuotaAlerts sets the low-balance threshold and the optional webhook
+// called when a warning is raised (the member itself or the operator).
+func (p *Platform) SetQuotaAlerts(ctx context.Context, member string, thresholdFen int64, webhook string) (*store.QuotaAccount, error) {
+	a := auth.ActorFrom(ctx)
+	if !auth.Can(a.Role, auth.PermQuotaAdmin) && !(auth.Can(a.Role, auth.PermTrade) && a.MemberID == member) {
+		return nil, errs.New(errs.PermissionDenied, "", "只有本成员或运营方可以设置额度提醒", "only the member or the operator sets quota alerts")
+	}
+	if thresholdFen < 0 {
+		return nil, errs.Invalidf("threshold_fen", "提醒阈值不能为负", "the threshold must not be negative")
+	}
+	if webhook != "" {
+		u, err := url.Parse(webhook)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(webhook) > 500 {
+			return nil, errs.Invalidf("webhook_url", "回调地址须为 http(s) 网址", "the webhook must be an http(s) URL")
+		}
+	}
+	var acct *store.QuotaAccount
+	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		if acct, err = tx.QuotaAccount(ctx, member, true); err != nil {
+			return err
+		}
+		acct.ThresholdFen, acct.WebhookURL = thresholdFen, webhook
+		if acct.LowWarned && acct.Available(tx.Now()) >= thresholdFen {
+			acct.LowWarned = false
+		}
+		if _, err := tx.Append(ctx, member, store.KindQuotaAlertsSet, member, bizlog.P{"threshold_fen": thresholdFen, "webhook": webhook != ""}); err != nil {
+			return err
+		}
+		return tx.SaveQuotaAccount(ctx, acct)
+	})
+	return acct, err
+}
+
+// Deduct is the quota's one check-and-deduct operation for a caller that
+// charges inside its own transaction (delivery, exID issuance); see
+// store.Tx.Deduct for its guarantees. On a ResourceExhausted error the
+// suspension has been recorded in tx: commit tx without the charged work
+// and return the error. After the commit, pass the notifications to
+// p.Notify.
+func (p *Platform) Deduct(ctx context.Context, tx *store.Tx, d store.Debit) (*store.Deduction, []store.QuotaNotification, error) {
+	return tx.Deduct(ctx, d)
+}
+
+// Charge deducts from a member's quota on its own, through the group
+// committer: concurrent charges share one transaction and one commit, which
+// is what sustains thousands of deductions per second on one balance. A
+// charge the quota cannot cover returns ResourceExhausted, the suspension
+// recorded; warnings are sent after the commit.
+func (p *Platform) Charge(ctx context.Context, d store.Debit) (*store.Deduction, error) {
+	ded, notes, err := p.DB.DeductGrouped(ctx, d)
+	p.Notify(notes)
+	return ded, err
+}
+
+// webhookClient calls members' quota webhooks: best effort, briefly, never
+// holding up a deduction.
+var webhookClient = &http.Client{Timeout: 3 * time.Second}
+
+// webhookBody is what a quota webhook receives.
+type webhookBody struct {
+	Member       string    `json:"member"`
+	Kind         string    `json:"kind"` // low_balance or suspended
+	AvailableFen int64     `json:"available_fen"`
+	ThresholdFen int64     `json:"threshold_fen"`
+	At           time.Time `json:"at"`
+}
+
+// Notify sends committed quota warnings to the members' webhooks, in the
+// background. The warning itself is already recorded (the console banner);
+// a webhook that fails is logged and not retried.
+func (p *Platform) Notify(notes []store.QuotaNotification) {
+	for _, n := range notes {
+		if n.WebhookURL == "" {
+			continue
+		}
+		go func() {
+			body, _ := json.Marshal(webhookBody{n.Member, n.Kind, n.AvailableFen, n.ThresholdFen, n.At})
+			resp, err := webhookClient.Post(n.WebhookURL, "application/json", bytes.NewReader(body))
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode >= 300 {
+					err = errs.New(errs.Unavailable, "webhook", "回调返回 "+resp.Status, "webhook answered "+resp.Status)
+				}
+			}
+			if err != nil {
+				p.Logger.Warn("quota webhook failed", "member", n.Member, "kind", n.Kind, "err", err)
+			}
+		}()
+	}
+}

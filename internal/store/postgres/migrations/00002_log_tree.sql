@@ -1,0 +1,40 @@
+-- +goose Up
+-- The business log's Merkle tree, kept so that proofs need O(log n) point
+-- reads and appends recompute nothing (see docs/parts/log.md).
+--
+-- Node (level, idx) of the RFC 6962 tree, level >= 1, is complete once leaf
+-- ((idx+1) << level) - 1 is appended; that leaf's row keeps it, so nodes
+-- are written by the same INSERT as the entry and read by primary key.
+-- nodes is the concatenation of the 32-byte hashes of levels 1, 2, … that
+-- the leaf completes (as many as the trailing one bits of seq).
+ALTER TABLE log_entries ADD COLUMN nodes BYTEA NOT NULL DEFAULT ''::bytea;
+
+-- edge is the compact range of [0, size): the hashes of the complete
+-- subtrees that size decomposes into, largest first. It is derived data (the
+-- same hashes are in log_entries.nodes) kept so that an append reads one row.
+ALTER TABLE log_head ADD COLUMN edge BYTEA;
+
+-- Signed checkpoints: note is the signed note whose body is
+-- "origin\nsize\nbase64(root)\n".
+CREATE TABLE log_checkpoints (
+    size  BIGINT PRIMARY KEY,
+    root  BYTEA NOT NULL,
+    at    TIMESTAMPTZ NOT NULL,
+    note  TEXT NOT NULL
+);
+
+-- The log signing key: the note verifier key in the clear, the signer key
+-- sealed with AES-256-GCM under the key-encryption key held outside the
+-- database.
+CREATE TABLE log_keys (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    verifier    TEXT NOT NULL,
+    sealed      BYTEA NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+
+-- +goose Down
+DROP TABLE log_keys;
+DROP TABLE log_checkpoints;
+ALTER TABLE log_head DROP COLUMN edge;
+ALTER TABLE log_entries DROP COLUMN nodes;
