@@ -1,12 +1,8 @@
 package bizlog
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -79,64 +75,15 @@ func GenerateKey(origin string) (skey, vkey string, err error) {
 	return note.GenerateKey(rand.Reader, origin)
 }
 
-// KEKSize is the size of a key-encryption key: AES-256.
-const KEKSize = 32
+// KeyAD is the additional data the log signer key is sealed with: it binds
+// the sealed key to its verifier key, so that a sealed key moved to another
+// row does not open.
+func KeyAD(vkey string) []byte { return []byte("hulian log signing key v1\n" + vkey) }
 
-// ParseKEK reads a key-encryption key written as 64 hex digits or as
-// standard base64 of 32 bytes (surrounding white space ignored).
-func ParseKEK(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if k, err := hex.DecodeString(s); err == nil && len(k) == KEKSize {
-		return k, nil
-	}
-	if k, err := base64.StdEncoding.DecodeString(s); err == nil && len(k) == KEKSize {
-		return k, nil
-	}
-	return nil, errors.New("key-encryption key must be 32 bytes, as 64 hex digits or base64")
-}
-
-// NewKEK makes a random key-encryption key, hex encoded.
-func NewKEK() string {
-	k := make([]byte, KEKSize)
-	rand.Read(k)
-	return hex.EncodeToString(k)
-}
-
-// sealAD binds a sealed signer key to its verifier key, so that a sealed key
-// swapped between rows does not open.
-func sealAD(vkey string) []byte { return []byte("hulian log signing key v1\n" + vkey) }
-
-// SealKey encrypts the signer key skey under kek with AES-256-GCM:
-// nonce ‖ ciphertext.
-func SealKey(kek []byte, skey, vkey string) ([]byte, error) {
-	aead, err := gcm(kek)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
-	return aead.Seal(nonce, nonce, []byte(skey), sealAD(vkey)), nil
-}
-
-// OpenKey decrypts a sealed signer key and checks it matches vkey.
-func OpenKey(kek, sealed []byte, vkey string) (note.Signer, error) {
-	aead, err := gcm(kek)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < aead.NonceSize() {
-		return nil, errors.New("sealed log key too short")
-	}
-	skey, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], sealAD(vkey))
-	if err != nil {
-		return nil, errors.New("the log signing key does not open with this key-encryption key")
-	}
-	s, err := note.NewSigner(string(skey))
-	if err != nil {
-		return nil, err
-	}
-	// The verifier key must be the signer's: sign and open a probe.
-	probe, err := note.Sign(&note.Note{Text: "probe\n"}, s)
+// Signer makes the note signer of skey, checking that vkey is its verifier
+// key (by signing and opening a probe).
+func Signer(skey, vkey string) (note.Signer, error) {
+	s, err := note.NewSigner(skey)
 	if err != nil {
 		return nil, err
 	}
@@ -144,19 +91,12 @@ func OpenKey(kek, sealed []byte, vkey string) (note.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := note.Open(probe, note.VerifierList(v)); err != nil || !bytes.Equal([]byte(v.Name()), []byte(s.Name())) {
-		return nil, errors.New("the log signing key does not match its verifier key")
-	}
-	return s, nil
-}
-
-func gcm(kek []byte) (cipher.AEAD, error) {
-	if len(kek) != KEKSize {
-		return nil, errors.New("key-encryption key must be 32 bytes")
-	}
-	b, err := aes.NewCipher(kek)
+	probe, err := note.Sign(&note.Note{Text: "probe\n"}, s)
 	if err != nil {
 		return nil, err
 	}
-	return cipher.NewGCM(b)
+	if _, err := note.Open(probe, note.VerifierList(v)); err != nil {
+		return nil, errors.New("the log signing key does not match its verifier key")
+	}
+	return s, nil
 }

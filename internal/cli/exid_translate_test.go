@@ -50,7 +50,7 @@ type exchange struct {
 	credentials string
 }
 
-func startExchange(t *testing.T) *exchange {
+func startExchange(t testing.TB) *exchange {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
@@ -200,5 +200,22 @@ func TestTranslateRealTime(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "exid", "translate", "--platform", x.m.URL(), "--credentials", bad, "--type", "mobile", "13800138000")
 	if code != 2 || !strings.Contains(stderr, "--credentials") {
 		t.Errorf("bad credentials: exit %d, %s", code, stderr)
+	}
+}
+
+// TestExidKeyRotate rotates the key from the command line: a new epoch
+// whose exIDs differ, with the same key-encryption key file.
+func TestExidKeyRotate(t *testing.T) {
+	t.Parallel()
+	db := "sqlite://" + filepath.Join(t.TempDir(), "platform.db")
+	for want := 2; want <= 3; want++ {
+		code, stdout, stderr := runCLI(t, nil, "platform", "exid-key", "rotate", "--db", db)
+		if code != 0 || !strings.Contains(stdout, fmt.Sprintf("epoch %d", want)) {
+			t.Fatalf("rotate: exit %d, %q %q", code, stdout, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, map[string]string{"HULIAN_KEK": keyring.NewKEKText()}, "platform", "exid-key", "rotate", "--db", db)
+	if code == 0 {
+		t.Errorf("rotated with another key-encryption key: %s", stderr)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,6 +53,7 @@ type PlatformCmd struct {
 	LogFormat     string
 	SecureCookies bool
 	KEKFile       string
+	Checkpoints   platform.LogConfig
 }
 
 func (c *PlatformCmd) Validate() error {
@@ -69,7 +72,7 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints})
 	if err != nil {
 		return err
 	}
@@ -92,16 +95,21 @@ func newPlatformCmd(env *Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c.DB = dbURL(env, c.DB, "sqlite://./hulian-platform.db")
+			if err := c.checkpointPolicy(cmd); err != nil {
+				return err
+			}
 			return c.Run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
+	f.Int64Var(&c.Checkpoints.Every, "checkpoint-every", 0, "sign a log checkpoint after this many new entries (env HULIAN_LOG_CHECKPOINT_EVERY; default 1000)")
+	f.DurationVar(&c.Checkpoints.Interval, "checkpoint-interval", 0, "longest wait of a new entry for a checkpoint (env HULIAN_LOG_CHECKPOINT_INTERVAL; default 10s)")
 	f.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&c.DB, "db", "", "database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB)")
 	f.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	f.StringVar(&c.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env HULIAN_KEK takes precedence; default with SQLite: a generated file beside the database)")
-	cmd.AddCommand(newAdminCmd(env))
+	cmd.AddCommand(newAdminCmd(env), newExidKeyCmd(env))
 	return cmd
 }
 
@@ -235,4 +243,27 @@ func newMigrateCmd(env *Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&c.DB, "db", "", "database URL (env HULIAN_DB)")
 	return cmd
+}
+
+// checkpointPolicy fills the checkpoint policy from the environment where
+// the flags were not given.
+func (c *PlatformCmd) checkpointPolicy(cmd *cobra.Command) error {
+	if v := c.env.Getenv("HULIAN_LOG_CHECKPOINT_EVERY"); v != "" && !cmd.Flags().Changed("checkpoint-every") {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errs.Invalidf("HULIAN_LOG_CHECKPOINT_EVERY", "须为正整数", "must be a positive integer")
+		}
+		c.Checkpoints.Every = n
+	}
+	if v := c.env.Getenv("HULIAN_LOG_CHECKPOINT_INTERVAL"); v != "" && !cmd.Flags().Changed("checkpoint-interval") {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errs.Invalidf("HULIAN_LOG_CHECKPOINT_INTERVAL", "须为正的时长，如 10s", "must be a positive duration such as 10s")
+		}
+		c.Checkpoints.Interval = d
+	}
+	if c.Checkpoints.Every < 0 || c.Checkpoints.Interval < 0 {
+		return errs.Invalidf("--checkpoint-every", "检查点策略不能为负", "the checkpoint policy cannot be negative")
+	}
+	return nil
 }

@@ -201,3 +201,16 @@ func (p *Platform) TokenAccount(ctx context.Context, secret string) (*store.Acco
 	})
 	return a, err
 }
+
+// Tokens lists the acting account's API tokens (never their secrets).
+func (p *Platform) Tokens(ctx context.Context) ([]store.Token, error) {
+	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
+		return nil, err
+	}
+	if auth.ActorFrom(ctx).AccountID == "" {
+		return nil, errs.New(errs.PermissionDenied, "", "只有登录账户有令牌", "only a logged-in account has tokens")
+	}
+	var ts []store.Token
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ts, err = tx.ListTokens(ctx); return err })
+	return ts, err
+}

@@ -4,10 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -17,17 +13,13 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/store"
-	"hulian/internal/store/sqlite"
 )
 
-// LogConfig configures the business log's checkpoints and signing key.
+// LogConfig configures the business log's checkpoints.
 type LogConfig struct {
 	// Origin names the log in its checkpoints and is the signing key's
 	// name; it is fixed when the key is made. Default DefaultLogOrigin.
 	Origin string
-	// KEK is the key-encryption key that seals the log signing key in the
-	// database (see ResolveKEK). Without it checkpoints cannot be signed.
-	KEK []byte
 	// Every is how many new entries trigger a checkpoint (default 1000).
 	Every int64
 	// Interval is how long new entries may wait for a checkpoint
@@ -52,66 +44,17 @@ func (c LogConfig) interval() time.Duration {
 	return c.Interval
 }
 
-// ResolveKEK finds the key-encryption key for the log signing key: the
-// environment variable HULIAN_KEK (64 hex digits or base64), else the file
-// named by HULIAN_KEK_FILE, else, for a SQLite database only, the file
-// "<database>.kek" beside it, made on first start with mode 0600. The last
-// keeps a single-file installation working but protects the key no better
-// than the database file's directory does: it is logged as a warning.
-func ResolveKEK(getenv func(string) string, dbURL string, logger *slog.Logger) ([]byte, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if v := getenv("HULIAN_KEK"); v != "" {
-		k, err := bizlog.ParseKEK(v)
-		if err != nil {
-			return nil, errs.Invalidf("HULIAN_KEK", "HULIAN_KEK 须为 32 字节密钥（64 位十六进制或 base64）", "HULIAN_KEK must be a 32-byte key (64 hex digits or base64)")
-		}
-		return k, nil
-	}
-	file := getenv("HULIAN_KEK_FILE")
-	if file == "" {
-		path, err := sqlite.Path(dbURL)
-		if err != nil {
-			return nil, errs.New(errs.FailedPrecondition, "HULIAN_KEK",
-				"未配置日志密钥加密密钥：请设置 HULIAN_KEK 或 HULIAN_KEK_FILE", "no key-encryption key for the log signing key: set HULIAN_KEK or HULIAN_KEK_FILE")
-		}
-		file = path + ".kek"
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		switch {
-		case err == nil:
-			_, werr := f.WriteString(bizlog.NewKEK() + "\n")
-			if err := errors.Join(werr, f.Close()); err != nil {
-				return nil, err
-			}
-			logger.Warn("generated a key-encryption key for the log signing key beside the database; keep it elsewhere (HULIAN_KEK_FILE) and back it up", "file", file)
-		case !errors.Is(err, fs.ErrExist):
-			return nil, err
-		}
-	}
-	if st, err := os.Stat(file); err == nil && st.Mode().Perm()&0o077 != 0 {
-		logger.Warn("the key-encryption key file is readable by others", "file", file, "mode", st.Mode().Perm().String())
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read key-encryption key: %w", err)
-	}
-	k, err := bizlog.ParseKEK(string(b))
-	if err != nil {
-		return nil, errs.Invalidf("HULIAN_KEK_FILE", "密钥加密密钥文件须包含 32 字节密钥（64 位十六进制或 base64）", "the key-encryption key file must hold a 32-byte key (64 hex digits or base64)")
-	}
-	return k, nil
-}
-
-// EnsureLogKey makes the log signing key on first start, sealed under the
-// configured KEK, and returns the verifier key. Later calls open the stored
-// key, so a wrong KEK is found at start rather than at the first checkpoint.
+// EnsureLogKey makes the log signing key on first start, sealed with the
+// platform's key-encryption key (the sealer given to InitIssuance, so one
+// KEK protects all the platform's keys), and returns the verifier key.
+// Later calls open the stored key, so a wrong KEK is found at start rather
+// than at the first checkpoint.
 func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
 	_, vkey, err := p.logSigner(ctx)
 	if !errs.Is(err, errs.NotFound) {
 		return vkey, err
 	}
-	if p.Log.KEK == nil {
+	if p.sealer == nil {
 		return "", errNoKEK
 	}
 	origin := p.Log.Origin
@@ -122,7 +65,7 @@ func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sealed, err := bizlog.SealKey(p.Log.KEK, skey, vkey)
+	sealed, err := p.sealer.Seal([]byte(skey), bizlog.KeyAD(vkey))
 	if err != nil {
 		return "", err
 	}
@@ -140,19 +83,24 @@ func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
 	return vkey, err
 }
 
-var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置日志密钥加密密钥，无法签署检查点", "no key-encryption key is configured: checkpoints cannot be signed")
+var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置密钥加密密钥，无法签署日志检查点", "no key-encryption key is configured: log checkpoints cannot be signed")
 
 func (p *Platform) logSigner(ctx context.Context) (note.Signer, string, error) {
 	var k *store.LogKey
 	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err }); err != nil {
 		return nil, "", err
 	}
-	if p.Log.KEK == nil {
+	if p.sealer == nil {
 		return nil, k.Verifier, errNoKEK
 	}
-	s, err := bizlog.OpenKey(p.Log.KEK, k.Sealed, k.Verifier)
+	bad := errs.New(errs.FailedPrecondition, "HULIAN_KEK", "日志签名密钥无法用所配置的密钥加密密钥解开", "the log signing key does not open with the configured key-encryption key")
+	skey, err := p.sealer.Open(k.Sealed, bizlog.KeyAD(k.Verifier))
 	if err != nil {
-		return nil, k.Verifier, errs.New(errs.FailedPrecondition, "HULIAN_KEK", "日志签名密钥无法用所配置的密钥加密密钥解开", "the log signing key does not open with the configured key-encryption key")
+		return nil, k.Verifier, bad
+	}
+	s, err := bizlog.Signer(string(skey), k.Verifier)
+	if err != nil {
+		return nil, k.Verifier, bad
 	}
 	return s, k.Verifier, nil
 }

@@ -370,3 +370,42 @@ func TestLogEntriesFilter(t *testing.T) {
 		}
 	})
 }
+
+// TestLogTreeRebuilt covers a log written before the tree was kept (or
+// whose derived edge was lost): the first append rebuilds the nodes from
+// the stored leaf hashes and the log verifies.
+func TestLogTreeRebuilt(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng, func(t *testing.T) {
+			t.Parallel()
+			ctx := storetest.Staff(context.Background(), auth.RoleOperator)
+			dsn := storetest.DSN(t, eng)
+			db, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			vkey := buildLog(t, db, 45, 20)
+			rdb, rebind := raw(t, dsn)
+			if _, err := rdb.Exec(`UPDATE log_head SET edge = NULL`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rdb.Exec(rebind(`UPDATE log_entries SET nodes = $1`), []byte{}); err != nil {
+				t.Fatal(err)
+			}
+			if rep, _ := db.VerifyLog(ctx, store.VerifyOptions{VerifierKey: vkey}); rep.OK() {
+				t.Fatal("nodes removed but the log verifies")
+			}
+			if err := db.Transact(ctx, func(tx *store.Tx) error {
+				_, err := tx.Append(ctx, "", "test.after", "o", nil)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := db.VerifyLog(ctx, store.VerifyOptions{VerifierKey: vkey})
+			if err != nil || !rep.OK() || rep.Entries != 46 {
+				t.Fatalf("after rebuild: %+v %v", rep, err)
+			}
+		})
+	}
+}

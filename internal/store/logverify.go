@@ -101,7 +101,15 @@ func (tx *Tx) verifyLog(ctx context.Context, opt VerifyOptions) (*bizlog.Report,
 					fmt.Sprintf("记录超出日志头（日志头记录的大小为 %d）", size), fmt.Sprintf("beyond the log head (whose size is %d)", size))})
 				return errStop
 			}
-			if f := v.Entry(&r.Entry, r.LeafHash, r.Nodes); f != nil {
+			// An empty BLOB reads as nil, and nil would skip the check.
+			leaf, nodes := r.LeafHash, r.Nodes
+			if leaf == nil {
+				leaf = []byte{}
+			}
+			if nodes == nil {
+				nodes = []byte{}
+			}
+			if f := v.Entry(&r.Entry, leaf, nodes); f != nil {
 				return errStop
 			}
 			return checkDue()

@@ -5,11 +5,9 @@ import (
 
 	"connectrpc.com/connect"
 
-	"hulian/internal/auth"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/platform"
-	"hulian/internal/store"
 )
 
 var errInvalidLimit = errs.Invalidf("limit", "数量上限须在 0 到 1000 之间（0 为默认 100）", "limit must be between 0 and 1000 (0 for the default of 100)")
@@ -26,19 +24,7 @@ func (s *tokenService) CreateToken(ctx context.Context, req *connect.Request[hul
 }
 
 func (s *tokenService) ListTokens(ctx context.Context, req *connect.Request[hulianv1.ListTokensRequest]) (*connect.Response[hulianv1.ListTokensResponse], error) {
-	// Package platform has no listing use case yet; this is a read of the
-	// acting account's own rows, scoped by the store.
-	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
-		return nil, err
-	}
-	if auth.ActorFrom(ctx).AccountID == "" {
-		return nil, errs.New(errs.PermissionDenied, "", "只有登录账户有令牌", "only a logged-in account has tokens")
-	}
-	var ts []store.Token
-	err := s.p.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		ts, err = tx.ListTokens(ctx)
-		return err
-	})
+	ts, err := s.p.Tokens(ctx)
 	if err != nil {
 		return nil, err
 	}

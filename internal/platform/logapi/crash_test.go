@@ -17,6 +17,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/platform"
 	"hulian/internal/store"
@@ -120,7 +121,7 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("go build: %v", err)
 	}
 	dsn := "sqlite://" + filepath.Join(dir, "platform.db")
-	kek := bizlog.NewKEK()
+	kek := keyring.NewKEKText()
 	committed := map[string]bool{}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for it := 0; it < 4; it++ {

@@ -5,11 +5,8 @@
 package logapi
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -20,40 +17,9 @@ import (
 	"hulian/internal/store"
 )
 
-// Mount registers the log's routes on mux and readies checkpointing: it
-// resolves the key-encryption key (platform.ResolveKEK) unless one is
-// configured, makes the log signing key on first start, and starts making
-// checkpoints in the background until the database is closed. Checkpoint
-// policy comes from HULIAN_LOG_CHECKPOINT_EVERY (entries) and
-// HULIAN_LOG_CHECKPOINT_INTERVAL (a Go duration) unless configured.
-func Mount(mux *http.ServeMux, p *platform.Platform, dbURL string, logger *slog.Logger) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if n, err := strconv.ParseInt(os.Getenv("HULIAN_LOG_CHECKPOINT_EVERY"), 10, 64); err == nil && p.Log.Every == 0 {
-		p.Log.Every = n
-	}
-	if d, err := time.ParseDuration(os.Getenv("HULIAN_LOG_CHECKPOINT_INTERVAL")); err == nil && p.Log.Interval == 0 {
-		p.Log.Interval = d
-	}
-	if p.Log.KEK == nil {
-		kek, err := platform.ResolveKEK(os.Getenv, dbURL, logger)
-		if err != nil {
-			logger.Error("business log checkpoints are disabled", "err", err)
-		}
-		p.Log.KEK = kek
-	}
-	if p.Log.KEK != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		vkey, err := p.EnsureLogKey(ctx)
-		cancel()
-		if err != nil {
-			logger.Error("business log checkpoints are disabled", "err", err)
-		} else {
-			logger.Info("business log signing key", "verifier_key", vkey)
-			go p.RunCheckpoints(context.Background())
-		}
-	}
+// Mount registers the log's routes on mux. The signing key and the
+// checkpoint loop are the server's business (server.Open and Main.Run).
+func Mount(mux *http.ServeMux, p *platform.Platform) {
 	h := &handler{p: p}
 	mux.HandleFunc("GET /log/v1/key", h.key)
 	mux.HandleFunc("GET /log/v1/checkpoint", h.checkpoint)

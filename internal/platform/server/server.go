@@ -30,10 +30,11 @@ type Config struct {
 	Listen        string // address, e.g. "127.0.0.1:8080" or ":0"
 	DB            string // database URL
 	Logger        *slog.Logger
-	SecureCookies bool             // set Secure on cookies; on when served over TLS by a proxy
-	KEKEnv        string           // the key-encryption key from the environment (HULIAN_KEK), base64 or hex
-	KEKFile       string           // --kek-file: a file holding the key-encryption key
-	Now           func() time.Time // the clock; tests stub it
+	SecureCookies bool               // set Secure on cookies; on when served over TLS by a proxy
+	KEKEnv        string             // the key-encryption key from the environment (HULIAN_KEK), base64 or hex
+	KEKFile       string             // --kek-file: a file holding the key-encryption key
+	Checkpoints   platform.LogConfig // business-log checkpoint policy; zero values take the defaults
+	Now           func() time.Time   // the clock; tests stub it
 }
 
 // Main is a running platform.
@@ -63,7 +64,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
-	sealer, err := openSealer(cfg)
+	sealer, err := OpenSealer(cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -72,6 +73,15 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
+	// A platform that cannot sign checkpoints cannot prove its log to the
+	// regulator: refuse to start rather than run without.
+	m.Platform.Log = cfg.Checkpoints
+	vkey, err := m.Platform.EnsureLogKey(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cfg.Logger.Info("business log verifier key", "key", vkey)
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -98,6 +108,10 @@ func (m *Main) URL() string { return "http://" + m.Addr() }
 func (m *Main) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
+	cpCtx, stopCheckpoints := context.WithCancel(ctx)
+	cpDone := make(chan struct{})
+	go func() { m.Platform.RunCheckpoints(cpCtx); close(cpDone) }()
+	defer func() { stopCheckpoints(); <-cpDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	select {
 	case err := <-errc:
@@ -129,7 +143,7 @@ func (m *Main) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
 	api.Mount(mux, m.Platform)
-	logapi.Mount(mux, m.Platform, m.cfg.DB, m.cfg.Logger)
+	logapi.Mount(mux, m.Platform)
 	console.Mount(mux, m.Platform, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return m.observe(m.authenticate(mux))
 }
@@ -156,11 +170,11 @@ func (m *Main) Config() Config { return m.cfg }
 // key-encryption key.
 const EnvKEK = "HULIAN_KEK"
 
-// openSealer loads the key-encryption key that seals the platform's keys in
+// OpenSealer loads the key-encryption key that seals the platform's keys in
 // its database: HULIAN_KEK, else --kek-file, else (SQLite only) a key file
 // generated beside the database, which is convenient on one machine and
 // logged as a warning, since a copy of the folder then carries both.
-func openSealer(cfg Config) (keyring.Sealer, error) {
+func OpenSealer(cfg Config) (keyring.Sealer, error) {
 	src := keyring.KEKSource{EnvName: EnvKEK, Env: cfg.KEKEnv, File: cfg.KEKFile}
 	if path, err := sqlite.Path(cfg.DB); err == nil {
 		src.Beside = path

@@ -1,0 +1,5 @@
+//go:build !race
+
+package exid_test
+
+const raceEnabled = false
