@@ -13,6 +13,8 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/gate"
 	"hulian/internal/i18n"
+	"hulian/internal/node"
+	"hulian/internal/node/nodekey"
 	"hulian/internal/scan"
 )
 
@@ -26,6 +28,11 @@ type GateCmd struct {
 	Terms    string
 	Encoding string
 	JSON     bool
+	// Sign makes the node at NodeDB sign a gate report for the platform
+	// (catalog.GateReport), printed on stdout; the table goes to stderr.
+	Sign    bool
+	NodeDB  string
+	KEKFile string
 }
 
 // Validate checks the options before any file is opened.
@@ -38,6 +45,9 @@ func (c *GateCmd) Validate() error {
 	}
 	if c.Listing == "" {
 		return errs.Invalidf("--listing", "请用 --listing 指定挂牌文件（JSON）", "name the listing file (JSON) with --listing")
+	}
+	if c.Sign && c.JSON {
+		return errs.Invalidf("--json", "--sign 输出签名报告（JSON），不能与 --json 同用", "--sign prints the signed report (JSON); do not combine it with --json")
 	}
 	_, err := scan.ParseEncoding(c.Encoding)
 	return err
@@ -61,6 +71,15 @@ func (c *GateCmd) Run(ctx context.Context) error {
 	lf.Close()
 	if err != nil {
 		return err
+	}
+	var signer *node.Node
+	if c.Sign {
+		// Open the node before reading the data, so that a wrong database
+		// or key-encryption key fails at once rather than after the file.
+		if signer, err = c.openSigner(ctx, listing); err != nil {
+			return err
+		}
+		defer signer.Close()
 	}
 	sc, err := scanNewScanner(c.env, c.Terms)
 	if err != nil {
@@ -120,6 +139,9 @@ func (c *GateCmd) Run(ctx context.Context) error {
 	out.Verdict = "fail"
 	if pass {
 		out.Verdict = "pass"
+	}
+	if c.Sign {
+		return c.signed(signer, listing, out, pass)
 	}
 	if c.JSON {
 		e := json.NewEncoder(c.env.Stdout)
@@ -196,5 +218,8 @@ func newGateCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&c.Terms, "terms", "", "X5.1 content term list (default: embedded) / 禁止内容词表")
 	cmd.Flags().StringVar(&c.Encoding, "encoding", "auto", "auto, utf-8 or gb18030 / 文件编码")
 	cmd.Flags().BoolVar(&c.JSON, "json", false, "machine-readable output / 输出 JSON")
+	cmd.Flags().BoolVar(&c.Sign, "sign", false, "print the gate report signed by the node's key, for submitting the listing / 输出节点签名的合规检查报告")
+	cmd.Flags().StringVar(&c.NodeDB, "node-db", "", "with --sign: the node's database URL (env HULIAN_DB) / 节点数据库")
+	cmd.Flags().StringVar(&c.KEKFile, "kek-file", "", "with --sign: the node's key-encryption key file (env "+nodekey.EnvKEK+" takes precedence) / 节点密钥加密密钥文件")
 	return cmd
 }

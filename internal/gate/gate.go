@@ -49,13 +49,21 @@ type Tag struct {
 	Column    string    `json:"column"`
 	Key       string    `json:"key"`
 	ValueType ValueType `json:"value_type"`
+	// Values is the listed value domain of list and segment tags. A listed
+	// value no row carries is reported with 0 subjects, so that the local
+	// verdict is the one the platform reaches from the signed report.
+	Values []string `json:"values,omitempty"`
 }
 
 // Listing is the part of a catalog listing the gate reads. Unknown fields
-// are ignored so that the full listing document can be passed.
+// are ignored so that the full listing document (catalog.Listing as the
+// platform returns it) can be passed; ID and Version name what a signed
+// gate report covers.
 type Listing struct {
-	Tags []Tag `json:"tags"`
-	K    int   `json:"k"`
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	Tags    []Tag  `json:"tags"`
+	K       int    `json:"k"`
 }
 
 // ParseListing reads a listing document and checks what the gate needs.
@@ -167,6 +175,14 @@ func (t *Table) Add(row int, rec []string) error {
 	for ci := range t.cols {
 		c := &t.cols[ci]
 		cell := rec[c.idx]
+		if c.tag.ValueType == Hit {
+			// A hit tag's only value is membership of the set; rows
+			// outside it do not point to anyone by this tag.
+			if isHit(cell) {
+				t.count(c, HitValue, h)
+			}
+			continue
+		}
 		if c.tag.ValueType != Multi {
 			t.count(c, strings.TrimSpace(cell), h)
 			continue
@@ -207,6 +223,19 @@ func (t *Table) count(c *column, v string, h uint64) {
 	}
 }
 
+// HitValue is the value a hit tag's members are counted under, the one the
+// platform checks (X-E7).
+const HitValue = "1"
+
+// isHit reads a hit cell: 1, true, yes, y or 是 mark a member of the set.
+func isHit(cell string) bool {
+	switch strings.ToLower(strings.TrimSpace(cell)) {
+	case "1", "true", "yes", "y", "是":
+		return true
+	}
+	return false
+}
+
 // splitMulti cuts a multi-value cell at '|' and ';', dropping empty values
 // and repeats within the cell.
 func splitMulti(dst []string, cell string) []string {
@@ -242,18 +271,29 @@ type Report struct {
 	Rows int `json:"rows"`
 	// AdjacentDuplicateRows counts rows whose subject repeats the previous
 	// row's: the file is not one row per subject.
-	AdjacentDuplicateRows int     `json:"adjacent_duplicate_rows"`
-	Values                []Value `json:"values"`
-	Failures              int     `json:"failures"`
-	Pass                  bool    `json:"pass"`
+	AdjacentDuplicateRows int `json:"adjacent_duplicate_rows"`
+	// Subjects is Rows less AdjacentDuplicateRows: the number of subjects
+	// when the rows of each subject are adjacent, as the node exports them.
+	// Counting them exactly in any order would need memory per row.
+	Subjects int     `json:"subjects"`
+	Values   []Value `json:"values"`
+	Failures int     `json:"failures"`
+	Pass     bool    `json:"pass"`
 }
 
 // Report returns the table, tags in listing order and values by ascending
 // count (the failing ones first), and the verdict.
 func (t *Table) Report() Report {
-	r := Report{K: t.k, Rows: t.rows, AdjacentDuplicateRows: t.adjDups, Pass: true}
+	r := Report{K: t.k, Rows: t.rows, AdjacentDuplicateRows: t.adjDups, Subjects: t.rows - t.adjDups, Pass: true}
 	for _, c := range t.cols {
 		start := len(r.Values)
+		for _, v := range c.tag.Values {
+			if _, ok := c.values[v]; !ok {
+				r.Values = append(r.Values, Value{Column: c.tag.Column, Key: c.tag.Key, Value: v, Exact: true})
+				r.Failures++
+				r.Pass = false
+			}
+		}
 		for v, e := range c.values {
 			pass := e.count >= t.k
 			r.Values = append(r.Values, Value{Column: c.tag.Column, Key: c.tag.Key, Value: v, Subjects: e.count, Exact: e.set != nil, Pass: pass})

@@ -232,9 +232,25 @@ func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*
 		out.Evaluated[i], _ = e.MarshalBinary()
 	}
 	out.Proof, _ = proof.MarshalBinary()
+	var refused error
 	err = p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		refused = nil
 		if _, err := RequireTrading(ctx, tx); err != nil {
 			return err
+		}
+		if p.IssuancePriceFen > 0 {
+			// Issuance is charged to the prepaid quota (X-S3) before it is
+			// metered. A quota that cannot cover it suspends the member's
+			// exchange: that suspension commits, the issuance does not.
+			_, _, err := tx.Deduct(ctx, store.Debit{Member: member, RequestID: auth.NewID("exid_"), AmountFen: p.IssuancePriceFen * int64(len(blinded)),
+				Reason: "exID issuance", Object: "epoch:" + strconv.Itoa(epoch)})
+			if errs.Is(err, errs.ResourceExhausted) {
+				refused = err
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
 		day := calendar.DateOf(tx.Now()).String()
 		if out.UsedToday, err = tx.MeterIssuance(ctx, member, day, int64(len(blinded)), p.IssuanceLimits.PerDay); err != nil {
@@ -243,6 +259,9 @@ func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*
 		_, err = tx.Append(ctx, member, KindExIDIssued, member, bizlog.P{"epoch": epoch, "count": len(blinded), "day": day})
 		return err
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -180,3 +180,44 @@ func TestEvaluateBadInput(t *testing.T) {
 		t.Errorf("unknown epoch: %v", err)
 	}
 }
+
+// TestIssuanceCharged: with a price per element, issuance is deducted from
+// the member's prepaid quota in the transaction that meters it; a quota
+// that cannot cover a request refuses it whole and suspends the member.
+func TestIssuanceCharged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newPlatform(t, db)
+		if err := p.InitIssuance(context.Background(), testSealer(t)); err != nil {
+			t.Fatal(err)
+		}
+		p.IssuancePriceFen = 2
+		opCtx := operator(t, p)
+		dem := onboard(t, p, opCtx, 61, false, true)
+		if _, err := p.TopUp(opCtx, dem.member.ID, 10, "PAY-0001", "测试充值"); err != nil {
+			t.Fatal(err)
+		}
+		phones := []string{"13800138000", "13900139000", "13700137000"}
+		if _, err := translate(t, p, dem.ctx, phones); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := translate(t, p, dem.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
+			t.Fatalf("issuance beyond the quota: %v", err)
+		}
+		q, err := p.Quota(dem.ctx, dem.member.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Account.BalanceFen != 4 || !q.Account.IsSuspended() {
+			t.Errorf("balance %d fen, suspended %v; want 4 and suspended", q.Account.BalanceFen, q.Account.IsSuspended())
+		}
+		var issued int
+		db.Read(opCtx, func(tx *store.Tx) error {
+			es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: platform.KindExIDIssued})
+			issued = len(es)
+			return err
+		})
+		if issued != 1 {
+			t.Errorf("%d issuance entries; the refused request must leave none", issued)
+		}
+	})
+}

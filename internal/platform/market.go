@@ -80,8 +80,11 @@ func (p *Platform) WithdrawDemand(ctx context.Context, id string) (*market.Deman
 		if d, err = tx.Demand(ctx, id, true); err != nil {
 			return err
 		}
-		if d.MemberID != m.ID || d.Status != market.DemandOpen {
-			return errs.New(errs.FailedPrecondition, "demand", "只能撤回本成员未成交的需求", "only your own open demand can be withdrawn")
+		if d.MemberID != m.ID {
+			return errs.New(errs.PermissionDenied, "demand", "只能撤回本成员的需求", "only your own demand can be withdrawn")
+		}
+		if d.Status != market.DemandOpen {
+			return errs.New(errs.FailedPrecondition, "demand", "只能撤回未成交的需求", "only an open demand can be withdrawn")
 		}
 		d.Status = market.DemandWithdrawn
 		if err := tx.SaveDemand(ctx, d, false); err != nil {
@@ -170,8 +173,11 @@ func (p *Platform) MakeOffer(ctx context.Context, demandID string, o *market.Off
 		if err != nil {
 			return err
 		}
-		if l.MemberID != m.ID || l.Status != catalog.StatusPublished {
-			return errs.New(errs.FailedPrecondition, "listing_id", "只能以本成员已发布的挂牌报价", "offer with one of your own published listings")
+		if l.MemberID != m.ID {
+			return errs.New(errs.PermissionDenied, "listing_id", "只能以本成员的挂牌报价", "offer with one of your own listings")
+		}
+		if l.Status != catalog.StatusPublished {
+			return errs.New(errs.FailedPrecondition, "listing_id", "只能以已发布的挂牌报价", "offer with a published listing")
 		}
 		if err := l.Admits(d.MemberID, d.Industry, d.EnterpriseNature); err != nil {
 			return err

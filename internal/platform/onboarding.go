@@ -25,7 +25,7 @@ func (p *Platform) Apply(ctx context.Context, a Application) (*member.Member, *s
 	if err := auth.Require(ctx, auth.PermApply); err != nil {
 		return nil, nil, err
 	}
-	if err := a.Validate(); err != nil {
+	if err := p.validateApplication(&a.Application); err != nil {
 		return nil, nil, err
 	}
 	acct, err := newAccount(a.Login, a.DisplayName, a.Password)
@@ -59,6 +59,21 @@ func (p *Platform) Apply(ctx context.Context, a Application) (*member.Member, *s
 		return nil, nil, err
 	}
 	return m, acct, nil
+}
+
+// validateApplication checks an application field by field, and its
+// industry against the classification in force (the regular expression in
+// package member only checks the code's shape).
+func (p *Platform) validateApplication(a *member.Application) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if ind := p.Industries(); ind != nil {
+		if _, ok := ind.Lookup(a.Industry); !ok {
+			return errs.Invalidf("industry", "不是国民经济行业分类（GB/T 4754）中的代码", "not a code of the national industry classification (GB/T 4754)")
+		}
+	}
+	return nil
 }
 
 // Member returns a member the actor may see.
@@ -112,6 +127,9 @@ func (p *Platform) change(ctx context.Context, perm auth.Permission, id string, 
 // Resubmit replaces a rejected application.
 func (p *Platform) Resubmit(ctx context.Context, id string, a member.Application) (*member.Member, error) {
 	return p.change(ctx, auth.PermApply, id, func(m *member.Member, by string, tx *store.Tx) (string, bizlog.P, error) {
+		if err := p.validateApplication(&a); err != nil {
+			return "", nil, err
+		}
 		if err := m.Resubmit(a, by, tx.Now()); err != nil {
 			return "", nil, err
 		}

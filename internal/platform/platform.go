@@ -27,7 +27,8 @@ type Platform struct {
 	Log       LogConfig // business-log checkpoints and signing key (log.go)
 	K         int       // the k of X-E8: at least catalog.MinK
 
-	IssuanceLimits IssuanceLimits
+	IssuanceLimits   IssuanceLimits
+	IssuancePriceFen int64 // charged to the member's quota per evaluated element; 0 is free
 
 	refs      refs
 	issuer    issuer

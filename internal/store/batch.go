@@ -1,17 +1,14 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"weak"
 
-	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 )
 
@@ -257,58 +254,5 @@ func (tx *Tx) restoreLog(s logSnap) error {
 		return err
 	}
 	tx.log = &logTx{tree: tree, dirty: s.dirty}
-	return nil
-}
-
-// pendingEntry is a log entry to append with others.
-type pendingEntry struct {
-	ctx                  context.Context // its actor
-	member, kind, object string
-	p                    bizlog.P
-}
-
-// appendAll appends entries like Append, in order, with one multi-row
-// INSERT: a group of deductions costs one statement for its log entries,
-// not one each.
-func (tx *Tx) appendAll(ctx context.Context, entries []pendingEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	st, err := tx.logState(ctx)
-	if err != nil {
-		return err
-	}
-	const cols = 9
-	var q strings.Builder
-	q.WriteString(`INSERT INTO log_entries (seq, at, actor, member_id, kind, object, payload, leaf_hash, nodes) VALUES `)
-	args := make([]any, 0, cols*len(entries))
-	for i, pe := range entries {
-		payload, err := pe.p.Encode()
-		if err != nil {
-			return err
-		}
-		e := &bizlog.Entry{Seq: st.tree.Size(), At: tx.now, Actor: auth.ActorFrom(pe.ctx).Ref(), Member: pe.member, Kind: pe.kind, Object: pe.object, Payload: payload}
-		leaf := bizlog.LeafHash(e.Leaf())
-		nodes, err := st.tree.Append(leaf)
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("$" + itoa(len(args)+j+1))
-		}
-		q.WriteByte(')')
-		args = append(args, e.Seq, e.At, e.Actor, e.Member, e.Kind, e.Object, []byte(e.Payload), leaf, bytes.Clone(nodes))
-	}
-	st.dirty = true
-	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("append log entries: %w", err)
-	}
 	return nil
 }

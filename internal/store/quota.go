@@ -3,15 +3,16 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/pricing"
+	"hulian/internal/store/sqlcol"
 )
 
 // Log entry kinds of the quota 可用额度 (X-S3). Deductions are logged here,
@@ -130,31 +131,24 @@ type Movement struct {
 	At           time.Time
 }
 
+var movementColumns = sqlcol.Of("member_id text", "request_id text", "kind text", "amount_fen bigint", "balance_fen bigint", "available_fen bigint", "reason text", "object text", "actor text", "at timestamptz")
+
+func movementRow(m Movement) []any {
+	return []any{m.Member, m.RequestID, m.Kind, m.AmountFen, m.BalanceFen, m.AvailableFen, m.Reason, m.Object, m.Actor, m.At}
+}
+
 // InsertMovements records movements with one statement. A repeated
 // (member, request ID) is a Conflict.
 func (tx *Tx) InsertMovements(ctx context.Context, ms []Movement) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	const cols = 10
-	var q strings.Builder
-	q.WriteString(`INSERT INTO quota_movements (member_id, request_id, kind, amount_fen, balance_fen, available_fen, reason, object, actor, at) VALUES `)
-	args := make([]any, 0, cols*len(ms))
+	rows := make([][]any, len(ms))
 	for i, m := range ms {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("$" + itoa(len(args)+j+1))
-		}
-		q.WriteByte(')')
-		args = append(args, m.Member, m.RequestID, m.Kind, m.AmountFen, m.BalanceFen, m.AvailableFen, m.Reason, m.Object, m.Actor, m.At)
+		rows[i] = movementRow(m)
 	}
-	_, err := tx.exec(ctx, q.String(), args...)
+	q, args := tx.db.eng.InsertRows("quota_movements", movementColumns, rows)
+	_, err := tx.exec(ctx, q, args...)
 	if err != nil && tx.db.eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "request_id", "该请求编号或付款凭证已入账", "this request ID or payment reference is already recorded")
 	}
@@ -347,17 +341,46 @@ func (tx *Tx) DeductAll(ctx context.Context, reqs []DebitRequest) (results []Deb
 		members = append(members, m)
 	}
 	slices.Sort(members) // one lock order for every transaction: no deadlocks
+	// Most request IDs are new: first assume so and let the insert of the
+	// movements find the exceptions, which saves looking the IDs up (the
+	// most expensive statement of a group otherwise). A request ID already
+	// used, or a shortfall (which may hide one), sends the group through
+	// again with the lookup.
+	for _, lookup := range []bool{false, true} {
+		out := slices.Clone(results)
+		notes, err = tx.deductMembers(ctx, reqs, out, members, byMember, lookup)
+		if errors.Is(err, errSeen) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return out, notes, nil
+	}
+	return nil, nil, errors.New("store: deductions replayed after the lookup")
+}
+
+// errSeen ends an optimistic pass of deductMembers.
+var errSeen = errors.New("a request ID may have been used before")
+
+// deductMembers applies the validated requests of members, in order. With
+// lookup false it assumes no request ID was used before and returns
+// errSeen, having written nothing, when that may not hold.
+func (tx *Tx) deductMembers(ctx context.Context, reqs []DebitRequest, results []DebitResult, members []string, byMember map[string][]int, lookup bool) (notes []QuotaNotification, err error) {
 	var moves []Movement
 	var entries []pendingEntry
+	var accounts []*QuotaAccount
 	for _, member := range members {
 		idx := byMember[member]
 		a, err := tx.quotaAccount(ctx, member, true)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		done, err := tx.deducted(ctx, member, reqs, idx)
-		if err != nil {
-			return nil, nil, err
+		done := map[string]*Deduction{}
+		if lookup {
+			if done, err = tx.deducted(ctx, member, reqs, idx); err != nil {
+				return nil, err
+			}
 		}
 		dirty := false
 		for _, i := range idx {
@@ -374,6 +397,11 @@ func (tx *Tx) DeductAll(ctx context.Context, reqs []DebitRequest) (results []Deb
 			}
 			avail := a.Available(tx.now)
 			if a.IsSuspended() || avail < r.AmountFen {
+				if !lookup {
+					// A request ID used before is replayed even when the
+					// quota is short now.
+					return nil, errSeen
+				}
 				if !a.IsSuspended() {
 					a.Suspended, dirty = tx.now, true
 					n := QuotaNotification{ID: auth.NewID("qn_"), Member: member, Kind: NotificationSuspend, AvailableFen: avail, ThresholdFen: a.ThresholdFen, At: tx.now, WebhookURL: a.WebhookURL}
@@ -401,33 +429,86 @@ func (tx *Tx) DeductAll(ctx context.Context, reqs []DebitRequest) (results []Deb
 			}
 		}
 		if dirty {
-			if err := tx.saveQuota(ctx, a); err != nil {
-				return nil, nil, err
-			}
+			accounts = append(accounts, a)
 		}
 	}
-	if err := tx.InsertMovements(ctx, moves); err != nil {
-		return nil, nil, err
+	if lookup {
+		err = tx.InsertMovements(ctx, moves)
+	} else {
+		err = tx.insertNewMovements(ctx, moves)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range accounts {
+		if err := tx.saveQuota(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.insertNotifications(ctx, notes); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := tx.appendAll(ctx, entries); err != nil {
-		return nil, nil, err
+	if _, err := tx.appendEntries(ctx, entries); err != nil {
+		return nil, err
 	}
-	return results, notes, nil
+	return notes, nil
 }
 
-// deducted reads the earlier deductions of the request IDs at idx.
-func (tx *Tx) deducted(ctx context.Context, member string, reqs []DebitRequest, idx []int) (map[string]*Deduction, error) {
-	args := []any{member}
-	marks := make([]string, 0, len(idx))
-	for _, i := range idx {
-		args = append(args, reqs[i].RequestID)
-		marks = append(marks, "$"+itoa(len(args)))
+// insertNewMovements inserts movements whose request IDs are taken to be
+// new. If one was not, it removes those it inserted and returns errSeen.
+func (tx *Tx) insertNewMovements(ctx context.Context, ms []Movement) error {
+	if len(ms) == 0 {
+		return nil
 	}
+	rows := make([][]any, len(ms))
+	for i, m := range ms {
+		rows[i] = movementRow(m)
+	}
+	q, args := tx.db.eng.InsertRows("quota_movements", movementColumns, rows)
+	res, err := tx.query(ctx, q+` ON CONFLICT (member_id, request_id) DO NOTHING RETURNING member_id, request_id`, args...)
+	if err != nil {
+		return err
+	}
+	inserted := map[string][]string{}
+	n := 0
+	for res.Next() {
+		var member, id string
+		if err := res.Scan(&member, &id); err != nil {
+			res.Close()
+			return err
+		}
+		inserted[member] = append(inserted[member], id)
+		n++
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if n == len(ms) {
+		return nil
+	}
+	for member, ids := range inserted {
+		cond, in := tx.db.eng.In("request_id", 2, ids)
+		if _, err := tx.exec(ctx, `DELETE FROM quota_movements WHERE member_id = $1 AND `+cond, append([]any{member}, in...)...); err != nil {
+			return err
+		}
+	}
+	return errSeen
+}
+
+// deducted reads the earlier deductions of the request IDs at idx, in one
+// statement whose text does not depend on how many there are where the
+// engine allows it (see Engine.In): a group's size varies from one
+// transaction to the next.
+func (tx *Tx) deducted(ctx context.Context, member string, reqs []DebitRequest, idx []int) (map[string]*Deduction, error) {
+	ids := make([]string, len(idx))
+	for k, i := range idx {
+		ids[k] = reqs[i].RequestID
+	}
+	cond, in := tx.db.eng.In("request_id", 2, ids)
+	args := append([]any{member}, in...)
 	rows, err := tx.query(ctx, `SELECT request_id, kind, amount_fen, balance_fen, available_fen, at FROM quota_movements
-		WHERE member_id = $1 AND request_id IN (`+strings.Join(marks, ",")+`)`, args...)
+		WHERE member_id = $1 AND `+cond, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -262,3 +263,52 @@ func BenchmarkDeduct(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// TestDeductReplayMixed: one group mixing new request IDs with ones used
+// before, and a replay while the quota is short, get exactly the outcomes
+// of one deduction at a time. The optimistic first pass that skips the
+// lookup of request IDs must leave no trace when it finds one used.
+func TestDeductReplayMixed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, member := fund(t, db, 5, 100)
+		deduct := func(ids ...string) []store.DebitResult {
+			t.Helper()
+			reqs := make([]store.DebitRequest, len(ids))
+			for i, id := range ids {
+				reqs[i] = store.DebitRequest{Ctx: ctx, Debit: store.Debit{Member: member, RequestID: id, AmountFen: 30}}
+			}
+			var out []store.DebitResult
+			err := db.Transact(ctx, func(tx *store.Tx) (err error) { out, _, err = tx.DeductAll(ctx, reqs); return err })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		first := deduct("a", "b")
+		mixed := deduct("c", "a", "c", "b")
+		if mixed[0].Err != nil || mixed[0].Deduction.BalanceFen != 10 || mixed[0].Deduction.Replayed {
+			t.Errorf("new request in a mixed group: %+v", mixed[0])
+		}
+		for _, k := range []struct{ got, want int }{{1, 0}, {3, 1}} {
+			g, w := mixed[k.got].Deduction, first[k.want].Deduction
+			if g == nil || !g.Replayed || g.BalanceFen != w.BalanceFen {
+				t.Errorf("replay %d: %+v, first %+v", k.got, g, w)
+			}
+		}
+		if !mixed[2].Deduction.Replayed || mixed[2].Deduction.BalanceFen != 10 {
+			t.Errorf("repeat within the group: %+v", mixed[2])
+		}
+		// 10 fen left: a new request is refused and suspends, a replay
+		// still returns its first outcome.
+		short := deduct("d", "b")
+		if !errs.Is(short[0].Err, errs.ResourceExhausted) || short[1].Err != nil || !short[1].Deduction.Replayed {
+			t.Errorf("shortfall and replay: %+v %+v", short[0], short[1])
+		}
+		a := account(t, db, ctx, member)
+		var moves []store.Movement
+		db.Read(ctx, func(tx *store.Tx) (err error) { moves, err = tx.Movements(ctx, member, time.Time{}, 0); return err })
+		if a.BalanceFen != 10 || a.DeductedFen != 90 || len(moves) != 3 || !a.IsSuspended() {
+			t.Errorf("balance %d deducted %d movements %d suspended %v", a.BalanceFen, a.DeductedFen, len(moves), a.IsSuspended())
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/store/postgres"
+	"hulian/internal/store/sqlcol"
 	"hulian/internal/store/sqlite"
 )
 
@@ -32,6 +33,13 @@ type Engine interface {
 	Migrations() fs.FS
 	Rebind(query string) string
 	ForUpdate() string
+	// In is the condition that column is one of values, its parameters
+	// numbered from first, and the arguments to bind to them.
+	In(column string, first int, values []string) (cond string, args []any)
+	// InsertRows is one INSERT of rows into table's columns, and the
+	// arguments to bind. Every row has a value for each column, of the
+	// same Go type down a column (string, int64, bool, time.Time, []byte).
+	InsertRows(table string, cols []sqlcol.Column, rows [][]any) (query string, args []any)
 	IsUniqueViolation(error) bool
 	IsRetryable(error) bool
 }
@@ -135,6 +143,23 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
+	return RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
+		tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.flushLog(ctx)
+	})
+}
+
+// RunTx runs fn in a transaction on pool and commits it, rolling back if fn
+// fails or panics. Serialization failures and deadlocks (as eng reports
+// them) are retried with backoff, so fn must have no effects outside the
+// transaction. The platform's and the nodes' stores both run on it.
+func RunTx(ctx context.Context, pool *sql.DB, eng interface {
+	Name() string
+	IsRetryable(error) bool
+}, readOnly bool, fn func(*sql.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -145,22 +170,21 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 			case <-time.After(d):
 			}
 		}
-		err = db.once(ctx, pool, readOnly, fn)
-		if err == nil || !db.eng.IsRetryable(err) {
+		err = runOnce(ctx, pool, eng.Name() == "postgres" && readOnly, fn)
+		if err == nil || !eng.IsRetryable(err) {
 			return err
 		}
 	}
 	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
 }
 
-func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+func runOnce(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) error) (err error) {
 	// SQLite's read-only connections are query_only; PostgreSQL shares one
-	// pool, so ask it for a read-only transaction.
-	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && db.eng.Name() == "postgres"})
+	// pool, so it is asked for a read-only transaction.
+	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return err
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
@@ -170,10 +194,7 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	if err = tx.flushLog(ctx); err != nil {
+	if err = fn(sqlTx); err != nil {
 		return err
 	}
 	return sqlTx.Commit()

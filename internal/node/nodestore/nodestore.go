@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -142,8 +141,6 @@ type Tx struct {
 // Now is the transaction's single instant.
 func (tx *Tx) Now() time.Time { return tx.now }
 
-const maxAttempts = 8
-
 // Transact runs fn in a read-write transaction, committing if fn returns
 // nil. Busy files and serialization failures are retried with backoff, so
 // fn must have no effects outside the transaction.
@@ -157,44 +154,9 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
-	var err error
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			d := time.Duration(1<<attempt)*time.Millisecond + rand.N(5*time.Millisecond)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(d):
-			}
-		}
-		err = db.once(ctx, pool, readOnly, fn)
-		if err == nil || !db.eng.IsRetryable(err) {
-			return err
-		}
-	}
-	return fmt.Errorf("node transaction failed after %d attempts: %w", maxAttempts, err)
-}
-
-func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
-	// SQLite's read pool is query_only already; PostgreSQL shares one pool.
-	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && db.eng.Name() == "postgres"})
-	if err != nil {
-		return err
-	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
-	defer func() {
-		if p := recover(); p != nil {
-			sqlTx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			sqlTx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return sqlTx.Commit()
+	return store.RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
+		return fn(&Tx{tx: sqlTx, db: db, now: db.Now()})
+	})
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -32,6 +32,9 @@ func Mount(mux *http.ServeMux, p *platform.Platform) {
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(&memberService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewTokenServiceHandler(&tokenService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewExIDServiceHandler(&exidService{p: p}, opts...))
+	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p}, opts...))
+	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{p: p}, opts...))
+	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
 }
 
 // HandlerOptions are the options every service of the platform's API is

@@ -20,6 +20,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"hulian/internal/auth"
+	"hulian/internal/catalog"
+	"hulian/internal/catalog/catalogtest"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/member"
 	"hulian/internal/oprf"
@@ -190,6 +192,241 @@ var rules = map[string]rule{
 			}
 			f.A.extraTokens = append(f.A.extraTokens, tok.ID)
 			return fmt.Sprintf(`{"id":%q}`, tok.ID)
+		},
+	},
+	"/hulian.v1.CatalogService/GetTaxonomy": {
+		allowed: append([]string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, public...),
+		body:    func(t *testing.T, f *fixture) string { return `{}` },
+	},
+	"/hulian.v1.CatalogService/GetIndustries": {
+		allowed: append([]string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, public...),
+		body:    func(t *testing.T, f *fixture) string { return `{}` },
+	},
+	"/hulian.v1.CatalogService/GetQuotes": {
+		allowed: append([]string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, public...),
+		body:    func(t *testing.T, f *fixture) string { return `{}` },
+	},
+	"/hulian.v1.CatalogService/PutReference": {
+		allowed: []string{"operator"},
+		body:    func(t *testing.T, f *fixture) string { return putTaxonomyBody(t) },
+	},
+	"/hulian.v1.CatalogService/CreateListing": {
+		allowed: []string{"memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.setStage(t, f.B, member.StageActive)
+			return `{"content":` + jsonContent(t) + `}`
+		},
+	},
+	"/hulian.v1.CatalogService/UpdateListing": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.setStage(t, f.B, member.StageActive)
+			return fmt.Sprintf(`{"id":%q,"content":%s}`, f.listingOfA(t, catalog.StatusDraft).ID, jsonContent(t))
+		},
+	},
+	"/hulian.v1.CatalogService/SubmitListing": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.setStage(t, f.B, member.StageActive)
+			l := f.listingOfA(t, catalog.StatusDraft)
+			return fmt.Sprintf(`{"id":%q,"gate_report":%s}`, l.ID, jsonGateReport(t, catalogtest.Report(l, f.A.Node, 5000)))
+		},
+	},
+	"/hulian.v1.CatalogService/StartReview": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q}`, f.listingOfA(t, catalog.StatusSubmitted).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/DecideListing": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q,"approve":false,"note":"标签描述不清"}`, f.listingOfA(t, catalog.StatusInReview).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/PublishListing": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.setStage(t, f.B, member.StageActive)
+			return fmt.Sprintf(`{"id":%q}`, f.listingOfA(t, catalog.StatusApproved).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/SuspendListing": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q,"reason":"投诉核查中"}`, f.listingOfA(t, catalog.StatusPublished).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/ResumeListing": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q}`, f.listingOfA(t, catalog.StatusSuspended).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/WithdrawListing": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q}`, f.listingOfA(t, catalog.StatusDraft).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/GetListing": {
+		allowed: seesA,
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q}`, f.listingOfA(t, catalog.StatusDraft).ID)
+		},
+	},
+	"/hulian.v1.CatalogService/SearchListings": {
+		// Drafts only: another member must not find member A's.
+		allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.listingOfA(t, catalog.StatusDraft)
+			return `{"status":"draft"}`
+		},
+	},
+	// Market and quota (market_test.go has the helpers).
+	"/hulian.v1.MarketService/PublishDemand": {
+		allowed: []string{"memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.market(t)
+			return `{"demand":` + jsonDemand() + `}`
+		},
+	},
+	"/hulian.v1.MarketService/WithdrawDemand": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"id":%q}`, f.demandOfA(t).ID) },
+	},
+	"/hulian.v1.MarketService/GetDemand": {
+		// A withdrawn demand: open ones are the market's to see.
+		allowed: seesA,
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			d := f.demandOfA(t)
+			if _, err := f.M.Platform.WithdrawDemand(auth.WithActor(context.Background(), f.A.actor()), d.ID); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"id":%q}`, d.ID)
+		},
+	},
+	"/hulian.v1.MarketService/ListDemands": {
+		allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.demandOfA(t)
+			return `{"mine":true}`
+		},
+	},
+	"/hulian.v1.MarketService/Match": {
+		allowed: seesA,
+		stage:   member.StageActive,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"demand_id":%q}`, f.demandOfA(t).ID) },
+	},
+	"/hulian.v1.MarketService/MakeOffer": {
+		// Member A answers member C's demand with its own listing.
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			m := f.market(t)
+			d, err := f.M.Platform.PublishDemand(auth.WithActor(context.Background(), m.C.actor()), newDemand())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"demand_id":%q,"listing_id":%q}`, d.ID, f.listingOfA(t, catalog.StatusPublished).ID)
+		},
+	},
+	"/hulian.v1.MarketService/ListOffers": {
+		// Another member sees only its own offers: none.
+		allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"demand_id":%q}`, f.offerOnA(t).DemandID) },
+	},
+	"/hulian.v1.MarketService/SelectOffer": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"offer_id":%q}`, f.offerOnA(t).ID) },
+	},
+	"/hulian.v1.MarketService/SignConfirmation": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			o := f.orderOfA(t, false)
+			return fmt.Sprintf(`{"order_id":%q,"side":"demand","terms_hash":%q}`, o.ID, o.TermsHash)
+		},
+	},
+	"/hulian.v1.MarketService/GetOrder": {
+		allowed: seesA,
+		stage:   member.StageActive,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"id":%q}`, f.orderOfA(t, false).ID) },
+	},
+	"/hulian.v1.MarketService/ListOrders": {
+		allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			f.orderOfA(t, false)
+			return `{}`
+		},
+	},
+	"/hulian.v1.MarketService/SuspendOrder": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q,"reason":"投诉核查"}`, f.orderOfA(t, true).ID)
+		},
+	},
+	"/hulian.v1.MarketService/ResumeOrder": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			o := f.orderOfA(t, true)
+			if _, err := f.M.Platform.SuspendOrder(auth.WithActor(context.Background(), f.Operator.Actor()), o.ID, "投诉核查"); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"id":%q}`, o.ID)
+		},
+	},
+	"/hulian.v1.MarketService/TerminateOrder": {
+		allowed: []string{"operator"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q,"reason":"违约"}`, f.orderOfA(t, true).ID)
+		},
+	},
+	"/hulian.v1.QuotaService/GetQuota": {
+		allowed: seesA,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) },
+	},
+	"/hulian.v1.QuotaService/ListMovements": {
+		allowed: seesA,
+		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) },
+	},
+	"/hulian.v1.QuotaService/TopUp": {
+		allowed: []string{"operator"},
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"member_id":%q,"amount_fen":10000,"payment_reference":"pay-%d"}`, f.A.ID, uniq())
+		},
+	},
+	"/hulian.v1.QuotaService/SetCredit": {
+		allowed: []string{"operator"},
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"member_id":%q,"credit_fen":5000,"expires":%q,"reason":"季度结算前临时额度"}`, f.A.ID, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		},
+	},
+	"/hulian.v1.QuotaService/SetAlerts": {
+		allowed: []string{"operator", "memberA", "nodeA"},
+		body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"member_id":%q,"threshold_fen":500}`, f.A.ID)
 		},
 	},
 }

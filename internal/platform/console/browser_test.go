@@ -50,28 +50,8 @@ func TestBrowserOperatorApproves(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(bg, 60*time.Second)
 	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		// A browser set to Chinese, the console's first language; the
-		// language comes from Accept-Language until the switch is used.
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Flag("accept-lang", "zh-CN"),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	browser, done := headless(ctx, t, exe)
+	defer done()
 
 	row := "#m-" + m.ID
 	err = chromedp.Do(browser,
@@ -109,6 +89,31 @@ func TestBrowserOperatorApproves(t *testing.T) {
 	if got.Stage != member.StageQualified || got.Qualified.By != "account:"+op.ID || !got.Qualified.At.Equal(testNow) {
 		t.Errorf("stored member: stage %s, qualified %+v; want qualified by account:%s at %v", got.Stage, got.Qualified, op.ID, testNow)
 	}
+}
+
+// headless starts Chromium for a test; done stops it.
+func headless(ctx context.Context, t *testing.T, exe string) (browser context.Context, done func()) {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		// A browser set to Chinese, the console's first language; the
+		// language comes from Accept-Language until the switch is used.
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN"),
+	)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	return browser, func() { cancelBrowser(); cancelAlloc() }
 }
 
 // screenshot saves what the browser shows, for finding out why it failed.

@@ -109,6 +109,10 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.handle(mux, "POST /home/agreement", c.signAgreement)
 	c.handle(mux, "POST /home/keys", c.registerKeys)
 	c.handle(mux, "POST /home/resubmit", c.resubmit)
+	c.handle(mux, "GET /log", c.logView)
+	c.handle(mux, "POST /log/verify", c.verifyLog)
+	c.catalogRoutes(mux)
+	c.marketRoutes(mux)
 	// The least specific pattern: whatever no route group claims gets the
 	// console's 404 page.
 	c.handle(mux, "/", c.notFound)

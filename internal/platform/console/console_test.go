@@ -14,8 +14,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
+	"hulian/internal/store"
 )
 
 // TestMessages checks the catalog: both languages for every entry, and an
@@ -174,6 +176,9 @@ func TestRenderEveryPage(t *testing.T) {
 		"members.html": membersData{Members: []*member.Member{m}, Stages: stages, CanReview: true},
 		"member.html":  memberData{M: m, Steps: steps(m), CanReview: true},
 		"error.html":   nil,
+		"log.html": logData{Entries: []bizlog.Entry{{Seq: 7, At: time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC), Actor: "account:acc_1", Member: "mem_sample", Kind: "member.qualified", Object: "mem_sample", Payload: []byte(`{"reason":""}`)}},
+			Checkpoint: &store.Checkpoint{Size: 8, Root: make([]byte, 32), Note: []byte("hulian.platform/log\n8\nAAAA\n")}, RootHex: "00", Next: 8,
+			Report: &bizlog.Report{Entries: 8, Failure: &bizlog.Failure{Index: 3, Reason: i18n.T("叶子哈希不符", "leaf hash mismatch")}}, Failure: "entry 3: leaf hash mismatch"},
 	}
 	for _, stage := range stages {
 		m := sampleMember(2)

@@ -5,16 +5,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"io"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/reqsign"
 	"hulian/internal/store"
@@ -23,70 +19,6 @@ import (
 // MaxBody is the largest request body the platform reads. Batch deliveries
 // are streamed in chunks below this size.
 const MaxBody = 32 << 20
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// observe logs each request, counts it in the metrics and turns a panic into
-// a 500 without taking the process down.
-func (m *Main) observe(next http.Handler) http.Handler {
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hulian_http_requests_total", Help: "HTTP requests by method and status."}, []string{"method", "code"})
-	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hulian_http_request_seconds", Help: "HTTP request latency.", Buckets: prometheus.DefBuckets}, []string{"method"})
-	m.Metrics.MustRegister(requests, latency)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if p := recover(); p != nil {
-				m.cfg.Logger.Error("panic serving request", "path", r.URL.Path, "panic", p)
-				if sw.status == 0 {
-					http.Error(sw, "internal error", http.StatusInternalServerError)
-				}
-			}
-			if sw.status == 0 {
-				sw.status = http.StatusOK
-			}
-			d := time.Since(start)
-			requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
-			latency.WithLabelValues(r.Method).Observe(d.Seconds())
-			// The path is logged, never the query or body: they may carry
-			// credentials. Paths carry only opaque object IDs.
-			level := slog.LevelInfo
-			if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
-				level = slog.LevelDebug
-			}
-			m.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", d.Milliseconds(), "actor", auth.ActorFrom(r.Context()).Ref())
-		}()
-		next.ServeHTTP(sw, r)
-	})
-}
 
 // writeError renders err for a caller that is not the console.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -115,6 +47,7 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		httpserve.Annotate(ctx, "actor", auth.ActorFrom(ctx).Ref())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -5,10 +5,8 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
@@ -43,8 +42,7 @@ type Main struct {
 	DB       *store.DB
 	Platform *platform.Platform
 	Metrics  *prometheus.Registry
-	ln       net.Listener
-	srv      *http.Server
+	srv      *httpserve.Server
 }
 
 // Open opens the database (applying migrations) and the listener.
@@ -83,56 +81,35 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	cfg.Logger.Info("business log verifier key", "key", vkey)
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.ln, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
+	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), cfg.Logger); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	m.srv = &http.Server{
-		Handler:           m.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		return nil, err
 	}
 	return m, nil
 }
 
 // Addr is the address the platform listens on.
-func (m *Main) Addr() string { return m.ln.Addr().String() }
+func (m *Main) Addr() string { return m.srv.Addr() }
 
 // URL is the platform's base URL.
 func (m *Main) URL() string { return "http://" + m.Addr() }
 
-// Run serves until ctx is done, then shuts down gracefully: in-flight
-// requests get up to 20 seconds to finish.
+// Run serves until ctx is done, then shuts down gracefully, making signed
+// log checkpoints in the background meanwhile.
 func (m *Main) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- m.srv.Serve(m.ln) }()
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
 	go func() { m.Platform.RunCheckpoints(cpCtx); close(cpDone) }()
 	defer func() { stopCheckpoints(); <-cpDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	m.cfg.Logger.Info("platform shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := m.srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	err := m.srv.Serve(ctx)
+	m.cfg.Logger.Info("platform stopped")
+	return err
 }
 
 // Close releases the database.
 func (m *Main) Close() error {
-	m.ln.Close()
+	m.srv.Close()
 	return m.DB.Close()
 }
 
@@ -145,7 +122,7 @@ func (m *Main) Handler() http.Handler {
 	api.Mount(mux, m.Platform)
 	logapi.Mount(mux, m.Platform)
 	console.Mount(mux, m.Platform, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
-	return m.observe(m.authenticate(mux))
+	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
 
 func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {

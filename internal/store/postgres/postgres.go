@@ -8,11 +8,16 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"hulian/internal/store/sqlcol"
 )
 
 //go:embed migrations/*.sql
@@ -75,4 +80,57 @@ func (Engine) IsRetryable(err error) bool {
 // IsURL reports whether dsn names a PostgreSQL database.
 func IsURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// In binds the values as one text[] parameter: the statement's text is the
+// same for any number of values, so pgx prepares it once per connection
+// and PostgreSQL plans it once, where an IN list of n parameters is a new
+// statement for every n.
+func (Engine) In(column string, first int, values []string) (string, []any) {
+	return column + " = ANY($" + strconv.Itoa(first) + ")", []any{values}
+}
+
+// InsertRows binds each column as one array and unnests them, so that the
+// statement's text is the same for any number of rows: prepared once per
+// connection, where a VALUES list is a new statement, parsed and planned
+// anew, for every row count.
+func (Engine) InsertRows(table string, cols []sqlcol.Column, rows [][]any) (string, []any) {
+	names := make([]string, len(cols))
+	arrays := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for j, c := range cols {
+		names[j] = c.Name
+		arrays[j] = "$" + strconv.Itoa(j+1) + "::" + c.Type + "[]"
+		args[j] = column(rows, j)
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") SELECT * FROM unnest(" + strings.Join(arrays, ", ") + ")", args
+}
+
+// column gathers column j of rows into a typed slice, which pgx encodes as
+// an array.
+func column(rows [][]any, j int) any {
+	if len(rows) == 0 {
+		return []string{}
+	}
+	switch rows[0][j].(type) {
+	case string:
+		return gather[string](rows, j)
+	case int64:
+		return gather[int64](rows, j)
+	case bool:
+		return gather[bool](rows, j)
+	case time.Time:
+		return gather[time.Time](rows, j)
+	case []byte:
+		return gather[[]byte](rows, j)
+	}
+	panic(fmt.Sprintf("postgres: no array type for column %d's %T", j, rows[0][j]))
+}
+
+func gather[T any](rows [][]any, j int) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r[j].(T)
+	}
+	return out
 }

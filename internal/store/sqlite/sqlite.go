@@ -13,10 +13,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"hulian/internal/store/sqlcol"
 )
 
 //go:embed migrations/*.sql
@@ -138,4 +141,51 @@ func (Engine) IsRetryable(err error) bool {
 		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 	}
 	return false
+}
+
+// In is an IN list of one parameter per value: SQLite has no array
+// parameters, and preparing a statement costs it no round trip.
+func (Engine) In(column string, first int, values []string) (string, []any) {
+	var b strings.Builder
+	args := make([]any, len(values))
+	b.WriteString(column + " IN (")
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("$" + strconv.Itoa(first+i))
+		args[i] = v
+	}
+	b.WriteByte(')')
+	return b.String(), args
+}
+
+// InsertRows is one INSERT with a VALUES list of the rows, their values
+// bound in row order.
+func (Engine) InsertRows(table string, cols []sqlcol.Column, rows [][]any) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(cols)*len(rows))
+	b.WriteString("INSERT INTO " + table + " (")
+	for j, c := range cols {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Name)
+	}
+	b.WriteString(") VALUES ")
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			args = append(args, r[j])
+			b.WriteString("$" + strconv.Itoa(len(args)))
+		}
+		b.WriteByte(')')
+	}
+	return b.String(), args
 }

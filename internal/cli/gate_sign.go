@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"hulian/internal/catalog"
+	"hulian/internal/errs"
+	"hulian/internal/gate"
+	"hulian/internal/node"
+	"hulian/internal/node/nodekey"
+	"hulian/internal/scan"
+	"hulian/internal/store/sqlite"
+)
+
+// openSigner opens the supplier's node whose key signs the report. It
+// refuses a SQLite database that does not exist yet: opening it would
+// generate fresh keys, and a report signed with them is refused by the
+// platform, which knows only the registered key.
+func (c *GateCmd) openSigner(ctx context.Context, l gate.Listing) (*node.Node, error) {
+	if !strings.HasPrefix(l.ID, "lst_") || l.Version < 1 {
+		return nil, errs.Invalidf("--listing", "签名报告需要平台上的挂牌（含 id 和 version），请用平台返回的挂牌 JSON", "a signed report needs the listing as the platform returns it, with its id and version")
+	}
+	db := dbURL(c.env, c.NodeDB, "")
+	if db == "" {
+		return nil, errs.Invalidf("--node-db", "请用 --node-db 指定节点数据库", "name the node's database with --node-db")
+	}
+	if strings.HasPrefix(db, "sqlite:") {
+		path, err := sqlite.Path(db)
+		if err != nil {
+			return nil, errs.Invalidf("--node-db", "SQLite 数据库地址缺少文件路径", "the SQLite database URL has no file path")
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, errs.Invalidf("--node-db", "找不到节点数据库 "+path+"，请先启动节点并完成开户", "no node database at "+path+"; start the node and open the account first")
+		}
+	}
+	logger, _ := newLogger(c.env.Stderr, "text")
+	return node.Open(ctx, node.Config{DB: db, KEKEnv: c.env.Getenv(nodekey.EnvKEK), KEKFile: c.KEKFile, Logger: logger})
+}
+
+// signed prints the table on stderr and, when the data passes, the signed
+// report on stdout. A failing report is not signed: the node vouches only
+// for data fit to list.
+func (c *GateCmd) signed(n *node.Node, l gate.Listing, out gateOutput, pass bool) error {
+	saved := c.env.Stdout
+	c.env.Stdout = c.env.Stderr
+	err := c.print(out)
+	c.env.Stdout = saved
+	if err != nil {
+		return err
+	}
+	if !pass {
+		return ExitError{Code: 1}
+	}
+	r := GateReport(l, out.Report, out.Findings, time.Now())
+	n.SignGateReport(r)
+	e := json.NewEncoder(c.env.Stdout)
+	e.SetEscapeHTML(false)
+	e.SetIndent("", "  ")
+	if err := e.Encode(r); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	return nil
+}
+
+// GateReport turns the gate's table into the report the platform checks
+// against the listing: one count per tag value, and the number of
+// prohibited findings.
+func GateReport(l gate.Listing, t gate.Report, findings []scan.Finding, now time.Time) *catalog.GateReport {
+	r := &catalog.GateReport{ListingID: l.ID, Version: l.Version, Rows: int64(t.Rows), Subjects: int64(t.Subjects), K: t.K,
+		Counts: make([]catalog.ValueCount, 0, len(t.Values)), Created: now.UTC()}
+	for _, f := range findings {
+		if scan.Prohibited(f) {
+			r.Findings++
+		}
+	}
+	for _, v := range t.Values {
+		r.Counts = append(r.Counts, catalog.ValueCount{Key: v.Key, Value: v.Value, Subjects: int64(v.Subjects)})
+	}
+	return r
+}

@@ -1,0 +1,148 @@
+// Package httpserve is what the platform and the member nodes share about
+// serving HTTP: a listener with sane timeouts, graceful shutdown, and the
+// middleware that logs, counts and survives every request.
+package httpserve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ShutdownGrace is how long in-flight requests get to finish on shutdown.
+const ShutdownGrace = 20 * time.Second
+
+// Server is an HTTP server on an open listener.
+type Server struct {
+	ln     net.Listener
+	srv    *http.Server
+	logger *slog.Logger
+}
+
+// Listen opens addr (":0" picks a free port) for h.
+func Listen(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return &Server{ln: ln, logger: logger, srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}}, nil
+}
+
+// Addr is the address listened on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	if err := s.srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the listener of a server that is not serving.
+func (s *Server) Close() error { return s.ln.Close() }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type annotations struct{ attrs []any }
+
+type annotationsKey struct{}
+
+// Annotate adds attributes to the log line of the request whose context
+// ctx is (or derives from), e.g. the actor once authentication knows it.
+func Annotate(ctx context.Context, attrs ...any) {
+	if a, ok := ctx.Value(annotationsKey{}).(*annotations); ok {
+		a.attrs = append(a.attrs, attrs...)
+	}
+}
+
+// Observe logs each request, counts it in reg as <prefix>_http_requests_total
+// and <prefix>_http_request_seconds, and turns a panic into a 500 without
+// taking the process down. Only the path is logged, never the query or the
+// body, which may carry credentials or identifiers; handlers add attributes
+// with Annotate.
+func Observe(reg *prometheus.Registry, prefix string, logger *slog.Logger, next http.Handler) http.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: prefix + "_http_requests_total", Help: "HTTP requests by method and status."}, []string{"method", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: prefix + "_http_request_seconds", Help: "HTTP request latency.", Buckets: prometheus.DefBuckets}, []string{"method"})
+	reg.MustRegister(requests, latency)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		notes := &annotations{}
+		r = r.WithContext(context.WithValue(r.Context(), annotationsKey{}, notes))
+		defer func() {
+			if p := recover(); p != nil {
+				logger.Error("panic serving request", "path", r.URL.Path, "panic", p)
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			d := time.Since(start)
+			requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
+			latency.WithLabelValues(r.Method).Observe(d.Seconds())
+			level := slog.LevelInfo
+			if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+				level = slog.LevelDebug
+			}
+			args := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", d.Milliseconds()}
+			args = append(args, notes.attrs...)
+			logger.Log(r.Context(), level, "request", args...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
