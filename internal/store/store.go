@@ -120,6 +120,7 @@ func (db *DB) Close() error {
 // state change and its log entry always commit together.
 type Tx struct {
 	tx  *sql.Tx
+	sql SQL
 	db  *DB
 	now time.Time
 	log *logTx // the business log's state once this transaction appends (log.go)
@@ -144,7 +145,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	return RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
-		tx := &Tx{tx: sqlTx, db: db, now: db.Now()}
+		tx := &Tx{tx: sqlTx, sql: NewSQL(sqlTx, db.eng.Rebind), db: db, now: db.Now()}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -201,24 +202,18 @@ func runOnce(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) 
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.eng.Rebind(q), args...)
+	return tx.sql.Exec(ctx, q, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.db.eng.Rebind(q), args...)
+	return tx.sql.Query(ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.eng.Rebind(q), args...)
+	return tx.sql.QueryRow(ctx, q, args...)
 }
 
-// notFound maps sql.ErrNoRows to a NotFound error about what.
-func notFound(err error, field, zh, en string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.New(errs.NotFound, field, zh, en)
-	}
-	return err
-}
+var notFound = NotFound
 
 // nullTime converts between Go's zero time and SQL NULL.
 func nullTime(t time.Time) sql.NullTime {

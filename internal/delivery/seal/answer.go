@@ -36,8 +36,12 @@ type Match struct {
 // Uvarint); matches are in ascending byte order of token. a itself is not
 // reordered. A token given twice or a value that is not UTF-8 is an error.
 func (a Answer) MarshalBinary() ([]byte, error) {
-	ms := slices.Clone(a.Matches)
-	slices.SortFunc(ms, func(x, y Match) int { return bytes.Compare(x.Token[:], y.Token[:]) })
+	byToken := func(x, y Match) int { return bytes.Compare(x.Token[:], y.Token[:]) }
+	ms := a.Matches
+	if !slices.IsSortedFunc(ms, byToken) {
+		ms = slices.Clone(ms)
+		slices.SortFunc(ms, byToken)
+	}
 	size := 1 + binary.MaxVarintLen64
 	for i, m := range ms {
 		if i > 0 && m.Token == ms[i-1].Token {

@@ -13,7 +13,7 @@
 // two or three entries); Join answers a batch by scattering it to the same
 // partitions first, so that its lookups hit the caches too. Compared with
 // a Go map this stores no empty slots or control bytes and uses every CPU;
-// docs/parts/delivery-benchmarks.md has the figures.
+// docs/benchmarks.md has the figures.
 package tokenindex
 
 import (

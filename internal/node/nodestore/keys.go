@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hulian/internal/errs"
+	"hulian/internal/store"
 )
 
 // SealedKey is one of the node's key pairs as stored: the public half in
@@ -39,16 +40,16 @@ func scanKey(sc interface{ Scan(...any) error }) (*SealedKey, error) {
 // ActiveKey returns the key in use for purpose, NotFound if there is none
 // (the node has not generated its keys yet).
 func (tx *Tx) ActiveKey(ctx context.Context, purpose string) (*SealedKey, error) {
-	k, err := scanKey(tx.queryRow(ctx, `SELECT `+keyColumns+` FROM node_keys WHERE purpose = $1 AND retired_at IS NULL`, purpose))
+	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM node_keys WHERE purpose = $1 AND retired_at IS NULL`, purpose))
 	if err != nil {
-		return nil, notFound(err, "key", "节点尚未生成该密钥", "the node has not generated this key yet")
+		return nil, store.NotFound(err, "key", "节点尚未生成该密钥", "the node has not generated this key yet")
 	}
 	return k, nil
 }
 
 // Keys lists every key, active and retired, oldest first.
 func (tx *Tx) Keys(ctx context.Context) ([]*SealedKey, error) {
-	rows, err := tx.query(ctx, `SELECT `+keyColumns+` FROM node_keys ORDER BY created_at, id`)
+	rows, err := tx.Query(ctx, `SELECT `+keyColumns+` FROM node_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (tx *Tx) InsertKey(ctx context.Context, k *SealedKey) error {
 	if k.Created.IsZero() {
 		k.Created = tx.now
 	}
-	_, err := tx.exec(ctx, `INSERT INTO node_keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
+	_, err := tx.Exec(ctx, `INSERT INTO node_keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
 		k.ID, k.Purpose, k.Public, k.Sealed, k.Sealer, k.KEKID, k.Created.UTC())
 	if tx.db.eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "key", "该用途已有在用密钥", "an active key for this purpose exists already")

@@ -133,7 +133,7 @@ func (db *DB) Close() error {
 
 // Tx is a node transaction.
 type Tx struct {
-	tx  *sql.Tx
+	store.SQL
 	db  *DB
 	now time.Time
 }
@@ -155,26 +155,6 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	return store.RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
-		return fn(&Tx{tx: sqlTx, db: db, now: db.Now()})
+		return fn(&Tx{SQL: store.NewSQL(sqlTx, db.eng.Rebind), db: db, now: db.Now()})
 	})
-}
-
-func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.eng.Rebind(q), args...)
-}
-
-func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.db.eng.Rebind(q), args...)
-}
-
-func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.eng.Rebind(q), args...)
-}
-
-// notFound maps sql.ErrNoRows to a NotFound error.
-func notFound(err error, field, zh, en string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.New(errs.NotFound, field, zh, en)
-	}
-	return err
 }

@@ -16,7 +16,7 @@ const (
 // Setting returns a stored setting, "" if unset.
 func (tx *Tx) Setting(ctx context.Context, name string) (string, error) {
 	var v string
-	err := tx.queryRow(ctx, `SELECT value FROM node_settings WHERE name = $1`, name).Scan(&v)
+	err := tx.QueryRow(ctx, `SELECT value FROM node_settings WHERE name = $1`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -25,7 +25,7 @@ func (tx *Tx) Setting(ctx context.Context, name string) (string, error) {
 
 // SetSetting stores a setting, replacing any earlier value.
 func (tx *Tx) SetSetting(ctx context.Context, name, value string) error {
-	_, err := tx.exec(ctx, `INSERT INTO node_settings (name, value, updated_at) VALUES ($1, $2, $3)
+	_, err := tx.Exec(ctx, `INSERT INTO node_settings (name, value, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, value, tx.now)
 	return err
 }
@@ -48,13 +48,13 @@ const (
 
 // Record appends an event at the transaction's time.
 func (tx *Tx) Record(ctx context.Context, kind, detail string) error {
-	_, err := tx.exec(ctx, `INSERT INTO node_events (at, kind, detail) VALUES ($1, $2, $3)`, tx.now, kind, detail)
+	_, err := tx.Exec(ctx, `INSERT INTO node_events (at, kind, detail) VALUES ($1, $2, $3)`, tx.now, kind, detail)
 	return err
 }
 
 // Events returns the latest events, newest first, at most limit.
 func (tx *Tx) Events(ctx context.Context, limit int) ([]Event, error) {
-	rows, err := tx.query(ctx, `SELECT id, at, kind, detail FROM node_events ORDER BY id DESC LIMIT $1`, limit)
+	rows, err := tx.Query(ctx, `SELECT id, at, kind, detail FROM node_events ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
