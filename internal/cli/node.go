@@ -103,7 +103,7 @@ func newNodeCmd(env *Env) *cobra.Command {
 	c.register(cmd, true)
 	cmd.Flags().StringVar(&c.Listen, "listen", "127.0.0.1:8081", "address to listen on")
 	cmd.Flags().StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
-	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env))
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env))
 	return cmd
 }
 

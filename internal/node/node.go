@@ -52,8 +52,12 @@ type Config struct {
 	// before; when empty, the stored values are used.
 	MemberID    string
 	PlatformURL string
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Region, when set, declares where the node stores its data (an ISO
+	// 3166-2 code, --region); when empty, the stored value is used. The
+	// member's application gives the default (O-6).
+	Region string
+	Logger *slog.Logger
+	Now    func() time.Time
 	// NewPlatform builds the platform client (platformclient.New in
 	// production). Without it the node works offline: keys and console
 	// only.
@@ -70,6 +74,7 @@ type Node struct {
 	platformURL string
 	platform    Platform // nil until member and platform are known
 	newPlatform PlatformFunc
+	region      string // declared storage region, "" if never declared
 }
 
 // Open opens the node's database (applying migrations), loads its
@@ -134,6 +139,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.Logger.Info("generated the node's keys", "x25519", nodekey.Encode(keys.Public().X25519), "ed25519", nodekey.Encode(keys.Public().Ed25519))
 	}
 	if err := n.settle(ctx, cfg.MemberID, cfg.PlatformURL); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := n.settleRegion(ctx, cfg.Region); err != nil {
 		db.Close()
 		return nil, err
 	}

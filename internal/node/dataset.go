@@ -1,0 +1,539 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"hulian/internal/catalog"
+	"hulian/internal/errs"
+	"hulian/internal/exid"
+	"hulian/internal/gate"
+	"hulian/internal/i18n"
+	"hulian/internal/member"
+	"hulian/internal/node/nodestore"
+	"hulian/internal/scan"
+)
+
+// A supplier's datasets stay on its node (X-A1): rows keyed by exID, one
+// version per import, the latest current. The platform sees only the signed
+// gate report of each version.
+
+// DefaultImportBatch is how many rows an import reads, translates and
+// writes at a time.
+const DefaultImportBatch = 1000
+
+// maxListing bounds the listing document an import reads.
+const maxListing = 4 << 20
+
+// maxDatasetName bounds a dataset's name.
+const maxDatasetName = 100
+
+// DatasetImport describes one import of a dataset.
+type DatasetImport struct {
+	Name     string
+	Listing  io.Reader // the listing as the platform returns it (catalog.Listing JSON)
+	In       io.Reader // the CSV, with a header row
+	Encoding scan.Encoding
+	IDColumn string
+	// Translate turns a batch of raw IDs into exIDs through the platform
+	// (exid.Translator.Translate); nil when the ID column holds exIDs.
+	// Raw IDs are replaced by their exIDs before a row goes further, so
+	// none reaches the node's store.
+	Translate func(ctx context.Context, raw []string) ([]exid.Result, error)
+	Scanner   *scan.Scanner // the prohibited-content scanner; the default one if nil
+	Batch     int           // rows per batch; DefaultImportBatch if 0
+}
+
+// DatasetImported is the outcome of an import.
+type DatasetImported struct {
+	Name     string
+	Version  int
+	Rows     int64
+	Table    gate.Report
+	Findings []scan.Finding
+	Report   *catalog.GateReport // signed by the node
+	Pass     bool                // the gate passed and nothing prohibited was found
+}
+
+// CheckDatasetName validates a dataset's name: letters, digits, '-', '_'
+// and '.', as it appears in commands and the node's records.
+func CheckDatasetName(name string) error {
+	if name == "" || len(name) > maxDatasetName || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
+		return errs.Invalidf("--name", "数据集名称须为 1 到 100 个字母、数字、-、_ 或 .", "a dataset name is 1 to 100 letters, digits, '-', '_' or '.'")
+	}
+	return nil
+}
+
+// importListing is what an import reads of the listing besides the gate's
+// part.
+type importListing struct {
+	gate.Listing
+	Subject catalog.SubjectKind
+}
+
+func readImportListing(r io.Reader) (importListing, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxListing+1))
+	if err != nil {
+		return importListing{}, err
+	}
+	if len(b) > maxListing {
+		return importListing{}, errs.Invalidf("--listing", "挂牌文件过大", "the listing file is too large")
+	}
+	gl, err := gate.ParseListing(bytes.NewReader(b))
+	if err != nil {
+		return importListing{}, err
+	}
+	var extra struct {
+		Subject catalog.SubjectKind `json:"subject"`
+	}
+	_ = json.Unmarshal(b, &extra) // ParseListing has already accepted the document
+	if extra.Subject == "" {
+		// Without a declared subject the rows are treated as personal
+		// information, the stricter reading.
+		extra.Subject = catalog.SubjectPerson
+	}
+	if !strings.HasPrefix(gl.ID, "lst_") || gl.Version < 1 {
+		return importListing{}, errs.Invalidf("--listing", "导入需要平台上的挂牌（含 id 和 version），请用平台返回的挂牌 JSON", "an import needs the listing as the platform returns it, with its id and version")
+	}
+	return importListing{Listing: gl, Subject: extra.Subject}, nil
+}
+
+// errImportRetried stops a retried import transaction: the input has been
+// read already and translations were metered, so a second attempt would
+// see an empty stream.
+var errImportRetried = errs.New(errs.Unavailable, "--db", "数据库冲突中断了导入，未写入任何数据，请重新运行", "a database conflict interrupted the import; nothing was written; run it again")
+
+// ImportDataset imports a CSV as a new version of a dataset, in one
+// transaction: a bad row leaves nothing behind. It keeps only the
+// listing's tag columns, runs the prohibited-content scan and the gate on
+// the rows, and stores the gate report signed by the node's key, whatever
+// its verdict, so that the member sees why a version cannot be listed.
+func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImported, error) {
+	if err := CheckDatasetName(im.Name); err != nil {
+		return nil, err
+	}
+	if im.IDColumn == "" {
+		return nil, errs.Invalidf("--id-column", "请用 --id-column 指定主体 ID 列", "name the subject ID column with --id-column")
+	}
+	l, err := readImportListing(im.Listing)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.checkRegion(l.Subject); err != nil {
+		return nil, err
+	}
+	if im.Batch <= 0 {
+		im.Batch = DefaultImportBatch
+	}
+	if im.Scanner == nil {
+		im.Scanner = scan.New(scan.Options{})
+	}
+	if im.Encoding == "" {
+		im.Encoding = scan.Encoding("auto")
+	}
+	rd, err := scan.NewReader(im.In, im.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := rd.Column(im.IDColumn)
+	if err != nil {
+		return nil, err
+	}
+	table, err := gate.NewTable(rd.Header, im.IDColumn, l.Listing)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]int, len(l.Tags))
+	names := make([]string, len(l.Tags))
+	for i, t := range l.Tags {
+		names[i] = t.Column
+		for j, h := range rd.Header {
+			if h == t.Column {
+				cols[i] = j
+			}
+		}
+	}
+	out := &DatasetImported{Name: im.Name, Findings: []scan.Finding{}}
+	rs, err := im.Scanner.Rows(rd.Header, idx, func(f scan.Finding) error {
+		out.Findings = append(out.Findings, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	attempted := false
+	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+		if attempted {
+			return errImportRetried
+		}
+		attempted = true
+		version, err := tx.NextDatasetVersion(ctx, im.Name)
+		if err != nil {
+			return err
+		}
+		v := &nodestore.DatasetVersion{Dataset: im.Name, Version: version, ListingID: l.ID, ListingVersion: l.Version,
+			Subject: string(l.Subject), Columns: names, GateReport: []byte("{}")}
+		if err := tx.InsertDatasetVersion(ctx, v); err != nil {
+			return err
+		}
+		b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
+		for {
+			more, err := b.read(ctx, rd)
+			if err != nil {
+				return err
+			}
+			if len(b.recs) == 0 {
+				break
+			}
+			if err := b.identify(ctx); err != nil {
+				return err
+			}
+			for i, rec := range b.recs {
+				if err := rs.Row(b.rows[i], rec); err != nil {
+					return err
+				}
+				if err := table.Add(b.rows[i], rec); err != nil {
+					return err
+				}
+			}
+			dups, err := tx.InsertDatasetRows(ctx, v.ID, b.out)
+			if err != nil {
+				return err
+			}
+			if len(dups) > 0 {
+				return errs.Invalidf(im.IDColumn, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(b.rows[dups[0]])
+			}
+			v.Rows += int64(len(b.recs))
+			if !more {
+				break
+			}
+		}
+		out.Table = table.Report()
+		out.Pass = out.Table.Pass && len(out.Findings) == 0
+		out.Report = gateReport(l.Listing, out.Table, out.Findings, tx.Now())
+		n.SignGateReport(out.Report)
+		if v.GateReport, err = json.Marshal(out.Report); err != nil {
+			return err
+		}
+		v.GatePass = out.Pass
+		if err := tx.FinishDatasetVersion(ctx, v); err != nil {
+			return err
+		}
+		out.Version, out.Rows = v.Version, v.Rows
+		verdict := "fail"
+		if out.Pass {
+			verdict = "pass"
+		}
+		return tx.Record(ctx, nodestore.EventDatasetImported, fmt.Sprintf("dataset=%s version=%d rows=%d listing=%s@%d subject=%s gate=%s findings=%d",
+			im.Name, v.Version, v.Rows, l.ID, l.Version, l.Subject, verdict, len(out.Findings)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.logger.Info("imported a dataset version", "dataset", im.Name, "version", out.Version, "rows", out.Rows, "gate_pass", out.Pass)
+	return out, nil
+}
+
+// importBatch is the rows of one batch: read, their IDs turned into exIDs,
+// and their tag values picked out.
+type importBatch struct {
+	im     *DatasetImport
+	idx    int
+	cols   []int
+	header []string
+	recs   [][]string
+	rows   []int
+	out    []nodestore.DatasetRow
+	raw    []string
+	seen   map[exid.ExID]int // exID → row, within the batch
+}
+
+// read fills the batch with up to im.Batch rows, copying each record (the
+// reader reuses its slice); more is false at the end of the input.
+func (b *importBatch) read(ctx context.Context, rd *scan.Reader) (more bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	b.recs, b.rows = b.recs[:0], b.rows[:0]
+	for len(b.recs) < b.im.Batch {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		b.recs = append(b.recs, append([]string(nil), rec...))
+		b.rows = append(b.rows, rd.Row())
+	}
+	return true, nil
+}
+
+// identify sets each record's ID cell to its exID, translating raw IDs
+// through the platform when the import has a translator, and builds the
+// rows to store.
+func (b *importBatch) identify(ctx context.Context) error {
+	col := b.header[b.idx]
+	ids := make([]exid.ExID, len(b.recs))
+	if b.im.Translate != nil {
+		b.raw = b.raw[:0]
+		for _, rec := range b.recs {
+			b.raw = append(b.raw, strings.TrimSpace(rec[b.idx]))
+		}
+		res, err := b.im.Translate(ctx, b.raw)
+		if err != nil {
+			return err
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				return rowError(r.Err, col, b.rows[i], "原始标识无效", "invalid raw ID")
+			}
+			ids[i] = r.ExID
+		}
+		clear(b.raw) // raw IDs are dropped as soon as they are translated
+	} else {
+		for i, rec := range b.recs {
+			id, err := exid.Parse(strings.TrimSpace(rec[b.idx]))
+			if err != nil {
+				return rowError(err, col, b.rows[i], "exID 无效", "invalid exID")
+			}
+			ids[i] = id
+		}
+	}
+	if b.seen == nil {
+		b.seen = make(map[exid.ExID]int, b.im.Batch)
+	}
+	clear(b.seen)
+	b.out = b.out[:0]
+	for i, rec := range b.recs {
+		if _, dup := b.seen[ids[i]]; dup {
+			return errs.Invalidf(col, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(b.rows[i])
+		}
+		b.seen[ids[i]] = b.rows[i]
+		rec[b.idx] = ids[i].String()
+		vals := make([]string, len(b.cols))
+		for j, c := range b.cols {
+			vals[j] = strings.TrimSpace(rec[c])
+		}
+		b.out = append(b.out, nodestore.DatasetRow{ExID: ids[i][:], Values: vals})
+	}
+	return nil
+}
+
+// rowError places a cell's error at its row and column, keeping its reason.
+func rowError(err error, col string, row int, zh, en string) error {
+	reason := i18n.T(zh, en)
+	var e *errs.Error
+	if errors.As(err, &e) && e.Reason.ZH != "" {
+		reason = i18n.T(zh+"："+e.Reason.ZH, en+": "+e.Reason.EN)
+	}
+	return &errs.Error{Kind: errs.Invalid, Field: col, Row: row, Reason: reason, Err: err}
+}
+
+// gateReport turns the gate's table into the report the platform checks
+// against the listing: one count per tag value and the number of
+// prohibited findings.
+func gateReport(l gate.Listing, t gate.Report, findings []scan.Finding, now time.Time) *catalog.GateReport {
+	r := &catalog.GateReport{ListingID: l.ID, Version: l.Version, Rows: int64(t.Rows), Subjects: int64(t.Subjects), K: t.K,
+		Counts: make([]catalog.ValueCount, 0, len(t.Values)), Created: now.UTC()}
+	for _, f := range findings {
+		if scan.Prohibited(f) {
+			r.Findings++
+		}
+	}
+	for _, v := range t.Values {
+		r.Counts = append(r.Counts, catalog.ValueCount{Key: v.Key, Value: v.Value, Subjects: int64(v.Subjects)})
+	}
+	return r
+}
+
+// Dataset is what the node holds of a dataset: its current version.
+type Dataset struct {
+	Name           string
+	Version        int
+	ListingID      string
+	ListingVersion int
+	Subject        catalog.SubjectKind
+	Columns        []string // the tag columns, the order of DatasetValues' values
+	Rows           int64
+	GatePass       bool
+	Report         *catalog.GateReport // signed by the node
+	Imported       time.Time
+}
+
+// Dataset returns the current version of a dataset, NotFound if the node
+// has none by that name.
+func (n *Node) Dataset(ctx context.Context, name string) (*Dataset, error) {
+	if err := CheckDatasetName(name); err != nil {
+		return nil, err
+	}
+	var v *nodestore.DatasetVersion
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		v, err = tx.CurrentDatasetVersion(ctx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Name: v.Dataset, Version: v.Version, ListingID: v.ListingID, ListingVersion: v.ListingVersion,
+		Subject: catalog.SubjectKind(v.Subject), Columns: v.Columns, Rows: v.Rows, GatePass: v.GatePass, Imported: v.Imported}
+	d.Report = new(catalog.GateReport)
+	if err := json.Unmarshal(v.GateReport, d.Report); err != nil {
+		return nil, fmt.Errorf("dataset %s version %d: gate report: %w", name, v.Version, err)
+	}
+	return d, nil
+}
+
+// maxLookup bounds the exIDs of one DatasetValues query, so that a query
+// stays within both engines' limits on bound parameters.
+const maxLookup = 500
+
+// DatasetValues returns the current version's values of the exIDs given
+// that the dataset holds and that are not excluded, in the order of the
+// dataset's Columns. It is what delivery answers from; an exclusion takes
+// effect for every answer from the moment it is committed.
+func (n *Node) DatasetValues(ctx context.Context, name string, ids []exid.ExID) (map[exid.ExID][]string, error) {
+	if err := CheckDatasetName(name); err != nil {
+		return nil, err
+	}
+	out := make(map[exid.ExID][]string, len(ids))
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
+		clear(out)
+		v, err := tx.CurrentDatasetVersion(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := n.checkRegion(catalog.SubjectKind(v.Subject)); err != nil {
+			return err
+		}
+		// A version that failed the gate (a value under k, prohibited
+		// content) is kept for inspection but never answers (X-E8).
+		if !v.GatePass {
+			return errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
+		}
+		keys := make([][]byte, 0, min(len(ids), maxLookup))
+		for start := 0; start < len(ids); start += maxLookup {
+			keys = keys[:0]
+			for _, id := range ids[start:min(start+maxLookup, len(ids))] {
+				keys = append(keys, id[:])
+			}
+			got, err := tx.DatasetValues(ctx, name, v.ID, keys)
+			if err != nil {
+				return err
+			}
+			for k, vals := range got {
+				out[exid.ExID([]byte(k))] = vals
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Exclude removes exIDs from every answer of dataset name, or of every
+// dataset when name is "" (a withdrawn consent, O-4), and records it in
+// the node's event record. It returns how many exclusions are new.
+func (n *Node) Exclude(ctx context.Context, name string, ids []exid.ExID, reason string) (int, error) {
+	if name != "" {
+		if err := CheckDatasetName(name); err != nil {
+			return 0, err
+		}
+	}
+	if len(ids) == 0 {
+		return 0, errs.Invalidf("EXID", "请给出要排除的 exID", "give the exIDs to exclude")
+	}
+	added := 0
+	err := n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+		added = 0
+		for _, id := range ids {
+			isNew, err := tx.Exclude(ctx, name, id[:], reason)
+			if err != nil {
+				return err
+			}
+			if isNew {
+				added++
+			}
+		}
+		scope := name
+		if scope == "" {
+			scope = "*"
+		}
+		// The event names the count, not the exIDs: the trail is read by
+		// staff who need not see who withdrew.
+		return tx.Record(ctx, nodestore.EventDatasetExcluded, fmt.Sprintf("dataset=%s exids=%d new=%d reason=%s", scope, len(ids), added, reason))
+	})
+	return added, err
+}
+
+// Region returns the node's declared storage region, "" if none.
+func (n *Node) Region() string { return n.region }
+
+// settleRegion stores a newly declared storage region and reads back the
+// one in force. A node outside mainland China still opens, to serve its
+// keys and console, but refuses to import or answer from personal
+// information datasets (O-6).
+func (n *Node) settleRegion(ctx context.Context, region string) error {
+	if region != "" {
+		a := member.Application{StorageRegion: region}
+		a.Normalize()
+		if err := checkRegionCode(a.StorageRegion); err != nil {
+			return err
+		}
+		region = a.StorageRegion
+	}
+	var holds bool
+	err := n.DB.Transact(ctx, func(tx *nodestore.Tx) (err error) {
+		if region != "" {
+			if err := tx.SetSetting(ctx, nodestore.SettingStorageRegion, region); err != nil {
+				return err
+			}
+		}
+		if n.region, err = tx.Setting(ctx, nodestore.SettingStorageRegion); err != nil {
+			return err
+		}
+		holds, err = tx.HasDatasets(ctx, string(catalog.SubjectPerson))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if holds && n.region != "" && !(member.Application{StorageRegion: n.region}).InMainland() {
+		n.logger.Warn("the node's storage region is outside mainland China; its personal information datasets will not be served (O-6)", "region", n.region)
+	}
+	return nil
+}
+
+// checkRegionCode accepts an ISO 3166-1 country with an optional ISO
+// 3166-2 subdivision, as member applications declare it.
+func checkRegionCode(r string) error {
+	country, sub, hasSub := strings.Cut(r, "-")
+	ok := len(country) == 2 && strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" &&
+		(!hasSub || (len(sub) >= 1 && len(sub) <= 3 && strings.Trim(sub, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""))
+	if !ok {
+		return errs.Invalidf("--region", "数据存储地须为 ISO 3166-2 代码，如 CN-SH", "the storage region must be an ISO 3166-2 code, e.g. CN-SH")
+	}
+	return nil
+}
+
+// checkRegion refuses personal information when the node stores outside
+// mainland China, and any dataset when the node has declared no region.
+func (n *Node) checkRegion(subject catalog.SubjectKind) error {
+	if n.region == "" {
+		return errs.New(errs.FailedPrecondition, "--region", "节点尚未声明数据存储地，请用 --region 声明（如 --region CN-SH）", "the node has not declared its storage region; declare it with --region (e.g. --region CN-SH)")
+	}
+	if subject == catalog.SubjectPerson && !(member.Application{StorageRegion: n.region}).InMainland() {
+		return errs.New(errs.FailedPrecondition, "--region",
+			"节点数据存储地 "+n.region+" 不在中国境内（不含港澳台），不能存储或提供个人信息数据集（O-6）；请在境内部署节点并用 --region 声明",
+			"the node's storage region "+n.region+" is outside mainland China; it may not store or serve personal information datasets (O-6); run the node in the mainland and declare it with --region")
+	}
+	return nil
+}

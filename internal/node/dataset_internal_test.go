@@ -1,0 +1,31 @@
+package node
+
+import (
+	"regexp"
+	"testing"
+)
+
+// regionRe is the rule member applications use for storage regions.
+var regionRe = regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`)
+
+func FuzzCheckRegionCode(f *testing.F) {
+	for _, s := range []string{"CN", "CN-SH", "CN-HK", "SG", "cn-sh", "CN-", "CN-ABCD", "C", "中国"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := checkRegionCode(s) == nil, regionRe.MatchString(s); got != want {
+			t.Errorf("%q: accepted %v, member rule %v", s, got, want)
+		}
+	})
+}
+
+func FuzzCheckDatasetName(f *testing.F) {
+	for _, s := range []string{"spend", "a.b-c_1", "", "a b", "数据", "../x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckDatasetName(s) == nil && (s == "" || len(s) > maxDatasetName || regexp.MustCompile(`[^A-Za-z0-9._-]`).MatchString(s)) {
+			t.Errorf("%q accepted", s)
+		}
+	})
+}

@@ -1,0 +1,277 @@
+package nodestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"hulian/internal/errs"
+	"hulian/internal/store"
+)
+
+// Setting and event names of the dataset side of the node.
+const (
+	// SettingStorageRegion is where the node stores its data, an ISO
+	// 3166-2 code such as "CN-SH" (O-6).
+	SettingStorageRegion = "storage_region"
+
+	EventDatasetImported = "dataset.imported"
+	EventDatasetExcluded = "dataset.excluded"
+)
+
+// DatasetVersion is one import of a dataset.
+type DatasetVersion struct {
+	ID             int64
+	Dataset        string
+	Version        int
+	ListingID      string
+	ListingVersion int
+	Subject        string   // catalog.SubjectKind of the listing
+	Columns        []string // the tag columns, the order of each row's values
+	Rows           int64
+	GatePass       bool
+	GateReport     []byte // the signed catalog.GateReport as JSON
+	Imported       time.Time
+}
+
+// NextDatasetVersion returns the version number the next import of name
+// gets: one more than the highest so far, 1 for a new dataset.
+func (tx *Tx) NextDatasetVersion(ctx context.Context, name string) (int, error) {
+	var v sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT MAX(version) FROM node_dataset_versions WHERE dataset = $1`, name).Scan(&v); err != nil {
+		return 0, err
+	}
+	return int(v.Int64) + 1, nil
+}
+
+// InsertDatasetVersion stores a version's header before its rows and sets
+// v.ID. The gate fields may be filled in later with FinishDatasetVersion.
+func (tx *Tx) InsertDatasetVersion(ctx context.Context, v *DatasetVersion) error {
+	cols, err := json.Marshal(v.Columns)
+	if err != nil {
+		return err
+	}
+	if v.Imported.IsZero() {
+		v.Imported = tx.now
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, row_count, gate_pass, gate_report, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), v.Rows, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
+	if tx.db.eng.IsUniqueViolation(err) {
+		return errs.New(errs.Conflict, "--name", "该数据集版本已被另一次导入写入，请重试", "another import wrote this dataset version; run the import again")
+	}
+	return err
+}
+
+// FinishDatasetVersion records the row count and gate verdict of version
+// v.ID and makes it the dataset's current version.
+func (tx *Tx) FinishDatasetVersion(ctx context.Context, v *DatasetVersion) error {
+	if _, err := tx.Exec(ctx, `UPDATE node_dataset_versions SET row_count = $1, gate_pass = $2, gate_report = $3 WHERE id = $4`,
+		v.Rows, v.GatePass, string(v.GateReport), v.ID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO node_datasets (name, current_version, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET current_version = excluded.current_version, updated_at = excluded.updated_at`,
+		v.Dataset, v.Version, tx.now)
+	return err
+}
+
+// DatasetRow is one subject's values in one version.
+type DatasetRow struct {
+	ExID   []byte // 17 bytes
+	Values []string
+}
+
+// InsertDatasetRows stores a batch of rows of version versionID and returns
+// the positions in rows of those whose exID the version already holds;
+// those rows are not written.
+func (tx *Tx) InsertDatasetRows(ctx context.Context, versionID int64, rows []DatasetRow) (dups []int, err error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO node_dataset_rows (version_id, exid, vals) VALUES `)
+	args := make([]any, 0, 1+2*len(rows))
+	args = append(args, versionID)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "($1, $%d, $%d)", len(args)+1, len(args)+2)
+		vals, err := json.Marshal(r.Values)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, r.ExID, string(vals))
+	}
+	// RETURNING with DO NOTHING names the rows written, so a repeat of an
+	// earlier batch's exID is found without a second query per batch.
+	b.WriteString(` ON CONFLICT (version_id, exid) DO NOTHING RETURNING exid`)
+	res, err := tx.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	written := make(map[string]bool, len(rows))
+	for res.Next() {
+		var id []byte
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		written[string(id)] = true
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	if len(written) == len(rows) {
+		return nil, nil
+	}
+	for i, r := range rows {
+		if !written[string(r.ExID)] {
+			dups = append(dups, i)
+		}
+	}
+	return dups, nil
+}
+
+const versionColumns = `id, dataset, version, listing_id, listing_version, subject, tag_columns, row_count, gate_pass, gate_report, imported_at`
+
+func scanVersion(sc interface{ Scan(...any) error }) (*DatasetVersion, error) {
+	var v DatasetVersion
+	var cols, report string
+	if err := sc.Scan(&v.ID, &v.Dataset, &v.Version, &v.ListingID, &v.ListingVersion, &v.Subject, &cols, &v.Rows, &v.GatePass, &report, &v.Imported); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(cols), &v.Columns); err != nil {
+		return nil, fmt.Errorf("dataset %s version %d: columns: %w", v.Dataset, v.Version, err)
+	}
+	v.GateReport = []byte(report)
+	v.Imported = v.Imported.UTC()
+	return &v, nil
+}
+
+// CurrentDatasetVersion returns the current version of dataset name,
+// NotFound if the node has no such dataset.
+func (tx *Tx) CurrentDatasetVersion(ctx context.Context, name string) (*DatasetVersion, error) {
+	v, err := scanVersion(tx.QueryRow(ctx, `SELECT `+prefixed("v.", versionColumns)+` FROM node_datasets d
+		JOIN node_dataset_versions v ON v.dataset = d.name AND v.version = d.current_version WHERE d.name = $1`, name))
+	if err != nil {
+		return nil, store.NotFound(err, "--name", "节点上没有这个数据集："+name, "the node has no dataset named "+name)
+	}
+	return v, nil
+}
+
+// DatasetVersions lists every version of dataset name, oldest first.
+func (tx *Tx) DatasetVersions(ctx context.Context, name string) ([]*DatasetVersion, error) {
+	rows, err := tx.Query(ctx, `SELECT `+versionColumns+` FROM node_dataset_versions WHERE dataset = $1 ORDER BY version`, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []*DatasetVersion
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
+
+// HasDatasets reports whether the node holds any dataset of the given
+// subject kinds (any kind when none is given).
+func (tx *Tx) HasDatasets(ctx context.Context, subjects ...string) (bool, error) {
+	q := `SELECT 1 FROM node_datasets d JOIN node_dataset_versions v ON v.dataset = d.name AND v.version = d.current_version`
+	args := []any{}
+	if len(subjects) > 0 {
+		ph := make([]string, len(subjects))
+		for i, s := range subjects {
+			ph[i] = fmt.Sprintf("$%d", i+1)
+			args = append(args, s)
+		}
+		q += ` WHERE v.subject IN (` + strings.Join(ph, ",") + `)`
+	}
+	var one int
+	err := tx.QueryRow(ctx, q+` LIMIT 1`, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DatasetValues returns the values of version versionID for the exIDs
+// given (17 bytes each), leaving out any excluded for dataset or for every
+// dataset. Keys of the result are the exIDs as strings of bytes.
+func (tx *Tx) DatasetValues(ctx context.Context, dataset string, versionID int64, exids [][]byte) (map[string][]string, error) {
+	out := make(map[string][]string, len(exids))
+	if len(exids) == 0 {
+		return out, nil
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT r.exid, r.vals FROM node_dataset_rows r WHERE r.version_id = $1 AND r.exid IN (`)
+	args := make([]any, 0, 2+len(exids))
+	args = append(args, versionID, dataset)
+	for i, id := range exids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		args = append(args, id)
+		fmt.Fprintf(&b, "$%d", len(args))
+	}
+	b.WriteString(`) AND NOT EXISTS (SELECT 1 FROM node_dataset_exclusions e WHERE e.exid = r.exid AND e.dataset IN ('', $2))`)
+	rows, err := tx.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id []byte
+		var vals string
+		if err := rows.Scan(&id, &vals); err != nil {
+			return nil, err
+		}
+		var vs []string
+		if err := json.Unmarshal([]byte(vals), &vs); err != nil {
+			return nil, fmt.Errorf("dataset %s: values: %w", dataset, err)
+		}
+		out[string(id)] = vs
+	}
+	return out, rows.Err()
+}
+
+// Exclude records that exid must be left out of every answer of dataset,
+// or of all datasets when dataset is "". It reports whether the exclusion
+// is new.
+func (tx *Tx) Exclude(ctx context.Context, dataset string, exid []byte, reason string) (bool, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO node_dataset_exclusions (exid, dataset, reason, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (exid, dataset) DO NOTHING`, exid, dataset, reason, tx.now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// Excluded reports whether exid is excluded from dataset.
+func (tx *Tx) Excluded(ctx context.Context, dataset string, exid []byte) (bool, error) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM node_dataset_exclusions WHERE exid = $1 AND dataset IN ('', $2) LIMIT 1`, exid, dataset).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// prefixed qualifies each column of a comma-separated list with p.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
