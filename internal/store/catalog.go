@@ -55,12 +55,8 @@ func searchText(l *catalog.Listing) string {
 // SaveListing inserts or replaces a listing; only its owner (or staff for
 // review transitions) may write it.
 func (tx *Tx) SaveListing(ctx context.Context, l *catalog.Listing, insert bool) error {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if err := partyTo(ctx, listingNotFound, l.MemberID); err != nil {
 		return err
-	}
-	if !all && own != l.MemberID {
-		return listingNotFound()
 	}
 	l.Updated = tx.now
 	if insert {

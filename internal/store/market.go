@@ -70,12 +70,8 @@ func oneRow(notFound func() error) func(sql.Result, error) error {
 
 // SaveDemand inserts or replaces a demand; only its member (or staff) may.
 func (tx *Tx) SaveDemand(ctx context.Context, d *market.Demand, insert bool) error {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if err := partyTo(ctx, demandNotFound, d.MemberID); err != nil {
 		return err
-	}
-	if !all && own != d.MemberID {
-		return demandNotFound()
 	}
 	d.Updated = tx.now
 	if insert {
@@ -156,12 +152,8 @@ func marketList(table string, where []string, limit int, arg func(any) string) s
 // SaveOffer inserts or replaces an offer: its supplier makes and changes
 // it, the demander's selection changes its status, staff may do either.
 func (tx *Tx) SaveOffer(ctx context.Context, o *market.Offer, insert bool) error {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if err := partyTo(ctx, offerNotFound, o.SupplierID, o.DemanderID); err != nil {
 		return err
-	}
-	if !all && own != o.SupplierID && own != o.DemanderID {
-		return offerNotFound()
 	}
 	o.Updated = tx.now
 	if insert {
@@ -185,8 +177,7 @@ func (tx *Tx) SaveOffer(ctx context.Context, o *market.Offer, insert bool) error
 
 // Offer returns an offer the actor may see; forUpdate locks it.
 func (tx *Tx) Offer(ctx context.Context, id string, forUpdate bool) (*market.Offer, error) {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if _, _, err := tenant(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT body FROM offers WHERE id = $1`
@@ -197,8 +188,8 @@ func (tx *Tx) Offer(ctx context.Context, id string, forUpdate bool) (*market.Off
 	if err != nil {
 		return nil, notFound(err, "offer", "找不到该报价", "no such offer")
 	}
-	if !all && own != o.SupplierID && own != o.DemanderID {
-		return nil, offerNotFound()
+	if err := partyTo(ctx, offerNotFound, o.SupplierID, o.DemanderID); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -232,12 +223,8 @@ func (tx *Tx) Offers(ctx context.Context, demandID string) ([]*market.Offer, err
 
 // SaveOrder inserts or replaces an order; only its parties (or staff) may.
 func (tx *Tx) SaveOrder(ctx context.Context, o *market.Order, insert bool) error {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if err := partyTo(ctx, orderNotFound, o.Terms.Demander, o.Terms.Supplier); err != nil {
 		return err
-	}
-	if !all && own != o.Terms.Demander && own != o.Terms.Supplier {
-		return orderNotFound()
 	}
 	o.Updated = tx.now
 	if insert {
@@ -260,8 +247,7 @@ func (tx *Tx) SaveOrder(ctx context.Context, o *market.Order, insert bool) error
 // Order returns an order the actor may see; forUpdate locks it, which is
 // what makes two simultaneous signatures of one order consistent.
 func (tx *Tx) Order(ctx context.Context, id string, forUpdate bool) (*market.Order, error) {
-	own, all, err := tenant(ctx)
-	if err != nil {
+	if _, _, err := tenant(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT body FROM orders WHERE id = $1`
@@ -272,8 +258,8 @@ func (tx *Tx) Order(ctx context.Context, id string, forUpdate bool) (*market.Ord
 	if err != nil {
 		return nil, notFound(err, "order", "找不到该订单", "no such order")
 	}
-	if !all && own != o.Terms.Demander && own != o.Terms.Supplier {
-		return nil, orderNotFound()
+	if err := partyTo(ctx, orderNotFound, o.Terms.Demander, o.Terms.Supplier); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

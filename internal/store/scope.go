@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -32,4 +33,18 @@ func canSee(ctx context.Context, member string) error {
 	// Another tenant's object is reported as absent, not forbidden, so that
 	// its existence does not leak.
 	return errs.New(errs.NotFound, "member", "找不到该成员", "no such member")
+}
+
+// partyTo checks that the actor in ctx is platform staff or one of members,
+// the members party to an object. Anyone else gets missing(): another
+// tenant's object does not exist for them.
+func partyTo(ctx context.Context, missing func() error, members ...string) error {
+	own, all, err := tenant(ctx)
+	if err != nil {
+		return err
+	}
+	if all || slices.Contains(members, own) {
+		return nil
+	}
+	return missing()
 }
