@@ -8,6 +8,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/store"
@@ -85,11 +86,11 @@ func businessDate(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, cst)
+	d, err := calendar.ParseDate(s)
 	if err != nil {
 		return time.Time{}, errs.Invalidf(field, "日期格式须为 年-月-日，如 2026-11-24", "dates are written year-month-day, e.g. 2026-11-24")
 	}
-	return t, nil
+	return d.Start(), nil
 }
 
 // verifyLog recomputes every leaf and the tree from the stored entries and
