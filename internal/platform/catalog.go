@@ -14,6 +14,7 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/member"
 	"hulian/internal/scan"
 	"hulian/internal/store"
 )
@@ -193,6 +194,9 @@ func (p *Platform) CreateListing(ctx context.Context, l *catalog.Listing) (*cata
 		if !m.Supplier {
 			return errs.New(errs.PermissionDenied, "", "只有供应方可以挂牌", "only suppliers can list")
 		}
+		if err := storedInMainland(m, l); err != nil {
+			return err
+		}
 		l.ID, l.MemberID, l.Version, l.Status, l.GateDigest, l.ReviewNote = auth.NewID("lst_"), m.ID, 1, catalog.StatusDraft, "", ""
 		if err := tx.SaveListing(ctx, l, true); err != nil {
 			return err
@@ -204,6 +208,17 @@ func (p *Platform) CreateListing(ctx context.Context, l *catalog.Listing) (*cata
 		return nil, err
 	}
 	return l, nil
+}
+
+// storedInMainland refuses a dataset about people from a member whose
+// declared storage region is outside mainland China: personal information
+// collected in China is stored in China (O-6).
+func storedInMainland(m *member.Member, l *catalog.Listing) error {
+	if l.Kind == catalog.Dataset && l.Subject == catalog.SubjectPerson && !m.InMainland() {
+		return errs.New(errs.FailedPrecondition, "storage_region", "成员声明的数据存储地（"+m.StorageRegion+"）不在中国境内，不能挂牌个人信息数据集（O-6）",
+			"the member's declared storage region ("+m.StorageRegion+") is outside mainland China; it cannot list datasets about people (O-6)")
+	}
+	return nil
 }
 
 func listingPayload(l *catalog.Listing) bizlog.P {
@@ -220,7 +235,11 @@ func (p *Platform) UpdateListing(ctx context.Context, id string, changed *catalo
 	}
 	var l *catalog.Listing
 	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		if _, err := RequireTrading(ctx, tx); err != nil {
+		m, err := RequireTrading(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := storedInMainland(m, changed); err != nil {
 			return err
 		}
 		old, err := tx.Listing(ctx, id, true)

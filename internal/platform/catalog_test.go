@@ -208,3 +208,28 @@ func TestReferenceUpdate(t *testing.T) {
 		}
 	})
 }
+
+// TestListingStorageRegion: a member storing data outside mainland China
+// cannot list datasets about people, but may list datasets about things
+// (O-6).
+func TestListingStorageRegion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newPlatform(t, db)
+		opCtx := operator(t, p)
+		sup := onboard(t, p, opCtx, 71, true, false)
+		m := sup.member
+		m.StorageRegion = "CN-HK"
+		if err := db.Transact(opCtx, func(tx *store.Tx) error { return tx.UpdateMember(opCtx, m) }); err != nil {
+			t.Fatal(err)
+		}
+		_, err := p.CreateListing(sup.ctx, catalogtest.Dataset())
+		if e, ok := err.(*errs.Error); !ok || e.Kind != errs.FailedPrecondition || e.Field != "storage_region" {
+			t.Fatalf("person dataset stored in CN-HK: %v", err)
+		}
+		things := catalogtest.Dataset()
+		things.Subject = catalog.SubjectThing
+		if _, err := p.CreateListing(sup.ctx, things); err != nil {
+			t.Errorf("thing dataset: %v", err)
+		}
+	})
+}
