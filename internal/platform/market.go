@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
@@ -552,6 +553,27 @@ func (p *Platform) ExpireOrders(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// RunOrderExpiry records ended orders' expiry every interval until ctx is
+// done, so that an order's stored status and the business log follow its
+// term without anyone asking (X-W6: an order ends at the end of its term).
+func (p *Platform) RunOrderExpiry(ctx context.Context, every time.Duration) {
+	ctx = auth.WithActor(ctx, auth.System)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := p.ExpireOrders(ctx); err != nil && ctx.Err() == nil {
+			p.Logger.Error("order expiry failed", "err", err)
+		} else if n > 0 {
+			p.Logger.Info("orders expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // RenewOrder starts a renewal: a new order with the same terms for a new

@@ -95,12 +95,14 @@ func (m *Main) Addr() string { return m.srv.Addr() }
 func (m *Main) URL() string { return "http://" + m.Addr() }
 
 // Run serves until ctx is done, then shuts down gracefully, making signed
-// log checkpoints in the background meanwhile.
+// log checkpoints and recording ended orders in the background meanwhile.
 func (m *Main) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
 	go func() { m.Platform.RunCheckpoints(cpCtx); close(cpDone) }()
-	defer func() { stopCheckpoints(); <-cpDone }()
+	expDone := make(chan struct{})
+	go func() { m.Platform.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
+	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	err := m.srv.Serve(ctx)
 	m.cfg.Logger.Info("platform stopped")
