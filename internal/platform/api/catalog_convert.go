@@ -2,18 +2,13 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"strings"
-	"time"
-
-	"connectrpc.com/connect"
 
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
-	"hulian/internal/i18n"
 	"hulian/internal/ident"
 	"hulian/internal/pricing"
 )
@@ -21,19 +16,8 @@ import (
 // NewCatalogClient returns a client of the catalog service at baseURL,
 // authenticated as opts say (as NewClient's clients are).
 func NewCatalogClient(baseURL string, opts ...ClientOption) hulianv1connect.CatalogServiceClient {
-	cfg := clientConfig{base: http.DefaultTransport, timeout: 30 * time.Second, now: time.Now, lang: i18n.ZH}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	var top http.RoundTripper = &headerTransport{base: cfg.base, lang: cfg.lang, token: cfg.token}
-	if cfg.key != nil {
-		top = &NodeTransport{Base: top, Member: cfg.member, Key: cfg.key, Now: cfg.now}
-	}
-	var copts []connect.ClientOption
-	if cfg.json {
-		copts = append(copts, connect.WithProtoJSON())
-	}
-	return hulianv1connect.NewCatalogServiceClient(&http.Client{Transport: top, Timeout: cfg.timeout}, strings.TrimSuffix(baseURL, "/"), copts...)
+	hc, copts := connectClient(opts)
+	return hulianv1connect.NewCatalogServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
 }
 
 // contentFromProto reads the six elements. The domain validates values;

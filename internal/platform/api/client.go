@@ -81,20 +81,7 @@ func WithJSON() ClientOption {
 // NewClient returns clients of the platform API at baseURL (e.g.
 // "https://platform.example.cn").
 func NewClient(baseURL string, opts ...ClientOption) *Client {
-	cfg := clientConfig{base: http.DefaultTransport, timeout: 30 * time.Second, now: time.Now, lang: i18n.ZH}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	rt := &headerTransport{base: cfg.base, lang: cfg.lang, token: cfg.token}
-	var top http.RoundTripper = rt
-	if cfg.key != nil {
-		top = &NodeTransport{Base: rt, Member: cfg.member, Key: cfg.key, Now: cfg.now}
-	}
-	hc := &http.Client{Transport: top, Timeout: cfg.timeout}
-	var copts []connect.ClientOption
-	if cfg.json {
-		copts = append(copts, connect.WithProtoJSON())
-	}
+	hc, copts := connectClient(opts)
 	baseURL = strings.TrimSuffix(baseURL, "/")
 	return &Client{
 		Members: hulianv1connect.NewMemberServiceClient(hc, baseURL, copts...),

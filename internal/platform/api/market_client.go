@@ -11,8 +11,8 @@ import (
 	"hulian/internal/i18n"
 )
 
-// connectClient is the HTTP client and Connect options that opts describe,
-// as NewClient builds them.
+// connectClient is the HTTP client and Connect options that opts describe:
+// every client of the platform's services is built on it.
 func connectClient(opts []ClientOption) (*http.Client, []connect.ClientOption) {
 	cfg := clientConfig{base: http.DefaultTransport, timeout: 30 * time.Second, now: time.Now, lang: i18n.ZH}
 	for _, o := range opts {
