@@ -20,9 +20,10 @@ import (
 // Client holds the platform API's generated clients, authenticated as
 // configured when it was made.
 type Client struct {
-	Members hulianv1connect.MemberServiceClient
-	Tokens  hulianv1connect.TokenServiceClient
-	ExID    hulianv1connect.ExIDServiceClient
+	Members  hulianv1connect.MemberServiceClient
+	Tokens   hulianv1connect.TokenServiceClient
+	ExID     hulianv1connect.ExIDServiceClient
+	Delivery hulianv1connect.DeliveryServiceClient
 }
 
 type clientConfig struct {
@@ -84,9 +85,10 @@ func NewClient(baseURL string, opts ...ClientOption) *Client {
 	hc, copts := connectClient(opts)
 	baseURL = strings.TrimSuffix(baseURL, "/")
 	return &Client{
-		Members: hulianv1connect.NewMemberServiceClient(hc, baseURL, copts...),
-		Tokens:  hulianv1connect.NewTokenServiceClient(hc, baseURL, copts...),
-		ExID:    hulianv1connect.NewExIDServiceClient(hc, baseURL, copts...),
+		Members:  hulianv1connect.NewMemberServiceClient(hc, baseURL, copts...),
+		Tokens:   hulianv1connect.NewTokenServiceClient(hc, baseURL, copts...),
+		ExID:     hulianv1connect.NewExIDServiceClient(hc, baseURL, copts...),
+		Delivery: hulianv1connect.NewDeliveryServiceClient(hc, baseURL, copts...),
 	}
 }
 
