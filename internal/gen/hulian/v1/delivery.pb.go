@@ -74,8 +74,11 @@ func (x *RegisterEndpointRequest) GetUrl() string {
 }
 
 type RegisterEndpointResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Url           string                 `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Url   string                 `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// The platform's log verifier key (signed-note format), which signs the
+	// requests it relays and its receipts: the node pins it.
+	VerifierKey   string `protobuf:"bytes,2,opt,name=verifier_key,json=verifierKey,proto3" json:"verifier_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -113,6 +116,13 @@ func (*RegisterEndpointResponse) Descriptor() ([]byte, []int) {
 func (x *RegisterEndpointResponse) GetUrl() string {
 	if x != nil {
 		return x.Url
+	}
+	return ""
+}
+
+func (x *RegisterEndpointResponse) GetVerifierKey() string {
+	if x != nil {
+		return x.VerifierKey
 	}
 	return ""
 }
@@ -976,9 +986,10 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\n" +
 	"\x18hulian/v1/delivery.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"+\n" +
 	"\x17RegisterEndpointRequest\x12\x10\n" +
-	"\x03url\x18\x01 \x01(\tR\x03url\",\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\"O\n" +
 	"\x18RegisterEndpointResponse\x12\x10\n" +
-	"\x03url\x18\x01 \x01(\tR\x03url\"0\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12!\n" +
+	"\fverifier_key\x18\x02 \x01(\tR\vverifierKey\"0\n" +
 	"\x13GetOrderPeerRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"\xd5\x02\n" +
 	"\x14GetOrderPeerResponse\x12\x19\n" +
