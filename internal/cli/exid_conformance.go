@@ -2,15 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"hulian/internal/errs"
 	"hulian/internal/exid"
-	"hulian/internal/i18n"
 )
 
 // ExidConformanceCmd is the conformance kit for members that implement the
@@ -23,43 +18,27 @@ type ExidConformanceCmd struct {
 }
 
 func (c *ExidConformanceCmd) Run(ctx context.Context) error {
-	var v *exid.Vectors
-	var err error
-	if c.Vectors == "" {
-		v, err = exid.GenerateVectors()
-	} else {
-		var b []byte
-		if b, err = os.ReadFile(c.Vectors); err != nil {
-			return errs.Invalidf("--vectors", "无法读取向量文件："+err.Error(), "cannot read the vectors file: "+err.Error())
-		}
-		v, err = exid.ParseVectors(b)
+	return runConformance(c.env, conformanceKit[*exid.Vectors]{
+		builtin: exid.GenerateVectors,
+		parse:   exid.ParseVectors,
+		check: func(v *exid.Vectors, b []byte) (int, []mismatch, error) {
+			r, err := exid.ParseResults(b)
+			if err != nil {
+				return 0, nil, err
+			}
+			checks, bad := exid.Check(v, r)
+			return checks, mismatches(bad), nil
+		},
+	}, c.Vectors, c.Results)
+}
+
+// mismatches converts a kit's mismatches for printing.
+func mismatches(bad []exid.Mismatch) []mismatch {
+	out := make([]mismatch, len(bad))
+	for i, m := range bad {
+		out[i] = mismatch{m.Case + " " + m.Field, m.Want, m.Got}
 	}
-	if err != nil {
-		return err
-	}
-	if c.Results == "" {
-		enc := json.NewEncoder(c.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	b, err := os.ReadFile(c.Results)
-	if err != nil {
-		return errs.Invalidf("--results", "无法读取结果文件："+err.Error(), "cannot read the results file: "+err.Error())
-	}
-	r, err := exid.ParseResults(b)
-	if err != nil {
-		return err
-	}
-	checks, bad := exid.Check(v, r)
-	for _, m := range bad {
-		fmt.Fprintf(c.env.Stdout, "%s %s: %s %q, %s %q\n", i18n.T("不符", "FAIL").In(c.env.Lang), m.Case+" "+m.Field,
-			i18n.T("应为", "want").In(c.env.Lang), m.Want, i18n.T("实为", "got").In(c.env.Lang), m.Got)
-	}
-	fmt.Fprintf(c.env.Stdout, "%d passed, %d failed\n", checks-len(bad), len(bad))
-	if len(bad) > 0 {
-		return ExitError{Code: 1}
-	}
-	return nil
+	return out
 }
 
 func newExidConformanceCmd(env *Env) *cobra.Command {
