@@ -55,11 +55,19 @@ type NodeCmd struct {
 	nodeFlags
 	Listen    string
 	LogFormat string
+	PublicURL string
 }
 
 func (c *NodeCmd) Validate() error {
 	if c.Listen == "" {
 		return errs.Invalidf("--listen", "监听地址不能为空", "listen address is required")
+	}
+	if c.PublicURL != "" {
+		u, err := node.CheckPublicURL("--public-url", c.PublicURL)
+		if err != nil {
+			return err
+		}
+		c.PublicURL = u
 	}
 	// Member ID and platform URL are checked by node.Open; either may be
 	// left out when the node remembers it from an earlier start.
@@ -74,7 +82,7 @@ func (c *NodeCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, Node: c.config(c.env, logger)})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, PublicURL: c.PublicURL, Node: c.config(c.env, logger)})
 	if err != nil {
 		return err
 	}
@@ -103,7 +111,8 @@ func newNodeCmd(env *Env) *cobra.Command {
 	c.register(cmd, true)
 	cmd.Flags().StringVar(&c.Listen, "listen", "127.0.0.1:8081", "address to listen on")
 	cmd.Flags().StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
-	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env))
+	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env))
 	return cmd
 }
 

@@ -95,4 +95,7 @@ var commands = []func(*Env) *cobra.Command{
 	newLogCmd,
 	newExidCmd,
 	newNodeCmd,
+	newQueryCmd,
+	newDemoCmd,
+	newDeliveryCmd,
 }

@@ -139,3 +139,42 @@ func TestRankExcludes(t *testing.T) {
 		t.Errorf("price part: %+v", p)
 	}
 }
+
+// TestCheckDeliveryByMethod: the per-request traversal limit bounds a
+// real-time call; a batch order's chunks are bounded by the relay's chunk
+// size instead. Status and term apply to both.
+func TestCheckDeliveryByMethod(t *testing.T) {
+	now := time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
+	today := calendar.DateOf(now)
+	mk := func(m market.Method) *market.Order {
+		o := market.NewOrder("ord_x", market.Terms{Demander: "d", Supplier: "s", Method: m,
+			Term: market.Term{Start: today, End: today.AddDays(30)}, Traversal: catalog.Traversal{IDsPerRequest: 100}}, now)
+		o.Demand, o.Supply = &market.Signature{}, &market.Signature{}
+		if err := o.Activate(now); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	rt, batch := mk(market.Realtime), mk(market.Batch)
+	if err := rt.CheckDelivery(now, 100); err != nil {
+		t.Errorf("real time at the limit: %v", err)
+	}
+	if err := rt.CheckDelivery(now, 101); !errs.Is(err, errs.ResourceExhausted) {
+		t.Errorf("real time over the limit: %v", err)
+	}
+	if err := batch.CheckDelivery(now, 1<<20); err != nil {
+		t.Errorf("batch chunk over the per-request limit: %v", err)
+	}
+	if err := batch.CheckDelivery(now, 0); !errs.Is(err, errs.Invalid) {
+		t.Errorf("empty batch chunk: %v", err)
+	}
+	if err := batch.Suspend("complaint", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.CheckDelivery(now, 10); !errs.Is(err, errs.FailedPrecondition) {
+		t.Errorf("suspended batch order: %v", err)
+	}
+	if err := rt.CheckDelivery(today.AddDays(31).Start(), 10); !errs.Is(err, errs.FailedPrecondition) {
+		t.Errorf("after the term: %v", err)
+	}
+}

@@ -33,6 +33,11 @@ type Terms struct {
 	Price          pricing.Plan      `json:"price"`
 	RetentionDays  int               `json:"retention_days"`
 	Traversal      catalog.Traversal `json:"traversal"`
+	// Columns are the tag keys licensed, in the listing's order, as of the
+	// listing version ordered: answers carry their values in this order.
+	// Empty in orders made before columns were fixed in the terms (the
+	// encoding omits it, so their hash is unchanged).
+	Columns []string `json:"columns,omitempty"`
 }
 
 // termsDomain separates the hash of confirmation terms from any other
@@ -212,9 +217,12 @@ func (o *Order) Terminate(reason string, now time.Time) error {
 }
 
 // CheckDelivery decides whether a delivery of ids IDs may proceed under the
-// order at now: active, within its term, and within the per-request
-// traversal limit. Per-day and per-minute limits need counts the delivery
-// keeps; see Terms.Traversal.
+// order at now: active, within its term, and, for a real-time order, within
+// the per-request traversal limit. A batch order's chunks are bounded by
+// the relay's chunk size instead: the per-request limit describes one
+// real-time call, and a batch file is many IDs by nature (its per-day
+// limit still applies). Per-day and per-minute limits need counts the
+// delivery keeps; see Terms.Traversal.
 func (o *Order) CheckDelivery(now time.Time, ids int) error {
 	switch o.StatusAt(now) {
 	case Active:
@@ -233,7 +241,7 @@ func (o *Order) CheckDelivery(now time.Time, ids int) error {
 	if ids < 1 {
 		return errs.Invalidf("ids", "请求须至少含一个标识", "a request carries at least one ID")
 	}
-	if max := o.Terms.Traversal.IDsPerRequest; max > 0 && ids > max {
+	if max := o.Terms.Traversal.IDsPerRequest; o.Terms.Method != Batch && max > 0 && ids > max {
 		return errs.New(errs.ResourceExhausted, "ids", fmt.Sprintf("每次请求最多 %d 个标识（遍历方式约束）", max), fmt.Sprintf("at most %d IDs per request (traversal limit)", max))
 	}
 	return nil

@@ -151,8 +151,9 @@ func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	}
 	cols := make([]int, len(l.Tags))
 	names := make([]string, len(l.Tags))
+	keys := make([]string, len(l.Tags))
 	for i, t := range l.Tags {
-		names[i] = t.Column
+		names[i], keys[i] = t.Column, t.Key
 		for j, h := range rd.Header {
 			if h == t.Column {
 				cols[i] = j
@@ -178,7 +179,7 @@ func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 			return err
 		}
 		v := &nodestore.DatasetVersion{Dataset: im.Name, Version: version, ListingID: l.ID, ListingVersion: l.Version,
-			Subject: string(l.Subject), Columns: names, GateReport: []byte("{}")}
+			Subject: string(l.Subject), Columns: names, TagKeys: keys, GateReport: []byte("{}")}
 		if err := tx.InsertDatasetVersion(ctx, v); err != nil {
 			return err
 		}
@@ -462,6 +463,12 @@ func (n *Node) Exclude(ctx context.Context, name string, ids []exid.ExID, reason
 			if isNew {
 				added++
 			}
+		}
+		// A serving node compares this generation on every answer, so the
+		// exclusion reaches answers from memory at once, even when it is
+		// made by another process.
+		if err := tx.BumpExclusionsGen(ctx); err != nil {
+			return err
 		}
 		scope := name
 		if scope == "" {

@@ -75,6 +75,8 @@ type Node struct {
 	platform    Platform // nil until member and platform are known
 	newPlatform PlatformFunc
 	region      string // declared storage region, "" if never declared
+	supply      *supplier
+	peers       peers
 }
 
 // Open opens the node's database (applying migrations), loads its
@@ -128,7 +130,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform}
+	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform, supply: newSupplier()}
 	keys, created, err := loadKeys(ctx, db, sealer)
 	if err != nil {
 		db.Close()
@@ -177,8 +179,11 @@ func (n *Node) settle(ctx context.Context, memberID, platformURL string) error {
 	return nil
 }
 
-// Close closes the node's database.
-func (n *Node) Close() error { return n.DB.Close() }
+// Close releases the node's answering state and closes its database.
+func (n *Node) Close() error {
+	n.supply.close()
+	return n.DB.Close()
+}
 
 // MemberID is the member the node serves, "" if not yet configured.
 func (n *Node) MemberID() string { return n.memberID }
@@ -317,3 +322,6 @@ func (n *Node) Events(ctx context.Context, limit int) ([]nodestore.Event, error)
 	})
 	return es, err
 }
+
+// Now is the node's clock.
+func (n *Node) Now() time.Time { return n.now() }

@@ -14,7 +14,7 @@ import (
 	"hulian/internal/store/storetest"
 )
 
-func newPlatform(t *testing.T, db *store.DB) *platform.Platform {
+func newPlatform(t testing.TB, db *store.DB) *platform.Platform {
 	t.Helper()
 	p := platform.New(db, nil)
 	if err := p.LoadReference(context.Background()); err != nil {

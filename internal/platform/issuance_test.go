@@ -16,7 +16,7 @@ import (
 	"hulian/internal/store/storetest"
 )
 
-func testSealer(t *testing.T) keyring.Sealer {
+func testSealer(t testing.TB) keyring.Sealer {
 	t.Helper()
 	kek := make([]byte, 32)
 	rand.Read(kek)

@@ -318,7 +318,7 @@ func (p *Platform) SelectOffer(ctx context.Context, offerID string) (*market.Ord
 			DemandID: d.ID, OfferID: of.ID, ListingID: l.ID, ListingVersion: l.Version,
 			Demander: d.MemberID, Supplier: of.SupplierID,
 			Purpose: d.Purpose, Scope: d.Scope, Method: d.Method, Scenario: d.Scenario, Term: d.Term,
-			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal,
+			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal, Columns: tagKeys(l),
 		}, tx.Now())
 		if err := tx.SaveOrder(ctx, o, true); err != nil {
 			return err
@@ -467,8 +467,8 @@ func (p *Platform) Orders(ctx context.Context, q store.OrderQuery) ([]*market.Or
 
 // CheckOrderForDelivery is the market's gate for a delivery of ids IDs
 // under an order, inside the delivery's transaction: the order is one the
-// actor may see, active, within its term and within its per-request
-// traversal limit, and both members can trade now. The per-day and
+// actor may see, active, within its term and (real-time orders) within its
+// per-request traversal limit, and both members can trade now. The per-day and
 // per-minute traversal limits (Terms.Traversal) need the delivery's own
 // counts and are enforced by delivery.
 func (p *Platform) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orderID string, ids int) (*market.Order, error) {
@@ -617,4 +617,14 @@ func (p *Platform) RenewOrder(ctx context.Context, id string, term market.Term) 
 		return nil, err
 	}
 	return o, nil
+}
+
+// tagKeys lists a dataset listing's tag keys in its order: the columns an
+// order on it licenses.
+func tagKeys(l *catalog.Listing) []string {
+	keys := make([]string, 0, len(l.Tags))
+	for _, t := range l.Tags {
+		keys = append(keys, t.Key)
+	}
+	return keys
 }

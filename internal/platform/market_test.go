@@ -21,7 +21,7 @@ import (
 )
 
 // publish takes a listing through the gate and review to the market.
-func publish(t *testing.T, p *platform.Platform, opCtx context.Context, sup onboarded, l *catalog.Listing) *catalog.Listing {
+func publish(t testing.TB, p *platform.Platform, opCtx context.Context, sup onboarded, l *catalog.Listing) *catalog.Listing {
 	t.Helper()
 	l, err := p.CreateListing(sup.ctx, l)
 	if err != nil {

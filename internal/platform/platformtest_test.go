@@ -20,7 +20,7 @@ type onboarded struct {
 }
 
 // operator bootstraps the first operator and returns a context acting as it.
-func operator(t *testing.T, p *platform.Platform) context.Context {
+func operator(t testing.TB, p *platform.Platform) context.Context {
 	t.Helper()
 	ctx := context.Background()
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, "admin", "管理员", "a long operator password", true)

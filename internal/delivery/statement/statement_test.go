@@ -2,8 +2,8 @@ package statement
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"crypto/rand"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"

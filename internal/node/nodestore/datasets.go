@@ -32,6 +32,7 @@ type DatasetVersion struct {
 	ListingVersion int
 	Subject        string   // catalog.SubjectKind of the listing
 	Columns        []string // the tag columns, the order of each row's values
+	TagKeys        []string // the listing's tag key of each column; empty for versions imported before they were kept
 	Rows           int64
 	GatePass       bool
 	GateReport     []byte // the signed catalog.GateReport as JSON
@@ -55,12 +56,19 @@ func (tx *Tx) InsertDatasetVersion(ctx context.Context, v *DatasetVersion) error
 	if err != nil {
 		return err
 	}
+	keys, err := json.Marshal(v.TagKeys)
+	if err != nil {
+		return err
+	}
+	if v.TagKeys == nil {
+		keys = []byte("[]")
+	}
 	if v.Imported.IsZero() {
 		v.Imported = tx.now
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, row_count, gate_pass, gate_report, imported_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), v.Rows, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
+	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, gate_pass, gate_report, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), string(keys), v.Rows, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
 	if tx.db.eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "--name", "该数据集版本已被另一次导入写入，请重试", "another import wrote this dataset version; run the import again")
 	}
@@ -138,16 +146,22 @@ func (tx *Tx) InsertDatasetRows(ctx context.Context, versionID int64, rows []Dat
 	return dups, nil
 }
 
-const versionColumns = `id, dataset, version, listing_id, listing_version, subject, tag_columns, row_count, gate_pass, gate_report, imported_at`
+const versionColumns = `id, dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, gate_pass, gate_report, imported_at`
 
 func scanVersion(sc interface{ Scan(...any) error }) (*DatasetVersion, error) {
 	var v DatasetVersion
-	var cols, report string
-	if err := sc.Scan(&v.ID, &v.Dataset, &v.Version, &v.ListingID, &v.ListingVersion, &v.Subject, &cols, &v.Rows, &v.GatePass, &report, &v.Imported); err != nil {
+	var cols, keys, report string
+	if err := sc.Scan(&v.ID, &v.Dataset, &v.Version, &v.ListingID, &v.ListingVersion, &v.Subject, &cols, &keys, &v.Rows, &v.GatePass, &report, &v.Imported); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cols), &v.Columns); err != nil {
 		return nil, fmt.Errorf("dataset %s version %d: columns: %w", v.Dataset, v.Version, err)
+	}
+	if err := json.Unmarshal([]byte(keys), &v.TagKeys); err != nil {
+		return nil, fmt.Errorf("dataset %s version %d: tag keys: %w", v.Dataset, v.Version, err)
+	}
+	if len(v.TagKeys) == 0 {
+		v.TagKeys = nil
 	}
 	v.GateReport = []byte(report)
 	v.Imported = v.Imported.UTC()

@@ -8,11 +8,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"net/http"
+	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
 	"hulian/internal/node"
@@ -24,6 +28,10 @@ type connectPlatform struct {
 	baseURL  string
 	memberID string
 	signed   *api.Client // every request signed with the node's key
+	// bulk delivers: signed as well, with a longer timeout, and without
+	// gzip, since a batch chunk's sealed answer is tens of megabytes of
+	// ciphertext, which does not compress.
+	bulk hulianv1connect.DeliveryServiceClient
 }
 
 // New is the node's client of the platform's API; it is a node.PlatformFunc.
@@ -32,6 +40,8 @@ func New(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
 		baseURL:  baseURL,
 		memberID: memberID,
 		signed:   api.NewClient(baseURL, api.WithNodeKey(memberID, key)),
+		bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &api.NodeTransport{Member: memberID, Key: key}, Timeout: 10 * time.Minute},
+			strings.TrimSuffix(baseURL, "/"), connect.WithAcceptCompression("gzip", nil, nil)),
 	}
 }
 

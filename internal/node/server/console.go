@@ -116,6 +116,8 @@ type consolePage struct {
 	Next            string
 	Checked         string
 	Events          []nodestore.Event
+	PublicURL       string
+	VerifierKey     string
 }
 
 // console renders the node's one page: who it is, its public keys and its
@@ -153,6 +155,12 @@ func (m *Main) console(w http.ResponseWriter, r *http.Request) {
 		m.logger.Error("console events", "err", err)
 	}
 	p.Events = events
+	if p.PublicURL, err = n.PublicURL(r.Context()); err != nil {
+		m.logger.Error("console endpoint", "err", err)
+	}
+	if p.VerifierKey, err = n.VerifierKey(r.Context()); err != nil {
+		m.logger.Error("console verifier key", "err", err)
+	}
 	var buf bytes.Buffer
 	if err := templates[lang].ExecuteTemplate(&buf, "console.html", p); err != nil {
 		m.logger.Error("render console", "err", err)
@@ -163,6 +171,9 @@ func (m *Main) console(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }
+
+// nodeNow is the node's clock.
+func (m *Main) nodeNow() time.Time { return m.Node.Now() }
 
 // statusError explains why the stage is unknown. An Unauthenticated answer
 // before the keys are registered is expected, so it is worded as a step to

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -25,6 +26,12 @@ type Config struct {
 	// NoAutoIntegrate stops Run from sending the integration request when
 	// the platform reports the account opened.
 	NoAutoIntegrate bool
+	// PublicURL is the base URL the platform reaches this node's
+	// AnswerService at (--public-url). Empty: the node's own URL when it
+	// listens on a loopback address, else no endpoint is registered.
+	PublicURL string
+	// MaintainEvery is the period of the retention sweep; a minute if 0.
+	MaintainEvery time.Duration
 }
 
 // Main is a running member node.
@@ -37,6 +44,10 @@ type Main struct {
 	// integrated is closed when the start-up integration attempt is over,
 	// whatever its outcome; tests wait on it.
 	integrated chan struct{}
+	// endpoint is closed when the first endpoint registration attempt is
+	// over; swept after each retention sweep is done (for tests).
+	endpoint chan struct{}
+	swept    chan struct{}
 }
 
 // Open opens the node (database, keys) and the listener.
@@ -48,7 +59,8 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, Node: n, Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{})}
+	m := &Main{cfg: cfg, Node: n, Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
+		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), m.logger); err != nil {
 		n.Close()
@@ -66,15 +78,112 @@ func (m *Main) URL() string { return "http://" + m.Addr() }
 // Integrated is closed once the start-up integration attempt has finished.
 func (m *Main) Integrated() <-chan struct{} { return m.integrated }
 
+// EndpointTried is closed once the first attempt to register the node's
+// answer endpoint has finished.
+func (m *Main) EndpointTried() <-chan struct{} { return m.endpoint }
+
+// Swept receives after each retention sweep.
+func (m *Main) Swept() <-chan struct{} { return m.swept }
+
 // Run serves until ctx is done, then shuts down gracefully; on start it
-// tries the integration step in the background.
+// tries the integration step, then registers the answer endpoint, in the
+// background, and runs the retention sweep every minute. It stops with an
+// error if the platform presents another verifier key than the pinned one.
 func (m *Main) Run(ctx context.Context) error {
 	m.logger.Info("node listening", "addr", m.Addr(), "db", m.Node.DB.Engine(), "member", m.Node.MemberID(), "platform", m.Node.PlatformURL())
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	go m.autoIntegrate(ctx)
+	bg := make(chan struct{})
+	go func() {
+		defer close(bg)
+		m.background(ctx, cancel)
+	}()
 	err := m.srv.Serve(ctx)
 	m.logger.Info("node stopped")
 	<-m.integrated
+	<-bg
+	if cause := context.Cause(ctx); node.IsVerifierKeyChanged(cause) {
+		return cause
+	}
 	return err
+}
+
+// publicURL is the endpoint to register: --public-url, or the node's own
+// URL when it listens on a loopback address (a node on one machine with
+// its platform, as in a demonstration).
+func (m *Main) publicURL() string {
+	if m.cfg.PublicURL != "" {
+		return m.cfg.PublicURL
+	}
+	host, _, err := net.SplitHostPort(m.Addr())
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
+		return m.URL()
+	}
+	return ""
+}
+
+// background registers the answer endpoint once the member is active
+// (retrying every period until it is), and sweeps deliveries past their
+// retention deadline on start and every period.
+func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
+	every := m.cfg.MaintainEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	select {
+	case <-m.integrated:
+	case <-ctx.Done():
+		close(m.endpoint)
+		return
+	}
+	registered := m.Node.PlatformURL() == "" || m.Node.MemberID() == ""
+	url := m.publicURL()
+	if url == "" && !registered {
+		m.logger.Warn("no --public-url and not listening on a loopback address: the node registers no answer endpoint and cannot answer deliveries as a supplier")
+		registered = true
+	}
+	first := true
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if !registered {
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			ok, err := m.Node.RegisterEndpointIfActive(rctx, url)
+			cancel()
+			switch {
+			case node.IsVerifierKeyChanged(err):
+				m.logger.Error("the platform's verifier key differs from the pinned one; stopping", "err", err)
+				stop(err)
+			case err != nil:
+				m.logger.Warn("answer endpoint not registered yet; retrying", "url", url, "err", err)
+			case ok:
+				registered = true
+				m.logger.Info("registered the answer endpoint with the platform", "url", url)
+			}
+		}
+		if first {
+			close(m.endpoint)
+			first = false
+		}
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		s, err := m.Node.Maintain(sctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			m.logger.Error("retention sweep failed", "err", err)
+		} else if s.Destroyed > 0 || s.Attested > 0 {
+			m.logger.Info("retention sweep", "destroyed", s.Destroyed, "files", s.FilesDeleted, "attested", s.Attested, "unattested", s.Unattested)
+		}
+		select {
+		case m.swept <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // autoIntegrate completes onboarding step 4 on start when the platform says
@@ -110,6 +219,8 @@ func (m *Main) Handler() http.Handler {
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	mux.HandleFunc("GET /lang", switchLang)
 	mux.HandleFunc("GET /{$}", m.console)
+	mux.HandleFunc("GET /deliveries", m.deliveriesPage)
+	m.mountAnswer(mux)
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }
 

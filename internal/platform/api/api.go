@@ -21,13 +21,18 @@ import (
 )
 
 // MaxRequestBytes is the largest request message the API accepts. The
-// largest message today, an application, is under 2 KiB; bulk data never
-// travels in API messages.
+// largest message besides a delivery, an application, is under 2 KiB;
+// Deliver alone takes more (MaxDeliverBytes).
 const MaxRequestBytes = 1 << 20
 
 // Mount registers the API's Connect handlers on mux. Each service owns the
-// path prefix "/hulian.v1.<Service>/".
+// path prefix "/hulian.v1.<Service>/". A platform without a client of
+// supplier nodes gets the Connect one here, since the relay behind
+// DeliveryService needs it.
 func Mount(mux *http.ServeMux, p *platform.Platform) {
+	if p.Answerer == nil {
+		p.Answerer = NewNodeAnswerer(nil)
+	}
 	opts := HandlerOptions(p)
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(&memberService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewTokenServiceHandler(&tokenService{p: p}, opts...))
@@ -35,6 +40,7 @@ func Mount(mux *http.ServeMux, p *platform.Platform) {
 	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
+	mountDelivery(mux, p, opts)
 }
 
 // HandlerOptions are the options every service of the platform's API is

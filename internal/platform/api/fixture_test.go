@@ -69,7 +69,8 @@ type tenant struct {
 	TokenID string
 	Node    ed25519.PrivateKey
 	X25519  []byte
-	Cookie  string // console session secret
+	XKey    *ecdh.PrivateKey // the node's X25519 private key, for delivery tests
+	Cookie  string           // console session secret
 	CSRF    string
 
 	extraTokens []string // tokens made during a test
@@ -86,6 +87,7 @@ type fixture struct {
 	Regulator *store.Account
 	RegToken  string
 	A, B      *tenant
+	cleanup   func(func()) // the fixture's test's, for servers that live as long as it
 }
 
 func staffCtx() context.Context { return storetest.Staff(context.Background(), auth.RoleOperator) }
@@ -95,7 +97,7 @@ func newFixture(t testing.TB, engine string) *fixture {
 	ctx := context.Background()
 	m := start(t, engine)
 	p := m.Platform
-	f := &fixture{M: m, URL: m.URL()}
+	f := &fixture{M: m, URL: m.URL(), cleanup: t.Cleanup}
 	var err error
 	f.Operator, err = p.CreateStaff(ctx, auth.RoleOperator, fmt.Sprintf("op%d", uniq()), "运营员", testPassword, true)
 	if err != nil {
@@ -133,7 +135,7 @@ func (f *fixture) newTenant(t testing.TB) *tenant {
 	tn.Token, tn.TokenID = tok, tt.ID
 	_, tn.Node, _ = ed25519.GenerateKey(rand.Reader)
 	x, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	tn.X25519 = x.PublicKey().Bytes()
+	tn.X25519, tn.XKey = x.PublicKey().Bytes(), x
 	secret, s, err := p.Login(ctx, tn.Login, testPassword)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,8 @@ import "net/http"
 
 // marketRoutes are the market's pages (X-W1, X-W4, X-W6): demands and
 // matching, offers and selection, the confirmations and orders, and the
-// demander's quota (X-S3).
+// demander's quota (X-S3), and the deliveries metered under orders with
+// their retention (X-P12).
 func (c *console) marketRoutes(mux *http.ServeMux) {
 	c.handle(mux, "GET /demands", c.demands)
 	c.handle(mux, "GET /demands/new", c.demandForm)
@@ -17,6 +18,7 @@ func (c *console) marketRoutes(mux *http.ServeMux) {
 	c.handle(mux, "GET /orders/{id}", c.order)
 	c.handle(mux, "POST /orders/{id}/sign", c.orderSign)
 	c.handle(mux, "POST /orders/{id}/action", c.orderAction)
+	c.handle(mux, "GET /deliveries", c.deliveries)
 	c.handle(mux, "GET /quota", c.quota)
 	c.handle(mux, "POST /quota/{member}/topup", c.quotaTopUp)
 	c.handle(mux, "POST /quota/{member}/credit", c.quotaCredit)

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"hulian/internal/delivery/orderkey"
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+	"hulian/internal/ident"
+	"hulian/internal/node"
+	"hulian/internal/scan"
+)
+
+// QueryCmd is a demander's query under an order (X-W2): the node turns the
+// input's IDs into the order's tokens, sends them through the platform in
+// chunks and writes every input row with the supplier's values, keyed by
+// the member's own IDs. An interrupted run resumes where it stopped.
+type QueryCmd struct {
+	env *Env
+	nodeFlags
+	Order       string
+	In, Out     string
+	Column      string
+	IDType      string // raw IDs of this type in Column, translated through the platform
+	Platform    string
+	Credentials string
+	Encoding    string
+	Chunk       int
+	InFlight    int
+}
+
+func (c *QueryCmd) Validate() error {
+	if err := orderkey.CheckOrderID(c.Order); err != nil || !strings.HasPrefix(c.Order, "ord_") {
+		return errs.Invalidf("--order", "请用 --order 给出订单编号（ord_…）", "give the order ID (ord_…) with --order")
+	}
+	switch {
+	case c.In == "":
+		return errs.Invalidf("--in", "请用 --in 指定输入 CSV 文件", "name the input CSV with --in")
+	case c.Out == "":
+		return errs.Invalidf("--out", "请用 --out 指定结果 CSV 文件", "name the results CSV with --out")
+	case c.In == c.Out:
+		return errs.Invalidf("--out", "结果文件不能与输入文件相同", "the results file cannot be the input file")
+	case c.IDType == "" && c.Credentials != "":
+		return errs.Invalidf("--id-type", "--credentials 用于转换原始标识，请同时用 --id-type 指明标识类型", "--credentials translates raw IDs; give their type with --id-type")
+	case c.IDType != "" && c.Credentials == "":
+		return errs.Invalidf("--credentials", "转换原始标识须用 --credentials 指定凭据文件（含 API 令牌）", "translating raw IDs needs --credentials (a file with the API token)")
+	case c.Chunk < 0:
+		return errs.Invalidf("--chunk", "块大小不能为负数", "the chunk size cannot be negative")
+	case c.InFlight < 1 || c.InFlight > node.MaxQueryInFlight:
+		return errs.Invalidf("--in-flight", fmt.Sprintf("同时发送的块数须在 1 到 %d 之间", node.MaxQueryInFlight), fmt.Sprintf("chunks in flight range from 1 to %d", node.MaxQueryInFlight))
+	}
+	if c.IDType != "" {
+		if _, err := ident.ParseType(c.IDType); err != nil {
+			return errs.Invalidf("--id-type", "不支持的标识类型："+c.IDType, "unsupported ID type: "+c.IDType)
+		}
+	}
+	_, err := scan.ParseEncoding(c.Encoding)
+	return err
+}
+
+func (c *QueryCmd) Run(ctx context.Context) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	n, err := openNode(ctx, c.env, &c.nodeFlags)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	job := node.QueryJob{OrderID: c.Order, In: c.In, Out: c.Out, Column: c.Column, Chunk: c.Chunk, InFlight: c.InFlight}
+	job.Encoding, _ = scan.ParseEncoding(c.Encoding)
+	if c.IDType != "" {
+		platform := c.Platform
+		if platform == "" {
+			platform = n.PlatformURL()
+		}
+		if platform == "" {
+			return errs.Invalidf("--platform", "转换原始标识须用 --platform 指定平台地址", "translating raw IDs needs the platform's URL (--platform)")
+		}
+		typ, _ := ident.ParseType(c.IDType)
+		tc := &ExidTranslateCmd{env: c.env, Platform: platform, Credentials: c.Credentials, typ: typ}
+		tr, err := tc.translator(ctx)
+		if err != nil {
+			return err
+		}
+		job.Translate = tr.Translate
+		job.Normalize = func(raw string) error {
+			_, err := ident.Normalize(typ, raw)
+			return err
+		}
+	}
+	bar := newQueryProgress(c.env, c.In)
+	job.Progress = bar.update
+	p, err := n.QueryFile(ctx, job)
+	bar.done()
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(c.env.Stderr, i18n.T("已中断；再次运行同一命令将从最后写完的块继续。", "interrupted; run the same command again to continue after the last chunk written.").In(c.env.Lang))
+		}
+		return err
+	}
+	t := func(zh, en string) string { return i18n.T(zh, en).In(c.env.Lang) }
+	fmt.Fprintf(c.env.Stdout, t("完成：%d 行，查得 %d 行，%d 块（续传跳过 %d 行，平台重放 %d 块），计费 %d 分；结果写入 %s\n",
+		"done: %d rows, %d matched, %d chunks (%d rows resumed past, %d chunks replayed by the platform), %d fen charged; results in %s\n"),
+		p.Rows, p.Matched, p.Chunks, p.Resumed, p.Replayed, p.ChargeFen, c.Out)
+	fmt.Fprintln(c.env.Stdout, t("结果须在留存期限届满时销毁；运行中的节点会按期删除并向平台报告（hulian node deliveries list 查看期限）",
+		"the results must be destroyed when their retention period ends; the running node deletes them on time and attests it (see hulian node deliveries list)"))
+	return nil
+}
+
+// queryProgress shows a file query's progress: a bar on a terminal, a
+// plain line every few seconds otherwise.
+type queryProgress struct {
+	bar  *progressbar.ProgressBar
+	w    io.Writer
+	lang i18n.Lang
+	last time.Time
+}
+
+func newQueryProgress(env *Env, in string) *queryProgress {
+	q := &queryProgress{w: env.Stderr, lang: env.Lang}
+	if f, ok := env.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		size := int64(-1)
+		if st, err := os.Stat(in); err == nil {
+			size = st.Size()
+		}
+		q.bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription(i18n.T("查询中", "querying").In(env.Lang)), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionThrottle(200*time.Millisecond))
+	}
+	return q
+}
+
+func (q *queryProgress) update(p node.QueryProgress) {
+	if q.bar != nil {
+		q.bar.Describe(fmt.Sprintf("%d %s, %d %s", p.Rows, i18n.T("行", "rows").In(q.lang), p.Matched, i18n.T("查得", "matched").In(q.lang)))
+		q.bar.Set64(p.InBytes)
+		return
+	}
+	if now := time.Now(); now.Sub(q.last) >= 5*time.Second {
+		q.last = now
+		fmt.Fprintf(q.w, "%s %d %s, %d %s, %d %s\n", i18n.T("已写入", "written").In(q.lang), p.Rows, i18n.T("行", "rows").In(q.lang),
+			p.Matched, i18n.T("查得", "matched").In(q.lang), p.Chunks, i18n.T("块", "chunks").In(q.lang))
+	}
+}
+
+func (q *queryProgress) done() {
+	if q.bar != nil {
+		q.bar.Finish()
+		fmt.Fprintln(q.w)
+	}
+}
+
+func newQueryCmd(env *Env) *cobra.Command {
+	c := &QueryCmd{env: env}
+	cmd := &cobra.Command{
+		Use:   "query --order ID --in ids.csv --out results.csv",
+		Short: "query a supplier's data under an order, through the platform / 按订单查询供应方数据",
+		Long: "Reads the input CSV (a header row; the key column holds exIDs from `hulian exid translate`,\n" +
+			"or raw IDs with --id-type, translated through the platform), sends the order's tokens in chunks\n" +
+			"through the platform and writes every input row, in input order, with `matched` (1/0) and the\n" +
+			"order's columns. An interrupted or stopped run resumes after the last chunk written.\n" +
+			"读取输入 CSV（含表头；键列为 exID，或用 --id-type 指定的原始标识），经平台分块查询，\n" +
+			"按输入顺序写出每一行及 matched（1/0）和订单许可的标签列；中断后再次运行即续传。",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.resolveDB(env)
+			return c.Run(cmd.Context())
+		},
+	}
+	c.register(cmd, false)
+	fl := cmd.Flags()
+	fl.StringVar(&c.Order, "order", "", "the order to query under (ord_…) / 订单编号")
+	fl.StringVar(&c.In, "in", "", "input CSV with a header row / 输入文件")
+	fl.StringVar(&c.Out, "out", "", "results CSV (a state file beside it makes the run resumable) / 结果文件")
+	fl.StringVar(&c.Column, "column", "exid", "the key column of --in / 键列")
+	fl.StringVar(&c.IDType, "id-type", "", "the key column holds raw IDs of this type (e.g. mobile), translated through the platform / 原始标识类型")
+	fl.StringVar(&c.Platform, "platform", "", "with --id-type: the platform's base URL (default: the node's)")
+	fl.StringVar(&c.Credentials, "credentials", "", "with --id-type: a file holding the member's API token")
+	fl.StringVar(&c.Encoding, "encoding", "auto", "auto, utf-8 or gb18030 / 文件编码")
+	fl.IntVar(&c.Chunk, "chunk", 0, "IDs per request (default: the order's max_tokens, at most 262144; never more than the order allows)")
+	fl.IntVar(&c.InFlight, "in-flight", 3, "chunks in flight, 1 to 4")
+	return cmd
+}

@@ -1,0 +1,262 @@
+package demo
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"hulian/internal/errs"
+	"hulian/internal/exid"
+	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/node"
+	"hulian/internal/store"
+)
+
+// realtimeRequests is how many real-time requests the demo sends, each of
+// at most the order's per-request limit.
+const realtimeRequests = 3
+
+// customer is one row of the demander's translated customer list.
+type customer struct {
+	mobile string // as the demander keeps it
+	id     exid.ExID
+}
+
+// readCustomers reads the demander's customer list with its exIDs.
+func readCustomers(path string) ([]customer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	hdr, err := r.Read()
+	if err != nil {
+		return nil, err
+	}
+	mi, ei := -1, -1
+	for i, h := range hdr {
+		switch h {
+		case "mobile":
+			mi = i
+		case "exid":
+			ei = i
+		}
+	}
+	if mi < 0 || ei < 0 {
+		return nil, fmt.Errorf("%s: no mobile and exid columns", path)
+	}
+	var out []customer
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		id, err := exid.Parse(rec[ei])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, customer{mobile: strings.ReplaceAll(strings.TrimPrefix(rec[mi], "+86"), " ", ""), id: id})
+	}
+}
+
+// supplierHolds reports, for the demander's customers, which the supplier
+// holds: what a delivery must match, computed from the population the demo
+// made, not from anything the exchange returned.
+func (d *Demo) supplierHolds() map[string]bool {
+	held := make(map[string]bool, len(d.pop.Supplier))
+	for _, i := range d.pop.Supplier {
+		held[d.pop.Numbers[i]] = true
+	}
+	return held
+}
+
+func (d *Demo) stepRealtime(ctx context.Context) error {
+	cs, err := readCustomers(d.w.demanderExIDs)
+	if err != nil {
+		return err
+	}
+	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.orderID)
+	if err != nil {
+		return err
+	}
+	d.n.say("需求方节点向平台取得订单对端：供应方 %s 的 X25519 公钥、授权标签 %v、每次至多 %s 个；双方各自以 X25519 + HKDF 派生订单密钥 k_o，平台无法派生",
+		"the demander's node got the order's peer from the platform: supplier %s's X25519 key, licensed tags %v, at most %s per request; each node derives the order key k_o with X25519 + HKDF, which the platform cannot",
+		peer.PeerMember, peer.Columns, thousands(peer.MaxTokens))
+	held := d.supplierHolds()
+	per := min(peer.MaxTokens, 1000)
+	for r := 0; r < realtimeRequests && r*per < len(cs); r++ {
+		batch := cs[r*per : min((r+1)*per, len(cs))]
+		ids := make([]exid.ExID, len(batch))
+		want := 0
+		for i, c := range batch {
+			ids[i] = c.id
+			if held[c.mobile] {
+				want++
+			}
+		}
+		start := time.Now()
+		res, err := d.Demander.Node.Query(ctx, d.w.orderID, ids)
+		if err != nil {
+			return err
+		}
+		took := time.Since(start)
+		if res.Matched != want {
+			return errs.New(errs.Internal, "matched", fmt.Sprintf("请求 %s 匹配 %d 个，而供应方持有其中 %d 个", res.RequestID, res.Matched, want),
+				fmt.Sprintf("request %s matched %d, but the supplier holds %d of them", res.RequestID, res.Matched, want))
+		}
+		d.w.summary.RealtimeQueried += len(ids)
+		d.w.summary.RealtimeMatched += res.Matched
+		d.w.summary.ChargedFen += res.ChargeFen
+		d.n.say("请求 %s：%s 个 exID → 令牌，经平台转发，查得 %s 个（与供应方实际持有数一致），扣费 %s，回执已验签（日志第 %d 条），用时 %d ms",
+			"request %s: %s exIDs as tokens, relayed by the platform; %s matched (as many as the supplier holds), charged %s, receipt verified (log entry %d), %d ms",
+			res.RequestID, thousands(len(ids)), thousands(res.Matched), yuan(res.ChargeFen), res.Receipt.Seq, took.Milliseconds())
+		if r == 0 {
+			for i, v := range res.Values {
+				if v != nil {
+					d.n.say("  例：客户 %s → %s（需求方在本地把结果对回自己的客户）", "  e.g. customer %s → %s (the demander joins results back to its own customers locally)",
+						mask(batch[i].mobile), strings.Join(v, " / "))
+					break
+				}
+			}
+		}
+	}
+	d.n.say("平台只见到令牌数量、查得数与密文承诺值：据此计量、扣费、写日志并签发回执", "the platform saw only counts and the sealed answer's commitment: enough to meter, charge, log and sign a receipt")
+	return nil
+}
+
+func (d *Demo) stepBatch(ctx context.Context) error {
+	cs, err := readCustomers(d.w.demanderExIDs)
+	if err != nil {
+		return err
+	}
+	held := d.supplierHolds()
+	want := 0
+	for _, c := range cs {
+		if held[c.mobile] {
+			want++
+		}
+	}
+	d.w.resultsFile = d.Path(Results)
+	start := time.Now()
+	p, err := d.Demander.Node.QueryFile(ctx, node.QueryJob{OrderID: d.w.orderID, In: d.w.demanderExIDs, Out: d.w.resultsFile, Column: "exid"})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	if int(p.Matched) != want || int(p.Rows) != len(cs) {
+		return errs.New(errs.Internal, "matched", fmt.Sprintf("批量配送 %d 行查得 %d 个，而供应方持有其中 %d 个", p.Rows, p.Matched, want),
+			fmt.Sprintf("the batch of %d rows matched %d, but the supplier holds %d of them", p.Rows, p.Matched, want))
+	}
+	d.w.summary.BatchQueried, d.w.summary.BatchMatched = int(p.Rows), int(p.Matched)
+	d.w.summary.ChargedFen += p.ChargeFen
+	d.n.say("整份名单 %s 个 exID 分 %s 块经平台转发，每块单独计量、扣费、记日志：查得 %s 个（命中率 %.1f%%，与供应方实际持有数一致），扣费 %s",
+		"the whole list of %s exIDs went through the platform in %s chunks, each metered, charged and logged: %s matched (hit rate %.1f%%, as many as the supplier holds), charged %s",
+		thousands(p.Rows), thousands(p.Chunks), thousands(p.Matched), 100*float64(p.Matched)/float64(max(p.Rows, 1)), yuan(p.ChargeFen))
+	d.n.say("用时 %s（%s 个/秒，含令牌计算、平台转发、供应方查找与 HPKE 封装、需求方解封）→ %s",
+		"took %s (%s IDs/s, tokens, relay, the supplier's lookup and HPKE sealing, opening on the demander's side included) → %s",
+		secs(took), rate(int(p.Rows), took), d.w.resultsFile)
+	q, err := d.w.dem.quota.GetQuota(ctx, connect.NewRequest(&hulianv1.GetQuotaRequest{MemberId: d.w.dem.memberID}))
+	if err != nil {
+		return fromAPI(err)
+	}
+	d.n.say("需求方累计扣费 %s，可用额度 %s", "the demander was charged %s in all; %s available", yuan(q.Msg.Account.DeductedFen), yuan(q.Msg.Account.AvailableFen))
+	return nil
+}
+
+func (d *Demo) stepDestroy(ctx context.Context) error {
+	s, err := d.Demander.Node.DestroyDeliveries(ctx, d.w.orderID)
+	if err != nil {
+		return err
+	}
+	if s.Unattested > 0 {
+		return errs.New(errs.Unavailable, "attest", fmt.Sprintf("%d 次配送的销毁未能向平台证明：%v", s.Unattested, s.AttestErr),
+			fmt.Sprintf("the destruction of %d deliveries could not be attested to the platform: %v", s.Unattested, s.AttestErr))
+	}
+	if _, err := os.Stat(d.w.resultsFile); err == nil {
+		return errs.New(errs.Internal, "results", "销毁后结果文件仍在", "the results file is still there after destruction")
+	}
+	res, err := d.w.dem.api.Delivery.ListDeliveries(ctx, connect.NewRequest(&hulianv1.ListDeliveriesRequest{OrderId: d.w.orderID, Limit: 1000}))
+	if err != nil {
+		return fromAPI(err)
+	}
+	left := 0
+	for _, dl := range res.Msg.Deliveries {
+		if dl.DestroyedAt == nil {
+			left++
+		}
+	}
+	if left > 0 {
+		return errs.New(errs.Internal, "destroyed_at", fmt.Sprintf("平台上仍有 %d 次配送未记销毁", left), fmt.Sprintf("%d deliveries are not recorded destroyed on the platform", left))
+	}
+	d.w.summary.Destroyed = s.Destroyed
+	d.n.say("需求方节点销毁订单 %s 的 %d 次配送（删除结果文件 %d 个），并向平台证明其中 %d 次的销毁（写入业务日志）；平台上该订单 %d 次配送均已标记销毁",
+		"the demander's node destroyed order %s's %d deliveries (%d results files deleted) and attested %d of them to the platform (in its business log); all %d of the order's deliveries on the platform are marked destroyed",
+		d.w.orderID, s.Destroyed, s.FilesDeleted, s.Attested, len(res.Msg.Deliveries))
+	return nil
+}
+
+func (d *Demo) stepVerifyLog(ctx context.Context) error {
+	get := func(method, path string) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, method, d.Platform.URL()+path, nil)
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+d.w.reg.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return "", err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return "", errs.New(errs.Unavailable, path, fmt.Sprintf("平台答复 %d：%s", resp.StatusCode, b), fmt.Sprintf("the platform answered %d: %s", resp.StatusCode, b))
+		}
+		return string(b), nil
+	}
+	note, err := get(http.MethodPost, "/log/v1/checkpoint")
+	if err != nil {
+		return err
+	}
+	key, err := get(http.MethodGet, "/log/v1/key")
+	if err != nil {
+		return err
+	}
+	key = strings.TrimSpace(key)
+	first := strings.SplitN(note, "\n", 3)
+	size := ""
+	if len(first) > 1 {
+		size = first[1]
+	}
+	d.n.say("监管方请平台签发检查点：日志大小 %s，签名者 %s", "the regulator had the platform sign a checkpoint: log size %s, signed by %s", size, strings.SplitN(key, "+", 2)[0])
+	start := time.Now()
+	rep, err := d.Platform.DB.VerifyLog(ctx, store.VerifyOptions{VerifierKey: key})
+	if err != nil {
+		return err
+	}
+	if f := rep.Failure; f != nil {
+		return errs.New(errs.Internal, "log", "日志验证失败："+f.Text("zh-CN"), "log verification failed: "+f.Text("en"))
+	}
+	d.w.summary.LogSize = rep.Entries
+	latest := int64(0)
+	if rep.Latest != nil {
+		latest = rep.Latest.Size
+	}
+	d.n.say("与 hulian log verify --db 相同的离线验证（固定验证公钥）：重新计算 %s 条记录的默克尔树，验证 %d 个检查点的签名与根（最新大小 %s）：日志完整，用时 %s",
+		"the same offline verification as hulian log verify --db (verifier key pinned): recomputed the Merkle tree of %s entries and verified %d checkpoints' signatures and roots (latest size %s): the log is intact, %s",
+		thousands(rep.Entries), rep.Checkpoints, thousands(latest), secs(time.Since(start)))
+	return nil
+}

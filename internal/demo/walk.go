@@ -1,0 +1,185 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"hulian/internal/auth"
+	"hulian/internal/catalog"
+	"hulian/internal/errs"
+	"hulian/internal/exid"
+	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/i18n"
+	"hulian/internal/oprf"
+	"hulian/internal/platform/api"
+)
+
+// step is one step of the walkthrough.
+type step struct {
+	title i18n.Text
+	run   func(d *Demo, ctx context.Context) error
+}
+
+// StepError names the step of the walkthrough that failed.
+type StepError struct {
+	N     int
+	Title i18n.Text
+	Err   error
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("demo step %d (%s) failed: %v", e.N, e.Title.EN, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Text is the failure in lang, naming the step.
+func (e *StepError) Text(lang i18n.Lang) string {
+	return fmt.Sprintf(i18n.T("演示第 %d 步（%s）失败：%s", "demo step %d (%s) failed: %s").In(lang), e.N, e.Title.In(lang), errs.Message(e.Err, lang))
+}
+
+// Summary is what the walkthrough measured.
+type Summary struct {
+	People, SupplierRows, DemanderIDs int
+	Overlap                           int // people both sides hold: what a full delivery must match
+	RealtimeQueried, RealtimeMatched  int
+	BatchQueried, BatchMatched        int
+	ChargedFen                        int64
+	Destroyed                         int
+	LogSize                           int64
+	OrderID                           string
+}
+
+// party is one actor of the walkthrough with its API clients.
+type party struct {
+	name     i18n.Text
+	memberID string
+	login    string
+	password string
+	token    string
+	api      *api.Client
+	catalog  hulianv1connect.CatalogServiceClient
+	market   hulianv1connect.MarketServiceClient
+	quota    hulianv1connect.QuotaServiceClient
+}
+
+func (p *party) connect(baseURL string, lang i18n.Lang) {
+	opts := []api.ClientOption{api.WithToken(p.token), api.WithLanguage(lang), api.WithTimeout(5 * time.Minute)}
+	p.api = api.NewClient(baseURL, opts...)
+	p.catalog = api.NewCatalogClient(baseURL, opts...)
+	p.market = api.NewMarketClient(baseURL, opts...)
+	p.quota = api.NewQuotaClient(baseURL, opts...)
+}
+
+// walk is the walkthrough's state, filled in step by step.
+type walk struct {
+	anon           *api.Client
+	op, reg        party
+	sup, dem       party
+	translator     func(p *party) *exid.Translator
+	epoch          int
+	oprfKey        oprf.PublicKey
+	listing        *catalog.Listing
+	supplierExIDs  string // the supplier's exID CSV
+	demanderExIDs  string // the demander's customer list with exIDs
+	demandID       string
+	offerID        string
+	orderID        string
+	termsHash      string
+	deliveries     []string // request IDs delivered, for destruction
+	summary        Summary
+	supplierFile   string
+	customersFile  string
+	resultsFile    string
+	realtimeChunks int
+}
+
+// Walk runs the walkthrough, narrating each step; it stops at the first
+// failing step and returns it as a *StepError.
+func (d *Demo) Walk(ctx context.Context) (*Summary, error) {
+	start := time.Now()
+	d.n.plain(d.n.t("hulian 互联演示：一个平台、两个成员节点（供应方、需求方），完整走一遍数据互联。",
+		"hulian demo: one platform and two member nodes (a supplier and a demander), through a whole exchange."))
+	var logSize int64
+	for i, s := range steps {
+		d.n.heading(i+1, s.title)
+		if err := s.run(d, ctx); err != nil {
+			if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+				err = ctx.Err()
+			}
+			return &d.w.summary, &StepError{N: i + 1, Title: s.title, Err: err}
+		}
+		// Every state change on the platform is a log entry in the same
+		// transaction: show how each step grew the log.
+		if d.Platform != nil {
+			n, err := d.logSize(ctx)
+			if err != nil {
+				return &d.w.summary, &StepError{N: i + 1, Title: s.title, Err: err}
+			}
+			if n != logSize {
+				d.n.say("业务日志 +%d 条，共 %d 条", "business log +%d entries, %d in all", n-logSize, n)
+			}
+			logSize = n
+		}
+	}
+	d.n.plain("")
+	d.n.plain(fmt.Sprintf(d.n.t("全部 %d 步完成，用时 %s。", "all %d steps done in %s."), len(steps), secs(time.Since(start))))
+	return &d.w.summary, nil
+}
+
+// newPassword makes a console password for a demo account.
+func newPassword() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return "demo-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:16]
+}
+
+// fromAPI turns a client error into the platform's own error.
+func fromAPI(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return api.FromConnect(err)
+	}
+	return err
+}
+
+// sessionTransport authenticates with a console session: its cookie and
+// CSRF token, as the console's own forms do.
+type sessionTransport struct {
+	secret, csrf string
+}
+
+func (t sessionTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: t.secret})
+	r.Header.Set("X-CSRF-Token", t.csrf)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// tokenFor logs a staff account in to the console and creates an API
+// token with the session, as a member's staff does on the token page.
+func (d *Demo) tokenFor(ctx context.Context, p *party, purpose string) error {
+	secret, s, err := d.Platform.Platform.Login(ctx, p.login, p.password)
+	if err != nil {
+		return err
+	}
+	c := api.NewClient(d.Platform.URL(), api.WithTransport(sessionTransport{secret: secret, csrf: s.CSRF}), api.WithLanguage(d.opts.Lang))
+	res, err := c.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: purpose}))
+	if err != nil {
+		return fromAPI(err)
+	}
+	p.token = res.Msg.Secret
+	p.connect(d.Platform.URL(), d.opts.Lang)
+	return nil
+}

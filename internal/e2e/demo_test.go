@@ -1,0 +1,273 @@
+// Package e2e runs the whole exchange, a platform and two member nodes in
+// one process, end to end: `hulian demo`'s contract, the privacy of what
+// the platform keeps after an exchange, and the delivery benchmarks.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdh"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hulian/internal/cli"
+	"hulian/internal/delivery/orderkey"
+	"hulian/internal/demo"
+	"hulian/internal/i18n"
+)
+
+// smallPeople is the population of the tests' demos: enough for the gate
+// (three tags of at least two values with k = 1000 each) and quick.
+const smallPeople = 4000
+
+// runCLI runs hulian with args and returns its exit status and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Main(context.Background(), args, &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, Lang: i18n.ZH})
+	return code, out.String(), errOut.String()
+}
+
+var freePorts = []string{"--platform-port", "0", "--supplier-port", "0", "--demander-port", "0"}
+
+// TestDemoPopulationFileAndDir runs `hulian demo --exit` over a population
+// file (numbers in several spellings, with duplicates) in English: it
+// exits 0 after all steps, leaves the three stores and their key files in
+// --dir, and a second run over the same directory refuses clearly.
+func TestDemoPopulationFileAndDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nums, err := demo.Synthetic(smallPeople, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("# our customers\n")
+	for i, n := range nums {
+		switch i % 4 {
+		case 0:
+			b.WriteString(n)
+		case 1:
+			b.WriteString("+86 " + n[:3] + " " + n[3:7] + " " + n[7:])
+		case 2:
+			b.WriteString("0086-" + n)
+		case 3:
+			b.WriteString("86" + n)
+		}
+		b.WriteString("\n")
+		if i%40 == 0 {
+			b.WriteString("+86" + n + "\n") // a duplicate
+		}
+	}
+	pop := filepath.Join(t.TempDir(), "population.txt")
+	if err := os.WriteFile(pop, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "stores")
+	args := append([]string{"demo", "--exit", "--lang", "en", "--population", pop, "--dir", store}, freePorts...)
+	code, out, errOut := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
+		"the log is intact", "all 25 steps done"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the narration lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{demo.PlatformDB, demo.SupplierDB, demo.DemanderDB, demo.PlatformDB + ".kek", demo.SupplierDB + ".kek", demo.DemanderDB + ".kek",
+		"platform.log", demo.SupplierExIDs, demo.CustomersExIDs} {
+		if _, err := os.Stat(filepath.Join(store, f)); err != nil {
+			t.Errorf("--dir lacks %s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(store, demo.Results)); !os.IsNotExist(err) {
+		t.Errorf("the delivered results survived their destruction: %v", err)
+	}
+
+	// A second run over the same stores refuses, naming them, and leaves
+	// them as they were.
+	before, _ := os.ReadFile(filepath.Join(store, demo.PlatformDB))
+	code, out, errOut = runCLI(t, args...)
+	if code == 0 || !strings.Contains(errOut, "already holds an earlier demo's stores") || !strings.Contains(errOut, demo.PlatformDB) {
+		t.Errorf("second run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	after, _ := os.ReadFile(filepath.Join(store, demo.PlatformDB))
+	if !bytes.Equal(before, after) {
+		t.Error("the refused run changed platform.db")
+	}
+}
+
+// TestDemoBadPopulation: a population file with bad lines fails the
+// population step, naming it and every bad line, with a non-zero status.
+func TestDemoBadPopulation(t *testing.T) {
+	t.Parallel()
+	pop := filepath.Join(t.TempDir(), "population.txt")
+	if err := os.WriteFile(pop, []byte("13800138000\n12345\n13900139000\n+1 415 555 0100\n\n1370013700x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, append([]string{"demo", "--exit", "--population", pop}, freePorts...)...)
+	if code == 0 {
+		t.Fatalf("a bad population file passed:\n%s", out)
+	}
+	for _, want := range []string{"演示第 2 步（合成人群与双方的原始数据）失败", "3 行不是有效的手机号码", "第 2 行", "第 4 行", "第 6 行"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "第 3 行") {
+		t.Errorf("a good line was named:\n%s", errOut)
+	}
+
+	// Too few people for the gate: the same step fails, saying so.
+	small := filepath.Join(t.TempDir(), "small.txt")
+	if err := os.WriteFile(small, []byte("13800138000\n13900139000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCLI(t, append([]string{"demo", "--exit", "--lang", "en", "--population", small}, freePorts...)...)
+	if code == 0 || !strings.Contains(errOut, "demo step 2") || !strings.Contains(errOut, "use more people") {
+		t.Errorf("a population too small: exit %d, stderr %s", code, errOut)
+	}
+
+	code, _, errOut = runCLI(t, "demo", "--exit", "--people", "10", "--population", small)
+	if code != 2 || !strings.Contains(errOut, "--people") {
+		t.Errorf("--people with --population: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestDemoPrivacy runs a demo exchange and then searches the platform's
+// database (with its WAL) and its log for everything it must never hold:
+// every raw number in two spellings, every exID of both members as text
+// and in every binary rendering, every delivery token of the order, the
+// API token secrets and passwords. The same search finds the exIDs in the
+// supplier node's database, which shows it would find them.
+func TestDemoPrivacy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var narration bytes.Buffer
+	// A port in use: the platform falls back to a free one and says so.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	d, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, Out: &narration, PlatformPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sum, err := d.Walk(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, narration.String())
+	}
+	if want := fmt.Sprintf("端口 %d 已被占用，改用空闲端口", port); !strings.Contains(narration.String(), want) {
+		t.Errorf("the narration does not say %q", want)
+	}
+	if sum.BatchMatched != sum.Overlap || sum.BatchQueried != sum.DemanderIDs || sum.RealtimeMatched == 0 || sum.Destroyed == 0 || sum.ChargedFen <= 0 {
+		t.Errorf("summary %+v", sum)
+	}
+
+	n := newNeedles()
+	for _, num := range d.Numbers() {
+		n.addNumber(num)
+	}
+	supIDs := exIDsOf(t, d.Path(demo.SupplierExIDs))
+	demIDs := exIDsOf(t, d.Path(demo.CustomersExIDs))
+	for _, id := range append(supIDs, demIDs...) {
+		n.addExID(id)
+	}
+	// The order's tokens, derived as the demander's node derives them.
+	peer, err := ecdh.X25519().NewPublicKey(d.Supplier.Node.Public().X25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := orderkey.Derive(d.Demander.Node.Keys.X25519, peer, sum.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := make([]orderkey.Token, len(demIDs))
+	k.Tokens(demIDs, tokens)
+	for _, tk := range tokens {
+		n.addBytes(tk[:], "delivery token")
+	}
+	// The values delivered: each matched customer's tag values, as the
+	// sealed answer encodes them (length-prefixed, in order) and as the
+	// results file writes them. (Each value alone is public: the listing
+	// declares the value domain.)
+	values := tagValues(t, d.Path(demo.SupplierExIDs))
+	delivered := 0
+	for _, id := range demIDs {
+		v, ok := values[id]
+		if !ok {
+			continue
+		}
+		delivered++
+		n.add(strings.Join(v, ","), "delivered values (CSV)")
+		var enc []byte
+		for _, x := range v {
+			enc = binary.AppendUvarint(enc, uint64(len(x)))
+			enc = append(enc, x...)
+		}
+		n.add(string(enc), "delivered values (answer encoding)")
+	}
+	if delivered != sum.BatchMatched {
+		t.Errorf("%d customers in the supplier's data, %d matched", delivered, sum.BatchMatched)
+	}
+	for _, s := range d.Secrets() {
+		n.add(s, "API token or password")
+	}
+	t.Logf("searching for %d needles", n.count)
+
+	var checked []string
+	for _, f := range []string{demo.PlatformDB, demo.PlatformDB + "-wal", demo.PlatformDB + "-shm", "platform.log"} {
+		b, err := os.ReadFile(d.Path(f))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked = append(checked, fmt.Sprintf("%s (%d bytes)", f, len(b)))
+		for _, hit := range n.find(f, b, 10) {
+			t.Error(hit)
+		}
+	}
+	// Closed, the platform folds its WAL into the database file: search
+	// that too.
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(d.Path(demo.PlatformDB)); err == nil {
+		checked = append(checked, fmt.Sprintf("%s after close (%d bytes)", demo.PlatformDB, len(b)))
+		for _, hit := range n.find(demo.PlatformDB, b, 10) {
+			t.Error(hit)
+		}
+	}
+	t.Logf("checked %v", checked)
+	if len(checked) < 2 {
+		t.Errorf("too little to check: %v", checked)
+	}
+
+	// The control: the supplier's node does hold exIDs, and the search
+	// finds them there.
+	ctl := newNeedles()
+	for _, id := range supIDs[:100] {
+		ctl.addExID(id)
+	}
+	var found int
+	for _, f := range []string{demo.SupplierDB, demo.SupplierDB + "-wal"} {
+		b, err := os.ReadFile(d.Path(f))
+		if err == nil {
+			found += len(ctl.find(f, b, 1000))
+		}
+	}
+	if found == 0 {
+		t.Error("the search found no exID in the supplier node's database: it would not find them on the platform either")
+	}
+}

@@ -1,0 +1,275 @@
+package node
+
+import (
+	"container/list"
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"sync"
+	"time"
+	"unsafe"
+
+	"hulian/internal/catalog"
+	"hulian/internal/delivery/orderkey"
+	"hulian/internal/delivery/seal"
+	"hulian/internal/delivery/statement"
+	"hulian/internal/errs"
+	"hulian/internal/node/nodestore"
+)
+
+// The supplier's half of delivery (DESIGN.md protocol step 4): the
+// platform relays a demander's tokens with its signature over the request
+// (statement.Relay); the node looks them up in the order's token index,
+// seals the matches to the demander node's key and signs what it answered
+// (statement.Answer), which the platform verifies before it charges.
+
+// MaxAnswerTokens is the most tokens one relayed request may carry: a
+// batch chunk of 4 million tokens is 64 MiB on the wire.
+const MaxAnswerTokens = 1 << 22
+
+// AnswerRequest is a request the platform relays to this node.
+type AnswerRequest struct {
+	OrderID        string
+	RequestID      string
+	ListingID      string
+	DemanderMember string
+	DemanderX25519 []byte   // the demander node's registered key: order-key peer and HPKE recipient
+	Columns        []string // the licensed tag keys, in answer order
+	Tokens         []byte   // 16 bytes each
+}
+
+// Answer is the node's answer: the sealed matches and the node's
+// signature over statement.Answer.
+type Answer struct {
+	Sealed    []byte
+	Queried   uint64
+	Matched   uint64
+	Signature []byte
+}
+
+// VerifierKey returns the platform's pinned log verifier key, "" if none
+// is pinned yet.
+func (n *Node) VerifierKey(ctx context.Context) (string, error) {
+	var k string
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		k, err = tx.Setting(ctx, nodestore.SettingVerifierKey)
+		return err
+	})
+	return k, err
+}
+
+// OpenRelay verifies the Hulian-Relay header of a request with body
+// against the pinned platform key and the node's clock. The nonce is
+// checked by Answer.
+func (n *Node) OpenRelay(ctx context.Context, header string, body []byte) (*statement.Relay, error) {
+	vkey, err := n.VerifierKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if vkey == "" {
+		return nil, errs.New(errs.FailedPrecondition, statement.HeaderRelay, "本节点尚未登记应答地址，也就没有平台的验证密钥，不能应答",
+			"this node has not registered its answer endpoint, so it holds no platform verifier key and cannot answer")
+	}
+	return statement.OpenRelay(header, body, vkey, n.now())
+}
+
+// Answer answers a relayed request whose Hulian-Relay header OpenRelay has
+// verified. A retried request (the same order and request IDs with the
+// same tokens) gets the same bytes as the first time, from a cache, so
+// that the platform's commitment stays the one it logged.
+func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRequest) (*Answer, error) {
+	if relay == nil {
+		return nil, errs.New(errs.Unauthenticated, statement.HeaderRelay, "请求不是平台转发的（缺少平台签名）", "the request was not relayed by the platform (no platform signature)")
+	}
+	if relay.Supplier != n.memberID || n.memberID == "" {
+		return nil, errs.New(errs.PermissionDenied, "supplier", "平台转发的请求是给另一成员（"+relay.Supplier+"）的节点的", "the relayed request is for another member's node ("+relay.Supplier+")")
+	}
+	if relay.OrderID != req.OrderID || relay.RequestID != req.RequestID {
+		return nil, errs.New(errs.Unauthenticated, statement.HeaderRelay, "请求中的订单或请求编号与平台签名不符", "the order or request ID in the body differs from the platform's signature")
+	}
+	if _, err := seal.InfoFor(req.OrderID, req.RequestID); err != nil {
+		return nil, err
+	}
+	if len(req.Tokens) == 0 || len(req.Tokens)%orderkey.TokenSize != 0 {
+		return nil, errs.Invalidf("tokens", "令牌须为 16 字节的整数倍且不能为空", "tokens must be a non-empty multiple of 16 bytes")
+	}
+	if len(req.Tokens)/orderkey.TokenSize > MaxAnswerTokens {
+		return nil, errs.Invalidf("tokens", "单次请求的令牌过多", "too many tokens in one request")
+	}
+	demander, err := ecdh.X25519().NewPublicKey(req.DemanderX25519)
+	if err != nil {
+		return nil, errs.Invalidf("demander_x25519_public_key", "需求方节点公钥须为 32 字节的 X25519 公钥", "the demander node's key must be a 32-byte X25519 public key")
+	}
+	if len(req.Columns) == 0 {
+		return nil, errs.Invalidf("columns", "订单未列出许可的标签列", "the order lists no licensed tag")
+	}
+
+	var v *nodestore.DatasetVersion
+	var gen int64
+	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+		fresh, err := tx.RememberNonce(ctx, relay.Nonce)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			return errs.New(errs.Unauthenticated, statement.HeaderRelay, "重放的转发请求（随机数已用过）", "a replayed relayed request (the nonce was used before)")
+		}
+		if v, err = tx.CurrentVersionForListing(ctx, req.ListingID); err != nil {
+			return err
+		}
+		gen, err = tx.ExclusionsGen(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := n.checkRegion(catalog.SubjectKind(v.Subject)); err != nil {
+		return nil, err
+	}
+	if !v.GatePass {
+		return nil, errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
+	}
+	tokensHash := statement.HashOf(req.Tokens)
+	if a, ok, err := n.supply.answers.get(req.OrderID, req.RequestID, tokensHash, n.now()); ok || err != nil {
+		return a, err
+	}
+	probe := datasetData{columns: v.Columns, tagKeys: v.TagKeys}
+	cols := make([]int, len(req.Columns))
+	for i, key := range req.Columns {
+		c, ok := probe.column(key)
+		if !ok {
+			return nil, errNoColumn(key)
+		}
+		cols[i] = c
+	}
+
+	oc, err := n.acquire(ctx, req.OrderID, v, demander)
+	if err != nil {
+		return nil, err
+	}
+	defer n.supply.release(oc)
+	if oc.data.exclGen.Load() < gen {
+		if err := n.refreshExclusions(ctx, oc.data, gen); err != nil {
+			return nil, err
+		}
+	}
+	a, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols)
+	if err != nil {
+		return nil, err
+	}
+	return n.supply.answers.put(req.OrderID, req.RequestID, tokensHash, a, n.now()), nil
+}
+
+// answer looks tokens up, seals the matches' values of cols to the
+// demander and signs the statement.
+func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash statement.Hash, cols []int) (*Answer, error) {
+	// The request's bytes are the tokens themselves: a view, not a copy.
+	tokens := unsafe.Slice((*orderkey.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/orderkey.TokenSize)
+	ms := oc.lookup(tokens)
+	plain := oc.data.encodeAnswer(ms, cols)
+	sealed, err := seal.Seal(demander, orderID, requestID, plain)
+	clear(plain)
+	if err != nil {
+		return nil, err
+	}
+	a := &Answer{Sealed: sealed, Queried: uint64(len(tokens)), Matched: uint64(len(ms))}
+	a.Signature, err = statement.Answer{OrderID: orderID, RequestID: requestID, Queried: a.Queried, Matched: a.Matched,
+		Tokens: tokensHash, Commitment: seal.Commitment(sealed)}.Sign(key)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Answer cache bounds: a retry comes within seconds or minutes; an hour
+// covers a platform restart, and 256 MiB holds several large chunks.
+const (
+	DefaultAnswerCacheBytes = 256 << 20
+	DefaultAnswerCacheTTL   = time.Hour
+)
+
+// answerCache keeps recent answers by order and request, the oldest
+// dropped first when it is full.
+type answerCache struct {
+	mu    sync.Mutex
+	max   int
+	ttl   time.Duration
+	size  int
+	order *list.List // of *cachedAnswer, oldest at the front
+	byKey map[string]*list.Element
+}
+
+type cachedAnswer struct {
+	key    string
+	tokens statement.Hash
+	a      *Answer
+	at     time.Time
+}
+
+func newAnswerCache(max int, ttl time.Duration) *answerCache {
+	return &answerCache{max: max, ttl: ttl, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func answerKey(orderID, requestID string) string { return orderID + "\x00" + requestID }
+
+func (c *cachedAnswer) bytes() int { return len(c.a.Sealed) + len(c.a.Signature) + len(c.key) + 128 }
+
+// get returns the answer given before to the same request; a request ID
+// reused with other tokens is a conflict.
+func (c *answerCache) get(orderID, requestID string, tokens statement.Hash, now time.Time) (*Answer, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expire(now)
+	e := c.byKey[answerKey(orderID, requestID)]
+	if e == nil {
+		return nil, false, nil
+	}
+	ca := e.Value.(*cachedAnswer)
+	if ca.tokens != tokens {
+		return nil, false, errs.New(errs.Conflict, "request_id", "同一请求编号已用于另一组令牌", "the request ID was used before with other tokens")
+	}
+	return ca.a, true, nil
+}
+
+// put stores a, unless an answer to the same request got there first, in
+// which case that one is returned: both were computed from the same
+// tokens, and only one may ever be given.
+func (c *answerCache) put(orderID, requestID string, tokens statement.Hash, a *Answer, now time.Time) *Answer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := answerKey(orderID, requestID)
+	if e := c.byKey[key]; e != nil {
+		if ca := e.Value.(*cachedAnswer); ca.tokens == tokens {
+			return ca.a
+		}
+		c.remove(e)
+	}
+	ca := &cachedAnswer{key: key, tokens: tokens, a: a, at: now}
+	if ca.bytes() > c.max {
+		return a
+	}
+	c.byKey[key] = c.order.PushBack(ca)
+	c.size += ca.bytes()
+	for c.size > c.max {
+		c.remove(c.order.Front())
+	}
+	c.expire(now)
+	return a
+}
+
+// expire drops answers older than the cache's time to live.
+func (c *answerCache) expire(now time.Time) {
+	for e := c.order.Front(); e != nil; e = c.order.Front() {
+		if now.Sub(e.Value.(*cachedAnswer).at) < c.ttl {
+			return
+		}
+		c.remove(e)
+	}
+}
+
+func (c *answerCache) remove(e *list.Element) {
+	ca := e.Value.(*cachedAnswer)
+	c.order.Remove(e)
+	delete(c.byKey, ca.key)
+	c.size -= ca.bytes()
+}

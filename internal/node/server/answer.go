@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"connectrpc.com/connect"
+
+	"hulian/internal/delivery/orderkey"
+	"hulian/internal/delivery/statement"
+	"hulian/internal/errs"
+	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/i18n"
+	"hulian/internal/node"
+)
+
+// maxAnswerBody bounds a relayed request: the most tokens a request may
+// carry and room for its other fields.
+const maxAnswerBody = node.MaxAnswerTokens*orderkey.TokenSize + 1<<16
+
+type relayKey struct{}
+
+// answerService is the supplier's AnswerService, which only the platform
+// calls: relayed wraps it so that the handler sees only requests whose
+// Hulian-Relay signature verified over the body exactly as received.
+type answerService struct{ m *Main }
+
+func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv1.AnswerRequest]) (*connect.Response[hulianv1.AnswerResponse], error) {
+	relay, _ := ctx.Value(relayKey{}).(*statement.Relay)
+	msg := req.Msg
+	a, err := s.m.Node.Answer(ctx, relay, &node.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
+		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens()})
+	if err != nil {
+		if errs.KindOf(err) == errs.Internal {
+			s.m.logger.ErrorContext(ctx, "answer failed", "order", msg.GetOrderId(), "request", msg.GetRequestId(), "err", err)
+		}
+		return nil, connectError(ctx, err)
+	}
+	return connect.NewResponse(&hulianv1.AnswerResponse{Sealed: a.Sealed, Queried: a.Queried, Matched: a.Matched, Signature: a.Signature}), nil
+}
+
+// relayed reads the body (bounded), verifies its Hulian-Relay header and
+// hands the verified note to the handler in the context. A request
+// without a valid relay signature never reaches the handler.
+func (m *Main) relayed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeConnectError(w, r, errs.Invalidf("tokens", "请求过大", "the request is too large"))
+				return
+			}
+			writeConnectError(w, r, errs.Invalidf("body", "无法读取请求", "cannot read the request"))
+			return
+		}
+		relay, err := m.Node.OpenRelay(r.Context(), r.Header.Get(statement.HeaderRelay), body)
+		if err != nil {
+			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)
+			writeConnectError(w, r, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), relayKey{}, relay)))
+	})
+}
+
+// readBody reads a request's body of at most maxAnswerBody bytes, into
+// one buffer of its declared length when it has one: a batch chunk is
+// tens of megabytes, which growing by doubling would copy several times.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxAnswerBody)
+	if n := r.ContentLength; n > 0 && n <= maxAnswerBody {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		// Nothing may follow the declared length.
+		if m, _ := body.Read(make([]byte, 1)); m > 0 {
+			return nil, errors.New("body longer than its Content-Length")
+		}
+		return b, nil
+	}
+	return io.ReadAll(body)
+}
+
+// writeConnectError answers a Connect unary call with err before the
+// Connect handler has run.
+func writeConnectError(w http.ResponseWriter, r *http.Request, err error) {
+	connect.NewErrorWriter().Write(w, r, connectError(r.Context(), err))
+}
+
+// codes maps the node's error kinds to Connect codes, as the platform's
+// API does, so that the platform can pass the node's reason on.
+var codes = map[errs.Kind]connect.Code{
+	errs.Internal:           connect.CodeInternal,
+	errs.Invalid:            connect.CodeInvalidArgument,
+	errs.NotFound:           connect.CodeNotFound,
+	errs.Conflict:           connect.CodeAlreadyExists,
+	errs.Unauthenticated:    connect.CodeUnauthenticated,
+	errs.PermissionDenied:   connect.CodePermissionDenied,
+	errs.FailedPrecondition: connect.CodeFailedPrecondition,
+	errs.ResourceExhausted:  connect.CodeResourceExhausted,
+	errs.Unavailable:        connect.CodeUnavailable,
+}
+
+// connectError is err for the platform: code, message and an ErrorDetail
+// with the field and the reason in both languages. Internal errors lose
+// their details, which are in the node's log.
+func connectError(ctx context.Context, err error) *connect.Error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return connect.NewError(connect.CodeCanceled, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, err)
+	}
+	kind := errs.KindOf(err)
+	ce := connect.NewError(codes[kind], errors.New(errs.Message(err, i18n.From(ctx))))
+	d := &hulianv1.ErrorDetail{Kind: kind.String(), ReasonZh: errs.Message(err, i18n.ZH), ReasonEn: errs.Message(err, i18n.EN)}
+	var e *errs.Error
+	if errors.As(err, &e) && kind != errs.Internal {
+		d.Field, d.Row, d.ReasonZh, d.ReasonEn = e.Field, int32(e.Row), e.Reason.ZH, e.Reason.EN
+	}
+	if detail, derr := connect.NewErrorDetail(d); derr == nil {
+		ce.AddDetail(detail)
+	}
+	return ce
+}
+
+// mountAnswer registers the AnswerService behind the relay check.
+func (m *Main) mountAnswer(mux *http.ServeMux) {
+	// No gzip: a sealed answer is ciphertext, which does not compress, and
+	// compressing tens of megabytes per chunk would only cost time.
+	path, h := hulianv1connect.NewAnswerServiceHandler(&answerService{m: m}, connect.WithReadMaxBytes(maxAnswerBody),
+		connect.WithCompression("gzip", nil, nil))
+	mux.Handle("POST "+path, m.relayed(h))
+}

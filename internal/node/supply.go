@@ -1,0 +1,634 @@
+package node
+
+import (
+	"context"
+	"crypto/ecdh"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hulian/internal/catalog"
+	"hulian/internal/delivery/orderkey"
+	"hulian/internal/delivery/tokenindex"
+	"hulian/internal/errs"
+	"hulian/internal/exid"
+	"hulian/internal/node/nodestore"
+)
+
+// A supplier node answers from memory: per dataset version, the rows'
+// exIDs and dictionary-coded values (datasetData); per order over it, the
+// token index (orderContext). Both are built on the first request and
+// rebuilt when a new import makes another version current.
+
+// datasetData is one dataset version held in memory, shared by every order
+// that answers from it.
+type datasetData struct {
+	versionID int64
+	name      string
+	subject   catalog.SubjectKind
+	columns   []string // column names, the order of cols
+	tagKeys   []string // the listing's tag keys, same order; nil for old versions
+	ids       []exid.ExID
+	cols      []dictColumn
+	// excluded marks rows left out of every answer; it is replaced as a
+	// whole when the exclusions change, so a reader sees one state.
+	excluded atomic.Pointer[bitset]
+	exclGen  atomic.Int64 // the exclusions generation excluded reflects
+	exclMu   sync.Mutex   // serialises refreshes of excluded
+}
+
+// dictColumn is one tag column, dictionary-coded: tags have few distinct
+// values, so a row's value is a 1, 2 or 4-byte code into dict, whose
+// entries are kept already encoded for the answer (length, then text).
+type dictColumn struct {
+	dict  [][]byte
+	width int
+	codes []byte
+}
+
+func (c *dictColumn) code(row int) uint32 {
+	switch c.width {
+	case 1:
+		return uint32(c.codes[row])
+	case 2:
+		return uint32(binary.LittleEndian.Uint16(c.codes[2*row:]))
+	}
+	return binary.LittleEndian.Uint32(c.codes[4*row:])
+}
+
+// value returns the encoded value of row: uvarint length, then the text.
+func (c *dictColumn) value(row int) []byte { return c.dict[c.code(row)] }
+
+type bitset struct{ words []uint64 }
+
+func (b *bitset) has(i uint32) bool {
+	return b != nil && int(i>>6) < len(b.words) && b.words[i>>6]&(1<<(i&63)) != 0
+}
+
+func (d *datasetData) isExcluded(row uint32) bool { return d.excluded.Load().has(row) }
+
+// bytes estimates the memory d holds.
+func (d *datasetData) bytes() int {
+	n := len(d.ids) * exid.Size
+	for _, c := range d.cols {
+		n += len(c.codes)
+		for _, v := range c.dict {
+			n += len(v) + 24
+		}
+	}
+	return n
+}
+
+// column resolves an order's tag key to the dataset's column: by the
+// listing's tag key, or, for versions imported before tag keys were kept,
+// by column name.
+func (d *datasetData) column(key string) (int, bool) {
+	if i := slices.Index(d.tagKeys, key); i >= 0 {
+		return i, true
+	}
+	if d.tagKeys == nil {
+		if i := slices.Index(d.columns, key); i >= 0 {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// maxDistinctRows bounds the cache of distinct value rows a load keeps:
+// beyond it, rows are decoded one by one.
+const maxDistinctRows = 1 << 16
+
+// loadDatasetData reads version v's rows into memory, sorted by exID, with
+// the exclusions in force.
+func (n *Node) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
+	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys}
+	ncol := len(v.Columns)
+	d.ids = make([]exid.ExID, 0, v.Rows)
+	codes := make([][]uint32, ncol)
+	for i := range codes {
+		codes[i] = make([]uint32, 0, v.Rows)
+	}
+	dicts := make([]map[string]uint32, ncol)
+	for i := range dicts {
+		dicts[i] = map[string]uint32{}
+	}
+	d.cols = make([]dictColumn, ncol)
+	distinct := map[string][]uint32{} // a row's stored JSON → its codes
+	var vals []string
+	var exclusions [][]byte
+	var gen int64
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
+		d.ids = d.ids[:0]
+		for i := range codes {
+			codes[i] = codes[i][:0]
+		}
+		err := tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {
+			if len(id) != exid.Size {
+				return fmt.Errorf("dataset %s version %d: an exID of %d bytes", v.Dataset, v.Version, len(id))
+			}
+			d.ids = append(d.ids, exid.ExID(id))
+			cs, ok := distinct[string(raw)]
+			if !ok {
+				vals = vals[:0]
+				if err := json.Unmarshal(raw, &vals); err != nil {
+					return fmt.Errorf("dataset %s version %d: values: %w", v.Dataset, v.Version, err)
+				}
+				if len(vals) != ncol {
+					return fmt.Errorf("dataset %s version %d: a row has %d values for %d columns", v.Dataset, v.Version, len(vals), ncol)
+				}
+				cs = make([]uint32, ncol)
+				for j, s := range vals {
+					c, ok := dicts[j][s]
+					if !ok {
+						c = uint32(len(d.cols[j].dict))
+						dicts[j][s] = c
+						enc := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(s)), uint64(len(s)))
+						d.cols[j].dict = append(d.cols[j].dict, append(enc, s...))
+					}
+					cs[j] = c
+				}
+				if len(distinct) < maxDistinctRows {
+					distinct[string(raw)] = cs
+				}
+			}
+			for j, c := range cs {
+				codes[j] = append(codes[j], c)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if gen, err = tx.ExclusionsGen(ctx); err != nil {
+			return err
+		}
+		exclusions, err = tx.Exclusions(ctx, v.Dataset)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for j := range d.cols {
+		d.cols[j].pack(codes[j])
+	}
+	d.excluded.Store(d.exclusionSet(exclusions))
+	d.exclGen.Store(gen)
+	return d, nil
+}
+
+// pack stores codes at the narrowest width that holds the dictionary.
+func (c *dictColumn) pack(codes []uint32) {
+	switch {
+	case len(c.dict) <= 1<<8:
+		c.width = 1
+	case len(c.dict) <= 1<<16:
+		c.width = 2
+	default:
+		c.width = 4
+	}
+	c.codes = make([]byte, len(codes)*c.width)
+	for i, v := range codes {
+		switch c.width {
+		case 1:
+			c.codes[i] = byte(v)
+		case 2:
+			binary.LittleEndian.PutUint16(c.codes[2*i:], uint16(v))
+		default:
+			binary.LittleEndian.PutUint32(c.codes[4*i:], v)
+		}
+	}
+}
+
+// exclusionSet marks the rows of the excluded exIDs (ids is sorted).
+func (d *datasetData) exclusionSet(excluded [][]byte) *bitset {
+	b := &bitset{words: make([]uint64, (len(d.ids)+63)/64)}
+	for _, raw := range excluded {
+		if len(raw) != exid.Size {
+			continue
+		}
+		id := exid.ExID(raw)
+		if i, ok := slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) }); ok {
+			b.words[i>>6] |= 1 << (uint(i) & 63)
+		}
+	}
+	return b
+}
+
+func compareExID(a, b *exid.ExID) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return 0
+}
+
+// refreshExclusions brings d's exclusions up to generation gen.
+func (n *Node) refreshExclusions(ctx context.Context, d *datasetData, gen int64) error {
+	d.exclMu.Lock()
+	defer d.exclMu.Unlock()
+	if d.exclGen.Load() >= gen {
+		return nil
+	}
+	var excluded [][]byte
+	var now int64
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		if now, err = tx.ExclusionsGen(ctx); err != nil {
+			return err
+		}
+		excluded, err = tx.Exclusions(ctx, d.name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	d.excluded.Store(d.exclusionSet(excluded))
+	d.exclGen.Store(now)
+	return nil
+}
+
+// orderContext is one order's token index over one dataset version.
+type orderContext struct {
+	key   string
+	data  *datasetData
+	index *tokenindex.Index
+	// refs counts answers using the context; a retired context releases
+	// its index when the last one is done.
+	refs    int
+	retired bool
+	used    time.Time
+}
+
+// supplier is the node's answering state.
+type supplier struct {
+	mu       sync.Mutex
+	datasets map[int64]*datasetData   // by version ID
+	orders   map[string]*orderContext // by order ID (the current context)
+	building map[string]*build        // contexts being built, by key
+	loading  map[int64]*load          // dataset versions being loaded
+	budget   int                      // bytes of indexes kept before the least recently used are dropped
+	answers  *answerCache
+}
+
+type build struct {
+	done chan struct{}
+	oc   *orderContext
+	err  error
+}
+
+type load struct {
+	done chan struct{}
+	d    *datasetData
+	err  error
+}
+
+// DefaultIndexBudget is the memory for order indexes a node keeps before
+// it releases the least recently used: about nine indexes of 10 million
+// rows.
+const DefaultIndexBudget = 2 << 30
+
+func newSupplier() *supplier {
+	return &supplier{
+		datasets: map[int64]*datasetData{},
+		orders:   map[string]*orderContext{},
+		building: map[string]*build{},
+		loading:  map[int64]*load{},
+		budget:   DefaultIndexBudget,
+		answers:  newAnswerCache(DefaultAnswerCacheBytes, DefaultAnswerCacheTTL),
+	}
+}
+
+// contextKey names an order's context: the order, the version it answers
+// from and the demander key its tokens are derived with.
+func contextKey(orderID string, versionID int64, demander []byte) string {
+	return fmt.Sprintf("%s\x00%d\x00%x", orderID, versionID, demander)
+}
+
+// acquire returns the order's context over version v, building it (and the
+// version's data) if needed; the caller calls release when done with it.
+func (n *Node) acquire(ctx context.Context, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
+	s := n.supply
+	key := contextKey(orderID, v.ID, demander.Bytes())
+	for {
+		s.mu.Lock()
+		if oc := s.orders[orderID]; oc != nil && oc.key == key {
+			oc.refs++
+			oc.used = n.now()
+			s.mu.Unlock()
+			return oc, nil
+		}
+		if b := s.building[key]; b != nil {
+			s.mu.Unlock()
+			select {
+			case <-b.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if b.err != nil {
+				return nil, b.err
+			}
+			continue // take it from the map, or build again if already swapped out
+		}
+		b := &build{done: make(chan struct{})}
+		s.building[key] = b
+		s.mu.Unlock()
+
+		b.oc, b.err = n.buildContext(ctx, key, orderID, v, demander)
+		s.mu.Lock()
+		delete(s.building, key)
+		if b.err == nil {
+			if old := s.orders[orderID]; old != nil {
+				s.retire(old)
+			}
+			s.orders[orderID] = b.oc
+			b.oc.refs++
+			b.oc.used = n.now()
+			s.evict()
+		}
+		s.mu.Unlock()
+		close(b.done)
+		return b.oc, b.err
+	}
+}
+
+// close retires every context: their indexes are released as soon as
+// the answers using them end.
+func (s *supplier) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, oc := range s.orders {
+		s.retire(oc)
+	}
+}
+
+// release ends one use of oc.
+func (s *supplier) release(oc *orderContext) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	oc.refs--
+	if oc.retired && oc.refs == 0 {
+		oc.index.Release()
+	}
+}
+
+// retire takes oc out of service; its index is released once unused. The
+// caller holds s.mu.
+func (s *supplier) retire(oc *orderContext) {
+	if s.orders[orderKeyOf(oc)] == oc {
+		delete(s.orders, orderKeyOf(oc))
+	}
+	oc.retired = true
+	if oc.refs == 0 {
+		oc.index.Release()
+	}
+	s.dropUnused()
+}
+
+func orderKeyOf(oc *orderContext) string {
+	for i := 0; i < len(oc.key); i++ {
+		if oc.key[i] == 0 {
+			return oc.key[:i]
+		}
+	}
+	return oc.key
+}
+
+// evict retires the least recently used contexts while the indexes exceed
+// the budget, never the one just added. The caller holds s.mu.
+func (s *supplier) evict() {
+	for {
+		total := 0
+		var lru *orderContext
+		for _, oc := range s.orders {
+			total += oc.index.Bytes()
+			if lru == nil || oc.used.Before(lru.used) {
+				lru = oc
+			}
+		}
+		if total <= s.budget || len(s.orders) <= 1 || lru == nil {
+			return
+		}
+		s.retire(lru)
+	}
+}
+
+// dropUnused forgets dataset data no context uses. The caller holds s.mu.
+func (s *supplier) dropUnused() {
+	used := map[int64]bool{}
+	for _, oc := range s.orders {
+		used[oc.data.versionID] = true
+	}
+	for id := range s.datasets {
+		if !used[id] {
+			delete(s.datasets, id)
+		}
+	}
+}
+
+// datasetFor returns version v's data, loading it once however many
+// orders ask at the same time.
+func (n *Node) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
+	s := n.supply
+	for {
+		s.mu.Lock()
+		if d := s.datasets[v.ID]; d != nil {
+			s.mu.Unlock()
+			return d, nil
+		}
+		if l := s.loading[v.ID]; l != nil {
+			s.mu.Unlock()
+			select {
+			case <-l.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if l.err != nil {
+				return nil, l.err
+			}
+			return l.d, nil
+		}
+		l := &load{done: make(chan struct{})}
+		s.loading[v.ID] = l
+		s.mu.Unlock()
+		start := time.Now()
+		l.d, l.err = n.loadDatasetData(ctx, v)
+		s.mu.Lock()
+		delete(s.loading, v.ID)
+		if l.err == nil {
+			s.datasets[v.ID] = l.d
+		}
+		s.mu.Unlock()
+		close(l.done)
+		if l.err == nil {
+			n.logger.Info("loaded a dataset version for answering", "dataset", v.Dataset, "version", v.Version, "rows", len(l.d.ids), "bytes", l.d.bytes(), "took", time.Since(start))
+		}
+		return l.d, l.err
+	}
+}
+
+// buildContext computes the tokens of every row not excluded for the
+// order and indexes them.
+func (n *Node) buildContext(ctx context.Context, key, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
+	d, err := n.datasetFor(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	k, err := orderkey.Derive(n.Keys.X25519, demander, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer k.Zero()
+	start := time.Now()
+	ix, err := d.index(k)
+	if err != nil {
+		return nil, err
+	}
+	n.logger.Info("built an order's token index", "order", orderID, "dataset", v.Dataset, "version", v.Version, "rows", ix.Len(), "bytes", ix.Bytes(), "took", time.Since(start))
+	return &orderContext{key: key, data: d, index: ix}, nil
+}
+
+// index computes the order's tokens of every row not excluded and indexes
+// them by row.
+func (d *datasetData) index(k orderkey.Key) (*tokenindex.Index, error) {
+	ex := d.excluded.Load()
+	ids := d.ids
+	var refs []uint32
+	if ex != nil && slices.ContainsFunc(ex.words, func(w uint64) bool { return w != 0 }) {
+		ids = make([]exid.ExID, 0, len(d.ids))
+		refs = make([]uint32, 0, len(d.ids))
+		for i := range d.ids {
+			if !ex.has(uint32(i)) {
+				ids = append(ids, d.ids[i])
+				refs = append(refs, uint32(i))
+			}
+		}
+	}
+	tokens := make([]orderkey.Token, len(ids))
+	k.Tokens(ids, tokens)
+	return tokenindex.Build(tokens, refs)
+}
+
+// match is one matched token with the row it refers to.
+type match struct {
+	hi, lo uint64
+	ref    uint32
+}
+
+func tokenOf(t []byte) (hi, lo uint64) {
+	return binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:16])
+}
+
+func cmpMatch(a, b match) int {
+	switch {
+	case a.hi != b.hi:
+		if a.hi < b.hi {
+			return -1
+		}
+		return 1
+	case a.lo != b.lo:
+		if a.lo < b.lo {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// sortMatches orders matches by token. Matched tokens are HMAC outputs,
+// uniform in their leading bits, so a counting sort on those bits leaves
+// buckets of a few entries; small batches use the library sort.
+func sortMatches(ms []match) []match {
+	if len(ms) < 1<<12 {
+		slices.SortFunc(ms, cmpMatch)
+		return ms
+	}
+	b := min(max(bits.Len(uint(len(ms)/4)), 8), 20)
+	shift := 64 - b
+	starts := make([]int, 1<<b+1)
+	for i := range ms {
+		starts[ms[i].hi>>shift+1]++
+	}
+	for i := 1; i < len(starts); i++ {
+		starts[i] += starts[i-1]
+	}
+	out := make([]match, len(ms))
+	next := slices.Clone(starts[:len(starts)-1])
+	for _, m := range ms {
+		p := m.hi >> shift
+		out[next[p]] = m
+		next[p]++
+	}
+	for i := 0; i < 1<<b; i++ {
+		bucket := out[starts[i]:starts[i+1]]
+		if len(bucket) > 16 {
+			slices.SortFunc(bucket, cmpMatch)
+			continue
+		}
+		for j := 1; j < len(bucket); j++ {
+			m := bucket[j]
+			k := j
+			for ; k > 0 && cmpMatch(bucket[k-1], m) > 0; k-- {
+				bucket[k] = bucket[k-1]
+			}
+			bucket[k] = m
+		}
+	}
+	return out
+}
+
+// lookup answers tokens (16 bytes each) from oc: the distinct matched
+// tokens not excluded, in ascending order, with their rows.
+func (oc *orderContext) lookup(tokens []orderkey.Token) []match {
+	var hits []tokenindex.Hit
+	if len(tokens) >= 1<<15 {
+		hits = oc.index.Join(tokens)
+	} else {
+		hits = oc.index.Probe(tokens, nil)
+	}
+	ms := make([]match, 0, len(hits))
+	for _, h := range hits {
+		if oc.data.isExcluded(h.Ref) {
+			continue
+		}
+		hi, lo := tokenOf(tokens[h.Query][:])
+		ms = append(ms, match{hi: hi, lo: lo, ref: h.Ref})
+	}
+	ms = sortMatches(ms)
+	// A token asked twice is answered once.
+	return slices.CompactFunc(ms, func(a, b match) bool { return a.hi == b.hi && a.lo == b.lo })
+}
+
+// encodeAnswer writes the answer's plaintext (docs/delivery-crypto.md) for
+// matches with the values of cols, straight from the dictionaries.
+func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
+	size := 1 + binary.MaxVarintLen64
+	for _, m := range ms {
+		size += orderkey.TokenSize + binary.MaxVarintLen64
+		for _, c := range cols {
+			size += len(d.cols[c].value(int(m.ref)))
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, 1)
+	b = binary.AppendUvarint(b, uint64(len(ms)))
+	for _, m := range ms {
+		b = binary.BigEndian.AppendUint64(b, m.hi)
+		b = binary.BigEndian.AppendUint64(b, m.lo)
+		b = binary.AppendUvarint(b, uint64(len(cols)))
+		for _, c := range cols {
+			b = append(b, d.cols[c].value(int(m.ref))...)
+		}
+	}
+	return b
+}
+
+// errNoColumn names a licensed column the dataset does not have.
+func errNoColumn(key string) error {
+	return errs.New(errs.FailedPrecondition, "columns", "本节点的数据集没有订单许可的标签列："+key+"（请导入包含该列的数据集版本）",
+		"this node's dataset has no column for the licensed tag "+key+" (import a version with it)")
+}
