@@ -15,6 +15,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/store"
 )
@@ -86,13 +87,13 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.orderID)
+	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.rt.orderID)
 	if err != nil {
 		return err
 	}
-	d.n.say("需求方节点向平台取得订单对端：供应方 %s 的 X25519 公钥、授权标签 %v、每次至多 %s 个；双方各自以 X25519 + HKDF 派生订单密钥 k_o，平台无法派生",
-		"the demander's node got the order's peer from the platform: supplier %s's X25519 key, licensed tags %v, at most %s per request; each node derives the order key k_o with X25519 + HKDF, which the platform cannot",
-		peer.PeerMember, peer.Columns, thousands(peer.MaxTokens))
+	d.n.say("需求方节点向平台取得实时订单 %s 的对端：供应方 %s 的 X25519 公钥、授权标签 %v、方式 %s、每次至多 %s 个（挂牌的单次遍历限制）；双方各自以 X25519 + HKDF 派生订单密钥 k_o，平台无法派生",
+		"the demander's node got real-time order %s's peer from the platform: supplier %s's X25519 key, licensed tags %v, method %s, at most %s per request (the listing's per-request traversal limit); each node derives the order key k_o with X25519 + HKDF, which the platform cannot",
+		d.w.rt.orderID, peer.PeerMember, peer.Columns, peer.Method, thousands(peer.MaxTokens))
 	held := d.supplierHolds()
 	per := min(peer.MaxTokens, 1000)
 	for r := 0; r < realtimeRequests && r*per < len(cs); r++ {
@@ -106,7 +107,7 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 			}
 		}
 		start := time.Now()
-		res, err := d.Demander.Node.Query(ctx, d.w.orderID, ids)
+		res, err := d.Demander.Node.Query(ctx, d.w.rt.orderID, ids)
 		if err != nil {
 			return err
 		}
@@ -135,6 +136,21 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 	return nil
 }
 
+// batchChunks is how many chunks the demo cuts a customer list into when
+// the list is smaller than the node's default chunk: enough to show that
+// each chunk is metered, charged and logged on its own.
+const batchChunks = 4
+
+// batchChunk is the chunk size for a batch of n IDs: the node's default
+// (0) when that already makes more than one chunk, else n cut into
+// batchChunks.
+func batchChunk(n int) int {
+	if n > node.DefaultQueryChunk {
+		return 0
+	}
+	return max(1, (n+batchChunks-1)/batchChunks)
+}
+
 func (d *Demo) stepBatch(ctx context.Context) error {
 	cs, err := readCustomers(d.w.demanderExIDs)
 	if err != nil {
@@ -147,9 +163,29 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 			want++
 		}
 	}
+	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.bt.orderID)
+	if err != nil {
+		return err
+	}
+	if peer.Method != batchDemand.method {
+		return errs.New(errs.Internal, "method", fmt.Sprintf("订单 %s 的方式为 %s，不是批量", d.w.bt.orderID, peer.Method),
+			fmt.Sprintf("order %s's method is %s, not batch", d.w.bt.orderID, peer.Method))
+	}
+	chunk := batchChunk(len(cs))
+	size := chunk
+	if size == 0 {
+		size = min(peer.MaxTokens, node.DefaultQueryChunk)
+	}
+	d.n.say("批量订单 %s：方式 %s，每次配送至多 %s 个令牌（实时订单的单次 %s 个遍历限制不适用于批量文件）；名单 %s 个 exID，按每块 %s 个切分",
+		"batch order %s: method %s, up to %s tokens per delivery (the real-time order's per-request limit of %s does not apply to batch files); the list of %s exIDs is cut into chunks of %s",
+		d.w.bt.orderID, peer.Method, thousands(peer.MaxTokens), thousands(d.w.listing.Limit.Traversal.IDsPerRequest), thousands(len(cs)), thousands(size))
+	if chunk > 0 {
+		d.n.say("（名单不足节点默认的一块 %s 个，演示将其分为 %d 块，以显示逐块计量）", "(the list is smaller than the node's default chunk of %s, so the demo cuts it into %d to show metering chunk by chunk)",
+			thousands(node.DefaultQueryChunk), batchChunks)
+	}
 	d.w.resultsFile = d.Path(Results)
 	start := time.Now()
-	p, err := d.Demander.Node.QueryFile(ctx, node.QueryJob{OrderID: d.w.orderID, In: d.w.demanderExIDs, Out: d.w.resultsFile, Column: "exid"})
+	p, err := d.Demander.Node.QueryFile(ctx, node.QueryJob{OrderID: d.w.bt.orderID, In: d.w.demanderExIDs, Out: d.w.resultsFile, Column: "exid", Chunk: chunk})
 	if err != nil {
 		return err
 	}
@@ -158,11 +194,14 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 		return errs.New(errs.Internal, "matched", fmt.Sprintf("批量配送 %d 行查得 %d 个，而供应方持有其中 %d 个", p.Rows, p.Matched, want),
 			fmt.Sprintf("the batch of %d rows matched %d, but the supplier holds %d of them", p.Rows, p.Matched, want))
 	}
-	d.w.summary.BatchQueried, d.w.summary.BatchMatched = int(p.Rows), int(p.Matched)
+	if p.Chunks < 2 && len(cs) > 1 {
+		return errs.New(errs.Internal, "chunks", fmt.Sprintf("批量配送只用了 %d 块", p.Chunks), fmt.Sprintf("the batch delivery used only %d chunk", p.Chunks))
+	}
+	d.w.summary.BatchQueried, d.w.summary.BatchMatched, d.w.summary.BatchChunks = int(p.Rows), int(p.Matched), int(p.Chunks)
 	d.w.summary.ChargedFen += p.ChargeFen
-	d.n.say("整份名单 %s 个 exID 分 %s 块经平台转发，每块单独计量、扣费、记日志：查得 %s 个（命中率 %.1f%%，与供应方实际持有数一致），扣费 %s",
-		"the whole list of %s exIDs went through the platform in %s chunks, each metered, charged and logged: %s matched (hit rate %.1f%%, as many as the supplier holds), charged %s",
-		thousands(p.Rows), thousands(p.Chunks), thousands(p.Matched), 100*float64(p.Matched)/float64(max(p.Rows, 1)), yuan(p.ChargeFen))
+	d.n.say("整份名单 %s 个 exID 经批量订单 %s 分 %s 块经平台转发，每块作为一次配送单独计量、扣费、记日志：查得 %s 个（命中率 %.1f%%，与供应方实际持有数一致），扣费 %s",
+		"the whole list of %s exIDs went through the platform under batch order %s in %s chunks, each a delivery metered, charged and logged on its own: %s matched (hit rate %.1f%%, as many as the supplier holds), charged %s",
+		thousands(p.Rows), d.w.bt.orderID, thousands(p.Chunks), thousands(p.Matched), 100*float64(p.Matched)/float64(max(p.Rows, 1)), yuan(p.ChargeFen))
 	d.n.say("用时 %s（%s 个/秒，含令牌计算、平台转发、供应方查找与 HPKE 封装、需求方解封）→ %s",
 		"took %s (%s IDs/s, tokens, relay, the supplier's lookup and HPKE sealing, opening on the demander's side included) → %s",
 		secs(took), rate(int(p.Rows), took), d.w.resultsFile)
@@ -170,39 +209,53 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 	if err != nil {
 		return fromAPI(err)
 	}
-	d.n.say("需求方累计扣费 %s，可用额度 %s", "the demander was charged %s in all; %s available", yuan(q.Msg.Account.DeductedFen), yuan(q.Msg.Account.AvailableFen))
+	d.n.say("需求方累计扣费 %s（两个订单），可用额度 %s", "the demander was charged %s in all (both orders); %s available", yuan(q.Msg.Account.DeductedFen), yuan(q.Msg.Account.AvailableFen))
 	return nil
 }
 
+// stepDestroy destroys each order's deliveries in turn, as a demander
+// asked to destroy them would, and checks that the platform records every
+// one destroyed.
 func (d *Demo) stepDestroy(ctx context.Context) error {
-	s, err := d.Demander.Node.DestroyDeliveries(ctx, d.w.orderID)
-	if err != nil {
-		return err
-	}
-	if s.Unattested > 0 {
-		return errs.New(errs.Unavailable, "attest", fmt.Sprintf("%d 次配送的销毁未能向平台证明：%v", s.Unattested, s.AttestErr),
-			fmt.Sprintf("the destruction of %d deliveries could not be attested to the platform: %v", s.Unattested, s.AttestErr))
+	for _, o := range []struct {
+		deal *deal
+		name i18n.Text
+	}{{&d.w.rt, i18n.T("实时订单", "real-time order")}, {&d.w.bt, i18n.T("批量订单", "batch order")}} {
+		id := o.deal.orderID
+		s, err := d.Demander.Node.DestroyDeliveries(ctx, id)
+		if err != nil {
+			return err
+		}
+		if s.Unattested > 0 {
+			return errs.New(errs.Unavailable, "attest", fmt.Sprintf("订单 %s 有 %d 次配送的销毁未能向平台证明：%v", id, s.Unattested, s.AttestErr),
+				fmt.Sprintf("the destruction of %d deliveries of order %s could not be attested to the platform: %v", s.Unattested, id, s.AttestErr))
+		}
+		res, err := d.w.dem.api.Delivery.ListDeliveries(ctx, connect.NewRequest(&hulianv1.ListDeliveriesRequest{OrderId: id, Limit: 1000}))
+		if err != nil {
+			return fromAPI(err)
+		}
+		left := 0
+		for _, dl := range res.Msg.Deliveries {
+			if dl.DestroyedAt == nil {
+				left++
+			}
+		}
+		if left > 0 {
+			return errs.New(errs.Internal, "destroyed_at", fmt.Sprintf("平台上订单 %s 仍有 %d 次配送未记销毁", id, left),
+				fmt.Sprintf("%d deliveries of order %s are not recorded destroyed on the platform", left, id))
+		}
+		if s.Destroyed != len(res.Msg.Deliveries) {
+			return errs.New(errs.Internal, "destroyed", fmt.Sprintf("订单 %s：节点销毁 %d 次配送，平台记有 %d 次", id, s.Destroyed, len(res.Msg.Deliveries)),
+				fmt.Sprintf("order %s: the node destroyed %d deliveries, the platform records %d", id, s.Destroyed, len(res.Msg.Deliveries)))
+		}
+		d.w.summary.Destroyed += s.Destroyed
+		d.n.say("%s %s：需求方节点销毁 %d 次配送（删除结果文件 %d 个），并向平台证明其中 %d 次的销毁（写入业务日志）；平台上该订单 %d 次配送均已标记销毁",
+			"%s %s: the demander's node destroyed %d deliveries (%d results files deleted) and attested %d of them to the platform (in its business log); all %d of the order's deliveries on the platform are marked destroyed",
+			o.name.In(d.opts.Lang), id, s.Destroyed, s.FilesDeleted, s.Attested, len(res.Msg.Deliveries))
 	}
 	if _, err := os.Stat(d.w.resultsFile); err == nil {
 		return errs.New(errs.Internal, "results", "销毁后结果文件仍在", "the results file is still there after destruction")
 	}
-	res, err := d.w.dem.api.Delivery.ListDeliveries(ctx, connect.NewRequest(&hulianv1.ListDeliveriesRequest{OrderId: d.w.orderID, Limit: 1000}))
-	if err != nil {
-		return fromAPI(err)
-	}
-	left := 0
-	for _, dl := range res.Msg.Deliveries {
-		if dl.DestroyedAt == nil {
-			left++
-		}
-	}
-	if left > 0 {
-		return errs.New(errs.Internal, "destroyed_at", fmt.Sprintf("平台上仍有 %d 次配送未记销毁", left), fmt.Sprintf("%d deliveries are not recorded destroyed on the platform", left))
-	}
-	d.w.summary.Destroyed = s.Destroyed
-	d.n.say("需求方节点销毁订单 %s 的 %d 次配送（删除结果文件 %d 个），并向平台证明其中 %d 次的销毁（写入业务日志）；平台上该订单 %d 次配送均已标记销毁",
-		"the demander's node destroyed order %s's %d deliveries (%d results files deleted) and attested %d of them to the platform (in its business log); all %d of the order's deliveries on the platform are marked destroyed",
-		d.w.orderID, s.Destroyed, s.FilesDeleted, s.Attested, len(res.Msg.Deliveries))
 	return nil
 }
 

@@ -51,14 +51,16 @@ var steps = []step{
 	{i18n.T("运营方审核挂牌", "the operator reviews the listing"), (*Demo).stepListingReview},
 	{i18n.T("供应方发布挂牌", "the supplier publishes the listing"), (*Demo).stepPublish},
 	{i18n.T("需求方把客户名单转换为 exID", "the demander turns its customer list into exIDs"), (*Demo).stepDemanderExID},
-	{i18n.T("需求方发布需求", "the demander publishes a demand"), (*Demo).stepDemand},
+	{i18n.T("需求方发布实时查询需求", "the demander publishes a real-time demand"), (*Demo).stepDemand},
 	{i18n.T("交易撮合", "matching"), (*Demo).stepMatch},
 	{i18n.T("供应方报价", "the supplier makes an offer"), (*Demo).stepOffer},
 	{i18n.T("需求方选定报价，生成订单", "the demander selects the offer: an order"), (*Demo).stepSelect},
 	{i18n.T("双方签署确认单，订单生效", "both confirmations signed: the order is active"), (*Demo).stepConfirm},
 	{i18n.T("运营方为需求方充值额度", "the operator tops up the demander's quota"), (*Demo).stepTopUp},
 	{i18n.T("实时配送", "real-time delivery"), (*Demo).stepRealtime},
-	{i18n.T("批量配送（需求方全部客户名单）", "batch delivery (the demander's whole customer list)"), (*Demo).stepBatch},
+	{i18n.T("需求方发布批量需求（月度客户画像批量更新）", "the demander publishes a batch demand (a monthly refresh of its customers' profiles)"), (*Demo).stepBatchDemand},
+	{i18n.T("批量订单：供应方报价，需求方选定，双方签署", "the batch order: the supplier offers, the demander selects, both sign"), (*Demo).stepBatchOrder},
+	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},
 	{i18n.T("按请求销毁已配送数据并向平台出具销毁证明", "destroy delivered data on request, with an attestation to the platform"), (*Demo).stepDestroy},
 	{i18n.T("业务日志检查点与全量验证", "business log checkpoint and full verification"), (*Demo).stepVerifyLog},
 }
@@ -600,10 +602,28 @@ func (d *Demo) stepDemanderExID(ctx context.Context) error {
 	return d.translate(ctx, &d.w.dem, d.w.customersFile, d.w.demanderExIDs, true)
 }
 
-func (d *Demo) stepDemand(ctx context.Context) error {
+// demandSpec is what a demand of the walkthrough asks for.
+type demandSpec struct {
+	method                string
+	title, purpose, scope string
+	scenario              string
+	methodText            i18n.Text
+}
+
+// realtimeDemand is the first demand: customers looked up as they come.
+var realtimeDemand = demandSpec{method: "realtime", title: "存量会员画像补全", purpose: "会员分层运营与营销人群筛选", scope: "本公司存量会员",
+	scenario: "精准营销", methodText: i18n.T("实时查询", "real-time queries")}
+
+// batchDemand is the second: the whole customer list refreshed once a
+// month, as files.
+var batchDemand = demandSpec{method: "batch", title: "月度客户画像批量更新", purpose: "月度客户画像批量更新", scope: "本公司全部客户名单",
+	scenario: "会员运营", methodText: i18n.T("批量文件", "batch files")}
+
+// publishDemand publishes spec for the demander into o.
+func (d *Demo) publishDemand(ctx context.Context, o *deal, spec demandSpec) error {
 	today := calendar.DateOf(time.Now())
 	res, err := d.w.dem.market.PublishDemand(ctx, connect.NewRequest(&hulianv1.PublishDemandRequest{Demand: &hulianv1.Demand{
-		Title: "存量会员画像补全", Purpose: "会员分层运营与营销人群筛选", Scope: "本公司存量会员", Method: "realtime", Scenario: "精准营销",
+		Title: spec.title, Purpose: spec.purpose, Scope: spec.scope, Method: spec.method, Scenario: spec.scenario,
 		Term:       &hulianv1.DateRange{Start: today.String(), End: today.AddDays(89).String()},
 		Categories: []string{"basic", "behaviour"}, Tags: []string{"age_band", "spend_level"}, EnterpriseNature: "private",
 		MonthlyVolume: int64(len(d.pop.Demander)), HitRateBp: 8000, BudgetFen: 10_000_000,
@@ -611,82 +631,129 @@ func (d *Demo) stepDemand(ctx context.Context) error {
 	if err != nil {
 		return fromAPI(err)
 	}
-	d.w.demandID = res.Msg.Demand.Id
-	d.n.say("需求 %s：目的“会员分层运营与营销人群筛选”，期限 %s 至 %s，月量 %s，预算 %s/月",
-		"demand %s: purpose 会员分层运营与营销人群筛选, term %s to %s, %s IDs a month, budget %s a month",
-		d.w.demandID, today, today.AddDays(89), thousands(len(d.pop.Demander)), yuan(10_000_000))
+	o.method, o.demandID = spec.method, res.Msg.Demand.Id
+	d.n.say("需求 %s：目的“%s”，方式 %s（%s），期限 %s 至 %s，月量 %s，预算 %s/月",
+		"demand %s: purpose %s, method %s (%s), term %s to %s, %s IDs a month, budget %s a month",
+		o.demandID, spec.purpose, spec.method, spec.methodText.In(d.opts.Lang), today, today.AddDays(89), thousands(len(d.pop.Demander)), yuan(10_000_000))
 	return nil
 }
 
-func (d *Demo) stepMatch(ctx context.Context) error {
-	res, err := d.w.dem.market.Match(ctx, connect.NewRequest(&hulianv1.MatchRequest{DemandId: d.w.demandID}))
+func (d *Demo) stepDemand(ctx context.Context) error {
+	return d.publishDemand(ctx, &d.w.rt, realtimeDemand)
+}
+
+// match ranks the listings for o's demand and narrates the supplier's.
+func (d *Demo) match(ctx context.Context, o *deal) error {
+	res, err := d.w.dem.market.Match(ctx, connect.NewRequest(&hulianv1.MatchRequest{DemandId: o.demandID}))
 	if err != nil {
 		return fromAPI(err)
 	}
-	found := false
 	for _, m := range res.Msg.Ranked {
 		if m.Listing.GetId() == d.w.listing.ID {
-			found = true
 			expl := m.ExplanationZh
 			if d.opts.Lang == i18n.EN {
 				expl = m.ExplanationEn
 			}
 			d.n.say("第 %d 名：挂牌 %s，得分 %d/100，预计月费 %s", "rank %d: listing %s, score %d/100, expected %s a month", m.Rank, m.Listing.GetId(), m.Score, yuan(m.MonthlyFen))
 			d.n.line("  " + expl)
+			return nil
 		}
 	}
-	if !found {
-		return errs.New(errs.NotFound, "listing", "撮合结果中没有供应方的挂牌", "the supplier's listing is not among the matches")
+	return errs.New(errs.NotFound, "listing", "撮合结果中没有供应方的挂牌", "the supplier's listing is not among the matches")
+}
+
+func (d *Demo) stepMatch(ctx context.Context) error { return d.match(ctx, &d.w.rt) }
+
+// offer has the supplier offer its listing for o's demand.
+func (d *Demo) offer(ctx context.Context, o *deal, note string) error {
+	res, err := d.w.sup.market.MakeOffer(ctx, connect.NewRequest(&hulianv1.MakeOfferRequest{DemandId: o.demandID, ListingId: d.w.listing.ID, Note: note}))
+	if err != nil {
+		return fromAPI(err)
+	}
+	o.offerID = res.Msg.Offer.Id
+	offers, err := d.w.dem.market.ListOffers(ctx, connect.NewRequest(&hulianv1.ListOffersRequest{DemandId: o.demandID}))
+	if err != nil {
+		return fromAPI(err)
+	}
+	for _, of := range offers.Msg.Offers {
+		if of.Offer.Id == o.offerID {
+			d.n.say("报价 %s：%s/条（查得计费），平台按需求月量估算月费 %s", "offer %s: %s per hit; the platform estimates %s a month at the demand's volume",
+				of.Offer.Id, yuan(of.Offer.Price.GetUnitPrice()), yuan(of.Estimate.GetTotalFen()))
+		}
 	}
 	return nil
 }
 
 func (d *Demo) stepOffer(ctx context.Context) error {
-	res, err := d.w.sup.market.MakeOffer(ctx, connect.NewRequest(&hulianv1.MakeOfferRequest{DemandId: d.w.demandID, ListingId: d.w.listing.ID,
-		Note: "按挂牌价供应，留存 30 天"}))
+	return d.offer(ctx, &d.w.rt, "按挂牌价供应，留存 30 天")
+}
+
+// selectOffer has the demander select o's offer: an order.
+func (d *Demo) selectOffer(ctx context.Context, o *deal) error {
+	res, err := d.w.dem.market.SelectOffer(ctx, connect.NewRequest(&hulianv1.SelectOfferRequest{OfferId: o.offerID}))
 	if err != nil {
 		return fromAPI(err)
 	}
-	d.w.offerID = res.Msg.Offer.Id
-	offers, err := d.w.dem.market.ListOffers(ctx, connect.NewRequest(&hulianv1.ListOffersRequest{DemandId: d.w.demandID}))
-	if err != nil {
-		return fromAPI(err)
+	ord := res.Msg.Order
+	if ord.Terms.GetMethod() != o.method {
+		return errs.New(errs.Internal, "method", fmt.Sprintf("订单 %s 的方式为 %s，而需求的方式为 %s", ord.Id, ord.Terms.GetMethod(), o.method),
+			fmt.Sprintf("order %s's method is %s, but the demand's is %s", ord.Id, ord.Terms.GetMethod(), o.method))
 	}
-	for _, o := range offers.Msg.Offers {
-		if o.Offer.Id == d.w.offerID {
-			d.n.say("报价 %s：%s/条（查得计费），平台按需求月量估算月费 %s", "offer %s: %s per hit; the platform estimates %s a month at the demand's volume",
-				o.Offer.Id, yuan(o.Offer.Price.GetUnitPrice()), yuan(o.Estimate.GetTotalFen()))
-		}
-	}
+	o.orderID, o.termsHash = ord.Id, ord.TermsHash
+	d.n.say("订单 %s（方式 %s）：%s；条款哈希 %s…（目的、范围、方式、期限、价格、留存 %d 天、遍历限制）",
+		"order %s (method %s): %s; terms hash %s… (purpose, scope, method, term, price, retention %d days, traversal limits)",
+		ord.Id, ord.Terms.GetMethod(), ord.Status, ord.TermsHash[:16], ord.Terms.GetRetentionDays())
 	return nil
 }
 
 func (d *Demo) stepSelect(ctx context.Context) error {
-	res, err := d.w.dem.market.SelectOffer(ctx, connect.NewRequest(&hulianv1.SelectOfferRequest{OfferId: d.w.offerID}))
-	if err != nil {
-		return fromAPI(err)
+	if err := d.selectOffer(ctx, &d.w.rt); err != nil {
+		return err
 	}
-	o := res.Msg.Order
-	d.w.orderID, d.w.termsHash = o.Id, o.TermsHash
-	d.w.summary.OrderID = o.Id
-	d.n.say("订单 %s：%s；条款哈希 %s…（目的、范围、方式、期限、价格、留存 %d 天、遍历限制）", "order %s: %s; terms hash %s… (purpose, scope, method, term, price, retention %d days, traversal limits)",
-		o.Id, o.Status, o.TermsHash[:16], o.Terms.RetentionDays)
+	d.w.summary.OrderID = d.w.rt.orderID
 	return nil
 }
 
-func (d *Demo) stepConfirm(ctx context.Context) error {
-	if _, err := d.w.dem.market.SignConfirmation(ctx, connect.NewRequest(&hulianv1.SignConfirmationRequest{OrderId: d.w.orderID, Side: "demand", TermsHash: d.w.termsHash})); err != nil {
+// confirm has both sides sign o's confirmations, which makes it active.
+func (d *Demo) confirm(ctx context.Context, o *deal) error {
+	if _, err := d.w.dem.market.SignConfirmation(ctx, connect.NewRequest(&hulianv1.SignConfirmationRequest{OrderId: o.orderID, Side: "demand", TermsHash: o.termsHash})); err != nil {
 		return fromAPI(err)
 	}
 	d.n.say("需求方签署数据需求确认单", "the demander signed the data demand confirmation")
-	res, err := d.w.sup.market.SignConfirmation(ctx, connect.NewRequest(&hulianv1.SignConfirmationRequest{OrderId: d.w.orderID, Side: "supply", TermsHash: d.w.termsHash}))
+	res, err := d.w.sup.market.SignConfirmation(ctx, connect.NewRequest(&hulianv1.SignConfirmationRequest{OrderId: o.orderID, Side: "supply", TermsHash: o.termsHash}))
 	if err != nil {
 		return fromAPI(err)
 	}
 	if res.Msg.Order.Status != "active" {
 		return errs.New(errs.FailedPrecondition, "order", "双方签署后订单应生效，实为 "+res.Msg.Order.Status, "after both signatures the order should be active, not "+res.Msg.Order.Status)
 	}
-	d.n.say("供应方签署数据供应确认单：订单 %s %s", "the supplier signed the data supply confirmation: order %s %s", d.w.orderID, res.Msg.Order.Status)
+	d.n.say("供应方签署数据供应确认单：订单 %s %s", "the supplier signed the data supply confirmation: order %s %s", o.orderID, res.Msg.Order.Status)
+	return nil
+}
+
+func (d *Demo) stepConfirm(ctx context.Context) error { return d.confirm(ctx, &d.w.rt) }
+
+// stepBatchDemand: after the real-time trial the demander wants its whole
+// list refreshed monthly, which is another method and so another demand
+// and order: the terms both sides sign fix the method.
+func (d *Demo) stepBatchDemand(ctx context.Context) error {
+	if err := d.publishDemand(ctx, &d.w.bt, batchDemand); err != nil {
+		return err
+	}
+	return d.match(ctx, &d.w.bt)
+}
+
+func (d *Demo) stepBatchOrder(ctx context.Context) error {
+	if err := d.offer(ctx, &d.w.bt, "按挂牌价供应，按月批量文件交付，留存 30 天"); err != nil {
+		return err
+	}
+	if err := d.selectOffer(ctx, &d.w.bt); err != nil {
+		return err
+	}
+	if err := d.confirm(ctx, &d.w.bt); err != nil {
+		return err
+	}
+	d.w.summary.BatchOrderID = d.w.bt.orderID
 	return nil
 }
 
@@ -696,12 +763,12 @@ func (d *Demo) stepTopUp(ctx context.Context) error {
 	need := int64(2*len(d.pop.Demander)) * d.w.listing.Price.UnitPrice
 	amount := (need/100_000 + 1) * 100_000
 	res, err := d.w.op.quota.TopUp(ctx, connect.NewRequest(&hulianv1.TopUpRequest{MemberId: d.w.dem.memberID, AmountFen: amount,
-		PaymentReference: "DEMO-" + d.w.orderID, Note: "演示充值"}))
+		PaymentReference: "DEMO-" + d.w.rt.orderID, Note: "演示充值"}))
 	if err != nil {
 		return fromAPI(err)
 	}
 	d.n.say("运营方记录需求方付款 %s（付款参考号 DEMO-%s）：可用额度 %s", "the operator recorded the demander's payment of %s (reference DEMO-%s): %s available",
-		yuan(amount), d.w.orderID, yuan(res.Msg.Account.AvailableFen))
+		yuan(amount), d.w.rt.orderID, yuan(res.Msg.Account.AvailableFen))
 	return nil
 }
 

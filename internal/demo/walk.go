@@ -52,10 +52,12 @@ type Summary struct {
 	Overlap                           int // people both sides hold: what a full delivery must match
 	RealtimeQueried, RealtimeMatched  int
 	BatchQueried, BatchMatched        int
+	BatchChunks                       int // the batch delivery's chunks, each metered on its own
 	ChargedFen                        int64
-	Destroyed                         int
+	Destroyed                         int // deliveries destroyed, both orders
 	LogSize                           int64
-	OrderID                           string
+	OrderID                           string // the real-time order
+	BatchOrderID                      string // the batch order
 }
 
 // party is one actor of the walkthrough with its API clients.
@@ -81,25 +83,29 @@ func (p *party) connect(baseURL string, lang i18n.Lang) {
 
 // walk is the walkthrough's state, filled in step by step.
 type walk struct {
-	anon           *api.Client
-	op, reg        party
-	sup, dem       party
-	translator     func(p *party) *exid.Translator
-	epoch          int
-	oprfKey        oprf.PublicKey
-	listing        *catalog.Listing
-	supplierExIDs  string // the supplier's exID CSV
-	demanderExIDs  string // the demander's customer list with exIDs
-	demandID       string
-	offerID        string
-	orderID        string
-	termsHash      string
-	deliveries     []string // request IDs delivered, for destruction
-	summary        Summary
-	supplierFile   string
-	customersFile  string
-	resultsFile    string
-	realtimeChunks int
+	anon          *api.Client
+	op, reg       party
+	sup, dem      party
+	translator    func(p *party) *exid.Translator
+	epoch         int
+	oprfKey       oprf.PublicKey
+	listing       *catalog.Listing
+	supplierExIDs string // the supplier's exID CSV
+	demanderExIDs string // the demander's customer list with exIDs
+	rt, bt        deal   // the real-time order and the batch order
+	summary       Summary
+	supplierFile  string
+	customersFile string
+	resultsFile   string
+}
+
+// deal is one demand and the order made from it.
+type deal struct {
+	method    string // "realtime" or "batch", as the demand states it
+	demandID  string
+	offerID   string
+	orderID   string
+	termsHash string
 }
 
 // Walk runs the walkthrough, narrating each step; it stops at the first

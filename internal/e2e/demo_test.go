@@ -75,7 +75,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 25 steps done"} {
+		"the log is intact", "all 27 steps done", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
@@ -169,7 +169,8 @@ func TestDemoPrivacy(t *testing.T) {
 	if want := fmt.Sprintf("端口 %d 已被占用，改用空闲端口", port); !strings.Contains(narration.String(), want) {
 		t.Errorf("the narration does not say %q", want)
 	}
-	if sum.BatchMatched != sum.Overlap || sum.BatchQueried != sum.DemanderIDs || sum.RealtimeMatched == 0 || sum.Destroyed == 0 || sum.ChargedFen <= 0 {
+	if sum.BatchMatched != sum.Overlap || sum.BatchQueried != sum.DemanderIDs || sum.BatchChunks < 2 || sum.RealtimeMatched == 0 ||
+		sum.Destroyed < sum.BatchChunks+1 || sum.ChargedFen <= 0 || sum.BatchOrderID == "" || sum.BatchOrderID == sum.OrderID {
 		t.Errorf("summary %+v", sum)
 	}
 
@@ -182,19 +183,21 @@ func TestDemoPrivacy(t *testing.T) {
 	for _, id := range append(supIDs, demIDs...) {
 		n.addExID(id)
 	}
-	// The order's tokens, derived as the demander's node derives them.
+	// Both orders' tokens, derived as the demander's node derives them.
 	peer, err := ecdh.X25519().NewPublicKey(d.Supplier.Node.Public().X25519)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := orderkey.Derive(d.Demander.Node.Keys.X25519, peer, sum.OrderID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := make([]orderkey.Token, len(demIDs))
-	k.Tokens(demIDs, tokens)
-	for _, tk := range tokens {
-		n.addBytes(tk[:], "delivery token")
+	for _, order := range []string{sum.OrderID, sum.BatchOrderID} {
+		k, err := orderkey.Derive(d.Demander.Node.Keys.X25519, peer, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens := make([]orderkey.Token, len(demIDs))
+		k.Tokens(demIDs, tokens)
+		for _, tk := range tokens {
+			n.addBytes(tk[:], "delivery token")
+		}
 	}
 	// The values delivered: each matched customer's tag values, as the
 	// sealed answer encodes them (length-prefixed, in order) and as the

@@ -403,6 +403,15 @@ var rules = map[string]rule{
 			return fmt.Sprintf(`{"id":%q,"reason":"违约"}`, f.orderOfA(t, true).ID)
 		},
 	},
+	"/hulian.v1.MarketService/RenewOrder": {
+		allowed: []string{"memberA", "nodeA"},
+		stage:   member.StageActive,
+		body: func(t *testing.T, f *fixture) string {
+			o := f.orderOfA(t, true)
+			start := o.Terms.Term.End.AddDays(1)
+			return fmt.Sprintf(`{"id":%q,"term":{"start":%q,"end":%q}}`, o.ID, start, start.AddDays(89))
+		},
+	},
 	"/hulian.v1.QuotaService/GetQuota": {
 		allowed: seesA,
 		body:    func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) },

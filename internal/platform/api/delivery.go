@@ -166,7 +166,7 @@ func (t *relayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	var body []byte
 	if r.Body != nil {
 		var err error
-		body, err = io.ReadAll(r.Body)
+		body, err = readBody(r)
 		r.Body.Close()
 		if err != nil {
 			return nil, err

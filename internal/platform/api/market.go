@@ -224,3 +224,18 @@ func (s *marketService) step(ctx context.Context, id, reason string, fn func(con
 	}
 	return orderToProto(o), nil
 }
+
+func (s *marketService) RenewOrder(ctx context.Context, req *connect.Request[hulianv1.RenewOrderRequest]) (*connect.Response[hulianv1.RenewOrderResponse], error) {
+	if err := checkID("id", "ord_", req.Msg.Id); err != nil {
+		return nil, err
+	}
+	term, err := termFromProto("term", req.Msg.Term)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.p.RenewOrder(ctx, req.Msg.Id, term)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.RenewOrderResponse{Order: orderToProto(o)}), nil
+}

@@ -325,6 +325,34 @@ func TestOrderExpiredAPI(t *testing.T) {
 	}
 }
 
+// TestRenewOrderAPI: a party renews an expired order for a later term; the
+// renewal is a new order with the same terms awaiting both signatures, and
+// a term that overlaps the old one or is malformed is refused by field.
+func TestRenewOrderAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "sqlite")
+	o := f.orderOfA(t, true)
+	ctx := context.Background()
+	dem := api.NewMarketClient(f.URL, api.WithToken(f.A.Token))
+	end := o.Terms.Term.End
+	_, err := dem.RenewOrder(ctx, connect.NewRequest(&hulianv1.RenewOrderRequest{Id: o.ID,
+		Term: &hulianv1.DateRange{Start: end.String(), End: end.AddDays(30).String()}}))
+	wantField(t, "overlapping term", err, connect.CodeInvalidArgument, "term.start")
+	_, err = dem.RenewOrder(ctx, connect.NewRequest(&hulianv1.RenewOrderRequest{Id: o.ID, Term: &hulianv1.DateRange{Start: "2027-02-30", End: "2027-03-01"}}))
+	wantField(t, "impossible date", err, connect.CodeInvalidArgument, "term.start")
+	_, err = dem.RenewOrder(ctx, connect.NewRequest(&hulianv1.RenewOrderRequest{Id: "nope"}))
+	wantField(t, "malformed ID", err, connect.CodeInvalidArgument, "id")
+	res, err := dem.RenewOrder(ctx, connect.NewRequest(&hulianv1.RenewOrderRequest{Id: o.ID,
+		Term: &hulianv1.DateRange{Start: end.AddDays(1).String(), End: end.AddDays(90).String()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Msg.Order
+	if n.Id == o.ID || n.Status != string(market.Pending) || n.Terms.GetRenewalOf() != o.ID || n.Terms.GetTerm().GetStart() != end.AddDays(1).String() {
+		t.Fatalf("renewal: %+v", n)
+	}
+}
+
 // TestQuotaAPI: top-ups by the operator, the member's own view with the
 // banner, movements, alerts and credit, and their bad input.
 func TestQuotaAPI(t *testing.T) {

@@ -39,7 +39,7 @@ func (c *console) demands(w http.ResponseWriter, r *http.Request) error {
 // marketNotices are the confirmations a redirect may ask for with ?done=.
 var marketNotices = map[string]string{
 	"published": "mk.done.published", "withdrawn": "mk.done.withdrawn", "offered": "mk.done.offered", "selected": "mk.done.selected",
-	"signed": "mk.done.signed", "active": "mk.done.active", "suspended": "mk.done.suspended", "resumed": "mk.done.resumed",
+	"signed": "mk.done.signed", "renewed": "mk.done.renewed", "active": "mk.done.active", "suspended": "mk.done.suspended", "resumed": "mk.done.resumed",
 	"terminated": "mk.done.terminated", "topped_up": "mk.done.topped_up", "credit": "mk.done.credit", "alerts": "mk.done.alerts",
 }
 

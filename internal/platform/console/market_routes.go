@@ -18,6 +18,7 @@ func (c *console) marketRoutes(mux *http.ServeMux) {
 	c.handle(mux, "GET /orders/{id}", c.order)
 	c.handle(mux, "POST /orders/{id}/sign", c.orderSign)
 	c.handle(mux, "POST /orders/{id}/action", c.orderAction)
+	c.handle(mux, "POST /orders/{id}/renew", c.orderRenew)
 	c.handle(mux, "GET /deliveries", c.deliveries)
 	c.handle(mux, "GET /quota", c.quota)
 	c.handle(mux, "POST /quota/{member}/topup", c.quotaTopUp)

@@ -259,6 +259,32 @@ func TestMarketConsole(t *testing.T) {
 		t.Fatalf("after both signatures: %s", o.Status)
 	}
 
+	// A party proposes a renewal from the order page: the form proposes
+	// the day after the end; a term overlapping the order is refused by
+	// field; the renewal is a new order awaiting both signatures.
+	page = dem.get("/orders/" + orderID)
+	start := regexp.MustCompile(`name="term.start" type="date" value="([0-9-]{10})"`).FindStringSubmatch(page.Body)
+	end := regexp.MustCompile(`name="term.end" type="date" value="([0-9-]{10})"`).FindStringSubmatch(page.Body)
+	if start == nil || end == nil {
+		t.Fatalf("no renewal form:\n%s", page.Body)
+	}
+	if page := op.get("/orders/" + orderID); strings.Contains(page.Body, `id="renew-form"`) {
+		t.Error("the operator is offered a renewal")
+	}
+	o, _ = m.Platform.Order(m.Dem.ctx(), orderID)
+	if r := dem.post("/orders/"+orderID+"/renew", url.Values{"csrf": {csrf(dem)}, "term.start": {o.Terms.Term.End.String()}, "term.end": {end[1]}}); r.Status != http.StatusBadRequest ||
+		!strings.Contains(r.Body, "续签期限须在原订单结束之后开始") {
+		t.Errorf("overlapping renewal: %d", r.Status)
+	}
+	r = dem.post("/orders/"+orderID+"/renew", url.Values{"csrf": {csrf(dem)}, "term.start": {start[1]}, "term.end": {end[1]}})
+	renewal := strings.TrimPrefix(strings.TrimSuffix(r.Location, "?done=renewed"), "/orders/")
+	if r.Status != http.StatusSeeOther || renewal == orderID || renewal == r.Location {
+		t.Fatalf("renew: %d %s\n%s", r.Status, r.Location, r.Body)
+	}
+	if n, err := m.Platform.Order(m.Dem.ctx(), renewal); err != nil || n.Status != market.Pending || n.Terms.RenewalOf != orderID {
+		t.Fatalf("renewal order: %+v %v", n, err)
+	}
+
 	// The operator suspends; a member cannot.
 	if r := dem.post("/orders/"+orderID+"/action", url.Values{"csrf": {csrf(dem)}, "action": {"suspend"}, "reason": {"x"}}); r.Status != http.StatusForbidden {
 		t.Errorf("a member suspending: %d", r.Status)

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"hulian/internal/auth"
 	"hulian/internal/i18n"
@@ -17,6 +18,7 @@ type orderData struct {
 	Side      market.Side // the actor's side, "" for staff and others
 	CanSign   bool        // the actor's side is still to sign
 	Operator  bool        // may suspend, resume, terminate
+	CanRenew  bool        // a party of an active or expired order
 }
 
 // order is an order and its confirmation 数据需求确认单 / 数据供应确认单:
@@ -50,5 +52,13 @@ func (c *console) orderView(ctx context.Context, id string) (*view, error) {
 	case market.SupplySide:
 		d.CanSign = o.Status == market.Pending && o.Supply == nil
 	}
-	return &view{Title: "mk.order.title", Path: "/orders/" + o.ID, fields: []string{"reason"}, Data: d}, nil
+	switch o.StatusAt(c.p.DB.Now()) {
+	case market.Active, market.Expired:
+		d.CanRenew = d.Side != ""
+	}
+	// The renewal form proposes the same length again, from the day after
+	// the order ends.
+	start := o.Terms.Term.End.AddDays(1)
+	form := url.Values{"term.start": {start.String()}, "term.end": {start.AddDays(o.Terms.Term.Start.DaysUntil(o.Terms.Term.End)).String()}}
+	return &view{Title: "mk.order.title", Path: "/orders/" + o.ID, Form: form, fields: []string{"reason", "term.start", "term.end"}, Data: d}, nil
 }

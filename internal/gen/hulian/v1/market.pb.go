@@ -2607,6 +2607,103 @@ func (x *TerminateOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type RenewOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Term          *DateRange             `protobuf:"bytes,2,opt,name=term,proto3" json:"term,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewOrderRequest) Reset() {
+	*x = RenewOrderRequest{}
+	mi := &file_hulian_v1_market_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewOrderRequest) ProtoMessage() {}
+
+func (x *RenewOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_market_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewOrderRequest.ProtoReflect.Descriptor instead.
+func (*RenewOrderRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RenewOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RenewOrderRequest) GetTerm() *DateRange {
+	if x != nil {
+		return x.Term
+	}
+	return nil
+}
+
+type RenewOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new order, pending both signatures; renewal_of names the old one.
+	Order         *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewOrderResponse) Reset() {
+	*x = RenewOrderResponse{}
+	mi := &file_hulian_v1_market_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewOrderResponse) ProtoMessage() {}
+
+func (x *RenewOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_market_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewOrderResponse.ProtoReflect.Descriptor instead.
+func (*RenewOrderResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *RenewOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type QuotaAccount struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
@@ -2629,7 +2726,7 @@ type QuotaAccount struct {
 
 func (x *QuotaAccount) Reset() {
 	*x = QuotaAccount{}
-	mi := &file_hulian_v1_market_proto_msgTypes[40]
+	mi := &file_hulian_v1_market_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +2738,7 @@ func (x *QuotaAccount) String() string {
 func (*QuotaAccount) ProtoMessage() {}
 
 func (x *QuotaAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[40]
+	mi := &file_hulian_v1_market_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +2751,7 @@ func (x *QuotaAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaAccount.ProtoReflect.Descriptor instead.
 func (*QuotaAccount) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{40}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *QuotaAccount) GetMemberId() string {
@@ -2762,7 +2859,7 @@ type QuotaNotification struct {
 
 func (x *QuotaNotification) Reset() {
 	*x = QuotaNotification{}
-	mi := &file_hulian_v1_market_proto_msgTypes[41]
+	mi := &file_hulian_v1_market_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2871,7 @@ func (x *QuotaNotification) String() string {
 func (*QuotaNotification) ProtoMessage() {}
 
 func (x *QuotaNotification) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[41]
+	mi := &file_hulian_v1_market_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2884,7 @@ func (x *QuotaNotification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaNotification.ProtoReflect.Descriptor instead.
 func (*QuotaNotification) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{41}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *QuotaNotification) GetId() string {
@@ -2849,7 +2946,7 @@ type Movement struct {
 
 func (x *Movement) Reset() {
 	*x = Movement{}
-	mi := &file_hulian_v1_market_proto_msgTypes[42]
+	mi := &file_hulian_v1_market_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2861,7 +2958,7 @@ func (x *Movement) String() string {
 func (*Movement) ProtoMessage() {}
 
 func (x *Movement) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[42]
+	mi := &file_hulian_v1_market_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2874,7 +2971,7 @@ func (x *Movement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Movement.ProtoReflect.Descriptor instead.
 func (*Movement) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{42}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Movement) GetRequestId() string {
@@ -2949,7 +3046,7 @@ type GetQuotaRequest struct {
 
 func (x *GetQuotaRequest) Reset() {
 	*x = GetQuotaRequest{}
-	mi := &file_hulian_v1_market_proto_msgTypes[43]
+	mi := &file_hulian_v1_market_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2961,7 +3058,7 @@ func (x *GetQuotaRequest) String() string {
 func (*GetQuotaRequest) ProtoMessage() {}
 
 func (x *GetQuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[43]
+	mi := &file_hulian_v1_market_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2974,7 +3071,7 @@ func (x *GetQuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQuotaRequest.ProtoReflect.Descriptor instead.
 func (*GetQuotaRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{43}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetQuotaRequest) GetMemberId() string {
@@ -2997,7 +3094,7 @@ type GetQuotaResponse struct {
 
 func (x *GetQuotaResponse) Reset() {
 	*x = GetQuotaResponse{}
-	mi := &file_hulian_v1_market_proto_msgTypes[44]
+	mi := &file_hulian_v1_market_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3009,7 +3106,7 @@ func (x *GetQuotaResponse) String() string {
 func (*GetQuotaResponse) ProtoMessage() {}
 
 func (x *GetQuotaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[44]
+	mi := &file_hulian_v1_market_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3022,7 +3119,7 @@ func (x *GetQuotaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQuotaResponse.ProtoReflect.Descriptor instead.
 func (*GetQuotaResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{44}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetQuotaResponse) GetAccount() *QuotaAccount {
@@ -3056,7 +3153,7 @@ type ListMovementsRequest struct {
 
 func (x *ListMovementsRequest) Reset() {
 	*x = ListMovementsRequest{}
-	mi := &file_hulian_v1_market_proto_msgTypes[45]
+	mi := &file_hulian_v1_market_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3068,7 +3165,7 @@ func (x *ListMovementsRequest) String() string {
 func (*ListMovementsRequest) ProtoMessage() {}
 
 func (x *ListMovementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[45]
+	mi := &file_hulian_v1_market_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3081,7 +3178,7 @@ func (x *ListMovementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMovementsRequest.ProtoReflect.Descriptor instead.
 func (*ListMovementsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{45}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListMovementsRequest) GetMemberId() string {
@@ -3107,7 +3204,7 @@ type ListMovementsResponse struct {
 
 func (x *ListMovementsResponse) Reset() {
 	*x = ListMovementsResponse{}
-	mi := &file_hulian_v1_market_proto_msgTypes[46]
+	mi := &file_hulian_v1_market_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3119,7 +3216,7 @@ func (x *ListMovementsResponse) String() string {
 func (*ListMovementsResponse) ProtoMessage() {}
 
 func (x *ListMovementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[46]
+	mi := &file_hulian_v1_market_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3132,7 +3229,7 @@ func (x *ListMovementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMovementsResponse.ProtoReflect.Descriptor instead.
 func (*ListMovementsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{46}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListMovementsResponse) GetMovements() []*Movement {
@@ -3155,7 +3252,7 @@ type TopUpRequest struct {
 
 func (x *TopUpRequest) Reset() {
 	*x = TopUpRequest{}
-	mi := &file_hulian_v1_market_proto_msgTypes[47]
+	mi := &file_hulian_v1_market_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3167,7 +3264,7 @@ func (x *TopUpRequest) String() string {
 func (*TopUpRequest) ProtoMessage() {}
 
 func (x *TopUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[47]
+	mi := &file_hulian_v1_market_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3180,7 +3277,7 @@ func (x *TopUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopUpRequest.ProtoReflect.Descriptor instead.
 func (*TopUpRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{47}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *TopUpRequest) GetMemberId() string {
@@ -3220,7 +3317,7 @@ type TopUpResponse struct {
 
 func (x *TopUpResponse) Reset() {
 	*x = TopUpResponse{}
-	mi := &file_hulian_v1_market_proto_msgTypes[48]
+	mi := &file_hulian_v1_market_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3232,7 +3329,7 @@ func (x *TopUpResponse) String() string {
 func (*TopUpResponse) ProtoMessage() {}
 
 func (x *TopUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[48]
+	mi := &file_hulian_v1_market_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3245,7 +3342,7 @@ func (x *TopUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopUpResponse.ProtoReflect.Descriptor instead.
 func (*TopUpResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{48}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *TopUpResponse) GetAccount() *QuotaAccount {
@@ -3267,7 +3364,7 @@ type SetCreditRequest struct {
 
 func (x *SetCreditRequest) Reset() {
 	*x = SetCreditRequest{}
-	mi := &file_hulian_v1_market_proto_msgTypes[49]
+	mi := &file_hulian_v1_market_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3279,7 +3376,7 @@ func (x *SetCreditRequest) String() string {
 func (*SetCreditRequest) ProtoMessage() {}
 
 func (x *SetCreditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[49]
+	mi := &file_hulian_v1_market_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3292,7 +3389,7 @@ func (x *SetCreditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCreditRequest.ProtoReflect.Descriptor instead.
 func (*SetCreditRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{49}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetCreditRequest) GetMemberId() string {
@@ -3332,7 +3429,7 @@ type SetCreditResponse struct {
 
 func (x *SetCreditResponse) Reset() {
 	*x = SetCreditResponse{}
-	mi := &file_hulian_v1_market_proto_msgTypes[50]
+	mi := &file_hulian_v1_market_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3344,7 +3441,7 @@ func (x *SetCreditResponse) String() string {
 func (*SetCreditResponse) ProtoMessage() {}
 
 func (x *SetCreditResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[50]
+	mi := &file_hulian_v1_market_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3357,7 +3454,7 @@ func (x *SetCreditResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCreditResponse.ProtoReflect.Descriptor instead.
 func (*SetCreditResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{50}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetCreditResponse) GetAccount() *QuotaAccount {
@@ -3378,7 +3475,7 @@ type SetAlertsRequest struct {
 
 func (x *SetAlertsRequest) Reset() {
 	*x = SetAlertsRequest{}
-	mi := &file_hulian_v1_market_proto_msgTypes[51]
+	mi := &file_hulian_v1_market_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3390,7 +3487,7 @@ func (x *SetAlertsRequest) String() string {
 func (*SetAlertsRequest) ProtoMessage() {}
 
 func (x *SetAlertsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[51]
+	mi := &file_hulian_v1_market_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +3500,7 @@ func (x *SetAlertsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAlertsRequest.ProtoReflect.Descriptor instead.
 func (*SetAlertsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{51}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetAlertsRequest) GetMemberId() string {
@@ -3436,7 +3533,7 @@ type SetAlertsResponse struct {
 
 func (x *SetAlertsResponse) Reset() {
 	*x = SetAlertsResponse{}
-	mi := &file_hulian_v1_market_proto_msgTypes[52]
+	mi := &file_hulian_v1_market_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3448,7 +3545,7 @@ func (x *SetAlertsResponse) String() string {
 func (*SetAlertsResponse) ProtoMessage() {}
 
 func (x *SetAlertsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_market_proto_msgTypes[52]
+	mi := &file_hulian_v1_market_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3461,7 +3558,7 @@ func (x *SetAlertsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAlertsResponse.ProtoReflect.Descriptor instead.
 func (*SetAlertsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_market_proto_rawDescGZIP(), []int{52}
+	return file_hulian_v1_market_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *SetAlertsResponse) GetAccount() *QuotaAccount {
@@ -3673,6 +3770,11 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"@\n" +
 	"\x16TerminateOrderResponse\x12&\n" +
+	"\x05order\x18\x01 \x01(\v2\x10.hulian.v1.OrderR\x05order\"M\n" +
+	"\x11RenewOrderRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
+	"\x04term\x18\x02 \x01(\v2\x14.hulian.v1.DateRangeR\x04term\"<\n" +
+	"\x12RenewOrderResponse\x12&\n" +
 	"\x05order\x18\x01 \x01(\v2\x10.hulian.v1.OrderR\x05order\"\x99\x04\n" +
 	"\fQuotaAccount\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x1f\n" +
@@ -3746,7 +3848,7 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\vwebhook_url\x18\x03 \x01(\tR\n" +
 	"webhookUrl\"F\n" +
 	"\x11SetAlertsResponse\x121\n" +
-	"\aaccount\x18\x01 \x01(\v2\x17.hulian.v1.QuotaAccountR\aaccount2\xd0\b\n" +
+	"\aaccount\x18\x01 \x01(\v2\x17.hulian.v1.QuotaAccountR\aaccount2\x9b\t\n" +
 	"\rMarketService\x12R\n" +
 	"\rPublishDemand\x12\x1f.hulian.v1.PublishDemandRequest\x1a .hulian.v1.PublishDemandResponse\x12U\n" +
 	"\x0eWithdrawDemand\x12 .hulian.v1.WithdrawDemandRequest\x1a!.hulian.v1.WithdrawDemandResponse\x12F\n" +
@@ -3763,7 +3865,9 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"ListOrders\x12\x1c.hulian.v1.ListOrdersRequest\x1a\x1d.hulian.v1.ListOrdersResponse\x12O\n" +
 	"\fSuspendOrder\x12\x1e.hulian.v1.SuspendOrderRequest\x1a\x1f.hulian.v1.SuspendOrderResponse\x12L\n" +
 	"\vResumeOrder\x12\x1d.hulian.v1.ResumeOrderRequest\x1a\x1e.hulian.v1.ResumeOrderResponse\x12U\n" +
-	"\x0eTerminateOrder\x12 .hulian.v1.TerminateOrderRequest\x1a!.hulian.v1.TerminateOrderResponse2\xf3\x02\n" +
+	"\x0eTerminateOrder\x12 .hulian.v1.TerminateOrderRequest\x1a!.hulian.v1.TerminateOrderResponse\x12I\n" +
+	"\n" +
+	"RenewOrder\x12\x1c.hulian.v1.RenewOrderRequest\x1a\x1d.hulian.v1.RenewOrderResponse2\xf3\x02\n" +
 	"\fQuotaService\x12C\n" +
 	"\bGetQuota\x12\x1a.hulian.v1.GetQuotaRequest\x1a\x1b.hulian.v1.GetQuotaResponse\x12R\n" +
 	"\rListMovements\x12\x1f.hulian.v1.ListMovementsRequest\x1a .hulian.v1.ListMovementsResponse\x12:\n" +
@@ -3783,7 +3887,7 @@ func file_hulian_v1_market_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_market_proto_rawDescData
 }
 
-var file_hulian_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_hulian_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_hulian_v1_market_proto_goTypes = []any{
 	(*DateRange)(nil),                // 0: hulian.v1.DateRange
 	(*Demand)(nil),                   // 1: hulian.v1.Demand
@@ -3825,63 +3929,65 @@ var file_hulian_v1_market_proto_goTypes = []any{
 	(*ResumeOrderResponse)(nil),      // 37: hulian.v1.ResumeOrderResponse
 	(*TerminateOrderRequest)(nil),    // 38: hulian.v1.TerminateOrderRequest
 	(*TerminateOrderResponse)(nil),   // 39: hulian.v1.TerminateOrderResponse
-	(*QuotaAccount)(nil),             // 40: hulian.v1.QuotaAccount
-	(*QuotaNotification)(nil),        // 41: hulian.v1.QuotaNotification
-	(*Movement)(nil),                 // 42: hulian.v1.Movement
-	(*GetQuotaRequest)(nil),          // 43: hulian.v1.GetQuotaRequest
-	(*GetQuotaResponse)(nil),         // 44: hulian.v1.GetQuotaResponse
-	(*ListMovementsRequest)(nil),     // 45: hulian.v1.ListMovementsRequest
-	(*ListMovementsResponse)(nil),    // 46: hulian.v1.ListMovementsResponse
-	(*TopUpRequest)(nil),             // 47: hulian.v1.TopUpRequest
-	(*TopUpResponse)(nil),            // 48: hulian.v1.TopUpResponse
-	(*SetCreditRequest)(nil),         // 49: hulian.v1.SetCreditRequest
-	(*SetCreditResponse)(nil),        // 50: hulian.v1.SetCreditResponse
-	(*SetAlertsRequest)(nil),         // 51: hulian.v1.SetAlertsRequest
-	(*SetAlertsResponse)(nil),        // 52: hulian.v1.SetAlertsResponse
-	(*timestamppb.Timestamp)(nil),    // 53: google.protobuf.Timestamp
-	(*Listing)(nil),                  // 54: hulian.v1.Listing
-	(*ListingPrice)(nil),             // 55: hulian.v1.ListingPrice
-	(*ListingTraversal)(nil),         // 56: hulian.v1.ListingTraversal
+	(*RenewOrderRequest)(nil),        // 40: hulian.v1.RenewOrderRequest
+	(*RenewOrderResponse)(nil),       // 41: hulian.v1.RenewOrderResponse
+	(*QuotaAccount)(nil),             // 42: hulian.v1.QuotaAccount
+	(*QuotaNotification)(nil),        // 43: hulian.v1.QuotaNotification
+	(*Movement)(nil),                 // 44: hulian.v1.Movement
+	(*GetQuotaRequest)(nil),          // 45: hulian.v1.GetQuotaRequest
+	(*GetQuotaResponse)(nil),         // 46: hulian.v1.GetQuotaResponse
+	(*ListMovementsRequest)(nil),     // 47: hulian.v1.ListMovementsRequest
+	(*ListMovementsResponse)(nil),    // 48: hulian.v1.ListMovementsResponse
+	(*TopUpRequest)(nil),             // 49: hulian.v1.TopUpRequest
+	(*TopUpResponse)(nil),            // 50: hulian.v1.TopUpResponse
+	(*SetCreditRequest)(nil),         // 51: hulian.v1.SetCreditRequest
+	(*SetCreditResponse)(nil),        // 52: hulian.v1.SetCreditResponse
+	(*SetAlertsRequest)(nil),         // 53: hulian.v1.SetAlertsRequest
+	(*SetAlertsResponse)(nil),        // 54: hulian.v1.SetAlertsResponse
+	(*timestamppb.Timestamp)(nil),    // 55: google.protobuf.Timestamp
+	(*Listing)(nil),                  // 56: hulian.v1.Listing
+	(*ListingPrice)(nil),             // 57: hulian.v1.ListingPrice
+	(*ListingTraversal)(nil),         // 58: hulian.v1.ListingTraversal
 }
 var file_hulian_v1_market_proto_depIdxs = []int32{
 	0,  // 0: hulian.v1.Demand.term:type_name -> hulian.v1.DateRange
-	53, // 1: hulian.v1.Demand.created:type_name -> google.protobuf.Timestamp
-	53, // 2: hulian.v1.Demand.updated:type_name -> google.protobuf.Timestamp
+	55, // 1: hulian.v1.Demand.created:type_name -> google.protobuf.Timestamp
+	55, // 2: hulian.v1.Demand.updated:type_name -> google.protobuf.Timestamp
 	1,  // 3: hulian.v1.PublishDemandRequest.demand:type_name -> hulian.v1.Demand
 	1,  // 4: hulian.v1.PublishDemandResponse.demand:type_name -> hulian.v1.Demand
 	1,  // 5: hulian.v1.WithdrawDemandResponse.demand:type_name -> hulian.v1.Demand
 	1,  // 6: hulian.v1.GetDemandResponse.demand:type_name -> hulian.v1.Demand
 	1,  // 7: hulian.v1.ListDemandsResponse.demands:type_name -> hulian.v1.Demand
-	54, // 8: hulian.v1.Match.listing:type_name -> hulian.v1.Listing
+	56, // 8: hulian.v1.Match.listing:type_name -> hulian.v1.Listing
 	10, // 9: hulian.v1.Match.parts:type_name -> hulian.v1.ScorePart
 	1,  // 10: hulian.v1.MatchResponse.demand:type_name -> hulian.v1.Demand
 	11, // 11: hulian.v1.MatchResponse.ranked:type_name -> hulian.v1.Match
 	12, // 12: hulian.v1.MatchResponse.excluded:type_name -> hulian.v1.ExcludedListing
-	55, // 13: hulian.v1.Offer.price:type_name -> hulian.v1.ListingPrice
-	56, // 14: hulian.v1.Offer.traversal:type_name -> hulian.v1.ListingTraversal
-	53, // 15: hulian.v1.Offer.created:type_name -> google.protobuf.Timestamp
-	53, // 16: hulian.v1.Offer.updated:type_name -> google.protobuf.Timestamp
-	55, // 17: hulian.v1.MakeOfferRequest.price:type_name -> hulian.v1.ListingPrice
-	56, // 18: hulian.v1.MakeOfferRequest.traversal:type_name -> hulian.v1.ListingTraversal
+	57, // 13: hulian.v1.Offer.price:type_name -> hulian.v1.ListingPrice
+	58, // 14: hulian.v1.Offer.traversal:type_name -> hulian.v1.ListingTraversal
+	55, // 15: hulian.v1.Offer.created:type_name -> google.protobuf.Timestamp
+	55, // 16: hulian.v1.Offer.updated:type_name -> google.protobuf.Timestamp
+	57, // 17: hulian.v1.MakeOfferRequest.price:type_name -> hulian.v1.ListingPrice
+	58, // 18: hulian.v1.MakeOfferRequest.traversal:type_name -> hulian.v1.ListingTraversal
 	15, // 19: hulian.v1.MakeOfferResponse.offer:type_name -> hulian.v1.Offer
 	18, // 20: hulian.v1.CostPreview.lines:type_name -> hulian.v1.CostLine
 	15, // 21: hulian.v1.OfferView.offer:type_name -> hulian.v1.Offer
-	54, // 22: hulian.v1.OfferView.listing:type_name -> hulian.v1.Listing
+	56, // 22: hulian.v1.OfferView.listing:type_name -> hulian.v1.Listing
 	19, // 23: hulian.v1.OfferView.estimate:type_name -> hulian.v1.CostPreview
 	20, // 24: hulian.v1.ListOffersResponse.offers:type_name -> hulian.v1.OfferView
-	55, // 25: hulian.v1.SelectOfferRequest.price:type_name -> hulian.v1.ListingPrice
+	57, // 25: hulian.v1.SelectOfferRequest.price:type_name -> hulian.v1.ListingPrice
 	27, // 26: hulian.v1.SelectOfferResponse.order:type_name -> hulian.v1.Order
 	0,  // 27: hulian.v1.Terms.term:type_name -> hulian.v1.DateRange
-	55, // 28: hulian.v1.Terms.price:type_name -> hulian.v1.ListingPrice
-	56, // 29: hulian.v1.Terms.traversal:type_name -> hulian.v1.ListingTraversal
-	53, // 30: hulian.v1.Signature.at:type_name -> google.protobuf.Timestamp
+	57, // 28: hulian.v1.Terms.price:type_name -> hulian.v1.ListingPrice
+	58, // 29: hulian.v1.Terms.traversal:type_name -> hulian.v1.ListingTraversal
+	55, // 30: hulian.v1.Signature.at:type_name -> google.protobuf.Timestamp
 	25, // 31: hulian.v1.Order.terms:type_name -> hulian.v1.Terms
 	26, // 32: hulian.v1.Order.demand_signature:type_name -> hulian.v1.Signature
 	26, // 33: hulian.v1.Order.supply_signature:type_name -> hulian.v1.Signature
-	53, // 34: hulian.v1.Order.activated_at:type_name -> google.protobuf.Timestamp
-	53, // 35: hulian.v1.Order.created:type_name -> google.protobuf.Timestamp
-	53, // 36: hulian.v1.Order.updated:type_name -> google.protobuf.Timestamp
-	55, // 37: hulian.v1.SignConfirmationRequest.price:type_name -> hulian.v1.ListingPrice
+	55, // 34: hulian.v1.Order.activated_at:type_name -> google.protobuf.Timestamp
+	55, // 35: hulian.v1.Order.created:type_name -> google.protobuf.Timestamp
+	55, // 36: hulian.v1.Order.updated:type_name -> google.protobuf.Timestamp
+	57, // 37: hulian.v1.SignConfirmationRequest.price:type_name -> hulian.v1.ListingPrice
 	27, // 38: hulian.v1.SignConfirmationResponse.order:type_name -> hulian.v1.Order
 	27, // 39: hulian.v1.GetOrderResponse.order:type_name -> hulian.v1.Order
 	19, // 40: hulian.v1.GetOrderResponse.preview:type_name -> hulian.v1.CostPreview
@@ -3889,64 +3995,68 @@ var file_hulian_v1_market_proto_depIdxs = []int32{
 	27, // 42: hulian.v1.SuspendOrderResponse.order:type_name -> hulian.v1.Order
 	27, // 43: hulian.v1.ResumeOrderResponse.order:type_name -> hulian.v1.Order
 	27, // 44: hulian.v1.TerminateOrderResponse.order:type_name -> hulian.v1.Order
-	53, // 45: hulian.v1.QuotaAccount.credit_expires:type_name -> google.protobuf.Timestamp
-	53, // 46: hulian.v1.QuotaAccount.suspended_at:type_name -> google.protobuf.Timestamp
-	53, // 47: hulian.v1.QuotaAccount.updated:type_name -> google.protobuf.Timestamp
-	53, // 48: hulian.v1.QuotaNotification.at:type_name -> google.protobuf.Timestamp
-	53, // 49: hulian.v1.QuotaNotification.cleared:type_name -> google.protobuf.Timestamp
-	53, // 50: hulian.v1.Movement.at:type_name -> google.protobuf.Timestamp
-	40, // 51: hulian.v1.GetQuotaResponse.account:type_name -> hulian.v1.QuotaAccount
-	41, // 52: hulian.v1.GetQuotaResponse.banner:type_name -> hulian.v1.QuotaNotification
-	41, // 53: hulian.v1.GetQuotaResponse.notifications:type_name -> hulian.v1.QuotaNotification
-	53, // 54: hulian.v1.ListMovementsRequest.since:type_name -> google.protobuf.Timestamp
-	42, // 55: hulian.v1.ListMovementsResponse.movements:type_name -> hulian.v1.Movement
-	40, // 56: hulian.v1.TopUpResponse.account:type_name -> hulian.v1.QuotaAccount
-	53, // 57: hulian.v1.SetCreditRequest.expires:type_name -> google.protobuf.Timestamp
-	40, // 58: hulian.v1.SetCreditResponse.account:type_name -> hulian.v1.QuotaAccount
-	40, // 59: hulian.v1.SetAlertsResponse.account:type_name -> hulian.v1.QuotaAccount
-	2,  // 60: hulian.v1.MarketService.PublishDemand:input_type -> hulian.v1.PublishDemandRequest
-	4,  // 61: hulian.v1.MarketService.WithdrawDemand:input_type -> hulian.v1.WithdrawDemandRequest
-	6,  // 62: hulian.v1.MarketService.GetDemand:input_type -> hulian.v1.GetDemandRequest
-	8,  // 63: hulian.v1.MarketService.ListDemands:input_type -> hulian.v1.ListDemandsRequest
-	13, // 64: hulian.v1.MarketService.Match:input_type -> hulian.v1.MatchRequest
-	16, // 65: hulian.v1.MarketService.MakeOffer:input_type -> hulian.v1.MakeOfferRequest
-	21, // 66: hulian.v1.MarketService.ListOffers:input_type -> hulian.v1.ListOffersRequest
-	23, // 67: hulian.v1.MarketService.SelectOffer:input_type -> hulian.v1.SelectOfferRequest
-	28, // 68: hulian.v1.MarketService.SignConfirmation:input_type -> hulian.v1.SignConfirmationRequest
-	30, // 69: hulian.v1.MarketService.GetOrder:input_type -> hulian.v1.GetOrderRequest
-	32, // 70: hulian.v1.MarketService.ListOrders:input_type -> hulian.v1.ListOrdersRequest
-	34, // 71: hulian.v1.MarketService.SuspendOrder:input_type -> hulian.v1.SuspendOrderRequest
-	36, // 72: hulian.v1.MarketService.ResumeOrder:input_type -> hulian.v1.ResumeOrderRequest
-	38, // 73: hulian.v1.MarketService.TerminateOrder:input_type -> hulian.v1.TerminateOrderRequest
-	43, // 74: hulian.v1.QuotaService.GetQuota:input_type -> hulian.v1.GetQuotaRequest
-	45, // 75: hulian.v1.QuotaService.ListMovements:input_type -> hulian.v1.ListMovementsRequest
-	47, // 76: hulian.v1.QuotaService.TopUp:input_type -> hulian.v1.TopUpRequest
-	49, // 77: hulian.v1.QuotaService.SetCredit:input_type -> hulian.v1.SetCreditRequest
-	51, // 78: hulian.v1.QuotaService.SetAlerts:input_type -> hulian.v1.SetAlertsRequest
-	3,  // 79: hulian.v1.MarketService.PublishDemand:output_type -> hulian.v1.PublishDemandResponse
-	5,  // 80: hulian.v1.MarketService.WithdrawDemand:output_type -> hulian.v1.WithdrawDemandResponse
-	7,  // 81: hulian.v1.MarketService.GetDemand:output_type -> hulian.v1.GetDemandResponse
-	9,  // 82: hulian.v1.MarketService.ListDemands:output_type -> hulian.v1.ListDemandsResponse
-	14, // 83: hulian.v1.MarketService.Match:output_type -> hulian.v1.MatchResponse
-	17, // 84: hulian.v1.MarketService.MakeOffer:output_type -> hulian.v1.MakeOfferResponse
-	22, // 85: hulian.v1.MarketService.ListOffers:output_type -> hulian.v1.ListOffersResponse
-	24, // 86: hulian.v1.MarketService.SelectOffer:output_type -> hulian.v1.SelectOfferResponse
-	29, // 87: hulian.v1.MarketService.SignConfirmation:output_type -> hulian.v1.SignConfirmationResponse
-	31, // 88: hulian.v1.MarketService.GetOrder:output_type -> hulian.v1.GetOrderResponse
-	33, // 89: hulian.v1.MarketService.ListOrders:output_type -> hulian.v1.ListOrdersResponse
-	35, // 90: hulian.v1.MarketService.SuspendOrder:output_type -> hulian.v1.SuspendOrderResponse
-	37, // 91: hulian.v1.MarketService.ResumeOrder:output_type -> hulian.v1.ResumeOrderResponse
-	39, // 92: hulian.v1.MarketService.TerminateOrder:output_type -> hulian.v1.TerminateOrderResponse
-	44, // 93: hulian.v1.QuotaService.GetQuota:output_type -> hulian.v1.GetQuotaResponse
-	46, // 94: hulian.v1.QuotaService.ListMovements:output_type -> hulian.v1.ListMovementsResponse
-	48, // 95: hulian.v1.QuotaService.TopUp:output_type -> hulian.v1.TopUpResponse
-	50, // 96: hulian.v1.QuotaService.SetCredit:output_type -> hulian.v1.SetCreditResponse
-	52, // 97: hulian.v1.QuotaService.SetAlerts:output_type -> hulian.v1.SetAlertsResponse
-	79, // [79:98] is the sub-list for method output_type
-	60, // [60:79] is the sub-list for method input_type
-	60, // [60:60] is the sub-list for extension type_name
-	60, // [60:60] is the sub-list for extension extendee
-	0,  // [0:60] is the sub-list for field type_name
+	0,  // 45: hulian.v1.RenewOrderRequest.term:type_name -> hulian.v1.DateRange
+	27, // 46: hulian.v1.RenewOrderResponse.order:type_name -> hulian.v1.Order
+	55, // 47: hulian.v1.QuotaAccount.credit_expires:type_name -> google.protobuf.Timestamp
+	55, // 48: hulian.v1.QuotaAccount.suspended_at:type_name -> google.protobuf.Timestamp
+	55, // 49: hulian.v1.QuotaAccount.updated:type_name -> google.protobuf.Timestamp
+	55, // 50: hulian.v1.QuotaNotification.at:type_name -> google.protobuf.Timestamp
+	55, // 51: hulian.v1.QuotaNotification.cleared:type_name -> google.protobuf.Timestamp
+	55, // 52: hulian.v1.Movement.at:type_name -> google.protobuf.Timestamp
+	42, // 53: hulian.v1.GetQuotaResponse.account:type_name -> hulian.v1.QuotaAccount
+	43, // 54: hulian.v1.GetQuotaResponse.banner:type_name -> hulian.v1.QuotaNotification
+	43, // 55: hulian.v1.GetQuotaResponse.notifications:type_name -> hulian.v1.QuotaNotification
+	55, // 56: hulian.v1.ListMovementsRequest.since:type_name -> google.protobuf.Timestamp
+	44, // 57: hulian.v1.ListMovementsResponse.movements:type_name -> hulian.v1.Movement
+	42, // 58: hulian.v1.TopUpResponse.account:type_name -> hulian.v1.QuotaAccount
+	55, // 59: hulian.v1.SetCreditRequest.expires:type_name -> google.protobuf.Timestamp
+	42, // 60: hulian.v1.SetCreditResponse.account:type_name -> hulian.v1.QuotaAccount
+	42, // 61: hulian.v1.SetAlertsResponse.account:type_name -> hulian.v1.QuotaAccount
+	2,  // 62: hulian.v1.MarketService.PublishDemand:input_type -> hulian.v1.PublishDemandRequest
+	4,  // 63: hulian.v1.MarketService.WithdrawDemand:input_type -> hulian.v1.WithdrawDemandRequest
+	6,  // 64: hulian.v1.MarketService.GetDemand:input_type -> hulian.v1.GetDemandRequest
+	8,  // 65: hulian.v1.MarketService.ListDemands:input_type -> hulian.v1.ListDemandsRequest
+	13, // 66: hulian.v1.MarketService.Match:input_type -> hulian.v1.MatchRequest
+	16, // 67: hulian.v1.MarketService.MakeOffer:input_type -> hulian.v1.MakeOfferRequest
+	21, // 68: hulian.v1.MarketService.ListOffers:input_type -> hulian.v1.ListOffersRequest
+	23, // 69: hulian.v1.MarketService.SelectOffer:input_type -> hulian.v1.SelectOfferRequest
+	28, // 70: hulian.v1.MarketService.SignConfirmation:input_type -> hulian.v1.SignConfirmationRequest
+	30, // 71: hulian.v1.MarketService.GetOrder:input_type -> hulian.v1.GetOrderRequest
+	32, // 72: hulian.v1.MarketService.ListOrders:input_type -> hulian.v1.ListOrdersRequest
+	34, // 73: hulian.v1.MarketService.SuspendOrder:input_type -> hulian.v1.SuspendOrderRequest
+	36, // 74: hulian.v1.MarketService.ResumeOrder:input_type -> hulian.v1.ResumeOrderRequest
+	38, // 75: hulian.v1.MarketService.TerminateOrder:input_type -> hulian.v1.TerminateOrderRequest
+	40, // 76: hulian.v1.MarketService.RenewOrder:input_type -> hulian.v1.RenewOrderRequest
+	45, // 77: hulian.v1.QuotaService.GetQuota:input_type -> hulian.v1.GetQuotaRequest
+	47, // 78: hulian.v1.QuotaService.ListMovements:input_type -> hulian.v1.ListMovementsRequest
+	49, // 79: hulian.v1.QuotaService.TopUp:input_type -> hulian.v1.TopUpRequest
+	51, // 80: hulian.v1.QuotaService.SetCredit:input_type -> hulian.v1.SetCreditRequest
+	53, // 81: hulian.v1.QuotaService.SetAlerts:input_type -> hulian.v1.SetAlertsRequest
+	3,  // 82: hulian.v1.MarketService.PublishDemand:output_type -> hulian.v1.PublishDemandResponse
+	5,  // 83: hulian.v1.MarketService.WithdrawDemand:output_type -> hulian.v1.WithdrawDemandResponse
+	7,  // 84: hulian.v1.MarketService.GetDemand:output_type -> hulian.v1.GetDemandResponse
+	9,  // 85: hulian.v1.MarketService.ListDemands:output_type -> hulian.v1.ListDemandsResponse
+	14, // 86: hulian.v1.MarketService.Match:output_type -> hulian.v1.MatchResponse
+	17, // 87: hulian.v1.MarketService.MakeOffer:output_type -> hulian.v1.MakeOfferResponse
+	22, // 88: hulian.v1.MarketService.ListOffers:output_type -> hulian.v1.ListOffersResponse
+	24, // 89: hulian.v1.MarketService.SelectOffer:output_type -> hulian.v1.SelectOfferResponse
+	29, // 90: hulian.v1.MarketService.SignConfirmation:output_type -> hulian.v1.SignConfirmationResponse
+	31, // 91: hulian.v1.MarketService.GetOrder:output_type -> hulian.v1.GetOrderResponse
+	33, // 92: hulian.v1.MarketService.ListOrders:output_type -> hulian.v1.ListOrdersResponse
+	35, // 93: hulian.v1.MarketService.SuspendOrder:output_type -> hulian.v1.SuspendOrderResponse
+	37, // 94: hulian.v1.MarketService.ResumeOrder:output_type -> hulian.v1.ResumeOrderResponse
+	39, // 95: hulian.v1.MarketService.TerminateOrder:output_type -> hulian.v1.TerminateOrderResponse
+	41, // 96: hulian.v1.MarketService.RenewOrder:output_type -> hulian.v1.RenewOrderResponse
+	46, // 97: hulian.v1.QuotaService.GetQuota:output_type -> hulian.v1.GetQuotaResponse
+	48, // 98: hulian.v1.QuotaService.ListMovements:output_type -> hulian.v1.ListMovementsResponse
+	50, // 99: hulian.v1.QuotaService.TopUp:output_type -> hulian.v1.TopUpResponse
+	52, // 100: hulian.v1.QuotaService.SetCredit:output_type -> hulian.v1.SetCreditResponse
+	54, // 101: hulian.v1.QuotaService.SetAlerts:output_type -> hulian.v1.SetAlertsResponse
+	82, // [82:102] is the sub-list for method output_type
+	62, // [62:82] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_market_proto_init() }
@@ -3961,7 +4071,7 @@ func file_hulian_v1_market_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_market_proto_rawDesc), len(file_hulian_v1_market_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -81,6 +81,9 @@ const (
 	// MarketServiceTerminateOrderProcedure is the fully-qualified name of the MarketService's
 	// TerminateOrder RPC.
 	MarketServiceTerminateOrderProcedure = "/hulian.v1.MarketService/TerminateOrder"
+	// MarketServiceRenewOrderProcedure is the fully-qualified name of the MarketService's RenewOrder
+	// RPC.
+	MarketServiceRenewOrderProcedure = "/hulian.v1.MarketService/RenewOrder"
 	// QuotaServiceGetQuotaProcedure is the fully-qualified name of the QuotaService's GetQuota RPC.
 	QuotaServiceGetQuotaProcedure = "/hulian.v1.QuotaService/GetQuota"
 	// QuotaServiceListMovementsProcedure is the fully-qualified name of the QuotaService's
@@ -130,6 +133,10 @@ type MarketServiceClient interface {
 	ResumeOrder(context.Context, *connect.Request[v1.ResumeOrderRequest]) (*connect.Response[v1.ResumeOrderResponse], error)
 	// TerminateOrder ends an order early (operator).
 	TerminateOrder(context.Context, *connect.Request[v1.TerminateOrderRequest]) (*connect.Response[v1.TerminateOrderResponse], error)
+	// RenewOrder proposes the renewal of an active or expired order for a
+	// new term starting after it ends: a new order with the same terms,
+	// awaiting both confirmations again (a party of the order).
+	RenewOrder(context.Context, *connect.Request[v1.RenewOrderRequest]) (*connect.Response[v1.RenewOrderResponse], error)
 }
 
 // NewMarketServiceClient constructs a client for the hulian.v1.MarketService service. By default,
@@ -227,6 +234,12 @@ func NewMarketServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(marketServiceMethods.ByName("TerminateOrder")),
 			connect.WithClientOptions(opts...),
 		),
+		renewOrder: connect.NewClient[v1.RenewOrderRequest, v1.RenewOrderResponse](
+			httpClient,
+			baseURL+MarketServiceRenewOrderProcedure,
+			connect.WithSchema(marketServiceMethods.ByName("RenewOrder")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -246,6 +259,7 @@ type marketServiceClient struct {
 	suspendOrder     *connect.Client[v1.SuspendOrderRequest, v1.SuspendOrderResponse]
 	resumeOrder      *connect.Client[v1.ResumeOrderRequest, v1.ResumeOrderResponse]
 	terminateOrder   *connect.Client[v1.TerminateOrderRequest, v1.TerminateOrderResponse]
+	renewOrder       *connect.Client[v1.RenewOrderRequest, v1.RenewOrderResponse]
 }
 
 // PublishDemand calls hulian.v1.MarketService.PublishDemand.
@@ -318,6 +332,11 @@ func (c *marketServiceClient) TerminateOrder(ctx context.Context, req *connect.R
 	return c.terminateOrder.CallUnary(ctx, req)
 }
 
+// RenewOrder calls hulian.v1.MarketService.RenewOrder.
+func (c *marketServiceClient) RenewOrder(ctx context.Context, req *connect.Request[v1.RenewOrderRequest]) (*connect.Response[v1.RenewOrderResponse], error) {
+	return c.renewOrder.CallUnary(ctx, req)
+}
+
 // MarketServiceHandler is an implementation of the hulian.v1.MarketService service.
 type MarketServiceHandler interface {
 	// PublishDemand publishes a demander's need (需求发布; the demander).
@@ -354,6 +373,10 @@ type MarketServiceHandler interface {
 	ResumeOrder(context.Context, *connect.Request[v1.ResumeOrderRequest]) (*connect.Response[v1.ResumeOrderResponse], error)
 	// TerminateOrder ends an order early (operator).
 	TerminateOrder(context.Context, *connect.Request[v1.TerminateOrderRequest]) (*connect.Response[v1.TerminateOrderResponse], error)
+	// RenewOrder proposes the renewal of an active or expired order for a
+	// new term starting after it ends: a new order with the same terms,
+	// awaiting both confirmations again (a party of the order).
+	RenewOrder(context.Context, *connect.Request[v1.RenewOrderRequest]) (*connect.Response[v1.RenewOrderResponse], error)
 }
 
 // NewMarketServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -447,6 +470,12 @@ func NewMarketServiceHandler(svc MarketServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(marketServiceMethods.ByName("TerminateOrder")),
 		connect.WithHandlerOptions(opts...),
 	)
+	marketServiceRenewOrderHandler := connect.NewUnaryHandler(
+		MarketServiceRenewOrderProcedure,
+		svc.RenewOrder,
+		connect.WithSchema(marketServiceMethods.ByName("RenewOrder")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.MarketService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MarketServicePublishDemandProcedure:
@@ -477,6 +506,8 @@ func NewMarketServiceHandler(svc MarketServiceHandler, opts ...connect.HandlerOp
 			marketServiceResumeOrderHandler.ServeHTTP(w, r)
 		case MarketServiceTerminateOrderProcedure:
 			marketServiceTerminateOrderHandler.ServeHTTP(w, r)
+		case MarketServiceRenewOrderProcedure:
+			marketServiceRenewOrderHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -540,6 +571,10 @@ func (UnimplementedMarketServiceHandler) ResumeOrder(context.Context, *connect.R
 
 func (UnimplementedMarketServiceHandler) TerminateOrder(context.Context, *connect.Request[v1.TerminateOrderRequest]) (*connect.Response[v1.TerminateOrderResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.MarketService.TerminateOrder is not implemented"))
+}
+
+func (UnimplementedMarketServiceHandler) RenewOrder(context.Context, *connect.Request[v1.RenewOrderRequest]) (*connect.Response[v1.RenewOrderResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.MarketService.RenewOrder is not implemented"))
 }
 
 // QuotaServiceClient is a client for the hulian.v1.QuotaService service.
