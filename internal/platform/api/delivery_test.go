@@ -228,7 +228,9 @@ func TestDeliveryBadInput(t *testing.T) {
 	f.delivery(t)
 	o := f.orderOfA(t, true)
 	toks := f.tokensOfA(t, o)
-	c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node), api.WithLanguage("en"))
+	// The chunk-sized requests below take a while to sign, send and check
+	// under the race detector on a loaded machine: a generous timeout.
+	c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node), api.WithLanguage("en"), api.WithTimeout(5*time.Minute))
 	ctx := context.Background()
 	cases := []struct {
 		name  string
