@@ -51,7 +51,7 @@ func newDeliveryConformanceCmd(env *Env) *cobra.Command {
 		Short: "Delivery protocol test vectors and checker / 配送协议一致性测试向量与检查",
 		Long: "Without --results, prints the test vectors as JSON (docs/conformance/delivery-vectors.json). With --results,\n" +
 			"checks an implementation's results (tokens[] with token_hex, opened_plaintext_hex, commitment_hex,\n" +
-			"statement_text, statement_signature_hex) against them, printing every mismatch and \"N passed, M failed\";\n" +
+			"statement_text, statement_signature_hex, authenticator_hex) against them, printing every mismatch and \"N passed, M failed\";\n" +
 			"exits 1 on any mismatch.\n" +
 			"不带 --results 时以 JSON 输出测试向量；带 --results 时检查实现的结果（令牌、解封的应答、承诺值、应答声明及其签名），\n" +
 			"逐项列出不符之处，有不符时以 1 退出。",

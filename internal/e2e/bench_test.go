@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"sync"
@@ -31,7 +33,8 @@ import (
 //
 // HULIAN_BENCH_FULL=1 sizes the batch as the target does (10
 // million rows and IDs; 1 million without it) and gives the real-time
-// supplier 1 million rows (200,000 without it).
+// supplier 1 million rows (200,000 without it). HULIAN_BENCH_BATCH=n sets
+// the batch's size to n rows and IDs outright.
 
 func full() bool { return os.Getenv("HULIAN_BENCH_FULL") == "1" }
 
@@ -203,6 +206,9 @@ func BenchmarkBatch(b *testing.B) {
 	if full() {
 		n = 10_000_000
 	}
+	if v, err := strconv.Atoi(os.Getenv("HULIAN_BENCH_BATCH")); err == nil && v > 0 {
+		n = v
+	}
 	x := cachedExchange(b, "batch", n, n, market.Batch)
 	in := filepath.Join(x.Dir, "batch-in.csv")
 	if _, err := os.Stat(in); err != nil {
@@ -210,6 +216,8 @@ func BenchmarkBatch(b *testing.B) {
 	}
 	ctx := context.Background()
 	var total time.Duration
+	stop := profileRuns(b)
+	defer stop()
 	b.ResetTimer()
 	for i := range b.N {
 		out := filepath.Join(filepath.Dir(in), "batch-out-"+strconv.Itoa(i)+".csv")
@@ -241,3 +249,28 @@ func BenchmarkBatch(b *testing.B) {
 // token index for the order; the testing package may have run it in an
 // earlier call of the benchmark.
 var batchCold atomic.Int64
+
+// profileRuns profiles the runs alone, without the fixture's setup:
+// HULIAN_BENCH_CPUPROFILE names the CPU profile's file and
+// HULIAN_BENCH_TRACE the execution trace's, each overwritten by the
+// benchmark's last call.
+func profileRuns(b *testing.B) (stop func()) {
+	var stops []func()
+	if path := os.Getenv("HULIAN_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		must(b, err)
+		must(b, pprof.StartCPUProfile(f))
+		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if path := os.Getenv("HULIAN_BENCH_TRACE"); path != "" {
+		f, err := os.Create(path)
+		must(b, err)
+		must(b, trace.Start(f))
+		stops = append(stops, func() { trace.Stop(); f.Close() })
+	}
+	return func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+}

@@ -71,6 +71,18 @@ func (id *ExID) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// b32values maps a character to its value in the alphabet, and every
+// character outside it to 0xff.
+var b32values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range []byte("abcdefghijklmnopqrstuvwxyz234567") {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
 // Parse reads the text form. It accepts exactly what String produces and
 // says which part of anything else is wrong.
 func Parse(s string) (ExID, error) {
@@ -85,22 +97,39 @@ func Parse(s string) (ExID, error) {
 			"an exID is 31 characters long (ex1 and 28 base32 characters)")
 	}
 	body := s[len(Prefix):]
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if (c < 'a' || c > 'z') && (c < '2' || c > '7') {
-			return ExID{}, errs.Invalidf("exid",
-				"exID 含有无效字符（只允许小写字母 a–z 和数字 2–7）",
-				"an exID holds an invalid character (only lower-case a–z and digits 2–7)")
+	// Checked and decoded in one pass through a table, 8 characters to 5
+	// bytes, with no allocation: a batch query parses millions of exIDs,
+	// and the library decoder with a re-encoding to check the form showed
+	// in its profile.
+	var id ExID
+	var acc, bad uint64
+	for g := 0; g < 3; g++ {
+		acc = 0
+		for _, c := range []byte(body[8*g : 8*g+8]) {
+			v := uint64(b32values[c])
+			acc, bad = acc<<5|v, bad|v
+		}
+		for k := range 5 {
+			id[5*g+k] = byte(acc >> (32 - 8*k))
 		}
 	}
-	var id ExID
-	n, err := encoding.Decode(id[:], []byte(body))
-	// The last character carries one data bit and four zero bits; anything
-	// else would give a second spelling of the same ID.
-	if err != nil || n != Size || encoding.EncodeToString(id[:]) != body {
+	acc = 0
+	for _, c := range []byte(body[24:]) {
+		v := uint64(b32values[c])
+		acc, bad = acc<<5|v, bad|v
+	}
+	if bad >= 32 {
+		return ExID{}, errs.Invalidf("exid",
+			"exID 含有无效字符（只允许小写字母 a–z 和数字 2–7）",
+			"an exID holds an invalid character (only lower-case a–z and digits 2–7)")
+	}
+	// The last 4 characters carry 16 data bits and four zero bits; any
+	// other last character would give a second spelling of the same ID.
+	if acc&0xf != 0 {
 		return ExID{}, errs.Invalidf("exid",
 			"exID 不是规范编码（最后一个字符只能是 a 或 q）",
 			"an exID is not in canonical form (its last character must be a or q)")
 	}
+	id[15], id[16] = byte(acc>>12), byte(acc>>4)
 	return id, nil
 }

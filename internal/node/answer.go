@@ -36,6 +36,7 @@ type AnswerRequest struct {
 	DemanderX25519 []byte   // the demander node's registered key: order-key peer and HPKE recipient
 	Columns        []string // the licensed tag keys, in answer order
 	Tokens         []byte   // 16 bytes each
+	Authenticator  []byte   // the demander node's MAC over the request (orderkey.Key.Authenticator)
 }
 
 // Answer is the node's answer: the sealed matches and the node's
@@ -130,6 +131,9 @@ func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRe
 		return nil, errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
 	}
 	tokensHash := statement.HashOf(req.Tokens)
+	if err := checkAuthenticator(n.Keys.X25519, demander, req, tokensHash); err != nil {
+		return nil, err
+	}
 	if a, ok, err := n.supply.answers.get(req.OrderID, req.RequestID, tokensHash, n.now()); ok || err != nil {
 		return a, err
 	}
@@ -158,6 +162,24 @@ func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRe
 		return nil, err
 	}
 	return n.supply.answers.put(req.OrderID, req.RequestID, tokensHash, a, n.now()), nil
+}
+
+// checkAuthenticator refuses tokens the demander's node did not make for
+// this order and request: only the two nodes hold k_o, so neither the
+// platform nor anyone replaying another order's tokens can produce it.
+func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *AnswerRequest, tokensHash statement.Hash) error {
+	if len(req.Authenticator) == 0 {
+		return errs.Invalidf("authenticator", "请求缺少需求方节点的请求认证码", "the request carries no authenticator from the demander's node")
+	}
+	k, err := orderkey.Derive(own, demander, req.OrderID)
+	if err != nil {
+		return err
+	}
+	defer k.Zero()
+	if !k.VerifyAuthenticator(req.RequestID, tokensHash, req.Authenticator) {
+		return errs.Invalidf("tokens", "令牌不是为该订单生成的（请求认证码不符）：请用本订单重新生成令牌", "the tokens were not made for this order (the request authenticator does not verify): make them again for this order")
+	}
+	return nil
 }
 
 // answer looks tokens up, seals the matches' values of cols to the

@@ -25,7 +25,7 @@ type DeliveryPlatform interface {
 	// it.
 	OrderPeer(ctx context.Context, orderID string) (*OrderPeer, error)
 	// Deliver relays one request of tokens to the supplier's node.
-	Deliver(ctx context.Context, orderID, requestID string, tokens []byte) (*Delivered, error)
+	Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*Delivered, error)
 	// AttestDestruction records in the platform's log that deliveries'
 	// data was destroyed, and returns the log entry's sequence number.
 	AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, at time.Time) (seq int64, err error)

@@ -154,9 +154,10 @@ func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.Public
 	}
 	tokens := make([]orderkey.Token, len(ids))
 	k.Tokens(ids, tokens)
-	k.Zero()
 	wire := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(tokens))), len(tokens)*orderkey.TokenSize)
-	d, err := dp.Deliver(ctx, p.OrderID, requestID, wire)
+	mac := k.Authenticator(requestID, statement.HashOf(wire))
+	k.Zero()
+	d, err := dp.Deliver(ctx, p.OrderID, requestID, wire, mac[:])
 	if err != nil {
 		return nil, err
 	}

@@ -102,6 +102,10 @@ type queryChunk struct {
 	ids   []exid.ExID
 	res   *chunkResult
 	err   error
+	// Set by formatChunk, which drops keys, ids and the values.
+	text   []byte // the rows as written to the results
+	hashed []byte // the keys, each followed by a newline
+	rows   int
 }
 
 type countingFile struct {
@@ -244,6 +248,9 @@ func (n *Node) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 					continue
 				}
 				c.res, c.err = n.queryChunk(ctx, j, peer, peerKey, st.Batch, c)
+				if c.err == nil {
+					formatChunk(c, len(peer.Columns), j.Translate != nil)
+				}
 				if c.err != nil {
 					for {
 						f := failed.Load()
@@ -277,16 +284,13 @@ func (n *Node) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 				runErr = c.err
 				break
 			}
-			if err := writeChunk(out, c, len(peer.Columns)); err != nil {
+			if _, err := out.buf.Write(c.text); err != nil {
 				runErr = err
 				break
 			}
-			for _, k := range c.keys {
-				io.WriteString(rowsHash, k)
-				rowsHash.Write([]byte{'\n'})
-			}
+			rowsHash.Write(c.hashed)
 			next++
-			st.Chunks, st.Rows = next, st.Rows+int64(len(c.keys))
+			st.Chunks, st.Rows = next, st.Rows+int64(c.rows)
 			st.Matched += int64(c.res.matched)
 			if !c.res.replayed {
 				st.ChargeFen += c.res.receipt.ChargeFen
@@ -413,12 +417,29 @@ func (n *Node) queryChunk(ctx context.Context, j QueryJob, p *OrderPeer, peerKey
 	return n.deliverChunk(ctx, p, peerKey, batch+"/"+strconv.FormatInt(c.seq, 10), c.ids, []string{j.Out})
 }
 
-// writeChunk writes a chunk's rows: key, matched, values, quoted as
-// encoding/csv would.
-func writeChunk(out *results, c *queryChunk, ncol int) error {
-	line := make([]byte, 0, 256)
+// formatChunk renders a chunk's rows as they go to the results (key,
+// matched, values, quoted as encoding/csv would) and its keys as they go to
+// the rows' hash, each followed by a newline. Workers format their chunks
+// in parallel, leaving the writer, which takes the chunks one by one in
+// input order, only the writes; the chunk's keys and values are dropped.
+func formatChunk(c *queryChunk, ncol int, raw bool) {
+	size := 0
+	for _, k := range c.keys {
+		size += len(k) + 1
+	}
+	c.hashed = make([]byte, 0, size)
+	for _, k := range c.keys {
+		c.hashed = append(append(c.hashed, k...), '\n')
+	}
+	line := make([]byte, 0, size+len(c.keys)*(2+ncol*8))
 	for i, k := range c.keys {
-		line = appendField(line[:0], k)
+		if c.ids != nil && !raw {
+			// The key parsed as an exID: letters and digits, nothing
+			// to quote.
+			line = append(line, k...)
+		} else {
+			line = appendField(line, k)
+		}
 		vals := c.res.values[i]
 		if vals == nil {
 			line = append(line, ",0"...)
@@ -432,23 +453,26 @@ func writeChunk(out *results, c *queryChunk, ncol int) error {
 			}
 		}
 		line = append(line, '\n')
-		if _, err := out.buf.Write(line); err != nil {
-			return err
-		}
 	}
-	return nil
+	c.text, c.rows = line, len(c.keys)
+	c.keys, c.ids, c.res.values = nil, nil, nil
 }
 
 // appendField appends a CSV field, quoted when it holds a separator, a
 // quote, a line break or leading space (RFC 4180, as encoding/csv).
 func appendField(b []byte, f string) []byte {
-	r, _ := utf8.DecodeRuneInString(f)
-	quote := f == `\.` || (f != "" && unicode.IsSpace(r))
+	var quote bool
+	switch {
+	case f == "":
+	case f[0] < utf8.RuneSelf:
+		// ASCII first, the common case, without decoding a rune.
+		quote = f == `\.` || asciiSpace[f[0]]
+	default:
+		r, _ := utf8.DecodeRuneInString(f)
+		quote = unicode.IsSpace(r)
+	}
 	for i := 0; i < len(f) && !quote; i++ {
-		switch f[i] {
-		case ',', '"', '\r', '\n':
-			quote = true
-		}
+		quote = csvSpecial[f[i]]
 	}
 	if !quote {
 		return append(b, f...)
@@ -462,6 +486,12 @@ func appendField(b []byte, f string) []byte {
 	}
 	return append(b, '"')
 }
+
+// csvSpecial marks the bytes that make a field quoted.
+var csvSpecial = [256]bool{',': true, '"': true, '\r': true, '\n': true}
+
+// asciiSpace marks the ASCII characters unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // results is the results file, cut back to the last chunk written on a
 // resume.

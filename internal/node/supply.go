@@ -49,6 +49,10 @@ type dictColumn struct {
 	dict  [][]byte
 	width int
 	codes []byte
+	// widest is the longest entry of dict, set by pack: an answer's size
+	// is bounded with it, without a second random read of each match's
+	// row.
+	widest int
 }
 
 func (c *dictColumn) code(row int) uint32 {
@@ -183,6 +187,10 @@ func (n *Node) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 
 // pack stores codes at the narrowest width that holds the dictionary.
 func (c *dictColumn) pack(codes []uint32) {
+	c.widest = 0
+	for _, v := range c.dict {
+		c.widest = max(c.widest, len(v))
+	}
 	switch {
 	case len(c.dict) <= 1<<8:
 		c.width = 1
@@ -603,14 +611,28 @@ func (oc *orderContext) lookup(tokens []orderkey.Token) []match {
 	return slices.CompactFunc(ms, func(a, b match) bool { return a.hi == b.hi && a.lo == b.lo })
 }
 
+// maxBoundPerMatch is the widest match encodeAnswer sizes its buffer for
+// without measuring each match.
+const maxBoundPerMatch = 160
+
 // encodeAnswer writes the answer's plaintext (docs/delivery-crypto.md) for
 // matches with the values of cols, straight from the dictionaries.
 func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
-	size := 1 + binary.MaxVarintLen64
-	for _, m := range ms {
-		size += orderkey.TokenSize + binary.MaxVarintLen64
-		for _, c := range cols {
-			size += len(d.cols[c].value(int(m.ref)))
+	// An upper bound from the widest values: reading each match's values
+	// twice cost a cache miss per value, as the rows come in token order.
+	// Where a wide value would make the bound wasteful, the exact size.
+	per := orderkey.TokenSize + binary.MaxVarintLen64
+	for _, c := range cols {
+		per += d.cols[c].widest
+	}
+	size := 1 + binary.MaxVarintLen64 + len(ms)*per
+	if per > maxBoundPerMatch {
+		size = 1 + binary.MaxVarintLen64
+		for _, m := range ms {
+			size += orderkey.TokenSize + binary.MaxVarintLen64
+			for _, c := range cols {
+				size += len(d.cols[c].value(int(m.ref)))
+			}
 		}
 	}
 	b := make([]byte, 0, size)

@@ -47,6 +47,9 @@ const (
 const (
 	// TokenSize is the length of one token.
 	TokenSize = 16
+	// AuthenticatorSize is the length of a request authenticator
+	// (orderkey.Key.Authenticator).
+	AuthenticatorSize = 32
 	// MaxRealtimeTokens bounds a real-time request (DESIGN.md step 5).
 	MaxRealtimeTokens = 10_000
 	// MaxChunkTokens bounds one chunk of a batch delivery: 16 MiB of
@@ -69,6 +72,7 @@ type AnswerRequest struct {
 	DemanderX25519 []byte // the HPKE recipient and the order key's peer
 	Columns        []string
 	Tokens         []byte
+	Authenticator  []byte // the demander's, relayed unread; the supplier checks it
 }
 
 // Answer is a supplier node's reply.
@@ -304,11 +308,6 @@ type deliveryPlan struct {
 	prev        *store.Delivery // the request ID's earlier delivery, if any
 }
 
-func tokensHash(tokens []byte) string {
-	h := sha256.Sum256(tokens)
-	return hex.EncodeToString(h[:])
-}
-
 // debitID is the quota movement's idempotency key of a delivery: unique
 // per (order, request) and within the movement key's length.
 func debitID(orderID, requestID string) string {
@@ -322,7 +321,7 @@ func monthOf(d calendar.Date) string { return fmt.Sprintf("%04d-%02d", d.Year, i
 // the demander's node to the supplier's node and returns the sealed answer
 // with the platform's signed receipt (DESIGN.md step 5). Node-signed, the
 // order's demander only. See docs/delivery.md for the checks in order.
-func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, tokens []byte) (*DeliveryResult, error) {
+func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*DeliveryResult, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return nil, err
@@ -334,6 +333,12 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 		return nil, errs.Invalidf("tokens", "令牌须为 16 字节的整数倍且至少一个", "tokens must be a non-empty multiple of 16 bytes")
 	}
 	n := len(tokens) / TokenSize
+	// The authenticator is the two nodes' business (the platform cannot
+	// compute it: it has no order key); its length is checked here so that
+	// a malformed one is refused before the supplier is asked.
+	if len(authenticator) != 0 && len(authenticator) != AuthenticatorSize {
+		return nil, errs.Invalidf("authenticator", fmt.Sprintf("请求认证码须为 %d 字节", AuthenticatorSize), fmt.Sprintf("the request authenticator must be %d bytes", AuthenticatorSize))
+	}
 	if n > MaxChunkTokens {
 		return nil, errs.Invalidf("tokens", fmt.Sprintf("一次最多 %d 个令牌", MaxChunkTokens), fmt.Sprintf("at most %d tokens per call", MaxChunkTokens))
 	}
@@ -344,7 +349,11 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	if err != nil {
 		return nil, err
 	}
-	th := tokensHash(tokens)
+	// One pass of SHA-256 over the tokens serves the request's record
+	// and the check of the supplier's statement: a batch chunk is tens of
+	// megabytes.
+	tokensSum := statement.HashOf(tokens)
+	th := tokensSum.String()
 	var plan deliveryPlan
 	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		plan, err = p.planDelivery(ctx, tx, a.MemberID, orderID, requestID, th, n)
@@ -354,7 +363,7 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	}
 	o := plan.order
 	ans, err := p.forward(ctx, signer, plan, &AnswerRequest{OrderID: o.ID, RequestID: requestID, ListingID: o.Terms.ListingID,
-		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens})
+		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens, Authenticator: authenticator})
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +371,7 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 		return nil, supplierFault(o.Terms.Supplier, fmt.Sprintf("应答的查询数 %d 与令牌数 %d 不符", ans.Queried, n), fmt.Sprintf("it answered %d queried for %d tokens", ans.Queried, n))
 	}
 	commitment := statement.Hash(seal.Commitment(ans.Sealed))
-	st := statement.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: statement.HashOf(tokens), Commitment: commitment}
+	st := statement.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: tokensSum, Commitment: commitment}
 	if err := st.Verify(plan.supplierKey, ans.Signature); err != nil {
 		return nil, supplierFault(o.Terms.Supplier, reasonZH(err), reasonEN(err))
 	}

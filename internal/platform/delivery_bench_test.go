@@ -34,7 +34,7 @@ func BenchmarkRelay(b *testing.B) {
 	b.Run("relay", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("bench-%d", i), toks); err != nil {
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("bench-%d", i), toks, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

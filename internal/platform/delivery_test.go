@@ -260,7 +260,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		before := e.available(t)
 		toks := e.tokens(t, e.people)
-		res, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks)
+		res, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +279,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		// A retry: answered again, nothing charged, the same receipt.
 		calls := e.node.Calls.Load()
-		again, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks)
+		again, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestDeliveryRelay(t *testing.T) {
 		}
 		// A retry the supplier seals anew: logged, free, its own receipt.
 		e.node.FreshSeal.Store(true)
-		re, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks)
+		re, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
 		e.node.FreshSeal.Store(false)
 		if err != nil {
 			t.Fatal(err)
@@ -304,7 +304,7 @@ func TestDeliveryRelay(t *testing.T) {
 			t.Errorf("quota after retries %d, want %d", got, before-2500)
 		}
 		// The same request ID with other tokens.
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10])); !errs.Is(err, errs.Conflict) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), nil); !errs.Is(err, errs.Conflict) {
 			t.Errorf("request ID reused: %v", err)
 		}
 
@@ -407,7 +407,7 @@ func TestDeliveryCharges(t *testing.T) {
 				e := newRelayEnv(t, db, terms{price: c.plan, topUp: 1_000_000})
 				before := e.available(t)
 				for i, want := range []int64{c.first, c.then} {
-					res, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people))
+					res, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -454,7 +454,7 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"anonymous", context.Background(), e.order.ID, "bad-9", toks, errs.Unauthenticated},
 		}
 		for _, c := range cases {
-			if _, err := e.p.Deliver(c.ctx, c.order, c.request, c.tokens); !errs.Is(err, c.kind) {
+			if _, err := e.p.Deliver(c.ctx, c.order, c.request, c.tokens, nil); !errs.Is(err, c.kind) {
 				t.Errorf("%s: %v, want %s", c.name, err, c.kind)
 			}
 		}
@@ -475,14 +475,14 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"over-matching", e.node.OverMatch.Store, errs.FailedPrecondition},
 		} {
 			fault.set(true)
-			_, err := e.p.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks)
+			_, err := e.p.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, nil)
 			fault.set(false)
 			if !errs.Is(err, fault.kind) || !strings.Contains(errs.Message(err, "en"), e.sup.member.ID) {
 				t.Errorf("supplier %s: %v", fault.name, err)
 			}
 		}
 		e.node.Server.Close()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "fault-gone", toks); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "fault-gone", toks, nil); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
 			t.Errorf("supplier unreachable: %v", err)
 		}
 		if got := e.available(t); got != before {
@@ -502,25 +502,25 @@ func TestDeliveryTraversalLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000, traversal: catalog.Traversal{IDsPerRequest: 1000, IDsPerDay: 2500, RequestsPerMinute: 3}})
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people)); err != nil {
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people)); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), nil); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
 			t.Errorf("over the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500])); err != nil {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), nil); err != nil {
 			t.Fatalf("within the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1])); !errs.Is(err, errs.ResourceExhausted) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), nil); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("a fourth request in a minute: %v", err)
 		}
 		if e.node.Calls.Load() != calls+1 {
 			t.Errorf("refused requests reached the supplier")
 		}
 		// A retry of a delivered request is not a new request.
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people)); err != nil || !res.Replayed {
+		if res, err := e.p.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), nil); err != nil || !res.Replayed {
 			t.Errorf("retry over the limits: %v", err)
 		}
 		checkLedger(t, e)
@@ -535,14 +535,14 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		e := newRelayEnv(t, db, terms{price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerQuery, UnitPrice: 5}, topUp: 12_000})
 		toks := e.tokens(t, e.people)
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks); err != nil {
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if got := e.available(t); got != 2000 {
 			t.Fatalf("available %d, want 2000", got)
 		}
-		_, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks)
+		_, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, nil)
 		if !errs.Is(err, errs.ResourceExhausted) {
 			t.Fatalf("over the quota: %v", err)
 		}
@@ -551,7 +551,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 			t.Errorf("quota after the refusal: %+v", v.Account)
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1])); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), nil); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
 			t.Errorf("suspended: %v, supplier asked %d", err, e.node.Calls.Load()-calls)
 		}
 		if ds, _ := e.p.Deliveries(e.op, platform.DeliveryQuery{}); len(ds) != 2 {
@@ -561,7 +561,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		if _, err := e.p.TopUp(e.op, e.dem.member.ID, 10_000, "pay-2", ""); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
+		if res, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, nil); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
 			t.Errorf("after the top-up: %+v %v", res, err)
 		}
 		checkLedger(t, e)
@@ -577,7 +577,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if _, err := e.p.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-1", toks); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-1", toks, nil); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
 			t.Errorf("suspended order: %v", err)
 		}
 		if _, err := e.p.ResumeOrder(e.op, e.order.ID); err != nil {
@@ -594,7 +594,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if err := db.Transact(e.op, func(tx *store.Tx) error { return tx.SaveOrder(e.op, old, true) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, old.ID, "s-2", toks); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
+		if _, err := e.p.Deliver(e.demNode, old.ID, "s-2", toks, nil); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
 			t.Errorf("expired order: %v", err)
 		}
 		// The supplier's node forgets to register: a clear error.
@@ -603,7 +603,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-3", toks); !errs.Is(err, errs.Unavailable) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-3", toks, nil); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("supplier at a dead address: %v", err)
 		}
 		if n := e.node.Calls.Load(); n != 0 {
@@ -680,12 +680,12 @@ func TestDeliveryPrivacy(t *testing.T) {
 	e := newRelayEnv(t, db, terms{topUp: 1_000_000})
 	toks := e.tokens(t, e.people)
 	for i := range 3 {
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("p-%d", i), toks); err != nil {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("p-%d", i), toks, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.node.Down.Store(true)
-	e.p.Deliver(e.demNode, e.order.ID, "p-down", toks) // an error path logs too
+	e.p.Deliver(e.demNode, e.order.ID, "p-down", toks, nil) // an error path logs too
 	if _, err := e.p.Checkpoint(e.op); err != nil {
 		t.Fatal(err)
 	}

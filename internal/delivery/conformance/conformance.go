@@ -60,13 +60,16 @@ type SealCase struct {
 
 // StmtCase is the supplier node's signed answer statement.
 type StmtCase struct {
-	Seed      string `json:"ed25519_seed_hex"`
-	Public    string `json:"ed25519_public_hex"`
-	Queried   uint64 `json:"queried"`
-	Matched   uint64 `json:"matched"`
-	Tokens    string `json:"tokens_sha256_hex"` // of the request's tokens, concatenated
-	Text      string `json:"text"`
-	Signature string `json:"signature_hex"`
+	Seed    string `json:"ed25519_seed_hex"`
+	Public  string `json:"ed25519_public_hex"`
+	Queried uint64 `json:"queried"`
+	Matched uint64 `json:"matched"`
+	Tokens  string `json:"tokens_sha256_hex"` // of the request's tokens, concatenated
+	// The demander node's request authenticator over the same request
+	// (orderkey.Key.Authenticator), under ord_example's key.
+	Authenticator string `json:"authenticator_hex"`
+	Text          string `json:"text"`
+	Signature     string `json:"signature_hex"`
 }
 
 // Results is what an implementation under test reports: the same shape,
@@ -77,6 +80,7 @@ type Results struct {
 	Commit    string      `json:"commitment_hex"`
 	Text      string      `json:"statement_text"`
 	Signature string      `json:"statement_signature_hex"`
+	Auth      string      `json:"authenticator_hex"`
 }
 
 // The fixed inputs.
@@ -164,6 +168,11 @@ func Generate(sealed []byte) (*Vectors, error) {
 	for _, tc := range v.Tokens[:len(exids)] {
 		req = append(req, unhex(tc.Token)...)
 	}
+	k, err := orderkey.Derive(dem, sup.PublicKey(), orders[0])
+	if err != nil {
+		return nil, err
+	}
+	mac := k.Authenticator("req_0001", statement.HashOf(req))
 	key := ed25519.NewKeyFromSeed(unhex(seed))
 	a := statement.Answer{OrderID: orders[0], RequestID: "req_0001", Queried: 2, Matched: 1, Tokens: statement.HashOf(req), Commitment: c}
 	sig, err := a.Sign(key)
@@ -171,7 +180,7 @@ func Generate(sealed []byte) (*Vectors, error) {
 		return nil, err
 	}
 	v.Statement = StmtCase{Seed: seed, Public: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Queried: 2, Matched: 1,
-		Tokens: a.Tokens.String(), Text: string(a.Text()), Signature: hex.EncodeToString(sig)}
+		Tokens: a.Tokens.String(), Authenticator: hex.EncodeToString(mac[:]), Text: string(a.Text()), Signature: hex.EncodeToString(sig)}
 	return v, nil
 }
 
@@ -203,6 +212,7 @@ func Check(v *Vectors, r *Results) (checks int, bad []Mismatch) {
 	cmp("sealed_answer", "commitment_hex", v.Sealed.Commitment, r.Commit)
 	cmp("answer_statement", "statement_text", v.Statement.Text, r.Text)
 	cmp("answer_statement", "statement_signature_hex", v.Statement.Signature, r.Signature)
+	cmp("answer_statement", "authenticator_hex", v.Statement.Authenticator, r.Auth)
 	return checks, bad
 }
 
@@ -269,6 +279,12 @@ func Self(v *Vectors) (*Results, error) {
 		return nil, err
 	}
 	r.Text, r.Signature = string(a.Text()), hex.EncodeToString(sig)
+	k, err := orderkey.Derive(dem, sup, v.Sealed.Order)
+	if err != nil {
+		return nil, err
+	}
+	mac := k.Authenticator(v.Sealed.Request, statement.HashOf(req))
+	r.Auth = hex.EncodeToString(mac[:])
 	return r, nil
 }
 

@@ -63,7 +63,7 @@ func TestSelfPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks, bad := Check(v, r)
-	if len(bad) > 0 || checks != len(v.Tokens)+4 {
+	if len(bad) > 0 || checks != len(v.Tokens)+5 {
 		t.Fatalf("%d checks, mismatches %+v", checks, bad)
 	}
 	// Each kind of mistake is caught.

@@ -117,6 +117,39 @@ func (k Key) Token(id exid.ExID) Token {
 	return t
 }
 
+// AuthenticatorInfo starts the message of a request authenticator. It is
+// longer than an exID, so no authenticator input is ever a token's.
+const AuthenticatorInfo = "hulian/request/v1"
+
+// AuthenticatorSize is the length of a request authenticator.
+const AuthenticatorSize = sha256.Size
+
+// Authenticator is the demander node's MAC over one request's tokens:
+// HMAC-SHA256(k_o, "hulian/request/v1" ‖ 0x00 ‖ request ID ‖ 0x00 ‖
+// SHA-256(tokens)). The order is bound by k_o itself. The supplier node
+// checks it before it answers, so tokens made for another order (a
+// mistaken resume, or tokens intercepted and replayed under another order
+// by anyone without k_o) are refused with a clear error and cost nothing,
+// rather than matching nothing and being charged.
+func (k Key) Authenticator(requestID string, tokensSHA256 [sha256.Size]byte) [AuthenticatorSize]byte {
+	m := hmac.New(sha256.New, k.b[:])
+	m.Write([]byte(AuthenticatorInfo))
+	m.Write([]byte{0})
+	m.Write([]byte(requestID))
+	m.Write([]byte{0})
+	m.Write(tokensSHA256[:])
+	var out [AuthenticatorSize]byte
+	m.Sum(out[:0])
+	return out
+}
+
+// VerifyAuthenticator reports whether mac is the authenticator of the
+// request, in constant time.
+func (k Key) VerifyAuthenticator(requestID string, tokensSHA256 [sha256.Size]byte, mac []byte) bool {
+	want := k.Authenticator(requestID, tokensSHA256)
+	return hmac.Equal(want[:], mac)
+}
+
 // parallelFrom is the batch size from which Tokens splits the work over
 // the CPUs; below it the cost of starting goroutines shows, and a server
 // answering many small requests is parallel across requests anyway.

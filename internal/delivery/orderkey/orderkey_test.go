@@ -3,6 +3,7 @@ package orderkey
 import (
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -303,5 +304,32 @@ func BenchmarkTokens(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/id")
 		})
+	}
+}
+
+// TestAuthenticator: a request's authenticator verifies under its order's
+// key only, for its request ID and tokens only.
+func TestAuthenticator(t *testing.T) {
+	t.Parallel()
+	alice, bob := rfc7748Keys(t)
+	ka, _ := Derive(alice, bob.PublicKey(), "ord_a")
+	kaPeer, _ := Derive(bob, alice.PublicKey(), "ord_a")
+	kb, _ := Derive(alice, bob.PublicKey(), "ord_b")
+	h := sha256.Sum256([]byte("tokens"))
+	mac := ka.Authenticator("req-1", h)
+	if !kaPeer.VerifyAuthenticator("req-1", h, mac[:]) {
+		t.Fatal("the peer does not verify the authenticator")
+	}
+	other := sha256.Sum256([]byte("other tokens"))
+	for name, ok := range map[string]bool{
+		"another order":   kb.VerifyAuthenticator("req-1", h, mac[:]),
+		"another request": ka.VerifyAuthenticator("req-2", h, mac[:]),
+		"other tokens":    ka.VerifyAuthenticator("req-1", other, mac[:]),
+		"truncated":       ka.VerifyAuthenticator("req-1", h, mac[:31]),
+		"empty":           ka.VerifyAuthenticator("req-1", h, nil),
+	} {
+		if ok {
+			t.Errorf("%s: verified", name)
+		}
 	}
 }

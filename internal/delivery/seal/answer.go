@@ -100,6 +100,7 @@ func (a *Answer) UnmarshalBinary(b []byte) error {
 		return bad("匹配数超出数据长度", "match count exceeds the data")
 	}
 	ms := make([]Match, count)
+	var slab []string
 	for i := range ms {
 		if len(b)-p < orderkey.TokenSize {
 			return bad("令牌不完整", "truncated token")
@@ -114,7 +115,14 @@ func (a *Answer) UnmarshalBinary(b []byte) error {
 			return bad("取值个数错误", "bad value count")
 		}
 		if nv > 0 {
-			ms[i].Values = make([]string, nv)
+			// Values come from slabs of a few thousand strings: one
+			// allocation per match made a large answer's parse mostly
+			// allocation and left the collector millions of objects.
+			if nv > uint64(len(slab)) {
+				slab = make([]string, max(nv, valueSlab))
+			}
+			ms[i].Values = slab[:nv:nv]
+			slab = slab[nv:]
 		}
 		for j := range ms[i].Values {
 			l, ok := uvarint()
@@ -135,6 +143,9 @@ func (a *Answer) UnmarshalBinary(b []byte) error {
 	a.Matches = ms
 	return nil
 }
+
+// valueSlab is how many value strings UnmarshalBinary allocates at once.
+const valueSlab = 4096
 
 // ParseAnswer is UnmarshalBinary as a function.
 func ParseAnswer(b []byte) (Answer, error) {

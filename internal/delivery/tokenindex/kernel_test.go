@@ -156,3 +156,33 @@ func BenchmarkProbe(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(q)), "ns/token")
 }
+
+// BenchmarkJoinChunks is a batch delivery's supplier side: a list as
+// large as the index, joined in chunks of 262,144 tokens as a file query
+// sends them (10 million with HULIAN_KERNEL_10M=1).
+func BenchmarkJoinChunks(b *testing.B) {
+	n := 1_000_000
+	if os.Getenv("HULIAN_KERNEL_10M") != "" {
+		n = 10_000_000
+	}
+	c := newKernelCase(b, n)
+	tokens := make([]orderkey.Token, n)
+	c.key.Tokens(c.supplier, tokens)
+	ix, err := tokenindex.Build(tokens, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Release()
+	c.key.Tokens(c.demander, tokens)
+	const chunk = 1 << 18
+	for b.Loop() {
+		matched := 0
+		for lo := 0; lo < n; lo += chunk {
+			matched += len(ix.Join(tokens[lo:min(lo+chunk, n)]))
+		}
+		if matched != n/2 {
+			b.Fatalf("matched %d of %d, want %d", matched, n, n/2)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/token")
+}

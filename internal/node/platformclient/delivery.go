@@ -34,8 +34,8 @@ func (p *connectPlatform) OrderPeer(ctx context.Context, orderID string) (*node.
 		MaxTokens: int(m.GetMaxTokens()), VerifierKey: m.GetVerifierKey()}, nil
 }
 
-func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string, tokens []byte) (*node.Delivered, error) {
-	res, err := p.bulk.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: orderID, RequestId: requestID, Tokens: tokens}))
+func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*node.Delivered, error) {
+	res, err := p.bulk.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: orderID, RequestId: requestID, Tokens: tokens, Authenticator: authenticator}))
 	if err != nil {
 		return nil, fromConnect(err)
 	}

@@ -33,7 +33,7 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 	relay, _ := ctx.Value(relayKey{}).(*statement.Relay)
 	msg := req.Msg
 	a, err := s.m.Node.Answer(ctx, relay, &node.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
-		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens()})
+		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens(), Authenticator: msg.GetAuthenticator()})
 	if err != nil {
 		if errs.KindOf(err) == errs.Internal {
 			s.m.logger.ErrorContext(ctx, "answer failed", "order", msg.GetOrderId(), "request", msg.GetRequestId(), "err", err)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
 	"encoding/binary"
 	"fmt"
 	"net/http"
@@ -122,6 +123,7 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 	}
 	t.Cleanup(func() { x.demander.Close() })
 	x.relay.addMember(demanderID, x.demander.Public())
+	x.relay.demanderKeys = map[string]*ecdh.PrivateKey{demanderID: x.demander.Keys.X25519}
 	x.order("ord_one", 1000)
 	return x
 }
@@ -248,6 +250,10 @@ func TestRelayChecks(t *testing.T) {
 
 	forged := newFakeRelay(t)
 	var replayed string
+	otherOrder := x.relay.answerRequest(o, "rq_other", tokens)
+	otherOrder.Authenticator = x.relay.answerRequest(&fakeOrder{id: "ord_two", listing: listingID, supplier: supplierID, demander: demanderID, columns: o.columns}, "rq_other", tokens).Authenticator
+	noAuth := x.relay.answerRequest(o, "rq_noauth", tokens)
+	noAuth.Authenticator = nil
 	cases := []struct {
 		name string
 		req  *hulianv1.AnswerRequest
@@ -285,9 +291,13 @@ func TestRelayChecks(t *testing.T) {
 			r.Supplier = "mem_other"
 			return sign(*r)
 		}, connect.CodePermissionDenied},
-		{"unknown listing", x.relay.answerRequest(&fakeOrder{id: "ord_one", listing: "lst_none", demander: demanderID, columns: o.columns}, "rq_x", tokens), nil, connect.CodeNotFound},
-		{"unknown column", x.relay.answerRequest(&fakeOrder{id: "ord_one", listing: listingID, demander: demanderID, columns: []string{"income"}}, "rq_y", tokens), nil, connect.CodeFailedPrecondition},
+		{"unknown listing", x.relay.answerRequest(&fakeOrder{id: "ord_one", listing: "lst_none", supplier: supplierID, demander: demanderID, columns: o.columns}, "rq_x", tokens), nil, connect.CodeNotFound},
+		{"unknown column", x.relay.answerRequest(&fakeOrder{id: "ord_one", listing: listingID, supplier: supplierID, demander: demanderID, columns: []string{"income"}}, "rq_y", tokens), nil, connect.CodeFailedPrecondition},
 		{"ragged tokens", x.relay.answerRequest(o, "rq_z", make([]byte, 17)), nil, connect.CodeInvalidArgument},
+		// Tokens made for another order: their authenticator is under that
+		// order's key, so this order's supplier refuses them.
+		{"tokens of another order", otherOrder, nil, connect.CodeInvalidArgument},
+		{"no authenticator", noAuth, nil, connect.CodeInvalidArgument},
 	}
 	for _, c := range cases {
 		_, err := x.relay.forward(ctx, supplierID, c.req, c.tm)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/proto"
 
+	"hulian/internal/delivery/orderkey"
 	"hulian/internal/delivery/seal"
 	"hulian/internal/delivery/statement"
 	hulianv1 "hulian/internal/gen/hulian/v1"
@@ -43,15 +45,18 @@ type fakeRelay struct {
 	vkey   string
 	now    func() time.Time
 
-	mu        sync.Mutex
-	members   map[string]member.Keys
-	endpoints map[string]string
-	orders    map[string]*fakeOrder
-	delivered map[string]*hulianv1.DeliverResponse // by order + request
-	sent      map[string][][]byte                  // tokens sent per order
-	seq       int64
-	charged   int // deliveries charged
-	admitted  int // deliveries admitted to the supplier
+	mu      sync.Mutex
+	members map[string]member.Keys
+	// demanderKeys lets tests that call the supplier directly make the
+	// request authenticator the demander's node would send.
+	demanderKeys map[string]*ecdh.PrivateKey
+	endpoints    map[string]string
+	orders       map[string]*fakeOrder
+	delivered    map[string]*hulianv1.DeliverResponse // by order + request
+	sent         map[string][][]byte                  // tokens sent per order
+	seq          int64
+	charged      int // deliveries charged
+	admitted     int // deliveries admitted to the supplier
 	// Faults: quotaChunks > 0 refuses charging beyond that many
 	// deliveries; failAt fails the delivery of that request ID once;
 	// attestDown refuses attestations.
@@ -147,8 +152,18 @@ func (r *fakeRelay) GetOrderPeer(_ context.Context, req *connect.Request[hulianv
 
 // answerRequest is what the relay sends the supplier for a delivery.
 func (r *fakeRelay) answerRequest(o *fakeOrder, requestID string, tokens []byte) *hulianv1.AnswerRequest {
-	return &hulianv1.AnswerRequest{OrderId: o.id, RequestId: requestID, ListingId: o.listing, DemanderMember: o.demander,
+	req := &hulianv1.AnswerRequest{OrderId: o.id, RequestId: requestID, ListingId: o.listing, DemanderMember: o.demander,
 		DemanderX25519PublicKey: r.members[o.demander].X25519, Columns: o.columns, Tokens: tokens}
+	if own := r.demanderKeys[o.demander]; own != nil {
+		sup, err := ecdh.X25519().NewPublicKey(r.members[o.supplier].X25519)
+		if err == nil {
+			if k, err := orderkey.Derive(own, sup, o.id); err == nil {
+				mac := k.Authenticator(requestID, statement.HashOf(tokens))
+				req.Authenticator = mac[:]
+			}
+		}
+	}
+	return req
 }
 
 // tamper changes a relayed call: the body as marshalled, and the relay
@@ -254,7 +269,9 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 	supplierKey := r.members[o.supplier].Ed25519
 	r.mu.Unlock()
 
-	ans, err := r.forward(ctx, o.supplier, r.answerRequest(o, m.GetRequestId(), m.GetTokens()), nil)
+	ar := r.answerRequest(o, m.GetRequestId(), m.GetTokens())
+	ar.Authenticator = m.GetAuthenticator() // relayed as the demander's node sent it
+	ans, err := r.forward(ctx, o.supplier, ar, nil)
 	if err != nil {
 		return nil, err
 	}

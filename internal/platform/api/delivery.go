@@ -74,7 +74,7 @@ func (s *deliveryService) Deliver(ctx context.Context, req *connect.Request[huli
 	if err := checkID("order_id", "ord_", req.Msg.OrderId); err != nil {
 		return nil, err
 	}
-	res, err := s.p.Deliver(ctx, req.Msg.OrderId, req.Msg.RequestId, req.Msg.Tokens)
+	res, err := s.p.Deliver(ctx, req.Msg.OrderId, req.Msg.RequestId, req.Msg.Tokens, req.Msg.Authenticator)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (a *NodeAnswerer) Answer(ctx context.Context, endpoint string, req *platfor
 	c := hulianv1connect.NewAnswerServiceClient(a.client, strings.TrimSuffix(endpoint, "/"), connect.WithReadMaxBytes(MaxAnswerBytes))
 	res, err := c.Answer(context.WithValue(ctx, relaySignKey{}, sign), connect.NewRequest(&hulianv1.AnswerRequest{
 		OrderId: req.OrderID, RequestId: req.RequestID, ListingId: req.ListingID, DemanderMember: req.Demander,
-		DemanderX25519PublicKey: req.DemanderX25519, Columns: req.Columns, Tokens: req.Tokens,
+		DemanderX25519PublicKey: req.DemanderX25519, Columns: req.Columns, Tokens: req.Tokens, Authenticator: req.Authenticator,
 	}))
 	if err != nil {
 		return nil, answerError(err)

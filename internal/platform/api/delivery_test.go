@@ -88,7 +88,7 @@ func (f *fixture) deliveredOfA(t *testing.T) (*market.Order, string) {
 	f.delivery(t)
 	o := f.orderOfA(t, true)
 	req := fmt.Sprintf("authz-%d", uniq())
-	if _, err := f.M.Platform.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, f.tokensOfA(t, o)); err != nil {
+	if _, err := f.M.Platform.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, f.tokensOfA(t, o), nil); err != nil {
 		t.Fatal(err)
 	}
 	return o, req
@@ -245,6 +245,7 @@ func TestDeliveryBadInput(t *testing.T) {
 		{"request with a space", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "a b", Tokens: toks}, connect.CodeInvalidArgument, "request_id"},
 		{"ragged tokens", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: toks[:17]}, connect.CodeInvalidArgument, "tokens"},
 		{"no tokens", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x"}, connect.CodeInvalidArgument, "tokens"},
+		{"short authenticator", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: toks, Authenticator: make([]byte, 5)}, connect.CodeInvalidArgument, "authenticator"},
 		{"over the order's limit", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: bytes.Repeat(toks[:16], 1001)}, connect.CodeResourceExhausted, "ids"},
 		{"over the chunk limit", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: make([]byte, (platform.MaxChunkTokens+1)*16)}, connect.CodeInvalidArgument, "tokens"},
 	}

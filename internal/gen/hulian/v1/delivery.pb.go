@@ -301,7 +301,11 @@ type DeliverRequest struct {
 	// A batch uses "<batch ID>/<chunk number>".
 	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Tokens, 16 bytes each, concatenated.
-	Tokens        []byte `protobuf:"bytes,3,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	Tokens []byte `protobuf:"bytes,3,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// HMAC-SHA256 under the order key over the request ID and the tokens'
+	// SHA-256 (docs/delivery-crypto.md): the supplier node refuses tokens
+	// not made for this order. The platform relays it unread.
+	Authenticator []byte `protobuf:"bytes,4,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -353,6 +357,13 @@ func (x *DeliverRequest) GetRequestId() string {
 func (x *DeliverRequest) GetTokens() []byte {
 	if x != nil {
 		return x.Tokens
+	}
+	return nil
+}
+
+func (x *DeliverRequest) GetAuthenticator() []byte {
+	if x != nil {
+		return x.Authenticator
 	}
 	return nil
 }
@@ -824,8 +835,10 @@ type AnswerRequest struct {
 	// the HPKE recipient.
 	DemanderX25519PublicKey []byte `protobuf:"bytes,5,opt,name=demander_x25519_public_key,json=demanderX25519PublicKey,proto3" json:"demander_x25519_public_key,omitempty"`
 	// The tag keys licensed, in answer order.
-	Columns       []string `protobuf:"bytes,6,rep,name=columns,proto3" json:"columns,omitempty"`
-	Tokens        []byte   `protobuf:"bytes,7,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	Columns []string `protobuf:"bytes,6,rep,name=columns,proto3" json:"columns,omitempty"`
+	Tokens  []byte   `protobuf:"bytes,7,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// The demander node's request authenticator, as it sent it.
+	Authenticator []byte `protobuf:"bytes,8,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -905,6 +918,13 @@ func (x *AnswerRequest) GetColumns() []string {
 func (x *AnswerRequest) GetTokens() []byte {
 	if x != nil {
 		return x.Tokens
+	}
+	return nil
+}
+
+func (x *AnswerRequest) GetAuthenticator() []byte {
+	if x != nil {
+		return x.Authenticator
 	}
 	return nil
 }
@@ -1006,12 +1026,13 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\n" +
 	"max_tokens\x18\t \x01(\rR\tmaxTokens\x12!\n" +
 	"\fverifier_key\x18\n" +
-	" \x01(\tR\vverifierKey\"b\n" +
+	" \x01(\tR\vverifierKey\"\x88\x01\n" +
 	"\x0eDeliverRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x16\n" +
-	"\x06tokens\x18\x03 \x01(\fR\x06tokens\"\xd5\x01\n" +
+	"\x06tokens\x18\x03 \x01(\fR\x06tokens\x12$\n" +
+	"\rauthenticator\x18\x04 \x01(\fR\rauthenticator\"\xd5\x01\n" +
 	"\x0fDeliverResponse\x12\x16\n" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +
@@ -1055,7 +1076,7 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x16ListDeliveriesResponse\x123\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.hulian.v1.DeliveryR\n" +
-	"deliveries\"\x80\x02\n" +
+	"deliveries\"\xa6\x02\n" +
 	"\rAnswerRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -1065,7 +1086,8 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x0fdemander_member\x18\x04 \x01(\tR\x0edemanderMember\x12;\n" +
 	"\x1ademander_x25519_public_key\x18\x05 \x01(\fR\x17demanderX25519PublicKey\x12\x18\n" +
 	"\acolumns\x18\x06 \x03(\tR\acolumns\x12\x16\n" +
-	"\x06tokens\x18\a \x01(\fR\x06tokens\"z\n" +
+	"\x06tokens\x18\a \x01(\fR\x06tokens\x12$\n" +
+	"\rauthenticator\x18\b \x01(\fR\rauthenticator\"z\n" +
 	"\x0eAnswerResponse\x12\x16\n" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +
