@@ -20,6 +20,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
 	"hulian/internal/ident"
+	"hulian/internal/node"
 	"hulian/internal/oprf"
 	"hulian/internal/platform/api"
 )
@@ -92,6 +93,20 @@ func readToken(path string) (string, error) {
 		return "", errs.Invalidf("--credentials", "凭据文件中没有 API 令牌（hlt_ 开头）", "the credentials file holds no API token (starting hlt_)")
 	}
 	return s, nil
+}
+
+// rawIDTranslator is how a node's commands turn raw IDs into exIDs: through
+// the platform given by --platform, or the one the node is configured
+// with, authenticated with the member's credentials.
+func rawIDTranslator(ctx context.Context, env *Env, n *node.Node, platform, credentials string, typ ident.Type) (*exid.Translator, error) {
+	if platform == "" {
+		platform = n.PlatformURL()
+	}
+	if platform == "" {
+		return nil, errs.Invalidf("--platform", "转换原始标识须用 --platform 指定平台地址", "translating raw IDs needs the platform's URL (--platform)")
+	}
+	tc := &ExidTranslateCmd{env: env, Platform: platform, Credentials: credentials, typ: typ}
+	return tc.translator(ctx)
 }
 
 // translator fetches the platform's public key for the epoch and returns

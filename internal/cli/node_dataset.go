@@ -90,16 +90,8 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 	im := node.DatasetImport{Name: c.Name, IDColumn: c.IDColumn, Batch: c.Batch}
 	im.Encoding, _ = scan.ParseEncoding(c.Encoding)
 	if c.IDType != "" {
-		platform := c.Platform
-		if platform == "" {
-			platform = n.PlatformURL()
-		}
-		if platform == "" {
-			return errs.Invalidf("--platform", "转换原始标识须用 --platform 指定平台地址", "translating raw IDs needs the platform's URL (--platform)")
-		}
 		typ, _ := ident.ParseType(c.IDType)
-		tc := &ExidTranslateCmd{env: c.env, Platform: platform, Credentials: c.Credentials, typ: typ}
-		tr, err := tc.translator(ctx)
+		tr, err := rawIDTranslator(ctx, c.env, n, c.Platform, c.Credentials, typ)
 		if err != nil {
 			return err
 		}

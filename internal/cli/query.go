@@ -79,16 +79,8 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	job := node.QueryJob{OrderID: c.Order, In: c.In, Out: c.Out, Column: c.Column, Chunk: c.Chunk, InFlight: c.InFlight}
 	job.Encoding, _ = scan.ParseEncoding(c.Encoding)
 	if c.IDType != "" {
-		platform := c.Platform
-		if platform == "" {
-			platform = n.PlatformURL()
-		}
-		if platform == "" {
-			return errs.Invalidf("--platform", "转换原始标识须用 --platform 指定平台地址", "translating raw IDs needs the platform's URL (--platform)")
-		}
 		typ, _ := ident.ParseType(c.IDType)
-		tc := &ExidTranslateCmd{env: c.env, Platform: platform, Credentials: c.Credentials, typ: typ}
-		tr, err := tc.translator(ctx)
+		tr, err := rawIDTranslator(ctx, c.env, n, c.Platform, c.Credentials, typ)
 		if err != nil {
 			return err
 		}

@@ -14,8 +14,8 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
-	"hulian/internal/i18n"
 	"hulian/internal/node"
+	"hulian/internal/platform/api" // the one translation of errors to Connect, shared with the platform
 )
 
 // maxAnswerBody bounds a relayed request: the most tokens a request may
@@ -38,7 +38,7 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 		if errs.KindOf(err) == errs.Internal {
 			s.m.logger.ErrorContext(ctx, "answer failed", "order", msg.GetOrderId(), "request", msg.GetRequestId(), "err", err)
 		}
-		return nil, connectError(ctx, err)
+		return nil, api.ConnectError(ctx, err)
 	}
 	return connect.NewResponse(&hulianv1.AnswerResponse{Sealed: a.Sealed, Queried: a.Queried, Matched: a.Matched, Signature: a.Signature}), nil
 }
@@ -91,44 +91,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // writeConnectError answers a Connect unary call with err before the
 // Connect handler has run.
 func writeConnectError(w http.ResponseWriter, r *http.Request, err error) {
-	connect.NewErrorWriter().Write(w, r, connectError(r.Context(), err))
-}
-
-// codes maps the node's error kinds to Connect codes, as the platform's
-// API does, so that the platform can pass the node's reason on.
-var codes = map[errs.Kind]connect.Code{
-	errs.Internal:           connect.CodeInternal,
-	errs.Invalid:            connect.CodeInvalidArgument,
-	errs.NotFound:           connect.CodeNotFound,
-	errs.Conflict:           connect.CodeAlreadyExists,
-	errs.Unauthenticated:    connect.CodeUnauthenticated,
-	errs.PermissionDenied:   connect.CodePermissionDenied,
-	errs.FailedPrecondition: connect.CodeFailedPrecondition,
-	errs.ResourceExhausted:  connect.CodeResourceExhausted,
-	errs.Unavailable:        connect.CodeUnavailable,
-}
-
-// connectError is err for the platform: code, message and an ErrorDetail
-// with the field and the reason in both languages. Internal errors lose
-// their details, which are in the node's log.
-func connectError(ctx context.Context, err error) *connect.Error {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return connect.NewError(connect.CodeCanceled, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return connect.NewError(connect.CodeDeadlineExceeded, err)
-	}
-	kind := errs.KindOf(err)
-	ce := connect.NewError(codes[kind], errors.New(errs.Message(err, i18n.From(ctx))))
-	d := &hulianv1.ErrorDetail{Kind: kind.String(), ReasonZh: errs.Message(err, i18n.ZH), ReasonEn: errs.Message(err, i18n.EN)}
-	var e *errs.Error
-	if errors.As(err, &e) && kind != errs.Internal {
-		d.Field, d.Row, d.ReasonZh, d.ReasonEn = e.Field, int32(e.Row), e.Reason.ZH, e.Reason.EN
-	}
-	if detail, derr := connect.NewErrorDetail(d); derr == nil {
-		ce.AddDetail(detail)
-	}
-	return ce
+	connect.NewErrorWriter().Write(w, r, api.ConnectError(r.Context(), err))
 }
 
 // mountAnswer registers the AnswerService behind the relay check.
