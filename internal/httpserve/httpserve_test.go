@@ -61,3 +61,23 @@ func TestObserveAndServe(t *testing.T) {
 		t.Errorf("log output:\n%s", out)
 	}
 }
+
+func TestReadBody(t *testing.T) {
+	for _, c := range []struct {
+		body    string
+		n, max  int64
+		want    string
+		wantErr bool
+	}{
+		{"hello", 5, 10, "hello", false},
+		{"hello", -1, 10, "hello", false}, // undeclared: read all
+		{"hello", 20, 10, "hello", false}, // declared beyond max: read all, bounded by the caller
+		{"hello", 3, 10, "", true},        // longer than declared
+		{"hel", 5, 10, "", true},          // shorter than declared
+	} {
+		got, err := httpserve.ReadBody(strings.NewReader(c.body), c.n, c.max)
+		if (err != nil) != c.wantErr || (!c.wantErr && string(got) != c.want) {
+			t.Errorf("ReadBody(%q, %d, %d) = %q, %v", c.body, c.n, c.max, got, err)
+		}
+	}
+}

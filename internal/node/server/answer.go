@@ -14,6 +14,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/httpserve"
 	"hulian/internal/node"
 	"hulian/internal/platform/api" // the one translation of errors to Connect, shared with the platform
 )
@@ -69,23 +70,9 @@ func (m *Main) relayed(next http.Handler) http.Handler {
 	})
 }
 
-// readBody reads a request's body of at most maxAnswerBody bytes, into
-// one buffer of its declared length when it has one: a batch chunk is
-// tens of megabytes, which growing by doubling would copy several times.
+// readBody reads a request's body of at most maxAnswerBody bytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, maxAnswerBody)
-	if n := r.ContentLength; n > 0 && n <= maxAnswerBody {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(body, b); err != nil {
-			return nil, err
-		}
-		// Nothing may follow the declared length.
-		if m, _ := body.Read(make([]byte, 1)); m > 0 {
-			return nil, errors.New("body longer than its Content-Length")
-		}
-		return b, nil
-	}
-	return io.ReadAll(body)
+	return httpserve.ReadBody(http.MaxBytesReader(w, r.Body, maxAnswerBody), r.ContentLength, maxAnswerBody)
 }
 
 // writeConnectError answers a Connect unary call with err before the

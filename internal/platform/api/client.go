@@ -13,6 +13,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/reqsign"
 )
@@ -163,16 +164,7 @@ func FromConnect(err error) error {
 	return &errs.Error{Kind: kind, Reason: i18n.T("平台返回错误："+ce.Message(), "the platform answered: "+ce.Message()), Err: err}
 }
 
-// readBody reads an outgoing request's body into one buffer of its
-// declared length when it has one: a delivery's body is tens of megabytes,
-// which io.ReadAll, growing by doubling, would copy several times.
+// readBody reads an outgoing request's body (see httpserve.ReadBody).
 func readBody(r *http.Request) ([]byte, error) {
-	if n := r.ContentLength; n > 0 && n <= MaxDeliverBytes {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return io.ReadAll(r.Body)
+	return httpserve.ReadBody(r.Body, r.ContentLength, MaxDeliverBytes)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -66,21 +65,7 @@ func langOf(r *http.Request) i18n.Lang {
 }
 
 func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context, error) {
-	var body []byte
-	var err error
-	if n := r.ContentLength; n > 0 && n <= MaxBody {
-		// One buffer of the declared length: a delivery's body is tens of
-		// megabytes, which io.ReadAll, growing by doubling, would copy
-		// several times. Nothing may follow it.
-		body = make([]byte, n)
-		if _, err = io.ReadFull(r.Body, body); err == nil {
-			if m, _ := r.Body.Read(make([]byte, 1)); m > 0 {
-				err = errors.New("body longer than its Content-Length")
-			}
-		}
-	} else {
-		body, err = io.ReadAll(r.Body)
-	}
+	body, err := httpserve.ReadBody(r.Body, r.ContentLength, MaxBody)
 	if err != nil {
 		return nil, errs.New(errs.Invalid, "body", "请求体过大或读取失败", "request body too large or unreadable")
 	}
