@@ -1,15 +1,12 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"hulian/internal/cli"
 	"hulian/internal/delivery/conformance"
 )
 
@@ -17,9 +14,8 @@ func TestDeliveryConformance(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	run := func(args ...string) (int, string) {
-		var out, errb bytes.Buffer
-		code := cli.Main(context.Background(), args, &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Lang: "en"})
-		return code, out.String() + errb.String()
+		code, out, errOut := runCLI(t, nil, args...)
+		return code, out + errOut
 	}
 	code, vectors := run("delivery", "conformance")
 	if code != 0 {
