@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -68,9 +69,24 @@ func (Engine) Open(ctx context.Context, dsn string) (write, read *sql.DB, err er
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	if err := write.PingContext(ctx); err != nil {
-		write.Close()
-		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	// Processes starting together on a new file race to switch it to WAL,
+	// which takes an exclusive lock that SQLite may refuse at once rather
+	// than through busy_timeout: retry the connection briefly.
+	for attempt := 0; ; attempt++ {
+		err := write.PingContext(ctx)
+		if err == nil {
+			break
+		}
+		if attempt >= 50 || !(Engine{}).IsRetryable(err) {
+			write.Close()
+			return nil, nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			write.Close()
+			return nil, nil, ctx.Err()
+		case <-time.After(time.Duration(10+attempt*10) * time.Millisecond):
+		}
 	}
 	read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
