@@ -119,7 +119,11 @@ type sink struct {
 	csv *csv.Writer
 }
 
-func openSink(path string, resumeAt int64, resume bool) (*sink, error) {
+// OpenResumable opens an output file of a resumable job: truncated when
+// starting afresh, or cut back to resumeAt (the size at the last
+// checkpoint) and positioned there when resuming, so that rows written
+// after the checkpoint are written again exactly once.
+func OpenResumable(path string, resumeAt int64, resume bool) (*os.File, error) {
 	flags := os.O_WRONLY | os.O_CREATE
 	if !resume {
 		flags |= os.O_TRUNC
@@ -137,6 +141,14 @@ func openSink(path string, resumeAt int64, resume bool) (*sink, error) {
 			f.Close()
 			return nil, err
 		}
+	}
+	return f, nil
+}
+
+func openSink(path string, resumeAt int64, resume bool) (*sink, error) {
+	f, err := OpenResumable(path, resumeAt, resume)
+	if err != nil {
+		return nil, err
 	}
 	s := &sink{f: f, buf: bufio.NewWriterSize(f, 256<<10)}
 	var w io.Writer = s.buf

@@ -514,23 +514,9 @@ func (r *results) writeRecord(fields []string) error {
 }
 
 func openResults(path string, at int64, resume bool) (*results, error) {
-	flags := os.O_WRONLY | os.O_CREATE
-	if !resume {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
+	f, err := exid.OpenResumable(path, at, resume)
 	if err != nil {
 		return nil, err
-	}
-	if resume {
-		if err := f.Truncate(at); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if _, err := f.Seek(at, io.SeekStart); err != nil {
-			f.Close()
-			return nil, err
-		}
 	}
 	return &results{f: f, buf: bufio.NewWriterSize(f, 1<<20)}, nil
 }
