@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"hulian/internal/errs"
-	"hulian/internal/ident"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/ident"
 )
 
 // Kind is the kind of interconnection object (X-M4). Only datasets are

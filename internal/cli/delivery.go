@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hulian/internal/delivery/conformance"
+	"hulian/internal/protocol/conformance"
 )
 
 // newDeliveryCmd is "hulian delivery": the delivery module's tools for

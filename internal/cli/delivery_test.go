@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"hulian/internal/delivery/conformance"
+	"hulian/internal/protocol/conformance"
 )
 
 func TestDeliveryConformance(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
+	"hulian/internal/protocol/ident"
 )
 
 // exidCommands lists the subcommands of "hulian exid"; each lives in its own

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hulian/internal/exid"
+	"hulian/internal/protocol/exid"
 )
 
 // ExidConformanceCmd is the conformance kit for members that implement the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"hulian/internal/exid"
+	"hulian/internal/protocol/exid"
 )
 
 func TestExidConformance(t *testing.T) {

@@ -16,13 +16,14 @@ import (
 	"golang.org/x/term"
 
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
 	"hulian/internal/node"
-	"hulian/internal/oprf"
 	"hulian/internal/platform/api"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
+	"hulian/internal/protocol/oprf"
+	"hulian/internal/rpc"
 )
 
 // ExidTranslateCmd turns raw IDs into exIDs through the platform, on the
@@ -116,10 +117,10 @@ func (c *ExidTranslateCmd) translator(ctx context.Context) (*exid.Translator, er
 	if err != nil {
 		return nil, err
 	}
-	client := api.NewClient(c.Platform, api.WithToken(token), api.WithLanguage(c.env.Lang), api.WithTimeout(2*time.Minute))
+	client := rpc.NewClient(c.Platform, rpc.WithToken(token), rpc.WithLanguage(c.env.Lang), rpc.WithTimeout(2*time.Minute))
 	res, err := client.ExID.PublicKeys(ctx, connect.NewRequest(&hulianv1.PublicKeysRequest{}))
 	if err != nil {
-		return nil, api.FromConnect(err)
+		return nil, rpc.FromConnect(err)
 	}
 	var chosen *hulianv1.OPRFPublicKey
 	for _, k := range res.Msg.Keys {

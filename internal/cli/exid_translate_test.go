@@ -20,13 +20,13 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"hulian/internal/auth"
-	"hulian/internal/exid"
-	"hulian/internal/ident"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 )
 
 // lockedBuffer collects the platform's log output from many goroutines.

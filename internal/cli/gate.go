@@ -10,12 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hulian/internal/compliance/gate"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/gate"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/node/nodekey"
-	"hulian/internal/scan"
 )
 
 // GateCmd runs the compliance gate on a dataset file: the k-anonymity table
@@ -29,7 +29,7 @@ type GateCmd struct {
 	Encoding string
 	JSON     bool
 	// Sign makes the node at NodeDB sign a gate report for the platform
-	// (catalog.GateReport), printed on stdout; the table goes to stderr.
+	// (gate.SignedReport), printed on stdout; the table goes to stderr.
 	Sign    bool
 	NodeDB  string
 	KEKFile string

@@ -8,13 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
-	"hulian/internal/gate"
 	"hulian/internal/node"
 	"hulian/internal/node/nodekey"
-	"hulian/internal/scan"
-	"hulian/internal/store/sqlite"
+	"hulian/internal/storage/sqlite"
 )
 
 // openSigner opens the supplier's node whose key signs the report. It
@@ -56,7 +54,7 @@ func (c *GateCmd) signed(n *node.Node, l gate.Listing, out gateOutput, pass bool
 	if !pass {
 		return ExitError{Code: 1}
 	}
-	r := GateReport(l, out.Report, out.Findings, time.Now())
+	r := gate.NewSignedReport(l, out.Report, out.Findings, time.Now())
 	n.SignGateReport(r)
 	e := json.NewEncoder(c.env.Stdout)
 	e.SetEscapeHTML(false)
@@ -65,21 +63,4 @@ func (c *GateCmd) signed(n *node.Node, l gate.Listing, out gateOutput, pass bool
 		return fmt.Errorf("write the report: %w", err)
 	}
 	return nil
-}
-
-// GateReport turns the gate's table into the report the platform checks
-// against the listing: one count per tag value, and the number of
-// prohibited findings.
-func GateReport(l gate.Listing, t gate.Report, findings []scan.Finding, now time.Time) *catalog.GateReport {
-	r := &catalog.GateReport{ListingID: l.ID, Version: l.Version, Rows: int64(t.Rows), Subjects: int64(t.Subjects), K: t.K,
-		Counts: make([]catalog.ValueCount, 0, len(t.Values)), Created: now.UTC()}
-	for _, f := range findings {
-		if scan.Prohibited(f) {
-			r.Findings++
-		}
-	}
-	for _, v := range t.Values {
-		r.Counts = append(r.Counts, catalog.ValueCount{Key: v.Key, Value: v.Value, Subjects: int64(v.Subjects)})
-	}
-	return r
 }

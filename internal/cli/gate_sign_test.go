@@ -12,14 +12,15 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/node"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/platform"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 // supplierWithNode onboards a supplier whose registered keys are those of
@@ -113,16 +114,16 @@ func TestGateSignedReport(t *testing.T) {
 		if !strings.Contains(stderr, "verdict: PASS") {
 			t.Errorf("the table is not on stderr: %q", stderr)
 		}
-		var r catalog.GateReport
+		var r gate.SignedReport
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("report %q: %v", out, err)
 		}
-		if r.ListingID != l.ID || r.Version != 1 || r.Rows != 3000 || r.Subjects != 3000 || r.K != catalog.MinK || len(r.Counts) != 4 {
+		if r.ListingID != l.ID || r.Version != 1 || r.Rows != 3000 || r.Subjects != 3000 || r.K != gate.MinK || len(r.Counts) != 4 {
 			t.Errorf("report %+v", r)
 		}
 
 		tampered := r
-		tampered.Counts = append([]catalog.ValueCount(nil), r.Counts...)
+		tampered.Counts = append([]gate.ValueCount(nil), r.Counts...)
 		tampered.Counts[0].Subjects++
 		if _, err := p.SubmitListing(sup, l.ID, &tampered); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "signature") {
 			t.Errorf("tampered report: %v", err)

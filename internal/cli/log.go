@@ -21,7 +21,8 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/storage"
 )
 
 // LogVerifyCmd verifies the business log: a platform database offline, a
@@ -50,7 +51,7 @@ func (c *LogVerifyCmd) Validate() error {
 		return errs.Invalidf("--witness", "--platform 须配合 --witness 文件使用", "--platform needs a --witness file")
 	}
 	if c.DB != "" {
-		_, err := store.EngineFor(c.DB)
+		_, err := storage.EngineFor(c.DB)
 		return err
 	}
 	return nil
@@ -246,7 +247,7 @@ func (c *LogExportCmd) Validate() error {
 	if c.From < 0 || (c.To > 0 && c.To < c.From) {
 		return errs.Invalidf("--from", "记录范围无效", "invalid entry range")
 	}
-	_, err := store.EngineFor(c.DB)
+	_, err := storage.EngineFor(c.DB)
 	return err
 }
 

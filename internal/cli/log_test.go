@@ -16,13 +16,13 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/bizlog/logapi"
 	"hulian/internal/cli"
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
-	"hulian/internal/platform/logapi"
-	"hulian/internal/store"
-	"hulian/internal/store/sqlite"
+	"hulian/internal/platform/store"
+	"hulian/internal/storage/sqlite"
 )
 
 func runLog(t *testing.T, lang i18n.Lang, args ...string) (int, string, string) {

@@ -8,12 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
 	"hulian/internal/node"
-	"hulian/internal/scan"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 )
 
 // nodeDatasetFlags are the flags every dataset command shares: the node's

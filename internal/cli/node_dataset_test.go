@@ -12,9 +12,10 @@ import (
 	"testing"
 
 	"hulian/internal/catalog"
-	"hulian/internal/exid"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/keyring"
 	"hulian/internal/node/nodekey"
+	"hulian/internal/protocol/exid"
 )
 
 // TestNodeDataset drives `hulian node dataset` end to end: import by exID
@@ -71,12 +72,12 @@ func TestNodeDataset(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report: exit %d: %s", code, stderr)
 	}
-	var r catalog.GateReport
+	var r gate.SignedReport
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("report %q: %v", stdout, err)
 	}
 	l := &catalog.Listing{ID: "lst_cli", Version: 1, Tags: []catalog.Tag{{Key: "level", ValueType: catalog.ValueSingle, Values: []string{"high", "low"}}}}
-	if err := r.Check(l, ed25519.PublicKey(pub), catalog.MinK); err != nil {
+	if err := r.Check(l, ed25519.PublicKey(pub), gate.MinK); err != nil {
 		t.Errorf("the platform's check of the printed report: %v", err)
 	}
 }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hulian/internal/delivery/orderkey"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // NodeDeliveriesListCmd lists the deliveries the node received, with
@@ -23,7 +23,7 @@ type NodeDeliveriesListCmd struct {
 
 func (c *NodeDeliveriesListCmd) Run(ctx context.Context) error {
 	if c.Order != "" {
-		if err := orderkey.CheckOrderID(c.Order); err != nil {
+		if err := ordertoken.CheckOrderID(c.Order); err != nil {
 			return errs.Invalidf("--order", "订单编号无效", "invalid order ID")
 		}
 	}
@@ -63,7 +63,7 @@ type NodeDeliveriesDestroyCmd struct {
 }
 
 func (c *NodeDeliveriesDestroyCmd) Run(ctx context.Context) error {
-	if c.Order == "" || orderkey.CheckOrderID(c.Order) != nil {
+	if c.Order == "" || ordertoken.CheckOrderID(c.Order) != nil {
 		return errs.Invalidf("--order", "请用 --order 给出订单编号", "give the order ID with --order")
 	}
 	n, err := openNode(ctx, c.env, &c.nodeFlags)

@@ -17,7 +17,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {

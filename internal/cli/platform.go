@@ -18,7 +18,8 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
 	"hulian/internal/platform/server"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/storage"
 )
 
 // dbURL picks the database: the flag, else HULIAN_DB, else the default file
@@ -60,7 +61,7 @@ func (c *PlatformCmd) Validate() error {
 	if c.Listen == "" {
 		return errs.Invalidf("--listen", "监听地址不能为空", "listen address is required")
 	}
-	_, err := store.EngineFor(c.DB)
+	_, err := storage.EngineFor(c.DB)
 	return err
 }
 
@@ -210,7 +211,7 @@ type MigrateCmd struct {
 }
 
 func (c *MigrateCmd) Run(ctx context.Context) error {
-	if _, err := store.EngineFor(c.DB); err != nil {
+	if _, err := storage.EngineFor(c.DB); err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, c.DB, store.Options{NoMigrate: true})

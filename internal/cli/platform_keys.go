@@ -11,7 +11,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
 	"hulian/internal/platform/server"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // ExidKeyRotateCmd starts a new exID key epoch from the command line, for an

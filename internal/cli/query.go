@@ -12,12 +12,12 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"hulian/internal/delivery/orderkey"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
 	"hulian/internal/node"
-	"hulian/internal/scan"
+	"hulian/internal/protocol/ident"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // QueryCmd is a demander's query under an order (X-W2): the node turns the
@@ -39,7 +39,7 @@ type QueryCmd struct {
 }
 
 func (c *QueryCmd) Validate() error {
-	if err := orderkey.CheckOrderID(c.Order); err != nil || !strings.HasPrefix(c.Order, "ord_") {
+	if err := ordertoken.CheckOrderID(c.Order); err != nil || !strings.HasPrefix(c.Order, "ord_") {
 		return errs.Invalidf("--order", "请用 --order 给出订单编号（ord_…）", "give the order ID (ord_…) with --order")
 	}
 	switch {

@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/scan"
 )
 
 // ScanCmd runs the prohibited-content scanner over a CSV file and prints

@@ -13,11 +13,11 @@ import (
 	"connectrpc.com/connect"
 
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/protocol/exid"
 )
 
 // realtimeRequests is how many real-time requests the demo sends, each of

@@ -9,7 +9,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
+	"hulian/internal/protocol/ident"
 )
 
 // segment is a block of mainland mobile numbers assigned to one carrier,

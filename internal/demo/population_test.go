@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"hulian/internal/errs"
-	"hulian/internal/ident"
+	"hulian/internal/protocol/ident"
 )
 
 func TestSynthetic(t *testing.T) {

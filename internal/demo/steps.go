@@ -18,20 +18,22 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
 	"hulian/internal/member"
 	"hulian/internal/node"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
-	"hulian/internal/oprf"
 	"hulian/internal/platform/api"
 	pserver "hulian/internal/platform/server"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
+	"hulian/internal/protocol/oprf"
+	"hulian/internal/rpc"
 )
 
 // steps is the walkthrough, in order.
@@ -87,7 +89,7 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 		return err
 	}
 	d.n.say("业务日志验证公钥：%s", "business log verifier key: %s", vkey)
-	d.w.anon = api.NewClient(m.URL(), api.WithLanguage(d.opts.Lang))
+	d.w.anon = rpc.NewClient(m.URL(), rpc.WithLanguage(d.opts.Lang))
 	return nil
 }
 
@@ -116,7 +118,7 @@ func (d *Demo) stepPopulation(ctx context.Context) error {
 			thousands(len(numbers)), d.opts.Seed)
 	}
 	pop := Split(numbers, d.opts.Seed)
-	k := catalog.MinK
+	k := gate.MinK
 	ds, err := BuildDataset(len(pop.Supplier), k, d.opts.Seed)
 	if err != nil {
 		return err

@@ -14,12 +14,12 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/i18n"
-	"hulian/internal/oprf"
-	"hulian/internal/platform/api"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/oprf"
+	"hulian/internal/rpc"
 )
 
 // step is one step of the walkthrough.
@@ -67,23 +67,23 @@ type party struct {
 	login    string
 	password string
 	token    string
-	api      *api.Client
+	api      *rpc.Client
 	catalog  hulianv1connect.CatalogServiceClient
 	market   hulianv1connect.MarketServiceClient
 	quota    hulianv1connect.QuotaServiceClient
 }
 
 func (p *party) connect(baseURL string, lang i18n.Lang) {
-	opts := []api.ClientOption{api.WithToken(p.token), api.WithLanguage(lang), api.WithTimeout(5 * time.Minute)}
-	p.api = api.NewClient(baseURL, opts...)
-	p.catalog = api.NewCatalogClient(baseURL, opts...)
-	p.market = api.NewMarketClient(baseURL, opts...)
-	p.quota = api.NewQuotaClient(baseURL, opts...)
+	opts := []rpc.ClientOption{rpc.WithToken(p.token), rpc.WithLanguage(lang), rpc.WithTimeout(5 * time.Minute)}
+	p.api = rpc.NewClient(baseURL, opts...)
+	p.catalog = rpc.NewCatalogClient(baseURL, opts...)
+	p.market = rpc.NewMarketClient(baseURL, opts...)
+	p.quota = rpc.NewQuotaClient(baseURL, opts...)
 }
 
 // walk is the walkthrough's state, filled in step by step.
 type walk struct {
-	anon          *api.Client
+	anon          *rpc.Client
 	op, reg       party
 	sup, dem      party
 	translator    func(p *party) *exid.Translator
@@ -155,7 +155,7 @@ func fromAPI(err error) error {
 	}
 	var ce *connect.Error
 	if errors.As(err, &ce) {
-		return api.FromConnect(err)
+		return rpc.FromConnect(err)
 	}
 	return err
 }
@@ -180,7 +180,7 @@ func (d *Demo) tokenFor(ctx context.Context, p *party, purpose string) error {
 	if err != nil {
 		return err
 	}
-	c := api.NewClient(d.Platform.URL(), api.WithTransport(sessionTransport{secret: secret, csrf: s.CSRF}), api.WithLanguage(d.opts.Lang))
+	c := rpc.NewClient(d.Platform.URL(), rpc.WithTransport(sessionTransport{secret: secret, csrf: s.CSRF}), rpc.WithLanguage(d.opts.Lang))
 	res, err := c.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: purpose}))
 	if err != nil {
 		return fromAPI(err)

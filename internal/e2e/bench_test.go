@@ -17,11 +17,11 @@ import (
 	"time"
 	"unsafe"
 
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/statement"
-	"hulian/internal/exid"
 	"hulian/internal/market"
 	"hulian/internal/node"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // Benchmarks of delivery end to end on this machine: a platform and two
@@ -110,15 +110,15 @@ func BenchmarkRealtime(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	k, err := orderkey.Derive(x.Dem.Node.Keys.X25519, peer, x.OrderID)
+	k, err := ordertoken.Derive(x.Dem.Node.Keys.X25519, peer, x.OrderID)
 	if err != nil {
 		b.Fatal(err)
 	}
 	wire := make([][]byte, reqs)
 	for i := range wire {
-		toks := make([]orderkey.Token, per)
+		toks := make([]ordertoken.Token, per)
 		k.Tokens(batch(i), toks)
-		wire[i] = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(toks))), per*orderkey.TokenSize)
+		wire[i] = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(toks))), per*ordertoken.TokenSize)
 	}
 	demX := x.Dem.Node.Public().X25519
 	supID := x.Sup.Node.MemberID()
@@ -127,7 +127,7 @@ func BenchmarkRealtime(b *testing.B) {
 		id := "direct-" + strconv.FormatInt(seq.Add(1), 10)
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
-		_, err := x.Sup.Node.Answer(ctx, &statement.Relay{OrderID: x.OrderID, RequestID: id, Supplier: supID, Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: time.Now()},
+		_, err := x.Sup.Node.Answer(ctx, &evidence.Relay{OrderID: x.OrderID, RequestID: id, Supplier: supID, Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: time.Now()},
 			&node.AnswerRequest{OrderID: x.OrderID, RequestID: id, ListingID: x.Listing, DemanderMember: x.Dem.Node.MemberID(), DemanderX25519: demX,
 				Columns: []string{"level", "city"}, Tokens: wire[i%reqs]})
 		return err

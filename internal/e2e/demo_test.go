@@ -16,9 +16,9 @@ import (
 	"testing"
 
 	"hulian/internal/cli"
-	"hulian/internal/delivery/orderkey"
 	"hulian/internal/demo"
 	"hulian/internal/i18n"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // smallPeople is the population of the tests' demos: enough for the gate
@@ -189,11 +189,11 @@ func TestDemoPrivacy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, order := range []string{sum.OrderID, sum.BatchOrderID} {
-		k, err := orderkey.Derive(d.Demander.Node.Keys.X25519, peer, order)
+		k, err := ordertoken.Derive(d.Demander.Node.Keys.X25519, peer, order)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens := make([]orderkey.Token, len(demIDs))
+		tokens := make([]ordertoken.Token, len(demIDs))
 		k.Tokens(demIDs, tokens)
 		for _, tk := range tokens {
 			n.addBytes(tk[:], "delivery token")

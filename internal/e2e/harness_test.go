@@ -19,8 +19,6 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/catalog"
-	"hulian/internal/exid"
-	"hulian/internal/ident"
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
@@ -30,6 +28,8 @@ import (
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 )
 
 // exchange is a platform and two member nodes on this machine with an

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"hulian/internal/exid"
+	"hulian/internal/protocol/exid"
 )
 
 // needles is a set of byte strings (8 bytes or longer) to look for in

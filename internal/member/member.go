@@ -13,7 +13,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/ident"
+	"hulian/internal/protocol/ident"
 )
 
 // Stage is where a member is in onboarding. The four steps of X-M2 are

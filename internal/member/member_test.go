@@ -7,7 +7,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/member"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
 )
 
 func app() member.Application {

@@ -10,18 +10,18 @@ import (
 	"unsafe"
 
 	"hulian/internal/catalog"
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
 )
 
 // The supplier's half of delivery (DESIGN.md protocol step 4): the
 // platform relays a demander's tokens with its signature over the request
-// (statement.Relay); the node looks them up in the order's token index,
+// (evidence.Relay); the node looks them up in the order's token index,
 // seals the matches to the demander node's key and signs what it answered
-// (statement.Answer), which the platform verifies before it charges.
+// (evidence.Answer), which the platform verifies before it charges.
 
 // MaxAnswerTokens is the most tokens one relayed request may carry: a
 // batch chunk of 4 million tokens is 64 MiB on the wire.
@@ -36,11 +36,11 @@ type AnswerRequest struct {
 	DemanderX25519 []byte   // the demander node's registered key: order-key peer and HPKE recipient
 	Columns        []string // the licensed tag keys, in answer order
 	Tokens         []byte   // 16 bytes each
-	Authenticator  []byte   // the demander node's MAC over the request (orderkey.Key.Authenticator)
+	Authenticator  []byte   // the demander node's MAC over the request (ordertoken.Key.Authenticator)
 }
 
 // Answer is the node's answer: the sealed matches and the node's
-// signature over statement.Answer.
+// signature over evidence.Answer.
 type Answer struct {
 	Sealed    []byte
 	Queried   uint64
@@ -62,39 +62,39 @@ func (n *Node) VerifierKey(ctx context.Context) (string, error) {
 // OpenRelay verifies the Hulian-Relay header of a request with body
 // against the pinned platform key and the node's clock. The nonce is
 // checked by Answer.
-func (n *Node) OpenRelay(ctx context.Context, header string, body []byte) (*statement.Relay, error) {
+func (n *Node) OpenRelay(ctx context.Context, header string, body []byte) (*evidence.Relay, error) {
 	vkey, err := n.VerifierKey(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if vkey == "" {
-		return nil, errs.New(errs.FailedPrecondition, statement.HeaderRelay, "本节点尚未登记应答地址，也就没有平台的验证密钥，不能应答",
+		return nil, errs.New(errs.FailedPrecondition, evidence.HeaderRelay, "本节点尚未登记应答地址，也就没有平台的验证密钥，不能应答",
 			"this node has not registered its answer endpoint, so it holds no platform verifier key and cannot answer")
 	}
-	return statement.OpenRelay(header, body, vkey, n.now())
+	return evidence.OpenRelay(header, body, vkey, n.now())
 }
 
 // Answer answers a relayed request whose Hulian-Relay header OpenRelay has
 // verified. A retried request (the same order and request IDs with the
 // same tokens) gets the same bytes as the first time, from a cache, so
 // that the platform's commitment stays the one it logged.
-func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRequest) (*Answer, error) {
+func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerRequest) (*Answer, error) {
 	if relay == nil {
-		return nil, errs.New(errs.Unauthenticated, statement.HeaderRelay, "请求不是平台转发的（缺少平台签名）", "the request was not relayed by the platform (no platform signature)")
+		return nil, errs.New(errs.Unauthenticated, evidence.HeaderRelay, "请求不是平台转发的（缺少平台签名）", "the request was not relayed by the platform (no platform signature)")
 	}
 	if relay.Supplier != n.memberID || n.memberID == "" {
 		return nil, errs.New(errs.PermissionDenied, "supplier", "平台转发的请求是给另一成员（"+relay.Supplier+"）的节点的", "the relayed request is for another member's node ("+relay.Supplier+")")
 	}
 	if relay.OrderID != req.OrderID || relay.RequestID != req.RequestID {
-		return nil, errs.New(errs.Unauthenticated, statement.HeaderRelay, "请求中的订单或请求编号与平台签名不符", "the order or request ID in the body differs from the platform's signature")
+		return nil, errs.New(errs.Unauthenticated, evidence.HeaderRelay, "请求中的订单或请求编号与平台签名不符", "the order or request ID in the body differs from the platform's signature")
 	}
 	if _, err := seal.InfoFor(req.OrderID, req.RequestID); err != nil {
 		return nil, err
 	}
-	if len(req.Tokens) == 0 || len(req.Tokens)%orderkey.TokenSize != 0 {
+	if len(req.Tokens) == 0 || len(req.Tokens)%ordertoken.TokenSize != 0 {
 		return nil, errs.Invalidf("tokens", "令牌须为 16 字节的整数倍且不能为空", "tokens must be a non-empty multiple of 16 bytes")
 	}
-	if len(req.Tokens)/orderkey.TokenSize > MaxAnswerTokens {
+	if len(req.Tokens)/ordertoken.TokenSize > MaxAnswerTokens {
 		return nil, errs.Invalidf("tokens", "单次请求的令牌过多", "too many tokens in one request")
 	}
 	demander, err := ecdh.X25519().NewPublicKey(req.DemanderX25519)
@@ -113,7 +113,7 @@ func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRe
 			return err
 		}
 		if !fresh {
-			return errs.New(errs.Unauthenticated, statement.HeaderRelay, "重放的转发请求（随机数已用过）", "a replayed relayed request (the nonce was used before)")
+			return errs.New(errs.Unauthenticated, evidence.HeaderRelay, "重放的转发请求（随机数已用过）", "a replayed relayed request (the nonce was used before)")
 		}
 		if v, err = tx.CurrentVersionForListing(ctx, req.ListingID); err != nil {
 			return err
@@ -130,7 +130,7 @@ func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRe
 	if !v.GatePass {
 		return nil, errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
 	}
-	tokensHash := statement.HashOf(req.Tokens)
+	tokensHash := evidence.HashOf(req.Tokens)
 	if err := checkAuthenticator(n.Keys.X25519, demander, req, tokensHash); err != nil {
 		return nil, err
 	}
@@ -167,11 +167,11 @@ func (n *Node) Answer(ctx context.Context, relay *statement.Relay, req *AnswerRe
 // checkAuthenticator refuses tokens the demander's node did not make for
 // this order and request: only the two nodes hold k_o, so neither the
 // platform nor anyone replaying another order's tokens can produce it.
-func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *AnswerRequest, tokensHash statement.Hash) error {
+func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *AnswerRequest, tokensHash evidence.Hash) error {
 	if len(req.Authenticator) == 0 {
 		return errs.Invalidf("authenticator", "请求缺少需求方节点的请求认证码", "the request carries no authenticator from the demander's node")
 	}
-	k, err := orderkey.Derive(own, demander, req.OrderID)
+	k, err := ordertoken.Derive(own, demander, req.OrderID)
 	if err != nil {
 		return err
 	}
@@ -184,9 +184,9 @@ func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *Ans
 
 // answer looks tokens up, seals the matches' values of cols to the
 // demander and signs the statement.
-func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash statement.Hash, cols []int) (*Answer, error) {
+func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int) (*Answer, error) {
 	// The request's bytes are the tokens themselves: a view, not a copy.
-	tokens := unsafe.Slice((*orderkey.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/orderkey.TokenSize)
+	tokens := unsafe.Slice((*ordertoken.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/ordertoken.TokenSize)
 	ms := oc.lookup(tokens)
 	plain := oc.data.encodeAnswer(ms, cols)
 	sealed, err := seal.Seal(demander, orderID, requestID, plain)
@@ -195,7 +195,7 @@ func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey,
 		return nil, err
 	}
 	a := &Answer{Sealed: sealed, Queried: uint64(len(tokens)), Matched: uint64(len(ms))}
-	a.Signature, err = statement.Answer{OrderID: orderID, RequestID: requestID, Queried: a.Queried, Matched: a.Matched,
+	a.Signature, err = evidence.Answer{OrderID: orderID, RequestID: requestID, Queried: a.Queried, Matched: a.Matched,
 		Tokens: tokensHash, Commitment: seal.Commitment(sealed)}.Sign(key)
 	if err != nil {
 		return nil, err
@@ -223,7 +223,7 @@ type answerCache struct {
 
 type cachedAnswer struct {
 	key    string
-	tokens statement.Hash
+	tokens evidence.Hash
 	a      *Answer
 	at     time.Time
 }
@@ -238,7 +238,7 @@ func (c *cachedAnswer) bytes() int { return len(c.a.Sealed) + len(c.a.Signature)
 
 // get returns the answer given before to the same request; a request ID
 // reused with other tokens is a conflict.
-func (c *answerCache) get(orderID, requestID string, tokens statement.Hash, now time.Time) (*Answer, bool, error) {
+func (c *answerCache) get(orderID, requestID string, tokens evidence.Hash, now time.Time) (*Answer, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expire(now)
@@ -256,7 +256,7 @@ func (c *answerCache) get(orderID, requestID string, tokens statement.Hash, now 
 // put stores a, unless an answer to the same request got there first, in
 // which case that one is returned: both were computed from the same
 // tokens, and only one may ever be given.
-func (c *answerCache) put(orderID, requestID string, tokens statement.Hash, a *Answer, now time.Time) *Answer {
+func (c *answerCache) put(orderID, requestID string, tokens evidence.Hash, a *Answer, now time.Time) *Answer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := answerKey(orderID, requestID)

@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
-	"hulian/internal/gate"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/scan"
+	"hulian/internal/protocol/exid"
 )
 
 // A supplier's datasets stay on its node (X-A1): rows keyed by exID, one
@@ -57,8 +57,8 @@ type DatasetImported struct {
 	Rows     int64
 	Table    gate.Report
 	Findings []scan.Finding
-	Report   *catalog.GateReport // signed by the node
-	Pass     bool                // the gate passed and nothing prohibited was found
+	Report   *gate.SignedReport // signed by the node
+	Pass     bool               // the gate passed and nothing prohibited was found
 }
 
 // CheckDatasetName validates a dataset's name: letters, digits, '-', '_'
@@ -217,7 +217,7 @@ func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 		}
 		out.Table = table.Report()
 		out.Pass = out.Table.Pass && len(out.Findings) == 0
-		out.Report = gateReport(l.Listing, out.Table, out.Findings, tx.Now())
+		out.Report = gate.NewSignedReport(l.Listing, out.Table, out.Findings, tx.Now())
 		n.SignGateReport(out.Report)
 		if v.GateReport, err = json.Marshal(out.Report); err != nil {
 			return err
@@ -337,23 +337,6 @@ func rowError(err error, col string, row int, zh, en string) error {
 	return &errs.Error{Kind: errs.Invalid, Field: col, Row: row, Reason: reason, Err: err}
 }
 
-// gateReport turns the gate's table into the report the platform checks
-// against the listing: one count per tag value and the number of
-// prohibited findings.
-func gateReport(l gate.Listing, t gate.Report, findings []scan.Finding, now time.Time) *catalog.GateReport {
-	r := &catalog.GateReport{ListingID: l.ID, Version: l.Version, Rows: int64(t.Rows), Subjects: int64(t.Subjects), K: t.K,
-		Counts: make([]catalog.ValueCount, 0, len(t.Values)), Created: now.UTC()}
-	for _, f := range findings {
-		if scan.Prohibited(f) {
-			r.Findings++
-		}
-	}
-	for _, v := range t.Values {
-		r.Counts = append(r.Counts, catalog.ValueCount{Key: v.Key, Value: v.Value, Subjects: int64(v.Subjects)})
-	}
-	return r
-}
-
 // Dataset is what the node holds of a dataset: its current version.
 type Dataset struct {
 	Name           string
@@ -364,7 +347,7 @@ type Dataset struct {
 	Columns        []string // the tag columns, the order of DatasetValues' values
 	Rows           int64
 	GatePass       bool
-	Report         *catalog.GateReport // signed by the node
+	Report         *gate.SignedReport // signed by the node
 	Imported       time.Time
 }
 
@@ -384,7 +367,7 @@ func (n *Node) Dataset(ctx context.Context, name string) (*Dataset, error) {
 	}
 	d := &Dataset{Name: v.Dataset, Version: v.Version, ListingID: v.ListingID, ListingVersion: v.ListingVersion,
 		Subject: catalog.SubjectKind(v.Subject), Columns: v.Columns, Rows: v.Rows, GatePass: v.GatePass, Imported: v.Imported}
-	d.Report = new(catalog.GateReport)
+	d.Report = new(gate.SignedReport)
 	if err := json.Unmarshal(v.GateReport, d.Report); err != nil {
 		return nil, fmt.Errorf("dataset %s version %d: gate report: %w", name, v.Version, err)
 	}

@@ -5,17 +5,17 @@ import (
 	"strings"
 	"testing"
 
-	"hulian/internal/exid"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/storage/storagetest"
 )
 
 // BenchmarkImportDataset imports 20,000 exID rows per iteration into
 // SQLite, scan and gate included.
 func BenchmarkImportDataset(b *testing.B) {
 	const rows = 20000
-	n := openBench(b, node.Config{DB: storetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
+	n := openBench(b, node.Config{DB: storagetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
 	defer n.Close()
 	data := csvOf(rows, exidText)
 	b.SetBytes(int64(len(data)))
@@ -30,7 +30,7 @@ func BenchmarkImportDataset(b *testing.B) {
 
 // BenchmarkDatasetValues looks up 1,000 exIDs in a 20,000-row dataset.
 func BenchmarkDatasetValues(b *testing.B) {
-	n := openBench(b, node.Config{DB: storetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
+	n := openBench(b, node.Config{DB: storagetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
 	defer n.Close()
 	ctx := context.Background()
 	if _, err := n.ImportDataset(ctx, node.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(csvOf(20000, exidText)), IDColumn: "exid"}); err != nil {

@@ -12,13 +12,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/storage/storagetest"
 )
 
 // testListing is a listing as the platform returns it, cut to what an
@@ -54,10 +55,10 @@ func exidText(i int) string { return testID(i).String() }
 // eachNode runs fn on a fresh node of every engine, declared in Shanghai.
 func eachNode(t *testing.T, fn func(t *testing.T, dsn, kek string, n *node.Node)) {
 	t.Helper()
-	for _, eng := range storetest.Engines(t) {
+	for _, eng := range storagetest.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
 			t.Parallel()
-			dsn := storetest.DSN(t, eng)
+			dsn := storagetest.DSN(t, eng)
 			kek := keyring.NewKEKText()
 			n := open(t, node.Config{DB: dsn, KEKEnv: kek, Region: "cn-sh"})
 			t.Cleanup(func() { n.Close() })
@@ -294,12 +295,12 @@ func TestRegion(t *testing.T) {
 // TestRegionUndeclared: without a declared region nothing is imported.
 func TestRegionUndeclared(t *testing.T) {
 	t.Parallel()
-	n := open(t, node.Config{DB: storetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText()})
+	n := open(t, node.Config{DB: storagetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText()})
 	_, err := importCSV(context.Background(), n, "p", testListing(2, "person"), csvOf(4, exidText), 0)
 	if !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, i18n.EN), "--region") {
 		t.Fatalf("got %v, want a refusal naming --region", err)
 	}
-	if _, err := node.Open(context.Background(), node.Config{DB: storetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "Shanghai"}); !errs.Is(err, errs.Invalid) {
+	if _, err := node.Open(context.Background(), node.Config{DB: storagetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "Shanghai"}); !errs.Is(err, errs.Invalid) {
 		t.Errorf("malformed region: %v, want Invalid", err)
 	}
 }
@@ -317,11 +318,11 @@ func TestGateReport(t *testing.T) {
 			n       int
 			wantErr string
 		}{
-			{"pass", 2 * catalog.MinK, ""},
-			{"under k", 2*catalog.MinK - 1, `value "low" points to only 999 individuals`},
+			{"pass", 2 * gate.MinK, ""},
+			{"under k", 2*gate.MinK - 1, `value "low" points to only 999 individuals`},
 		}
 		for _, tt := range tests {
-			res, err := importCSV(ctx, n, "g"+strings.ReplaceAll(tt.name, " ", ""), testListing(catalog.MinK, "person"), csvOf(tt.n, exidText), 0)
+			res, err := importCSV(ctx, n, "g"+strings.ReplaceAll(tt.name, " ", ""), testListing(gate.MinK, "person"), csvOf(tt.n, exidText), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +333,7 @@ func TestGateReport(t *testing.T) {
 			if !ed25519.Verify(n.Public().Ed25519, d.Report.SignedBytes(), d.Report.Signature) {
 				t.Errorf("%s: the stored report does not verify against the node's key", tt.name)
 			}
-			err = d.Report.Check(l, n.Public().Ed25519, catalog.MinK)
+			err = d.Report.Check(l, n.Public().Ed25519, gate.MinK)
 			if tt.wantErr == "" {
 				if err != nil || !d.GatePass {
 					t.Errorf("%s: check %v, pass %v", tt.name, err, d.GatePass)

@@ -1,11 +1,11 @@
 package node
 
-import "hulian/internal/catalog"
+import "hulian/internal/compliance/gate"
 
 // SignGateReport signs a gate report with the node's Ed25519 key, the key
 // registered with the platform at account opening, which is how the
 // platform knows the counts come from this member's node. The private key
 // does not leave the node.
-func (n *Node) SignGateReport(r *catalog.GateReport) {
+func (n *Node) SignGateReport(r *gate.SignedReport) {
 	r.Sign(n.Keys.Ed25519)
 }

@@ -20,7 +20,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/store/sqlite"
+	"hulian/internal/storage/sqlite"
 )
 
 // Platform is what the node asks of the exchange platform. The node's

@@ -10,12 +10,12 @@ import (
 	"unsafe"
 
 	"hulian/internal/auth"
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
 )
 
 // The demander's half of delivery (DESIGN.md protocol steps 4–6): tokens
@@ -33,7 +33,7 @@ type QueryResult struct {
 	Values    [][]string
 	Matched   int // distinct exIDs answered
 	ChargeFen int64
-	Receipt   *statement.Receipt
+	Receipt   *evidence.Receipt
 	Replayed  bool // the platform had delivered this request ID before
 }
 
@@ -56,7 +56,7 @@ type peers struct {
 // checks the platform's verifier key against the pinned one (pinning it
 // if none is), and caches the answer for a minute.
 func (n *Node) OrderPeer(ctx context.Context, orderID string) (*OrderPeer, error) {
-	if err := orderkey.CheckOrderID(orderID); err != nil {
+	if err := ordertoken.CheckOrderID(orderID); err != nil {
 		return nil, err
 	}
 	n.peers.mu.Lock()
@@ -129,7 +129,7 @@ type chunkResult struct {
 	requestID string
 	values    [][]string // per exID asked
 	matched   int
-	receipt   *statement.Receipt
+	receipt   *evidence.Receipt
 	replayed  bool
 }
 
@@ -148,20 +148,20 @@ func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.Public
 	if err != nil {
 		return nil, err
 	}
-	k, err := orderkey.Derive(n.Keys.X25519, peer, p.OrderID)
+	k, err := ordertoken.Derive(n.Keys.X25519, peer, p.OrderID)
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]orderkey.Token, len(ids))
+	tokens := make([]ordertoken.Token, len(ids))
 	k.Tokens(ids, tokens)
-	wire := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(tokens))), len(tokens)*orderkey.TokenSize)
-	mac := k.Authenticator(requestID, statement.HashOf(wire))
+	wire := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(tokens))), len(tokens)*ordertoken.TokenSize)
+	mac := k.Authenticator(requestID, evidence.HashOf(wire))
 	k.Zero()
 	d, err := dp.Deliver(ctx, p.OrderID, requestID, wire, mac[:])
 	if err != nil {
 		return nil, err
 	}
-	r, err := statement.OpenReceipt(d.Receipt, vkey)
+	r, err := evidence.OpenReceipt(d.Receipt, vkey)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.Public
 		return nil, bad("订单或请求编号不同", "another order or request")
 	case r.Demander != n.memberID:
 		return nil, bad("需求方不是本成员", "the demander is not this member")
-	case r.Commitment != statement.Hash(seal.Commitment(d.Sealed)):
+	case r.Commitment != evidence.Hash(seal.Commitment(d.Sealed)):
 		return nil, bad("密文的承诺值不同", "the sealed answer's commitment differs")
 	case r.Queried != uint64(len(ids)):
 		return nil, bad("查询数不同", "the count queried differs")

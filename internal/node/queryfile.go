@@ -20,10 +20,10 @@ import (
 	"unicode/utf8"
 
 	"hulian/internal/auth"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/i18n"
-	"hulian/internal/scan"
+	"hulian/internal/protocol/exid"
 )
 
 // A file query (`hulian query --in ids.csv --out results.csv`) sends the

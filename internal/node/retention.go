@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"hulian/internal/calendar"
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // Retention (数据留存期限, X-P12, DESIGN.md protocol step 6): every
@@ -77,7 +77,7 @@ func (n *Node) SweepDeliveries(ctx context.Context) (Sweep, error) {
 // The destruction stands even if the platform cannot be reached; the
 // error then says so and the node's sweep attests it later.
 func (n *Node) DestroyDeliveries(ctx context.Context, orderID string) (Sweep, error) {
-	if err := orderkey.CheckOrderID(orderID); err != nil {
+	if err := ordertoken.CheckOrderID(orderID); err != nil {
 		return Sweep{}, err
 	}
 	var live []*nodestore.Delivery
@@ -249,7 +249,7 @@ func (n *Node) attest(ctx context.Context, orderID string) (attested, left int, 
 // allowed skew: a request that old is refused for its time anyway.
 func (n *Node) PruneNonces(ctx context.Context) error {
 	return n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-		_, err := tx.PruneNonces(ctx, n.now().Add(-2*statement.MaxRelaySkew))
+		_, err := tx.PruneNonces(ctx, n.now().Add(-2*evidence.MaxRelaySkew))
 		return err
 	})
 }

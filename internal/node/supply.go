@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"hulian/internal/catalog"
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/tokenindex"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/tokenindex"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ordertoken"
 )
 
 // A supplier node answers from memory: per dataset version, the rows'
@@ -486,7 +486,7 @@ func (n *Node) buildContext(ctx context.Context, key, orderID string, v *nodesto
 	if err != nil {
 		return nil, err
 	}
-	k, err := orderkey.Derive(n.Keys.X25519, demander, orderID)
+	k, err := ordertoken.Derive(n.Keys.X25519, demander, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -502,7 +502,7 @@ func (n *Node) buildContext(ctx context.Context, key, orderID string, v *nodesto
 
 // index computes the order's tokens of every row not excluded and indexes
 // them by row.
-func (d *datasetData) index(k orderkey.Key) (*tokenindex.Index, error) {
+func (d *datasetData) index(k ordertoken.Key) (*tokenindex.Index, error) {
 	ex := d.excluded.Load()
 	ids := d.ids
 	var refs []uint32
@@ -516,7 +516,7 @@ func (d *datasetData) index(k orderkey.Key) (*tokenindex.Index, error) {
 			}
 		}
 	}
-	tokens := make([]orderkey.Token, len(ids))
+	tokens := make([]ordertoken.Token, len(ids))
 	k.Tokens(ids, tokens)
 	return tokenindex.Build(tokens, refs)
 }
@@ -591,7 +591,7 @@ func sortMatches(ms []match) []match {
 
 // lookup answers tokens (16 bytes each) from oc: the distinct matched
 // tokens not excluded, in ascending order, with their rows.
-func (oc *orderContext) lookup(tokens []orderkey.Token) []match {
+func (oc *orderContext) lookup(tokens []ordertoken.Token) []match {
 	var hits []tokenindex.Hit
 	if len(tokens) >= 1<<15 {
 		hits = oc.index.Join(tokens)
@@ -621,7 +621,7 @@ func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
 	// An upper bound from the widest values: reading each match's values
 	// twice cost a cache miss per value, as the rows come in token order.
 	// Where a wide value would make the bound wasteful, the exact size.
-	per := orderkey.TokenSize + binary.MaxVarintLen64
+	per := ordertoken.TokenSize + binary.MaxVarintLen64
 	for _, c := range cols {
 		per += d.cols[c].widest
 	}
@@ -629,7 +629,7 @@ func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
 	if per > maxBoundPerMatch {
 		size = 1 + binary.MaxVarintLen64
 		for _, m := range ms {
-			size += orderkey.TokenSize + binary.MaxVarintLen64
+			size += ordertoken.TokenSize + binary.MaxVarintLen64
 			for _, c := range cols {
 				size += len(d.cols[c].value(int(m.ref)))
 			}

@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/keyring"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/scan"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
 )
 
 func memID(i int) exid.ExID {
@@ -65,11 +65,11 @@ func valuesOf(i int) []string {
 	return []string{[]string{"high", "low"}[i%2], fmt.Sprintf("城市%d", i%300)}
 }
 
-func testContext(t testing.TB, d *datasetData) (*orderContext, orderkey.Key, *ecdh.PrivateKey) {
+func testContext(t testing.TB, d *datasetData) (*orderContext, ordertoken.Key, *ecdh.PrivateKey) {
 	t.Helper()
 	sup, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	dem, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	k, err := orderkey.Derive(sup, dem.PublicKey(), "ord_bench")
+	k, err := ordertoken.Derive(sup, dem.PublicKey(), "ord_bench")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestAnswerEncoding(t *testing.T) {
 	for i := range 4000 {
 		asked = append(asked, memID(i*3), memID(i*3)) // every other is absent beyond 5000; each asked twice
 	}
-	tokens := make([]orderkey.Token, len(asked))
+	tokens := make([]ordertoken.Token, len(asked))
 	k.Tokens(asked, tokens)
 	raw := bytes.Join(func() [][]byte {
 		var b [][]byte
@@ -106,7 +106,7 @@ func TestAnswerEncoding(t *testing.T) {
 		return b
 	}(), nil)
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
-	a, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, statement.HashOf(raw), []int{1, 0})
+	a, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, evidence.HashOf(raw), []int{1, 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestAnswerEncoding(t *testing.T) {
 	if a.Queried != 8000 || a.Matched != uint64(len(want.Matches)) {
 		t.Errorf("queried %d matched %d", a.Queried, a.Matched)
 	}
-	st := statement.Answer{OrderID: "ord_bench", RequestID: "rq_1", Queried: a.Queried, Matched: a.Matched, Tokens: statement.HashOf(raw), Commitment: seal.Commitment(a.Sealed)}
+	st := evidence.Answer{OrderID: "ord_bench", RequestID: "rq_1", Queried: a.Queried, Matched: a.Matched, Tokens: evidence.HashOf(raw), Commitment: seal.Commitment(a.Sealed)}
 	if err := st.Verify(sk.Public().(ed25519.PublicKey), a.Signature); err != nil {
 		t.Error(err)
 	}
@@ -162,7 +162,7 @@ func TestAnswerCache(t *testing.T) {
 	t.Parallel()
 	c := newAnswerCache(1000, DefaultAnswerCacheTTL)
 	now := mustNow()
-	h1, h2 := statement.HashOf([]byte("a")), statement.HashOf([]byte("b"))
+	h1, h2 := evidence.HashOf([]byte("a")), evidence.HashOf([]byte("b"))
 	a := &Answer{Sealed: make([]byte, 400)}
 	if got := c.put("o", "r1", h1, a, now); got != a {
 		t.Fatal("put returned another answer")
@@ -229,7 +229,7 @@ func BenchmarkContextBuild(b *testing.B) {
 	d := memDataset(1_000_000)
 	sup, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	dem, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	k, _ := orderkey.Derive(sup, dem.PublicKey(), "ord_bench")
+	k, _ := ordertoken.Derive(sup, dem.PublicKey(), "ord_bench")
 	for b.Loop() {
 		ix, err := d.index(k)
 		if err != nil {
@@ -248,13 +248,13 @@ func benchAnswer(b *testing.B, rows, asked int) {
 	for i := range ids {
 		ids[i] = memID(i * 2) // half beyond the dataset when asked ≥ rows/2
 	}
-	tokens := make([]orderkey.Token, asked)
+	tokens := make([]ordertoken.Token, asked)
 	k.Tokens(ids, tokens)
 	raw := make([]byte, 0, asked*16)
 	for i := range tokens {
 		raw = append(raw, tokens[i][:]...)
 	}
-	h := statement.HashOf(raw)
+	h := evidence.HashOf(raw)
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {

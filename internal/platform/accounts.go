@@ -11,7 +11,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // SessionTTL is how long a console login lasts.

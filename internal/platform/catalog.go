@@ -12,11 +12,12 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
-	"hulian/internal/scan"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // Log entry kinds of the catalog.
@@ -299,7 +300,7 @@ func (p *Platform) transition(ctx context.Context, perm auth.Permission, id, kin
 // SubmitListing sends a listing to review. A dataset must come with its
 // node's signed gate report for this version: k ≥ 1000 for every tag value
 // and no prohibited findings (X-E8, X-F1..X-F5).
-func (p *Platform) SubmitListing(ctx context.Context, id string, report *catalog.GateReport) (*catalog.Listing, error) {
+func (p *Platform) SubmitListing(ctx context.Context, id string, report *gate.SignedReport) (*catalog.Listing, error) {
 	return p.transition(ctx, auth.PermTrade, id, KindListingSubmitted, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		m, err := RequireTrading(ctx, tx)
 		if err != nil {

@@ -10,8 +10,8 @@ import (
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 func newPlatform(t testing.TB, db *store.DB) *platform.Platform {

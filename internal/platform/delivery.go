@@ -18,14 +18,15 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
 )
 
 // Delivery 配送 (X-W2, DESIGN.md protocol steps 4–6): the platform relays a
@@ -48,14 +49,13 @@ const (
 	// TokenSize is the length of one token.
 	TokenSize = 16
 	// AuthenticatorSize is the length of a request authenticator
-	// (orderkey.Key.Authenticator).
+	// (ordertoken.Key.Authenticator).
 	AuthenticatorSize = 32
 	// MaxRealtimeTokens bounds a real-time request (DESIGN.md step 5).
 	MaxRealtimeTokens = 10_000
-	// MaxChunkTokens bounds one chunk of a batch delivery: 16 MiB of
-	// tokens, metered and charged as one delivery. A chunk is the unit a
-	// running-out quota stops at, so it is kept well below a whole file.
-	MaxChunkTokens = 1 << 20
+	// MaxChunkTokens bounds one chunk of a batch delivery (the protocol's
+	// limit, ordertoken.MaxChunkTokens).
+	MaxChunkTokens = ordertoken.MaxChunkTokens
 	// MaxAttested bounds the request IDs of one destruction attestation.
 	MaxAttested = 10_000
 	// DefaultRelayTimeout bounds a supplier node's answer.
@@ -80,7 +80,7 @@ type Answer struct {
 	Sealed    []byte
 	Queried   uint64
 	Matched   uint64
-	Signature []byte // over statement.Answer
+	Signature []byte // over evidence.Answer
 }
 
 // Answerer calls a supplier node's AnswerService at endpoint. sign returns
@@ -352,7 +352,7 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	// One pass of SHA-256 over the tokens serves the request's record
 	// and the check of the supplier's statement: a batch chunk is tens of
 	// megabytes.
-	tokensSum := statement.HashOf(tokens)
+	tokensSum := evidence.HashOf(tokens)
 	th := tokensSum.String()
 	var plan deliveryPlan
 	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
@@ -370,8 +370,8 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	if ans.Queried != uint64(n) {
 		return nil, supplierFault(o.Terms.Supplier, fmt.Sprintf("应答的查询数 %d 与令牌数 %d 不符", ans.Queried, n), fmt.Sprintf("it answered %d queried for %d tokens", ans.Queried, n))
 	}
-	commitment := statement.Hash(seal.Commitment(ans.Sealed))
-	st := statement.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: tokensSum, Commitment: commitment}
+	commitment := evidence.Hash(seal.Commitment(ans.Sealed))
+	st := evidence.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: tokensSum, Commitment: commitment}
 	if err := st.Verify(plan.supplierKey, ans.Signature); err != nil {
 		return nil, supplierFault(o.Terms.Supplier, reasonZH(err), reasonEN(err))
 	}
@@ -517,8 +517,8 @@ func (p *Platform) forward(ctx context.Context, signer note.Signer, plan deliver
 	sign := func(body []byte) (string, error) {
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
-		return statement.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier,
-			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: p.DB.Now(), Body: statement.HashOf(body)}.Header(signer)
+		return evidence.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier,
+			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: p.DB.Now(), Body: evidence.HashOf(body)}.Header(signer)
 	}
 	ans, err := p.Answerer.Answer(fctx, plan.endpoint, req, sign)
 	if err != nil {
@@ -628,8 +628,8 @@ func receipt(signer note.Signer, d *store.Delivery, charge, seq int64, at time.T
 	if err != nil || len(c) != sha256.Size {
 		return "", fmt.Errorf("delivery commitment %q is not a SHA-256", d.Commitment)
 	}
-	return statement.Receipt{OrderID: d.OrderID, RequestID: d.RequestID, Demander: d.Demander, Supplier: d.Supplier,
-		Queried: uint64(d.Queried), Matched: uint64(d.Matched), ChargeFen: charge, Commitment: statement.Hash(c), Seq: seq,
+	return evidence.Receipt{OrderID: d.OrderID, RequestID: d.RequestID, Demander: d.Demander, Supplier: d.Supplier,
+		Queried: uint64(d.Queried), Matched: uint64(d.Matched), ChargeFen: charge, Commitment: evidence.Hash(c), Seq: seq,
 		At: at, RetainUntil: d.RetainUntil}.Sign(signer)
 }
 
@@ -672,7 +672,7 @@ func (p *Platform) AttestDestruction(ctx context.Context, orderID string, reques
 	if destroyedAt.IsZero() {
 		destroyedAt = now
 	}
-	if destroyedAt.After(now.Add(statement.MaxRelaySkew)) {
+	if destroyedAt.After(now.Add(evidence.MaxRelaySkew)) {
 		return nil, errs.Invalidf("destroyed_at", "销毁时间不能晚于现在", "the destruction time cannot be in the future")
 	}
 	out := &Attestation{}

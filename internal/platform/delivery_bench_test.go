@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
-	"hulian/internal/delivery/statement"
-	"hulian/internal/exid"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/relaytest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
 )
 
 // BenchmarkRelay measures the relay's overhead on a real-time request of
@@ -63,8 +63,8 @@ func BenchmarkRelay(b *testing.B) {
 			sign := func(body []byte) (string, error) {
 				nonce := make([]byte, 16)
 				rand.Read(nonce)
-				return statement.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier, Nonce: base64.RawURLEncoding.EncodeToString(nonce),
-					At: time.Now(), Body: statement.HashOf(body)}.Header(signer)
+				return evidence.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier, Nonce: base64.RawURLEncoding.EncodeToString(nonce),
+					At: time.Now(), Body: evidence.HashOf(body)}.Header(signer)
 			}
 			if _, err := ans.Answer(ctx, url, req, sign); err != nil {
 				b.Fatal(err)

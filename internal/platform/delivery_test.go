@@ -18,19 +18,19 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/relaytest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/seal"
 )
 
 // relayEnv is a platform with an active order between a demander and a
@@ -216,11 +216,11 @@ func (e *relayEnv) entries(t *testing.T, kind string) []string {
 // verifies, binds the sealed bytes, and the values are the supplier's.
 func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *platform.DeliveryResult, wantMatched int) {
 	t.Helper()
-	r, err := statement.OpenReceipt(res.Delivery.Receipt, e.vkey)
+	r, err := evidence.OpenReceipt(res.Delivery.Receipt, e.vkey)
 	if err != nil {
 		t.Fatalf("receipt: %v", err)
 	}
-	if r.Commitment != statement.Hash(seal.Commitment(res.Sealed)) || r.RequestID != requestID || r.OrderID != e.order.ID ||
+	if r.Commitment != evidence.Hash(seal.Commitment(res.Sealed)) || r.RequestID != requestID || r.OrderID != e.order.ID ||
 		r.ChargeFen != res.Delivery.ChargeFen || r.Seq != res.Delivery.Seq || r.RetainUntil != res.Delivery.RetainUntil {
 		t.Errorf("receipt %+v does not match the delivery %+v", r, res.Delivery)
 	}

@@ -9,9 +9,9 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/market"
 	"hulian/internal/platform"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
 )
 
 // TestOrderExpirySweep: an active order whose term has ended is recorded

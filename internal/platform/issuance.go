@@ -14,8 +14,8 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
-	"hulian/internal/oprf"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/protocol/oprf"
 )
 
 // Log entry kinds of exID issuance.

@@ -7,13 +7,13 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
-	"hulian/internal/ident"
 	"hulian/internal/keyring"
-	"hulian/internal/oprf"
 	"hulian/internal/platform"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
+	"hulian/internal/protocol/oprf"
 )
 
 func testSealer(t testing.TB) keyring.Sealer {

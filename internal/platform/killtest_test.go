@@ -19,14 +19,14 @@ import (
 	"connectrpc.com/connect"
 
 	"hulian/internal/auth"
-	"hulian/internal/delivery/statement"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
-	"hulian/internal/platform/api"
 	"hulian/internal/platform/server"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/rpc"
 )
 
 const (
@@ -150,7 +150,7 @@ func TestRelayKill(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; {
-				cl := api.NewClient(current(), api.WithNodeKey(e.dem.member.ID, e.demKeys.Sign), api.WithTimeout(5*time.Second))
+				cl := rpc.NewClient(current(), rpc.WithNodeKey(e.dem.member.ID, e.demKeys.Sign), rpc.WithTimeout(5*time.Second))
 				req := fmt.Sprintf("kill-%d-%d", w, i)
 				res, err := cl.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: e.order.ID, RequestId: req, Tokens: toks}))
 				if err != nil {
@@ -159,7 +159,7 @@ func TestRelayKill(t *testing.T) {
 					}
 					continue
 				}
-				if _, err := statement.OpenReceipt(res.Msg.Receipt, e.vkey); err != nil {
+				if _, err := evidence.OpenReceipt(res.Msg.Receipt, e.vkey); err != nil {
 					t.Errorf("%s: receipt %v", req, err)
 				}
 				i++

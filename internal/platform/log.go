@@ -12,7 +12,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // LogConfig configures the business log's checkpoints.

@@ -13,8 +13,8 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	"hulian/internal/market"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
 )
 
 // Log entry kinds of the market (X-W1, X-W4, X-W6).

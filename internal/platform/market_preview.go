@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"hulian/internal/market"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
 )
 
 // OrderPreview returns an order the actor may see, its status as of now,

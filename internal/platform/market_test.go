@@ -15,9 +15,9 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/platform"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
 )
 
 // publish takes a listing through the gate and review to the market.

@@ -8,7 +8,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/member"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // Application is a membership application with the member's first account.

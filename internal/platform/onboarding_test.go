@@ -11,8 +11,8 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/member"
 	"hulian/internal/platform"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 func application(n int) platform.Application {

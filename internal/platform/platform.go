@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"time"
 
-	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
+	"hulian/internal/compliance/scan"
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
-	"hulian/internal/scan"
 
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // CurrentAgreement is the member agreement version members sign unless the
@@ -26,7 +26,7 @@ type Platform struct {
 	Logger    *slog.Logger
 	Agreement string    // the agreement version members must sign
 	Log       LogConfig // business-log checkpoints and signing key (log.go)
-	K         int       // the k of X-E8: at least catalog.MinK
+	K         int       // the k of X-E8: at least gate.MinK
 
 	IssuanceLimits   IssuanceLimits
 	IssuancePriceFen int64 // charged to the member's quota per evaluated element; 0 is free
@@ -49,6 +49,6 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: catalog.MinK, IssuanceLimits: DefaultIssuanceLimits,
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK, IssuanceLimits: DefaultIssuanceLimits,
 		scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
 }

@@ -11,7 +11,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // Quota 可用额度 (X-S3): the demander's prepaid amount in fen, checked and

@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"hulian/internal/catalog"
-	"hulian/internal/ident"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/ident"
 )
 
 // Dataset returns a valid dataset listing with two tags.
@@ -30,15 +31,15 @@ func Dataset() *catalog.Listing {
 
 // Report returns a gate report for l signed by key in which every listed
 // value has n subjects.
-func Report(l *catalog.Listing, key ed25519.PrivateKey, n int64) *catalog.GateReport {
-	r := &catalog.GateReport{ListingID: l.ID, Version: l.Version, Rows: 3 * n, Subjects: 3 * n, K: catalog.MinK, Created: time.Now().UTC()}
+func Report(l *catalog.Listing, key ed25519.PrivateKey, n int64) *gate.SignedReport {
+	r := &gate.SignedReport{ListingID: l.ID, Version: l.Version, Rows: 3 * n, Subjects: 3 * n, K: gate.MinK, Created: time.Now().UTC()}
 	for _, t := range l.Tags {
 		values := t.Values
 		if t.ValueType == catalog.ValueHit {
 			values = []string{"1"}
 		}
 		for _, v := range values {
-			r.Counts = append(r.Counts, catalog.ValueCount{Key: t.Key, Value: v, Subjects: n})
+			r.Counts = append(r.Counts, gate.ValueCount{Key: t.Key, Value: v, Subjects: n})
 		}
 	}
 	r.Sign(key)

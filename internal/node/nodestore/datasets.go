@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/storage"
 )
 
 // Setting and event names of the dataset side of the node.
@@ -35,7 +35,7 @@ type DatasetVersion struct {
 	TagKeys        []string // the listing's tag key of each column; empty for versions imported before they were kept
 	Rows           int64
 	GatePass       bool
-	GateReport     []byte // the signed catalog.GateReport as JSON
+	GateReport     []byte // the signed gate.SignedReport as JSON
 	Imported       time.Time
 }
 
@@ -64,12 +64,12 @@ func (tx *Tx) InsertDatasetVersion(ctx context.Context, v *DatasetVersion) error
 		keys = []byte("[]")
 	}
 	if v.Imported.IsZero() {
-		v.Imported = tx.now
+		v.Imported = tx.Now()
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, gate_pass, gate_report, imported_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), string(keys), v.Rows, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
-	if tx.db.eng.IsUniqueViolation(err) {
+	if tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "--name", "该数据集版本已被另一次导入写入，请重试", "another import wrote this dataset version; run the import again")
 	}
 	return err
@@ -84,7 +84,7 @@ func (tx *Tx) FinishDatasetVersion(ctx context.Context, v *DatasetVersion) error
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO node_datasets (name, current_version, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET current_version = excluded.current_version, updated_at = excluded.updated_at`,
-		v.Dataset, v.Version, tx.now)
+		v.Dataset, v.Version, tx.Now())
 	return err
 }
 
@@ -174,7 +174,7 @@ func (tx *Tx) CurrentDatasetVersion(ctx context.Context, name string) (*DatasetV
 	v, err := scanVersion(tx.QueryRow(ctx, `SELECT `+prefixed("v.", versionColumns)+` FROM node_datasets d
 		JOIN node_dataset_versions v ON v.dataset = d.name AND v.version = d.current_version WHERE d.name = $1`, name))
 	if err != nil {
-		return nil, store.NotFound(err, "--name", "节点上没有这个数据集："+name, "the node has no dataset named "+name)
+		return nil, storage.NotFound(err, "--name", "节点上没有这个数据集："+name, "the node has no dataset named "+name)
 	}
 	return v, nil
 }
@@ -263,7 +263,7 @@ func (tx *Tx) DatasetValues(ctx context.Context, dataset string, versionID int64
 // is new.
 func (tx *Tx) Exclude(ctx context.Context, dataset string, exid []byte, reason string) (bool, error) {
 	res, err := tx.Exec(ctx, `INSERT INTO node_dataset_exclusions (exid, dataset, reason, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (exid, dataset) DO NOTHING`, exid, dataset, reason, tx.now)
+		ON CONFLICT (exid, dataset) DO NOTHING`, exid, dataset, reason, tx.Now())
 	if err != nil {
 		return false, err
 	}

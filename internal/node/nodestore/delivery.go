@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/storage"
 )
 
 // Settings and events of delivery.
@@ -80,7 +80,7 @@ func (tx *Tx) CurrentVersionForListing(ctx context.Context, listingID string) (*
 		JOIN node_dataset_versions v ON v.dataset = d.name AND v.version = d.current_version
 		WHERE v.listing_id = $1 ORDER BY v.imported_at DESC, v.id DESC LIMIT 1`, listingID))
 	if err != nil {
-		return nil, store.NotFound(err, "listing_id", "本节点没有该挂牌的数据集："+listingID, "this node holds no dataset for listing "+listingID)
+		return nil, storage.NotFound(err, "listing_id", "本节点没有该挂牌的数据集："+listingID, "this node holds no dataset for listing "+listingID)
 	}
 	return v, nil
 }
@@ -110,7 +110,7 @@ func (tx *Tx) EachDatasetRow(ctx context.Context, versionID int64, fn func(exid,
 // RememberNonce records the nonce of a relayed request and reports
 // whether it is new: false means the request is a replay.
 func (tx *Tx) RememberNonce(ctx context.Context, nonce string) (bool, error) {
-	res, err := tx.Exec(ctx, `INSERT INTO node_relay_nonces (nonce, seen_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`, nonce, tx.now)
+	res, err := tx.Exec(ctx, `INSERT INTO node_relay_nonces (nonce, seen_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`, nonce, tx.Now())
 	if err != nil {
 		return false, err
 	}
@@ -192,7 +192,7 @@ func (tx *Tx) RecordDelivery(ctx context.Context, d *Delivery) error {
 			return err
 		}
 		if d.DeliveredAt.IsZero() {
-			d.DeliveredAt = tx.now
+			d.DeliveredAt = tx.Now()
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO node_deliveries (order_id, request_id, supplier, queried, matched, charge_fen, commitment, seq, receipt, retain_until, files, delivered_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -222,7 +222,7 @@ func (tx *Tx) RecordDelivery(ctx context.Context, d *Delivery) error {
 func (tx *Tx) Delivery(ctx context.Context, orderID, requestID string) (*Delivery, error) {
 	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM node_deliveries WHERE order_id = $1 AND request_id = $2`, orderID, requestID))
 	if err != nil {
-		return nil, store.NotFound(err, "request_id", "本节点没有该配送的记录", "the node has no record of this delivery")
+		return nil, storage.NotFound(err, "request_id", "本节点没有该配送的记录", "the node has no record of this delivery")
 	}
 	return d, nil
 }
@@ -298,7 +298,7 @@ func (tx *Tx) MarkDestroyed(ctx context.Context, orderID, requestID, reason stri
 // delivery in entry seq.
 func (tx *Tx) MarkAttested(ctx context.Context, orderID, requestID string, seq int64) error {
 	res, err := tx.Exec(ctx, `UPDATE node_deliveries SET attested_at = $1, attest_seq = $2 WHERE order_id = $3 AND request_id = $4 AND destroyed_at IS NOT NULL`,
-		tx.now, seq, orderID, requestID)
+		tx.Now(), seq, orderID, requestID)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/storage"
 )
 
 // SealedKey is one of the node's key pairs as stored: the public half in
@@ -42,7 +42,7 @@ func scanKey(sc interface{ Scan(...any) error }) (*SealedKey, error) {
 func (tx *Tx) ActiveKey(ctx context.Context, purpose string) (*SealedKey, error) {
 	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM node_keys WHERE purpose = $1 AND retired_at IS NULL`, purpose))
 	if err != nil {
-		return nil, store.NotFound(err, "key", "节点尚未生成该密钥", "the node has not generated this key yet")
+		return nil, storage.NotFound(err, "key", "节点尚未生成该密钥", "the node has not generated this key yet")
 	}
 	return k, nil
 }
@@ -70,11 +70,11 @@ func (tx *Tx) Keys(ctx context.Context) ([]*SealedKey, error) {
 // both win.
 func (tx *Tx) InsertKey(ctx context.Context, k *SealedKey) error {
 	if k.Created.IsZero() {
-		k.Created = tx.now
+		k.Created = tx.Now()
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO node_keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
 		k.ID, k.Purpose, k.Public, k.Sealed, k.Sealer, k.KEKID, k.Created.UTC())
-	if tx.db.eng.IsUniqueViolation(err) {
+	if tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "key", "该用途已有在用密钥", "an active key for this purpose exists already")
 	}
 	return err

@@ -10,18 +10,17 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/storage/storagetest"
 )
 
 // each runs fn as a parallel subtest on a fresh node database of every
 // engine, so SQLite and PostgreSQL pass the same behaviour suite.
 func each(t *testing.T, fn func(t *testing.T, db *nodestore.DB)) {
 	t.Helper()
-	for _, eng := range storetest.Engines(t) {
+	for _, eng := range storagetest.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
 			t.Parallel()
-			db, err := nodestore.Open(context.Background(), storetest.DSN(t, eng), nodestore.Options{})
+			db, err := nodestore.Open(context.Background(), storagetest.DSN(t, eng), nodestore.Options{})
 			if err != nil {
 				t.Fatalf("open %s: %v", eng, err)
 			}
@@ -155,33 +154,6 @@ func TestMigrateIdempotent(t *testing.T) {
 			t.Errorf("second migrate applied %v", applied)
 		}
 	})
-}
-
-// TestSharesDatabaseWithPlatform: a node and a platform migrate the same
-// database (one PostgreSQL schema, as a small deployment or the demo might)
-// without touching each other's tables or versions.
-func TestSharesDatabaseWithPlatform(t *testing.T) {
-	t.Parallel()
-	for _, eng := range storetest.Engines(t) {
-		t.Run(eng, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			dsn := storetest.DSN(t, eng)
-			p, err := store.Open(ctx, dsn, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			n, err := nodestore.Open(ctx, dsn, nodestore.Options{})
-			if err != nil {
-				t.Fatalf("node after platform: %v", err)
-			}
-			defer n.Close()
-			if applied, err := p.Migrate(ctx); err != nil || len(applied) != 0 {
-				t.Errorf("platform migrate after node: applied %v, err %v", applied, err)
-			}
-		})
-	}
 }
 
 func TestOpenRejectsUnknownURL(t *testing.T) {

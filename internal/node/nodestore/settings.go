@@ -26,7 +26,7 @@ func (tx *Tx) Setting(ctx context.Context, name string) (string, error) {
 // SetSetting stores a setting, replacing any earlier value.
 func (tx *Tx) SetSetting(ctx context.Context, name, value string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO node_settings (name, value, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, value, tx.now)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, value, tx.Now())
 	return err
 }
 
@@ -48,7 +48,7 @@ const (
 
 // Record appends an event at the transaction's time.
 func (tx *Tx) Record(ctx context.Context, kind, detail string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_events (at, kind, detail) VALUES ($1, $2, $3)`, tx.now, kind, detail)
+	_, err := tx.Exec(ctx, `INSERT INTO node_events (at, kind, detail) VALUES ($1, $2, $3)`, tx.Now(), kind, detail)
 	return err
 }
 

@@ -18,8 +18,6 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
-	"hulian/internal/ident"
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
@@ -27,8 +25,10 @@ import (
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
 	"hulian/internal/platform"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 )
 
 // deliveryPerson is supplier row i's exID.

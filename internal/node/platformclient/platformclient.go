@@ -20,14 +20,14 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/member"
 	"hulian/internal/node"
-	"hulian/internal/platform/api"
+	"hulian/internal/rpc"
 )
 
 // connectPlatform is the node.Platform over the platform's Connect API.
 type connectPlatform struct {
 	baseURL  string
 	memberID string
-	signed   *api.Client // every request signed with the node's key
+	signed   *rpc.Client // every request signed with the node's key
 	// bulk delivers: signed as well, with a longer timeout, and without
 	// gzip, since a batch chunk's sealed answer is tens of megabytes of
 	// ciphertext, which does not compress.
@@ -39,8 +39,8 @@ func New(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
 	return &connectPlatform{
 		baseURL:  baseURL,
 		memberID: memberID,
-		signed:   api.NewClient(baseURL, api.WithNodeKey(memberID, key)),
-		bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &api.NodeTransport{Member: memberID, Key: key}, Timeout: 10 * time.Minute},
+		signed:   rpc.NewClient(baseURL, rpc.WithNodeKey(memberID, key)),
+		bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &rpc.NodeTransport{Member: memberID, Key: key}, Timeout: 10 * time.Minute},
 			strings.TrimSuffix(baseURL, "/"), connect.WithAcceptCompression("gzip", nil, nil)),
 	}
 }
@@ -57,7 +57,7 @@ func (p *connectPlatform) Stage(ctx context.Context) (member.Stage, member.Keys,
 func (p *connectPlatform) RegisterNodeKeys(ctx context.Context, token string, k member.Keys) (member.Stage, error) {
 	// The platform does not know the node's key until this call succeeds,
 	// so it is authenticated with a member staff token instead.
-	c := api.NewClient(p.baseURL, api.WithToken(token))
+	c := rpc.NewClient(p.baseURL, rpc.WithToken(token))
 	res, err := c.Members.RegisterNodeKeys(ctx, connect.NewRequest(&hulianv1.RegisterNodeKeysRequest{
 		Id: p.memberID, X25519PublicKey: k.X25519, Ed25519PublicKey: k.Ed25519,
 	}))
@@ -115,7 +115,7 @@ func fromConnect(err error) error {
 		kind = errs.Internal
 	}
 	e := &errs.Error{Kind: kind, Err: err}
-	if d := api.Detail(err); d != nil && (d.GetReasonZh() != "" || d.GetReasonEn() != "") {
+	if d := rpc.Detail(err); d != nil && (d.GetReasonZh() != "" || d.GetReasonEn() != "") {
 		e.Field = d.GetField()
 		e.Reason = i18n.T("平台答复："+d.GetReasonZh(), "the platform says: "+d.GetReasonEn())
 		return e

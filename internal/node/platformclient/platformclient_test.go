@@ -17,13 +17,14 @@ import (
 	nodeserver "hulian/internal/node/server"
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/storage/storagetest"
 )
 
 // startPlatform runs a platform on ":0" over a fresh database of engine.
 func startPlatform(t *testing.T, engine string) *pserver.Main {
 	t.Helper()
-	m, err := pserver.Open(context.Background(), pserver.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, engine), KEKEnv: keyring.NewKEKText()})
+	m, err := pserver.Open(context.Background(), pserver.Config{Listen: "127.0.0.1:0", DB: storagetest.DSN(t, engine), KEKEnv: keyring.NewKEKText()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +72,13 @@ func agreedMember(t *testing.T, p *platform.Platform, n int) (*member.Member, st
 // records the member active, step 4 attributed to the node.
 func TestOnboardingEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, eng := range storetest.Engines(t) {
+	for _, eng := range storagetest.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			pm := startPlatform(t, eng)
 			m, token := agreedMember(t, pm.Platform, int(time.Now().UnixNano()%1e9))
-			cfg := node.Config{DB: storetest.DSN(t, eng), KEKEnv: keyring.NewKEKText(), MemberID: m.ID, PlatformURL: pm.URL(), NewPlatform: platformclient.New}
+			cfg := node.Config{DB: storagetest.DSN(t, eng), KEKEnv: keyring.NewKEKText(), MemberID: m.ID, PlatformURL: pm.URL(), NewPlatform: platformclient.New}
 
 			n, err := node.Open(ctx, cfg)
 			if err != nil {

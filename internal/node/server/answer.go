@@ -9,19 +9,20 @@ import (
 
 	"connectrpc.com/connect"
 
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
-	"hulian/internal/platform/api" // the one translation of errors to Connect, shared with the platform
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/rpc"
+	// the one translation of errors to Connect, shared with the platform
 )
 
 // maxAnswerBody bounds a relayed request: the most tokens a request may
 // carry and room for its other fields.
-const maxAnswerBody = node.MaxAnswerTokens*orderkey.TokenSize + 1<<16
+const maxAnswerBody = node.MaxAnswerTokens*ordertoken.TokenSize + 1<<16
 
 type relayKey struct{}
 
@@ -31,7 +32,7 @@ type relayKey struct{}
 type answerService struct{ m *Main }
 
 func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv1.AnswerRequest]) (*connect.Response[hulianv1.AnswerResponse], error) {
-	relay, _ := ctx.Value(relayKey{}).(*statement.Relay)
+	relay, _ := ctx.Value(relayKey{}).(*evidence.Relay)
 	msg := req.Msg
 	a, err := s.m.Node.Answer(ctx, relay, &node.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
 		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens(), Authenticator: msg.GetAuthenticator()})
@@ -39,7 +40,7 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 		if errs.KindOf(err) == errs.Internal {
 			s.m.logger.ErrorContext(ctx, "answer failed", "order", msg.GetOrderId(), "request", msg.GetRequestId(), "err", err)
 		}
-		return nil, api.ConnectError(ctx, err)
+		return nil, rpc.ConnectError(ctx, err)
 	}
 	return connect.NewResponse(&hulianv1.AnswerResponse{Sealed: a.Sealed, Queried: a.Queried, Matched: a.Matched, Signature: a.Signature}), nil
 }
@@ -59,7 +60,7 @@ func (m *Main) relayed(next http.Handler) http.Handler {
 			writeConnectError(w, r, errs.Invalidf("body", "无法读取请求", "cannot read the request"))
 			return
 		}
-		relay, err := m.Node.OpenRelay(r.Context(), r.Header.Get(statement.HeaderRelay), body)
+		relay, err := m.Node.OpenRelay(r.Context(), r.Header.Get(evidence.HeaderRelay), body)
 		if err != nil {
 			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)
 			writeConnectError(w, r, err)
@@ -78,7 +79,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // writeConnectError answers a Connect unary call with err before the
 // Connect handler has run.
 func writeConnectError(w http.ResponseWriter, r *http.Request, err error) {
-	connect.NewErrorWriter().Write(w, r, api.ConnectError(r.Context(), err))
+	connect.NewErrorWriter().Write(w, r, rpc.ConnectError(r.Context(), err))
 }
 
 // mountAnswer registers the AnswerService behind the relay check.

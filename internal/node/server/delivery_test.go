@@ -17,16 +17,16 @@ import (
 
 	"connectrpc.com/connect"
 
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
-	"hulian/internal/store/storetest"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/storage/storagetest"
 )
 
 const (
@@ -86,7 +86,7 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 	x := &exchange{relay: newFakeRelay(t), dir: t.TempDir(), kek: keyring.NewKEKText(), dkek: keyring.NewKEKText()}
 	dsn := "sqlite://" + filepath.Join(x.dir, "supplier.db")
 	if engine != "sqlite" {
-		dsn = storetest.DSN(t, engine)
+		dsn = storagetest.DSN(t, engine)
 	}
 	m, err := server.Open(ctx, server.Config{Listen: "127.0.0.1:0", MaintainEvery: time.Hour, Node: node.Config{DB: dsn, KEKEnv: x.kek,
 		MemberID: supplierID, PlatformURL: x.relay.URL(), NewPlatform: platformclient.New, Region: "CN-SH"}})
@@ -114,7 +114,7 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 	}
 	ddsn := "sqlite://" + filepath.Join(x.dir, "demander.db")
 	if engine != "sqlite" {
-		ddsn = storetest.DSN(t, engine)
+		ddsn = storagetest.DSN(t, engine)
 	}
 	x.demander, err = node.Open(ctx, node.Config{DB: ddsn, KEKEnv: x.dkek,
 		MemberID: demanderID, PlatformURL: x.relay.URL(), NewPlatform: platformclient.New, Region: "CN-BJ"})
@@ -148,7 +148,7 @@ func wantValues(i, v int) []string {
 // repeated ID answered for each position, and the delivery on record.
 func TestDeliveryEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, eng := range storetest.Engines(t) {
+	for _, eng := range storagetest.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
 			t.Parallel()
 			x := newExchange(t, eng, 200)
@@ -260,34 +260,34 @@ func TestRelayChecks(t *testing.T) {
 		tm   tamper
 		code connect.Code
 	}{
-		{"no header", req, func(*[]byte, *statement.Relay, func(statement.Relay) string) string { return "" }, connect.CodeUnauthenticated},
-		{"forged", req, func(_ *[]byte, r *statement.Relay, _ func(statement.Relay) string) string {
+		{"no header", req, func(*[]byte, *evidence.Relay, func(evidence.Relay) string) string { return "" }, connect.CodeUnauthenticated},
+		{"forged", req, func(_ *[]byte, r *evidence.Relay, _ func(evidence.Relay) string) string {
 			h, _ := r.Header(forged.signer)
 			return h
 		}, connect.CodeUnauthenticated},
-		{"body changed", req, func(b *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
+		{"body changed", req, func(b *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
 			h := sign(*r)
 			(*b)[len(*b)-1] ^= 1
 			return h
 		}, connect.CodeUnauthenticated},
-		{"expired", req, func(_ *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
-			r.At = r.At.Add(-statement.MaxRelaySkew - time.Minute)
+		{"expired", req, func(_ *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
+			r.At = r.At.Add(-evidence.MaxRelaySkew - time.Minute)
 			return sign(*r)
 		}, connect.CodeUnauthenticated},
-		{"from the future", req, func(_ *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
-			r.At = r.At.Add(statement.MaxRelaySkew + time.Minute)
+		{"from the future", req, func(_ *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
+			r.At = r.At.Add(evidence.MaxRelaySkew + time.Minute)
 			return sign(*r)
 		}, connect.CodeUnauthenticated},
-		{"first of a replay", req, func(_ *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
+		{"first of a replay", req, func(_ *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
 			replayed = sign(*r)
 			return replayed
 		}, 0},
-		{"replayed", req, func(*[]byte, *statement.Relay, func(statement.Relay) string) string { return replayed }, connect.CodeUnauthenticated},
-		{"another request than signed", req, func(_ *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
+		{"replayed", req, func(*[]byte, *evidence.Relay, func(evidence.Relay) string) string { return replayed }, connect.CodeUnauthenticated},
+		{"another request than signed", req, func(_ *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
 			r.RequestID = "rq_other"
 			return sign(*r)
 		}, connect.CodeUnauthenticated},
-		{"wrong supplier", req, func(_ *[]byte, r *statement.Relay, sign func(statement.Relay) string) string {
+		{"wrong supplier", req, func(_ *[]byte, r *evidence.Relay, sign func(evidence.Relay) string) string {
 			r.Supplier = "mem_other"
 			return sign(*r)
 		}, connect.CodePermissionDenied},

@@ -21,13 +21,13 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/proto"
 
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/member"
-	"hulian/internal/reqsign"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
+	"hulian/internal/rpc/reqsign"
 )
 
 // fakeRelay plays the platform for delivery tests: it knows members'
@@ -157,8 +157,8 @@ func (r *fakeRelay) answerRequest(o *fakeOrder, requestID string, tokens []byte)
 	if own := r.demanderKeys[o.demander]; own != nil {
 		sup, err := ecdh.X25519().NewPublicKey(r.members[o.supplier].X25519)
 		if err == nil {
-			if k, err := orderkey.Derive(own, sup, o.id); err == nil {
-				mac := k.Authenticator(requestID, statement.HashOf(tokens))
+			if k, err := ordertoken.Derive(own, sup, o.id); err == nil {
+				mac := k.Authenticator(requestID, evidence.HashOf(tokens))
 				req.Authenticator = mac[:]
 			}
 		}
@@ -168,7 +168,7 @@ func (r *fakeRelay) answerRequest(o *fakeOrder, requestID string, tokens []byte)
 
 // tamper changes a relayed call: the body as marshalled, and the relay
 // note before it is signed; it returns the header to send.
-type tamper func(body *[]byte, rel *statement.Relay, sign func(statement.Relay) string) string
+type tamper func(body *[]byte, rel *evidence.Relay, sign func(evidence.Relay) string) string
 
 // forward sends req to the supplier's node with the relay's signature,
 // changed by tamper if given, as raw HTTP so that any part can be forged.
@@ -182,9 +182,9 @@ func (r *fakeRelay) forward(ctx context.Context, supplier string, req *hulianv1.
 	}
 	nonce := make([]byte, 16)
 	rand.Read(nonce)
-	rel := statement.Relay{OrderID: req.GetOrderId(), RequestID: req.GetRequestId(), Supplier: supplier,
-		Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.now(), Body: statement.HashOf(body)}
-	sign := func(rel statement.Relay) string {
+	rel := evidence.Relay{OrderID: req.GetOrderId(), RequestID: req.GetRequestId(), Supplier: supplier,
+		Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.now(), Body: evidence.HashOf(body)}
+	sign := func(rel evidence.Relay) string {
 		h, err := rel.Header(r.signer)
 		if err != nil {
 			panic(err)
@@ -202,7 +202,7 @@ func (r *fakeRelay) forward(ctx context.Context, supplier string, req *hulianv1.
 		return nil, err
 	}
 	hreq.Header.Set("Content-Type", "application/proto")
-	hreq.Header.Set(statement.HeaderRelay, header)
+	hreq.Header.Set(evidence.HeaderRelay, header)
 	res, err := http.DefaultClient.Do(hreq)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeUnavailable, err)
@@ -276,8 +276,8 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 		return nil, err
 	}
 	n := uint64(len(m.GetTokens()) / 16)
-	st := statement.Answer{OrderID: o.id, RequestID: m.GetRequestId(), Queried: n, Matched: ans.GetMatched(), Tokens: statement.HashOf(m.GetTokens()),
-		Commitment: statement.Hash(seal.Commitment(ans.GetSealed()))}
+	st := evidence.Answer{OrderID: o.id, RequestID: m.GetRequestId(), Queried: n, Matched: ans.GetMatched(), Tokens: evidence.HashOf(m.GetTokens()),
+		Commitment: evidence.Hash(seal.Commitment(ans.GetSealed()))}
 	if ans.GetQueried() != n {
 		return nil, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("queried %d for %d tokens", ans.GetQueried(), n))
 	}
@@ -293,7 +293,7 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 	r.charged++
 	now := r.now().UTC()
 	until := now.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, o.retentionDays).Format(time.DateOnly)
-	rc := statement.Receipt{OrderID: o.id, RequestID: m.GetRequestId(), Demander: o.demander, Supplier: o.supplier, Queried: n, Matched: ans.GetMatched(),
+	rc := evidence.Receipt{OrderID: o.id, RequestID: m.GetRequestId(), Demander: o.demander, Supplier: o.supplier, Queried: n, Matched: ans.GetMatched(),
 		ChargeFen: int64(ans.GetMatched()), Commitment: st.Commitment, Seq: r.seq, At: now, RetainUntil: until}
 	signed, err := rc.Sign(r.signer)
 	if err != nil {

@@ -24,10 +24,10 @@ import (
 	"hulian/internal/catalog/catalogtest"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/member"
-	"hulian/internal/oprf"
-	"hulian/internal/platform/api"
-	"hulian/internal/reqsign"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/protocol/oprf"
+	"hulian/internal/rpc"
+	"hulian/internal/rpc/reqsign"
 )
 
 // A role is one way of calling the API. Every procedure is tried as every
@@ -74,7 +74,7 @@ func bearer(token func(*fixture) string) func(*fixture, *http.Request) http.Roun
 func node(key func(*fixture) (string, ed25519.PrivateKey)) func(*fixture, *http.Request) http.RoundTripper {
 	return func(f *fixture, r *http.Request) http.RoundTripper {
 		id, k := key(f)
-		return &api.NodeTransport{Member: id, Key: k}
+		return &rpc.NodeTransport{Member: id, Key: k}
 	}
 }
 

@@ -21,8 +21,9 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/member"
 	"hulian/internal/platform/api"
-	"hulian/internal/reqsign"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/rpc"
+	"hulian/internal/rpc/reqsign"
 )
 
 // post sends a raw request the way curl would and returns the status and
@@ -142,7 +143,7 @@ func TestBadInput(t *testing.T) {
 
 			t.Run("duplicate USCC", func(t *testing.T) {
 				ctx := context.Background()
-				c := api.NewClient(f.URL, api.WithLanguage(i18n.EN))
+				c := rpc.NewClient(f.URL, rpc.WithLanguage(i18n.EN))
 				a := application()
 				req := func(login string) *connect.Request[hulianv1.ApplyRequest] {
 					return connect.NewRequest(&hulianv1.ApplyRequest{
@@ -160,7 +161,7 @@ func TestBadInput(t *testing.T) {
 				if connect.CodeOf(err) != connect.CodeAlreadyExists {
 					t.Fatalf("second application: %v, want already exists", err)
 				}
-				if d := api.Detail(err); d == nil || d.Field != "application.uscc" || d.Kind != "already_exists" || d.ReasonZh == "" || d.ReasonEn == "" {
+				if d := rpc.Detail(err); d == nil || d.Field != "application.uscc" || d.Kind != "already_exists" || d.ReasonZh == "" || d.ReasonEn == "" {
 					t.Errorf("error detail %v, want field application.uscc with reasons in both languages", d)
 				}
 				// Nothing half-written: the second applicant's account does not exist.
@@ -172,7 +173,7 @@ func TestBadInput(t *testing.T) {
 			t.Run("message language", func(t *testing.T) {
 				ctx := context.Background()
 				for lang, want := range map[i18n.Lang]string{i18n.ZH: "统一社会信用代码", i18n.EN: "unified social credit code"} {
-					c := api.NewClient(f.URL, api.WithLanguage(lang))
+					c := rpc.NewClient(f.URL, rpc.WithLanguage(lang))
 					_, err := c.Members.Apply(ctx, connect.NewRequest(&hulianv1.ApplyRequest{Application: &hulianv1.Application{Name: "x"}}))
 					var ce *connect.Error
 					if !asConnect(err, &ce) || !strings.Contains(ce.Message(), want) || !strings.Contains(ce.Message(), "application.uscc") {
@@ -205,7 +206,7 @@ func TestBadInput(t *testing.T) {
 			})
 
 			t.Run("stale node request", func(t *testing.T) {
-				c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node), api.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+				c := rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, f.A.Node), rpc.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
 				_, err := c.Members.GetMember(context.Background(), connect.NewRequest(&hulianv1.GetMemberRequest{Id: f.A.ID}))
 				if connect.CodeOf(err) != connect.CodeUnauthenticated {
 					t.Errorf("an hour-old signature: %v, want unauthenticated", err)
@@ -214,13 +215,13 @@ func TestBadInput(t *testing.T) {
 
 			t.Run("signature from another key", func(t *testing.T) {
 				_, other, _ := ed25519.GenerateKey(rand.Reader)
-				c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, other))
+				c := rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, other))
 				_, err := c.Members.GetMember(context.Background(), connect.NewRequest(&hulianv1.GetMemberRequest{Id: f.A.ID}))
 				if connect.CodeOf(err) != connect.CodeUnauthenticated {
 					t.Errorf("signed with another key: %v, want unauthenticated", err)
 				}
 				// Member B's node signing as member A is the same case.
-				c = api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.B.Node))
+				c = rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, f.B.Node))
 				_, err = c.Members.GetMember(context.Background(), connect.NewRequest(&hulianv1.GetMemberRequest{Id: f.A.ID}))
 				if connect.CodeOf(err) != connect.CodeUnauthenticated {
 					t.Errorf("signed with member B's key: %v, want unauthenticated", err)

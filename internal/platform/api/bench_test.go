@@ -7,7 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	hulianv1 "hulian/internal/gen/hulian/v1"
-	"hulian/internal/platform/api"
+	"hulian/internal/rpc"
 )
 
 // BenchmarkGetMember measures one authenticated API call end to end over
@@ -19,11 +19,11 @@ func BenchmarkGetMember(b *testing.B) {
 	ctx := context.Background()
 	clients := []struct {
 		name string
-		c    *api.Client
+		c    *rpc.Client
 	}{
-		{"token/proto", api.NewClient(f.URL, api.WithToken(f.A.Token))},
-		{"token/json", api.NewClient(f.URL, api.WithToken(f.A.Token), api.WithJSON())},
-		{"node-signed/proto", api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node))},
+		{"token/proto", rpc.NewClient(f.URL, rpc.WithToken(f.A.Token))},
+		{"token/json", rpc.NewClient(f.URL, rpc.WithToken(f.A.Token), rpc.WithJSON())},
+		{"node-signed/proto", rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, f.A.Node))},
 	}
 	for _, c := range clients {
 		b.Run(c.name, func(b *testing.B) {

@@ -12,7 +12,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/platform"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // catalogService implements hulian.v1.CatalogService.

@@ -2,23 +2,15 @@ package api
 
 import (
 	"context"
-	"strings"
 
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
-	"hulian/internal/gen/hulian/v1/hulianv1connect"
-	"hulian/internal/ident"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/ident"
 )
-
-// NewCatalogClient returns a client of the catalog service at baseURL,
-// authenticated as opts say (as NewClient's clients are).
-func NewCatalogClient(baseURL string, opts ...ClientOption) hulianv1connect.CatalogServiceClient {
-	hc, copts := connectClient(opts)
-	return hulianv1connect.NewCatalogServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
-}
 
 // contentFromProto reads the six elements. The domain validates values;
 // this only refuses what the wire alone can get wrong.
@@ -111,27 +103,27 @@ func listingToProto(ctx context.Context, l *catalog.Listing) *hulianv1.Listing {
 }
 
 // gateReportFromProto reads a gate report exactly as its node signed it:
-// the signature covers the JSON of catalog.GateReport, so every field must
+// the signature covers the JSON of gate.SignedReport, so every field must
 // come back unchanged, the creation time to the nanosecond.
-func gateReportFromProto(g *hulianv1.GateReport) *catalog.GateReport {
+func gateReportFromProto(g *hulianv1.GateReport) *gate.SignedReport {
 	if g == nil {
 		return nil
 	}
-	r := &catalog.GateReport{ListingID: g.ListingId, Version: int(g.Version), Rows: g.Rows, Subjects: g.Subjects,
+	r := &gate.SignedReport{ListingID: g.ListingId, Version: int(g.Version), Rows: g.Rows, Subjects: g.Subjects,
 		K: int(g.K), Findings: int(g.Findings), Signature: g.Signature}
 	if g.Created != nil {
 		r.Created = g.Created.AsTime()
 	}
 	for _, c := range g.Counts {
 		if c != nil {
-			r.Counts = append(r.Counts, catalog.ValueCount{Key: c.Key, Value: c.Value, Subjects: c.Subjects})
+			r.Counts = append(r.Counts, gate.ValueCount{Key: c.Key, Value: c.Value, Subjects: c.Subjects})
 		}
 	}
 	return r
 }
 
 // GateReportToProto writes a signed gate report for SubmitListing.
-func GateReportToProto(r *catalog.GateReport) *hulianv1.GateReport {
+func GateReportToProto(r *gate.SignedReport) *hulianv1.GateReport {
 	g := &hulianv1.GateReport{ListingId: r.ListingID, Version: int32(r.Version), Rows: r.Rows, Subjects: r.Subjects,
 		K: int32(r.K), Findings: int32(r.Findings), Created: timestamp(r.Created), Signature: r.Signature}
 	for _, c := range r.Counts {

@@ -12,11 +12,13 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
+	"hulian/internal/compliance/gate"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/member"
 	"hulian/internal/platform/api"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/rpc"
 )
 
 var protoNames = protojson.MarshalOptions{UseProtoNames: true}
@@ -31,7 +33,7 @@ func jsonContent(t *testing.T) string {
 	return string(b)
 }
 
-func jsonGateReport(t *testing.T, r *catalog.GateReport) string {
+func jsonGateReport(t *testing.T, r *gate.SignedReport) string {
 	t.Helper()
 	b, err := protoNames.Marshal(api.GateReportToProto(r))
 	if err != nil {
@@ -98,7 +100,7 @@ func wantField(t *testing.T, what string, err error, code connect.Code, field st
 		t.Errorf("%s: succeeded, want %v on %q", what, code, field)
 		return
 	}
-	d := api.Detail(err)
+	d := rpc.Detail(err)
 	if connect.CodeOf(err) != code || d == nil || d.Field != field {
 		t.Errorf("%s: %v (detail %+v), want %v on field %q", what, err, d, code, field)
 	}
@@ -117,11 +119,11 @@ func TestCatalogLifecycle(t *testing.T) {
 			f.setStage(t, f.A, member.StageActive)
 			f.setStage(t, f.B, member.StageActive)
 			ctx := context.Background()
-			sup := api.NewCatalogClient(f.URL, api.WithToken(f.A.Token))
-			other := api.NewCatalogClient(f.URL, api.WithToken(f.B.Token), api.WithJSON())
-			op := api.NewCatalogClient(f.URL, api.WithToken(f.OpToken))
-			anon := api.NewCatalogClient(f.URL)
-			node := api.NewCatalogClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node))
+			sup := rpc.NewCatalogClient(f.URL, rpc.WithToken(f.A.Token))
+			other := rpc.NewCatalogClient(f.URL, rpc.WithToken(f.B.Token), rpc.WithJSON())
+			op := rpc.NewCatalogClient(f.URL, rpc.WithToken(f.OpToken))
+			anon := rpc.NewCatalogClient(f.URL)
+			node := rpc.NewCatalogClient(f.URL, rpc.WithNodeKey(f.A.ID, f.A.Node))
 
 			content := api.ContentToProto(catalogtest.Dataset(), true)
 			cr, err := sup.CreateListing(ctx, connect.NewRequest(&hulianv1.CreateListingRequest{Content: content}))
@@ -137,7 +139,7 @@ func TestCatalogLifecycle(t *testing.T) {
 
 			domain := catalogtest.Dataset()
 			domain.ID, domain.Version = l.Id, 1
-			submit := func(c hulianv1connect.CatalogServiceClient, r *catalog.GateReport) error {
+			submit := func(c hulianv1connect.CatalogServiceClient, r *gate.SignedReport) error {
 				req := &hulianv1.SubmitListingRequest{Id: l.Id}
 				if r != nil {
 					req.GateReport = api.GateReportToProto(r)
@@ -266,8 +268,8 @@ func TestCatalogBadInput(t *testing.T) {
 	f := newFixture(t, "sqlite")
 	f.setStage(t, f.A, member.StageActive)
 	ctx := context.Background()
-	c := api.NewCatalogClient(f.URL, api.WithToken(f.A.Token), api.WithLanguage("en"))
-	op := api.NewCatalogClient(f.URL, api.WithToken(f.OpToken))
+	c := rpc.NewCatalogClient(f.URL, rpc.WithToken(f.A.Token), rpc.WithLanguage("en"))
+	op := rpc.NewCatalogClient(f.URL, rpc.WithToken(f.OpToken))
 	edit := func(fn func(*hulianv1.ListingContent)) *hulianv1.ListingContent {
 		x := api.ContentToProto(catalogtest.Dataset(), true)
 		fn(x)

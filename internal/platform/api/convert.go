@@ -8,7 +8,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/member"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 var stages = map[member.Stage]hulianv1.Stage{

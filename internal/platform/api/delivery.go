@@ -12,13 +12,15 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"hulian/internal/delivery/statement"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/rpc"
 )
 
 // MaxDeliverBytes is the largest Deliver request: a batch chunk of
@@ -166,7 +168,7 @@ func (t *relayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	var body []byte
 	if r.Body != nil {
 		var err error
-		body, err = readBody(r)
+		body, err = httpserve.ReadBody(r.Body, r.ContentLength, MaxDeliverBytes)
 		r.Body.Close()
 		if err != nil {
 			return nil, err
@@ -177,7 +179,7 @@ func (t *relayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	out := r.Clone(r.Context())
-	out.Header.Set(statement.HeaderRelay, h)
+	out.Header.Set(evidence.HeaderRelay, h)
 	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return t.base.RoundTrip(out)
@@ -211,7 +213,7 @@ func answerError(err error) error {
 		return &errs.Error{Kind: errs.Unavailable, Reason: i18n.T("节点不可用（"+ce.Code().String()+"）："+ce.Message(), "the node is unavailable ("+ce.Code().String()+"): "+ce.Message())}
 	}
 	zh, en := ce.Message(), ce.Message()
-	if d := Detail(err); d != nil && d.ReasonZh != "" {
+	if d := rpc.Detail(err); d != nil && d.ReasonZh != "" {
 		zh, en = d.ReasonZh, d.ReasonEn
 		if d.Field != "" {
 			zh, en = d.Field+"："+zh, d.Field+": "+en

@@ -16,17 +16,17 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hulian/internal/auth"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/platform"
-	"hulian/internal/platform/api"
 	"hulian/internal/platform/relaytest"
-	"hulian/internal/reqsign"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/seal"
+	"hulian/internal/rpc"
+	"hulian/internal/rpc/reqsign"
 )
 
 // deliveryFixture is member C's fake supplier node, registered, answering
@@ -155,7 +155,7 @@ func TestDeliveryAPI(t *testing.T) {
 			m := f.market(t)
 			o := f.orderOfA(t, true)
 			ctx := context.Background()
-			c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node))
+			c := rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, f.A.Node))
 
 			peer, err := c.Delivery.GetOrderPeer(ctx, connect.NewRequest(&hulianv1.GetOrderPeerRequest{OrderId: o.ID}))
 			if err != nil {
@@ -175,11 +175,11 @@ func TestDeliveryAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := res.Msg
-			rec, err := statement.OpenReceipt(r.Receipt, p.VerifierKey)
+			rec, err := evidence.OpenReceipt(r.Receipt, p.VerifierKey)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rec.Commitment != statement.Hash(seal.Commitment(r.Sealed)) || r.Queried != 100 || r.Matched != 50 || r.ChargeFen != 250 || r.Replayed || rec.RetainUntil != r.RetainUntil {
+			if rec.Commitment != evidence.Hash(seal.Commitment(r.Sealed)) || r.Queried != 100 || r.Matched != 50 || r.ChargeFen != 250 || r.Replayed || rec.RetainUntil != r.RetainUntil {
 				t.Errorf("delivery %v, receipt %+v", r, rec)
 			}
 			ans, err := relaytest.Open(f.A.XKey, o.ID, "api-1", r.Sealed)
@@ -211,7 +211,7 @@ func TestDeliveryAPI(t *testing.T) {
 			if err != nil || at.Msg.Recorded != 2 || at.Msg.Seq == 0 {
 				t.Errorf("attest: %v %v", at, err)
 			}
-			over, err := api.NewClient(f.URL, api.WithToken(f.RegToken)).Delivery.ListDeliveries(ctx, connect.NewRequest(&hulianv1.ListDeliveriesRequest{OverdueOnly: true}))
+			over, err := rpc.NewClient(f.URL, rpc.WithToken(f.RegToken)).Delivery.ListDeliveries(ctx, connect.NewRequest(&hulianv1.ListDeliveriesRequest{OverdueOnly: true}))
 			if err != nil || len(over.Msg.Deliveries) != 0 {
 				t.Errorf("overdue: %v %v", over, err)
 			}
@@ -230,7 +230,7 @@ func TestDeliveryBadInput(t *testing.T) {
 	toks := f.tokensOfA(t, o)
 	// The chunk-sized requests below take a while to sign, send and check
 	// under the race detector on a loaded machine: a generous timeout.
-	c := api.NewClient(f.URL, api.WithNodeKey(f.A.ID, f.A.Node), api.WithLanguage("en"), api.WithTimeout(5*time.Minute))
+	c := rpc.NewClient(f.URL, rpc.WithNodeKey(f.A.ID, f.A.Node), rpc.WithLanguage("en"), rpc.WithTimeout(5*time.Minute))
 	ctx := context.Background()
 	cases := []struct {
 		name  string
@@ -255,7 +255,7 @@ func TestDeliveryBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want %s", cs.name, err, cs.code)
 			continue
 		}
-		if d := api.Detail(err); d == nil || d.Field != cs.field || d.ReasonEn == "" || d.ReasonZh == "" {
+		if d := rpc.Detail(err); d == nil || d.Field != cs.field || d.ReasonEn == "" || d.ReasonZh == "" {
 			t.Errorf("%s: detail %+v, want field %s", cs.name, d, cs.field)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform"
+	"hulian/internal/rpc"
 )
 
 // exidService implements hulian.v1.ExIDService.
@@ -50,7 +51,7 @@ type Evaluator struct {
 func (e Evaluator) Evaluate(ctx context.Context, epoch int, blinded [][]byte) ([][]byte, []byte, error) {
 	res, err := e.Client.Evaluate(ctx, connect.NewRequest(&hulianv1.EvaluateRequest{Epoch: uint32(epoch), Blinded: blinded}))
 	if err != nil {
-		return nil, nil, FromConnect(err)
+		return nil, nil, rpc.FromConnect(err)
 	}
 	return res.Msg.Evaluated, res.Msg.Proof, nil
 }

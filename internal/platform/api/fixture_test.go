@@ -16,8 +16,8 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/platform"
 	"hulian/internal/platform/server"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 const testPassword = "correct horse battery"

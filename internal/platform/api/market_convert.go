@@ -9,8 +9,8 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
 	"hulian/internal/platform"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
 )
 
 func dateRangeToProto(t market.Term) *hulianv1.DateRange {

@@ -17,9 +17,9 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
 	"hulian/internal/member"
-	"hulian/internal/platform/api"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/rpc"
 )
 
 // marketFixture is a third member C, active, with a published listing:
@@ -152,10 +152,10 @@ func TestMarketAPI(t *testing.T) {
 			f := newFixture(t, eng)
 			mf := f.market(t)
 			ctx := context.Background()
-			dem := api.NewMarketClient(f.URL, api.WithToken(f.A.Token))
-			sup := api.NewMarketClient(f.URL, api.WithToken(mf.C.Token), api.WithJSON())
-			other := api.NewMarketClient(f.URL, api.WithNodeKey(f.B.ID, f.B.Node))
-			op := api.NewMarketClient(f.URL, api.WithToken(f.OpToken))
+			dem := rpc.NewMarketClient(f.URL, rpc.WithToken(f.A.Token))
+			sup := rpc.NewMarketClient(f.URL, rpc.WithToken(mf.C.Token), rpc.WithJSON())
+			other := rpc.NewMarketClient(f.URL, rpc.WithNodeKey(f.B.ID, f.B.Node))
+			op := rpc.NewMarketClient(f.URL, rpc.WithToken(f.OpToken))
 
 			// B's listing admits real estate only: member A (I64) is not.
 			closed := catalogtest.Dataset()
@@ -312,15 +312,15 @@ func TestOrderExpiredAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	dem := api.NewMarketClient(f.URL, api.WithToken(f.A.Token))
+	dem := rpc.NewMarketClient(f.URL, rpc.WithToken(f.A.Token))
 	got, err := dem.GetOrder(ctx, connect.NewRequest(&hulianv1.GetOrderRequest{Id: o.ID}))
 	if err != nil || got.Msg.Order.Status != "expired" {
 		t.Fatalf("expired order: %v %+v", err, got)
 	}
-	op := api.NewMarketClient(f.URL, api.WithToken(f.OpToken))
+	op := rpc.NewMarketClient(f.URL, rpc.WithToken(f.OpToken))
 	_, err = op.SuspendOrder(ctx, connect.NewRequest(&hulianv1.SuspendOrderRequest{Id: o.ID, Reason: "核查"}))
 	wantField(t, "suspending an expired order", err, connect.CodeFailedPrecondition, "order")
-	if d := api.Detail(err); d == nil || d.ReasonZh == "" || d.ReasonEn == "" {
+	if d := rpc.Detail(err); d == nil || d.ReasonZh == "" || d.ReasonEn == "" {
 		t.Errorf("error without reasons: %+v", d)
 	}
 }
@@ -333,7 +333,7 @@ func TestRenewOrderAPI(t *testing.T) {
 	f := newFixture(t, "sqlite")
 	o := f.orderOfA(t, true)
 	ctx := context.Background()
-	dem := api.NewMarketClient(f.URL, api.WithToken(f.A.Token))
+	dem := rpc.NewMarketClient(f.URL, rpc.WithToken(f.A.Token))
 	end := o.Terms.Term.End
 	_, err := dem.RenewOrder(ctx, connect.NewRequest(&hulianv1.RenewOrderRequest{Id: o.ID,
 		Term: &hulianv1.DateRange{Start: end.String(), End: end.AddDays(30).String()}}))
@@ -363,9 +363,9 @@ func TestQuotaAPI(t *testing.T) {
 			f := newFixture(t, eng)
 			f.setStage(t, f.A, member.StageActive)
 			ctx := context.Background()
-			op := api.NewQuotaClient(f.URL, api.WithToken(f.OpToken))
-			mine := api.NewQuotaClient(f.URL, api.WithToken(f.A.Token), api.WithJSON())
-			other := api.NewQuotaClient(f.URL, api.WithToken(f.B.Token))
+			op := rpc.NewQuotaClient(f.URL, rpc.WithToken(f.OpToken))
+			mine := rpc.NewQuotaClient(f.URL, rpc.WithToken(f.A.Token), rpc.WithJSON())
+			other := rpc.NewQuotaClient(f.URL, rpc.WithToken(f.B.Token))
 
 			_, err := op.TopUp(ctx, connect.NewRequest(&hulianv1.TopUpRequest{MemberId: f.A.ID, AmountFen: -5, PaymentReference: "p1"}))
 			wantField(t, "a negative top-up", err, connect.CodeInvalidArgument, "amount_fen")

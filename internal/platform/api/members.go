@@ -8,7 +8,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/member"
 	"hulian/internal/platform"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // memberService implements hulian.v1.MemberService.

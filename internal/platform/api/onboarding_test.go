@@ -16,9 +16,9 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/platform"
-	"hulian/internal/platform/api"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
+	"hulian/internal/rpc"
 )
 
 // TestOnboardingThroughAPI drives the four onboarding steps of X-M2 with
@@ -35,7 +35,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			p := m.Platform
 
 			// Step 0: anyone applies.
-			anon := api.NewClient(m.URL())
+			anon := rpc.NewClient(m.URL())
 			app := application()
 			login := fmt.Sprintf("applicant%d", uniq())
 			applied, err := anon.Members.Apply(ctx, connect.NewRequest(&hulianv1.ApplyRequest{
@@ -80,7 +80,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opc := api.NewClient(m.URL(), api.WithToken(opSecret))
+			opc := rpc.NewClient(m.URL(), rpc.WithToken(opSecret))
 			reviewed, err := opc.Members.ReviewQualification(ctx, connect.NewRequest(&hulianv1.ReviewQualificationRequest{Id: id, Approve: true}))
 			if err != nil {
 				t.Fatalf("review: %v", err)
@@ -94,7 +94,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			console := api.NewClient(m.URL(), api.WithTransport(withHeaders{http.DefaultTransport, http.Header{
+			console := rpc.NewClient(m.URL(), rpc.WithTransport(withHeaders{http.DefaultTransport, http.Header{
 				"Cookie":       {auth.SessionCookie + "=" + secret},
 				"X-Csrf-Token": {sess.CSRF},
 			}}))
@@ -102,7 +102,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("create token from the console: %v", err)
 			}
-			mc := api.NewClient(m.URL(), api.WithToken(made.Msg.Secret))
+			mc := rpc.NewClient(m.URL(), rpc.WithToken(made.Msg.Secret))
 
 			// Step 2: the member signs the current agreement.
 			ag, err := mc.Members.GetAgreement(ctx, connect.NewRequest(&hulianv1.GetAgreementRequest{}))
@@ -137,7 +137,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 				t.Errorf("integration by the member's staff: %v, want permission denied", err)
 			}
 			refused("an integration attempt without the node")
-			node := api.NewClient(m.URL(), api.WithNodeKey(id, key))
+			node := rpc.NewClient(m.URL(), rpc.WithNodeKey(id, key))
 			active, err := node.Members.CompleteIntegration(ctx, connect.NewRequest(&hulianv1.CompleteIntegrationRequest{Id: id}))
 			if err != nil {
 				t.Fatalf("complete integration: %v", err)

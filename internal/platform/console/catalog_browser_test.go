@@ -12,7 +12,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store/storetest"
 )
 
 func loginAs(base, login string) []chromedp.Action[chromedp.Void] {

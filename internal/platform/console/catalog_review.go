@@ -5,7 +5,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type reviewQueueData struct {

@@ -6,8 +6,8 @@ import (
 
 	"hulian/internal/catalog"
 	"hulian/internal/platform/api"
+	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
-	"hulian/internal/store"
 )
 
 type catalogData struct {

@@ -17,8 +17,8 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/member"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 // activate puts an applied member straight into the active stage with

@@ -17,7 +17,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // TestMessages checks the catalog: both languages for every entry, and an

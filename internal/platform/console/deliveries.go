@@ -6,7 +6,7 @@ import (
 
 	"hulian/internal/calendar"
 	"hulian/internal/platform"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type deliveriesData struct {

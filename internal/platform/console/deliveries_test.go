@@ -10,7 +10,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/market"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // TestDeliveriesConsole: the regulator lists every delivery and the

@@ -11,7 +11,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/market"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // matchRow is one ranked listing of the comparison table.

@@ -5,7 +5,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/market"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type demandsData struct {

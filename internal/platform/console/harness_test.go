@@ -24,8 +24,8 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/member"
 	"hulian/internal/platform/server"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -9,8 +9,8 @@ import (
 
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
-	"hulian/internal/ident"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/ident"
 )
 
 // The listing wizard's inputs are named after the fields that

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	"hulian/internal/errs"
 )
 
@@ -21,7 +21,7 @@ func (c *console) listingSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	r.Body = http.MaxBytesReader(w, r.Body, maxGateReport+64<<10)
-	var report *catalog.GateReport
+	var report *gate.SignedReport
 	body, err := gateReportBody(r)
 	if err == nil && len(bytes.TrimSpace(body)) > 0 {
 		report, err = parseGateReport(body)
@@ -73,10 +73,10 @@ func gateReportBody(r *http.Request) ([]byte, error) {
 	return []byte(r.PostFormValue("gate_report")), nil
 }
 
-func parseGateReport(b []byte) (*catalog.GateReport, error) {
+func parseGateReport(b []byte) (*gate.SignedReport, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	var r catalog.GateReport
+	var r gate.SignedReport
 	if err := d.Decode(&r); err != nil {
 		return nil, errs.Invalidf("gate_report", "报告不是 hulian gate --sign 输出的 JSON："+err.Error(), "the report is not the JSON that hulian gate --sign prints: "+err.Error())
 	}

@@ -6,7 +6,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type listingsData struct {

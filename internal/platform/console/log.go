@@ -11,7 +11,7 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type logData struct {

@@ -18,8 +18,8 @@ import (
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/market"
 	"hulian/internal/member"
-	"hulian/internal/store"
-	"hulian/internal/store/storetest"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 )
 
 // trader is an active member with a login and a node key.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 func TestPercentBP(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/member"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // stages are the onboarding stages in the order a member passes them.

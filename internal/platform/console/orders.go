@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"hulian/internal/market"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 type ordersData struct {

@@ -9,7 +9,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // chartDays is how far back the quota page charts use.

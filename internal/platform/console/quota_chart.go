@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"hulian/internal/calendar"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
 )
 
 // useChartView is the quota page's bar chart of deductions per day, drawn on the

@@ -23,12 +23,12 @@ import (
 
 	"connectrpc.com/connect"
 
-	"hulian/internal/delivery/orderkey"
-	"hulian/internal/delivery/seal"
-	"hulian/internal/delivery/statement"
-	"hulian/internal/exid"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/protocol/evidence"
+	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/seal"
 )
 
 // Keys are a node's key pairs.
@@ -110,7 +110,7 @@ func (s *Supplier) checkRelay(next http.Handler) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		rel, err := statement.OpenRelay(r.Header.Get(statement.HeaderRelay), body.Bytes(), s.VerifierKey, s.Now())
+		rel, err := evidence.OpenRelay(r.Header.Get(evidence.HeaderRelay), body.Bytes(), s.VerifierKey, s.Now())
 		if err != nil || rel.Supplier != s.Member {
 			http.Error(w, "relay signature refused", http.StatusUnauthorized)
 			return
@@ -142,7 +142,7 @@ func (s *Supplier) Answer(ctx context.Context, req *connect.Request[hulianv1.Ans
 		return nil, connect.NewError(connect.CodeUnavailable, errors.New("supplier node is down"))
 	}
 	m := req.Msg
-	rel, _ := ctx.Value(relayKey{}).(*statement.Relay)
+	rel, _ := ctx.Value(relayKey{}).(*evidence.Relay)
 	if rel == nil || rel.OrderID != m.OrderId || rel.RequestID != m.RequestId {
 		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("the body is not the relayed request"))
 	}
@@ -153,25 +153,25 @@ func (s *Supplier) Answer(ctx context.Context, req *connect.Request[hulianv1.Ans
 	if cached != nil && !s.FreshSeal.Load() && !s.BadSignature.Load() && !s.OverMatch.Load() {
 		return connect.NewResponse(cached), nil
 	}
-	if len(m.Tokens)%orderkey.TokenSize != 0 || len(m.Tokens) == 0 {
+	if len(m.Tokens)%ordertoken.TokenSize != 0 || len(m.Tokens) == 0 {
 		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("tokens are not whole"))
 	}
 	peer, err := ecdh.X25519().NewPublicKey(m.DemanderX25519PublicKey)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	k, err := orderkey.Derive(s.Keys.X25519, peer, m.OrderId)
+	k, err := ordertoken.Derive(s.Keys.X25519, peer, m.OrderId)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	index := make(map[orderkey.Token][]string, len(s.Rows))
+	index := make(map[ordertoken.Token][]string, len(s.Rows))
 	for id, vals := range s.Rows {
 		index[k.Token(id)] = vals
 	}
 	var ans seal.Answer
-	seen := map[orderkey.Token]bool{}
-	for i := 0; i < len(m.Tokens); i += orderkey.TokenSize {
-		var t orderkey.Token
+	seen := map[ordertoken.Token]bool{}
+	for i := 0; i < len(m.Tokens); i += ordertoken.TokenSize {
+		var t ordertoken.Token
 		copy(t[:], m.Tokens[i:])
 		if vals, ok := index[t]; ok && !seen[t] {
 			seen[t] = true
@@ -186,9 +186,9 @@ func (s *Supplier) Answer(ctx context.Context, req *connect.Request[hulianv1.Ans
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInternal, err)
 	}
-	n := uint64(len(m.Tokens) / orderkey.TokenSize)
-	st := statement.Answer{OrderID: m.OrderId, RequestID: m.RequestId, Queried: n, Matched: uint64(len(ans.Matches)),
-		Tokens: statement.HashOf(m.Tokens), Commitment: seal.Commitment(sealed)}
+	n := uint64(len(m.Tokens) / ordertoken.TokenSize)
+	st := evidence.Answer{OrderID: m.OrderId, RequestID: m.RequestId, Queried: n, Matched: uint64(len(ans.Matches)),
+		Tokens: evidence.HashOf(m.Tokens), Commitment: seal.Commitment(sealed)}
 	signer := s.Keys.Sign
 	if s.BadSignature.Load() {
 		signer = NewKeys().Sign // not the registered key
@@ -212,13 +212,13 @@ func (s *Supplier) Answer(ctx context.Context, req *connect.Request[hulianv1.Ans
 // Tokens are a demander's tokens for ids under an order with supplier's
 // X25519 key, concatenated as Deliver takes them.
 func Tokens(own *ecdh.PrivateKey, supplier *ecdh.PublicKey, orderID string, ids []exid.ExID) ([]byte, error) {
-	k, err := orderkey.Derive(own, supplier, orderID)
+	k, err := ordertoken.Derive(own, supplier, orderID)
 	if err != nil {
 		return nil, err
 	}
-	ts := make([]orderkey.Token, len(ids))
+	ts := make([]ordertoken.Token, len(ids))
 	k.Tokens(ids, ts)
-	out := make([]byte, 0, len(ids)*orderkey.TokenSize)
+	out := make([]byte, 0, len(ids)*ordertoken.TokenSize)
 	for _, t := range ts {
 		out = append(out, t[:]...)
 	}

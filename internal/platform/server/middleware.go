@@ -12,8 +12,8 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
-	"hulian/internal/reqsign"
-	"hulian/internal/store"
+	"hulian/internal/platform/store"
+	"hulian/internal/rpc/reqsign"
 )
 
 // MaxBody is the largest request body the platform reads. Batch deliveries

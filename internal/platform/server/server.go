@@ -14,14 +14,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hulian/internal/bizlog/logapi"
 	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/console"
-	"hulian/internal/platform/logapi"
-	"hulian/internal/store"
-	"hulian/internal/store/sqlite"
+	"hulian/internal/platform/store"
+	"hulian/internal/storage/sqlite"
 )
 
 // Config is the platform's configuration.

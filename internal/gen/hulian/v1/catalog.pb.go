@@ -13,12 +13,13 @@
 package hulianv1
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 )
 
 const (
@@ -1467,7 +1468,7 @@ func (x *GateValueCount) GetSubjects() int64 {
 // GateReport is what the supplier's node reports after running the gate on
 // its own rows (`hulian gate --sign`). The signature is Ed25519 by the
 // node's registered key over "hulian-gate-report-v1\n" followed by the
-// report's JSON as catalog.GateReport.SignedBytes encodes it.
+// report's JSON as gate.SignedReport.SignedBytes encodes it.
 type GateReport struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ListingId     string                 `protobuf:"bytes,1,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`

@@ -1,0 +1,248 @@
+// Package storage is the layer both halves of hulian store their state on:
+// the platform's store (internal/platform/store) and each member node's
+// store (internal/node/nodestore) are siblings over it. It owns what does
+// not depend on a schema: choosing the engine from a database URL, the two
+// connection pools, transactions and their retries, the portable "$N"
+// placeholders, and migrations run in turn by processes that start
+// together. What differs between SQLite and PostgreSQL lives in the engine
+// packages storage/sqlite and storage/postgres; each store keeps its own
+// migrations per engine, because DDL differs.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"hulian/internal/errs"
+	"hulian/internal/storage/postgres"
+	"hulian/internal/storage/sqlcol"
+	"hulian/internal/storage/sqlite"
+)
+
+// Engine is what differs between SQLite and PostgreSQL.
+type Engine interface {
+	Name() string
+	Open(ctx context.Context, dsn string) (write, read *sql.DB, err error)
+	Rebind(query string) string
+	ForUpdate() string
+	// In is the condition that column is one of values, its parameters
+	// numbered from first, and the arguments to bind to them.
+	In(column string, first int, values []string) (cond string, args []any)
+	// InsertRows is one INSERT of rows into table's columns, and the
+	// arguments to bind. Every row has a value for each column, of the
+	// same Go type down a column (string, int64, bool, time.Time, []byte).
+	InsertRows(table string, cols []sqlcol.Column, rows [][]any) (query string, args []any)
+	IsUniqueViolation(error) bool
+	IsRetryable(error) bool
+}
+
+// EngineFor picks the engine for a database URL.
+func EngineFor(dsn string) (Engine, error) {
+	switch {
+	case postgres.IsURL(dsn):
+		return postgres.Engine{}, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite.Engine{}, nil
+	}
+	return nil, errs.Invalidf("--db", "数据库地址须以 sqlite:// 或 postgres:// 开头", "the database URL must start with sqlite:// or postgres://")
+}
+
+// CheckURL reports whether dsn names a supported engine, before anything is
+// opened or created.
+func CheckURL(dsn string) error {
+	_, err := EngineFor(dsn)
+	return err
+}
+
+// Schema is what a store brings to the storage layer: its migrations for
+// each engine and the table that records which ran. The platform and the
+// node keep apart version tables, so both can share one PostgreSQL schema.
+type Schema struct {
+	Name         string // "platform" or "node", for messages
+	Migrations   func(engine string) fs.FS
+	VersionTable string
+}
+
+// Options tune Open.
+type Options struct {
+	// Now is the clock; tests stub it. Defaults to time.Now.
+	Now func() time.Time
+	// NoMigrate skips applying migrations (for read-only tools).
+	NoMigrate bool
+}
+
+// DB is an open database: a write pool and a read pool (the same pool on
+// PostgreSQL), the engine and the clock.
+type DB struct {
+	dsn    string
+	eng    Engine
+	schema Schema
+	write  *sql.DB
+	read   *sql.DB
+	now    func() time.Time
+}
+
+// Open opens the database at dsn and, unless opt says not to, applies the
+// schema's pending migrations.
+func Open(ctx context.Context, dsn string, schema Schema, opt Options) (*DB, error) {
+	eng, err := EngineFor(dsn)
+	if err != nil {
+		return nil, err
+	}
+	w, r, err := eng.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s %s database: %w", schema.Name, eng.Name(), err)
+	}
+	db := &DB{dsn: dsn, eng: eng, schema: schema, write: w, read: r, now: opt.Now}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if !opt.NoMigrate {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// Migrate applies pending migrations and returns the versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	return Migrations(ctx, db.eng.Name(), db.write, db.dsn, db.schema.Migrations(db.eng.Name()), db.schema.VersionTable)
+}
+
+// Engine returns the engine name, "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.eng.Name() }
+
+// Eng returns the engine itself, for the SQL that differs.
+func (db *DB) Eng() Engine { return db.eng }
+
+// Writer is the pool that writes (a single connection on SQLite).
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Reader is the pool for read-only work.
+func (db *DB) Reader() *sql.DB { return db.read }
+
+// Now returns the clock's reading in UTC, truncated to microseconds (the
+// precision both engines keep).
+func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Tx is a transaction as a store sees it: SQL with portable placeholders,
+// the engine, and one instant for everything it records.
+type Tx struct {
+	SQL
+	Raw *sql.Tx // for what SQL does not wrap (savepoints)
+	Eng Engine
+	now time.Time
+}
+
+// Now is the transaction's time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Transact runs fn in a read-write transaction, committing if fn returns
+// nil. Serialization failures, deadlocks and busy files are retried with
+// backoff: fn must therefore have no effects outside the transaction.
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	return db.Run(ctx, false, fn)
+}
+
+// Read runs fn in a read-only transaction on the read pool.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.Run(ctx, true, fn)
+}
+
+// Run runs fn in a transaction, read-only on the read pool or read-write
+// on the write pool.
+func (db *DB) Run(ctx context.Context, readOnly bool, fn func(*Tx) error) error {
+	pool := db.write
+	if readOnly {
+		pool = db.read
+	}
+	return RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
+		return fn(&Tx{SQL: NewSQL(sqlTx, db.eng.Rebind), Raw: sqlTx, Eng: db.eng, now: db.Now()})
+	})
+}
+
+const maxAttempts = 8
+
+// RunTx runs fn in a transaction on pool and commits it, rolling back if fn
+// fails or panics. Serialization failures and deadlocks (as eng reports
+// them) are retried with backoff, so fn must have no effects outside the
+// transaction.
+func RunTx(ctx context.Context, pool *sql.DB, eng interface {
+	Name() string
+	IsRetryable(error) bool
+}, readOnly bool, fn func(*sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			d := time.Duration(1<<attempt)*time.Millisecond + rand.N(5*time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d):
+			}
+		}
+		err = runOnce(ctx, pool, eng.Name() == "postgres" && readOnly, fn)
+		if err == nil || !eng.IsRetryable(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
+}
+
+func runOnce(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) error) (err error) {
+	// SQLite's read-only connections are query_only; PostgreSQL shares one
+	// pool, so it is asked for a read-only transaction.
+	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
+	if err = fn(sqlTx); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// NullTime converts Go's zero time to SQL NULL, and other times to UTC.
+func NullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+// FromNull converts SQL NULL back to Go's zero time.
+func FromNull(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
