@@ -9,14 +9,13 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
-	"hulian/internal/platform/relaytest"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
-	"hulian/internal/protocol/exid"
 )
 
 // BenchmarkRelay measures the relay's overhead on a real-time request of
@@ -34,7 +33,8 @@ func BenchmarkRelay(b *testing.B) {
 	b.Run("relay", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("bench-%d", i), toks, nil); err != nil {
+			req := fmt.Sprintf("bench-%d", i)
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -50,16 +50,22 @@ func BenchmarkRelay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		node := &relaytest.Supplier{Member: e.node.Member, Keys: e.supKeys, Rows: map[exid.ExID][]string{}, VerifierKey: vkey}
-		for id, v := range e.node.Rows {
-			node.Rows[id] = v
+		// A second node with the same dataset, trusting this bench's own
+		// relay key, and the demander's tokens for its key.
+		node := suppliertest.Open(b)
+		url := node.Serve(b, e.sup.member.ID, vkey, e.listing, e.rows)
+		peer := node.Keys().X25519.PublicKey()
+		dtoks, err := suppliertest.Tokens(e.demKeys.X25519, peer, e.order.ID, e.people)
+		if err != nil {
+			b.Fatal(err)
 		}
-		url := node.Start(b.Cleanup)
 		ans := api.NewNodeAnswerer(nil)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			req := &platform.AnswerRequest{OrderID: e.order.ID, RequestID: fmt.Sprintf("direct-%d", i), ListingID: e.order.Terms.ListingID,
-				Supplier: e.node.Member, Demander: e.dem.member.ID, DemanderX25519: e.demKeys.X25519.PublicKey().Bytes(), Columns: e.order.Terms.Columns, Tokens: toks}
+			id := fmt.Sprintf("direct-%d", i)
+			req := &platform.AnswerRequest{OrderID: e.order.ID, RequestID: id, ListingID: e.order.Terms.ListingID,
+				Supplier: e.sup.member.ID, Demander: e.dem.member.ID, DemanderX25519: e.demKeys.X25519.PublicKey().Bytes(), Columns: e.order.Terms.Columns, Tokens: dtoks,
+				Authenticator: suppliertest.Authenticator(e.demKeys.X25519, peer, e.order.ID, id, dtoks)}
 			sign := func(body []byte) (string, error) {
 				nonce := make([]byte, 16)
 				rand.Read(nonce)

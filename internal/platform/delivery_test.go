@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,9 +23,9 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
-	"hulian/internal/platform/relaytest"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
@@ -34,15 +35,17 @@ import (
 )
 
 // relayEnv is a platform with an active order between a demander and a
-// supplier whose fake node answers with real cryptography.
+// supplier whose real node answers (package suppliertest).
 type relayEnv struct {
 	p        *platform.Platform
 	db       *store.DB
 	op       context.Context
 	sup, dem onboarded
-	supKeys  relaytest.Keys
-	demKeys  relaytest.Keys
-	node     *relaytest.Supplier
+	supKeys  suppliertest.Keys
+	demKeys  suppliertest.Keys
+	node     *suppliertest.Supplier // the supplier's real node, in-process
+	listing  *catalog.Listing
+	rows     map[exid.ExID][]string // the supplier's dataset
 	order    *market.Order
 	supNode  context.Context // the supplier's node
 	demNode  context.Context // the demander's node
@@ -70,7 +73,7 @@ func (s *syncBuffer) Bytes() []byte {
 }
 
 // onboardKeys is onboard with the node's real keys.
-func onboardKeys(t testing.TB, p *platform.Platform, opCtx context.Context, n int, supplier, demander bool, k relaytest.Keys) onboarded {
+func onboardKeys(t testing.TB, p *platform.Platform, opCtx context.Context, n int, supplier, demander bool, k suppliertest.Keys) onboarded {
 	t.Helper()
 	a := application(n)
 	a.Login = fmt.Sprintf("member-%d", n)
@@ -124,7 +127,8 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	e.vkey = vkey
 	e.p.Answerer = api.NewNodeAnswerer(nil)
 	e.op = operator(t, e.p)
-	e.supKeys, e.demKeys = relaytest.NewKeys(), relaytest.NewKeys()
+	e.node = suppliertest.Open(t)
+	e.supKeys, e.demKeys = e.node.Keys(), suppliertest.NewKeys()
 	e.sup = onboardKeys(t, e.p, e.op, 501, true, false, e.supKeys)
 	e.dem = onboardKeys(t, e.p, e.op, 502, false, true, e.demKeys)
 	e.supNode = auth.WithActor(ctx, auth.NodeActor(e.sup.member.ID))
@@ -164,13 +168,15 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 		}
 	}
 
-	all := relaytest.ExIDs(7, 2000)
-	e.node = &relaytest.Supplier{Member: e.sup.member.ID, Keys: e.supKeys, Rows: map[exid.ExID][]string{}, VerifierKey: vkey}
-	for i, id := range all[:1000] {
-		e.node.Rows[id] = []string{fmt.Sprintf("secret-level-%04d", i), "secret-car-yes"}
+	// The node's gate holds the dataset to k ≥ 1000: each of the three
+	// levels has 1,000 people, all of them car owners.
+	all := suppliertest.ExIDs(7, 4000)
+	e.listing, e.rows = l, map[exid.ExID][]string{}
+	for i, id := range all[:3000] {
+		e.rows[id] = []string{levels[i%3], "1"}
 	}
-	e.people = all[500:1500]
-	url := e.node.Start(t.Cleanup)
+	e.people = all[2500:3500]
+	url := e.node.Serve(t, e.sup.member.ID, vkey, l, e.rows)
 	if _, _, err := e.p.RegisterEndpoint(e.supNode, url); err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +186,19 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 // tokens are the demander node's tokens for people.
 func (e *relayEnv) tokens(t testing.TB, people []exid.ExID) []byte {
 	t.Helper()
-	b, err := relaytest.Tokens(e.demKeys.X25519, e.supKeys.X25519.PublicKey(), e.order.ID, people)
+	b, err := suppliertest.Tokens(e.demKeys.X25519, e.supKeys.X25519.PublicKey(), e.order.ID, people)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// levels are the listing's values of consumption_level (catalogtest.Dataset).
+var levels = []string{"低", "中", "高"}
+
+// auth is the demander node's authenticator of a request for tokens.
+func (e *relayEnv) auth(orderID, requestID string, tokens []byte) []byte {
+	return suppliertest.Authenticator(e.demKeys.X25519, e.supKeys.X25519.PublicKey(), orderID, requestID, tokens)
 }
 
 func (e *relayEnv) available(t *testing.T) int64 {
@@ -224,7 +238,7 @@ func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *platform.Del
 		r.ChargeFen != res.Delivery.ChargeFen || r.Seq != res.Delivery.Seq || r.RetainUntil != res.Delivery.RetainUntil {
 		t.Errorf("receipt %+v does not match the delivery %+v", r, res.Delivery)
 	}
-	ans, err := relaytest.Open(e.demKeys.X25519, e.order.ID, requestID, res.Sealed)
+	ans, err := suppliertest.OpenAnswer(e.demKeys.X25519, e.order.ID, requestID, res.Sealed)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -232,13 +246,13 @@ func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *platform.Del
 		t.Errorf("matched %d (recorded %d), want %d", len(ans.Matches), res.Delivery.Matched, wantMatched)
 	}
 	for _, m := range ans.Matches {
-		if len(m.Values) != 2 || !strings.HasPrefix(m.Values[0], "secret-level-") {
+		if len(m.Values) != 2 || !slices.Contains(levels, m.Values[0]) || m.Values[1] != "1" {
 			t.Fatalf("values %q", m.Values)
 		}
 	}
 }
 
-// TestDeliveryRelay walks the relay end to end with a fake supplier node:
+// TestDeliveryRelay walks the relay end to end with a real supplier node:
 // charge, receipt, sealed answer, retries idempotent (same sealed bytes,
 // or a new sealing logged as a zero-charge redelivery), a request ID
 // reused for other tokens, the order's peer data, destruction and the
@@ -260,7 +274,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		before := e.available(t)
 		toks := e.tokens(t, e.people)
-		res, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
+		res, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,17 +293,17 @@ func TestDeliveryRelay(t *testing.T) {
 
 		// A retry: answered again, nothing charged, the same receipt.
 		calls := e.node.Calls.Load()
-		again, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
+		again, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !again.Replayed || again.Delivery.Receipt != res.Delivery.Receipt || !bytes.Equal(again.Sealed, res.Sealed) || e.node.Calls.Load() != calls+1 {
 			t.Errorf("retry: replayed %v, same receipt %v", again.Replayed, again.Delivery.Receipt == res.Delivery.Receipt)
 		}
-		// A retry the supplier seals anew: logged, free, its own receipt.
-		e.node.FreshSeal.Store(true)
-		re, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, nil)
-		e.node.FreshSeal.Store(false)
+		// A retry the supplier seals anew (its node restarted and lost its
+		// answer cache): logged, free, its own receipt.
+		e.node.Restart(t)
+		re, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +318,7 @@ func TestDeliveryRelay(t *testing.T) {
 			t.Errorf("quota after retries %d, want %d", got, before-2500)
 		}
 		// The same request ID with other tokens.
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), nil); !errs.Is(err, errs.Conflict) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), e.auth(e.order.ID, "rt-1", e.tokens(t, e.people[:10]))); !errs.Is(err, errs.Conflict) {
 			t.Errorf("request ID reused: %v", err)
 		}
 
@@ -407,7 +421,7 @@ func TestDeliveryCharges(t *testing.T) {
 				e := newRelayEnv(t, db, terms{price: c.plan, topUp: 1_000_000})
 				before := e.available(t)
 				for i, want := range []int64{c.first, c.then} {
-					res, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), nil)
+					res, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people)))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -431,7 +445,7 @@ func TestDeliveryRefusals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000, traversal: catalog.Traversal{IDsPerRequest: 1000, IDsPerDay: 2500, RequestsPerMinute: 600}})
 		toks := e.tokens(t, e.people)
-		other := onboardKeys(t, e.p, e.op, 503, true, true, relaytest.NewKeys())
+		other := onboardKeys(t, e.p, e.op, 503, true, true, suppliertest.NewKeys())
 		otherNode := auth.WithActor(context.Background(), auth.NodeActor(other.member.ID))
 		cases := []struct {
 			name    string
@@ -454,7 +468,7 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"anonymous", context.Background(), e.order.ID, "bad-9", toks, errs.Unauthenticated},
 		}
 		for _, c := range cases {
-			if _, err := e.p.Deliver(c.ctx, c.order, c.request, c.tokens, nil); !errs.Is(err, c.kind) {
+			if _, err := e.p.Deliver(c.ctx, c.order, c.request, c.tokens, e.auth(c.order, c.request, c.tokens)); !errs.Is(err, c.kind) {
 				t.Errorf("%s: %v, want %s", c.name, err, c.kind)
 			}
 		}
@@ -475,14 +489,14 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"over-matching", e.node.OverMatch.Store, errs.FailedPrecondition},
 		} {
 			fault.set(true)
-			_, err := e.p.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, nil)
+			_, err := e.p.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, e.auth(e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks))
 			fault.set(false)
 			if !errs.Is(err, fault.kind) || !strings.Contains(errs.Message(err, "en"), e.sup.member.ID) {
 				t.Errorf("supplier %s: %v", fault.name, err)
 			}
 		}
 		e.node.Server.Close()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "fault-gone", toks, nil); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "fault-gone", toks, e.auth(e.order.ID, "fault-gone", toks)); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
 			t.Errorf("supplier unreachable: %v", err)
 		}
 		if got := e.available(t); got != before {
@@ -502,25 +516,25 @@ func TestDeliveryTraversalLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000, traversal: catalog.Traversal{IDsPerRequest: 1000, IDsPerDay: 2500, RequestsPerMinute: 3}})
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), nil); err != nil {
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people))); err != nil {
 				t.Fatal(err)
 			}
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), nil); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), e.auth(e.order.ID, "d-2", e.tokens(t, e.people))); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
 			t.Errorf("over the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), nil); err != nil {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), e.auth(e.order.ID, "d-3", e.tokens(t, e.people[:500]))); err != nil {
 			t.Fatalf("within the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), nil); !errs.Is(err, errs.ResourceExhausted) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "d-4", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("a fourth request in a minute: %v", err)
 		}
 		if e.node.Calls.Load() != calls+1 {
 			t.Errorf("refused requests reached the supplier")
 		}
 		// A retry of a delivered request is not a new request.
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), nil); err != nil || !res.Replayed {
+		if res, err := e.p.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), e.auth(e.order.ID, "d-0", e.tokens(t, e.people))); err != nil || !res.Replayed {
 			t.Errorf("retry over the limits: %v", err)
 		}
 		checkLedger(t, e)
@@ -535,14 +549,14 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		e := newRelayEnv(t, db, terms{price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerQuery, UnitPrice: 5}, topUp: 12_000})
 		toks := e.tokens(t, e.people)
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, nil); err != nil {
+			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, e.auth(e.order.ID, fmt.Sprintf("q-%d", i), toks)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if got := e.available(t); got != 2000 {
 			t.Fatalf("available %d, want 2000", got)
 		}
-		_, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, nil)
+		_, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks))
 		if !errs.Is(err, errs.ResourceExhausted) {
 			t.Fatalf("over the quota: %v", err)
 		}
@@ -551,7 +565,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 			t.Errorf("quota after the refusal: %+v", v.Account)
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), nil); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "q-3", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
 			t.Errorf("suspended: %v, supplier asked %d", err, e.node.Calls.Load()-calls)
 		}
 		if ds, _ := e.p.Deliveries(e.op, platform.DeliveryQuery{}); len(ds) != 2 {
@@ -561,7 +575,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		if _, err := e.p.TopUp(e.op, e.dem.member.ID, 10_000, "pay-2", ""); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, nil); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
+		if res, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks)); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
 			t.Errorf("after the top-up: %+v %v", res, err)
 		}
 		checkLedger(t, e)
@@ -577,7 +591,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if _, err := e.p.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-1", toks, nil); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
 			t.Errorf("suspended order: %v", err)
 		}
 		if _, err := e.p.ResumeOrder(e.op, e.order.ID); err != nil {
@@ -594,7 +608,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if err := db.Transact(e.op, func(tx *store.Tx) error { return tx.SaveOrder(e.op, old, true) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, old.ID, "s-2", toks, nil); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
+		if _, err := e.p.Deliver(e.demNode, old.ID, "s-2", toks, e.auth(old.ID, "s-2", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
 			t.Errorf("expired order: %v", err)
 		}
 		// The supplier's node forgets to register: a clear error.
@@ -603,7 +617,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-3", toks, nil); !errs.Is(err, errs.Unavailable) {
+		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-3", toks, e.auth(e.order.ID, "s-3", toks)); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("supplier at a dead address: %v", err)
 		}
 		if n := e.node.Calls.Load(); n != 0 {
@@ -679,13 +693,21 @@ func TestDeliveryPrivacy(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	e := newRelayEnv(t, db, terms{topUp: 1_000_000})
 	toks := e.tokens(t, e.people)
+	var plains [][]byte // what the demander's node opens
 	for i := range 3 {
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("p-%d", i), toks, nil); err != nil {
+		req := fmt.Sprintf("p-%d", i)
+		res, err := e.p.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks))
+		if err != nil {
 			t.Fatal(err)
 		}
+		plain, err := seal.Open(e.demKeys.X25519, e.order.ID, req, res.Sealed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plains = append(plains, plain)
 	}
 	e.node.Down.Store(true)
-	e.p.Deliver(e.demNode, e.order.ID, "p-down", toks, nil) // an error path logs too
+	e.p.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks)) // an error path logs too
 	if _, err := e.p.Checkpoint(e.op); err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +723,14 @@ func TestDeliveryPrivacy(t *testing.T) {
 		add(id[:])
 		needles = append(needles, []byte(id.String()))
 	}
-	needles = append(needles, []byte("secret-level-"), []byte("secret-car-yes"))
+	// A delivered value is a tag value of the public listing; what is
+	// secret is whose it is, which the answer's plaintext binds: no part
+	// of it may rest with the platform.
+	for _, p := range plains {
+		for i := 0; i+64 <= len(p); i += 64 {
+			add(p[i : i+64])
+		}
+	}
 	var hay [][]byte
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(strings.TrimPrefix(dsn, "sqlite://")), "*"))
 	for _, f := range files {

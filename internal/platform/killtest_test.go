@@ -152,7 +152,7 @@ func TestRelayKill(t *testing.T) {
 			for i := 0; ctx.Err() == nil; {
 				cl := rpc.NewClient(current(), rpc.WithNodeKey(e.dem.member.ID, e.demKeys.Sign), rpc.WithTimeout(5*time.Second))
 				req := fmt.Sprintf("kill-%d-%d", w, i)
-				res, err := cl.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: e.order.ID, RequestId: req, Tokens: toks}))
+				res, err := cl.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: e.order.ID, RequestId: req, Tokens: toks, Authenticator: e.auth(e.order.ID, req, toks)}))
 				if err != nil {
 					if ctx.Err() == nil {
 						time.Sleep(20 * time.Millisecond) // the platform is down or restarting: retry the same request ID

@@ -16,8 +16,7 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
-	"hulian/internal/rpc"
-	// the one translation of errors to Connect, shared with the platform
+	"hulian/internal/rpc" // the one translation of errors to Connect, shared with the platform
 )
 
 // maxAnswerBody bounds a relayed request: the most tokens a request may

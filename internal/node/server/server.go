@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,9 @@ type Main struct {
 	// over; swept after each retention sweep is done (for tests).
 	endpoint chan struct{}
 	swept    chan struct{}
+
+	handlerOnce sync.Once
+	handler     http.Handler
 }
 
 // Open opens the node (database, keys) and the listener.
@@ -211,8 +215,14 @@ func (m *Main) Close() error {
 	return m.Node.Close()
 }
 
-// Handler is the node's whole HTTP surface.
+// Handler is the node's whole HTTP surface, built once: its metrics are
+// registered with the node's registry when it is built.
 func (m *Main) Handler() http.Handler {
+	m.handlerOnce.Do(func() { m.handler = m.buildHandler() })
+	return m.handler
+}
+
+func (m *Main) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))

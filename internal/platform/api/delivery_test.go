@@ -19,8 +19,8 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform"
-	"hulian/internal/platform/relaytest"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
@@ -29,10 +29,10 @@ import (
 	"hulian/internal/rpc/reqsign"
 )
 
-// deliveryFixture is member C's fake supplier node, registered, answering
-// orders of demander A.
+// deliveryFixture is member C's real supplier node (package
+// suppliertest), registered, answering orders of demander A.
 type deliveryFixture struct {
-	node   *relaytest.Supplier
+	node   *suppliertest.Supplier
 	people []exid.ExID
 	vkey   string
 }
@@ -52,13 +52,16 @@ func (f *fixture) delivery(t *testing.T) *deliveryFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := relaytest.ExIDs(3, 200)
-	d := &deliveryFixture{people: all[50:150], vkey: vkey,
-		node: &relaytest.Supplier{Member: m.C.ID, Keys: relaytest.Keys{Sign: m.C.Node, X25519: m.C.XKey}, Rows: map[exid.ExID][]string{}, VerifierKey: vkey}}
-	for i, id := range all[:100] {
-		d.node.Rows[id] = []string{fmt.Sprintf("level-%d", i%5), "1"}
+	// The node's gate holds the dataset to k ≥ 1000: each of the
+	// listing's three levels has 1,000 people.
+	all := suppliertest.ExIDs(3, 3100)
+	rows := map[exid.ExID][]string{}
+	for i, id := range all[:3000] {
+		rows[id] = []string{m.Listing.Tags[0].Values[i%3], "1"}
 	}
-	url := d.node.Start(f.cleanup)
+	d := &deliveryFixture{people: all[2950:3050], vkey: vkey,
+		node: suppliertest.OpenWith(t, suppliertest.Options{Keys: &suppliertest.Keys{Sign: m.C.Node, X25519: m.C.XKey}, Cleanup: f.cleanup})}
+	url := d.node.Serve(t, m.C.ID, vkey, m.Listing, rows)
 	if _, _, err := f.M.Platform.RegisterEndpoint(auth.WithActor(ctx, auth.NodeActor(m.C.ID)), url); err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +77,16 @@ func (f *fixture) tokensOfA(t *testing.T, o *market.Order) []byte {
 	t.Helper()
 	d := f.delivery(t)
 	m := f.market(t)
-	b, err := relaytest.Tokens(f.A.XKey, m.C.XKey.PublicKey(), o.ID, d.people)
+	b, err := suppliertest.Tokens(f.A.XKey, m.C.XKey.PublicKey(), o.ID, d.people)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// authOfA is demander A's node's authenticator of a request under o.
+func (f *fixture) authOfA(t *testing.T, o *market.Order, requestID string, tokens []byte) []byte {
+	return suppliertest.Authenticator(f.A.XKey, f.market(t).C.XKey.PublicKey(), o.ID, requestID, tokens)
 }
 
 // deliveredOfA delivers once to A through the use case and returns the
@@ -88,7 +96,8 @@ func (f *fixture) deliveredOfA(t *testing.T) (*market.Order, string) {
 	f.delivery(t)
 	o := f.orderOfA(t, true)
 	req := fmt.Sprintf("authz-%d", uniq())
-	if _, err := f.M.Platform.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, f.tokensOfA(t, o), nil); err != nil {
+	toks := f.tokensOfA(t, o)
+	if _, err := f.M.Platform.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, toks, f.authOfA(t, o, req, toks)); err != nil {
 		t.Fatal(err)
 	}
 	return o, req
@@ -112,7 +121,9 @@ func init() {
 			body: func(t *testing.T, f *fixture) string {
 				f.delivery(t)
 				o := f.orderOfA(t, true)
-				return fmt.Sprintf(`{"order_id":%q,"request_id":"authz-%d","tokens":%q}`, o.ID, uniq(), base64.StdEncoding.EncodeToString(f.tokensOfA(t, o)))
+				req, toks := fmt.Sprintf("authz-%d", uniq()), f.tokensOfA(t, o)
+				return fmt.Sprintf(`{"order_id":%q,"request_id":%q,"tokens":%q,"authenticator":%q}`, o.ID, req,
+					base64.StdEncoding.EncodeToString(toks), base64.StdEncoding.EncodeToString(f.authOfA(t, o, req, toks)))
 			},
 		},
 		"/hulian.v1.DeliveryService/AttestDestruction": {
@@ -166,11 +177,11 @@ func TestDeliveryAPI(t *testing.T) {
 				p.MaxTokens != 1000 || len(p.Columns) != 2 || p.VerifierKey != d.vkey || p.ListingId != m.Listing.ID || p.RetentionDays != 30 {
 				t.Errorf("peer %+v", p)
 			}
-			toks, err := relaytest.Tokens(f.A.XKey, mustX(t, p.PeerX25519PublicKey), o.ID, d.people)
+			toks, err := suppliertest.Tokens(f.A.XKey, mustX(t, p.PeerX25519PublicKey), o.ID, d.people)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := c.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-1", Tokens: toks}))
+			res, err := c.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-1", Tokens: toks, Authenticator: f.authOfA(t, o, "api-1", toks)}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,17 +193,17 @@ func TestDeliveryAPI(t *testing.T) {
 			if rec.Commitment != evidence.Hash(seal.Commitment(r.Sealed)) || r.Queried != 100 || r.Matched != 50 || r.ChargeFen != 250 || r.Replayed || rec.RetainUntil != r.RetainUntil {
 				t.Errorf("delivery %v, receipt %+v", r, rec)
 			}
-			ans, err := relaytest.Open(f.A.XKey, o.ID, "api-1", r.Sealed)
+			ans, err := suppliertest.OpenAnswer(f.A.XKey, o.ID, "api-1", r.Sealed)
 			if err != nil || len(ans.Matches) != 50 {
 				t.Fatalf("open: %d %v", len(ans.Matches), err)
 			}
-			again, err := c.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-1", Tokens: toks}))
+			again, err := c.Delivery.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-1", Tokens: toks, Authenticator: f.authOfA(t, o, "api-1", toks)}))
 			if err != nil || !again.Msg.Replayed || again.Msg.Receipt != r.Receipt {
 				t.Errorf("retry: %v %v", again, err)
 			}
 
 			// The same signed request sent twice: the nonce is spent.
-			body, _ := proto.Marshal(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-2", Tokens: toks})
+			body, _ := proto.Marshal(&hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "api-2", Tokens: toks, Authenticator: f.authOfA(t, o, "api-2", toks)})
 			req, _ := http.NewRequest(http.MethodPost, f.URL+"/hulian.v1.DeliveryService/Deliver", bytes.NewReader(body))
 			reqsign.Sign(req, body, f.A.ID, f.A.Node, timeNow())
 			hdr := req.Header.Clone()
