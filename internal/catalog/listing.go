@@ -408,3 +408,13 @@ func ListedFen(p pricing.Plan) int64 {
 	}
 	return 0
 }
+
+// TagKeys are the keys of l's tags in order: the columns an order of it
+// licenses.
+func (l *Listing) TagKeys() []string {
+	keys := make([]string, 0, len(l.Tags))
+	for _, t := range l.Tags {
+		keys = append(keys, t.Key)
+	}
+	return keys
+}

@@ -138,6 +138,16 @@ func Message(err error, lang i18n.Lang) string {
 	return i18n.T("内部错误，请稍后重试或联系运营方", "internal error; retry later or contact the operator").In(lang)
 }
 
+// ReasonOf is the reason of an *Error in both languages, to quote in
+// another error's message (a supplier's refusal, a party that cannot
+// trade); a foreign error's text otherwise.
+func ReasonOf(err error) i18n.Text {
+	if e, ok := err.(*Error); ok {
+		return e.Reason
+	}
+	return i18n.T(err.Error(), err.Error())
+}
+
 // Wrap annotates *errp with a call description if it is a foreign error,
 // keeping hulian errors (which are already meant for people) as they are.
 // Use as: defer errs.Wrap(&err, "store.GetMember(%q)", id).

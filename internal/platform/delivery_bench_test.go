@@ -10,8 +10,7 @@ import (
 
 	"hulian/internal/bizlog"
 	"hulian/internal/node/suppliertest"
-	"hulian/internal/platform"
-	"hulian/internal/platform/api"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
@@ -34,7 +33,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			req := fmt.Sprintf("bench-%d", i)
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks)); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -59,11 +58,11 @@ func BenchmarkRelay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ans := api.NewNodeAnswerer(nil)
+		ans := relay.NewNodeAnswerer(nil)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			id := fmt.Sprintf("direct-%d", i)
-			req := &platform.AnswerRequest{OrderID: e.order.ID, RequestID: id, ListingID: e.order.Terms.ListingID,
+			req := &relay.AnswerRequest{OrderID: e.order.ID, RequestID: id, ListingID: e.order.Terms.ListingID,
 				Supplier: e.sup.member.ID, Demander: e.dem.member.ID, DemanderX25519: e.demKeys.X25519.PublicKey().Bytes(), Columns: e.order.Terms.Columns, Tokens: dtoks,
 				Authenticator: suppliertest.Authenticator(e.demKeys.X25519, peer, e.order.ID, id, dtoks)}
 			sign := func(body []byte) (string, error) {

@@ -25,7 +25,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform"
-	"hulian/internal/platform/api"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
@@ -38,6 +38,7 @@ import (
 // supplier whose real node answers (package suppliertest).
 type relayEnv struct {
 	p        *platform.Platform
+	r        *relay.Relay
 	db       *store.DB
 	op       context.Context
 	sup, dem onboarded
@@ -125,7 +126,7 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 		t.Fatal(err)
 	}
 	e.vkey = vkey
-	e.p.Answerer = api.NewNodeAnswerer(nil)
+	e.r = relay.New(e.p, relay.NewNodeAnswerer(nil))
 	e.op = operator(t, e.p)
 	e.node = suppliertest.Open(t)
 	e.supKeys, e.demKeys = e.node.Keys(), suppliertest.NewKeys()
@@ -177,7 +178,7 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	}
 	e.people = all[2500:3500]
 	url := e.node.Serve(t, e.sup.member.ID, vkey, l, e.rows)
-	if _, _, err := e.p.RegisterEndpoint(e.supNode, url); err != nil {
+	if _, _, err := e.r.RegisterEndpoint(e.supNode, url); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -228,7 +229,7 @@ func (e *relayEnv) entries(t *testing.T, kind string) []string {
 
 // checkAnswer opens a delivery as the demander would: the receipt
 // verifies, binds the sealed bytes, and the values are the supplier's.
-func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *platform.DeliveryResult, wantMatched int) {
+func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *relay.DeliveryResult, wantMatched int) {
 	t.Helper()
 	r, err := evidence.OpenReceipt(res.Delivery.Receipt, e.vkey)
 	if err != nil {
@@ -260,7 +261,7 @@ func (e *relayEnv) checkAnswer(t *testing.T, requestID string, res *platform.Del
 func TestDeliveryRelay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000})
-		peer, err := e.p.GetOrderPeer(e.demNode, e.order.ID)
+		peer, err := e.r.GetOrderPeer(e.demNode, e.order.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,13 +269,13 @@ func TestDeliveryRelay(t *testing.T) {
 			strings.Join(peer.Columns, ",") != "consumption_level,car_owner" || peer.MaxTokens != 10_000 || peer.VerifierKey != e.vkey || peer.RetentionDays != 30 {
 			t.Errorf("demander's peer: %+v", peer)
 		}
-		if sp, err := e.p.GetOrderPeer(e.supNode, e.order.ID); err != nil || sp.Side != market.SupplySide || !bytes.Equal(sp.PeerX25519, e.demKeys.X25519.PublicKey().Bytes()) {
+		if sp, err := e.r.GetOrderPeer(e.supNode, e.order.ID); err != nil || sp.Side != market.SupplySide || !bytes.Equal(sp.PeerX25519, e.demKeys.X25519.PublicKey().Bytes()) {
 			t.Errorf("supplier's peer: %+v %v", sp, err)
 		}
 
 		before := e.available(t)
 		toks := e.tokens(t, e.people)
-		res, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		res, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +294,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		// A retry: answered again, nothing charged, the same receipt.
 		calls := e.node.Calls.Load()
-		again, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		again, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +304,7 @@ func TestDeliveryRelay(t *testing.T) {
 		// A retry the supplier seals anew (its node restarted and lost its
 		// answer cache): logged, free, its own receipt.
 		e.node.Restart(t)
-		re, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		re, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,38 +312,38 @@ func TestDeliveryRelay(t *testing.T) {
 			t.Errorf("redelivery %+v", re.Delivery)
 		}
 		e.checkAnswer(t, "rt-1", re, 500)
-		if n := len(e.entries(t, platform.KindDeliveryRedelivered)); n != 1 {
+		if n := len(e.entries(t, relay.KindDeliveryRedelivered)); n != 1 {
 			t.Errorf("%d redelivery entries", n)
 		}
 		if got := e.available(t); got != before-2500 {
 			t.Errorf("quota after retries %d, want %d", got, before-2500)
 		}
 		// The same request ID with other tokens.
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), e.auth(e.order.ID, "rt-1", e.tokens(t, e.people[:10]))); !errs.Is(err, errs.Conflict) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), e.auth(e.order.ID, "rt-1", e.tokens(t, e.people[:10]))); !errs.Is(err, errs.Conflict) {
 			t.Errorf("request ID reused: %v", err)
 		}
 
 		// Destruction: an unknown request is named; a second attestation
 		// records nothing new.
-		if _, err := e.p.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1", "nope"}, platform.DestroyedRequest, time.Time{}); !errs.Is(err, errs.NotFound) || !strings.Contains(errs.Message(err, "en"), "nope") {
+		if _, err := e.r.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1", "nope"}, relay.DestroyedRequest, time.Time{}); !errs.Is(err, errs.NotFound) || !strings.Contains(errs.Message(err, "en"), "nope") {
 			t.Errorf("unknown request destroyed: %v", err)
 		}
-		if _, err := e.p.AttestDestruction(e.supNode, e.order.ID, []string{"rt-1"}, platform.DestroyedRequest, time.Time{}); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := e.r.AttestDestruction(e.supNode, e.order.ID, []string{"rt-1"}, relay.DestroyedRequest, time.Time{}); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("supplier attesting: %v", err)
 		}
-		at, err := e.p.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1"}, platform.DestroyedRequest, time.Time{})
+		at, err := e.r.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1"}, relay.DestroyedRequest, time.Time{})
 		if err != nil || at.Recorded != 1 {
 			t.Fatalf("attest: %+v %v", at, err)
 		}
-		at2, err := e.p.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1"}, platform.DestroyedDeadline, time.Time{})
+		at2, err := e.r.AttestDestruction(e.demNode, e.order.ID, []string{"rt-1"}, relay.DestroyedDeadline, time.Time{})
 		if err != nil || at2.Recorded != 0 || at2.Seq != at.Seq {
 			t.Errorf("second attestation: %+v %v", at2, err)
 		}
-		ds, err := e.p.Deliveries(e.demNode, platform.DeliveryQuery{OrderID: e.order.ID})
-		if err != nil || len(ds) != 1 || ds[0].DestroyedAt.IsZero() || ds[0].DestroyReason != platform.DestroyedRequest {
+		ds, err := e.r.Deliveries(e.demNode, relay.DeliveryQuery{OrderID: e.order.ID})
+		if err != nil || len(ds) != 1 || ds[0].DestroyedAt.IsZero() || ds[0].DestroyReason != relay.DestroyedRequest {
 			t.Errorf("deliveries after destruction: %+v %v", ds, err)
 		}
-		if ds, err := e.p.Deliveries(e.supNode, platform.DeliveryQuery{}); err != nil || len(ds) != 1 {
+		if ds, err := e.r.Deliveries(e.supNode, relay.DeliveryQuery{}); err != nil || len(ds) != 1 {
 			t.Errorf("supplier's deliveries: %d %v", len(ds), err)
 		}
 		checkLedger(t, e)
@@ -360,7 +361,7 @@ func checkLedger(t *testing.T, e *relayEnv) {
 		if err != nil {
 			return err
 		}
-		completed, err := tx.LogEntries(ctx, store.LogFilter{Kind: platform.KindDeliveryCompleted, Limit: 1000})
+		completed, err := tx.LogEntries(ctx, store.LogFilter{Kind: relay.KindDeliveryCompleted, Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -421,7 +422,7 @@ func TestDeliveryCharges(t *testing.T) {
 				e := newRelayEnv(t, db, terms{price: c.plan, topUp: 1_000_000})
 				before := e.available(t)
 				for i, want := range []int64{c.first, c.then} {
-					res, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people)))
+					res, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people)))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -458,7 +459,7 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"tokens of a wrong length", e.demNode, e.order.ID, "bad-1", toks[:len(toks)-3], errs.Invalid},
 			{"no tokens", e.demNode, e.order.ID, "bad-2", nil, errs.Invalid},
 			{"over the per-request limit", e.demNode, e.order.ID, "bad-3", append(bytes.Clone(toks), toks[:16]...), errs.ResourceExhausted},
-			{"oversized", e.demNode, e.order.ID, "bad-4", make([]byte, (platform.MaxChunkTokens+1)*16), errs.Invalid},
+			{"oversized", e.demNode, e.order.ID, "bad-4", make([]byte, (relay.MaxChunkTokens+1)*16), errs.Invalid},
 			{"bad request ID", e.demNode, e.order.ID, "no spaces", toks, errs.Invalid},
 			{"long request ID", e.demNode, e.order.ID, strings.Repeat("r", 129), toks, errs.Invalid},
 			{"unknown order", e.demNode, "ord_unknown", "bad-5", toks, errs.NotFound},
@@ -468,7 +469,7 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"anonymous", context.Background(), e.order.ID, "bad-9", toks, errs.Unauthenticated},
 		}
 		for _, c := range cases {
-			if _, err := e.p.Deliver(c.ctx, c.order, c.request, c.tokens, e.auth(c.order, c.request, c.tokens)); !errs.Is(err, c.kind) {
+			if _, err := e.r.Deliver(c.ctx, c.order, c.request, c.tokens, e.auth(c.order, c.request, c.tokens)); !errs.Is(err, c.kind) {
 				t.Errorf("%s: %v, want %s", c.name, err, c.kind)
 			}
 		}
@@ -489,20 +490,20 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"over-matching", e.node.OverMatch.Store, errs.FailedPrecondition},
 		} {
 			fault.set(true)
-			_, err := e.p.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, e.auth(e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks))
+			_, err := e.r.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, e.auth(e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks))
 			fault.set(false)
 			if !errs.Is(err, fault.kind) || !strings.Contains(errs.Message(err, "en"), e.sup.member.ID) {
 				t.Errorf("supplier %s: %v", fault.name, err)
 			}
 		}
 		e.node.Server.Close()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "fault-gone", toks, e.auth(e.order.ID, "fault-gone", toks)); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "fault-gone", toks, e.auth(e.order.ID, "fault-gone", toks)); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
 			t.Errorf("supplier unreachable: %v", err)
 		}
 		if got := e.available(t); got != before {
 			t.Errorf("quota moved by failed deliveries: %d → %d", before, got)
 		}
-		if n := len(e.entries(t, platform.KindDeliveryCompleted)); n != 0 {
+		if n := len(e.entries(t, relay.KindDeliveryCompleted)); n != 0 {
 			t.Errorf("%d deliveries logged", n)
 		}
 
@@ -516,25 +517,25 @@ func TestDeliveryTraversalLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000, traversal: catalog.Traversal{IDsPerRequest: 1000, IDsPerDay: 2500, RequestsPerMinute: 3}})
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people))); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people))); err != nil {
 				t.Fatal(err)
 			}
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), e.auth(e.order.ID, "d-2", e.tokens(t, e.people))); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), e.auth(e.order.ID, "d-2", e.tokens(t, e.people))); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
 			t.Errorf("over the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), e.auth(e.order.ID, "d-3", e.tokens(t, e.people[:500]))); err != nil {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), e.auth(e.order.ID, "d-3", e.tokens(t, e.people[:500]))); err != nil {
 			t.Fatalf("within the day's IDs: %v", err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "d-4", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "d-4", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("a fourth request in a minute: %v", err)
 		}
 		if e.node.Calls.Load() != calls+1 {
 			t.Errorf("refused requests reached the supplier")
 		}
 		// A retry of a delivered request is not a new request.
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), e.auth(e.order.ID, "d-0", e.tokens(t, e.people))); err != nil || !res.Replayed {
+		if res, err := e.r.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), e.auth(e.order.ID, "d-0", e.tokens(t, e.people))); err != nil || !res.Replayed {
 			t.Errorf("retry over the limits: %v", err)
 		}
 		checkLedger(t, e)
@@ -549,14 +550,14 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		e := newRelayEnv(t, db, terms{price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerQuery, UnitPrice: 5}, topUp: 12_000})
 		toks := e.tokens(t, e.people)
 		for i := range 2 {
-			if _, err := e.p.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, e.auth(e.order.ID, fmt.Sprintf("q-%d", i), toks)); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, e.auth(e.order.ID, fmt.Sprintf("q-%d", i), toks)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if got := e.available(t); got != 2000 {
 			t.Fatalf("available %d, want 2000", got)
 		}
-		_, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks))
+		_, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks))
 		if !errs.Is(err, errs.ResourceExhausted) {
 			t.Fatalf("over the quota: %v", err)
 		}
@@ -565,17 +566,17 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 			t.Errorf("quota after the refusal: %+v", v.Account)
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "q-3", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "q-3", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
 			t.Errorf("suspended: %v, supplier asked %d", err, e.node.Calls.Load()-calls)
 		}
-		if ds, _ := e.p.Deliveries(e.op, platform.DeliveryQuery{}); len(ds) != 2 {
+		if ds, _ := e.r.Deliveries(e.op, relay.DeliveryQuery{}); len(ds) != 2 {
 			t.Errorf("%d deliveries recorded, want 2", len(ds))
 		}
 		// A top-up resumes; the refused chunk goes through on retry.
 		if _, err := e.p.TopUp(e.op, e.dem.member.ID, 10_000, "pay-2", ""); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := e.p.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks)); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
+		if res, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks)); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
 			t.Errorf("after the top-up: %+v %v", res, err)
 		}
 		checkLedger(t, e)
@@ -591,7 +592,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if _, err := e.p.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
 			t.Errorf("suspended order: %v", err)
 		}
 		if _, err := e.p.ResumeOrder(e.op, e.order.ID); err != nil {
@@ -608,7 +609,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if err := db.Transact(e.op, func(tx *store.Tx) error { return tx.SaveOrder(e.op, old, true) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, old.ID, "s-2", toks, e.auth(old.ID, "s-2", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
+		if _, err := e.r.Deliver(e.demNode, old.ID, "s-2", toks, e.auth(old.ID, "s-2", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
 			t.Errorf("expired order: %v", err)
 		}
 		// The supplier's node forgets to register: a clear error.
@@ -617,7 +618,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.p.Deliver(e.demNode, e.order.ID, "s-3", toks, e.auth(e.order.ID, "s-3", toks)); !errs.Is(err, errs.Unavailable) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-3", toks, e.auth(e.order.ID, "s-3", toks)); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("supplier at a dead address: %v", err)
 		}
 		if n := e.node.Calls.Load(); n != 0 {
@@ -632,18 +633,18 @@ func TestRegisterEndpoint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{})
 		for _, bad := range []string{"", "ftp://x", "http://", "http://u:p@host", "https://host/?q=1", "https://host/#f", "http://host:0", "http://host:99999", "/relative", "http://host/a b"} {
-			if _, _, err := e.p.RegisterEndpoint(e.supNode, bad); !errs.Is(err, errs.Invalid) {
+			if _, _, err := e.r.RegisterEndpoint(e.supNode, bad); !errs.Is(err, errs.Invalid) {
 				t.Errorf("%q: %v", bad, err)
 			}
 		}
-		u, vkey, err := e.p.RegisterEndpoint(e.supNode, "https://node.example.cn:8443/hulian/")
+		u, vkey, err := e.r.RegisterEndpoint(e.supNode, "https://node.example.cn:8443/hulian/")
 		if err != nil || u != "https://node.example.cn:8443/hulian" || vkey != e.vkey {
 			t.Errorf("register: %q %q %v", u, vkey, err)
 		}
-		if _, _, err := e.p.RegisterEndpoint(e.sup.ctx, "https://node.example.cn"); !errs.Is(err, errs.PermissionDenied) {
+		if _, _, err := e.r.RegisterEndpoint(e.sup.ctx, "https://node.example.cn"); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("staff registering a node endpoint: %v", err)
 		}
-		if n := len(e.entries(t, platform.KindEndpointRegistered)); n != 2 {
+		if n := len(e.entries(t, relay.KindEndpointRegistered)); n != 2 {
 			t.Errorf("%d endpoint entries, want 2", n)
 		}
 	})
@@ -656,7 +657,7 @@ func FuzzCheckEndpointURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := platform.CheckEndpointURL(s)
+		u, err := relay.CheckEndpointURL(s)
 		if err != nil {
 			return
 		}
@@ -672,7 +673,7 @@ func FuzzCheckRequestID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if platform.CheckRequestID("request_id", s) != nil {
+		if relay.CheckRequestID("request_id", s) != nil {
 			return
 		}
 		if len(s) == 0 || len(s) > 128 || strings.ContainsAny(s, " \n\t\x00") {
@@ -696,7 +697,7 @@ func TestDeliveryPrivacy(t *testing.T) {
 	var plains [][]byte // what the demander's node opens
 	for i := range 3 {
 		req := fmt.Sprintf("p-%d", i)
-		res, err := e.p.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks))
+		res, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -707,7 +708,7 @@ func TestDeliveryPrivacy(t *testing.T) {
 		plains = append(plains, plain)
 	}
 	e.node.Down.Store(true)
-	e.p.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks)) // an error path logs too
+	e.r.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks)) // an error path logs too
 	if _, err := e.p.Checkpoint(e.op); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"hulian/internal/auth"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
-	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
@@ -213,7 +213,7 @@ func TestRelayKill(t *testing.T) {
 		if len(ds) < total {
 			t.Errorf("%d deliveries recorded, %d answered", len(ds), total)
 		}
-		entries, err := tx.LogEntries(staff, store.LogFilter{Kind: platform.KindDeliveryCompleted, Limit: 1000})
+		entries, err := tx.LogEntries(staff, store.LogFilter{Kind: relay.KindDeliveryCompleted, Limit: 1000})
 		if err != nil {
 			return err
 		}

@@ -85,6 +85,11 @@ func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
 
 var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置密钥加密密钥，无法签署日志检查点", "no key-encryption key is configured: log checkpoints cannot be signed")
 
+// LogSigner opens the log's signing key: the relay signs relayed requests
+// and receipts with it, so that nodes verify them against the one key they
+// pinned.
+func (p *Platform) LogSigner(ctx context.Context) (note.Signer, string, error) { return p.logSigner(ctx) }
+
 func (p *Platform) logSigner(ctx context.Context) (note.Signer, string, error) {
 	var k *store.LogKey
 	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err }); err != nil {

@@ -318,7 +318,7 @@ func (p *Platform) SelectOffer(ctx context.Context, offerID string) (*market.Ord
 			DemandID: d.ID, OfferID: of.ID, ListingID: l.ID, ListingVersion: l.Version,
 			Demander: d.MemberID, Supplier: of.SupplierID,
 			Purpose: d.Purpose, Scope: d.Scope, Method: d.Method, Scenario: d.Scenario, Term: d.Term,
-			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal, Columns: tagKeys(l),
+			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal, Columns: l.TagKeys(),
 		}, tx.Now())
 		if err := tx.SaveOrder(ctx, o, true); err != nil {
 			return err
@@ -421,23 +421,9 @@ func (p *Platform) canTrade(ctx context.Context, tx *store.Tx, id string) error 
 		return err
 	}
 	if err := m.CanTrade(); err != nil {
-		return errs.New(errs.FailedPrecondition, "member", "对方成员目前不能交易："+reasonZH(err), "the other party cannot trade now: "+reasonEN(err))
+		return errs.New(errs.FailedPrecondition, "member", "对方成员目前不能交易："+errs.ReasonOf(err).ZH, "the other party cannot trade now: "+errs.ReasonOf(err).EN)
 	}
 	return nil
-}
-
-func reasonZH(err error) string {
-	if e, ok := err.(*errs.Error); ok {
-		return e.Reason.ZH
-	}
-	return err.Error()
-}
-
-func reasonEN(err error) string {
-	if e, ok := err.(*errs.Error); ok {
-		return e.Reason.EN
-	}
-	return err.Error()
 }
 
 // Order returns an order the actor may see, its status as of now.
@@ -621,10 +607,3 @@ func (p *Platform) RenewOrder(ctx context.Context, id string, term market.Term) 
 
 // tagKeys lists a dataset listing's tag keys in its order: the columns an
 // order on it licenses.
-func tagKeys(l *catalog.Listing) []string {
-	keys := make([]string, 0, len(l.Tags))
-	for _, t := range l.Tags {
-		keys = append(keys, t.Key)
-	}
-	return keys
-}

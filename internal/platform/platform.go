@@ -6,7 +6,6 @@ package platform
 
 import (
 	"log/slog"
-	"time"
 
 	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
@@ -31,17 +30,11 @@ type Platform struct {
 	IssuanceLimits   IssuanceLimits
 	IssuancePriceFen int64 // charged to the member's quota per evaluated element; 0 is free
 
-	// Answerer calls suppliers' nodes for the delivery relay (delivery.go);
-	// the API sets its Connect client when it is mounted.
-	Answerer     Answerer
-	RelayTimeout time.Duration // a supplier node's time to answer; DefaultRelayTimeout if zero
-
 	refs      refs
 	issuer    issuer
 	sealer    keyring.Sealer
 	scanner   *scan.Scanner // listing screening, reasons in English
 	scannerZH *scan.Scanner // the same, reasons in Chinese
-	relayKey  relayKey      // the log key, opened once for receipts and relayed requests
 }
 
 // New returns a Platform over db.

@@ -25,6 +25,7 @@ import (
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
 	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/exid"
@@ -236,7 +237,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	if err != nil || s.Destroyed != 5 || s.FilesDeleted != 1 || s.Attested != 5 {
 		t.Fatalf("destroy: %+v %v", s, err)
 	}
-	recorded, err := p.Deliveries(opCtx, platform.DeliveryQuery{OrderID: o.ID})
+	recorded, err := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID})
 	if err != nil || len(recorded) != 5 {
 		t.Fatalf("platform deliveries: %d %v", len(recorded), err)
 	}
@@ -251,7 +252,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	if _, err := dem.m.Node.Query(ctx, o.ID, ids); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("supplier down: %v", err)
 	}
-	if after, _ := p.Deliveries(opCtx, platform.DeliveryQuery{OrderID: o.ID}); len(after) != before {
+	if after, _ := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID}); len(after) != before {
 		t.Errorf("a delivery was recorded while the supplier was down")
 	}
 }

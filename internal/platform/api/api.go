@@ -13,6 +13,7 @@ import (
 
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/rpc"
 )
 
@@ -22,13 +23,8 @@ import (
 const MaxRequestBytes = 1 << 20
 
 // Mount registers the API's Connect handlers on mux. Each service owns the
-// path prefix "/hulian.v1.<Service>/". A platform without a client of
-// supplier nodes gets the Connect one here, since the relay behind
-// DeliveryService needs it.
-func Mount(mux *http.ServeMux, p *platform.Platform) {
-	if p.Answerer == nil {
-		p.Answerer = NewNodeAnswerer(nil)
-	}
+// path prefix "/hulian.v1.<Service>/". DeliveryService is the relay's.
+func Mount(mux *http.ServeMux, p *platform.Platform, r *relay.Relay) {
 	opts := HandlerOptions(p)
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(&memberService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewTokenServiceHandler(&tokenService{p: p}, opts...))
@@ -36,7 +32,7 @@ func Mount(mux *http.ServeMux, p *platform.Platform) {
 	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
-	mountDelivery(mux, p, opts)
+	mountDelivery(mux, r, opts)
 }
 
 // HandlerOptions are the options every service of the platform's API is

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -15,26 +11,19 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
-	"hulian/internal/httpserve"
-	"hulian/internal/i18n"
-	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
-	"hulian/internal/protocol/evidence"
-	"hulian/internal/rpc"
 )
 
 // MaxDeliverBytes is the largest Deliver request: a batch chunk of
-// platform.MaxChunkTokens tokens and the message around it. Only Deliver
+// relay.MaxChunkTokens tokens and the message around it. Only Deliver
 // accepts it; the service's other procedures keep MaxRequestBytes.
-const MaxDeliverBytes = platform.MaxChunkTokens*platform.TokenSize + 64<<10
-
-// MaxAnswerBytes bounds a supplier node's sealed answer the relay reads.
-const MaxAnswerBytes = 256 << 20
+const MaxDeliverBytes = relay.MaxChunkTokens*relay.TokenSize + 64<<10
 
 // mountDelivery registers DeliveryService with the larger read limit for
 // Deliver alone.
-func mountDelivery(mux *http.ServeMux, p *platform.Platform, opts []connect.HandlerOption) {
-	svc := &deliveryService{p: p}
+func mountDelivery(mux *http.ServeMux, r *relay.Relay, opts []connect.HandlerOption) {
+	svc := &deliveryService{p: r}
 	path, small := hulianv1connect.NewDeliveryServiceHandler(svc, opts...)
 	_, big := hulianv1connect.NewDeliveryServiceHandler(svc, append(opts[:len(opts):len(opts)], connect.WithReadMaxBytes(MaxDeliverBytes))...)
 	mux.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +36,7 @@ func mountDelivery(mux *http.ServeMux, p *platform.Platform, opts []connect.Hand
 }
 
 // deliveryService implements hulian.v1.DeliveryService.
-type deliveryService struct{ p *platform.Platform }
+type deliveryService struct{ p *relay.Relay }
 
 func (s *deliveryService) RegisterEndpoint(ctx context.Context, req *connect.Request[hulianv1.RegisterEndpointRequest]) (*connect.Response[hulianv1.RegisterEndpointResponse], error) {
 	u, vkey, err := s.p.RegisterEndpoint(ctx, req.Msg.Url)
@@ -114,7 +103,7 @@ func (s *deliveryService) ListDeliveries(ctx context.Context, req *connect.Reque
 	if req.Msg.Limit > 1000 {
 		return nil, errInvalidLimit
 	}
-	ds, err := s.p.Deliveries(ctx, platform.DeliveryQuery{OrderID: req.Msg.OrderId, OverdueOnly: req.Msg.OverdueOnly, Limit: int(req.Msg.Limit)})
+	ds, err := s.p.Deliveries(ctx, relay.DeliveryQuery{OrderID: req.Msg.OrderId, OverdueOnly: req.Msg.OverdueOnly, Limit: int(req.Msg.Limit)})
 	if err != nil {
 		return nil, err
 	}
@@ -135,89 +124,4 @@ func deliveryToProto(d *store.Delivery) *hulianv1.Delivery {
 		out.DestroyedAt = timestamppb.New(d.DestroyedAt)
 	}
 	return out
-}
-
-// NodeAnswerer is the relay's client of supplier nodes' AnswerService:
-// Connect with binary Protobuf, each request carrying the platform's
-// Hulian-Relay signature over its exact body.
-type NodeAnswerer struct {
-	client *http.Client
-}
-
-// NewNodeAnswerer returns an answerer over base (http.DefaultTransport if
-// nil). The relay bounds each call's time with its context.
-func NewNodeAnswerer(base http.RoundTripper) *NodeAnswerer {
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	return &NodeAnswerer{client: &http.Client{Transport: &relayTransport{base: base}}}
-}
-
-type relaySignKey struct{}
-
-// relayTransport signs the body it sends with the function in the
-// request's context: the signature must cover the bytes on the wire, which
-// only exist once Connect has encoded the message.
-type relayTransport struct{ base http.RoundTripper }
-
-func (t *relayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	sign, _ := r.Context().Value(relaySignKey{}).(func([]byte) (string, error))
-	if sign == nil {
-		return nil, errors.New("relay: no signer in the request context")
-	}
-	var body []byte
-	if r.Body != nil {
-		var err error
-		body, err = httpserve.ReadBody(r.Body, r.ContentLength, MaxDeliverBytes)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	h, err := sign(body)
-	if err != nil {
-		return nil, err
-	}
-	out := r.Clone(r.Context())
-	out.Header.Set(evidence.HeaderRelay, h)
-	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	return t.base.RoundTrip(out)
-}
-
-// Answer implements platform.Answerer.
-func (a *NodeAnswerer) Answer(ctx context.Context, endpoint string, req *platform.AnswerRequest, sign func([]byte) (string, error)) (*platform.Answer, error) {
-	c := hulianv1connect.NewAnswerServiceClient(a.client, strings.TrimSuffix(endpoint, "/"), connect.WithReadMaxBytes(MaxAnswerBytes))
-	res, err := c.Answer(context.WithValue(ctx, relaySignKey{}, sign), connect.NewRequest(&hulianv1.AnswerRequest{
-		OrderId: req.OrderID, RequestId: req.RequestID, ListingId: req.ListingID, DemanderMember: req.Demander,
-		DemanderX25519PublicKey: req.DemanderX25519, Columns: req.Columns, Tokens: req.Tokens, Authenticator: req.Authenticator,
-	}))
-	if err != nil {
-		return nil, answerError(err)
-	}
-	m := res.Msg
-	return &platform.Answer{Sealed: m.Sealed, Queried: m.Queried, Matched: m.Matched, Signature: m.Signature}, nil
-}
-
-// answerError says what a supplier node's failure was: unreachable or
-// timed out (Unavailable), or a refusal with the node's reason. The node's
-// Connect error is not kept in the chain: it would be taken for the
-// platform's own answer to the demander.
-func answerError(err error) error {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return &errs.Error{Kind: errs.Unavailable, Reason: i18n.T("无法连接："+err.Error(), "cannot connect: "+err.Error())}
-	}
-	switch ce.Code() {
-	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled, connect.CodeUnknown, connect.CodeUnimplemented:
-		return &errs.Error{Kind: errs.Unavailable, Reason: i18n.T("节点不可用（"+ce.Code().String()+"）："+ce.Message(), "the node is unavailable ("+ce.Code().String()+"): "+ce.Message())}
-	}
-	zh, en := ce.Message(), ce.Message()
-	if d := rpc.Detail(err); d != nil && d.ReasonZh != "" {
-		zh, en = d.ReasonZh, d.ReasonEn
-		if d.Field != "" {
-			zh, en = d.Field+"："+zh, d.Field+": "+en
-		}
-	}
-	return &errs.Error{Kind: errs.FailedPrecondition, Reason: i18n.T("节点拒绝应答（"+ce.Code().String()+"）："+zh, "the node refused ("+ce.Code().String()+"): "+en)}
 }

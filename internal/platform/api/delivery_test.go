@@ -20,7 +20,7 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/node/suppliertest"
-	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
@@ -62,7 +62,7 @@ func (f *fixture) delivery(t *testing.T) *deliveryFixture {
 	d := &deliveryFixture{people: all[2950:3050], vkey: vkey,
 		node: suppliertest.OpenWith(t, suppliertest.Options{Keys: &suppliertest.Keys{Sign: m.C.Node, X25519: m.C.XKey}, Cleanup: f.cleanup})}
 	url := d.node.Serve(t, m.C.ID, vkey, m.Listing, rows)
-	if _, _, err := f.M.Platform.RegisterEndpoint(auth.WithActor(ctx, auth.NodeActor(m.C.ID)), url); err != nil {
+	if _, _, err := f.M.Relay.RegisterEndpoint(auth.WithActor(ctx, auth.NodeActor(m.C.ID)), url); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.M.Platform.TopUp(auth.WithActor(ctx, f.Operator.Actor()), f.A.ID, 100_000_000, fmt.Sprintf("pay-%d", uniq()), ""); err != nil {
@@ -97,7 +97,7 @@ func (f *fixture) deliveredOfA(t *testing.T) (*market.Order, string) {
 	o := f.orderOfA(t, true)
 	req := fmt.Sprintf("authz-%d", uniq())
 	toks := f.tokensOfA(t, o)
-	if _, err := f.M.Platform.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, toks, f.authOfA(t, o, req, toks)); err != nil {
+	if _, err := f.M.Relay.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, toks, f.authOfA(t, o, req, toks)); err != nil {
 		t.Fatal(err)
 	}
 	return o, req
@@ -258,7 +258,7 @@ func TestDeliveryBadInput(t *testing.T) {
 		{"no tokens", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x"}, connect.CodeInvalidArgument, "tokens"},
 		{"short authenticator", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: toks, Authenticator: make([]byte, 5)}, connect.CodeInvalidArgument, "authenticator"},
 		{"over the order's limit", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: bytes.Repeat(toks[:16], 1001)}, connect.CodeResourceExhausted, "ids"},
-		{"over the chunk limit", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: make([]byte, (platform.MaxChunkTokens+1)*16)}, connect.CodeInvalidArgument, "tokens"},
+		{"over the chunk limit", &hulianv1.DeliverRequest{OrderId: o.ID, RequestId: "x", Tokens: make([]byte, (relay.MaxChunkTokens+1)*16)}, connect.CodeInvalidArgument, "tokens"},
 	}
 	for _, cs := range cases {
 		_, err := c.Delivery.Deliver(ctx, connect.NewRequest(cs.req))

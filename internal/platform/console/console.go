@@ -19,6 +19,7 @@ import (
 
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 )
 
 //go:embed templates/*.html static/*
@@ -43,6 +44,7 @@ const (
 
 type console struct {
 	p        *platform.Platform
+	relay    *relay.Relay
 	opt      Options
 	log      *slog.Logger
 	pages    map[i18n.Lang]map[string]*template.Template
@@ -55,8 +57,8 @@ type console struct {
 // Mount registers the console's routes on mux. The platform's middleware
 // has already put the actor, the language and the session's CSRF token in
 // each request's context and checked that token on unsafe methods.
-func Mount(mux *http.ServeMux, p *platform.Platform, opt Options) {
-	c, err := newConsole(p, opt)
+func Mount(mux *http.ServeMux, p *platform.Platform, r *relay.Relay, opt Options) {
+	c, err := newConsole(p, r, opt)
 	if err != nil {
 		// The templates are embedded: a parse error is a build defect that
 		// every test of this package reports.
@@ -65,7 +67,7 @@ func Mount(mux *http.ServeMux, p *platform.Platform, opt Options) {
 	c.routes(mux)
 }
 
-func newConsole(p *platform.Platform, opt Options) (*console, error) {
+func newConsole(p *platform.Platform, r *relay.Relay, opt Options) (*console, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -74,7 +76,7 @@ func newConsole(p *platform.Platform, opt Options) (*console, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(css)
-	c := &console{
+	c := &console{relay: r,
 		p:   p,
 		opt: opt,
 		log: opt.Logger,

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"hulian/internal/calendar"
-	"hulian/internal/platform"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 )
 
@@ -27,11 +27,11 @@ type deliveryRow struct {
 // deadline without a destruction attestation (X-P12), which is what the
 // regulator follows up; ?order= narrows to one order.
 func (c *console) deliveries(w http.ResponseWriter, r *http.Request) error {
-	q := platform.DeliveryQuery{OverdueOnly: r.URL.Query().Get("overdue") == "1", Limit: 500}
+	q := relay.DeliveryQuery{OverdueOnly: r.URL.Query().Get("overdue") == "1", Limit: 500}
 	if o := r.URL.Query().Get("order"); strings.HasPrefix(o, "ord_") && len(o) <= 64 {
 		q.OrderID = o
 	}
-	ds, err := c.p.Deliveries(r.Context(), q)
+	ds, err := c.relay.Deliveries(r.Context(), q)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/console"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage/sqlite"
 )
@@ -41,6 +42,7 @@ type Main struct {
 	cfg      Config
 	DB       *store.DB
 	Platform *platform.Platform
+	Relay    *relay.Relay // the delivery relay, a room of its own over Platform
 	Metrics  *prometheus.Registry
 	srv      *httpserve.Server
 }
@@ -58,6 +60,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m := &Main{cfg: cfg, DB: db, Platform: platform.New(db, cfg.Logger), Metrics: prometheus.NewRegistry()}
+	m.Relay = relay.New(m.Platform, relay.NewNodeAnswerer(nil))
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -121,9 +124,9 @@ func (m *Main) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
-	api.Mount(mux, m.Platform)
+	api.Mount(mux, m.Platform, m.Relay)
 	logapi.Mount(mux, m.Platform)
-	console.Mount(mux, m.Platform, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
+	console.Mount(mux, m.Platform, m.Relay, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
 

@@ -935,7 +935,7 @@ type AnswerResponse struct {
 	Queried uint64                 `protobuf:"varint,2,opt,name=queried,proto3" json:"queried,omitempty"`
 	Matched uint64                 `protobuf:"varint,3,opt,name=matched,proto3" json:"matched,omitempty"`
 	// The supplier node's Ed25519 signature over the answer statement
-	// (package statement): order, request, counts, the tokens' hash and the
+	// (package evidence): order, request, counts, the tokens' hash and the
 	// sealed answer's commitment.
 	Signature     []byte `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields

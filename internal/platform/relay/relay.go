@@ -1,4 +1,13 @@
-package platform
+// Package relay is the platform's delivery relay 配送 (X-W2, DESIGN.md
+// protocol steps 4–6), a room of its own beside the platform's other use
+// cases: it relays a demander node's tokens to the supplier's node and its
+// sealed answer back, checking the order, the traversal limits and the
+// quota before it forwards anything, and metering, charging, logging and
+// signing a receipt in one transaction after the supplier has signed its
+// answer. It also holds the relay's outbound client of supplier nodes
+// (answerer.go). It sees counts, hashes and sealed bytes; it never stores
+// or logs a token, an exID or a value. docs/delivery.md describes it.
+package relay
 
 import (
 	"context"
@@ -22,6 +31,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
@@ -29,13 +39,18 @@ import (
 	"hulian/internal/protocol/seal"
 )
 
-// Delivery 配送 (X-W2, DESIGN.md protocol steps 4–6): the platform relays a
-// demander node's tokens to the supplier's node and its sealed answer back,
-// checking the order, the traversal limits and the quota before it forwards
-// anything, and metering, charging, logging and signing a receipt in one
-// transaction after the supplier has signed its answer. It sees counts,
-// hashes and sealed bytes; it never stores or logs a token, an exID or a
-// value. docs/delivery.md describes the relay.
+// Relay is the delivery relay over a platform's store and log key.
+type Relay struct {
+	P *platform.Platform
+	// Answerer calls suppliers' nodes; NewNodeAnswerer(nil) in production.
+	Answerer Answerer
+	Timeout  time.Duration // a supplier node's time to answer; DefaultRelayTimeout if zero
+
+	key relayKey // the log key, opened once for receipts and relayed requests
+}
+
+// New returns the relay of p, calling supplier nodes with a.
+func New(p *platform.Platform, a Answerer) *Relay { return &Relay{P: p, Answerer: a} }
 
 // Log entry kinds of delivery.
 const (
@@ -99,17 +114,17 @@ type relayKey struct {
 	vkey   string
 }
 
-func (p *Platform) relaySigner(ctx context.Context) (note.Signer, string, error) {
-	p.relayKey.mu.Lock()
-	defer p.relayKey.mu.Unlock()
-	if p.relayKey.signer != nil {
-		return p.relayKey.signer, p.relayKey.vkey, nil
+func (r *Relay) signer(ctx context.Context) (note.Signer, string, error) {
+	r.key.mu.Lock()
+	defer r.key.mu.Unlock()
+	if r.key.signer != nil {
+		return r.key.signer, r.key.vkey, nil
 	}
-	s, vkey, err := p.logSigner(ctx)
+	s, vkey, err := r.P.LogSigner(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	p.relayKey.signer, p.relayKey.vkey = s, vkey
+	r.key.signer, r.key.vkey = s, vkey
 	return s, vkey, nil
 }
 
@@ -153,7 +168,7 @@ func CheckEndpointURL(raw string) (string, error) {
 // requests, and returns the URL as stored and the log verifier key the node
 // pins (it signs relayed requests and receipts). The member must have
 // opened its account (its node keys are registered).
-func (p *Platform) RegisterEndpoint(ctx context.Context, raw string) (string, string, error) {
+func (r *Relay) RegisterEndpoint(ctx context.Context, raw string) (string, string, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return "", "", err
@@ -162,11 +177,11 @@ func (p *Platform) RegisterEndpoint(ctx context.Context, raw string) (string, st
 	if err != nil {
 		return "", "", err
 	}
-	_, vkey, err := p.relaySigner(ctx)
+	_, vkey, err := r.signer(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = r.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		m, err := tx.Member(ctx, a.MemberID, false)
 		if err != nil {
 			return err
@@ -221,29 +236,29 @@ func orderColumns(ctx context.Context, tx *store.Tx, o *market.Order) ([]string,
 	if len(o.Terms.Columns) > 0 {
 		return o.Terms.Columns, nil
 	}
-	l, err := tx.Listing(system(ctx), o.Terms.ListingID, false)
+	l, err := tx.Listing(auth.WithActor(ctx, auth.System), o.Terms.ListingID, false)
 	if err != nil {
 		return nil, err
 	}
 	if l.Version != o.Terms.ListingVersion {
 		return nil, errs.New(errs.FailedPrecondition, "listing", "订单所依据的挂牌版本已变更，无法确定授权的标签", "the listing version the order was made on has changed: the licensed tag keys are unknown")
 	}
-	return tagKeys(l), nil
+	return l.TagKeys(), nil
 }
 
 // GetOrderPeer gives a party's node the other party's X25519 key and the
 // order's delivery parameters.
-func (p *Platform) GetOrderPeer(ctx context.Context, orderID string) (*OrderPeer, error) {
+func (r *Relay) GetOrderPeer(ctx context.Context, orderID string) (*OrderPeer, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return nil, err
 	}
-	_, vkey, err := p.relaySigner(ctx)
+	_, vkey, err := r.signer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *OrderPeer
-	err = p.DB.Read(ctx, func(tx *store.Tx) error {
+	err = r.P.DB.Read(ctx, func(tx *store.Tx) error {
 		o, err := tx.Order(ctx, orderID, false)
 		if err != nil {
 			return err
@@ -321,7 +336,7 @@ func monthOf(d calendar.Date) string { return fmt.Sprintf("%04d-%02d", d.Year, i
 // the demander's node to the supplier's node and returns the sealed answer
 // with the platform's signed receipt (DESIGN.md step 5). Node-signed, the
 // order's demander only. See docs/delivery.md for the checks in order.
-func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*DeliveryResult, error) {
+func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*DeliveryResult, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return nil, err
@@ -342,10 +357,10 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	if n > MaxChunkTokens {
 		return nil, errs.Invalidf("tokens", fmt.Sprintf("一次最多 %d 个令牌", MaxChunkTokens), fmt.Sprintf("at most %d tokens per call", MaxChunkTokens))
 	}
-	if p.Answerer == nil {
+	if r.Answerer == nil {
 		return nil, errs.New(errs.Unavailable, "", "平台未配置配送转发", "the platform's delivery relay is not configured")
 	}
-	signer, _, err := p.relaySigner(ctx)
+	signer, _, err := r.signer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -355,14 +370,14 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	tokensSum := evidence.HashOf(tokens)
 	th := tokensSum.String()
 	var plan deliveryPlan
-	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		plan, err = p.planDelivery(ctx, tx, a.MemberID, orderID, requestID, th, n)
+	if err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		plan, err = r.planDelivery(ctx, tx, a.MemberID, orderID, requestID, th, n)
 		return err
 	}); err != nil {
 		return nil, err
 	}
 	o := plan.order
-	ans, err := p.forward(ctx, signer, plan, &AnswerRequest{OrderID: o.ID, RequestID: requestID, ListingID: o.Terms.ListingID,
+	ans, err := r.forward(ctx, signer, plan, &AnswerRequest{OrderID: o.ID, RequestID: requestID, ListingID: o.Terms.ListingID,
 		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens, Authenticator: authenticator})
 	if err != nil {
 		return nil, err
@@ -373,7 +388,7 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 	commitment := evidence.Hash(seal.Commitment(ans.Sealed))
 	st := evidence.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: tokensSum, Commitment: commitment}
 	if err := st.Verify(plan.supplierKey, ans.Signature); err != nil {
-		return nil, supplierFault(o.Terms.Supplier, reasonZH(err), reasonEN(err))
+		return nil, supplierFault(o.Terms.Supplier, errs.ReasonOf(err).ZH, errs.ReasonOf(err).EN)
 	}
 	if plan.prev != nil && plan.prev.Commitment == commitment.String() {
 		return &DeliveryResult{Delivery: plan.prev, Sealed: ans.Sealed, Replayed: true}, nil
@@ -382,10 +397,10 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensSHA256: th, SupplierSig: ans.Signature}
 	var out *DeliveryResult
 	var refused error
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = r.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		out, refused = nil, nil
-		r := *rec
-		res, err := p.recordDelivery(ctx, tx, signer, &r)
+		d := *rec
+		res, err := r.recordDelivery(ctx, tx, signer, &d)
 		if errs.Is(err, errs.ResourceExhausted) && res == nil {
 			// The quota could not cover the charge: its suspension is
 			// recorded in tx and commits; the delivery does not, and the
@@ -408,9 +423,9 @@ func (p *Platform) Deliver(ctx context.Context, orderID, requestID string, token
 
 // planDelivery makes every check that can refuse a delivery before the
 // supplier is asked, so that a refused request costs it nothing.
-func (p *Platform) planDelivery(ctx context.Context, tx *store.Tx, caller, orderID, requestID, th string, n int) (deliveryPlan, error) {
+func (r *Relay) planDelivery(ctx context.Context, tx *store.Tx, caller, orderID, requestID, th string, n int) (deliveryPlan, error) {
 	var plan deliveryPlan
-	o, err := p.CheckOrderForDelivery(ctx, tx, orderID, n)
+	o, err := r.P.CheckOrderForDelivery(ctx, tx, orderID, n)
 	if err != nil {
 		return plan, err
 	}
@@ -479,7 +494,7 @@ func conflictingRequest(requestID string) error {
 func checkTraversal(ctx context.Context, tx *store.Tx, o *market.Order, n int) error {
 	tr := o.Terms.Traversal
 	if tr.IDsPerDay > 0 {
-		u, err := tx.DeliveryUsage(ctx, o.ID, store.DayPeriod(today(tx).String()))
+		u, err := tx.DeliveryUsage(ctx, o.ID, store.DayPeriod(calendar.DateOf(tx.Now()).String()))
 		if err != nil {
 			return err
 		}
@@ -507,8 +522,8 @@ func supplierFault(supplier, zh, en string) error {
 
 // forward asks the supplier's node, with the relay's signature on the
 // request and a timeout.
-func (p *Platform) forward(ctx context.Context, signer note.Signer, plan deliveryPlan, req *AnswerRequest) (*Answer, error) {
-	timeout := p.RelayTimeout
+func (r *Relay) forward(ctx context.Context, signer note.Signer, plan deliveryPlan, req *AnswerRequest) (*Answer, error) {
+	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = DefaultRelayTimeout
 	}
@@ -518,9 +533,9 @@ func (p *Platform) forward(ctx context.Context, signer note.Signer, plan deliver
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
 		return evidence.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier,
-			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: p.DB.Now(), Body: evidence.HashOf(body)}.Header(signer)
+			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.P.DB.Now(), Body: evidence.HashOf(body)}.Header(signer)
 	}
-	ans, err := p.Answerer.Answer(fctx, plan.endpoint, req, sign)
+	ans, err := r.Answerer.Answer(fctx, plan.endpoint, req, sign)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -530,8 +545,8 @@ func (p *Platform) forward(ctx context.Context, signer note.Signer, plan deliver
 			kind = errs.Unavailable
 		}
 		return nil, &errs.Error{Kind: kind, Field: "supplier", Err: err, Reason: i18n.T(
-			"供应方 "+req.Supplier+" 的节点未能应答，未计费："+reasonZH(err),
-			"the node of supplier "+req.Supplier+" did not answer; nothing was charged: "+reasonEN(err))}
+			"供应方 "+req.Supplier+" 的节点未能应答，未计费："+errs.ReasonOf(err).ZH,
+			"the node of supplier "+req.Supplier+" did not answer; nothing was charged: "+errs.ReasonOf(err).EN)}
 	}
 	return ans, nil
 }
@@ -539,13 +554,13 @@ func (p *Platform) forward(ctx context.Context, signer note.Signer, plan deliver
 // recordDelivery meters, charges, logs and signs one verified answer in
 // tx. It returns (nil, ResourceExhausted) when the quota cannot cover the
 // charge, the suspension recorded in tx.
-func (p *Platform) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Signer, d *store.Delivery) (*DeliveryResult, error) {
+func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Signer, d *store.Delivery) (*DeliveryResult, error) {
 	// The order row is locked: one delivery of an order at a time, so its
 	// counters, limits and charges are exact under concurrency.
 	if _, err := tx.Order(ctx, d.OrderID, true); err != nil {
 		return nil, err
 	}
-	o, err := p.CheckOrderForDelivery(ctx, tx, d.OrderID, int(d.Queried))
+	o, err := r.P.CheckOrderForDelivery(ctx, tx, d.OrderID, int(d.Queried))
 	if err != nil {
 		return nil, err
 	}
@@ -557,14 +572,14 @@ func (p *Platform) recordDelivery(ctx context.Context, tx *store.Tx, signer note
 		if prev.Commitment == d.Commitment {
 			return &DeliveryResult{Delivery: prev, Replayed: true}, nil
 		}
-		return p.redeliver(ctx, tx, signer, prev, d)
+		return r.redeliver(ctx, tx, signer, prev, d)
 	} else if !errs.Is(err, errs.NotFound) {
 		return nil, err
 	}
 	if err := checkTraversal(ctx, tx, o, int(d.Queried)); err != nil {
 		return nil, err
 	}
-	day := today(tx)
+	day := calendar.DateOf(tx.Now())
 	month := store.MonthPeriod(monthOf(day))
 	before, err := tx.DeliveryUsage(ctx, o.ID, month)
 	if err != nil {
@@ -606,7 +621,7 @@ func (p *Platform) recordDelivery(ctx context.Context, tx *store.Tx, signer note
 // redeliver records a repeated request whose supplier answered with other
 // sealed bytes than the first time (a new HPKE encapsulation): nothing is
 // charged again; the entry and the receipt name the new commitment.
-func (p *Platform) redeliver(ctx context.Context, tx *store.Tx, signer note.Signer, prev, d *store.Delivery) (*DeliveryResult, error) {
+func (r *Relay) redeliver(ctx context.Context, tx *store.Tx, signer note.Signer, prev, d *store.Delivery) (*DeliveryResult, error) {
 	e, err := tx.Append(ctx, prev.Demander, KindDeliveryRedelivered, prev.OrderID, bizlog.P{
 		"request_id": prev.RequestID, "demander": prev.Demander, "supplier": prev.Supplier, "queried": d.Queried, "matched": d.Matched,
 		"charge_fen": 0, "commitment": d.Commitment, "tokens_sha256": d.TokensSHA256, "first_seq": prev.Seq,
@@ -649,7 +664,7 @@ type Attestation struct {
 // deliveries of an order (X-P12): one log entry for the lot. Deliveries
 // already attested are skipped; if all were, nothing new is logged and the
 // earlier entry's number is returned. Node-signed, the demander only.
-func (p *Platform) AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, destroyedAt time.Time) (*Attestation, error) {
+func (r *Relay) AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, destroyedAt time.Time) (*Attestation, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return nil, err
@@ -668,7 +683,7 @@ func (p *Platform) AttestDestruction(ctx context.Context, orderID string, reques
 	ids := slices.Clone(requestIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	now := p.DB.Now()
+	now := r.P.DB.Now()
 	if destroyedAt.IsZero() {
 		destroyedAt = now
 	}
@@ -676,7 +691,7 @@ func (p *Platform) AttestDestruction(ctx context.Context, orderID string, reques
 		return nil, errs.Invalidf("destroyed_at", "销毁时间不能晚于现在", "the destruction time cannot be in the future")
 	}
 	out := &Attestation{}
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = r.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		*out = Attestation{}
 		o, err := tx.Order(ctx, orderID, true)
 		if err != nil {
@@ -730,10 +745,10 @@ type DeliveryQuery struct {
 // Deliveries lists deliveries, newest first: a member those it is party
 // to, the operator and the regulator all (X-P12: the regulator lists the
 // overdue ones).
-func (p *Platform) Deliveries(ctx context.Context, q DeliveryQuery) ([]*store.Delivery, error) {
+func (r *Relay) Deliveries(ctx context.Context, q DeliveryQuery) ([]*store.Delivery, error) {
 	var out []*store.Delivery
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		out, err = tx.Deliveries(ctx, store.DeliveryQuery{OrderID: q.OrderID, Overdue: q.OverdueOnly, Today: today(tx).String(), Limit: q.Limit})
+	err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.Deliveries(ctx, store.DeliveryQuery{OrderID: q.OrderID, Overdue: q.OverdueOnly, Today: calendar.DateOf(tx.Now()).String(), Limit: q.Limit})
 		return err
 	})
 	return out, err
