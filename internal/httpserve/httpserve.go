@@ -146,3 +146,20 @@ func Observe(reg *prometheus.Registry, prefix string, logger *slog.Logger, next 
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// Health answers a health check: "ok" when check, bounded to two seconds,
+// finds the database answering, 503 otherwise (logged with the cause). The
+// platform and the node each say what answering means for them.
+func Health(logger *slog.Logger, check func(ctx context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := check(ctx); err != nil {
+			logger.Error("health check failed", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	}
+}

@@ -88,7 +88,9 @@ var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置密钥�
 // LogSigner opens the log's signing key: the relay signs relayed requests
 // and receipts with it, so that nodes verify them against the one key they
 // pinned.
-func (p *Platform) LogSigner(ctx context.Context) (note.Signer, string, error) { return p.logSigner(ctx) }
+func (p *Platform) LogSigner(ctx context.Context) (note.Signer, string, error) {
+	return p.logSigner(ctx)
+}
 
 func (p *Platform) logSigner(ctx context.Context) (note.Signer, string, error) {
 	var k *store.LogKey

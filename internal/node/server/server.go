@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -224,7 +223,7 @@ func (m *Main) Handler() http.Handler {
 
 func (m *Main) buildHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", m.healthz)
+	mux.Handle("GET /healthz", httpserve.Health(m.logger, m.Node.DB.Ping))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	mux.HandleFunc("GET /lang", switchLang)
@@ -232,18 +231,6 @@ func (m *Main) buildHandler() http.Handler {
 	mux.HandleFunc("GET /deliveries", m.deliveriesPage)
 	m.mountAnswer(mux)
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
-}
-
-func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := m.Node.DB.Ping(ctx); err != nil {
-		m.logger.Error("health check failed", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
 }
 
 // secureHeaders keeps the console to its own origin: no scripts at all, no

@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -121,25 +120,15 @@ func (m *Main) Close() error {
 // Handler is the platform's whole HTTP surface.
 func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", m.healthz)
+	mux.Handle("GET /healthz", httpserve.Health(m.cfg.Logger, func(ctx context.Context) error {
+		return m.DB.Read(ctx, func(tx *store.Tx) error { _, err := tx.LogSize(ctx); return err })
+	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
 	api.Mount(mux, m.Platform, m.Relay)
 	logapi.Mount(mux, m.Platform)
 	console.Mount(mux, m.Platform, m.Relay, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
-}
-
-func (m *Main) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := m.DB.Read(ctx, func(tx *store.Tx) error { _, err := tx.LogSize(ctx); return err }); err != nil {
-		m.cfg.Logger.Error("health check failed", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
 }
 
 // Logger returns the platform's logger.
