@@ -21,6 +21,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage/sqlite"
 )
@@ -34,7 +35,7 @@ func runLog(t *testing.T, lang i18n.Lang, args ...string) (int, string, string) 
 
 // logPlatform is a platform on a SQLite file with a log of n entries and a
 // checkpoint at every multiple of 10.
-func logPlatform(t *testing.T, n int) (p *platform.Platform, dsn, vkey string) {
+func logPlatform(t *testing.T, n int) (p *logkeeper.Keeper, dsn, vkey string) {
 	t.Helper()
 	ctx := context.Background()
 	dsn = "sqlite://" + filepath.Join(t.TempDir(), "platform.db")
@@ -43,24 +44,22 @@ func logPlatform(t *testing.T, n int) (p *platform.Platform, dsn, vkey string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p = platform.New(db, nil)
+	p = logkeeper.New(platform.New(db, nil))
 	kek, _ := keyring.ParseKEK("kek", keyring.NewKEKText())
 	sealer, _ := keyring.NewAESGCM(kek)
-	if err := p.InitIssuance(ctx, sealer); err != nil {
-		t.Fatal(err)
-	}
-	if vkey, err = p.EnsureLogKey(ctx); err != nil {
+	p.P.UseSealer(sealer)
+	if vkey, err = p.EnsureKey(ctx); err != nil {
 		t.Fatal(err)
 	}
 	appendEntries(t, p, n)
 	return p, dsn, vkey
 }
 
-func appendEntries(t *testing.T, p *platform.Platform, n int) {
+func appendEntries(t *testing.T, p *logkeeper.Keeper, n int) {
 	t.Helper()
 	staff := auth.WithActor(context.Background(), auth.Actor{AccountID: "acc_op", Role: auth.RoleOperator})
 	for i := 0; i < n; i++ {
-		err := p.DB.Transact(staff, func(tx *store.Tx) error {
+		err := p.P.DB.Transact(staff, func(tx *store.Tx) error {
 			_, err := tx.Append(staff, []string{"mem_a", "mem_b"}[i%2], bizlog.KindMemberQualified, "obj", bizlog.P{"i": i})
 			return err
 		})
@@ -68,7 +67,7 @@ func appendEntries(t *testing.T, p *platform.Platform, n int) {
 			t.Fatal(err)
 		}
 		var size int64
-		p.DB.Read(staff, func(tx *store.Tx) (err error) { size, err = tx.LogSize(staff); return err })
+		p.P.DB.Read(staff, func(tx *store.Tx) (err error) { size, err = tx.LogSize(staff); return err })
 		if size%10 == 0 {
 			if _, err := p.Checkpoint(staff); err != nil {
 				t.Fatal(err)
@@ -111,7 +110,7 @@ func TestLogExportBundle(t *testing.T) {
 	t.Parallel()
 	p, dsn, vkey := logPlatform(t, 33)
 	var size int64
-	p.DB.Read(context.Background(), func(tx *store.Tx) (err error) { size, err = tx.LogSize(context.Background()); return err })
+	p.P.DB.Read(context.Background(), func(tx *store.Tx) (err error) { size, err = tx.LogSize(context.Background()); return err })
 	first := size - 33 // entries before the test's record the platform's keys
 	dir := t.TempDir()
 	for _, r := range [][2]string{{"0", "0"}, {"5", "20"}, {"20", "20"}, {"13", "34"}} {
@@ -141,7 +140,7 @@ func TestLogExportBundle(t *testing.T) {
 		t.Errorf("forged bundle: code %d, %q", code, errOut)
 	}
 	// Another key than the platform's is refused.
-	_, other, _ := bizlog.GenerateKey(platform.DefaultLogOrigin)
+	_, other, _ := bizlog.GenerateKey(logkeeper.DefaultOrigin)
 	if code, _, _ := runLog(t, i18n.EN, "log", "verify", "--bundle", filepath.Join(dir, "b5-20.jsonl.gz"), "--key", other); code != 1 {
 		t.Errorf("bundle under a foreign key: code %d", code)
 	}

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage"
@@ -54,7 +55,7 @@ type PlatformCmd struct {
 	LogFormat     string
 	SecureCookies bool
 	KEKFile       string
-	Checkpoints   platform.LogConfig
+	Checkpoints   logkeeper.Config
 }
 
 func (c *PlatformCmd) Validate() error {

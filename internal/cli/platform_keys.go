@@ -10,6 +10,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
 )
@@ -35,10 +36,12 @@ func (c *ExidKeyRotateCmd) Run(ctx context.Context) error {
 		return err
 	}
 	p := platform.New(db, nil)
-	if err := p.InitIssuance(ctx, sealer); err != nil {
+	p.UseSealer(sealer)
+	iss := issuance.New(p)
+	if err := iss.Init(ctx); err != nil {
 		return err
 	}
-	epoch, err := p.RotateOPRFKey(auth.WithActor(ctx, auth.Actor{Role: auth.RoleOperator, Name: "cli:" + currentUser()}))
+	epoch, err := iss.RotateKey(auth.WithActor(ctx, auth.Actor{Role: auth.RoleOperator, Name: "cli:" + currentUser()}))
 	if err != nil {
 		return err
 	}

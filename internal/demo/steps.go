@@ -84,7 +84,7 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 		d.n.say("端口 %d 已被占用，改用空闲端口 %s", "port %d was taken; using the free port %s instead", d.opts.PlatformPort, m.Addr())
 	}
 	d.n.say("数据库：%s（SQLite）；密钥加密密钥为本次演示生成：%s.kek", "store: %s (SQLite); key-encryption key generated for this demo: %s.kek", d.Path(PlatformDB), d.Path(PlatformDB))
-	vkey, err := m.Platform.VerifierKey(ctx)
+	vkey, err := m.Log.VerifierKey(ctx)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
@@ -39,6 +40,7 @@ import (
 type relayEnv struct {
 	p        *platform.Platform
 	r        *relay.Relay
+	log      *logkeeper.Keeper
 	db       *store.DB
 	op       context.Context
 	sup, dem onboarded
@@ -118,15 +120,16 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	if sealer == nil {
 		sealer = testSealer(t)
 	}
-	if err := e.p.InitIssuance(ctx, sealer); err != nil {
+	if _, err := issuer(t, e.p, sealer); err != nil {
 		t.Fatal(err)
 	}
-	vkey, err := e.p.EnsureLogKey(ctx)
+	e.log = logkeeper.New(e.p)
+	vkey, err := e.log.EnsureKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.vkey = vkey
-	e.r = relay.New(e.p, relay.NewNodeAnswerer(nil))
+	e.r = relay.New(e.p, e.log, relay.NewNodeAnswerer(nil))
 	e.op = operator(t, e.p)
 	e.node = suppliertest.Open(t)
 	e.supKeys, e.demKeys = e.node.Keys(), suppliertest.NewKeys()
@@ -397,7 +400,7 @@ func checkLedger(t *testing.T, e *relayEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := e.p.Verify(ctx)
+	rep, err := e.log.Verify(ctx)
 	if err != nil || !rep.OK() {
 		t.Errorf("log verification: %+v %v", rep, err)
 	}
@@ -709,7 +712,7 @@ func TestDeliveryPrivacy(t *testing.T) {
 	}
 	e.node.Down.Store(true)
 	e.r.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks)) // an error path logs too
-	if _, err := e.p.Checkpoint(e.op); err != nil {
+	if _, err := e.log.Checkpoint(e.op); err != nil {
 		t.Fatal(err)
 	}
 	var needles [][]byte

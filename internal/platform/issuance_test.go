@@ -9,6 +9,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/protocol/exid"
@@ -28,7 +29,7 @@ func testSealer(t testing.TB) keyring.Sealer {
 }
 
 // translate is the member's half of exID generation, for tests.
-func translate(t *testing.T, p *platform.Platform, ctx context.Context, phones []string) ([]exid.ExID, error) {
+func translate(t *testing.T, p *issuance.Issuer, ctx context.Context, phones []string) ([]exid.ExID, error) {
 	t.Helper()
 	inputs := make([][]byte, len(phones))
 	blinds := make([]oprf.Scalar, len(phones))
@@ -50,7 +51,7 @@ func translate(t *testing.T, p *platform.Platform, ctx context.Context, phones [
 		return nil, err
 	}
 	var pk oprf.PublicKey
-	for _, k := range p.OPRFPublicKeys() {
+	for _, k := range p.PublicKeys() {
 		if k.Epoch == ev.Epoch {
 			pk.UnmarshalBinary(k.Key)
 		}
@@ -74,11 +75,20 @@ func translate(t *testing.T, p *platform.Platform, ctx context.Context, phones [
 	return ids, nil
 }
 
+// issuer starts exID issuance on p with sealer as the key-encryption key.
+func issuer(t testing.TB, p *platform.Platform, sealer keyring.Sealer) (*issuance.Issuer, error) {
+	t.Helper()
+	p.UseSealer(sealer)
+	iss := issuance.New(p)
+	return iss, iss.Init(context.Background())
+}
+
 func TestIssuance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPlatform(t, db)
 		sealer := testSealer(t)
-		if err := p.InitIssuance(context.Background(), sealer); err != nil {
+		iss, err := issuer(t, p, sealer)
+		if err != nil {
 			t.Fatal(err)
 		}
 		opCtx := operator(t, p)
@@ -86,13 +96,13 @@ func TestIssuance(t *testing.T) {
 		dem := onboard(t, p, opCtx, 42, false, true)
 
 		phones := []string{"13800138000", "+86 139-0013-9000", "008613700137000"}
-		a, err := translate(t, p, sup.ctx, phones)
+		a, err := translate(t, iss, sup.ctx, phones)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The two sides collide on exID (X-E2): the demander's translation of
 		// the same numbers, written differently, gives the same exIDs.
-		b, err := translate(t, p, dem.ctx, []string{"+8613800138000", "13900139000", "137 0013 7000"})
+		b, err := translate(t, iss, dem.ctx, []string{"+8613800138000", "13900139000", "137 0013 7000"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,30 +117,31 @@ func TestIssuance(t *testing.T) {
 
 		// A restarted platform with the same KEK evaluates with the same key.
 		p2 := newPlatform(t, db)
-		if err := p2.InitIssuance(context.Background(), sealer); err != nil {
+		iss2, err := issuer(t, p2, sealer)
+		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := translate(t, p2, sup.ctx, phones[:1])
+		c, err := translate(t, iss2, sup.ctx, phones[:1])
 		if err != nil || c[0] != a[0] {
 			t.Errorf("after restart: %v %v", err, c)
 		}
 		// With another KEK the stored key cannot be opened: refuse to start.
-		if err := newPlatform(t, db).InitIssuance(context.Background(), testSealer(t)); err == nil {
+		if _, err := issuer(t, newPlatform(t, db), testSealer(t)); err == nil {
 			t.Error("started with the wrong key-encryption key")
 		}
 
 		// Only onboarded members; limits refuse the whole request and count nothing.
 		_, acct, _ := p.Apply(context.Background(), application(43))
-		if _, err := translate(t, p, auth.WithActor(context.Background(), acct.Actor()), phones); !errs.Is(err, errs.FailedPrecondition) {
+		if _, err := translate(t, iss, auth.WithActor(context.Background(), acct.Actor()), phones); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("issuance before onboarding: %v", err)
 		}
-		p.IssuanceLimits.PerDay = 5
-		if _, err := translate(t, p, sup.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
+		iss.Limits.PerDay = 5
+		if _, err := translate(t, iss, sup.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("over the daily limit: %v", err)
 		}
 		var used int64
 		db.Read(sup.ctx, func(tx *store.Tx) error {
-			es, err := tx.LogEntries(sup.ctx, store.LogFilter{Kind: platform.KindExIDIssued})
+			es, err := tx.LogEntries(sup.ctx, store.LogFilter{Kind: issuance.KindExIDIssued})
 			for _, e := range es {
 				if string(e.Payload) == "" {
 					t.Error("empty payload")
@@ -144,19 +155,19 @@ func TestIssuance(t *testing.T) {
 		}
 
 		// Rotation: a new epoch, new exIDs; the old epoch still serves.
-		if _, err := p.RotateOPRFKey(sup.ctx); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := iss.RotateKey(sup.ctx); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("member rotating: %v", err)
 		}
-		p.IssuanceLimits.PerDay = 1000
-		if epoch, err := p.RotateOPRFKey(opCtx); err != nil || epoch != 2 {
+		iss.Limits.PerDay = 1000
+		if epoch, err := iss.RotateKey(opCtx); err != nil || epoch != 2 {
 			t.Fatalf("rotate: %d %v", epoch, err)
 		}
-		d, err := translate(t, p, dem.ctx, phones[:1])
+		d, err := translate(t, iss, dem.ctx, phones[:1])
 		if err != nil || d[0].Epoch() != 2 || d[0] == a[0] {
 			t.Errorf("after rotation: %v %v", err, d)
 		}
-		if len(p.OPRFPublicKeys()) != 2 {
-			t.Errorf("%d public keys", len(p.OPRFPublicKeys()))
+		if len(iss.PublicKeys()) != 2 {
+			t.Errorf("%d public keys", len(iss.PublicKeys()))
 		}
 	})
 }
@@ -164,19 +175,22 @@ func TestIssuance(t *testing.T) {
 func TestEvaluateBadInput(t *testing.T) {
 	db := storetest.Open(t, "sqlite", store.Options{})
 	p := newPlatform(t, db)
-	p.InitIssuance(context.Background(), testSealer(t))
+	iss, err := issuer(t, p, testSealer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	sup := onboard(t, p, operator(t, p), 51, true, false)
 	for name, blinded := range map[string][][]byte{
 		"empty":      nil,
-		"too many":   make([][]byte, platform.MaxBatch+1),
+		"too many":   make([][]byte, issuance.MaxBatch+1),
 		"not points": {make([]byte, 32), []byte("short")},
 	} {
-		_, err := p.Evaluate(sup.ctx, 0, blinded)
+		_, err := iss.Evaluate(sup.ctx, 0, blinded)
 		if !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := p.Evaluate(sup.ctx, 9, [][]byte{make([]byte, 32)}); !errs.Is(err, errs.Invalid) {
+	if _, err := iss.Evaluate(sup.ctx, 9, [][]byte{make([]byte, 32)}); !errs.Is(err, errs.Invalid) {
 		t.Errorf("unknown epoch: %v", err)
 	}
 }
@@ -187,20 +201,21 @@ func TestEvaluateBadInput(t *testing.T) {
 func TestIssuanceCharged(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPlatform(t, db)
-		if err := p.InitIssuance(context.Background(), testSealer(t)); err != nil {
+		iss, err := issuer(t, p, testSealer(t))
+		if err != nil {
 			t.Fatal(err)
 		}
-		p.IssuancePriceFen = 2
+		iss.PriceFen = 2
 		opCtx := operator(t, p)
 		dem := onboard(t, p, opCtx, 61, false, true)
 		if _, err := p.TopUp(opCtx, dem.member.ID, 10, "PAY-0001", "测试充值"); err != nil {
 			t.Fatal(err)
 		}
 		phones := []string{"13800138000", "13900139000", "13700137000"}
-		if _, err := translate(t, p, dem.ctx, phones); err != nil {
+		if _, err := translate(t, iss, dem.ctx, phones); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := translate(t, p, dem.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
+		if _, err := translate(t, iss, dem.ctx, phones); !errs.Is(err, errs.ResourceExhausted) {
 			t.Fatalf("issuance beyond the quota: %v", err)
 		}
 		q, err := p.Quota(dem.ctx, dem.member.ID)
@@ -212,7 +227,7 @@ func TestIssuanceCharged(t *testing.T) {
 		}
 		var issued int
 		db.Read(opCtx, func(tx *store.Tx) error {
-			es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: platform.KindExIDIssued})
+			es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: issuance.KindExIDIssued})
 			issued = len(es)
 			return err
 		})

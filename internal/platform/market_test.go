@@ -15,6 +15,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
@@ -183,7 +184,7 @@ func TestMarketFlow(t *testing.T) {
 			t.Errorf("signing an active order: %v", err)
 		}
 		activations := 0
-		entries, _ := p.Entries(opCtx, store.LogFilter{Kind: platform.KindOrderActivated, Limit: 100})
+		entries, _ := logkeeper.New(p).Entries(opCtx, store.LogFilter{Kind: platform.KindOrderActivated, Limit: 100})
 		for _, e := range entries {
 			if e.Object == o.ID {
 				activations++
@@ -336,7 +337,7 @@ func TestQuota(t *testing.T) {
 			t.Errorf("movements: %d", len(moves))
 		}
 		kinds := map[string]int{}
-		entries, _ := p.Entries(opCtx, store.LogFilter{Member: id, Limit: 1000})
+		entries, _ := logkeeper.New(p).Entries(opCtx, store.LogFilter{Member: id, Limit: 1000})
 		for _, e := range entries {
 			kinds[e.Kind]++
 		}

@@ -23,15 +23,10 @@ const CurrentAgreement = "hulian-member-agreement-2026-01"
 type Platform struct {
 	DB        *store.DB
 	Logger    *slog.Logger
-	Agreement string    // the agreement version members must sign
-	Log       LogConfig // business-log checkpoints and signing key (log.go)
-	K         int       // the k of X-E8: at least gate.MinK
-
-	IssuanceLimits   IssuanceLimits
-	IssuancePriceFen int64 // charged to the member's quota per evaluated element; 0 is free
+	Agreement string // the agreement version members must sign
+	K         int    // the k of X-E8: at least gate.MinK
 
 	refs      refs
-	issuer    issuer
 	sealer    keyring.Sealer
 	scanner   *scan.Scanner // listing screening, reasons in English
 	scannerZH *scan.Scanner // the same, reasons in Chinese
@@ -42,6 +37,14 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK, IssuanceLimits: DefaultIssuanceLimits,
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK,
 		scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
 }
+
+// UseSealer sets the key-encryption key that seals the platform's secrets
+// at rest (the exID keys, the log's signing key). It is set once, before
+// serving.
+func (p *Platform) UseSealer(s keyring.Sealer) { p.sealer = s }
+
+// Sealer is the key-encryption key set by UseSealer, nil if none.
+func (p *Platform) Sealer() keyring.Sealer { return p.sealer }

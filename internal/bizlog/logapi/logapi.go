@@ -18,7 +18,7 @@ import (
 )
 
 // Log is what the routes read and do: the platform's log use cases
-// (package platform) provide it, with their permission checks.
+// (package platform/logkeeper) provide it, with their permission checks.
 type Log interface {
 	VerifierKey(ctx context.Context) (string, error)
 	CheckpointAt(ctx context.Context, size int64) (*store.Checkpoint, error)

@@ -13,6 +13,7 @@ import (
 
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/relay"
 	"hulian/internal/rpc"
 )
@@ -24,11 +25,11 @@ const MaxRequestBytes = 1 << 20
 
 // Mount registers the API's Connect handlers on mux. Each service owns the
 // path prefix "/hulian.v1.<Service>/". DeliveryService is the relay's.
-func Mount(mux *http.ServeMux, p *platform.Platform, r *relay.Relay) {
+func Mount(mux *http.ServeMux, p *platform.Platform, iss *issuance.Issuer, r *relay.Relay) {
 	opts := HandlerOptions(p)
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(&memberService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewTokenServiceHandler(&tokenService{p: p}, opts...))
-	mux.Handle(hulianv1connect.NewExIDServiceHandler(&exidService{p: p}, opts...))
+	mux.Handle(hulianv1connect.NewExIDServiceHandler(&exidService{iss: iss}, opts...))
 	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))

@@ -48,7 +48,7 @@ func (f *fixture) delivery(t *testing.T) *deliveryFixture {
 		return d.(*deliveryFixture)
 	}
 	ctx := context.Background()
-	vkey, err := f.M.Platform.VerifierKey(ctx)
+	vkey, err := f.M.Log.VerifierKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,16 +8,16 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
-	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
 	"hulian/internal/rpc"
 )
 
 // exidService implements hulian.v1.ExIDService.
-type exidService struct{ p *platform.Platform }
+type exidService struct{ iss *issuance.Issuer }
 
 func (s *exidService) PublicKeys(ctx context.Context, _ *connect.Request[hulianv1.PublicKeysRequest]) (*connect.Response[hulianv1.PublicKeysResponse], error) {
 	res := &hulianv1.PublicKeysResponse{Suite: "ristretto255-SHA512"}
-	for _, k := range s.p.OPRFPublicKeys() {
+	for _, k := range s.iss.PublicKeys() {
 		res.Keys = append(res.Keys, &hulianv1.OPRFPublicKey{Epoch: uint32(k.Epoch), Key: k.Key, Current: k.Current})
 	}
 	return connect.NewResponse(res), nil
@@ -27,7 +27,7 @@ func (s *exidService) Evaluate(ctx context.Context, req *connect.Request[hulianv
 	if req.Msg.Epoch > 255 {
 		return nil, errs.Invalidf("epoch", "纪元须在 0 到 255 之间", "epoch ranges from 0 to 255")
 	}
-	ev, err := s.p.Evaluate(ctx, int(req.Msg.Epoch), req.Msg.Blinded)
+	ev, err := s.iss.Evaluate(ctx, int(req.Msg.Epoch), req.Msg.Blinded)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (s *exidService) Evaluate(ctx context.Context, req *connect.Request[hulianv
 }
 
 func (s *exidService) RotateKey(ctx context.Context, _ *connect.Request[hulianv1.RotateKeyRequest]) (*connect.Response[hulianv1.RotateKeyResponse], error) {
-	epoch, err := s.p.RotateOPRFKey(ctx)
+	epoch, err := s.iss.RotateKey(ctx)
 	if err != nil {
 		return nil, err
 	}

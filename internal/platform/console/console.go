@@ -19,6 +19,7 @@ import (
 
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 )
 
@@ -44,6 +45,7 @@ const (
 
 type console struct {
 	p        *platform.Platform
+	bizlog   *logkeeper.Keeper
 	relay    *relay.Relay
 	opt      Options
 	log      *slog.Logger
@@ -57,8 +59,8 @@ type console struct {
 // Mount registers the console's routes on mux. The platform's middleware
 // has already put the actor, the language and the session's CSRF token in
 // each request's context and checked that token on unsafe methods.
-func Mount(mux *http.ServeMux, p *platform.Platform, r *relay.Relay, opt Options) {
-	c, err := newConsole(p, r, opt)
+func Mount(mux *http.ServeMux, p *platform.Platform, log *logkeeper.Keeper, r *relay.Relay, opt Options) {
+	c, err := newConsole(p, log, r, opt)
 	if err != nil {
 		// The templates are embedded: a parse error is a build defect that
 		// every test of this package reports.
@@ -67,7 +69,7 @@ func Mount(mux *http.ServeMux, p *platform.Platform, r *relay.Relay, opt Options
 	c.routes(mux)
 }
 
-func newConsole(p *platform.Platform, r *relay.Relay, opt Options) (*console, error) {
+func newConsole(p *platform.Platform, log *logkeeper.Keeper, r *relay.Relay, opt Options) (*console, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,9 +79,10 @@ func newConsole(p *platform.Platform, r *relay.Relay, opt Options) (*console, er
 	}
 	sum := sha256.Sum256(css)
 	c := &console{relay: r,
-		p:   p,
-		opt: opt,
-		log: opt.Logger,
+		p:      p,
+		bizlog: log,
+		opt:    opt,
+		log:    opt.Logger,
 		// The content hash in the URL lets browsers cache the style sheet
 		// for a long time and still see a new one after an upgrade.
 		cssURL:   "/static/console.css?v=" + hex.EncodeToString(sum[:6]),

@@ -165,7 +165,7 @@ func TestLimiter(t *testing.T) {
 // view, which catches template errors that no handler test reaches.
 func TestRenderEveryPage(t *testing.T) {
 	t.Parallel()
-	c, err := newConsole(nil, nil, Options{})
+	c, err := newConsole(nil, nil, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func sampleMember(n int) *member.Member {
 
 // BenchmarkRenderMembers renders the operator's list of 100 members.
 func BenchmarkRenderMembers(b *testing.B) {
-	c, err := newConsole(nil, nil, Options{})
+	c, err := newConsole(nil, nil, nil, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -62,13 +62,13 @@ func (c *console) showLog(w http.ResponseWriter, r *http.Request, report *bizlog
 	if !f.Until.IsZero() {
 		f.Until = f.Until.AddDate(0, 0, 1) // the whole last day
 	}
-	if d.Entries, err = c.p.Entries(ctx, f); err != nil {
+	if d.Entries, err = c.bizlog.Entries(ctx, f); err != nil {
 		return err
 	}
 	if len(d.Entries) == logPage {
 		d.Next = d.Entries[len(d.Entries)-1].Seq + 1
 	}
-	if cp, err := c.p.LatestCheckpoint(ctx); err == nil {
+	if cp, err := c.bizlog.LatestCheckpoint(ctx); err == nil {
 		d.Checkpoint, d.RootHex = cp, hex.EncodeToString(cp.Root)
 	} else if !errs.Is(err, errs.NotFound) {
 		return err
@@ -96,7 +96,7 @@ func businessDate(field, s string) (time.Time, error) {
 // verifyLog recomputes every leaf and the tree from the stored entries and
 // checks every checkpoint, then shows the log page with the result.
 func (c *console) verifyLog(w http.ResponseWriter, r *http.Request) error {
-	report, err := c.p.Verify(r.Context())
+	report, err := c.bizlog.Verify(r.Context())
 	if err != nil {
 		return err
 	}

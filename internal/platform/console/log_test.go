@@ -21,7 +21,7 @@ func TestLogPage(t *testing.T) {
 	p.staff(t, auth.RoleRegulator, "regulator")
 	a := p.apply(t, 1, "甲公司", "jia.ltd")
 	p.approve(t, a.ID)
-	if _, err := p.Platform.Checkpoint(auth.WithActor(context.Background(), auth.System)); err != nil {
+	if _, err := p.Log.Checkpoint(auth.WithActor(context.Background(), auth.System)); err != nil {
 		t.Fatal(err)
 	}
 	reg, mem := p.browser(t), p.browser(t)

@@ -32,6 +32,7 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/platform"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
@@ -41,7 +42,8 @@ import (
 
 // Relay is the delivery relay over a platform's store and log key.
 type Relay struct {
-	P *platform.Platform
+	P   *platform.Platform
+	Log *logkeeper.Keeper // signs relayed requests and receipts with the log's key
 	// Answerer calls suppliers' nodes; NewNodeAnswerer(nil) in production.
 	Answerer Answerer
 	Timeout  time.Duration // a supplier node's time to answer; DefaultRelayTimeout if zero
@@ -49,8 +51,11 @@ type Relay struct {
 	key relayKey // the log key, opened once for receipts and relayed requests
 }
 
-// New returns the relay of p, calling supplier nodes with a.
-func New(p *platform.Platform, a Answerer) *Relay { return &Relay{P: p, Answerer: a} }
+// New returns the relay of p, signing with the log key kept by log and
+// calling supplier nodes with a.
+func New(p *platform.Platform, log *logkeeper.Keeper, a Answerer) *Relay {
+	return &Relay{P: p, Log: log, Answerer: a}
+}
 
 // Log entry kinds of delivery.
 const (
@@ -120,7 +125,7 @@ func (r *Relay) signer(ctx context.Context) (note.Signer, string, error) {
 	if r.key.signer != nil {
 		return r.key.signer, r.key.vkey, nil
 	}
-	s, vkey, err := r.P.LogSigner(ctx)
+	s, vkey, err := r.Log.Signer(ctx)
 	if err != nil {
 		return nil, "", err
 	}

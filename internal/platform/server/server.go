@@ -19,6 +19,8 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/console"
+	"hulian/internal/platform/issuance"
+	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage/sqlite"
@@ -29,11 +31,11 @@ type Config struct {
 	Listen        string // address, e.g. "127.0.0.1:8080" or ":0"
 	DB            string // database URL
 	Logger        *slog.Logger
-	SecureCookies bool               // set Secure on cookies; on when served over TLS by a proxy
-	KEKEnv        string             // the key-encryption key from the environment (HULIAN_KEK), base64 or hex
-	KEKFile       string             // --kek-file: a file holding the key-encryption key
-	Checkpoints   platform.LogConfig // business-log checkpoint policy; zero values take the defaults
-	Now           func() time.Time   // the clock; tests stub it
+	SecureCookies bool             // set Secure on cookies; on when served over TLS by a proxy
+	KEKEnv        string           // the key-encryption key from the environment (HULIAN_KEK), base64 or hex
+	KEKFile       string           // --kek-file: a file holding the key-encryption key
+	Checkpoints   logkeeper.Config // business-log checkpoint policy; zero values take the defaults
+	Now           func() time.Time // the clock; tests stub it
 }
 
 // Main is a running platform.
@@ -41,7 +43,9 @@ type Main struct {
 	cfg      Config
 	DB       *store.DB
 	Platform *platform.Platform
-	Relay    *relay.Relay // the delivery relay, a room of its own over Platform
+	Issuer   *issuance.Issuer  // exID issuance, a room of its own over Platform
+	Log      *logkeeper.Keeper // the business log's key, checkpoints and reading
+	Relay    *relay.Relay      // the delivery relay
 	Metrics  *prometheus.Registry
 	srv      *httpserve.Server
 }
@@ -59,7 +63,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m := &Main{cfg: cfg, DB: db, Platform: platform.New(db, cfg.Logger), Metrics: prometheus.NewRegistry()}
-	m.Relay = relay.New(m.Platform, relay.NewNodeAnswerer(nil))
+	m.Issuer = issuance.New(m.Platform)
+	m.Log = &logkeeper.Keeper{P: m.Platform, Config: cfg.Checkpoints}
+	m.Relay = relay.New(m.Platform, m.Log, relay.NewNodeAnswerer(nil))
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -69,14 +75,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := m.Platform.InitIssuance(ctx, sealer); err != nil {
+	m.Platform.UseSealer(sealer)
+	if err := m.Issuer.Init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	// A platform that cannot sign checkpoints cannot prove its log to the
 	// regulator: refuse to start rather than run without.
-	m.Platform.Log = cfg.Checkpoints
-	vkey, err := m.Platform.EnsureLogKey(ctx)
+	vkey, err := m.Log.EnsureKey(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -101,7 +107,7 @@ func (m *Main) URL() string { return "http://" + m.Addr() }
 func (m *Main) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
-	go func() { m.Platform.RunCheckpoints(cpCtx); close(cpDone) }()
+	go func() { m.Log.RunCheckpoints(cpCtx); close(cpDone) }()
 	expDone := make(chan struct{})
 	go func() { m.Platform.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
 	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
@@ -125,9 +131,9 @@ func (m *Main) Handler() http.Handler {
 	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
-	api.Mount(mux, m.Platform, m.Relay)
-	logapi.Mount(mux, m.Platform)
-	console.Mount(mux, m.Platform, m.Relay, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
+	api.Mount(mux, m.Platform, m.Issuer, m.Relay)
+	logapi.Mount(mux, m.Log)
+	console.Mount(mux, m.Platform, m.Log, m.Relay, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
 

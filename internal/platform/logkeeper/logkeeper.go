@@ -1,4 +1,10 @@
-package platform
+// Package logkeeper is the platform's keeping of the business log
+// (业务日志): its signing key, sealed under the platform's key-encryption
+// key; the signed checkpoints, on demand and in the background; and what
+// members, the regulator and witnesses may read of it — entries, proofs,
+// receipts and the verifier's report. Appending entries is not here: every
+// use case appends its own, in its own transaction (platform/store).
+package logkeeper
 
 import (
 	"context"
@@ -12,13 +18,14 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
+	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 )
 
-// LogConfig configures the business log's checkpoints.
-type LogConfig struct {
+// Config configures the business log's checkpoints.
+type Config struct {
 	// Origin names the log in its checkpoints and is the signing key's
-	// name; it is fixed when the key is made. Default DefaultLogOrigin.
+	// name; it is fixed when the key is made. Default DefaultOrigin.
 	Origin string
 	// Every is how many new entries trigger a checkpoint (default 1000).
 	Every int64
@@ -27,49 +34,58 @@ type LogConfig struct {
 	Interval time.Duration
 }
 
-// DefaultLogOrigin is the log's name unless configured.
-const DefaultLogOrigin = "hulian.platform/log"
+// DefaultOrigin is the log's name unless configured.
+const DefaultOrigin = "hulian.platform/log"
 
-func (c LogConfig) every() int64 {
+func (c Config) every() int64 {
 	if c.Every <= 0 {
 		return 1000
 	}
 	return c.Every
 }
 
-func (c LogConfig) interval() time.Duration {
+func (c Config) interval() time.Duration {
 	if c.Interval <= 0 {
 		return 10 * time.Second
 	}
 	return c.Interval
 }
 
-// EnsureLogKey makes the log signing key on first start, sealed with the
-// platform's key-encryption key (the sealer given to InitIssuance, so one
+// Keeper keeps the log of the platform P.
+type Keeper struct {
+	P      *platform.Platform
+	Config Config
+}
+
+// New returns the keeper of p's log with the default checkpoint policy.
+func New(p *platform.Platform) *Keeper { return &Keeper{P: p} }
+
+// EnsureKey makes the log signing key on first start, sealed with the
+// platform's key-encryption key (the sealer set by UseSealer, so one
 // KEK protects all the platform's keys), and returns the verifier key.
 // Later calls open the stored key, so a wrong KEK is found at start rather
 // than at the first checkpoint.
-func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
-	_, vkey, err := p.logSigner(ctx)
+func (k *Keeper) EnsureKey(ctx context.Context) (string, error) {
+	_, vkey, err := k.Signer(ctx)
 	if !errs.Is(err, errs.NotFound) {
 		return vkey, err
 	}
-	if p.sealer == nil {
+	if k.P.Sealer() == nil {
 		return "", errNoKEK
 	}
-	origin := p.Log.Origin
+	origin := k.Config.Origin
 	if origin == "" {
-		origin = DefaultLogOrigin
+		origin = DefaultOrigin
 	}
 	skey, vkey, err := bizlog.GenerateKey(origin)
 	if err != nil {
 		return "", err
 	}
-	sealed, err := p.sealer.Seal([]byte(skey), bizlog.KeyAD(vkey))
+	sealed, err := k.P.Sealer().Seal([]byte(skey), bizlog.KeyAD(vkey))
 	if err != nil {
 		return "", err
 	}
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = k.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateLogKey(ctx, &store.LogKey{Verifier: vkey, Sealed: sealed}); err != nil {
 			return err
 		}
@@ -78,68 +94,64 @@ func (p *Platform) EnsureLogKey(ctx context.Context) (string, error) {
 	})
 	if errs.Is(err, errs.Conflict) {
 		// Another process made it first.
-		_, vkey, err = p.logSigner(ctx)
+		_, vkey, err = k.Signer(ctx)
 	}
 	return vkey, err
 }
 
 var errNoKEK = errs.New(errs.FailedPrecondition, "HULIAN_KEK", "未配置密钥加密密钥，无法签署日志检查点", "no key-encryption key is configured: log checkpoints cannot be signed")
 
-// LogSigner opens the log's signing key: the relay signs relayed requests
+// Signer opens the log's signing key: the relay signs relayed requests
 // and receipts with it, so that nodes verify them against the one key they
 // pinned.
-func (p *Platform) LogSigner(ctx context.Context) (note.Signer, string, error) {
-	return p.logSigner(ctx)
-}
-
-func (p *Platform) logSigner(ctx context.Context) (note.Signer, string, error) {
-	var k *store.LogKey
-	if err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err }); err != nil {
+func (k *Keeper) Signer(ctx context.Context) (note.Signer, string, error) {
+	var lk *store.LogKey
+	if err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { lk, err = tx.LogKey(ctx); return err }); err != nil {
 		return nil, "", err
 	}
-	if p.sealer == nil {
-		return nil, k.Verifier, errNoKEK
+	if k.P.Sealer() == nil {
+		return nil, lk.Verifier, errNoKEK
 	}
 	bad := errs.New(errs.FailedPrecondition, "HULIAN_KEK", "日志签名密钥无法用所配置的密钥加密密钥解开", "the log signing key does not open with the configured key-encryption key")
-	skey, err := p.sealer.Open(k.Sealed, bizlog.KeyAD(k.Verifier))
+	skey, err := k.P.Sealer().Open(lk.Sealed, bizlog.KeyAD(lk.Verifier))
 	if err != nil {
-		return nil, k.Verifier, bad
+		return nil, lk.Verifier, bad
 	}
-	s, err := bizlog.Signer(string(skey), k.Verifier)
+	s, err := bizlog.Signer(string(skey), lk.Verifier)
 	if err != nil {
-		return nil, k.Verifier, bad
+		return nil, lk.Verifier, bad
 	}
-	return s, k.Verifier, nil
+	return s, lk.Verifier, nil
 }
 
 // VerifierKey is the log's public verifier key in the signed-note format.
 // Anyone may read it.
-func (p *Platform) VerifierKey(ctx context.Context) (string, error) {
-	var k *store.LogKey
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { k, err = tx.LogKey(ctx); return err })
+func (k *Keeper) VerifierKey(ctx context.Context) (string, error) {
+	var lk *store.LogKey
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { lk, err = tx.LogKey(ctx); return err })
 	if err != nil {
 		return "", err
 	}
-	return k.Verifier, nil
+	return lk.Verifier, nil
 }
 
 // Checkpoint signs and stores a checkpoint of the log as it is now, on
 // demand (platform staff only). If the log has not grown since the latest
 // checkpoint, that one is returned.
-func (p *Platform) Checkpoint(ctx context.Context) (*store.Checkpoint, error) {
+func (k *Keeper) Checkpoint(ctx context.Context) (*store.Checkpoint, error) {
 	if err := auth.Require(ctx, auth.PermLogRead); err != nil {
 		return nil, err
 	}
-	return p.checkpoint(ctx)
+	return k.checkpoint(ctx)
 }
 
-func (p *Platform) checkpoint(ctx context.Context) (*store.Checkpoint, error) {
-	signer, _, err := p.logSigner(ctx)
+func (k *Keeper) checkpoint(ctx context.Context) (*store.Checkpoint, error) {
+	signer, _, err := k.Signer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var c *store.Checkpoint
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = k.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		size, err := tx.LogSize(ctx)
 		if err != nil {
 			return err
@@ -160,16 +172,16 @@ func (p *Platform) checkpoint(ctx context.Context) (*store.Checkpoint, error) {
 	})
 	if errs.Is(err, errs.Conflict) {
 		// A concurrent checkpoint of the same size: the same root.
-		return p.checkpoint(ctx)
+		return k.checkpoint(ctx)
 	}
 	return c, err
 }
 
-// RunCheckpoints makes a checkpoint whenever LogConfig.Every entries are
-// not yet covered, or any entry has waited LogConfig.Interval, until ctx is
+// RunCheckpoints makes a checkpoint whenever Config.Every entries are
+// not yet covered, or any entry has waited Config.Interval, until ctx is
 // done or the database is closed.
-func (p *Platform) RunCheckpoints(ctx context.Context) error {
-	poll := min(p.Log.interval(), time.Second)
+func (k *Keeper) RunCheckpoints(ctx context.Context) error {
+	poll := min(k.Config.interval(), time.Second)
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -180,7 +192,7 @@ func (p *Platform) RunCheckpoints(ctx context.Context) error {
 		}
 		var size int64
 		var last *store.Checkpoint
-		err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
 			if size, err = tx.LogSize(ctx); err != nil {
 				return err
 			}
@@ -190,8 +202,8 @@ func (p *Platform) RunCheckpoints(ctx context.Context) error {
 			}
 			return err
 		})
-		if err == nil && (size-last.Size >= p.Log.every() || (size > last.Size && time.Since(last.At) >= p.Log.interval())) {
-			_, err = p.checkpoint(ctx)
+		if err == nil && (size-last.Size >= k.Config.every() || (size > last.Size && time.Since(last.At) >= k.Config.interval())) {
+			_, err = k.checkpoint(ctx)
 		}
 		switch {
 		case err == nil:
@@ -200,37 +212,37 @@ func (p *Platform) RunCheckpoints(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:
-			p.Logger.Error("log checkpoint failed", "err", err)
+			k.P.Logger.Error("log checkpoint failed", "err", err)
 		}
 	}
 }
 
 // LatestCheckpoint is the latest signed checkpoint. Anyone may read it.
-func (p *Platform) LatestCheckpoint(ctx context.Context) (*store.Checkpoint, error) {
+func (k *Keeper) LatestCheckpoint(ctx context.Context) (*store.Checkpoint, error) {
 	var c *store.Checkpoint
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.LatestCheckpoint(ctx); return err })
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.LatestCheckpoint(ctx); return err })
 	return c, err
 }
 
 // CheckpointAt is the stored checkpoint of exactly size entries.
-func (p *Platform) CheckpointAt(ctx context.Context, size int64) (*store.Checkpoint, error) {
+func (k *Keeper) CheckpointAt(ctx context.Context, size int64) (*store.Checkpoint, error) {
 	var c *store.Checkpoint
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.CheckpointAt(ctx, size); return err })
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { c, err = tx.CheckpointAt(ctx, size); return err })
 	return c, err
 }
 
 // Entries lists log entries by member, kind and time (X-G4: the operator
 // looks up the records a dispute concerns). Members see only their own.
-func (p *Platform) Entries(ctx context.Context, f store.LogFilter) ([]bizlog.Entry, error) {
+func (k *Keeper) Entries(ctx context.Context, f store.LogFilter) ([]bizlog.Entry, error) {
 	var out []bizlog.Entry
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.LogEntries(ctx, f); return err })
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.LogEntries(ctx, f); return err })
 	return out, err
 }
 
 // InclusionProof proves entry index is in the checkpoint of size entries.
 // Platform staff may ask about any entry, a member about its own.
-func (p *Platform) InclusionProof(ctx context.Context, index, size int64) (leafHash []byte, proof [][]byte, err error) {
-	err = p.DB.Read(ctx, func(tx *store.Tx) error {
+func (k *Keeper) InclusionProof(ctx context.Context, index, size int64) (leafHash []byte, proof [][]byte, err error) {
+	err = k.P.DB.Read(ctx, func(tx *store.Tx) error {
 		es, err := tx.LogEntries(ctx, store.LogFilter{From: index, Limit: 1})
 		if err != nil {
 			return err
@@ -247,16 +259,16 @@ func (p *Platform) InclusionProof(ctx context.Context, index, size int64) (leafH
 
 // ConsistencyProof proves the tree of size1 entries is a prefix of the tree
 // of size2. It holds only hashes: anyone may ask, as witnesses do.
-func (p *Platform) ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error) {
+func (k *Keeper) ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error) {
 	var out [][]byte
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.ConsistencyProof(ctx, size1, size2); return err })
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.ConsistencyProof(ctx, size1, size2); return err })
 	return out, err
 }
 
 // Receipts returns signed receipts for the entries concerning the actor's
 // member (or, for platform staff, the member asked for), from entry from
 // on, that the latest checkpoint covers.
-func (p *Platform) Receipts(ctx context.Context, member string, from int64, limit int) ([]bizlog.Receipt, error) {
+func (k *Keeper) Receipts(ctx context.Context, member string, from int64, limit int) ([]bizlog.Receipt, error) {
 	a := auth.ActorFrom(ctx)
 	switch {
 	case a.Role == auth.RoleMember && a.MemberID != "":
@@ -268,7 +280,7 @@ func (p *Platform) Receipts(ctx context.Context, member string, from int64, limi
 		return nil, errs.New(errs.Unauthenticated, "", "请先登录", "log in first")
 	}
 	var out []bizlog.Receipt
-	err := p.DB.Read(ctx, func(tx *store.Tx) error {
+	err := k.P.DB.Read(ctx, func(tx *store.Tx) error {
 		c, err := tx.LatestCheckpoint(ctx)
 		if err != nil {
 			return err
@@ -294,9 +306,9 @@ func (p *Platform) Receipts(ctx context.Context, member string, from int64, limi
 
 // Verify runs the offline verifier (the one behind "hulian log verify
 // --db") over the platform's own database: for the regulator's console.
-func (p *Platform) Verify(ctx context.Context) (*bizlog.Report, error) {
+func (k *Keeper) Verify(ctx context.Context) (*bizlog.Report, error) {
 	if err := auth.Require(ctx, auth.PermLogRead); err != nil {
 		return nil, err
 	}
-	return p.DB.VerifyLog(ctx, store.VerifyOptions{})
+	return k.P.DB.VerifyLog(ctx, store.VerifyOptions{})
 }

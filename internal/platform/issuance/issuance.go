@@ -1,4 +1,8 @@
-package platform
+// Package issuance is the platform's half of exID generation (DESIGN.md
+// step 2): the epoch keys of the VOPRF, sealed at rest under the
+// platform's key-encryption key, their rotation, and the metered, logged
+// evaluation of members' blinded elements.
+package issuance
 
 import (
 	"context"
@@ -13,7 +17,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
-	"hulian/internal/keyring"
+	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/oprf"
 )
@@ -27,57 +31,66 @@ const (
 // MaxBatch is the most blinded elements one evaluation request may carry.
 const MaxBatch = 10_000
 
-// IssuanceLimits bound how many exIDs one member can have made: the daily
+// Limits bound how many exIDs one member can have made: the daily
 // limit is metered in the database (shared by all replicas); the rate limit
 // is per replica, smoothing bursts before they reach the database.
-type IssuanceLimits struct {
+type Limits struct {
 	PerDay    int64   // evaluations per member per business day
 	PerSecond float64 // sustained evaluations per second per member
 	Burst     int     // at least MaxBatch
 }
 
-// DefaultIssuanceLimits suit a member translating a base of tens of
+// DefaultLimits suit a member translating a base of tens of
 // millions over a few days while stopping anyone from sweeping the whole
 // mobile number space (about 1.9 billion numbers) in any useful time.
-var DefaultIssuanceLimits = IssuanceLimits{PerDay: 20_000_000, PerSecond: 20_000, Burst: 4 * MaxBatch}
+var DefaultLimits = Limits{PerDay: 20_000_000, PerSecond: 20_000, Burst: 4 * MaxBatch}
 
-// issuer holds the decrypted OPRF keys of the epochs in service.
-type issuer struct {
+// Issuer evaluates blinded elements with the epoch keys in service. It
+// holds their decrypted keys in memory; the database holds them sealed.
+type Issuer struct {
+	P        *platform.Platform
+	Limits   Limits
+	PriceFen int64 // charged to the member's quota per evaluated element; 0 is free
+
 	mu       sync.RWMutex
 	keys     map[int]*oprf.PrivateKey
 	current  int
 	limiters map[string]*rate.Limiter
 }
 
+// New returns an Issuer over p with the default limits. Call Init before
+// serving.
+func New(p *platform.Platform) *Issuer { return &Issuer{P: p, Limits: DefaultLimits} }
+
 func keyAAD(epoch int) []byte { return []byte("hulian/oprf-key/v1/epoch/" + strconv.Itoa(epoch)) }
 
-// InitIssuance loads the OPRF keys, creating the first epoch's key on a
-// new platform. sealer must be the one the keys were sealed with.
-func (p *Platform) InitIssuance(ctx context.Context, sealer keyring.Sealer) error {
-	p.sealer = sealer
+// Init loads the OPRF keys, creating the first epoch's key on a new
+// platform. They are opened with the platform's sealer (platform.UseSealer),
+// which must be the one they were sealed with.
+func (is *Issuer) Init(ctx context.Context) error {
 	var stored []store.OPRFKey
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { stored, err = tx.OPRFKeys(ctx); return err })
+	err := is.P.DB.Read(ctx, func(tx *store.Tx) (err error) { stored, err = tx.OPRFKeys(ctx); return err })
 	if err != nil {
 		return err
 	}
 	if len(stored) == 0 {
-		_, err := p.RotateOPRFKey(auth.WithActor(ctx, auth.System))
+		_, err := is.RotateKey(auth.WithActor(ctx, auth.System))
 		return err
 	}
-	return p.loadKeys(stored)
+	return is.loadKeys(stored)
 }
 
-func (p *Platform) loadKeys(stored []store.OPRFKey) error {
+func (is *Issuer) loadKeys(stored []store.OPRFKey) error {
 	keys := map[int]*oprf.PrivateKey{}
 	current := 0
 	for _, k := range stored {
 		if !k.Retired.IsZero() {
 			continue
 		}
-		if k.KEKID != p.sealer.KeyID() {
-			return fmt.Errorf("exID key of epoch %d was sealed under key-encryption key %s, not the configured %s", k.Epoch, k.KEKID, p.sealer.KeyID())
+		if k.KEKID != is.P.Sealer().KeyID() {
+			return fmt.Errorf("exID key of epoch %d was sealed under key-encryption key %s, not the configured %s", k.Epoch, k.KEKID, is.P.Sealer().KeyID())
 		}
-		raw, err := p.sealer.Open(k.Sealed, keyAAD(k.Epoch))
+		raw, err := is.P.Sealer().Open(k.Sealed, keyAAD(k.Epoch))
 		if err != nil {
 			return fmt.Errorf("open exID key of epoch %d: %w", k.Epoch, err)
 		}
@@ -88,23 +101,23 @@ func (p *Platform) loadKeys(stored []store.OPRFKey) error {
 		keys[k.Epoch] = &sk
 		current = max(current, k.Epoch)
 	}
-	p.issuer.mu.Lock()
-	p.issuer.keys, p.issuer.current = keys, current
-	p.issuer.mu.Unlock()
+	is.mu.Lock()
+	is.keys, is.current = keys, current
+	is.mu.Unlock()
 	return nil
 }
 
-// RotateOPRFKey starts a new epoch with a fresh key (operator). The old
+// RotateKey starts a new epoch with a fresh key (operator). The old
 // epochs stay in service so that exIDs made with them can still be matched
 // until the operator retires them; members re-translate to the new epoch.
-func (p *Platform) RotateOPRFKey(ctx context.Context) (int, error) {
+func (is *Issuer) RotateKey(ctx context.Context) (int, error) {
 	a := auth.ActorFrom(ctx)
 	if a.Name != auth.System.Name {
 		if err := auth.Require(ctx, auth.PermKeyRotate); err != nil {
 			return 0, err
 		}
 	}
-	if p.sealer == nil {
+	if is.P.Sealer() == nil {
 		return 0, errs.New(errs.FailedPrecondition, "", "未配置密钥加密密钥", "no key-encryption key is configured")
 	}
 	sk, err := oprf.GenerateKey(rand.Reader)
@@ -115,7 +128,7 @@ func (p *Platform) RotateOPRFKey(ctx context.Context) (int, error) {
 	pub, _ := sk.Public().MarshalBinary()
 	var stored []store.OPRFKey
 	var epoch int
-	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err = is.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		keys, err := tx.OPRFKeys(ctx)
 		if err != nil {
 			return err
@@ -127,11 +140,11 @@ func (p *Platform) RotateOPRFKey(ctx context.Context) (int, error) {
 		if epoch > 255 {
 			return errs.New(errs.ResourceExhausted, "epoch", "exID 纪元已用尽（最多 255 个）", "exID epochs are used up (255 at most)")
 		}
-		sealed, err := p.sealer.Seal(raw, keyAAD(epoch))
+		sealed, err := is.P.Sealer().Seal(raw, keyAAD(epoch))
 		if err != nil {
 			return err
 		}
-		k := store.OPRFKey{Epoch: epoch, Public: pub, Sealed: sealed, Alg: p.sealer.Algorithm(), KEKID: p.sealer.KeyID()}
+		k := store.OPRFKey{Epoch: epoch, Public: pub, Sealed: sealed, Alg: is.P.Sealer().Algorithm(), KEKID: is.P.Sealer().KeyID()}
 		if err := tx.InsertOPRFKey(ctx, &k); err != nil {
 			return err
 		}
@@ -144,7 +157,7 @@ func (p *Platform) RotateOPRFKey(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return epoch, p.loadKeys(stored)
+	return epoch, is.loadKeys(stored)
 }
 
 // PublicKey is an epoch's published verification key.
@@ -154,31 +167,31 @@ type PublicKey struct {
 	Current bool
 }
 
-// OPRFPublicKeys lists the keys in service; anyone may fetch them to
+// PublicKeys lists the keys in service; anyone may fetch them to
 // verify evaluations.
-func (p *Platform) OPRFPublicKeys() []PublicKey {
-	p.issuer.mu.RLock()
-	defer p.issuer.mu.RUnlock()
+func (is *Issuer) PublicKeys() []PublicKey {
+	is.mu.RLock()
+	defer is.mu.RUnlock()
 	var out []PublicKey
-	for epoch := 1; epoch <= p.issuer.current; epoch++ {
-		if k, ok := p.issuer.keys[epoch]; ok {
+	for epoch := 1; epoch <= is.current; epoch++ {
+		if k, ok := is.keys[epoch]; ok {
 			b, _ := k.Public().MarshalBinary()
-			out = append(out, PublicKey{Epoch: epoch, Key: b, Current: epoch == p.issuer.current})
+			out = append(out, PublicKey{Epoch: epoch, Key: b, Current: epoch == is.current})
 		}
 	}
 	return out
 }
 
-func (p *Platform) limiter(member string) *rate.Limiter {
-	p.issuer.mu.Lock()
-	defer p.issuer.mu.Unlock()
-	if p.issuer.limiters == nil {
-		p.issuer.limiters = map[string]*rate.Limiter{}
+func (is *Issuer) limiter(member string) *rate.Limiter {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	if is.limiters == nil {
+		is.limiters = map[string]*rate.Limiter{}
 	}
-	l, ok := p.issuer.limiters[member]
+	l, ok := is.limiters[member]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(p.IssuanceLimits.PerSecond), max(p.IssuanceLimits.Burst, MaxBatch))
-		p.issuer.limiters[member] = l
+		l = rate.NewLimiter(rate.Limit(is.Limits.PerSecond), max(is.Limits.Burst, MaxBatch))
+		is.limiters[member] = l
 	}
 	return l
 }
@@ -197,19 +210,19 @@ type Evaluation struct {
 // only blinded elements, which reveal nothing about the IDs; it counts them
 // against the member's limits and logs the count, in one transaction with
 // the meter. A request over a limit is refused whole and counts nothing.
-func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*Evaluation, error) {
+func (is *Issuer) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*Evaluation, error) {
 	if err := auth.Require(ctx, auth.PermTrade); err != nil {
 		return nil, err
 	}
 	if len(blinded) == 0 || len(blinded) > MaxBatch {
 		return nil, errs.Invalidf("blinded", fmt.Sprintf("每次请求须含 1 到 %d 个盲化元素", MaxBatch), fmt.Sprintf("a request carries 1 to %d blinded elements", MaxBatch))
 	}
-	p.issuer.mu.RLock()
+	is.mu.RLock()
 	if epoch == 0 {
-		epoch = p.issuer.current
+		epoch = is.current
 	}
-	key := p.issuer.keys[epoch]
-	p.issuer.mu.RUnlock()
+	key := is.keys[epoch]
+	is.mu.RUnlock()
 	if key == nil {
 		return nil, errs.Invalidf("epoch", "该纪元的密钥不存在或已停用", "no key in service for this epoch")
 	}
@@ -220,7 +233,7 @@ func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*
 		}
 	}
 	member := auth.ActorFrom(ctx).MemberID
-	if !p.limiter(member).AllowN(p.DB.Now(), len(blinded)) {
+	if !is.limiter(member).AllowN(is.P.DB.Now(), len(blinded)) {
 		return nil, errs.New(errs.ResourceExhausted, "blinded", "exID 签发速率超限，请稍后重试", "exID issuance rate limit exceeded; retry shortly")
 	}
 	evaluated, proof, err := oprf.BlindEvaluateBatch(key, elems, rand.Reader)
@@ -233,16 +246,16 @@ func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*
 	}
 	out.Proof, _ = proof.MarshalBinary()
 	var refused error
-	err = p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+	err = is.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
 		refused = nil
-		if _, err := RequireTrading(ctx, tx); err != nil {
+		if _, err := platform.RequireTrading(ctx, tx); err != nil {
 			return err
 		}
-		if p.IssuancePriceFen > 0 {
+		if is.PriceFen > 0 {
 			// Issuance is charged to the prepaid quota (X-S3) before it is
 			// metered. A quota that cannot cover it suspends the member's
 			// exchange: that suspension commits, the issuance does not.
-			_, _, err := tx.Deduct(ctx, store.Debit{Member: member, RequestID: auth.NewID("exid_"), AmountFen: p.IssuancePriceFen * int64(len(blinded)),
+			_, _, err := tx.Deduct(ctx, store.Debit{Member: member, RequestID: auth.NewID("exid_"), AmountFen: is.PriceFen * int64(len(blinded)),
 				Reason: "exID issuance", Object: "epoch:" + strconv.Itoa(epoch)})
 			if errs.Is(err, errs.ResourceExhausted) {
 				refused = err
@@ -253,7 +266,7 @@ func (p *Platform) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*
 			}
 		}
 		day := calendar.DateOf(tx.Now()).String()
-		if out.UsedToday, err = tx.MeterIssuance(ctx, member, day, int64(len(blinded)), p.IssuanceLimits.PerDay); err != nil {
+		if out.UsedToday, err = tx.MeterIssuance(ctx, member, day, int64(len(blinded)), is.Limits.PerDay); err != nil {
 			return err
 		}
 		_, err = tx.Append(ctx, member, KindExIDIssued, member, bizlog.P{"epoch": epoch, "count": len(blinded), "day": day})
