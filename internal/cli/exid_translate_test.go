@@ -65,7 +65,7 @@ func startExchange(t testing.TB) *exchange {
 	go func() { done <- m.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; m.Close() })
 
-	p := m.Platform
+	p := m.Exchange
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, "admin", "管理员", "a long operator password", true)
 	if err != nil {
 		t.Fatal(err)

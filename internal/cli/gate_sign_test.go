@@ -19,13 +19,14 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/platform"
+	exch "hulian/internal/platform/exchange"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 )
 
 // supplierWithNode onboards a supplier whose registered keys are those of
 // a node stored at db, as `hulian node register-keys` would leave it.
-func supplierWithNode(t *testing.T, p *platform.Platform, db, kek string) context.Context {
+func supplierWithNode(t *testing.T, p *exch.Exchange, db, kek string) context.Context {
 	t.Helper()
 	bg := context.Background()
 	n, err := node.Open(bg, node.Config{DB: db, KEKEnv: kek})
@@ -89,14 +90,14 @@ func datasetCSV(t *testing.T, n, hits int) string {
 func TestGateSignedReport(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		p := platform.New(db, nil)
+		p := exch.New(db, nil, nil)
 		if err := p.LoadReference(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		nodeDB := "sqlite://" + filepath.Join(t.TempDir(), "node.db")
 		env := map[string]string{nodekey.EnvKEK: keyring.NewKEKText()}
 		sup := supplierWithNode(t, p, nodeDB, env[nodekey.EnvKEK])
-		l, err := p.CreateListing(sup, catalogtest.Dataset())
+		l, err := p.Listings.CreateListing(sup, catalogtest.Dataset())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,10 +126,10 @@ func TestGateSignedReport(t *testing.T) {
 		tampered := r
 		tampered.Counts = append([]gate.ValueCount(nil), r.Counts...)
 		tampered.Counts[0].Subjects++
-		if _, err := p.SubmitListing(sup, l.ID, &tampered); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "signature") {
+		if _, err := p.Listings.SubmitListing(sup, l.ID, &tampered); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "signature") {
 			t.Errorf("tampered report: %v", err)
 		}
-		got, err := p.SubmitListing(sup, l.ID, &r)
+		got, err := p.Listings.SubmitListing(sup, l.ID, &r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -110,7 +110,7 @@ func TestNodeOnboardingCommands(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- pm.Run(rctx) }()
 	defer func() { cancel(); <-done; pm.Close() }()
-	p := pm.Platform
+	p := pm.Exchange
 
 	m, acct, err := p.Apply(ctx, platform.Application{
 		Application: member.Application{Name: "命令行测试公司", USCC: storetest.USCC(int(time.Now().UnixNano() % 1e9)), Industry: "I64", ContactName: "王五",

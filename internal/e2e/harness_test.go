@@ -117,7 +117,7 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	x.P, err = pserver.Open(ctx, pserver.Config{Listen: "127.0.0.1:0", DB: "sqlite://" + filepath.Join(dir, "platform.db"), KEKEnv: keyring.NewKEKText()})
 	must(tb, err)
 	e.run(x.P.Run, x.P.Close)
-	p := x.P.Platform
+	p := x.P.Exchange
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, "operator", "运营员", "correct horse battery staple", true)
 	must(tb, err)
 	opCtx := auth.WithActor(ctx, op.Actor())
@@ -165,7 +165,7 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 
 	levels := []string{"A", "B", "C", "D"}
 	cities := []string{"上海", "北京", "广州", "深圳"}
-	l, err := p.CreateListing(sup.ctx, &catalog.Listing{
+	l, err := p.Listings.CreateListing(sup.ctx, &catalog.Listing{
 		Kind: catalog.Dataset, Title: "基准测试数据集", Subject: catalog.SubjectPerson, IDType: ident.Mobile,
 		Tags: []catalog.Tag{
 			{Key: "level", Name: "等级", Category: "behaviour.consumption", Description: "消费等级", ValueType: catalog.ValueSegment, Values: levels, Column: "level"},
@@ -197,27 +197,27 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	os.Remove(in)
 	ds, err := x.Sup.Node.Dataset(ctx, "bench")
 	must(tb, err)
-	_, err = p.SubmitListing(sup.ctx, l.ID, ds.Report)
+	_, err = p.Listings.SubmitListing(sup.ctx, l.ID, ds.Report)
 	must(tb, err)
-	_, err = p.StartReview(opCtx, l.ID)
+	_, err = p.Listings.StartReview(opCtx, l.ID)
 	must(tb, err)
-	_, err = p.DecideListing(opCtx, l.ID, true, "")
+	_, err = p.Listings.DecideListing(opCtx, l.ID, true, "")
 	must(tb, err)
-	_, err = p.PublishListing(sup.ctx, l.ID)
+	_, err = p.Listings.PublishListing(sup.ctx, l.ID)
 	must(tb, err)
 
 	today := calendar.DateOf(time.Now())
-	d, err := p.PublishDemand(dem.ctx, &market.Demand{Title: "基准", Purpose: "性能测试", Scope: "测试数据", Method: method, Scenario: "测试",
+	d, err := p.Market.PublishDemand(dem.ctx, &market.Demand{Title: "基准", Purpose: "性能测试", Scope: "测试数据", Method: method, Scenario: "测试",
 		Term: market.Term{Start: today, End: today.AddDays(30)}, Categories: []string{"behaviour"}, EnterpriseNature: "private",
 		MonthlyVolume: int64(demIDs), HitRateBP: 5000})
 	must(tb, err)
-	of, err := p.MakeOffer(sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
+	of, err := p.Market.MakeOffer(sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
 	must(tb, err)
-	o, err := p.SelectOffer(dem.ctx, of.ID)
+	o, err := p.Market.SelectOffer(dem.ctx, of.ID)
 	must(tb, err)
-	_, err = p.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash)
+	_, err = p.Market.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash)
 	must(tb, err)
-	o, err = p.SignConfirmation(sup.ctx, o.ID, market.SupplySide, o.TermsHash)
+	o, err = p.Market.SignConfirmation(sup.ctx, o.ID, market.SupplySide, o.TermsHash)
 	must(tb, err)
 	if o.Status != market.Active {
 		tb.Fatalf("order %s", o.Status)

@@ -10,13 +10,16 @@ import (
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
+	"hulian/internal/platform/listings"
+	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 )
 
-func newPlatform(t testing.TB, db *store.DB) *platform.Platform {
+func newPlatform(t testing.TB, db *store.DB) *exchange.Exchange {
 	t.Helper()
-	p := platform.New(db, nil)
+	p := exchange.New(db, nil, relay.NewNodeAnswerer(nil))
 	if err := p.LoadReference(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -32,61 +35,61 @@ func TestListingLifecycle(t *testing.T) {
 		sup := onboard(t, p, opCtx, 11, true, false)
 		dem := onboard(t, p, opCtx, 12, false, true)
 
-		if _, err := p.CreateListing(dem.ctx, catalogtest.Dataset()); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Listings.CreateListing(dem.ctx, catalogtest.Dataset()); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("demander listing: %v", err)
 		}
-		l, err := p.CreateListing(sup.ctx, catalogtest.Dataset())
+		l, err := p.Listings.CreateListing(sup.ctx, catalogtest.Dataset())
 		if err != nil {
 			t.Fatal(err)
 		}
 		visible := func() bool {
-			ls, err := p.SearchListings(dem.ctx, store.ListingQuery{Keyword: "消费"})
+			ls, err := p.Listings.SearchListings(dem.ctx, store.ListingQuery{Keyword: "消费"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return len(ls) == 1
 		}
-		if _, err := p.Listing(dem.ctx, l.ID); !errs.Is(err, errs.NotFound) || visible() {
+		if _, err := p.Listings.Listing(dem.ctx, l.ID); !errs.Is(err, errs.NotFound) || visible() {
 			t.Errorf("draft visible to another member: %v", err)
 		}
-		if _, err := p.SubmitListing(sup.ctx, l.ID, nil); !errs.Is(err, errs.Invalid) {
+		if _, err := p.Listings.SubmitListing(sup.ctx, l.ID, nil); !errs.Is(err, errs.Invalid) {
 			t.Errorf("submit without gate report: %v", err)
 		}
-		if _, err := p.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 999)); err == nil || !strings.Contains(err.Error(), "999") {
+		if _, err := p.Listings.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 999)); err == nil || !strings.Contains(err.Error(), "999") {
 			t.Errorf("submit with k = 999: %v", err)
 		}
-		if _, err := p.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, dem.nodeKey, 5000)); err == nil {
+		if _, err := p.Listings.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, dem.nodeKey, 5000)); err == nil {
 			t.Error("gate report signed by another member's node accepted")
 		}
-		if _, err := p.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000)); err != nil {
+		if _, err := p.Listings.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.StartReview(sup.ctx, l.ID); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Listings.StartReview(sup.ctx, l.ID); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("supplier reviewing itself: %v", err)
 		}
-		if _, err := p.StartReview(opCtx, l.ID); err != nil {
+		if _, err := p.Listings.StartReview(opCtx, l.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.DecideListing(opCtx, l.ID, true, "符合六要素标准"); err != nil {
+		if _, err := p.Listings.DecideListing(opCtx, l.ID, true, "符合六要素标准"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.PublishListing(dem.ctx, l.ID); err == nil {
+		if _, err := p.Listings.PublishListing(dem.ctx, l.ID); err == nil {
 			t.Error("another member published the listing")
 		}
-		if _, err := p.PublishListing(sup.ctx, l.ID); err != nil {
+		if _, err := p.Listings.PublishListing(sup.ctx, l.ID); err != nil {
 			t.Fatal(err)
 		}
 		if !visible() {
 			t.Fatal("published listing not found by another member")
 		}
-		byCat, _ := p.SearchListings(dem.ctx, store.ListingQuery{Category: "behaviour", Industry: "F", MaxFen: 5})
-		byTag, _ := p.SearchListings(dem.ctx, store.ListingQuery{Tag: "有车人群"})
-		tooCheap, _ := p.SearchListings(dem.ctx, store.ListingQuery{MaxFen: 4})
+		byCat, _ := p.Listings.SearchListings(dem.ctx, store.ListingQuery{Category: "behaviour", Industry: "F", MaxFen: 5})
+		byTag, _ := p.Listings.SearchListings(dem.ctx, store.ListingQuery{Tag: "有车人群"})
+		tooCheap, _ := p.Listings.SearchListings(dem.ctx, store.ListingQuery{MaxFen: 4})
 		if len(byCat) != 1 || len(byTag) != 1 || len(tooCheap) != 0 {
 			t.Errorf("search by category %d, tag %d, price %d", len(byCat), len(byTag), len(tooCheap))
 		}
 
-		quotes, err := p.Quotes(context.Background())
+		quotes, err := p.Listings.Quotes(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,14 +106,14 @@ func TestListingLifecycle(t *testing.T) {
 		// Any change re-enters review: the listing leaves the market.
 		changed := catalogtest.Dataset()
 		changed.Title = "城市消费水平标签（第二版）"
-		l2, err := p.UpdateListing(sup.ctx, l.ID, changed)
+		l2, err := p.Listings.UpdateListing(sup.ctx, l.ID, changed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if l2.Version != 2 || l2.Status != catalog.StatusDraft || visible() {
 			t.Errorf("after change: version %d status %s visible %v", l2.Version, l2.Status, visible())
 		}
-		if _, err := p.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000)); err == nil {
+		if _, err := p.Listings.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000)); err == nil {
 			t.Error("gate report of version 1 accepted for version 2")
 		}
 
@@ -124,7 +127,7 @@ func TestListingLifecycle(t *testing.T) {
 			}
 			return err
 		})
-		want := []string{platform.KindListingCreated, platform.KindListingSubmitted, platform.KindListingReview, platform.KindListingApproved, platform.KindListingPublished, platform.KindListingChanged}
+		want := []string{listings.KindListingCreated, listings.KindListingSubmitted, listings.KindListingReview, listings.KindListingApproved, listings.KindListingPublished, listings.KindListingChanged}
 		if strings.Join(kinds, ",") != strings.Join(want, ",") {
 			t.Errorf("log kinds %v, want %v", kinds, want)
 		}
@@ -145,13 +148,13 @@ func TestListingScreening(t *testing.T) {
 		for field, mutate := range cases {
 			l := catalogtest.Dataset()
 			mutate(l)
-			_, err := p.CreateListing(sup.ctx, l)
+			_, err := p.Listings.CreateListing(sup.ctx, l)
 			e, ok := err.(*errs.Error)
 			if !ok || e.Field != field || !strings.Contains(e.Error(), "X-") {
 				t.Errorf("%s: got %v", field, err)
 			}
 		}
-		ls, _ := p.SearchListings(sup.ctx, store.ListingQuery{})
+		ls, _ := p.Listings.SearchListings(sup.ctx, store.ListingQuery{})
 		if len(ls) != 0 {
 			t.Errorf("%d listings stored after refusals", len(ls))
 		}
@@ -167,7 +170,7 @@ func TestTradingGateForListing(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := auth.WithActor(context.Background(), acct.Actor())
-		if _, err := p.CreateListing(ctx, catalogtest.Dataset()); !errs.Is(err, errs.FailedPrecondition) {
+		if _, err := p.Listings.CreateListing(ctx, catalogtest.Dataset()); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("listing before onboarding: %v", err)
 		}
 	})
@@ -222,13 +225,13 @@ func TestListingStorageRegion(t *testing.T) {
 		if err := db.Transact(opCtx, func(tx *store.Tx) error { return tx.UpdateMember(opCtx, m) }); err != nil {
 			t.Fatal(err)
 		}
-		_, err := p.CreateListing(sup.ctx, catalogtest.Dataset())
+		_, err := p.Listings.CreateListing(sup.ctx, catalogtest.Dataset())
 		if e, ok := err.(*errs.Error); !ok || e.Kind != errs.FailedPrecondition || e.Field != "storage_region" {
 			t.Fatalf("person dataset stored in CN-HK: %v", err)
 		}
 		things := catalogtest.Dataset()
 		things.Subject = catalog.SubjectThing
-		if _, err := p.CreateListing(sup.ctx, things); err != nil {
+		if _, err := p.Listings.CreateListing(sup.ctx, things); err != nil {
 			t.Errorf("thing dataset: %v", err)
 		}
 	})

@@ -24,7 +24,7 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/node/suppliertest"
-	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
@@ -38,7 +38,7 @@ import (
 // relayEnv is a platform with an active order between a demander and a
 // supplier whose real node answers (package suppliertest).
 type relayEnv struct {
-	p        *platform.Platform
+	p        *exchange.Exchange
 	r        *relay.Relay
 	log      *logkeeper.Keeper
 	db       *store.DB
@@ -76,7 +76,7 @@ func (s *syncBuffer) Bytes() []byte {
 }
 
 // onboardKeys is onboard with the node's real keys.
-func onboardKeys(t testing.TB, p *platform.Platform, opCtx context.Context, n int, supplier, demander bool, k suppliertest.Keys) onboarded {
+func onboardKeys(t testing.TB, p *exchange.Exchange, opCtx context.Context, n int, supplier, demander bool, k suppliertest.Keys) onboarded {
 	t.Helper()
 	a := application(n)
 	a.Login = fmt.Sprintf("member-%d", n)
@@ -123,13 +123,13 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	if _, err := issuer(t, e.p, sealer); err != nil {
 		t.Fatal(err)
 	}
-	e.log = logkeeper.New(e.p)
+	e.log = e.p.Log
 	vkey, err := e.log.EnsureKey(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.vkey = vkey
-	e.r = relay.New(e.p, e.log, relay.NewNodeAnswerer(nil))
+	e.r = e.p.Relay
 	e.op = operator(t, e.p)
 	e.node = suppliertest.Open(t)
 	e.supKeys, e.demKeys = e.node.Keys(), suppliertest.NewKeys()
@@ -148,22 +148,22 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	if tm.method != "" {
 		d.Method = tm.method
 	}
-	d, err = e.p.PublishDemand(e.dem.ctx, d)
+	d, err = e.p.Market.PublishDemand(e.dem.ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	of, err := e.p.MakeOffer(e.sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
+	of, err := e.p.Market.MakeOffer(e.sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := e.p.SelectOffer(e.dem.ctx, of.ID)
+	o, err := e.p.Market.SelectOffer(e.dem.ctx, of.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.p.SignConfirmation(e.dem.ctx, o.ID, market.DemandSide, o.TermsHash); err != nil {
+	if _, err := e.p.Market.SignConfirmation(e.dem.ctx, o.ID, market.DemandSide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
-	if e.order, err = e.p.SignConfirmation(e.sup.ctx, o.ID, market.SupplySide, o.TermsHash); err != nil {
+	if e.order, err = e.p.Market.SignConfirmation(e.sup.ctx, o.ID, market.SupplySide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
 	if tm.topUp > 0 {
@@ -592,13 +592,13 @@ func TestDeliveryOrderState(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000})
 		toks := e.tokens(t, e.people[:10])
-		if _, err := e.p.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
+		if _, err := e.p.Market.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
 			t.Errorf("suspended order: %v", err)
 		}
-		if _, err := e.p.ResumeOrder(e.op, e.order.ID); err != nil {
+		if _, err := e.p.Market.ResumeOrder(e.op, e.order.ID); err != nil {
 			t.Fatal(err)
 		}
 		// An order whose term ended yesterday.

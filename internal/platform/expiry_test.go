@@ -8,9 +8,9 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/market"
-	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
+	"hulian/internal/platform/trading"
 	"hulian/internal/pricing"
 )
 
@@ -35,12 +35,12 @@ func TestOrderExpirySweep(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { p.RunOrderExpiry(ctx, time.Hour); close(done) }() // the first sweep runs at once
+		go func() { p.Market.RunOrderExpiry(ctx, time.Hour); close(done) }() // the first sweep runs at once
 		// Reads report an ended order expired at once; the sweep makes the
 		// stored status and the log agree.
 		expiries := func() (n int) {
 			db.Read(opCtx, func(tx *store.Tx) error {
-				es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: platform.KindOrderExpired})
+				es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: trading.KindOrderExpired})
 				n = len(es)
 				return err
 			})
@@ -52,7 +52,7 @@ func TestOrderExpirySweep(t *testing.T) {
 		}
 		cancel()
 		<-done
-		got, err := p.Order(opCtx, o.ID)
+		got, err := p.Market.Order(opCtx, o.ID)
 		if err != nil || got.Status != market.Expired {
 			t.Fatalf("order after the sweep: %v %v", got, err)
 		}

@@ -8,7 +8,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
-	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
@@ -76,11 +76,10 @@ func translate(t *testing.T, p *issuance.Issuer, ctx context.Context, phones []s
 }
 
 // issuer starts exID issuance on p with sealer as the key-encryption key.
-func issuer(t testing.TB, p *platform.Platform, sealer keyring.Sealer) (*issuance.Issuer, error) {
+func issuer(t testing.TB, p *exchange.Exchange, sealer keyring.Sealer) (*issuance.Issuer, error) {
 	t.Helper()
 	p.UseSealer(sealer)
-	iss := issuance.New(p)
-	return iss, iss.Init(context.Background())
+	return p.Issuer, p.Issuer.Init(context.Background())
 }
 
 func TestIssuance(t *testing.T) {

@@ -14,28 +14,28 @@ import (
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/errs"
 	"hulian/internal/market"
-	"hulian/internal/platform"
-	"hulian/internal/platform/logkeeper"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
+	"hulian/internal/platform/trading"
 	"hulian/internal/pricing"
 )
 
 // publish takes a listing through the gate and review to the market.
-func publish(t testing.TB, p *platform.Platform, opCtx context.Context, sup onboarded, l *catalog.Listing) *catalog.Listing {
+func publish(t testing.TB, p *exchange.Exchange, opCtx context.Context, sup onboarded, l *catalog.Listing) *catalog.Listing {
 	t.Helper()
-	l, err := p.CreateListing(sup.ctx, l)
+	l, err := p.Listings.CreateListing(sup.ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	steps := []func() error{
 		func() error {
-			_, err := p.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000))
+			_, err := p.Listings.SubmitListing(sup.ctx, l.ID, catalogtest.Report(l, sup.nodeKey, 5000))
 			return err
 		},
-		func() error { _, err := p.StartReview(opCtx, l.ID); return err },
-		func() error { _, err := p.DecideListing(opCtx, l.ID, true, "ok"); return err },
-		func() error { l, err = p.PublishListing(sup.ctx, l.ID); return err },
+		func() error { _, err := p.Listings.StartReview(opCtx, l.ID); return err },
+		func() error { _, err := p.Listings.DecideListing(opCtx, l.ID, true, "ok"); return err },
+		func() error { l, err = p.Listings.PublishListing(sup.ctx, l.ID); return err },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
@@ -75,10 +75,10 @@ func TestMarketFlow(t *testing.T) {
 		closed.Limit.Industries = []string{"K"} // real estate only: the demander is I64
 		lc := publish(t, p, opCtx, supC, closed)
 
-		if _, err := p.PublishDemand(supA.ctx, demand()); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Market.PublishDemand(supA.ctx, demand()); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("supplier publishing a demand: %v", err)
 		}
-		d, err := p.PublishDemand(dem.ctx, demand())
+		d, err := p.Market.PublishDemand(dem.ctx, demand())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestMarketFlow(t *testing.T) {
 			t.Errorf("industry %q not taken from the member", d.Industry)
 		}
 
-		ms, err := p.Match(dem.ctx, d.ID)
+		ms, err := p.Market.Match(dem.ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,57 +101,57 @@ func TestMarketFlow(t *testing.T) {
 				t.Errorf("explanation of %s: %+v", m.Listing.ID, m.Explanation)
 			}
 		}
-		if _, err := p.Match(supA.ctx, d.ID); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Market.Match(supA.ctx, d.ID); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("supplier seeing the demander's matching: %v", err)
 		}
 
 		// Offers: above the listing, a looser retention, and the excluded
 		// supplier are refused.
 		high := &market.Offer{ListingID: la.ID, Price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerHit, UnitPrice: 6}}
-		if _, err := p.MakeOffer(supA.ctx, d.ID, high); !errs.Is(err, errs.Invalid) {
+		if _, err := p.Market.MakeOffer(supA.ctx, d.ID, high); !errs.Is(err, errs.Invalid) {
 			t.Errorf("offer above the listing: %v", err)
 		}
-		if _, err := p.MakeOffer(supA.ctx, d.ID, &market.Offer{ListingID: la.ID, RetentionDays: 31}); !errs.Is(err, errs.Invalid) {
+		if _, err := p.Market.MakeOffer(supA.ctx, d.ID, &market.Offer{ListingID: la.ID, RetentionDays: 31}); !errs.Is(err, errs.Invalid) {
 			t.Errorf("retention beyond the listing: %v", err)
 		}
-		if _, err := p.MakeOffer(supC.ctx, d.ID, &market.Offer{ListingID: lc.ID}); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Market.MakeOffer(supC.ctx, d.ID, &market.Offer{ListingID: lc.ID}); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("offer to an unadmitted demander: %v", err)
 		}
-		oa, err := p.MakeOffer(supA.ctx, d.ID, &market.Offer{ListingID: la.ID, Price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerHit, UnitPrice: 3}})
+		oa, err := p.Market.MakeOffer(supA.ctx, d.ID, &market.Offer{ListingID: la.ID, Price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerHit, UnitPrice: 3}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ob, err := p.MakeOffer(supB.ctx, d.ID, &market.Offer{ListingID: lb.ID})
+		ob, err := p.Market.MakeOffer(supB.ctx, d.ID, &market.Offer{ListingID: lb.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		views, err := p.Offers(dem.ctx, d.ID)
+		views, err := p.Market.Offers(dem.ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(views) != 2 || views[0].Offer.ID != oa.ID || views[0].Estimate.Total != 3*60_000 || views[1].Estimate.Total != 4*60_000 {
 			t.Errorf("comparison: %+v", views)
 		}
-		if own, _ := p.Offers(supB.ctx, d.ID); len(own) != 1 || own[0].Offer.ID != ob.ID {
+		if own, _ := p.Market.Offers(supB.ctx, d.ID); len(own) != 1 || own[0].Offer.ID != ob.ID {
 			t.Errorf("a supplier sees other offers: %d", len(own))
 		}
 
 		// The client sends its own idea of the offer: only the ID counts.
 		oa.Price.UnitPrice = 1
-		o, err := p.SelectOffer(dem.ctx, oa.ID)
+		o, err := p.Market.SelectOffer(dem.ctx, oa.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if o.Terms.Price.UnitPrice != 3 || o.Status != market.Pending || o.Terms.Purpose != d.Purpose || o.Terms.RetentionDays != 30 {
 			t.Errorf("order terms: %+v", o.Terms)
 		}
-		if _, err := p.SelectOffer(dem.ctx, ob.ID); !errs.Is(err, errs.FailedPrecondition) {
+		if _, err := p.Market.SelectOffer(dem.ctx, ob.ID); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("second selection: %v", err)
 		}
-		if _, err := p.SignConfirmation(dem.ctx, o.ID, market.DemandSide, market.Terms{}.Hash()); !errs.Is(err, errs.FailedPrecondition) {
+		if _, err := p.Market.SignConfirmation(dem.ctx, o.ID, market.DemandSide, market.Terms{}.Hash()); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("signing other terms: %v", err)
 		}
-		if _, err := p.SignConfirmation(supA.ctx, o.ID, market.DemandSide, o.TermsHash); !errs.Is(err, errs.PermissionDenied) {
+		if _, err := p.Market.SignConfirmation(supA.ctx, o.ID, market.DemandSide, o.TermsHash); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("supplier signing the demand confirmation: %v", err)
 		}
 
@@ -166,7 +166,7 @@ func TestMarketFlow(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got[i], errsOut[i] = p.SignConfirmation(s.ctx, o.ID, s.side, o.TermsHash)
+				got[i], errsOut[i] = p.Market.SignConfirmation(s.ctx, o.ID, s.side, o.TermsHash)
 			}()
 		}
 		wg.Wait()
@@ -176,15 +176,15 @@ func TestMarketFlow(t *testing.T) {
 		if got[0].Status == got[1].Status {
 			t.Errorf("both signatures saw %s: one must see the other's", got[0].Status)
 		}
-		o, err = p.Order(dem.ctx, o.ID)
+		o, err = p.Market.Order(dem.ctx, o.ID)
 		if err != nil || o.Status != market.Active || o.Demand == nil || o.Supply == nil || o.Demand.TermsHash != o.TermsHash {
 			t.Fatalf("order after signing: %+v %v", o, err)
 		}
-		if _, err := p.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash); !errs.Is(err, errs.FailedPrecondition) {
+		if _, err := p.Market.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("signing an active order: %v", err)
 		}
 		activations := 0
-		entries, _ := logkeeper.New(p).Entries(opCtx, store.LogFilter{Kind: platform.KindOrderActivated, Limit: 100})
+		entries, _ := p.Log.Entries(opCtx, store.LogFilter{Kind: trading.KindOrderActivated, Limit: 100})
 		for _, e := range entries {
 			if e.Object == o.ID {
 				activations++
@@ -193,14 +193,14 @@ func TestMarketFlow(t *testing.T) {
 		if activations != 2 { // one entry under each party
 			t.Errorf("activation logged %d times", activations)
 		}
-		if _, err := p.Order(supB.ctx, o.ID); !errs.Is(err, errs.NotFound) {
+		if _, err := p.Market.Order(supB.ctx, o.ID); !errs.Is(err, errs.NotFound) {
 			t.Errorf("a third member sees the order: %v", err)
 		}
 
 		// The delivery gate.
 		check := func(ids int) error {
 			return db.Read(dem.ctx, func(tx *store.Tx) error {
-				_, err := p.CheckOrderForDelivery(dem.ctx, tx, o.ID, ids)
+				_, err := p.Market.CheckOrderForDelivery(dem.ctx, tx, o.ID, ids)
 				return err
 			})
 		}
@@ -210,13 +210,13 @@ func TestMarketFlow(t *testing.T) {
 		if err := check(1001); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("over the per-request limit: %v", err)
 		}
-		if _, err := p.SuspendOrder(opCtx, o.ID, "投诉核查"); err != nil {
+		if _, err := p.Market.SuspendOrder(opCtx, o.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
 		if err := check(1); !errs.Is(err, errs.FailedPrecondition) {
 			t.Errorf("suspended order: %v", err)
 		}
-		if _, err := p.ResumeOrder(opCtx, o.ID); err != nil {
+		if _, err := p.Market.ResumeOrder(opCtx, o.ID); err != nil {
 			t.Fatal(err)
 		}
 		if err := check(1); err != nil {
@@ -337,7 +337,7 @@ func TestQuota(t *testing.T) {
 			t.Errorf("movements: %d", len(moves))
 		}
 		kinds := map[string]int{}
-		entries, _ := logkeeper.New(p).Entries(opCtx, store.LogFilter{Member: id, Limit: 1000})
+		entries, _ := p.Log.Entries(opCtx, store.LogFilter{Member: id, Limit: 1000})
 		for _, e := range entries {
 			kinds[e.Kind]++
 		}

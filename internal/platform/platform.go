@@ -1,15 +1,17 @@
-// Package platform is the operator's exchange (运营方平台): its use cases,
-// each a method that checks permissions, changes state and appends the
-// business-log entry in one transaction. Transports (the Connect API, the
-// web console, the CLI) call these methods and nothing below them.
+// Package platform is the core of the operator's exchange (运营方平台):
+// members and their onboarding, staff accounts and tokens, reference data
+// and the prepaid quota — what every room of the exchange builds on. The
+// rooms (listings, trading, issuance, logkeeper, relay, …) are its
+// sub-packages, assembled by package exchange. Every use case is a method
+// that checks permissions, changes state and appends the business-log
+// entry in one transaction; transports (the Connect API, the web console,
+// the CLI) call these methods and nothing below them.
 package platform
 
 import (
 	"log/slog"
 
 	"hulian/internal/compliance/gate"
-	"hulian/internal/compliance/scan"
-	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 
 	"hulian/internal/platform/store"
@@ -26,10 +28,8 @@ type Platform struct {
 	Agreement string // the agreement version members must sign
 	K         int    // the k of X-E8: at least gate.MinK
 
-	refs      refs
-	sealer    keyring.Sealer
-	scanner   *scan.Scanner // listing screening, reasons in English
-	scannerZH *scan.Scanner // the same, reasons in Chinese
+	refs   refs
+	sealer keyring.Sealer
 }
 
 // New returns a Platform over db.
@@ -37,8 +37,7 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK,
-		scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK}
 }
 
 // UseSealer sets the key-encryption key that seals the platform's secrets

@@ -9,7 +9,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/member"
-	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
 )
 
 // onboarded is a member that completed all four onboarding steps.
@@ -20,7 +20,7 @@ type onboarded struct {
 }
 
 // operator bootstraps the first operator and returns a context acting as it.
-func operator(t testing.TB, p *platform.Platform) context.Context {
+func operator(t testing.TB, p *exchange.Exchange) context.Context {
 	t.Helper()
 	ctx := context.Background()
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, "admin", "管理员", "a long operator password", true)
@@ -31,7 +31,7 @@ func operator(t testing.TB, p *platform.Platform) context.Context {
 }
 
 // onboard takes a new member through the four steps of X-M2.
-func onboard(t *testing.T, p *platform.Platform, opCtx context.Context, n int, supplier, demander bool) onboarded {
+func onboard(t *testing.T, p *exchange.Exchange, opCtx context.Context, n int, supplier, demander bool) onboarded {
 	t.Helper()
 	a := application(n)
 	a.Login = fmt.Sprintf("member-%d", n)

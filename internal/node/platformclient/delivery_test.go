@@ -56,7 +56,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	ctx := context.Background()
 	eng := "sqlite"
 	pm := startPlatform(t, eng)
-	p := pm.Platform
+	p := pm.Exchange
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, storetest.Name("op"), "运营员", "correct horse battery staple", true)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	}
 	sup, dem := onboard(1, "supplier", true), onboard(2, "demander", false)
 
-	l, err := p.CreateListing(sup.ctx, &catalog.Listing{
+	l, err := p.Listings.CreateListing(sup.ctx, &catalog.Listing{
 		Kind: catalog.Dataset, Title: "配送测试数据集", Subject: catalog.SubjectPerson, IDType: ident.Mobile,
 		Tags: []catalog.Tag{
 			{Key: "level", Name: "等级", Category: "behaviour.consumption", Description: "消费等级", ValueType: catalog.ValueSingle, Values: e2eLevels, Column: "lvl"},
@@ -162,33 +162,33 @@ func TestDeliveryWithPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range []func() error{
-		func() error { _, err := p.SubmitListing(sup.ctx, l.ID, ds.Report); return err },
-		func() error { _, err := p.StartReview(opCtx, l.ID); return err },
-		func() error { _, err := p.DecideListing(opCtx, l.ID, true, ""); return err },
-		func() error { _, err := p.PublishListing(sup.ctx, l.ID); return err },
+		func() error { _, err := p.Listings.SubmitListing(sup.ctx, l.ID, ds.Report); return err },
+		func() error { _, err := p.Listings.StartReview(opCtx, l.ID); return err },
+		func() error { _, err := p.Listings.DecideListing(opCtx, l.ID, true, ""); return err },
+		func() error { _, err := p.Listings.PublishListing(sup.ctx, l.ID); return err },
 	} {
 		if err := step(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	today := calendar.DateOf(time.Now())
-	d, err := p.PublishDemand(dem.ctx, &market.Demand{Title: "测试", Purpose: "集成测试", Scope: "测试数据", Method: market.Method("batch"), Scenario: "测试",
+	d, err := p.Market.PublishDemand(dem.ctx, &market.Demand{Title: "测试", Purpose: "集成测试", Scope: "测试数据", Method: market.Method("batch"), Scenario: "测试",
 		Term: market.Term{Start: today, End: today.AddDays(30)}, Categories: []string{"behaviour"}, EnterpriseNature: "private", MonthlyVolume: 1000, HitRateBP: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	of, err := p.MakeOffer(sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
+	of, err := p.Market.MakeOffer(sup.ctx, d.ID, &market.Offer{ListingID: l.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := p.SelectOffer(dem.ctx, of.ID)
+	o, err := p.Market.SelectOffer(dem.ctx, of.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash); err != nil {
+	if _, err := p.Market.SignConfirmation(dem.ctx, o.ID, market.DemandSide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
-	if o, err = p.SignConfirmation(sup.ctx, o.ID, market.SupplySide, o.TermsHash); err != nil || o.Status != market.Active {
+	if o, err = p.Market.SignConfirmation(sup.ctx, o.ID, market.SupplySide, o.TermsHash); err != nil || o.Status != market.Active {
 		t.Fatalf("order %v %v", o.Status, err)
 	}
 	if _, err := p.TopUp(opCtx, dem.id, 1_000_000, "e2e-"+o.ID, ""); err != nil {

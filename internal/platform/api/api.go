@@ -13,8 +13,7 @@ import (
 
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform"
-	"hulian/internal/platform/issuance"
-	"hulian/internal/platform/relay"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/rpc"
 )
 
@@ -25,15 +24,16 @@ const MaxRequestBytes = 1 << 20
 
 // Mount registers the API's Connect handlers on mux. Each service owns the
 // path prefix "/hulian.v1.<Service>/". DeliveryService is the relay's.
-func Mount(mux *http.ServeMux, p *platform.Platform, iss *issuance.Issuer, r *relay.Relay) {
+func Mount(mux *http.ServeMux, x *exchange.Exchange) {
+	p := x.Platform
 	opts := HandlerOptions(p)
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(&memberService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewTokenServiceHandler(&tokenService{p: p}, opts...))
-	mux.Handle(hulianv1connect.NewExIDServiceHandler(&exidService{iss: iss}, opts...))
-	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p}, opts...))
-	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{p: p}, opts...))
+	mux.Handle(hulianv1connect.NewExIDServiceHandler(&exidService{iss: x.Issuer}, opts...))
+	mux.Handle(hulianv1connect.NewCatalogServiceHandler(&catalogService{p: p, reg: x.Listings}, opts...))
+	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{mk: x.Market}, opts...))
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
-	mountDelivery(mux, r, opts)
+	mountDelivery(mux, x.Relay, opts)
 }
 
 // HandlerOptions are the options every service of the platform's API is

@@ -314,7 +314,7 @@ var rules = map[string]rule{
 		stage:   member.StageActive,
 		body: func(t *testing.T, f *fixture) string {
 			d := f.demandOfA(t)
-			if _, err := f.M.Platform.WithdrawDemand(auth.WithActor(context.Background(), f.A.actor()), d.ID); err != nil {
+			if _, err := f.M.Market.WithdrawDemand(auth.WithActor(context.Background(), f.A.actor()), d.ID); err != nil {
 				t.Fatal(err)
 			}
 			return fmt.Sprintf(`{"id":%q}`, d.ID)
@@ -339,7 +339,7 @@ var rules = map[string]rule{
 		stage:   member.StageActive,
 		body: func(t *testing.T, f *fixture) string {
 			m := f.market(t)
-			d, err := f.M.Platform.PublishDemand(auth.WithActor(context.Background(), m.C.actor()), newDemand())
+			d, err := f.M.Market.PublishDemand(auth.WithActor(context.Background(), m.C.actor()), newDemand())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -390,7 +390,7 @@ var rules = map[string]rule{
 		stage:   member.StageActive,
 		body: func(t *testing.T, f *fixture) string {
 			o := f.orderOfA(t, true)
-			if _, err := f.M.Platform.SuspendOrder(auth.WithActor(context.Background(), f.Operator.Actor()), o.ID, "投诉核查"); err != nil {
+			if _, err := f.M.Market.SuspendOrder(auth.WithActor(context.Background(), f.Operator.Actor()), o.ID, "投诉核查"); err != nil {
 				t.Fatal(err)
 			}
 			return fmt.Sprintf(`{"id":%q}`, o.ID)

@@ -12,11 +12,15 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/platform"
+	"hulian/internal/platform/listings"
 	"hulian/internal/platform/store"
 )
 
 // catalogService implements hulian.v1.CatalogService.
-type catalogService struct{ p *platform.Platform }
+type catalogService struct {
+	p   *platform.Platform // reference data
+	reg *listings.Registry
+}
 
 func (s *catalogService) GetTaxonomy(ctx context.Context, _ *connect.Request[hulianv1.GetTaxonomyRequest]) (*connect.Response[hulianv1.GetTaxonomyResponse], error) {
 	t := s.p.Taxonomy()
@@ -63,7 +67,7 @@ func (s *catalogService) CreateListing(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, err
 	}
-	l, err = s.p.CreateListing(ctx, l)
+	l, err = s.reg.CreateListing(ctx, l)
 	if err != nil {
 		return nil, inContent(err)
 	}
@@ -78,7 +82,7 @@ func (s *catalogService) UpdateListing(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, err
 	}
-	l, err = s.p.UpdateListing(ctx, req.Msg.Id, l)
+	l, err = s.reg.UpdateListing(ctx, req.Msg.Id, l)
 	if err != nil {
 		return nil, inContent(err)
 	}
@@ -89,7 +93,7 @@ func (s *catalogService) SubmitListing(ctx context.Context, req *connect.Request
 	if err := checkID("id", "lst_", req.Msg.Id); err != nil {
 		return nil, err
 	}
-	l, err := s.p.SubmitListing(ctx, req.Msg.Id, gateReportFromProto(req.Msg.GateReport))
+	l, err := s.reg.SubmitListing(ctx, req.Msg.Id, gateReportFromProto(req.Msg.GateReport))
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +101,7 @@ func (s *catalogService) SubmitListing(ctx context.Context, req *connect.Request
 }
 
 func (s *catalogService) StartReview(ctx context.Context, req *connect.Request[hulianv1.StartReviewRequest]) (*connect.Response[hulianv1.StartReviewResponse], error) {
-	l, err := s.step(ctx, req.Msg.Id, s.p.StartReview)
+	l, err := s.step(ctx, req.Msg.Id, s.reg.StartReview)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +113,7 @@ func (s *catalogService) DecideListing(ctx context.Context, req *connect.Request
 		return nil, err
 	}
 	l, err := s.step(ctx, req.Msg.Id, func(ctx context.Context, id string) (*catalog.Listing, error) {
-		return s.p.DecideListing(ctx, id, req.Msg.Approve, req.Msg.Note)
+		return s.reg.DecideListing(ctx, id, req.Msg.Approve, req.Msg.Note)
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +122,7 @@ func (s *catalogService) DecideListing(ctx context.Context, req *connect.Request
 }
 
 func (s *catalogService) PublishListing(ctx context.Context, req *connect.Request[hulianv1.PublishListingRequest]) (*connect.Response[hulianv1.PublishListingResponse], error) {
-	l, err := s.step(ctx, req.Msg.Id, s.p.PublishListing)
+	l, err := s.step(ctx, req.Msg.Id, s.reg.PublishListing)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +134,7 @@ func (s *catalogService) SuspendListing(ctx context.Context, req *connect.Reques
 		return nil, err
 	}
 	l, err := s.step(ctx, req.Msg.Id, func(ctx context.Context, id string) (*catalog.Listing, error) {
-		return s.p.SuspendListing(ctx, id, req.Msg.Reason)
+		return s.reg.SuspendListing(ctx, id, req.Msg.Reason)
 	})
 	if err != nil {
 		return nil, err
@@ -139,7 +143,7 @@ func (s *catalogService) SuspendListing(ctx context.Context, req *connect.Reques
 }
 
 func (s *catalogService) ResumeListing(ctx context.Context, req *connect.Request[hulianv1.ResumeListingRequest]) (*connect.Response[hulianv1.ResumeListingResponse], error) {
-	l, err := s.step(ctx, req.Msg.Id, s.p.ResumeListing)
+	l, err := s.step(ctx, req.Msg.Id, s.reg.ResumeListing)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +151,7 @@ func (s *catalogService) ResumeListing(ctx context.Context, req *connect.Request
 }
 
 func (s *catalogService) WithdrawListing(ctx context.Context, req *connect.Request[hulianv1.WithdrawListingRequest]) (*connect.Response[hulianv1.WithdrawListingResponse], error) {
-	l, err := s.step(ctx, req.Msg.Id, s.p.WithdrawListing)
+	l, err := s.step(ctx, req.Msg.Id, s.reg.WithdrawListing)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +159,7 @@ func (s *catalogService) WithdrawListing(ctx context.Context, req *connect.Reque
 }
 
 func (s *catalogService) GetListing(ctx context.Context, req *connect.Request[hulianv1.GetListingRequest]) (*connect.Response[hulianv1.GetListingResponse], error) {
-	l, err := s.step(ctx, req.Msg.Id, s.p.Listing)
+	l, err := s.step(ctx, req.Msg.Id, s.reg.Listing)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +196,7 @@ func (s *catalogService) SearchListings(ctx context.Context, req *connect.Reques
 		}
 		q.Member = a.MemberID
 	}
-	ls, err := s.p.SearchListings(ctx, q)
+	ls, err := s.reg.SearchListings(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +243,7 @@ func contains[T comparable](s []T, v T) bool {
 }
 
 func (s *catalogService) GetQuotes(ctx context.Context, _ *connect.Request[hulianv1.GetQuotesRequest]) (*connect.Response[hulianv1.GetQuotesResponse], error) {
-	qs, err := s.p.Quotes(ctx)
+	qs, err := s.reg.Quotes(ctx)
 	if err != nil {
 		return nil, err
 	}

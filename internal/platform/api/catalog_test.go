@@ -60,10 +60,10 @@ func putTaxonomyBody(t *testing.T) string {
 // status through the use cases. Member A must be active.
 func (f *fixture) listingOfA(t *testing.T, status catalog.Status) *catalog.Listing {
 	t.Helper()
-	p := f.M.Platform
+	p := f.M.Exchange
 	ctx := auth.WithActor(context.Background(), f.A.actor())
 	op := auth.WithActor(context.Background(), f.Operator.Actor())
-	l, err := p.CreateListing(ctx, catalogtest.Dataset())
+	l, err := p.Listings.CreateListing(ctx, catalogtest.Dataset())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +72,12 @@ func (f *fixture) listingOfA(t *testing.T, status catalog.Status) *catalog.Listi
 		do func() (*catalog.Listing, error)
 	}{
 		{catalog.StatusSubmitted, func() (*catalog.Listing, error) {
-			return p.SubmitListing(ctx, l.ID, catalogtest.Report(l, f.A.Node, 5000))
+			return p.Listings.SubmitListing(ctx, l.ID, catalogtest.Report(l, f.A.Node, 5000))
 		}},
-		{catalog.StatusInReview, func() (*catalog.Listing, error) { return p.StartReview(op, l.ID) }},
-		{catalog.StatusApproved, func() (*catalog.Listing, error) { return p.DecideListing(op, l.ID, true, "") }},
-		{catalog.StatusPublished, func() (*catalog.Listing, error) { return p.PublishListing(ctx, l.ID) }},
-		{catalog.StatusSuspended, func() (*catalog.Listing, error) { return p.SuspendListing(op, l.ID, "核查") }},
+		{catalog.StatusInReview, func() (*catalog.Listing, error) { return p.Listings.StartReview(op, l.ID) }},
+		{catalog.StatusApproved, func() (*catalog.Listing, error) { return p.Listings.DecideListing(op, l.ID, true, "") }},
+		{catalog.StatusPublished, func() (*catalog.Listing, error) { return p.Listings.PublishListing(ctx, l.ID) }},
+		{catalog.StatusSuspended, func() (*catalog.Listing, error) { return p.Listings.SuspendListing(op, l.ID, "核查") }},
 	}
 	for _, s := range steps {
 		if l.Status == status {

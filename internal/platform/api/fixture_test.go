@@ -96,7 +96,7 @@ func newFixture(t testing.TB, engine string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	m := start(t, engine)
-	p := m.Platform
+	p := m.Exchange
 	f := &fixture{M: m, URL: m.URL(), cleanup: t.Cleanup}
 	var err error
 	f.Operator, err = p.CreateStaff(ctx, auth.RoleOperator, fmt.Sprintf("op%d", uniq()), "运营员", testPassword, true)
@@ -121,7 +121,7 @@ func newFixture(t testing.TB, engine string) *fixture {
 func (f *fixture) newTenant(t testing.TB) *tenant {
 	t.Helper()
 	ctx := context.Background()
-	p := f.M.Platform
+	p := f.M.Exchange
 	tn := &tenant{Login: fmt.Sprintf("m%d@example.cn", uniq())}
 	m, acct, err := p.Apply(ctx, platform.Application{Application: application(), Login: tn.Login, DisplayName: "成员员工", Password: testPassword})
 	if err != nil {

@@ -8,19 +8,19 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
-	"hulian/internal/platform"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/trading"
 )
 
 // marketService implements hulian.v1.MarketService.
-type marketService struct{ p *platform.Platform }
+type marketService struct{ mk *trading.Market }
 
 func (s *marketService) PublishDemand(ctx context.Context, req *connect.Request[hulianv1.PublishDemandRequest]) (*connect.Response[hulianv1.PublishDemandResponse], error) {
 	d, err := demandFromProto(req.Msg.Demand)
 	if err != nil {
 		return nil, err
 	}
-	if d, err = s.p.PublishDemand(ctx, d); err != nil {
+	if d, err = s.mk.PublishDemand(ctx, d); err != nil {
 		return nil, inDemand(err)
 	}
 	return connect.NewResponse(&hulianv1.PublishDemandResponse{Demand: demandToProto(d)}), nil
@@ -37,7 +37,7 @@ func (s *marketService) WithdrawDemand(ctx context.Context, req *connect.Request
 	if err := checkID("id", "dem_", req.Msg.Id); err != nil {
 		return nil, err
 	}
-	d, err := s.p.WithdrawDemand(ctx, req.Msg.Id)
+	d, err := s.mk.WithdrawDemand(ctx, req.Msg.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (s *marketService) GetDemand(ctx context.Context, req *connect.Request[huli
 	if err := checkID("id", "dem_", req.Msg.Id); err != nil {
 		return nil, err
 	}
-	d, err := s.p.Demand(ctx, req.Msg.Id)
+	d, err := s.mk.Demand(ctx, req.Msg.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *marketService) ListDemands(ctx context.Context, req *connect.Request[hu
 	if req.Msg.Limit < 0 || req.Msg.Limit > 1000 {
 		return nil, errInvalidLimit
 	}
-	ds, err := s.p.Demands(ctx, store.DemandQuery{Mine: req.Msg.Mine, Status: market.DemandStatus(req.Msg.Status), Limit: int(req.Msg.Limit)})
+	ds, err := s.mk.Demands(ctx, store.DemandQuery{Mine: req.Msg.Mine, Status: market.DemandStatus(req.Msg.Status), Limit: int(req.Msg.Limit)})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *marketService) Match(ctx context.Context, req *connect.Request[hulianv1
 	if err := checkID("demand_id", "dem_", req.Msg.DemandId); err != nil {
 		return nil, err
 	}
-	m, err := s.p.Match(ctx, req.Msg.DemandId)
+	m, err := s.mk.Match(ctx, req.Msg.DemandId)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *marketService) MakeOffer(ctx context.Context, req *connect.Request[huli
 	if err := maxText("note", req.Msg.Note, 2000); err != nil {
 		return nil, err
 	}
-	o, err := s.p.MakeOffer(ctx, req.Msg.DemandId, &market.Offer{
+	o, err := s.mk.MakeOffer(ctx, req.Msg.DemandId, &market.Offer{
 		ListingID: req.Msg.ListingId, Price: priceFromProto(req.Msg.Price), RetentionDays: int(req.Msg.RetentionDays),
 		Traversal: traversalFromProto(req.Msg.Traversal), Note: req.Msg.Note,
 	})
@@ -110,7 +110,7 @@ func (s *marketService) ListOffers(ctx context.Context, req *connect.Request[hul
 	if err := checkID("demand_id", "dem_", req.Msg.DemandId); err != nil {
 		return nil, err
 	}
-	vs, err := s.p.Offers(ctx, req.Msg.DemandId)
+	vs, err := s.mk.Offers(ctx, req.Msg.DemandId)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *marketService) SelectOffer(ctx context.Context, req *connect.Request[hu
 	if err := checkID("offer_id", "ofr_", req.Msg.OfferId); err != nil {
 		return nil, err
 	}
-	o, err := s.p.SelectOffer(ctx, req.Msg.OfferId)
+	o, err := s.mk.SelectOffer(ctx, req.Msg.OfferId)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *marketService) SignConfirmation(ctx context.Context, req *connect.Reque
 	if len(req.Msg.TermsHash) != 64 {
 		return nil, errs.Invalidf("terms_hash", "内容摘要须为 64 位十六进制", "the terms hash is 64 hex digits")
 	}
-	o, err := s.p.SignConfirmation(ctx, req.Msg.OrderId, side, req.Msg.TermsHash)
+	o, err := s.mk.SignConfirmation(ctx, req.Msg.OrderId, side, req.Msg.TermsHash)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (s *marketService) GetOrder(ctx context.Context, req *connect.Request[hulia
 	if err := checkID("id", "ord_", req.Msg.Id); err != nil {
 		return nil, err
 	}
-	o, bill, err := s.p.OrderPreview(ctx, req.Msg.Id)
+	o, bill, err := s.mk.OrderPreview(ctx, req.Msg.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *marketService) ListOrders(ctx context.Context, req *connect.Request[hul
 	if req.Msg.Limit < 0 || req.Msg.Limit > 1000 {
 		return nil, errInvalidLimit
 	}
-	os, err := s.p.Orders(ctx, store.OrderQuery{Status: market.Status(req.Msg.Status), Limit: int(req.Msg.Limit)})
+	os, err := s.mk.Orders(ctx, store.OrderQuery{Status: market.Status(req.Msg.Status), Limit: int(req.Msg.Limit)})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (s *marketService) ListOrders(ctx context.Context, req *connect.Request[hul
 }
 
 func (s *marketService) SuspendOrder(ctx context.Context, req *connect.Request[hulianv1.SuspendOrderRequest]) (*connect.Response[hulianv1.SuspendOrderResponse], error) {
-	o, err := s.step(ctx, req.Msg.Id, req.Msg.Reason, s.p.SuspendOrder)
+	o, err := s.step(ctx, req.Msg.Id, req.Msg.Reason, s.mk.SuspendOrder)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func (s *marketService) SuspendOrder(ctx context.Context, req *connect.Request[h
 }
 
 func (s *marketService) ResumeOrder(ctx context.Context, req *connect.Request[hulianv1.ResumeOrderRequest]) (*connect.Response[hulianv1.ResumeOrderResponse], error) {
-	o, err := s.step(ctx, req.Msg.Id, "", func(ctx context.Context, id, _ string) (*market.Order, error) { return s.p.ResumeOrder(ctx, id) })
+	o, err := s.step(ctx, req.Msg.Id, "", func(ctx context.Context, id, _ string) (*market.Order, error) { return s.mk.ResumeOrder(ctx, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (s *marketService) ResumeOrder(ctx context.Context, req *connect.Request[hu
 }
 
 func (s *marketService) TerminateOrder(ctx context.Context, req *connect.Request[hulianv1.TerminateOrderRequest]) (*connect.Response[hulianv1.TerminateOrderResponse], error) {
-	o, err := s.step(ctx, req.Msg.Id, req.Msg.Reason, s.p.TerminateOrder)
+	o, err := s.step(ctx, req.Msg.Id, req.Msg.Reason, s.mk.TerminateOrder)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s *marketService) RenewOrder(ctx context.Context, req *connect.Request[hul
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.p.RenewOrder(ctx, req.Msg.Id, term)
+	o, err := s.mk.RenewOrder(ctx, req.Msg.Id, term)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,8 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/market"
-	"hulian/internal/platform"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/trading"
 	"hulian/internal/pricing"
 )
 
@@ -118,7 +118,7 @@ func billToProto(b pricing.Bill) *hulianv1.CostPreview {
 	return out
 }
 
-func matchesToProto(ctx context.Context, m *platform.Matches) *hulianv1.MatchResponse {
+func matchesToProto(ctx context.Context, m *trading.Matches) *hulianv1.MatchResponse {
 	res := &hulianv1.MatchResponse{Demand: demandToProto(m.Demand)}
 	for _, r := range m.Ranked {
 		pm := &hulianv1.Match{Rank: int32(r.Rank), Listing: listingToProto(ctx, r.Listing), Score: int32(r.Score), MonthlyFen: r.MonthlyFen,

@@ -52,23 +52,23 @@ func (f *fixture) market(t *testing.T) *marketFixture {
 // publication.
 func (f *fixture) publish(t *testing.T, tn *tenant, l *catalog.Listing) *catalog.Listing {
 	t.Helper()
-	p := f.M.Platform
+	p := f.M.Exchange
 	ctx := auth.WithActor(context.Background(), tn.actor())
 	op := auth.WithActor(context.Background(), f.Operator.Actor())
-	l, err := p.CreateListing(ctx, l)
+	l, err := p.Listings.CreateListing(ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err = p.SubmitListing(ctx, l.ID, catalogtest.Report(l, tn.Node, 5000)); err != nil {
+	if _, err = p.Listings.SubmitListing(ctx, l.ID, catalogtest.Report(l, tn.Node, 5000)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = p.StartReview(op, l.ID); err != nil {
+	if _, err = p.Listings.StartReview(op, l.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = p.DecideListing(op, l.ID, true, "ok"); err != nil {
+	if _, err = p.Listings.DecideListing(op, l.ID, true, "ok"); err != nil {
 		t.Fatal(err)
 	}
-	if l, err = p.PublishListing(ctx, l.ID); err != nil {
+	if l, err = p.Listings.PublishListing(ctx, l.ID); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -94,7 +94,7 @@ func jsonDemand() string {
 func (f *fixture) demandOfA(t *testing.T) *market.Demand {
 	t.Helper()
 	f.market(t)
-	d, err := f.M.Platform.PublishDemand(auth.WithActor(context.Background(), f.A.actor()), newDemand())
+	d, err := f.M.Market.PublishDemand(auth.WithActor(context.Background(), f.A.actor()), newDemand())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func (f *fixture) offerOnA(t *testing.T) *market.Offer {
 	t.Helper()
 	m := f.market(t)
 	d := f.demandOfA(t)
-	o, err := f.M.Platform.MakeOffer(auth.WithActor(context.Background(), m.C.actor()), d.ID, &market.Offer{ListingID: m.Listing.ID})
+	o, err := f.M.Market.MakeOffer(auth.WithActor(context.Background(), m.C.actor()), d.ID, &market.Offer{ListingID: m.Listing.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,19 +118,19 @@ func (f *fixture) offerOnA(t *testing.T) *market.Offer {
 func (f *fixture) orderOfA(t *testing.T, active bool) *market.Order {
 	t.Helper()
 	m := f.market(t)
-	p := f.M.Platform
+	p := f.M.Exchange
 	a := auth.WithActor(context.Background(), f.A.actor())
-	o, err := p.SelectOffer(a, f.offerOnA(t).ID)
+	o, err := p.Market.SelectOffer(a, f.offerOnA(t).ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !active {
 		return o
 	}
-	if _, err := p.SignConfirmation(a, o.ID, market.DemandSide, o.TermsHash); err != nil {
+	if _, err := p.Market.SignConfirmation(a, o.ID, market.DemandSide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
-	if o, err = p.SignConfirmation(auth.WithActor(context.Background(), m.C.actor()), o.ID, market.SupplySide, o.TermsHash); err != nil {
+	if o, err = p.Market.SignConfirmation(auth.WithActor(context.Background(), m.C.actor()), o.ID, market.SupplySide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
 	if o.Status != market.Active {

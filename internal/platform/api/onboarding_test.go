@@ -32,7 +32,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			m := start(t, eng)
-			p := m.Platform
+			p := m.Exchange
 
 			// Step 0: anyone applies.
 			anon := rpc.NewClient(m.URL())

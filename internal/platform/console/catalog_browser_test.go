@@ -88,7 +88,7 @@ func TestBrowserListingFlow(t *testing.T) {
 		t.Fatalf("wizard: %v", err)
 	}
 	id := listingIDRe.FindString(loc)
-	l, err := p.Platform.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
+	l, err := p.Listings.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestBrowserListingFlow(t *testing.T) {
 	if !strings.Contains(quote, "0.08") {
 		t.Errorf("quotes row %q", quote)
 	}
-	got, err := p.Platform.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
+	got, err := p.Listings.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
 	if err != nil || got.Status != catalog.StatusPublished || got.ReviewNote != "符合六要素标准" || got.Price.UnitPrice != 8 {
 		t.Errorf("stored %+v: %v", got, err)
 	}

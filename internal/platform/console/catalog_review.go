@@ -24,7 +24,7 @@ func (c *console) catalogReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := reviewQueueData{CanReview: auth.Can(a.Role, auth.PermCatalogReview)}
 	for _, s := range []catalog.Status{catalog.StatusInReview, catalog.StatusSubmitted, catalog.StatusSuspended, catalog.StatusPublished} {
-		ls, err := c.p.SearchListings(ctx, store.ListingQuery{Status: s, Limit: 500})
+		ls, err := c.x.Listings.SearchListings(ctx, store.ListingQuery{Status: s, Limit: 500})
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func (c *console) catalogSearch(w http.ResponseWriter, r *http.Request) error {
 	if err := api.CheckListingQuery(&lq); err != nil {
 		return again("catalog.html", v, searchField(err))
 	}
-	if d.Listings, err = c.p.SearchListings(ctx, lq); err != nil {
+	if d.Listings, err = c.x.Listings.SearchListings(ctx, lq); err != nil {
 		return err
 	}
 	d.Searched = len(q) > 0

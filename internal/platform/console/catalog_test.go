@@ -142,7 +142,7 @@ func TestCatalogPages(t *testing.T) {
 		t.Fatalf("create: %d\n%s", r.Status, r.Body)
 	}
 	id := listingID(t, r.Location)
-	l, err := p.Platform.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
+	l, err := p.Listings.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestCatalogPages(t *testing.T) {
 	if r := sup.post("/listings/"+id+"/edit", with(form(wizard(), sup), "title", "城市消费水平标签（修订）")); r.Status != http.StatusSeeOther {
 		t.Errorf("edit: %d\n%s", r.Status, r.Body)
 	}
-	if l, _ := p.Platform.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id); l.Status != catalog.StatusDraft || l.Version != 2 {
+	if l, _ := p.Listings.Listing(storetest.Staff(context.Background(), auth.RoleOperator), id); l.Status != catalog.StatusDraft || l.Version != 2 {
 		t.Errorf("after the change: %s v%d", l.Status, l.Version)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 )
@@ -44,9 +45,10 @@ const (
 )
 
 type console struct {
-	p        *platform.Platform
-	bizlog   *logkeeper.Keeper
-	relay    *relay.Relay
+	x        *exchange.Exchange
+	p        *platform.Platform // x.Platform, the core
+	bizlog   *logkeeper.Keeper  // x.Log
+	relay    *relay.Relay       // x.Relay
 	opt      Options
 	log      *slog.Logger
 	pages    map[i18n.Lang]map[string]*template.Template
@@ -59,8 +61,8 @@ type console struct {
 // Mount registers the console's routes on mux. The platform's middleware
 // has already put the actor, the language and the session's CSRF token in
 // each request's context and checked that token on unsafe methods.
-func Mount(mux *http.ServeMux, p *platform.Platform, log *logkeeper.Keeper, r *relay.Relay, opt Options) {
-	c, err := newConsole(p, log, r, opt)
+func Mount(mux *http.ServeMux, x *exchange.Exchange, opt Options) {
+	c, err := newConsole(x, opt)
 	if err != nil {
 		// The templates are embedded: a parse error is a build defect that
 		// every test of this package reports.
@@ -69,7 +71,7 @@ func Mount(mux *http.ServeMux, p *platform.Platform, log *logkeeper.Keeper, r *r
 	c.routes(mux)
 }
 
-func newConsole(p *platform.Platform, log *logkeeper.Keeper, r *relay.Relay, opt Options) (*console, error) {
+func newConsole(x *exchange.Exchange, opt Options) (*console, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -78,9 +80,10 @@ func newConsole(p *platform.Platform, log *logkeeper.Keeper, r *relay.Relay, opt
 		return nil, err
 	}
 	sum := sha256.Sum256(css)
-	c := &console{relay: r,
-		p:      p,
-		bizlog: log,
+	c := &console{x: x,
+		p:      x.Platform,
+		bizlog: x.Log,
+		relay:  x.Relay,
 		opt:    opt,
 		log:    opt.Logger,
 		// The content hash in the URL lets browsers cache the style sheet

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/store"
 )
 
@@ -165,7 +166,7 @@ func TestLimiter(t *testing.T) {
 // view, which catches template errors that no handler test reaches.
 func TestRenderEveryPage(t *testing.T) {
 	t.Parallel()
-	c, err := newConsole(nil, nil, nil, Options{})
+	c, err := newConsole(&exchange.Exchange{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func sampleMember(n int) *member.Member {
 
 // BenchmarkRenderMembers renders the operator's list of 100 members.
 func BenchmarkRenderMembers(b *testing.B) {
-	c, err := newConsole(nil, nil, nil, Options{})
+	c, err := newConsole(&exchange.Exchange{}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

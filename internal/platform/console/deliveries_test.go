@@ -25,15 +25,15 @@ func TestDeliveriesConsole(t *testing.T) {
 	reg.login("regulator")
 	en := func(b *browser) *browser { c := *b; c.lang = "en"; return &c }
 
-	d, err := m.Platform.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
+	d, err := m.Market.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
 	if err != nil {
 		t.Fatal(err)
 	}
-	of, err := m.Platform.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID})
+	of, err := m.Market.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := m.Platform.SelectOffer(m.Dem.ctx(), of.ID)
+	o, err := m.Market.SelectOffer(m.Dem.ctx(), of.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,14 +69,14 @@ func (c *console) demand(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *console) demandView(ctx context.Context, id string, form url.Values) (*view, error) {
-	d, err := c.p.Demand(ctx, id)
+	d, err := c.x.Market.Demand(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	a := auth.ActorFrom(ctx)
 	data := demandData{D: d, Budget: Money(d.BudgetFen), HitRate: fmt.Sprintf("%d.%02d%%", d.HitRateBP/100, d.HitRateBP%100), Own: a.MemberID == d.MemberID}
 	if data.Own || a.Role.IsStaff() {
-		ms, err := c.p.Match(ctx, d.ID)
+		ms, err := c.x.Market.Match(ctx, d.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func (c *console) demandView(ctx context.Context, id string, form url.Values) (*
 		}
 		data.Excluded = ms.Excluded
 	}
-	views, err := c.p.Offers(ctx, d.ID)
+	views, err := c.x.Market.Offers(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (c *console) demandView(ctx context.Context, id string, form url.Values) (*
 	}
 	data.CanSelect = data.Own && d.Status == market.DemandOpen
 	if !data.Own && a.MemberID != "" && d.Status == market.DemandOpen {
-		ls, err := c.p.SearchListings(ctx, store.ListingQuery{Member: a.MemberID, Status: catalog.StatusPublished, Limit: 100})
+		ls, err := c.x.Listings.SearchListings(ctx, store.ListingQuery{Member: a.MemberID, Status: catalog.StatusPublished, Limit: 100})
 		if err != nil && !errs.Is(err, errs.PermissionDenied) {
 			return nil, err
 		}

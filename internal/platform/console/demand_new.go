@@ -42,7 +42,7 @@ func (c *console) demandCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return again("demand_form.html", v, err)
 	}
-	if d, err = c.p.PublishDemand(r.Context(), d); err != nil {
+	if d, err = c.x.Market.PublishDemand(r.Context(), d); err != nil {
 		return again("demand_form.html", v, err)
 	}
 	http.Redirect(w, r, "/demands/"+d.ID+"?done=published", http.StatusSeeOther)

@@ -4,7 +4,7 @@ import "net/http"
 
 // demandWithdraw takes the member's open demand off the market.
 func (c *console) demandWithdraw(w http.ResponseWriter, r *http.Request) error {
-	d, err := c.p.WithdrawDemand(r.Context(), r.PathValue("id"))
+	d, err := c.x.Market.WithdrawDemand(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

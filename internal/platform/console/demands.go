@@ -19,11 +19,11 @@ func (c *console) demands(w http.ResponseWriter, r *http.Request) error {
 	var d demandsData
 	var err error
 	if auth.ActorFrom(ctx).MemberID != "" {
-		if d.Mine, err = c.p.Demands(ctx, store.DemandQuery{Mine: true, Limit: 200}); err != nil {
+		if d.Mine, err = c.x.Market.Demands(ctx, store.DemandQuery{Mine: true, Limit: 200}); err != nil {
 			return err
 		}
 	}
-	all, err := c.p.Demands(ctx, store.DemandQuery{Status: market.DemandOpen, Limit: 200})
+	all, err := c.x.Market.Demands(ctx, store.DemandQuery{Status: market.DemandOpen, Limit: 200})
 	if err != nil {
 		return err
 	}

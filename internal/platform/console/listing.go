@@ -34,7 +34,7 @@ func (c *console) listingData(r *http.Request, l *catalog.Listing) listingData {
 // open to the actor: the supplier's gate report upload, publish and
 // withdraw; the operator's review steps.
 func (c *console) listing(w http.ResponseWriter, r *http.Request) error {
-	l, err := c.p.Listing(r.Context(), r.PathValue("id"))
+	l, err := c.x.Listings.Listing(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -17,31 +17,31 @@ func (c *console) listingAction(w http.ResponseWriter, r *http.Request) error {
 	done := r.PostFormValue("action")
 	switch done {
 	case "publish":
-		_, err = c.p.PublishListing(ctx, id)
+		_, err = c.x.Listings.PublishListing(ctx, id)
 		done = "published"
 	case "withdraw":
-		_, err = c.p.WithdrawListing(ctx, id)
+		_, err = c.x.Listings.WithdrawListing(ctx, id)
 		done = "withdrawn"
 	case "start_review":
-		_, err = c.p.StartReview(ctx, id)
+		_, err = c.x.Listings.StartReview(ctx, id)
 		done = "review_started"
 	case "approve":
-		_, err = c.p.DecideListing(ctx, id, true, note)
+		_, err = c.x.Listings.DecideListing(ctx, id, true, note)
 		done = "approved"
 	case "reject":
-		_, err = c.p.DecideListing(ctx, id, false, note)
+		_, err = c.x.Listings.DecideListing(ctx, id, false, note)
 		done = "rejected"
 	case "suspend":
-		_, err = c.p.SuspendListing(ctx, id, note)
+		_, err = c.x.Listings.SuspendListing(ctx, id, note)
 		done = "suspended"
 	case "resume":
-		_, err = c.p.ResumeListing(ctx, id)
+		_, err = c.x.Listings.ResumeListing(ctx, id)
 		done = "resumed"
 	default:
 		return errs.Invalidf("action", "未知的操作", "unknown action")
 	}
 	if err != nil {
-		l, lerr := c.p.Listing(ctx, id)
+		l, lerr := c.x.Listings.Listing(ctx, id)
 		if lerr != nil {
 			return lerr
 		}

@@ -6,7 +6,7 @@ import (
 
 // listingEdit shows the wizard filled with a listing's current version.
 func (c *console) listingEdit(w http.ResponseWriter, r *http.Request) error {
-	l, err := c.p.Listing(r.Context(), r.PathValue("id"))
+	l, err := c.x.Listings.Listing(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (c *console) listingUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return again("listing_form.html", v, err)
 	}
-	if _, err = c.p.UpdateListing(r.Context(), id, l); err != nil {
+	if _, err = c.x.Listings.UpdateListing(r.Context(), id, l); err != nil {
 		return again("listing_form.html", v, err)
 	}
 	http.Redirect(w, r, "/listings/"+id+"?done=changed", http.StatusSeeOther)

@@ -31,7 +31,7 @@ func (c *console) listingCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return again("listing_form.html", v, err)
 	}
-	if l, err = c.p.CreateListing(r.Context(), l); err != nil {
+	if l, err = c.x.Listings.CreateListing(r.Context(), l); err != nil {
 		return again("listing_form.html", v, err)
 	}
 	http.Redirect(w, r, "/listings/"+l.ID+"?done=created", http.StatusSeeOther)

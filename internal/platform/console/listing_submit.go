@@ -27,10 +27,10 @@ func (c *console) listingSubmit(w http.ResponseWriter, r *http.Request) error {
 		report, err = parseGateReport(body)
 	}
 	if err == nil {
-		_, err = c.p.SubmitListing(ctx, id, report)
+		_, err = c.x.Listings.SubmitListing(ctx, id, report)
 	}
 	if err != nil {
-		l, lerr := c.p.Listing(ctx, id)
+		l, lerr := c.x.Listings.Listing(ctx, id)
 		if lerr != nil {
 			return lerr
 		}

@@ -23,7 +23,7 @@ func (c *console) listings(w http.ResponseWriter, r *http.Request) error {
 	if a.MemberID == "" {
 		return errs.New(errs.PermissionDenied, "", "只有成员有挂牌", "only members have listings")
 	}
-	ls, err := c.p.SearchListings(ctx, store.ListingQuery{Member: a.MemberID, Limit: 500})
+	ls, err := c.x.Listings.SearchListings(ctx, store.ListingQuery{Member: a.MemberID, Limit: 500})
 	if err != nil {
 		return err
 	}

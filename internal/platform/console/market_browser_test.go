@@ -95,7 +95,7 @@ func TestBrowserMarketFlow(t *testing.T) {
 	if price != "按次 ¥0.03/条（查得计费）" {
 		t.Errorf("confirmed price %q", price)
 	}
-	o, err := m.Platform.Order(m.Dem.ctx(), orderIDRe.FindString(orderURL))
+	o, err := m.Market.Order(m.Dem.ctx(), orderIDRe.FindString(orderURL))
 	if err != nil || o.Status != market.Active || o.Terms.Price.UnitPrice != 3 || o.Demand.Account != "account:"+m.Dem.Account.ID || o.Supply.Account != "account:"+m.Sup.Account.ID {
 		t.Errorf("stored order %+v: %v", o, err)
 	}

@@ -65,22 +65,22 @@ func (p *platformT) trader(t testing.TB, n int, name, login string) trader {
 // publish takes a listing of tr through the gate, review and publication.
 func (p *platformT) publish(t testing.TB, tr trader, l *catalog.Listing) *catalog.Listing {
 	t.Helper()
-	pl := p.Platform
+	pl := p.Exchange
 	op := storetest.Staff(context.Background(), auth.RoleOperator)
-	l, err := pl.CreateListing(tr.ctx(), l)
+	l, err := pl.Listings.CreateListing(tr.ctx(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err = pl.SubmitListing(tr.ctx(), l.ID, catalogtest.Report(l, tr.Node, 5000)); err != nil {
+	if _, err = pl.Listings.SubmitListing(tr.ctx(), l.ID, catalogtest.Report(l, tr.Node, 5000)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = pl.StartReview(op, l.ID); err != nil {
+	if _, err = pl.Listings.StartReview(op, l.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = pl.DecideListing(op, l.ID, true, "ok"); err != nil {
+	if _, err = pl.Listings.DecideListing(op, l.ID, true, "ok"); err != nil {
 		t.Fatal(err)
 	}
-	if l, err = pl.PublishListing(tr.ctx(), l.ID); err != nil {
+	if l, err = pl.Listings.PublishListing(tr.ctx(), l.ID); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -231,7 +231,7 @@ func TestMarketConsole(t *testing.T) {
 		t.Fatalf("select: %d\n%s", r.Status, r.Body)
 	}
 	orderID := idIn(t, "orders", r.Location)
-	o, err := m.Platform.Order(m.Dem.ctx(), orderID)
+	o, err := m.Market.Order(m.Dem.ctx(), orderID)
 	if err != nil || o.Terms.Price.UnitPrice != 3 {
 		t.Fatalf("order price: %+v %v", o, err)
 	}
@@ -255,7 +255,7 @@ func TestMarketConsole(t *testing.T) {
 			t.Fatalf("sign: %d\n%s", r.Status, r.Body)
 		}
 	}
-	if o, _ := m.Platform.Order(m.Dem.ctx(), orderID); o.Status != market.Active {
+	if o, _ := m.Market.Order(m.Dem.ctx(), orderID); o.Status != market.Active {
 		t.Fatalf("after both signatures: %s", o.Status)
 	}
 
@@ -271,7 +271,7 @@ func TestMarketConsole(t *testing.T) {
 	if page := op.get("/orders/" + orderID); strings.Contains(page.Body, `id="renew-form"`) {
 		t.Error("the operator is offered a renewal")
 	}
-	o, _ = m.Platform.Order(m.Dem.ctx(), orderID)
+	o, _ = m.Market.Order(m.Dem.ctx(), orderID)
 	if r := dem.post("/orders/"+orderID+"/renew", url.Values{"csrf": {csrf(dem)}, "term.start": {o.Terms.Term.End.String()}, "term.end": {end[1]}}); r.Status != http.StatusBadRequest ||
 		!strings.Contains(r.Body, "续签期限须在原订单结束之后开始") {
 		t.Errorf("overlapping renewal: %d", r.Status)
@@ -281,7 +281,7 @@ func TestMarketConsole(t *testing.T) {
 	if r.Status != http.StatusSeeOther || renewal == orderID || renewal == r.Location {
 		t.Fatalf("renew: %d %s\n%s", r.Status, r.Location, r.Body)
 	}
-	if n, err := m.Platform.Order(m.Dem.ctx(), renewal); err != nil || n.Status != market.Pending || n.Terms.RenewalOf != orderID {
+	if n, err := m.Market.Order(m.Dem.ctx(), renewal); err != nil || n.Status != market.Pending || n.Terms.RenewalOf != orderID {
 		t.Fatalf("renewal order: %+v %v", n, err)
 	}
 
@@ -368,11 +368,11 @@ func TestMarketPagesGolden(t *testing.T) {
 	dem, sup, _, op := m.browsers(t)
 	en := func(b *browser) *browser { c := *b; c.lang = "en"; return &c }
 
-	d, err := m.Platform.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
+	d, err := m.Market.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Platform.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID, Note: "季度内价格锁定"}); err != nil {
+	if _, err := m.Market.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID, Note: "季度内价格锁定"}); err != nil {
 		t.Fatal(err)
 	}
 	var orderID string
@@ -386,19 +386,19 @@ func TestMarketPagesGolden(t *testing.T) {
 		{"market_matching", nil, func() response { return dem.get("/demands/" + d.ID) }},
 		{"market_offer_en", nil, func() response { return en(sup).get("/demands/" + d.ID) }},
 		{"market_order_pending", func() {
-			views, _ := m.Platform.Offers(m.Dem.ctx(), d.ID)
-			o, err := m.Platform.SelectOffer(m.Dem.ctx(), views[0].Offer.ID)
+			views, _ := m.Market.Offers(m.Dem.ctx(), d.ID)
+			o, err := m.Market.SelectOffer(m.Dem.ctx(), views[0].Offer.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			orderID = o.ID
 		}, func() response { return dem.get("/orders/" + orderID) }},
 		{"market_order_active_en", func() {
-			o, _ := m.Platform.Order(m.Dem.ctx(), orderID)
-			if _, err := m.Platform.SignConfirmation(m.Dem.ctx(), orderID, market.DemandSide, o.TermsHash); err != nil {
+			o, _ := m.Market.Order(m.Dem.ctx(), orderID)
+			if _, err := m.Market.SignConfirmation(m.Dem.ctx(), orderID, market.DemandSide, o.TermsHash); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := m.Platform.SignConfirmation(m.Sup.ctx(), orderID, market.SupplySide, o.TermsHash); err != nil {
+			if _, err := m.Market.SignConfirmation(m.Sup.ctx(), orderID, market.SupplySide, o.TermsHash); err != nil {
 				t.Fatal(err)
 			}
 		}, func() response { return en(op).get("/orders/" + orderID) }},

@@ -28,7 +28,7 @@ func (c *console) offerMake(w http.ResponseWriter, r *http.Request) error {
 		return fail(err)
 	}
 	if unit > 0 {
-		l, err := c.p.Listing(ctx, o.ListingID)
+		l, err := c.x.Listings.Listing(ctx, o.ListingID)
 		if err != nil {
 			return fail(withField(err, "listing_id"))
 		}
@@ -61,7 +61,7 @@ func (c *console) offerMake(w http.ResponseWriter, r *http.Request) error {
 		x.to(n)
 	}
 	o.Traversal = t
-	if _, err := c.p.MakeOffer(ctx, id, o); err != nil {
+	if _, err := c.x.Market.MakeOffer(ctx, id, o); err != nil {
 		return fail(err)
 	}
 	http.Redirect(w, r, "/demands/"+id+"?done=offered", http.StatusSeeOther)

@@ -6,7 +6,7 @@ import "net/http"
 // read from the form: the order's terms, its price included, are built by
 // the server from the stored demand and offer, whatever else is posted.
 func (c *console) offerSelect(w http.ResponseWriter, r *http.Request) error {
-	o, err := c.p.SelectOffer(r.Context(), r.PathValue("id"))
+	o, err := c.x.Market.SelectOffer(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (c *console) order(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *console) orderView(ctx context.Context, id string) (*view, error) {
-	o, bill, err := c.p.OrderPreview(ctx, id)
+	o, bill, err := c.x.Market.OrderPreview(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -16,13 +16,13 @@ func (c *console) orderAction(w http.ResponseWriter, r *http.Request) error {
 	var done string
 	switch r.PostFormValue("action") {
 	case "suspend":
-		_, err = c.p.SuspendOrder(ctx, id, reason)
+		_, err = c.x.Market.SuspendOrder(ctx, id, reason)
 		done = "suspended"
 	case "resume":
-		_, err = c.p.ResumeOrder(ctx, id)
+		_, err = c.x.Market.ResumeOrder(ctx, id)
 		done = "resumed"
 	case "terminate":
-		_, err = c.p.TerminateOrder(ctx, id, reason)
+		_, err = c.x.Market.TerminateOrder(ctx, id, reason)
 		done = "terminated"
 	default:
 		err = errs.Invalidf("action", "请选择暂停、恢复或终止", "choose suspend, resume or terminate")

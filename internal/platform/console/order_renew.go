@@ -18,7 +18,7 @@ func (c *console) orderRenew(w http.ResponseWriter, r *http.Request) error {
 	term, err := renewalTerm(r)
 	if err == nil {
 		var o *market.Order
-		if o, err = c.p.RenewOrder(ctx, id, term); err == nil {
+		if o, err = c.x.Market.RenewOrder(ctx, id, term); err == nil {
 			http.Redirect(w, r, "/orders/"+o.ID+"?done=renewed", http.StatusSeeOther)
 			return nil
 		}

@@ -12,12 +12,12 @@ import (
 func (c *console) orderSign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	o, err := c.p.Order(ctx, id)
+	o, err := c.x.Market.Order(ctx, id)
 	if err != nil {
 		return err
 	}
 	side := o.SideOf(auth.ActorFrom(ctx).MemberID)
-	if o, err = c.p.SignConfirmation(ctx, id, side, r.PostFormValue("terms_hash")); err != nil {
+	if o, err = c.x.Market.SignConfirmation(ctx, id, side, r.PostFormValue("terms_hash")); err != nil {
 		if side == "" {
 			return err
 		}

@@ -22,7 +22,7 @@ func (c *console) orders(w http.ResponseWriter, r *http.Request) error {
 	if status != "" && !contains(orderStatuses, status) {
 		status = ""
 	}
-	os, err := c.p.Orders(r.Context(), store.OrderQuery{Status: status, Limit: 200})
+	os, err := c.x.Market.Orders(r.Context(), store.OrderQuery{Status: status, Limit: 200})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@ package console
 import (
 	"net/http"
 
-	"hulian/internal/platform"
+	"hulian/internal/platform/listings"
 )
 
 // Chart geometry of the quotes page, in SVG user units.
@@ -27,7 +27,7 @@ type bar struct {
 }
 
 type quotesData struct {
-	Quotes []platform.Quote
+	Quotes []listings.Quote
 	Bars   []bar
 	Height int
 	Left   int
@@ -36,7 +36,7 @@ type quotesData struct {
 }
 
 // chart lays out the categories that have listings.
-func chart(qs []platform.Quote, name func(platform.Quote) string) quotesData {
+func chart(qs []listings.Quote, name func(listings.Quote) string) quotesData {
 	// The right margin leaves room for the median's label after the longest bar.
 	d := quotesData{Quotes: qs, Left: chartLabel, Right: chartWidth - 120}
 	var top int64
@@ -71,13 +71,13 @@ func chart(qs []platform.Quote, name func(platform.Quote) string) quotesData {
 // the number of published listings and their price range and median, with
 // a server-drawn chart.
 func (c *console) quotes(w http.ResponseWriter, r *http.Request) error {
-	qs, err := c.p.Quotes(r.Context())
+	qs, err := c.x.Listings.Quotes(r.Context())
 	if err != nil {
 		return err
 	}
 	v := &view{Title: "quotes.title"}
 	lang := langOf(r)
-	v.Data = chart(qs, func(q platform.Quote) string { return q.Category.Name(lang) })
+	v.Data = chart(qs, func(q listings.Quote) string { return q.Category.Name(lang) })
 	c.render(w, r, http.StatusOK, "quotes.html", v)
 	return nil
 }

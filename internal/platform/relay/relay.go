@@ -34,6 +34,7 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/trading"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
@@ -42,8 +43,9 @@ import (
 
 // Relay is the delivery relay over a platform's store and log key.
 type Relay struct {
-	P   *platform.Platform
-	Log *logkeeper.Keeper // signs relayed requests and receipts with the log's key
+	P      *platform.Platform
+	Market *trading.Market   // checks each delivery's order
+	Log    *logkeeper.Keeper // signs relayed requests and receipts with the log's key
 	// Answerer calls suppliers' nodes; NewNodeAnswerer(nil) in production.
 	Answerer Answerer
 	Timeout  time.Duration // a supplier node's time to answer; DefaultRelayTimeout if zero
@@ -51,10 +53,10 @@ type Relay struct {
 	key relayKey // the log key, opened once for receipts and relayed requests
 }
 
-// New returns the relay of p, signing with the log key kept by log and
-// calling supplier nodes with a.
-func New(p *platform.Platform, log *logkeeper.Keeper, a Answerer) *Relay {
-	return &Relay{P: p, Log: log, Answerer: a}
+// New returns the relay of p, checking orders with mk, signing with the
+// log key kept by log and calling supplier nodes with a.
+func New(p *platform.Platform, mk *trading.Market, log *logkeeper.Keeper, a Answerer) *Relay {
+	return &Relay{P: p, Market: mk, Log: log, Answerer: a}
 }
 
 // Log entry kinds of delivery.
@@ -430,7 +432,7 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 // supplier is asked, so that a refused request costs it nothing.
 func (r *Relay) planDelivery(ctx context.Context, tx *store.Tx, caller, orderID, requestID, th string, n int) (deliveryPlan, error) {
 	var plan deliveryPlan
-	o, err := r.P.CheckOrderForDelivery(ctx, tx, orderID, n)
+	o, err := r.Market.CheckOrderForDelivery(ctx, tx, orderID, n)
 	if err != nil {
 		return plan, err
 	}
@@ -565,7 +567,7 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 	if _, err := tx.Order(ctx, d.OrderID, true); err != nil {
 		return nil, err
 	}
-	o, err := r.P.CheckOrderForDelivery(ctx, tx, d.OrderID, int(d.Queried))
+	o, err := r.Market.CheckOrderForDelivery(ctx, tx, d.OrderID, int(d.Queried))
 	if err != nil {
 		return nil, err
 	}

@@ -16,10 +16,9 @@ import (
 	"hulian/internal/bizlog/logapi"
 	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
-	"hulian/internal/platform"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/console"
-	"hulian/internal/platform/issuance"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
@@ -40,14 +39,11 @@ type Config struct {
 
 // Main is a running platform.
 type Main struct {
-	cfg      Config
-	DB       *store.DB
-	Platform *platform.Platform
-	Issuer   *issuance.Issuer  // exID issuance, a room of its own over Platform
-	Log      *logkeeper.Keeper // the business log's key, checkpoints and reading
-	Relay    *relay.Relay      // the delivery relay
-	Metrics  *prometheus.Registry
-	srv      *httpserve.Server
+	cfg                Config
+	DB                 *store.DB
+	*exchange.Exchange // the platform's core and its rooms
+	Metrics            *prometheus.Registry
+	srv                *httpserve.Server
 }
 
 // Open opens the database (applying migrations) and the listener.
@@ -62,10 +58,8 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, DB: db, Platform: platform.New(db, cfg.Logger), Metrics: prometheus.NewRegistry()}
-	m.Issuer = issuance.New(m.Platform)
-	m.Log = &logkeeper.Keeper{P: m.Platform, Config: cfg.Checkpoints}
-	m.Relay = relay.New(m.Platform, m.Log, relay.NewNodeAnswerer(nil))
+	m := &Main{cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(nil)), Metrics: prometheus.NewRegistry()}
+	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -109,7 +103,7 @@ func (m *Main) Run(ctx context.Context) error {
 	cpDone := make(chan struct{})
 	go func() { m.Log.RunCheckpoints(cpCtx); close(cpDone) }()
 	expDone := make(chan struct{})
-	go func() { m.Platform.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
+	go func() { m.Market.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
 	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	err := m.srv.Serve(ctx)
@@ -131,9 +125,9 @@ func (m *Main) Handler() http.Handler {
 	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
-	api.Mount(mux, m.Platform, m.Issuer, m.Relay)
+	api.Mount(mux, m.Exchange)
 	logapi.Mount(mux, m.Log)
-	console.Mount(mux, m.Platform, m.Log, m.Relay, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
+	console.Mount(mux, m.Exchange, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
 

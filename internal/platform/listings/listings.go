@@ -1,4 +1,9 @@
-package platform
+// Package listings is the platform's register of listings (挂牌): a
+// supplier's listing from draft through the node-signed gate report,
+// review and publication to suspension or withdrawal, each step checked,
+// screened for prohibited content and logged in its transaction (X-E*,
+// X-F*, X-W1); and what the market reads of them — search and quotes.
+package listings
 
 import (
 	"context"
@@ -7,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
@@ -17,12 +21,12 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
+	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 )
 
-// Log entry kinds of the catalog.
+// Log entry kinds of listings.
 const (
-	KindReferenceUpdated = "reference.updated"
 	KindListingCreated   = "listing.created"
 	KindListingChanged   = "listing.changed"
 	KindListingSubmitted = "listing.submitted"
@@ -35,113 +39,22 @@ const (
 	KindListingWithdrawn = "listing.withdrawn"
 )
 
-// refs caches the reference data in force; it changes only through
-// PutReference, which replaces it after its transaction commits.
-type refs struct {
-	mu         sync.RWMutex
-	taxonomy   *catalog.Taxonomy
-	industries *catalog.Industries
+// Registry is the register of listings of the platform P.
+type Registry struct {
+	P         *platform.Platform
+	scanner   *scan.Scanner // screening, reasons in English
+	scannerZH *scan.Scanner // the same, reasons in Chinese
 }
 
-func (p *Platform) refData() (*catalog.Taxonomy, *catalog.Industries) {
-	p.refs.mu.RLock()
-	defer p.refs.mu.RUnlock()
-	return p.refs.taxonomy, p.refs.industries
+// New returns the register of p's listings.
+func New(p *platform.Platform) *Registry {
+	return &Registry{P: p, scanner: scan.New(scan.Options{Lang: i18n.EN}), scannerZH: scan.New(scan.Options{Lang: i18n.ZH})}
 }
-
-// LoadReference loads the reference data in force, storing the embedded
-// defaults on a new platform.
-func (p *Platform) LoadReference(ctx context.Context) error {
-	sys := auth.WithActor(ctx, auth.System)
-	var tax, ind []byte
-	err := p.DB.Transact(sys, func(tx *store.Tx) error {
-		for _, r := range []struct {
-			kind string
-			def  []byte
-			out  *[]byte
-		}{{catalog.RefTaxonomy, catalog.DefaultTaxonomy, &tax}, {catalog.RefIndustries, catalog.DefaultIndustries, &ind}} {
-			_, body, err := tx.Reference(sys, r.kind)
-			if errs.Is(err, errs.NotFound) {
-				if err := p.putReference(sys, tx, r.kind, r.def); err != nil {
-					return err
-				}
-				body = r.def
-			} else if err != nil {
-				return err
-			}
-			*r.out = body
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return p.useReference(tax, ind)
-}
-
-func (p *Platform) useReference(tax, ind []byte) error {
-	t, err := catalog.ParseTaxonomy(tax)
-	if err != nil {
-		return fmt.Errorf("taxonomy in force: %w", err)
-	}
-	in, err := catalog.ParseIndustries(ind)
-	if err != nil {
-		return fmt.Errorf("industry classification in force: %w", err)
-	}
-	p.refs.mu.Lock()
-	p.refs.taxonomy, p.refs.industries = t, in
-	p.refs.mu.Unlock()
-	return nil
-}
-
-func (p *Platform) putReference(ctx context.Context, tx *store.Tx, kind string, body []byte) error {
-	var version string
-	switch kind {
-	case catalog.RefTaxonomy:
-		t, err := catalog.ParseTaxonomy(body)
-		if err != nil {
-			return err
-		}
-		version = t.Version
-	case catalog.RefIndustries:
-		in, err := catalog.ParseIndustries(body)
-		if err != nil {
-			return err
-		}
-		version = in.Version
-	default:
-		return errs.Invalidf("kind", "参考数据类型须为 taxonomy 或 industries", "reference data kind must be taxonomy or industries")
-	}
-	if err := tx.PutReference(ctx, kind, version, body); err != nil {
-		return err
-	}
-	_, err := tx.Append(ctx, "", KindReferenceUpdated, kind, bizlog.P{"version": version, "sha256": bizlog.Commit(body)})
-	return err
-}
-
-// PutReference installs a new version of the taxonomy or the industry
-// classification (operator); it is in force from then on (X-E6).
-func (p *Platform) PutReference(ctx context.Context, kind string, body []byte) error {
-	if err := auth.Require(ctx, auth.PermCatalogAdmin); err != nil {
-		return err
-	}
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error { return p.putReference(ctx, tx, kind, body) })
-	if err != nil {
-		return err
-	}
-	return p.LoadReference(ctx)
-}
-
-// Taxonomy returns the tag taxonomy in force.
-func (p *Platform) Taxonomy() *catalog.Taxonomy { t, _ := p.refData(); return t }
-
-// Industries returns the industry classification in force.
-func (p *Platform) Industries() *catalog.Industries { _, i := p.refData(); return i }
 
 // screen checks a listing's published text for prohibited content (X-F5
 // terms) and identifiers in tag names or values (X-E4, X-F1..X-F4). Nothing
 // of a listing with a finding is published.
-func (p *Platform) screen(l *catalog.Listing) error {
+func (r *Registry) screen(l *catalog.Listing) error {
 	texts := [][2]string{{"title", l.Title}, {"limit.description", l.Limit.Description}}
 	for i, k := range l.Limit.Keywords {
 		texts = append(texts, [2]string{fmt.Sprintf("limit.keywords[%d]", i), k})
@@ -156,9 +69,9 @@ func (p *Platform) screen(l *catalog.Listing) error {
 		}
 	}
 	for _, t := range texts {
-		for _, f := range p.scanner.ScanCell(t[0], t[1]) {
+		for _, f := range r.scanner.ScanCell(t[0], t[1]) {
 			if scan.Prohibited(f) {
-				zh := p.scannerZH.ScanCell(t[0], t[1])
+				zh := r.scannerZH.ScanCell(t[0], t[1])
 				reason := f.Reason
 				if len(zh) > 0 {
 					reason = zh[0].Reason
@@ -171,24 +84,24 @@ func (p *Platform) screen(l *catalog.Listing) error {
 	return nil
 }
 
-func (p *Platform) validateListing(l *catalog.Listing) error {
-	tax, ind := p.refData()
+func (r *Registry) validateListing(l *catalog.Listing) error {
+	tax, ind := r.P.Reference()
 	if tax == nil {
 		return errs.New(errs.Unavailable, "", "参考数据尚未加载", "reference data is not loaded")
 	}
 	if err := l.Validate(tax, ind); err != nil {
 		return err
 	}
-	return p.screen(l)
+	return r.screen(l)
 }
 
 // CreateListing saves a supplier's new listing as a draft (挂牌).
-func (p *Platform) CreateListing(ctx context.Context, l *catalog.Listing) (*catalog.Listing, error) {
-	if err := p.validateListing(l); err != nil {
+func (r *Registry) CreateListing(ctx context.Context, l *catalog.Listing) (*catalog.Listing, error) {
+	if err := r.validateListing(l); err != nil {
 		return nil, err
 	}
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		m, err := RequireTrading(ctx, tx)
+	err := r.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -230,13 +143,13 @@ func listingPayload(l *catalog.Listing) bizlog.P {
 // UpdateListing replaces a listing's content. The change is a new version
 // and must be reviewed again before it is published (X-E8: re-checked
 // whenever it changes).
-func (p *Platform) UpdateListing(ctx context.Context, id string, changed *catalog.Listing) (*catalog.Listing, error) {
-	if err := p.validateListing(changed); err != nil {
+func (r *Registry) UpdateListing(ctx context.Context, id string, changed *catalog.Listing) (*catalog.Listing, error) {
+	if err := r.validateListing(changed); err != nil {
 		return nil, err
 	}
 	var l *catalog.Listing
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		m, err := RequireTrading(ctx, tx)
+	err := r.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -266,12 +179,12 @@ func (p *Platform) UpdateListing(ctx context.Context, id string, changed *catalo
 }
 
 // transition applies one review step to a listing and logs it.
-func (p *Platform) transition(ctx context.Context, perm auth.Permission, id, kind string, step func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error)) (*catalog.Listing, error) {
+func (r *Registry) transition(ctx context.Context, perm auth.Permission, id, kind string, step func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error)) (*catalog.Listing, error) {
 	if err := auth.Require(ctx, perm); err != nil {
 		return nil, err
 	}
 	var l *catalog.Listing
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+	err := r.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
 		l, err = tx.Listing(ctx, id, true)
 		if err != nil {
 			return err
@@ -300,9 +213,9 @@ func (p *Platform) transition(ctx context.Context, perm auth.Permission, id, kin
 // SubmitListing sends a listing to review. A dataset must come with its
 // node's signed gate report for this version: k ≥ 1000 for every tag value
 // and no prohibited findings (X-E8, X-F1..X-F5).
-func (p *Platform) SubmitListing(ctx context.Context, id string, report *gate.SignedReport) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermTrade, id, KindListingSubmitted, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
-		m, err := RequireTrading(ctx, tx)
+func (r *Registry) SubmitListing(ctx context.Context, id string, report *gate.SignedReport) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermTrade, id, KindListingSubmitted, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
@@ -311,7 +224,7 @@ func (p *Platform) SubmitListing(ctx context.Context, id string, report *gate.Si
 			if report == nil {
 				return nil, errs.Invalidf("gate_report", "数据集须附供应方节点签名的合规检查报告", "a dataset needs the gate report signed by the supplier's node")
 			}
-			if err := report.Check(l, m.Keys.Ed25519, p.K); err != nil {
+			if err := report.Check(l, m.Keys.Ed25519, r.P.K); err != nil {
 				return nil, err
 			}
 			digest := sha256.Sum256(report.SignedBytes())
@@ -323,19 +236,19 @@ func (p *Platform) SubmitListing(ctx context.Context, id string, report *gate.Si
 }
 
 // StartReview takes a submitted listing into review (operator).
-func (p *Platform) StartReview(ctx context.Context, id string) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermCatalogReview, id, KindListingReview, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+func (r *Registry) StartReview(ctx context.Context, id string) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermCatalogReview, id, KindListingReview, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		return nil, l.StartReview()
 	})
 }
 
 // DecideListing approves or rejects a listing in review (operator).
-func (p *Platform) DecideListing(ctx context.Context, id string, approve bool, note string) (*catalog.Listing, error) {
+func (r *Registry) DecideListing(ctx context.Context, id string, approve bool, note string) (*catalog.Listing, error) {
 	kind := KindListingRejected
 	if approve {
 		kind = KindListingApproved
 	}
-	return p.transition(ctx, auth.PermCatalogReview, id, kind, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+	return r.transition(ctx, auth.PermCatalogReview, id, kind, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		if err := l.Decide(approve, note); err != nil {
 			return nil, err
 		}
@@ -344,9 +257,9 @@ func (p *Platform) DecideListing(ctx context.Context, id string, approve bool, n
 }
 
 // PublishListing publishes an approved listing (its supplier).
-func (p *Platform) PublishListing(ctx context.Context, id string) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermTrade, id, KindListingPublished, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
-		if _, err := RequireTrading(ctx, tx); err != nil {
+func (r *Registry) PublishListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermTrade, id, KindListingPublished, func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		if _, err := platform.RequireTrading(ctx, tx); err != nil {
 			return nil, err
 		}
 		if err := l.Publish(); err != nil {
@@ -358,37 +271,37 @@ func (p *Platform) PublishListing(ctx context.Context, id string) (*catalog.List
 }
 
 // SuspendListing takes a published listing off the market (operator).
-func (p *Platform) SuspendListing(ctx context.Context, id, reason string) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermCatalogReview, id, KindListingSuspended, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+func (r *Registry) SuspendListing(ctx context.Context, id, reason string) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermCatalogReview, id, KindListingSuspended, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		return bizlog.P{"reason": reason}, l.Suspend(reason)
 	})
 }
 
 // ResumeListing republishes a suspended listing (operator).
-func (p *Platform) ResumeListing(ctx context.Context, id string) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermCatalogReview, id, KindListingResumed, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+func (r *Registry) ResumeListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermCatalogReview, id, KindListingResumed, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		return nil, l.Resume()
 	})
 }
 
 // WithdrawListing ends a listing (its supplier).
-func (p *Platform) WithdrawListing(ctx context.Context, id string) (*catalog.Listing, error) {
-	return p.transition(ctx, auth.PermTrade, id, KindListingWithdrawn, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+func (r *Registry) WithdrawListing(ctx context.Context, id string) (*catalog.Listing, error) {
+	return r.transition(ctx, auth.PermTrade, id, KindListingWithdrawn, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		return nil, l.Withdraw()
 	})
 }
 
 // Listing returns a listing the actor may see.
-func (p *Platform) Listing(ctx context.Context, id string) (*catalog.Listing, error) {
+func (r *Registry) Listing(ctx context.Context, id string) (*catalog.Listing, error) {
 	var l *catalog.Listing
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { l, err = tx.Listing(ctx, id, false); return err })
+	err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) { l, err = tx.Listing(ctx, id, false); return err })
 	return l, err
 }
 
 // SearchListings searches the listings the actor may see.
-func (p *Platform) SearchListings(ctx context.Context, q store.ListingQuery) ([]*catalog.Listing, error) {
+func (r *Registry) SearchListings(ctx context.Context, q store.ListingQuery) ([]*catalog.Listing, error) {
 	var ls []*catalog.Listing
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ls, err = tx.SearchListings(ctx, q); return err })
+	err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) { ls, err = tx.SearchListings(ctx, q); return err })
 	return ls, err
 }
 
@@ -405,13 +318,13 @@ type Quote struct {
 
 // Quotes computes the market quotes from published listings. They are
 // public: suppliers set prices with reference to them.
-func (p *Platform) Quotes(ctx context.Context) ([]Quote, error) {
+func (r *Registry) Quotes(ctx context.Context) ([]Quote, error) {
 	var prices []store.PriceByCategory
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { prices, err = tx.PublishedPrices(ctx); return err })
+	err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) { prices, err = tx.PublishedPrices(ctx); return err })
 	if err != nil {
 		return nil, err
 	}
-	tax := p.Taxonomy()
+	tax := r.P.Taxonomy()
 	byCat := map[string][]int64{}
 	for _, pr := range prices {
 		byCat[pr.Category] = append(byCat[pr.Category], pr.UnitFen)

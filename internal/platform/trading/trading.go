@@ -1,4 +1,8 @@
-package platform
+// Package trading is the platform's market (交易撮合): demands, matching
+// with ranked explanations, offers, the chosen offer's order and its
+// confirmations (X-W1, X-W4, X-W6), the order's life until it ends, and the
+// market's check of an order before each delivery.
+package trading
 
 import (
 	"cmp"
@@ -13,6 +17,7 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	"hulian/internal/market"
+	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
 )
@@ -40,11 +45,17 @@ func system(ctx context.Context) context.Context { return auth.WithActor(ctx, au
 
 func today(tx *store.Tx) calendar.Date { return calendar.DateOf(tx.Now()) }
 
+// Market is the market of the platform P.
+type Market struct{ P *platform.Platform }
+
+// New returns the market of p.
+func New(p *platform.Platform) *Market { return &Market{P: p} }
+
 // PublishDemand publishes a demander's need to the market (需求发布). The
 // demander's industry comes from its member record.
-func (p *Platform) PublishDemand(ctx context.Context, d *market.Demand) (*market.Demand, error) {
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		m, err := RequireTrading(ctx, tx)
+func (mk *Market) PublishDemand(ctx context.Context, d *market.Demand) (*market.Demand, error) {
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -71,10 +82,10 @@ func (p *Platform) PublishDemand(ctx context.Context, d *market.Demand) (*market
 }
 
 // WithdrawDemand takes an open demand off the market (its demander).
-func (p *Platform) WithdrawDemand(ctx context.Context, id string) (*market.Demand, error) {
+func (mk *Market) WithdrawDemand(ctx context.Context, id string) (*market.Demand, error) {
 	var d *market.Demand
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		m, err := RequireTrading(ctx, tx)
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -98,16 +109,16 @@ func (p *Platform) WithdrawDemand(ctx context.Context, id string) (*market.Deman
 }
 
 // Demand returns a demand the actor may see.
-func (p *Platform) Demand(ctx context.Context, id string) (*market.Demand, error) {
+func (mk *Market) Demand(ctx context.Context, id string) (*market.Demand, error) {
 	var d *market.Demand
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { d, err = tx.Demand(ctx, id, false); return err })
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) (err error) { d, err = tx.Demand(ctx, id, false); return err })
 	return d, err
 }
 
 // Demands lists demands: the actor's own, or the open ones of the market.
-func (p *Platform) Demands(ctx context.Context, q store.DemandQuery) ([]*market.Demand, error) {
+func (mk *Market) Demands(ctx context.Context, q store.DemandQuery) ([]*market.Demand, error) {
 	var ds []*market.Demand
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ds, err = tx.Demands(ctx, q); return err })
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) (err error) { ds, err = tx.Demands(ctx, q); return err })
 	return ds, err
 }
 
@@ -121,9 +132,9 @@ type Matches struct {
 // Match ranks the published listings for a demand, with an explanation of
 // every rank and the reason for every listing left out (its demander or
 // staff).
-func (p *Platform) Match(ctx context.Context, demandID string) (*Matches, error) {
+func (mk *Market) Match(ctx context.Context, demandID string) (*Matches, error) {
 	var out Matches
-	err := p.DB.Read(ctx, func(tx *store.Tx) error {
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) error {
 		d, err := tx.Demand(ctx, demandID, false)
 		if err != nil {
 			return err
@@ -151,9 +162,9 @@ func (p *Platform) Match(ctx context.Context, demandID string) (*Matches, error)
 // terms; what the supplier leaves empty is the listing's. A second offer
 // of the same listing on the demand replaces the first while the demand is
 // open.
-func (p *Platform) MakeOffer(ctx context.Context, demandID string, o *market.Offer) (*market.Offer, error) {
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		m, err := RequireTrading(ctx, tx)
+func (mk *Market) MakeOffer(ctx context.Context, demandID string, o *market.Offer) (*market.Offer, error) {
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -226,9 +237,9 @@ type OfferView struct {
 
 // Offers lists the offers on a demand for comparison, cheapest expected
 // monthly bill first: all of them for its demander, its own for a supplier.
-func (p *Platform) Offers(ctx context.Context, demandID string) ([]OfferView, error) {
+func (mk *Market) Offers(ctx context.Context, demandID string) ([]OfferView, error) {
 	var out []OfferView
-	err := p.DB.Read(ctx, func(tx *store.Tx) error {
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) error {
 		d, err := tx.Demand(ctx, demandID, false)
 		if err != nil {
 			return err
@@ -274,10 +285,10 @@ func commitJSON(v any) string {
 // creates the order, pending both confirmations, with terms the server
 // builds from the demand and the stored offer; the listing must still be
 // published, unchanged since the offer, and admit the demander.
-func (p *Platform) SelectOffer(ctx context.Context, offerID string) (*market.Order, error) {
+func (mk *Market) SelectOffer(ctx context.Context, offerID string) (*market.Order, error) {
 	var o *market.Order
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		m, err := RequireTrading(ctx, tx)
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -346,7 +357,7 @@ func (p *Platform) SelectOffer(ctx context.Context, offerID string) (*market.Ord
 		if _, err := tx.Append(ctx, d.MemberID, KindOfferSelected, of.ID, bizlog.P{"demand": d.ID, "order": o.ID, "offers": len(others)}); err != nil {
 			return err
 		}
-		return p.logOrder(ctx, tx, o, KindOrderCreated, bizlog.P{"terms_sha256": o.TermsHash, "listing": l.ID,
+		return mk.logOrder(ctx, tx, o, KindOrderCreated, bizlog.P{"terms_sha256": o.TermsHash, "listing": l.ID,
 			"start": o.Terms.Term.Start.String(), "end": o.Terms.Term.End.String(), "mode": string(o.Terms.Price.Mode), "listed_fen": catalog.ListedFen(o.Terms.Price)})
 	})
 	if err != nil {
@@ -357,7 +368,7 @@ func (p *Platform) SelectOffer(ctx context.Context, offerID string) (*market.Ord
 
 // logOrder appends an order's entry under both parties: each member's view
 // of the log shows its orders.
-func (p *Platform) logOrder(ctx context.Context, tx *store.Tx, o *market.Order, kind string, payload bizlog.P) error {
+func (mk *Market) logOrder(ctx context.Context, tx *store.Tx, o *market.Order, kind string, payload bizlog.P) error {
 	payload["demander"], payload["supplier"] = o.Terms.Demander, o.Terms.Supplier
 	for _, m := range []string{o.Terms.Demander, o.Terms.Supplier} {
 		if _, err := tx.Append(ctx, m, kind, o.ID, payload); err != nil {
@@ -373,10 +384,10 @@ func (p *Platform) logOrder(ctx context.Context, tx *store.Tx, o *market.Order, 
 // signer was shown. The order row is locked, so two signatures at the same
 // moment are applied one after the other: the order becomes active exactly
 // once, when the second lands and both members can trade.
-func (p *Platform) SignConfirmation(ctx context.Context, orderID string, side market.Side, termsHash string) (*market.Order, error) {
+func (mk *Market) SignConfirmation(ctx context.Context, orderID string, side market.Side, termsHash string) (*market.Order, error) {
 	var o *market.Order
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		m, err := RequireTrading(ctx, tx)
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -396,13 +407,13 @@ func (p *Platform) SignConfirmation(ctx context.Context, orderID string, side ma
 			if m.ID == other {
 				other = o.Terms.Demander
 			}
-			if err := p.canTrade(ctx, tx, other); err != nil {
+			if err := mk.canTrade(ctx, tx, other); err != nil {
 				return err
 			}
 			if err := o.Activate(tx.Now()); err != nil {
 				return err
 			}
-			if err := p.logOrder(ctx, tx, o, KindOrderActivated, bizlog.P{"terms_sha256": o.TermsHash}); err != nil {
+			if err := mk.logOrder(ctx, tx, o, KindOrderActivated, bizlog.P{"terms_sha256": o.TermsHash}); err != nil {
 				return err
 			}
 		}
@@ -415,7 +426,7 @@ func (p *Platform) SignConfirmation(ctx context.Context, orderID string, side ma
 }
 
 // canTrade checks another member's onboarding and standing.
-func (p *Platform) canTrade(ctx context.Context, tx *store.Tx, id string) error {
+func (mk *Market) canTrade(ctx context.Context, tx *store.Tx, id string) error {
 	m, err := tx.Member(system(ctx), id, false)
 	if err != nil {
 		return err
@@ -427,9 +438,9 @@ func (p *Platform) canTrade(ctx context.Context, tx *store.Tx, id string) error 
 }
 
 // Order returns an order the actor may see, its status as of now.
-func (p *Platform) Order(ctx context.Context, id string) (*market.Order, error) {
+func (mk *Market) Order(ctx context.Context, id string) (*market.Order, error) {
 	var o *market.Order
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		if o, err = tx.Order(ctx, id, false); err == nil {
 			o.Status = o.StatusAt(tx.Now())
 		}
@@ -439,9 +450,9 @@ func (p *Platform) Order(ctx context.Context, id string) (*market.Order, error) 
 }
 
 // Orders lists the orders the actor may see, their status as of now.
-func (p *Platform) Orders(ctx context.Context, q store.OrderQuery) ([]*market.Order, error) {
+func (mk *Market) Orders(ctx context.Context, q store.OrderQuery) ([]*market.Order, error) {
 	var os []*market.Order
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		os, err = tx.Orders(ctx, q)
 		for _, o := range os {
 			o.Status = o.StatusAt(tx.Now())
@@ -457,7 +468,7 @@ func (p *Platform) Orders(ctx context.Context, q store.OrderQuery) ([]*market.Or
 // per-request traversal limit, and both members can trade now. The per-day and
 // per-minute traversal limits (Terms.Traversal) need the delivery's own
 // counts and are enforced by delivery.
-func (p *Platform) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orderID string, ids int) (*market.Order, error) {
+func (mk *Market) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orderID string, ids int) (*market.Order, error) {
 	o, err := tx.Order(ctx, orderID, false)
 	if err != nil {
 		return nil, err
@@ -466,7 +477,7 @@ func (p *Platform) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orde
 		return nil, err
 	}
 	for _, m := range []string{o.Terms.Demander, o.Terms.Supplier} {
-		if err := p.canTrade(ctx, tx, m); err != nil {
+		if err := mk.canTrade(ctx, tx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -474,12 +485,12 @@ func (p *Platform) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orde
 }
 
 // orderStep applies an operator's step to an order and logs it.
-func (p *Platform) orderStep(ctx context.Context, id, kind string, step func(o *market.Order, tx *store.Tx) error, payload bizlog.P) (*market.Order, error) {
+func (mk *Market) orderStep(ctx context.Context, id, kind string, step func(o *market.Order, tx *store.Tx) error, payload bizlog.P) (*market.Order, error) {
 	if err := auth.Require(ctx, auth.PermMarketAdmin); err != nil {
 		return nil, err
 	}
 	var o *market.Order
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
 		if o, err = tx.Order(ctx, id, true); err != nil {
 			return err
 		}
@@ -489,36 +500,36 @@ func (p *Platform) orderStep(ctx context.Context, id, kind string, step func(o *
 		if err := tx.SaveOrder(ctx, o, false); err != nil {
 			return err
 		}
-		return p.logOrder(ctx, tx, o, kind, payload)
+		return mk.logOrder(ctx, tx, o, kind, payload)
 	})
 	return o, err
 }
 
 // SuspendOrder halts an active order (operator: a complaint, a dispute or
 // a sanction, X-G3, X-G4).
-func (p *Platform) SuspendOrder(ctx context.Context, id, reason string) (*market.Order, error) {
-	return p.orderStep(ctx, id, KindOrderSuspended, func(o *market.Order, tx *store.Tx) error { return o.Suspend(reason, tx.Now()) }, bizlog.P{"reason": reason})
+func (mk *Market) SuspendOrder(ctx context.Context, id, reason string) (*market.Order, error) {
+	return mk.orderStep(ctx, id, KindOrderSuspended, func(o *market.Order, tx *store.Tx) error { return o.Suspend(reason, tx.Now()) }, bizlog.P{"reason": reason})
 }
 
 // ResumeOrder reactivates a suspended order (operator).
-func (p *Platform) ResumeOrder(ctx context.Context, id string) (*market.Order, error) {
-	return p.orderStep(ctx, id, KindOrderResumed, func(o *market.Order, tx *store.Tx) error { return o.Resume(tx.Now()) }, bizlog.P{})
+func (mk *Market) ResumeOrder(ctx context.Context, id string) (*market.Order, error) {
+	return mk.orderStep(ctx, id, KindOrderResumed, func(o *market.Order, tx *store.Tx) error { return o.Resume(tx.Now()) }, bizlog.P{})
 }
 
 // TerminateOrder ends an order early (operator).
-func (p *Platform) TerminateOrder(ctx context.Context, id, reason string) (*market.Order, error) {
-	return p.orderStep(ctx, id, KindOrderTerminated, func(o *market.Order, tx *store.Tx) error { return o.Terminate(reason, tx.Now()) }, bizlog.P{"reason": reason})
+func (mk *Market) TerminateOrder(ctx context.Context, id, reason string) (*market.Order, error) {
+	return mk.orderStep(ctx, id, KindOrderTerminated, func(o *market.Order, tx *store.Tx) error { return o.Terminate(reason, tx.Now()) }, bizlog.P{"reason": reason})
 }
 
 // ExpireOrders records the expiry of active orders whose term has ended
 // (a periodic job, or the operator). Reads already report them expired;
 // this makes the stored status and the log agree. It returns how many.
-func (p *Platform) ExpireOrders(ctx context.Context) (int, error) {
+func (mk *Market) ExpireOrders(ctx context.Context) (int, error) {
 	if err := auth.Require(ctx, auth.PermMarketAdmin); err != nil {
 		return 0, err
 	}
 	n := 0
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) error {
 		n = 0
 		os, err := tx.EndedOrders(ctx, tx.Now(), 500)
 		if err != nil {
@@ -531,7 +542,7 @@ func (p *Platform) ExpireOrders(ctx context.Context) (int, error) {
 			if err := tx.SaveOrder(ctx, o, false); err != nil {
 				return err
 			}
-			if err := p.logOrder(ctx, tx, o, KindOrderExpired, bizlog.P{"end": o.Terms.Term.End.String()}); err != nil {
+			if err := mk.logOrder(ctx, tx, o, KindOrderExpired, bizlog.P{"end": o.Terms.Term.End.String()}); err != nil {
 				return err
 			}
 			n++
@@ -544,15 +555,15 @@ func (p *Platform) ExpireOrders(ctx context.Context) (int, error) {
 // RunOrderExpiry records ended orders' expiry every interval until ctx is
 // done, so that an order's stored status and the business log follow its
 // term without anyone asking (X-W6: an order ends at the end of its term).
-func (p *Platform) RunOrderExpiry(ctx context.Context, every time.Duration) {
+func (mk *Market) RunOrderExpiry(ctx context.Context, every time.Duration) {
 	ctx = auth.WithActor(ctx, auth.System)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := p.ExpireOrders(ctx); err != nil && ctx.Err() == nil {
-			p.Logger.Error("order expiry failed", "err", err)
+		if n, err := mk.ExpireOrders(ctx); err != nil && ctx.Err() == nil {
+			mk.P.Logger.Error("order expiry failed", "err", err)
 		} else if n > 0 {
-			p.Logger.Info("orders expired", "count", n)
+			mk.P.Logger.Info("orders expired", "count", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -564,10 +575,10 @@ func (p *Platform) RunOrderExpiry(ctx context.Context, every time.Duration) {
 
 // RenewOrder starts a renewal: a new order with the same terms for a new
 // term, to be confirmed by both sides again (either party).
-func (p *Platform) RenewOrder(ctx context.Context, id string, term market.Term) (*market.Order, error) {
+func (mk *Market) RenewOrder(ctx context.Context, id string, term market.Term) (*market.Order, error) {
 	var o *market.Order
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		m, err := RequireTrading(ctx, tx)
+	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := platform.RequireTrading(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -586,17 +597,17 @@ func (p *Platform) RenewOrder(ctx context.Context, id string, term market.Term) 
 		if err := term.Validate(today(tx)); err != nil {
 			return err
 		}
-		if err := p.canTrade(ctx, tx, old.Terms.Demander); err != nil {
+		if err := mk.canTrade(ctx, tx, old.Terms.Demander); err != nil {
 			return err
 		}
-		if err := p.canTrade(ctx, tx, old.Terms.Supplier); err != nil {
+		if err := mk.canTrade(ctx, tx, old.Terms.Supplier); err != nil {
 			return err
 		}
 		o = market.NewOrder(auth.NewID("ord_"), old.Renewal(term), tx.Now())
 		if err := tx.SaveOrder(ctx, o, true); err != nil {
 			return err
 		}
-		return p.logOrder(ctx, tx, o, KindOrderCreated, bizlog.P{"terms_sha256": o.TermsHash, "renewal_of": old.ID, "by": m.ID,
+		return mk.logOrder(ctx, tx, o, KindOrderCreated, bizlog.P{"terms_sha256": o.TermsHash, "renewal_of": old.ID, "by": m.ID,
 			"start": term.Start.String(), "end": term.End.String()})
 	})
 	if err != nil {

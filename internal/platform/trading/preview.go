@@ -1,4 +1,4 @@
-package platform
+package trading
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 // and hit rate: what a confirmation shows before it is signed. The demand
 // is read for its volume even when the actor could no longer see it (a
 // supplier, once the demand is ordered); nothing else of it is returned.
-func (p *Platform) OrderPreview(ctx context.Context, id string) (*market.Order, pricing.Bill, error) {
+func (mk *Market) OrderPreview(ctx context.Context, id string) (*market.Order, pricing.Bill, error) {
 	var o *market.Order
 	var bill pricing.Bill
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+	err := mk.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		if o, err = tx.Order(ctx, id, false); err != nil {
 			return err
 		}

@@ -1,0 +1,43 @@
+// Package exchange assembles the operator's exchange: the platform's core
+// (members, accounts, reference data, quota) and the rooms built over it,
+// each a package of its own. The server, the API, the console, the CLI and
+// tests take the whole exchange from here instead of wiring rooms by hand.
+package exchange
+
+import (
+	"log/slog"
+
+	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
+	"hulian/internal/platform/listings"
+	"hulian/internal/platform/logkeeper"
+	"hulian/internal/platform/relay"
+	"hulian/internal/platform/store"
+	"hulian/internal/platform/trading"
+)
+
+// Exchange is the platform's core with its rooms. The core is embedded:
+// onboarding, accounts and quota are called on the Exchange directly.
+type Exchange struct {
+	*platform.Platform
+	Listings *listings.Registry // listings, their review, search and quotes
+	Market   *trading.Market    // demands, offers, orders
+	Issuer   *issuance.Issuer   // exID issuance
+	Log      *logkeeper.Keeper  // the business log's key, checkpoints and reading
+	Relay    *relay.Relay       // the delivery relay
+}
+
+// New returns the exchange over db. The relay calls supplier nodes with a;
+// relay.NewNodeAnswerer(nil) in production. Before serving, the caller
+// loads the reference data, sets the sealer and starts issuance and the
+// log's key (server.Open does all three).
+func New(db *store.DB, logger *slog.Logger, a relay.Answerer) *Exchange {
+	return Over(platform.New(db, logger), a)
+}
+
+// Over returns the exchange with the rooms built over p.
+func Over(p *platform.Platform, a relay.Answerer) *Exchange {
+	x := &Exchange{Platform: p, Listings: listings.New(p), Market: trading.New(p), Issuer: issuance.New(p), Log: logkeeper.New(p)}
+	x.Relay = relay.New(p, x.Market, x.Log, a)
+	return x
+}
