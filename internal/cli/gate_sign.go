@@ -12,6 +12,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/node"
 	"hulian/internal/node/nodekey"
+	"hulian/internal/node/supply"
 	"hulian/internal/storage/sqlite"
 )
 
@@ -55,7 +56,7 @@ func (c *GateCmd) signed(n *node.Node, l gate.Listing, out gateOutput, pass bool
 		return ExitError{Code: 1}
 	}
 	r := gate.NewSignedReport(l, out.Report, out.Findings, time.Now())
-	n.SignGateReport(r)
+	supply.New(n).SignGateReport(r)
 	e := json.NewEncoder(c.env.Stdout)
 	e.SetEscapeHTML(false)
 	e.SetIndent("", "  ")

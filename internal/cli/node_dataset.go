@@ -12,6 +12,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"
 )
@@ -52,7 +53,7 @@ type NodeDatasetImportCmd struct {
 }
 
 func (c *NodeDatasetImportCmd) Validate() error {
-	if err := node.CheckDatasetName(c.Name); err != nil {
+	if err := supply.CheckDatasetName(c.Name); err != nil {
 		return err
 	}
 	switch {
@@ -87,7 +88,7 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	im := node.DatasetImport{Name: c.Name, IDColumn: c.IDColumn, Batch: c.Batch}
+	im := supply.DatasetImport{Name: c.Name, IDColumn: c.IDColumn, Batch: c.Batch}
 	im.Encoding, _ = scan.ParseEncoding(c.Encoding)
 	if c.IDType != "" {
 		typ, _ := ident.ParseType(c.IDType)
@@ -108,7 +109,7 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 	}
 	defer f.Close()
 	im.Listing, im.In = lf, f
-	res, err := n.ImportDataset(ctx, im)
+	res, err := supply.New(n).ImportDataset(ctx, im)
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func newNodeDatasetImportCmd(env *Env) *cobra.Command {
 	fl.StringVar(&c.Platform, "platform", "", "with --id-type: the platform's base URL (default: the node's)")
 	fl.StringVar(&c.Credentials, "credentials", "", "with --id-type: a file holding the member's API token")
 	fl.StringVar(&c.Encoding, "encoding", "auto", "auto, utf-8 or gb18030 / 文件编码")
-	fl.IntVar(&c.Batch, "batch", node.DefaultImportBatch, "rows read, translated and written at a time")
+	fl.IntVar(&c.Batch, "batch", supply.DefaultImportBatch, "rows read, translated and written at a time")
 	return cmd
 }
 
@@ -162,7 +163,7 @@ type NodeDatasetReportCmd struct {
 }
 
 func (c *NodeDatasetReportCmd) Run(ctx context.Context) error {
-	if err := node.CheckDatasetName(c.Name); err != nil {
+	if err := supply.CheckDatasetName(c.Name); err != nil {
 		return err
 	}
 	n, err := c.open(ctx, c.env)
@@ -170,7 +171,7 @@ func (c *NodeDatasetReportCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	d, err := n.Dataset(ctx, c.Name)
+	d, err := supply.New(n).Dataset(ctx, c.Name)
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func (c *NodeDatasetExcludeCmd) Validate() ([]exid.ExID, error) {
 		return nil, errs.Invalidf("--name", "请用 --name 指定数据集，或用 --all 从所有数据集排除", "name the dataset with --name, or exclude from every dataset with --all")
 	}
 	if c.Name != "" {
-		if err := node.CheckDatasetName(c.Name); err != nil {
+		if err := supply.CheckDatasetName(c.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +250,7 @@ func (c *NodeDatasetExcludeCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	added, err := n.Exclude(ctx, c.Name, ids, c.Reason)
+	added, err := supply.New(n).Exclude(ctx, c.Name, ids, c.Reason)
 	if err != nil {
 		return err
 	}

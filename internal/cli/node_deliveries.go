@@ -9,6 +9,7 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/node/demand"
 	"hulian/internal/protocol/ordertoken"
 )
 
@@ -32,7 +33,7 @@ func (c *NodeDeliveriesListCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	ds, err := n.Deliveries(ctx, c.Order, c.Limit)
+	ds, err := demand.New(n).Deliveries(ctx, c.Order, c.Limit)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func (c *NodeDeliveriesDestroyCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	s, err := n.DestroyDeliveries(ctx, c.Order)
+	s, err := demand.New(n).DestroyDeliveries(ctx, c.Order)
 	if err != nil {
 		return err
 	}

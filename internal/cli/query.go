@@ -15,7 +15,7 @@ import (
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
-	"hulian/internal/node"
+	"hulian/internal/node/demand"
 	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/ordertoken"
 )
@@ -55,8 +55,8 @@ func (c *QueryCmd) Validate() error {
 		return errs.Invalidf("--credentials", "转换原始标识须用 --credentials 指定凭据文件（含 API 令牌）", "translating raw IDs needs --credentials (a file with the API token)")
 	case c.Chunk < 0:
 		return errs.Invalidf("--chunk", "块大小不能为负数", "the chunk size cannot be negative")
-	case c.InFlight < 1 || c.InFlight > node.MaxQueryInFlight:
-		return errs.Invalidf("--in-flight", fmt.Sprintf("同时发送的块数须在 1 到 %d 之间", node.MaxQueryInFlight), fmt.Sprintf("chunks in flight range from 1 to %d", node.MaxQueryInFlight))
+	case c.InFlight < 1 || c.InFlight > demand.MaxQueryInFlight:
+		return errs.Invalidf("--in-flight", fmt.Sprintf("同时发送的块数须在 1 到 %d 之间", demand.MaxQueryInFlight), fmt.Sprintf("chunks in flight range from 1 to %d", demand.MaxQueryInFlight))
 	}
 	if c.IDType != "" {
 		if _, err := ident.ParseType(c.IDType); err != nil {
@@ -76,7 +76,7 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	job := node.QueryJob{OrderID: c.Order, In: c.In, Out: c.Out, Column: c.Column, Chunk: c.Chunk, InFlight: c.InFlight}
+	job := demand.QueryJob{OrderID: c.Order, In: c.In, Out: c.Out, Column: c.Column, Chunk: c.Chunk, InFlight: c.InFlight}
 	job.Encoding, _ = scan.ParseEncoding(c.Encoding)
 	if c.IDType != "" {
 		typ, _ := ident.ParseType(c.IDType)
@@ -92,7 +92,7 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	}
 	bar := newQueryProgress(c.env, c.In)
 	job.Progress = bar.update
-	p, err := n.QueryFile(ctx, job)
+	p, err := demand.New(n).QueryFile(ctx, job)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -132,7 +132,7 @@ func newQueryProgress(env *Env, in string) *queryProgress {
 	return q
 }
 
-func (q *queryProgress) update(p node.QueryProgress) {
+func (q *queryProgress) update(p demand.QueryProgress) {
 	if q.bar != nil {
 		q.bar.Describe(fmt.Sprintf("%d %s, %d %s", p.Rows, i18n.T("行", "rows").In(q.lang), p.Matched, i18n.T("查得", "matched").In(q.lang)))
 		q.bar.Set64(p.InBytes)

@@ -15,7 +15,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
-	"hulian/internal/node"
+	"hulian/internal/node/demand"
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/exid"
 )
@@ -87,7 +87,7 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.rt.orderID)
+	peer, err := d.Demander.Demand.OrderPeer(ctx, d.w.rt.orderID)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 			}
 		}
 		start := time.Now()
-		res, err := d.Demander.Node.Query(ctx, d.w.rt.orderID, ids)
+		res, err := d.Demander.Demand.Query(ctx, d.w.rt.orderID, ids)
 		if err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ const batchChunks = 4
 // (0) when that already makes more than one chunk, else n cut into
 // batchChunks.
 func batchChunk(n int) int {
-	if n > node.DefaultQueryChunk {
+	if n > demand.DefaultQueryChunk {
 		return 0
 	}
 	return max(1, (n+batchChunks-1)/batchChunks)
@@ -163,7 +163,7 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 			want++
 		}
 	}
-	peer, err := d.Demander.Node.OrderPeer(ctx, d.w.bt.orderID)
+	peer, err := d.Demander.Demand.OrderPeer(ctx, d.w.bt.orderID)
 	if err != nil {
 		return err
 	}
@@ -174,18 +174,18 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 	chunk := batchChunk(len(cs))
 	size := chunk
 	if size == 0 {
-		size = min(peer.MaxTokens, node.DefaultQueryChunk)
+		size = min(peer.MaxTokens, demand.DefaultQueryChunk)
 	}
 	d.n.say("批量订单 %s：方式 %s，每次配送至多 %s 个令牌（实时订单的单次 %s 个遍历限制不适用于批量文件）；名单 %s 个 exID，按每块 %s 个切分",
 		"batch order %s: method %s, up to %s tokens per delivery (the real-time order's per-request limit of %s does not apply to batch files); the list of %s exIDs is cut into chunks of %s",
 		d.w.bt.orderID, peer.Method, thousands(peer.MaxTokens), thousands(d.w.listing.Limit.Traversal.IDsPerRequest), thousands(len(cs)), thousands(size))
 	if chunk > 0 {
 		d.n.say("（名单不足节点默认的一块 %s 个，演示将其分为 %d 块，以显示逐块计量）", "(the list is smaller than the node's default chunk of %s, so the demo cuts it into %d to show metering chunk by chunk)",
-			thousands(node.DefaultQueryChunk), batchChunks)
+			thousands(demand.DefaultQueryChunk), batchChunks)
 	}
 	d.w.resultsFile = d.Path(Results)
 	start := time.Now()
-	p, err := d.Demander.Node.QueryFile(ctx, node.QueryJob{OrderID: d.w.bt.orderID, In: d.w.demanderExIDs, Out: d.w.resultsFile, Column: "exid", Chunk: chunk})
+	p, err := d.Demander.Demand.QueryFile(ctx, demand.QueryJob{OrderID: d.w.bt.orderID, In: d.w.demanderExIDs, Out: d.w.resultsFile, Column: "exid", Chunk: chunk})
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (d *Demo) stepDestroy(ctx context.Context) error {
 		name i18n.Text
 	}{{&d.w.rt, i18n.T("实时订单", "real-time order")}, {&d.w.bt, i18n.T("批量订单", "batch order")}} {
 		id := o.deal.orderID
-		s, err := d.Demander.Node.DestroyDeliveries(ctx, id)
+		s, err := d.Demander.Demand.DestroyDeliveries(ctx, id)
 		if err != nil {
 			return err
 		}

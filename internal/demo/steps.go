@@ -26,6 +26,7 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/platform/api"
 	pserver "hulian/internal/platform/server"
 	"hulian/internal/platform/store"
@@ -545,7 +546,7 @@ func (d *Demo) stepImport(ctx context.Context) error {
 	}
 	defer f.Close()
 	start := time.Now()
-	res, err := d.Supplier.Node.ImportDataset(ctx, node.DatasetImport{Name: datasetName, Listing: bytes.NewReader(lj), In: f, IDColumn: "exid"})
+	res, err := d.Supplier.Supply.ImportDataset(ctx, supply.DatasetImport{Name: datasetName, Listing: bytes.NewReader(lj), In: f, IDColumn: "exid"})
 	if err != nil {
 		return err
 	}
@@ -565,7 +566,7 @@ func (d *Demo) stepImport(ctx context.Context) error {
 const datasetName = "consumer-profile"
 
 func (d *Demo) stepSubmit(ctx context.Context) error {
-	ds, err := d.Supplier.Node.Dataset(ctx, datasetName)
+	ds, err := d.Supplier.Supply.Dataset(ctx, datasetName)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@ import (
 	"unsafe"
 
 	"hulian/internal/market"
-	"hulian/internal/node"
+	"hulian/internal/node/demand"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
@@ -96,12 +97,12 @@ func BenchmarkRealtime(b *testing.B) {
 	reqs := len(x.DemIDs) / per
 	batch := func(i int) []exid.ExID { i %= reqs; return x.DemIDs[i*per : (i+1)*per] }
 	// The first request builds the supplier's token index for the order.
-	if _, err := x.Dem.Node.Query(ctx, x.OrderID, batch(0)); err != nil {
+	if _, err := x.Dem.Demand.Query(ctx, x.OrderID, batch(0)); err != nil {
 		b.Fatal(err)
 	}
 
 	relay := measure(b, b.N, func(i int) error {
-		_, err := x.Dem.Node.Query(ctx, x.OrderID, batch(i))
+		_, err := x.Dem.Demand.Query(ctx, x.OrderID, batch(i))
 		return err
 	})
 
@@ -127,8 +128,8 @@ func BenchmarkRealtime(b *testing.B) {
 		id := "direct-" + strconv.FormatInt(seq.Add(1), 10)
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
-		_, err := x.Sup.Node.Answer(ctx, &evidence.Relay{OrderID: x.OrderID, RequestID: id, Supplier: supID, Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: time.Now()},
-			&node.AnswerRequest{OrderID: x.OrderID, RequestID: id, ListingID: x.Listing, DemanderMember: x.Dem.Node.MemberID(), DemanderX25519: demX,
+		_, err := x.Sup.Supply.Answer(ctx, &evidence.Relay{OrderID: x.OrderID, RequestID: id, Supplier: supID, Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: time.Now()},
+			&supply.AnswerRequest{OrderID: x.OrderID, RequestID: id, ListingID: x.Listing, DemanderMember: x.Dem.Node.MemberID(), DemanderX25519: demX,
 				Columns: []string{"level", "city"}, Tokens: wire[i%reqs]})
 		return err
 	})
@@ -222,7 +223,7 @@ func BenchmarkBatch(b *testing.B) {
 	for i := range b.N {
 		out := filepath.Join(filepath.Dir(in), "batch-out-"+strconv.Itoa(i)+".csv")
 		start := time.Now()
-		p, err := x.Dem.Node.QueryFile(ctx, node.QueryJob{OrderID: x.OrderID, In: in, Out: out, Column: "exid"})
+		p, err := x.Dem.Demand.QueryFile(ctx, demand.QueryJob{OrderID: x.OrderID, In: in, Out: out, Column: "exid"})
 		took := time.Since(start)
 		if err != nil {
 			b.Fatal(err)

@@ -23,8 +23,10 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/node"
+	"hulian/internal/node/demand"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
 	"hulian/internal/pricing"
@@ -188,14 +190,14 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	must(tb, err)
 	f, err := os.Open(in)
 	must(tb, err)
-	res, err := x.Sup.Node.ImportDataset(ctx, node.DatasetImport{Name: "bench", Listing: lj, In: f, IDColumn: "exid"})
+	res, err := x.Sup.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "bench", Listing: lj, In: f, IDColumn: "exid"})
 	f.Close()
 	must(tb, err)
 	if !res.Pass {
 		tb.Fatalf("the gate failed: %+v", res.Table)
 	}
 	os.Remove(in)
-	ds, err := x.Sup.Node.Dataset(ctx, "bench")
+	ds, err := x.Sup.Supply.Dataset(ctx, "bench")
 	must(tb, err)
 	_, err = p.Listings.SubmitListing(sup.ctx, l.ID, ds.Report)
 	must(tb, err)
@@ -281,7 +283,7 @@ func TestExchangeHarness(t *testing.T) {
 	ctx := context.Background()
 	in, out := filepath.Join(e.dir, "in.csv"), filepath.Join(e.dir, "out.csv")
 	must(t, writeRows(in, []string{"exid"}, len(x.DemIDs), func(i int, rec []string) []string { return append(rec, x.DemIDs[i].String()) }))
-	p, err := x.Dem.Node.QueryFile(ctx, node.QueryJob{OrderID: x.OrderID, In: in, Out: out, Column: "exid"})
+	p, err := x.Dem.Demand.QueryFile(ctx, demand.QueryJob{OrderID: x.OrderID, In: in, Out: out, Column: "exid"})
 	must(t, err)
 	if p.Rows != 4000 || p.Matched != 2000 || p.Chunks != 1 {
 		t.Errorf("file query: %+v", p)
@@ -296,7 +298,7 @@ func TestExchangeHarness(t *testing.T) {
 			want++
 		}
 	}
-	r, err := x.Dem.Node.Query(ctx, x.OrderID, x.DemIDs[:1000])
+	r, err := x.Dem.Demand.Query(ctx, x.OrderID, x.DemIDs[:1000])
 	must(t, err)
 	if r.Matched != want {
 		t.Errorf("real-time query matched %d, want %d", r.Matched, want)

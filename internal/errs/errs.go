@@ -161,3 +161,15 @@ func Wrap(errp *error, format string, args ...any) {
 	}
 	*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
 }
+
+// InCell places err, met reading a cell, at its row and column as an
+// Invalid error with the reason zh/en, followed by err's own reason when
+// it has one.
+func InCell(err error, field string, row int, zh, en string) *Error {
+	reason := i18n.T(zh, en)
+	var e *Error
+	if errors.As(err, &e) && e.Reason.ZH != "" {
+		reason = i18n.T(zh+"："+e.Reason.ZH, en+": "+e.Reason.EN)
+	}
+	return &Error{Kind: Invalid, Field: field, Row: row, Reason: reason, Err: err}
+}

@@ -56,8 +56,8 @@ type Delivered struct {
 	Replayed    bool
 }
 
-// delivery returns the platform's delivery client.
-func (n *Node) delivery() (DeliveryPlatform, error) {
+// Delivery returns the platform's delivery client.
+func (n *Node) Delivery() (DeliveryPlatform, error) {
 	if n.platform == nil {
 		return nil, errNotConfigured()
 	}
@@ -94,8 +94,8 @@ func keyName(vkey string) string {
 	return name
 }
 
-// pinVerifierKey pins vkey if the node has none, and refuses another.
-func (n *Node) pinVerifierKey(ctx context.Context, vkey string) error {
+// PinVerifierKey pins vkey if the node has none, and refuses another.
+func (n *Node) PinVerifierKey(ctx context.Context, vkey string) error {
 	if vkey == "" {
 		return errs.New(errs.Unavailable, "verifier_key", "平台未提供日志验证密钥", "the platform gave no log verifier key")
 	}
@@ -121,7 +121,7 @@ func (n *Node) RegisterEndpoint(ctx context.Context, publicURL string) error {
 	if err != nil {
 		return err
 	}
-	dp, err := n.delivery()
+	dp, err := n.Delivery()
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (n *Node) RegisterEndpoint(ctx context.Context, publicURL string) error {
 	if err != nil {
 		return err
 	}
-	if err := n.pinVerifierKey(ctx, vkey); err != nil {
+	if err := n.PinVerifierKey(ctx, vkey); err != nil {
 		return err
 	}
 	return n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
@@ -176,4 +176,15 @@ func (n *Node) PublicURL(ctx context.Context) (string, error) {
 func IsVerifierKeyChanged(err error) bool {
 	var e *errs.Error
 	return errs.Is(err, errs.FailedPrecondition) && errors.As(err, &e) && e.Field == "verifier_key"
+}
+
+// VerifierKey returns the platform's pinned log verifier key, "" if none
+// is pinned yet.
+func (n *Node) VerifierKey(ctx context.Context) (string, error) {
+	var k string
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		k, err = tx.Setting(ctx, nodestore.SettingVerifierKey)
+		return err
+	})
+	return k, err
 }

@@ -1,9 +1,12 @@
-// Package node is a member's own server (成员节点): it keeps the member's
-// keys and, in later parts, its data at home and talks to the platform with
-// requests signed by its registered key. This part is the foundation: the
-// node's store, its two key pairs, and onboarding steps 3 (account opening:
-// the node's public keys registered) and 4 (integration test: a request the
-// node signs is accepted by the platform).
+// Package node is the core of a member's own server (成员节点): it keeps
+// the member's keys and data at home and talks to the platform with
+// requests signed by its registered key. The core holds the node's store,
+// its two key pairs, its settings and declared storage region, onboarding
+// steps 3 (account opening: the node's public keys registered) and 4
+// (integration test: a request the node signs is accepted by the
+// platform), and the answer endpoint with the platform's pinned key. The
+// supplier's and the demander's sides are built over it in packages
+// supply and demand.
 package node
 
 import (
@@ -74,9 +77,8 @@ type Node struct {
 	platformURL string
 	platform    Platform // nil until member and platform are known
 	newPlatform PlatformFunc
-	region      string // declared storage region, "" if never declared
-	supply      *supplier
-	peers       peers
+	region      string   // declared storage region, "" if never declared
+	closers     []func() // the sides' caches, released on Close
 }
 
 // Open opens the node's database (applying migrations), loads its
@@ -130,7 +132,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform, supply: newSupplier()}
+	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform}
 	keys, created, err := loadKeys(ctx, db, sealer)
 	if err != nil {
 		db.Close()
@@ -179,9 +181,15 @@ func (n *Node) settle(ctx context.Context, memberID, platformURL string) error {
 	return nil
 }
 
-// Close releases the node's answering state and closes its database.
+// OnClose has f run when the node closes, before its database does: the
+// supplier's and the demander's sides release their caches with it.
+func (n *Node) OnClose(f func()) { n.closers = append(n.closers, f) }
+
+// Close releases the sides' state and closes the node's database.
 func (n *Node) Close() error {
-	n.supply.close()
+	for _, f := range n.closers {
+		f()
+	}
 	return n.DB.Close()
 }
 

@@ -22,8 +22,10 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/node"
+	"hulian/internal/node/demand"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/platform"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store/storetest"
@@ -153,11 +155,11 @@ func TestDeliveryWithPlatform(t *testing.T) {
 		fmt.Fprintf(&data, "%s,%s,%s\n", deliveryPerson(i), e2eLevels[i%2], e2eCities[(i/2)%2])
 	}
 	lj, _ := json.Marshal(l)
-	res, err := sup.m.Node.ImportDataset(ctx, node.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"})
+	res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"})
 	if err != nil || !res.Pass {
 		t.Fatalf("import: %+v %v", res, err)
 	}
-	ds, err := sup.m.Node.Dataset(ctx, "spend")
+	ds, err := sup.m.Supply.Dataset(ctx, "spend")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 
 	// Real time: the values of the people asked, in the order's columns.
 	ids := []exid.ExID{deliveryPerson(3), deliveryPerson(rows + 5), deliveryPerson(10)}
-	q, err := dem.m.Node.Query(ctx, o.ID, ids)
+	q, err := dem.m.Demand.Query(ctx, o.ID, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	}
 	inPath, outPath := filepath.Join(dir, "ids.csv"), filepath.Join(dir, "results.csv")
 	os.WriteFile(inPath, []byte(in.String()), 0o600)
-	prog, err := dem.m.Node.QueryFile(ctx, node.QueryJob{OrderID: o.ID, In: inPath, Out: outPath, Chunk: 700})
+	prog, err := dem.m.Demand.QueryFile(ctx, demand.QueryJob{OrderID: o.ID, In: inPath, Out: outPath, Chunk: 700})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	}
 
 	// Destroyed on request: the file goes, the platform records it.
-	s, err := dem.m.Node.DestroyDeliveries(ctx, o.ID)
+	s, err := dem.m.Demand.DestroyDeliveries(ctx, o.ID)
 	if err != nil || s.Destroyed != 5 || s.FilesDeleted != 1 || s.Attested != 5 {
 		t.Fatalf("destroy: %+v %v", s, err)
 	}
@@ -249,7 +251,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	// A supplier node that is down: a clear error and nothing charged.
 	before := len(recorded)
 	sup.stop()
-	if _, err := dem.m.Node.Query(ctx, o.ID, ids); !errs.Is(err, errs.Unavailable) {
+	if _, err := dem.m.Demand.Query(ctx, o.ID, ids); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("supplier down: %v", err)
 	}
 	if after, _ := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID}); len(after) != before {

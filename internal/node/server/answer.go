@@ -13,7 +13,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/httpserve"
-	"hulian/internal/node"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/rpc" // the one translation of errors to Connect, shared with the platform
@@ -21,7 +21,7 @@ import (
 
 // maxAnswerBody bounds a relayed request: the most tokens a request may
 // carry and room for its other fields.
-const maxAnswerBody = node.MaxAnswerTokens*ordertoken.TokenSize + 1<<16
+const maxAnswerBody = supply.MaxAnswerTokens*ordertoken.TokenSize + 1<<16
 
 type relayKey struct{}
 
@@ -33,7 +33,7 @@ type answerService struct{ m *Main }
 func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv1.AnswerRequest]) (*connect.Response[hulianv1.AnswerResponse], error) {
 	relay, _ := ctx.Value(relayKey{}).(*evidence.Relay)
 	msg := req.Msg
-	a, err := s.m.Node.Answer(ctx, relay, &node.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
+	a, err := s.m.Supply.Answer(ctx, relay, &supply.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
 		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens(), Authenticator: msg.GetAuthenticator()})
 	if err != nil {
 		if errs.KindOf(err) == errs.Internal {
@@ -59,7 +59,7 @@ func (m *Main) relayed(next http.Handler) http.Handler {
 			writeConnectError(w, r, errs.Invalidf("body", "无法读取请求", "cannot read the request"))
 			return
 		}
-		relay, err := m.Node.OpenRelay(r.Context(), r.Header.Get(evidence.HeaderRelay), body)
+		relay, err := m.Supply.OpenRelay(r.Context(), r.Header.Get(evidence.HeaderRelay), body)
 		if err != nil {
 			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)
 			writeConnectError(w, r, err)

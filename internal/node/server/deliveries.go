@@ -29,7 +29,7 @@ type deliveriesPage struct {
 // retention deadlines and destruction state (X-P12).
 func (m *Main) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r)
-	ds, err := m.Node.Deliveries(r.Context(), "", 500)
+	ds, err := m.Demand.Deliveries(r.Context(), "", 500)
 	if err != nil {
 		m.logger.Error("console deliveries", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

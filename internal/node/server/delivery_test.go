@@ -21,9 +21,11 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/node/demand"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/storage/storagetest"
@@ -67,7 +69,7 @@ func spendCSV(rows, v int) string {
 type exchange struct {
 	relay    *fakeRelay
 	supplier *server.Main
-	demander *node.Node
+	demander *demand.Side
 	dir      string
 	kek      string // the supplier's
 	dkek     string // the demander's
@@ -116,11 +118,12 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 	if engine != "sqlite" {
 		ddsn = storagetest.DSN(t, engine)
 	}
-	x.demander, err = node.Open(ctx, node.Config{DB: ddsn, KEKEnv: x.dkek,
+	dn, err := node.Open(ctx, node.Config{DB: ddsn, KEKEnv: x.dkek,
 		MemberID: demanderID, PlatformURL: x.relay.URL(), NewPlatform: platformclient.New, Region: "CN-BJ"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	x.demander = demand.New(dn)
 	t.Cleanup(func() { x.demander.Close() })
 	x.relay.addMember(demanderID, x.demander.Public())
 	x.relay.demanderKeys = map[string]*ecdh.PrivateKey{demanderID: x.demander.Keys.X25519}
@@ -130,7 +133,7 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 
 func (x *exchange) importSpend(t *testing.T, rows, v int) {
 	t.Helper()
-	res, err := x.supplier.Node.ImportDataset(context.Background(), node.DatasetImport{Name: "spend", Listing: strings.NewReader(spendListing),
+	res, err := x.supplier.Supply.ImportDataset(context.Background(), supply.DatasetImport{Name: "spend", Listing: strings.NewReader(spendListing),
 		In: strings.NewReader(spendCSV(rows, v)), IDColumn: "exid"})
 	if err != nil || !res.Pass {
 		t.Fatalf("import: %+v %v", res, err)
@@ -196,7 +199,7 @@ func TestAnswerFollowsDataset(t *testing.T) {
 	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 3 {
 		t.Fatalf("first query: %+v %v", res, err)
 	}
-	if _, err := x.supplier.Node.Exclude(ctx, "spend", []exid.ExID{personID(1)}, "withdrawn"); err != nil {
+	if _, err := x.supplier.Supply.Exclude(ctx, "spend", []exid.ExID{personID(1)}, "withdrawn"); err != nil {
 		t.Fatal(err)
 	}
 	res, err := x.demander.Query(ctx, "ord_one", ids)
@@ -208,7 +211,7 @@ func TestAnswerFollowsDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Exclude(ctx, "", []exid.ExID{personID(2)}, "withdrawn"); err != nil {
+	if _, err := supply.New(other).Exclude(ctx, "", []exid.ExID{personID(2)}, "withdrawn"); err != nil {
 		t.Fatal(err)
 	}
 	other.Close()
@@ -401,7 +404,7 @@ func TestQueryFileResume(t *testing.T) {
 	ctx := context.Background()
 	in := queryCSV(t, x.dir, 100)
 	out := filepath.Join(x.dir, "results.csv")
-	job := node.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 3}
+	job := demand.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 3}
 	// The batch ID is random: fail the 9th chunk whatever it is called.
 	x.relay.mu.Lock()
 	x.relay.failChunk = 8
@@ -465,7 +468,7 @@ func TestQueryFileQuota(t *testing.T) {
 	ctx := context.Background()
 	in := queryCSV(t, x.dir, 95)
 	out := filepath.Join(x.dir, "results.csv")
-	p, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 1})
+	p, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 1})
 	if !errs.Is(err, errs.ResourceExhausted) {
 		t.Fatalf("want quota exhausted, got %v", err)
 	}
@@ -483,7 +486,7 @@ func TestQueryFileQuota(t *testing.T) {
 	x.relay.mu.Lock()
 	x.relay.quotaChunks = 0
 	x.relay.mu.Unlock()
-	if _, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 2}); err != nil {
+	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, out); got != wantResults(95, 150) {
@@ -508,13 +511,13 @@ func TestQueryFileBadInput(t *testing.T) {
 	for name, data := range cases {
 		in := filepath.Join(x.dir, strings.ReplaceAll(name, " ", "-")+".csv")
 		os.WriteFile(in, []byte(data), 0o600)
-		_, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_one", In: in, Out: in + ".out"})
+		_, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: in, Out: in + ".out"})
 		if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err, "en"), in) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	in := filepath.Join(x.dir, "bad-exid.csv")
-	_, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_one", In: in, Out: in + ".out"})
+	_, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: in, Out: in + ".out"})
 	if msg := errs.Message(err, "en"); !strings.Contains(msg, "row 2") || !strings.Contains(msg, "exid") {
 		t.Errorf("bad exID: %q", msg)
 	}
@@ -533,7 +536,7 @@ func TestRetention(t *testing.T) {
 	in := queryCSV(t, x.dir, 20)
 	out := filepath.Join(x.dir, "results.csv")
 	x.order("ord_batch", 8)
-	if _, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_batch", In: in, Out: out}); err != nil {
+	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_batch", In: in, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := x.demander.Query(ctx, "ord_one", []exid.ExID{personID(1)}); err != nil {
@@ -565,7 +568,7 @@ func TestRetention(t *testing.T) {
 	}
 	ds, _ := aged.Deliveries(ctx, "", 0)
 	for _, d := range ds {
-		if d.DestroyedAt == nil || d.AttestedAt == nil || d.DestroyReason != node.ReasonDeadline {
+		if d.DestroyedAt == nil || d.AttestedAt == nil || d.DestroyReason != demand.ReasonDeadline {
 			t.Errorf("delivery %s: %+v", d.RequestID, d)
 		}
 	}
@@ -590,7 +593,7 @@ func TestDestroyOnRequest(t *testing.T) {
 	ctx := context.Background()
 	in := queryCSV(t, x.dir, 5)
 	out := filepath.Join(x.dir, "results.csv")
-	if _, err := x.demander.QueryFile(ctx, node.QueryJob{OrderID: "ord_one", In: in, Out: out}); err != nil {
+	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: in, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := x.demander.DestroyDeliveries(ctx, "ord_one")
@@ -600,7 +603,7 @@ func TestDestroyOnRequest(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("results file not deleted: %v", err)
 	}
-	if len(x.relay.attested) != 1 || x.relay.attested[0].GetReason() != node.ReasonRequest {
+	if len(x.relay.attested) != 1 || x.relay.attested[0].GetReason() != demand.ReasonRequest {
 		t.Errorf("attested %+v", x.relay.attested)
 	}
 	es, _ := x.demander.Events(ctx, 10)
@@ -618,14 +621,14 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 // reopen opens the demander's database again with another clock.
-func reopen(t *testing.T, x *exchange, c *clock) *node.Node {
+func reopen(t *testing.T, x *exchange, c *clock) *demand.Side {
 	t.Helper()
 	n, err := node.Open(context.Background(), node.Config{DB: "sqlite://" + filepath.Join(x.dir, "demander.db"), KEKEnv: x.dkek, Now: c.now, NewPlatform: platformclient.New})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	return n
+	return demand.New(n)
 }
 
 // TestVerifierKeyPinned: a node that pinned the platform's key refuses
@@ -685,7 +688,7 @@ func TestQueryFileRawIDs(t *testing.T) {
 	x.order("ord_batch", 6)
 	ctx := context.Background()
 	var translated atomic.Int64
-	job := node.QueryJob{OrderID: "ord_batch", Column: "phone", InFlight: 2,
+	job := demand.QueryJob{OrderID: "ord_batch", Column: "phone", InFlight: 2,
 		Normalize: func(raw string) error {
 			if !strings.HasPrefix(raw, "1380000") {
 				return errs.Invalidf("phone", "不是手机号", "not a mobile number")

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
+	"hulian/internal/node/demand"
+	"hulian/internal/node/supply"
 )
 
 // Config is a node server's configuration.
@@ -38,6 +41,8 @@ type Config struct {
 type Main struct {
 	cfg     Config
 	Node    *node.Node
+	Supply  *supply.Side // the supplier's side: datasets and answers
+	Demand  *demand.Side // the demander's side: queries and deliveries kept
 	Metrics *prometheus.Registry
 	logger  *slog.Logger
 	srv     *httpserve.Server
@@ -62,7 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, Node: n, Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
+	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), m.logger); err != nil {
@@ -170,7 +175,8 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 			first = false
 		}
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		s, err := m.Node.Maintain(sctx)
+		s, err := m.Demand.SweepDeliveries(sctx)
+		err = errors.Join(err, m.Supply.PruneNonces(sctx))
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			m.logger.Error("retention sweep failed", "err", err)

@@ -46,6 +46,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
@@ -233,7 +234,7 @@ func (s *Supplier) Serve(t testing.TB, member, verifierKey string, l *catalog.Li
 		w.Write(append([]string{id.String()}, vals...))
 	}
 	w.Flush()
-	res, err := s.main.Node.ImportDataset(ctx, node.DatasetImport{Name: "relay-test", Listing: bytes.NewReader(lj), In: &in, IDColumn: "exid"})
+	res, err := s.main.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "relay-test", Listing: bytes.NewReader(lj), In: &in, IDColumn: "exid"})
 	if err != nil {
 		t.Fatalf("import the supplier's dataset: %v", err)
 	}

@@ -1,4 +1,4 @@
-package node
+package supply
 
 import (
 	"container/list"
@@ -48,21 +48,10 @@ type Answer struct {
 	Signature []byte
 }
 
-// VerifierKey returns the platform's pinned log verifier key, "" if none
-// is pinned yet.
-func (n *Node) VerifierKey(ctx context.Context) (string, error) {
-	var k string
-	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
-		k, err = tx.Setting(ctx, nodestore.SettingVerifierKey)
-		return err
-	})
-	return k, err
-}
-
 // OpenRelay verifies the Hulian-Relay header of a request with body
 // against the pinned platform key and the node's clock. The nonce is
 // checked by Answer.
-func (n *Node) OpenRelay(ctx context.Context, header string, body []byte) (*evidence.Relay, error) {
+func (n *Side) OpenRelay(ctx context.Context, header string, body []byte) (*evidence.Relay, error) {
 	vkey, err := n.VerifierKey(ctx)
 	if err != nil {
 		return nil, err
@@ -71,18 +60,18 @@ func (n *Node) OpenRelay(ctx context.Context, header string, body []byte) (*evid
 		return nil, errs.New(errs.FailedPrecondition, evidence.HeaderRelay, "本节点尚未登记应答地址，也就没有平台的验证密钥，不能应答",
 			"this node has not registered its answer endpoint, so it holds no platform verifier key and cannot answer")
 	}
-	return evidence.OpenRelay(header, body, vkey, n.now())
+	return evidence.OpenRelay(header, body, vkey, n.Now())
 }
 
 // Answer answers a relayed request whose Hulian-Relay header OpenRelay has
 // verified. A retried request (the same order and request IDs with the
 // same tokens) gets the same bytes as the first time, from a cache, so
 // that the platform's commitment stays the one it logged.
-func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerRequest) (*Answer, error) {
+func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerRequest) (*Answer, error) {
 	if relay == nil {
 		return nil, errs.New(errs.Unauthenticated, evidence.HeaderRelay, "请求不是平台转发的（缺少平台签名）", "the request was not relayed by the platform (no platform signature)")
 	}
-	if relay.Supplier != n.memberID || n.memberID == "" {
+	if relay.Supplier != n.MemberID() || n.MemberID() == "" {
 		return nil, errs.New(errs.PermissionDenied, "supplier", "平台转发的请求是给另一成员（"+relay.Supplier+"）的节点的", "the relayed request is for another member's node ("+relay.Supplier+")")
 	}
 	if relay.OrderID != req.OrderID || relay.RequestID != req.RequestID {
@@ -124,7 +113,7 @@ func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkRegion(catalog.SubjectKind(v.Subject)); err != nil {
+	if err := n.CheckRegion(catalog.SubjectKind(v.Subject)); err != nil {
 		return nil, err
 	}
 	if !v.GatePass {
@@ -134,7 +123,7 @@ func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err := checkAuthenticator(n.Keys.X25519, demander, req, tokensHash); err != nil {
 		return nil, err
 	}
-	if a, ok, err := n.supply.answers.get(req.OrderID, req.RequestID, tokensHash, n.now()); ok || err != nil {
+	if a, ok, err := n.cache.answers.get(req.OrderID, req.RequestID, tokensHash, n.Now()); ok || err != nil {
 		return a, err
 	}
 	probe := datasetData{columns: v.Columns, tagKeys: v.TagKeys}
@@ -151,7 +140,7 @@ func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err != nil {
 		return nil, err
 	}
-	defer n.supply.release(oc)
+	defer n.cache.release(oc)
 	if oc.data.exclGen.Load() < gen {
 		if err := n.refreshExclusions(ctx, oc.data, gen); err != nil {
 			return nil, err
@@ -161,7 +150,7 @@ func (n *Node) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err != nil {
 		return nil, err
 	}
-	return n.supply.answers.put(req.OrderID, req.RequestID, tokensHash, a, n.now()), nil
+	return n.cache.answers.put(req.OrderID, req.RequestID, tokensHash, a, n.Now()), nil
 }
 
 // checkAuthenticator refuses tokens the demander's node did not make for
@@ -294,4 +283,13 @@ func (c *answerCache) remove(e *list.Element) {
 	c.order.Remove(e)
 	delete(c.byKey, ca.key)
 	c.size -= ca.bytes()
+}
+
+// PruneNonces forgets the nonces of relayed requests older than twice the
+// allowed skew: a request that old is refused for its time anyway.
+func (n *Side) PruneNonces(ctx context.Context) error {
+	return n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+		_, err := tx.PruneNonces(ctx, n.Now().Add(-2*evidence.MaxRelaySkew))
+		return err
+	})
 }

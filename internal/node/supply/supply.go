@@ -1,4 +1,4 @@
-package node
+package supply
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -109,7 +108,7 @@ const maxDistinctRows = 1 << 16
 
 // loadDatasetData reads version v's rows into memory, sorted by exID, with
 // the exclusions in force.
-func (n *Node) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
+func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
 	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys}
 	ncol := len(v.Columns)
 	d.ids = make([]exid.ExID, 0, v.Rows)
@@ -237,7 +236,7 @@ func compareExID(a, b *exid.ExID) int {
 }
 
 // refreshExclusions brings d's exclusions up to generation gen.
-func (n *Node) refreshExclusions(ctx context.Context, d *datasetData, gen int64) error {
+func (n *Side) refreshExclusions(ctx context.Context, d *datasetData, gen int64) error {
 	d.exclMu.Lock()
 	defer d.exclMu.Unlock()
 	if d.exclGen.Load() >= gen {
@@ -319,14 +318,14 @@ func contextKey(orderID string, versionID int64, demander []byte) string {
 
 // acquire returns the order's context over version v, building it (and the
 // version's data) if needed; the caller calls release when done with it.
-func (n *Node) acquire(ctx context.Context, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
-	s := n.supply
+func (n *Side) acquire(ctx context.Context, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
+	s := n.cache
 	key := contextKey(orderID, v.ID, demander.Bytes())
 	for {
 		s.mu.Lock()
 		if oc := s.orders[orderID]; oc != nil && oc.key == key {
 			oc.refs++
-			oc.used = n.now()
+			oc.used = n.Now()
 			s.mu.Unlock()
 			return oc, nil
 		}
@@ -355,7 +354,7 @@ func (n *Node) acquire(ctx context.Context, orderID string, v *nodestore.Dataset
 			}
 			s.orders[orderID] = b.oc
 			b.oc.refs++
-			b.oc.used = n.now()
+			b.oc.used = n.Now()
 			s.evict()
 		}
 		s.mu.Unlock()
@@ -440,8 +439,8 @@ func (s *supplier) dropUnused() {
 
 // datasetFor returns version v's data, loading it once however many
 // orders ask at the same time.
-func (n *Node) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
-	s := n.supply
+func (n *Side) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
+	s := n.cache
 	for {
 		s.mu.Lock()
 		if d := s.datasets[v.ID]; d != nil {
@@ -473,7 +472,7 @@ func (n *Node) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*da
 		s.mu.Unlock()
 		close(l.done)
 		if l.err == nil {
-			n.logger.Info("loaded a dataset version for answering", "dataset", v.Dataset, "version", v.Version, "rows", len(l.d.ids), "bytes", l.d.bytes(), "took", time.Since(start))
+			n.Logger().Info("loaded a dataset version for answering", "dataset", v.Dataset, "version", v.Version, "rows", len(l.d.ids), "bytes", l.d.bytes(), "took", time.Since(start))
 		}
 		return l.d, l.err
 	}
@@ -481,7 +480,7 @@ func (n *Node) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*da
 
 // buildContext computes the tokens of every row not excluded for the
 // order and indexes them.
-func (n *Node) buildContext(ctx context.Context, key, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
+func (n *Side) buildContext(ctx context.Context, key, orderID string, v *nodestore.DatasetVersion, demander *ecdh.PublicKey) (*orderContext, error) {
 	d, err := n.datasetFor(ctx, v)
 	if err != nil {
 		return nil, err
@@ -496,7 +495,7 @@ func (n *Node) buildContext(ctx context.Context, key, orderID string, v *nodesto
 	if err != nil {
 		return nil, err
 	}
-	n.logger.Info("built an order's token index", "order", orderID, "dataset", v.Dataset, "version", v.Version, "rows", ix.Len(), "bytes", ix.Bytes(), "took", time.Since(start))
+	n.Logger().Info("built an order's token index", "order", orderID, "dataset", v.Dataset, "version", v.Version, "rows", ix.Len(), "bytes", ix.Bytes(), "took", time.Since(start))
 	return &orderContext{key: key, data: d, index: ix}, nil
 }
 
@@ -521,94 +520,26 @@ func (d *datasetData) index(k ordertoken.Key) (*tokenindex.Index, error) {
 	return tokenindex.Build(tokens, refs)
 }
 
-// match is one matched token with the row it refers to.
-type match struct {
-	hi, lo uint64
-	ref    uint32
-}
-
-func tokenOf(t []byte) (hi, lo uint64) {
-	return binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:16])
-}
-
-func cmpMatch(a, b match) int {
-	switch {
-	case a.hi != b.hi:
-		if a.hi < b.hi {
-			return -1
-		}
-		return 1
-	case a.lo != b.lo:
-		if a.lo < b.lo {
-			return -1
-		}
-		return 1
-	}
-	return 0
-}
-
-// sortMatches orders matches by token. Matched tokens are HMAC outputs,
-// uniform in their leading bits, so a counting sort on those bits leaves
-// buckets of a few entries; small batches use the library sort.
-func sortMatches(ms []match) []match {
-	if len(ms) < 1<<12 {
-		slices.SortFunc(ms, cmpMatch)
-		return ms
-	}
-	b := min(max(bits.Len(uint(len(ms)/4)), 8), 20)
-	shift := 64 - b
-	starts := make([]int, 1<<b+1)
-	for i := range ms {
-		starts[ms[i].hi>>shift+1]++
-	}
-	for i := 1; i < len(starts); i++ {
-		starts[i] += starts[i-1]
-	}
-	out := make([]match, len(ms))
-	next := slices.Clone(starts[:len(starts)-1])
-	for _, m := range ms {
-		p := m.hi >> shift
-		out[next[p]] = m
-		next[p]++
-	}
-	for i := 0; i < 1<<b; i++ {
-		bucket := out[starts[i]:starts[i+1]]
-		if len(bucket) > 16 {
-			slices.SortFunc(bucket, cmpMatch)
-			continue
-		}
-		for j := 1; j < len(bucket); j++ {
-			m := bucket[j]
-			k := j
-			for ; k > 0 && cmpMatch(bucket[k-1], m) > 0; k-- {
-				bucket[k] = bucket[k-1]
-			}
-			bucket[k] = m
-		}
-	}
-	return out
-}
-
 // lookup answers tokens (16 bytes each) from oc: the distinct matched
 // tokens not excluded, in ascending order, with their rows.
-func (oc *orderContext) lookup(tokens []ordertoken.Token) []match {
+func (oc *orderContext) lookup(tokens []ordertoken.Token) []tokenindex.Match {
 	var hits []tokenindex.Hit
 	if len(tokens) >= 1<<15 {
 		hits = oc.index.Join(tokens)
 	} else {
 		hits = oc.index.Probe(tokens, nil)
 	}
-	ms := make([]match, 0, len(hits))
+	ms := make([]tokenindex.Match, 0, len(hits))
 	for _, h := range hits {
 		if oc.data.isExcluded(h.Ref) {
 			continue
 		}
-		hi, lo := tokenOf(tokens[h.Query][:])
-		ms = append(ms, match{hi: hi, lo: lo, ref: h.Ref})
+		hi, lo := tokenindex.Halves(tokens[h.Query][:])
+		ms = append(ms, tokenindex.Match{Hi: hi, Lo: lo, Ref: h.Ref})
 	}
-	ms = sortMatches(ms)
+	ms = tokenindex.SortMatches(ms)
 	// A token asked twice is answered once.
-	return slices.CompactFunc(ms, func(a, b match) bool { return a.hi == b.hi && a.lo == b.lo })
+	return slices.CompactFunc(ms, func(a, b tokenindex.Match) bool { return a.Hi == b.Hi && a.Lo == b.Lo })
 }
 
 // maxBoundPerMatch is the widest match encodeAnswer sizes its buffer for
@@ -617,7 +548,7 @@ const maxBoundPerMatch = 160
 
 // encodeAnswer writes the answer's plaintext (docs/delivery-crypto.md) for
 // matches with the values of cols, straight from the dictionaries.
-func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
+func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 	// An upper bound from the widest values: reading each match's values
 	// twice cost a cache miss per value, as the rows come in token order.
 	// Where a wide value would make the bound wasteful, the exact size.
@@ -631,7 +562,7 @@ func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
 		for _, m := range ms {
 			size += ordertoken.TokenSize + binary.MaxVarintLen64
 			for _, c := range cols {
-				size += len(d.cols[c].value(int(m.ref)))
+				size += len(d.cols[c].value(int(m.Ref)))
 			}
 		}
 	}
@@ -639,11 +570,11 @@ func (d *datasetData) encodeAnswer(ms []match, cols []int) []byte {
 	b = append(b, 1)
 	b = binary.AppendUvarint(b, uint64(len(ms)))
 	for _, m := range ms {
-		b = binary.BigEndian.AppendUint64(b, m.hi)
-		b = binary.BigEndian.AppendUint64(b, m.lo)
+		b = binary.BigEndian.AppendUint64(b, m.Hi)
+		b = binary.BigEndian.AppendUint64(b, m.Lo)
 		b = binary.AppendUvarint(b, uint64(len(cols)))
 		for _, c := range cols {
-			b = append(b, d.cols[c].value(int(m.ref))...)
+			b = append(b, d.cols[c].value(int(m.Ref))...)
 		}
 	}
 	return b

@@ -1,4 +1,4 @@
-package node
+package demand
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
-	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 )
 
@@ -29,7 +28,7 @@ const (
 
 // Deliveries lists the deliveries the node received, the latest first;
 // orderID "" lists every order's.
-func (n *Node) Deliveries(ctx context.Context, orderID string, limit int) ([]*nodestore.Delivery, error) {
+func (n *Side) Deliveries(ctx context.Context, orderID string, limit int) ([]*nodestore.Delivery, error) {
 	var ds []*nodestore.Delivery
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		ds, err = tx.Deliveries(ctx, nodestore.DeliveryFilter{OrderID: orderID, Limit: limit})
@@ -51,8 +50,8 @@ type Sweep struct {
 // passed (the Asia/Shanghai date is after retain_until), and attests every
 // destruction not yet attested. A platform that cannot be reached is not
 // an error: the destruction stands, and the next sweep attests it.
-func (n *Node) SweepDeliveries(ctx context.Context) (Sweep, error) {
-	today := calendar.DateOf(n.now()).String()
+func (n *Side) SweepDeliveries(ctx context.Context) (Sweep, error) {
+	today := calendar.DateOf(n.Now()).String()
 	var due []*nodestore.Delivery
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		due, err = tx.Deliveries(ctx, nodestore.DeliveryFilter{Live: true, DueBefore: today})
@@ -76,7 +75,7 @@ func (n *Node) SweepDeliveries(ctx context.Context) (Sweep, error) {
 // the member's request) and attests it; it returns how many it destroyed.
 // The destruction stands even if the platform cannot be reached; the
 // error then says so and the node's sweep attests it later.
-func (n *Node) DestroyDeliveries(ctx context.Context, orderID string) (Sweep, error) {
+func (n *Side) DestroyDeliveries(ctx context.Context, orderID string) (Sweep, error) {
 	if err := ordertoken.CheckOrderID(orderID); err != nil {
 		return Sweep{}, err
 	}
@@ -100,7 +99,7 @@ func (n *Node) DestroyDeliveries(ctx context.Context, orderID string) (Sweep, er
 // destroy deletes the files of ds and marks them destroyed. A file shared
 // with deliveries not in ds (the chunks of one batch run write one file)
 // takes those deliveries with it: the data is gone for them too.
-func (n *Node) destroy(ctx context.Context, ds []*nodestore.Delivery, reason string) (destroyed, deleted int, err error) {
+func (n *Side) destroy(ctx context.Context, ds []*nodestore.Delivery, reason string) (destroyed, deleted int, err error) {
 	var live []*nodestore.Delivery
 	err = n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		live, err = tx.Deliveries(ctx, nodestore.DeliveryFilter{Live: true})
@@ -149,7 +148,7 @@ func (n *Node) destroy(ctx context.Context, ds []*nodestore.Delivery, reason str
 			}
 		}
 	}
-	now := n.now().UTC()
+	now := n.Now().UTC()
 	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		destroyed = 0
 		orders := map[string]int{}
@@ -171,7 +170,7 @@ func (n *Node) destroy(ctx context.Context, ds []*nodestore.Delivery, reason str
 		return nil
 	})
 	if err == nil && destroyed > 0 {
-		n.logger.Info("destroyed delivered data", "deliveries", destroyed, "files", deleted, "reason", reason)
+		n.Logger().Info("destroyed delivered data", "deliveries", destroyed, "files", deleted, "reason", reason)
 	}
 	return destroyed, deleted, err
 }
@@ -190,7 +189,7 @@ const maxAttest = 1000
 
 // attest reports destroyed, unattested deliveries (of one order, or all)
 // to the platform, grouped by order, reason and time of destruction.
-func (n *Node) attest(ctx context.Context, orderID string) (attested, left int, err error) {
+func (n *Side) attest(ctx context.Context, orderID string) (attested, left int, err error) {
 	var ds []*nodestore.Delivery
 	err = n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		ds, err = tx.Deliveries(ctx, nodestore.DeliveryFilter{OrderID: orderID, Unattested: true})
@@ -199,7 +198,7 @@ func (n *Node) attest(ctx context.Context, orderID string) (attested, left int, 
 	if err != nil || len(ds) == 0 {
 		return 0, 0, err
 	}
-	dp, err := n.delivery()
+	dp, err := n.Delivery()
 	if err != nil {
 		return 0, len(ds), err
 	}
@@ -225,7 +224,7 @@ func (n *Node) attest(ctx context.Context, orderID string) (attested, left int, 
 		slices.Sort(g.ids)
 		seq, aerr := dp.AttestDestruction(ctx, g.order, g.ids, g.reason, g.at)
 		if aerr != nil {
-			n.logger.Warn("could not attest a destruction to the platform; the next sweep retries", "order", g.order, "deliveries", len(g.ids), "err", aerr)
+			n.Logger().Warn("could not attest a destruction to the platform; the next sweep retries", "order", g.order, "deliveries", len(g.ids), "err", aerr)
 			err = aerr
 			continue
 		}
@@ -243,20 +242,4 @@ func (n *Node) attest(ctx context.Context, orderID string) (attested, left int, 
 		left -= len(g.ids)
 	}
 	return attested, left, err
-}
-
-// PruneNonces forgets the nonces of relayed requests older than twice the
-// allowed skew: a request that old is refused for its time anyway.
-func (n *Node) PruneNonces(ctx context.Context) error {
-	return n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-		_, err := tx.PruneNonces(ctx, n.now().Add(-2*evidence.MaxRelaySkew))
-		return err
-	})
-}
-
-// Maintain is the node's periodic work: the retention sweep and the
-// relay nonces' pruning. A serving node runs it on start and every minute.
-func (n *Node) Maintain(ctx context.Context) (Sweep, error) {
-	s, err := n.SweepDeliveries(ctx)
-	return s, errors.Join(err, n.PruneNonces(ctx))
 }

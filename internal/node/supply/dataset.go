@@ -1,4 +1,4 @@
-package node
+package supply
 
 import (
 	"bytes"
@@ -14,8 +14,6 @@ import (
 	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/i18n"
-	"hulian/internal/member"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/exid"
 )
@@ -114,7 +112,7 @@ var errImportRetried = errs.New(errs.Unavailable, "--db", "数据库冲突中断
 // listing's tag columns, runs the prohibited-content scan and the gate on
 // the rows, and stores the gate report signed by the node's key, whatever
 // its verdict, so that the member sees why a version cannot be listed.
-func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImported, error) {
+func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImported, error) {
 	if err := CheckDatasetName(im.Name); err != nil {
 		return nil, err
 	}
@@ -125,7 +123,7 @@ func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkRegion(l.Subject); err != nil {
+	if err := n.CheckRegion(l.Subject); err != nil {
 		return nil, err
 	}
 	if im.Batch <= 0 {
@@ -237,7 +235,7 @@ func (n *Node) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	if err != nil {
 		return nil, err
 	}
-	n.logger.Info("imported a dataset version", "dataset", im.Name, "version", out.Version, "rows", out.Rows, "gate_pass", out.Pass)
+	n.Logger().Info("imported a dataset version", "dataset", im.Name, "version", out.Version, "rows", out.Rows, "gate_pass", out.Pass)
 	return out, nil
 }
 
@@ -293,7 +291,7 @@ func (b *importBatch) identify(ctx context.Context) error {
 		}
 		for i, r := range res {
 			if r.Err != nil {
-				return rowError(r.Err, col, b.rows[i], "原始标识无效", "invalid raw ID")
+				return errs.InCell(r.Err, col, b.rows[i], "原始标识无效", "invalid raw ID")
 			}
 			ids[i] = r.ExID
 		}
@@ -302,7 +300,7 @@ func (b *importBatch) identify(ctx context.Context) error {
 		for i, rec := range b.recs {
 			id, err := exid.Parse(strings.TrimSpace(rec[b.idx]))
 			if err != nil {
-				return rowError(err, col, b.rows[i], "exID 无效", "invalid exID")
+				return errs.InCell(err, col, b.rows[i], "exID 无效", "invalid exID")
 			}
 			ids[i] = id
 		}
@@ -327,16 +325,6 @@ func (b *importBatch) identify(ctx context.Context) error {
 	return nil
 }
 
-// rowError places a cell's error at its row and column, keeping its reason.
-func rowError(err error, col string, row int, zh, en string) error {
-	reason := i18n.T(zh, en)
-	var e *errs.Error
-	if errors.As(err, &e) && e.Reason.ZH != "" {
-		reason = i18n.T(zh+"："+e.Reason.ZH, en+": "+e.Reason.EN)
-	}
-	return &errs.Error{Kind: errs.Invalid, Field: col, Row: row, Reason: reason, Err: err}
-}
-
 // Dataset is what the node holds of a dataset: its current version.
 type Dataset struct {
 	Name           string
@@ -353,7 +341,7 @@ type Dataset struct {
 
 // Dataset returns the current version of a dataset, NotFound if the node
 // has none by that name.
-func (n *Node) Dataset(ctx context.Context, name string) (*Dataset, error) {
+func (n *Side) Dataset(ctx context.Context, name string) (*Dataset, error) {
 	if err := CheckDatasetName(name); err != nil {
 		return nil, err
 	}
@@ -382,7 +370,7 @@ const maxLookup = 500
 // that the dataset holds and that are not excluded, in the order of the
 // dataset's Columns. It is what delivery answers from; an exclusion takes
 // effect for every answer from the moment it is committed.
-func (n *Node) DatasetValues(ctx context.Context, name string, ids []exid.ExID) (map[exid.ExID][]string, error) {
+func (n *Side) DatasetValues(ctx context.Context, name string, ids []exid.ExID) (map[exid.ExID][]string, error) {
 	if err := CheckDatasetName(name); err != nil {
 		return nil, err
 	}
@@ -393,7 +381,7 @@ func (n *Node) DatasetValues(ctx context.Context, name string, ids []exid.ExID) 
 		if err != nil {
 			return err
 		}
-		if err := n.checkRegion(catalog.SubjectKind(v.Subject)); err != nil {
+		if err := n.CheckRegion(catalog.SubjectKind(v.Subject)); err != nil {
 			return err
 		}
 		// A version that failed the gate (a value under k, prohibited
@@ -426,7 +414,7 @@ func (n *Node) DatasetValues(ctx context.Context, name string, ids []exid.ExID) 
 // Exclude removes exIDs from every answer of dataset name, or of every
 // dataset when name is "" (a withdrawn consent, O-4), and records it in
 // the node's event record. It returns how many exclusions are new.
-func (n *Node) Exclude(ctx context.Context, name string, ids []exid.ExID, reason string) (int, error) {
+func (n *Side) Exclude(ctx context.Context, name string, ids []exid.ExID, reason string) (int, error) {
 	if name != "" {
 		if err := CheckDatasetName(name); err != nil {
 			return 0, err
@@ -462,68 +450,4 @@ func (n *Node) Exclude(ctx context.Context, name string, ids []exid.ExID, reason
 		return tx.Record(ctx, nodestore.EventDatasetExcluded, fmt.Sprintf("dataset=%s exids=%d new=%d reason=%s", scope, len(ids), added, reason))
 	})
 	return added, err
-}
-
-// Region returns the node's declared storage region, "" if none.
-func (n *Node) Region() string { return n.region }
-
-// settleRegion stores a newly declared storage region and reads back the
-// one in force. A node outside mainland China still opens, to serve its
-// keys and console, but refuses to import or answer from personal
-// information datasets (O-6).
-func (n *Node) settleRegion(ctx context.Context, region string) error {
-	if region != "" {
-		a := member.Application{StorageRegion: region}
-		a.Normalize()
-		if err := checkRegionCode(a.StorageRegion); err != nil {
-			return err
-		}
-		region = a.StorageRegion
-	}
-	var holds bool
-	err := n.DB.Transact(ctx, func(tx *nodestore.Tx) (err error) {
-		if region != "" {
-			if err := tx.SetSetting(ctx, nodestore.SettingStorageRegion, region); err != nil {
-				return err
-			}
-		}
-		if n.region, err = tx.Setting(ctx, nodestore.SettingStorageRegion); err != nil {
-			return err
-		}
-		holds, err = tx.HasDatasets(ctx, string(catalog.SubjectPerson))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if holds && n.region != "" && !(member.Application{StorageRegion: n.region}).InMainland() {
-		n.logger.Warn("the node's storage region is outside mainland China; its personal information datasets will not be served (O-6)", "region", n.region)
-	}
-	return nil
-}
-
-// checkRegionCode accepts an ISO 3166-1 country with an optional ISO
-// 3166-2 subdivision, as member applications declare it.
-func checkRegionCode(r string) error {
-	country, sub, hasSub := strings.Cut(r, "-")
-	ok := len(country) == 2 && strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" &&
-		(!hasSub || (len(sub) >= 1 && len(sub) <= 3 && strings.Trim(sub, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""))
-	if !ok {
-		return errs.Invalidf("--region", "数据存储地须为 ISO 3166-2 代码，如 CN-SH", "the storage region must be an ISO 3166-2 code, e.g. CN-SH")
-	}
-	return nil
-}
-
-// checkRegion refuses personal information when the node stores outside
-// mainland China, and any dataset when the node has declared no region.
-func (n *Node) checkRegion(subject catalog.SubjectKind) error {
-	if n.region == "" {
-		return errs.New(errs.FailedPrecondition, "--region", "节点尚未声明数据存储地，请用 --region 声明（如 --region CN-SH）", "the node has not declared its storage region; declare it with --region (e.g. --region CN-SH)")
-	}
-	if subject == catalog.SubjectPerson && !(member.Application{StorageRegion: n.region}).InMainland() {
-		return errs.New(errs.FailedPrecondition, "--region",
-			"节点数据存储地 "+n.region+" 不在中国境内（不含港澳台），不能存储或提供个人信息数据集（O-6）；请在境内部署节点并用 --region 声明",
-			"the node's storage region "+n.region+" is outside mainland China; it may not store or serve personal information datasets (O-6); run the node in the mainland and declare it with --region")
-	}
-	return nil
 }

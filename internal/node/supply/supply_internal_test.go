@@ -1,4 +1,4 @@
-package node
+package supply
 
 import (
 	"bytes"
@@ -7,18 +7,15 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
+	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
@@ -138,26 +135,6 @@ func TestAnswerEncoding(t *testing.T) {
 	}
 }
 
-func TestSortMatches(t *testing.T) {
-	t.Parallel()
-	r := mrand.New(mrand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 100, 5000, 70000} {
-		ms := make([]match, n)
-		for i := range ms {
-			ms[i] = match{hi: r.Uint64(), lo: r.Uint64(), ref: uint32(i)}
-			if i > 0 && i%10 == 0 {
-				ms[i] = ms[i-1] // duplicates
-			}
-		}
-		want := slices.Clone(ms)
-		slices.SortStableFunc(want, cmpMatch)
-		got := sortMatches(slices.Clone(ms))
-		if !slices.EqualFunc(got, want, func(a, b match) bool { return cmpMatch(a, b) == 0 }) {
-			t.Errorf("n=%d: not sorted like the library", n)
-		}
-	}
-}
-
 func TestAnswerCache(t *testing.T) {
 	t.Parallel()
 	c := newAnswerCache(1000, DefaultAnswerCacheTTL)
@@ -185,42 +162,6 @@ func TestAnswerCache(t *testing.T) {
 	if _, ok, _ := c.get("o", "r3", h1, now.Add(2*DefaultAnswerCacheTTL)); ok {
 		t.Error("an expired answer was kept")
 	}
-}
-
-// FuzzQueryInput: the file query's reader never panics, and any input it
-// refuses is an invalid-input error that names the file.
-func FuzzQueryInput(f *testing.F) {
-	good := memID(1).String()
-	for _, s := range []string{"exid\n" + good + "\n", "exid,x\n" + good + ",1\n\n", "exid\nex1bad\n", "a,b\n1\n", "exid\n\"unclosed\n", "", "\xef\xbb\xbfexid\n" + good + "\n", "exid\n" + good + "\n" + good + "\n"} {
-		f.Add([]byte(s), uint8(2))
-	}
-	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
-		n := &Node{}
-		rd, err := scan.NewReader(bytes.NewReader(data), scan.EncodingAuto)
-		if err != nil {
-			return
-		}
-		col, err := rd.Column("exid")
-		if err != nil {
-			return
-		}
-		work := make(chan *queryChunk, 1<<16)
-		err = n.readChunks(context.Background(), rd, QueryJob{In: "in.csv", Column: "exid"}, col, int(size%8)+1, 0, 0, work)
-		close(work)
-		rows := 0
-		for c := range work {
-			if len(c.keys) != len(c.ids) || len(c.keys) == 0 || len(c.keys) > int(size%8)+1 || c.first != rows+1 {
-				t.Fatalf("chunk %+v", c)
-			}
-			rows += len(c.keys)
-		}
-		if err != nil {
-			var e *errs.Error
-			if !errors.As(err, &e) || e.Kind != errs.Invalid || !strings.HasPrefix(e.Field, "in.csv") {
-				t.Fatalf("error %#v", err)
-			}
-		}
-	})
 }
 
 // BenchmarkContextBuild is an order's first request on a supplier of a
@@ -275,33 +216,17 @@ func BenchmarkAnswerChunk(b *testing.B) { benchAnswer(b, 1_000_000, 1_000_000) }
 
 func mustNow() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
 
-// FuzzAppendField: the results are quoted exactly as encoding/csv quotes.
-func FuzzAppendField(f *testing.F) {
-	for _, s := range []string{"", "a", "a,b", `say "hi"`, " lead", "\u3000全角", "line\nbreak", `\.`, "cr\r"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var want strings.Builder
-		w := csv.NewWriter(&want)
-		w.Write([]string{s, "x"})
-		w.Flush()
-		got := string(appendField(nil, s)) + ",x\n"
-		if got != want.String() {
-			t.Fatalf("%q: got %q, encoding/csv %q", s, got, want.String())
-		}
-	})
-}
-
 // BenchmarkLoadDataset reads a version of 100,000 rows from SQLite into
 // memory: the cold start of the first order over it.
 func BenchmarkLoadDataset(b *testing.B) {
 	const rows = 100_000
 	ctx := context.Background()
-	n, err := Open(ctx, Config{DB: "sqlite://" + b.TempDir() + "/node.db", KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
+	nd, err := node.Open(ctx, node.Config{DB: "sqlite://" + b.TempDir() + "/node.db", KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer n.Close()
+	defer nd.Close()
+	n := New(nd)
 	var data strings.Builder
 	data.WriteString("exid,level,city\n")
 	for i := range rows {

@@ -1,4 +1,4 @@
-package node
+package supply
 
 import "hulian/internal/compliance/gate"
 
@@ -6,6 +6,6 @@ import "hulian/internal/compliance/gate"
 // registered with the platform at account opening, which is how the
 // platform knows the counts come from this member's node. The private key
 // does not leave the node.
-func (n *Node) SignGateReport(r *gate.SignedReport) {
+func (n *Side) SignGateReport(r *gate.SignedReport) {
 	r.Sign(n.Keys.Ed25519)
 }

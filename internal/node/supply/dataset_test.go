@@ -1,4 +1,4 @@
-package node_test
+package supply_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/storage/storagetest"
 )
@@ -52,8 +53,20 @@ func csvOf(n int, id func(int) string) string {
 
 func exidText(i int) string { return testID(i).String() }
 
+// open opens a node with cfg, closed when the test ends, and returns its
+// supplier's side.
+func open(t *testing.T, cfg node.Config) *supply.Side {
+	t.Helper()
+	n, err := node.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return supply.New(n)
+}
+
 // eachNode runs fn on a fresh node of every engine, declared in Shanghai.
-func eachNode(t *testing.T, fn func(t *testing.T, dsn, kek string, n *node.Node)) {
+func eachNode(t *testing.T, fn func(t *testing.T, dsn, kek string, n *supply.Side)) {
 	t.Helper()
 	for _, eng := range storagetest.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
@@ -61,21 +74,20 @@ func eachNode(t *testing.T, fn func(t *testing.T, dsn, kek string, n *node.Node)
 			dsn := storagetest.DSN(t, eng)
 			kek := keyring.NewKEKText()
 			n := open(t, node.Config{DB: dsn, KEKEnv: kek, Region: "cn-sh"})
-			t.Cleanup(func() { n.Close() })
 			fn(t, dsn, kek, n)
 		})
 	}
 }
 
-func importCSV(ctx context.Context, n *node.Node, name, listing, data string, batch int) (*node.DatasetImported, error) {
-	return n.ImportDataset(ctx, node.DatasetImport{Name: name, Listing: strings.NewReader(listing), In: strings.NewReader(data), IDColumn: "exid", Batch: batch})
+func importCSV(ctx context.Context, n *supply.Side, name, listing, data string, batch int) (*supply.DatasetImported, error) {
+	return n.ImportDataset(ctx, supply.DatasetImport{Name: name, Listing: strings.NewReader(listing), In: strings.NewReader(data), IDColumn: "exid", Batch: batch})
 }
 
 // TestImportDataset covers X-A1: the supplier's rows stay in the node's own
 // store, keyed by exID, versioned, with only the listing's tag columns.
 func TestImportDataset(t *testing.T) {
 	t.Parallel()
-	eachNode(t, func(t *testing.T, _, _ string, n *node.Node) {
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
 		res, err := importCSV(ctx, n, "spend", testListing(3, "person"), csvOf(10, exidText), 4)
 		if err != nil {
@@ -154,7 +166,7 @@ func TestImportBadRowLeavesNothing(t *testing.T) {
 		{"repeat within a batch", csvOf(1, exidText) + exidText(0) + ",low,x\n", 2, "one row per subject"},
 		{"short row", csvOf(5, exidText) + exidText(50) + "\n", 6, "columns"},
 	}
-	eachNode(t, func(t *testing.T, _, _ string, n *node.Node) {
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
 		for _, tt := range tests {
 			_, err := importCSV(ctx, n, "bad", testListing(3, "person"), tt.data, 4)
@@ -193,7 +205,7 @@ func rowOf(err error) int {
 // DatasetValues at once, for one dataset or for all of them.
 func TestExclusion(t *testing.T) {
 	t.Parallel()
-	eachNode(t, func(t *testing.T, _, _ string, n *node.Node) {
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
 		for _, name := range []string{"a", "b"} {
 			if _, err := importCSV(ctx, n, name, testListing(2, "person"), csvOf(6, exidText), 0); err != nil {
@@ -255,7 +267,7 @@ func TestExclusion(t *testing.T) {
 // names --region.
 func TestRegion(t *testing.T) {
 	t.Parallel()
-	eachNode(t, func(t *testing.T, dsn, kek string, n *node.Node) {
+	eachNode(t, func(t *testing.T, dsn, kek string, n *supply.Side) {
 		ctx := context.Background()
 		if _, err := importCSV(ctx, n, "p", testListing(2, "person"), csvOf(4, exidText), 0); err != nil {
 			t.Fatal(err)
@@ -276,14 +288,14 @@ func TestRegion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = importCSV(ctx, m, "q"+strings.ToLower(strings.ReplaceAll(tt.region, "-", "")), testListing(2, tt.subject), csvOf(4, exidText), 0)
+			_, err = importCSV(ctx, supply.New(m), "q"+strings.ToLower(strings.ReplaceAll(tt.region, "-", "")), testListing(2, tt.subject), csvOf(4, exidText), 0)
 			if tt.ok != (err == nil) {
 				t.Errorf("%s %s: import err %v, want ok=%v", tt.region, tt.subject, err, tt.ok)
 			}
 			if !tt.ok && (!errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, i18n.EN), "--region")) {
 				t.Errorf("%s: refusal %v does not name --region", tt.region, err)
 			}
-			_, err = m.DatasetValues(ctx, "p", []exid.ExID{testID(0)})
+			_, err = supply.New(m).DatasetValues(ctx, "p", []exid.ExID{testID(0)})
 			if tt.region != "CN-BJ" && !errs.Is(err, errs.FailedPrecondition) {
 				t.Errorf("%s: serving personal information: %v, want FailedPrecondition", tt.region, err)
 			}
@@ -310,7 +322,7 @@ func TestRegionUndeclared(t *testing.T) {
 // rejects it naming a value under k.
 func TestGateReport(t *testing.T) {
 	t.Parallel()
-	eachNode(t, func(t *testing.T, _, _ string, n *node.Node) {
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
 		l := &catalog.Listing{ID: "lst_test", Version: 3, Tags: []catalog.Tag{{Key: "consumption_level", ValueType: catalog.ValueSingle, Values: []string{"high", "low"}}}}
 		tests := []struct {
@@ -355,7 +367,7 @@ func TestGateReport(t *testing.T) {
 // are stored; a rejected raw ID names its row.
 func TestImportRawIDs(t *testing.T) {
 	t.Parallel()
-	eachNode(t, func(t *testing.T, _, _ string, n *node.Node) {
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
 		translate := func(_ context.Context, raw []string) ([]exid.Result, error) {
 			res := make([]exid.Result, len(raw))
@@ -370,7 +382,7 @@ func TestImportRawIDs(t *testing.T) {
 			return res, nil
 		}
 		raw := func(i int) string { return fmt.Sprintf("1380000%04d", i) }
-		im := node.DatasetImport{Name: "raw", Listing: strings.NewReader(testListing(2, "person")), In: strings.NewReader(csvOf(7, raw)), IDColumn: "exid", Batch: 3, Translate: translate}
+		im := supply.DatasetImport{Name: "raw", Listing: strings.NewReader(testListing(2, "person")), In: strings.NewReader(csvOf(7, raw)), IDColumn: "exid", Batch: 3, Translate: translate}
 		if _, err := n.ImportDataset(ctx, im); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package node_test
+package supply_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/storage/storagetest"
 )
@@ -21,7 +22,7 @@ func BenchmarkImportDataset(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := n.ImportDataset(context.Background(), node.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(data), IDColumn: "exid"}); err != nil {
+		if _, err := n.ImportDataset(context.Background(), supply.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(data), IDColumn: "exid"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -33,7 +34,7 @@ func BenchmarkDatasetValues(b *testing.B) {
 	n := openBench(b, node.Config{DB: storagetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
 	defer n.Close()
 	ctx := context.Background()
-	if _, err := n.ImportDataset(ctx, node.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(csvOf(20000, exidText)), IDColumn: "exid"}); err != nil {
+	if _, err := n.ImportDataset(ctx, supply.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(csvOf(20000, exidText)), IDColumn: "exid"}); err != nil {
 		b.Fatal(err)
 	}
 	ids := make([]exid.ExID, 1000)
@@ -49,10 +50,10 @@ func BenchmarkDatasetValues(b *testing.B) {
 	b.ReportMetric(float64(len(ids)*b.N)/b.Elapsed().Seconds(), "ids/s")
 }
 
-func openBench(b *testing.B, cfg node.Config) *node.Node {
+func openBench(b *testing.B, cfg node.Config) *supply.Side {
 	n, err := node.Open(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return n
+	return supply.New(n)
 }

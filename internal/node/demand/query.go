@@ -1,4 +1,4 @@
-package node
+package demand
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/tokenindex"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
@@ -42,30 +44,30 @@ type QueryResult struct {
 const peerTTL = time.Minute
 
 type cachedPeer struct {
-	peer *OrderPeer
+	peer *node.OrderPeer
 	at   time.Time
 }
 
-// peers caches OrderPeer answers per order.
+// peers caches node.OrderPeer answers per order.
 type peers struct {
 	mu sync.Mutex
 	m  map[string]cachedPeer
 }
 
-// OrderPeer asks the platform about an order this member is party to,
+// node.OrderPeer asks the platform about an order this member is party to,
 // checks the platform's verifier key against the pinned one (pinning it
 // if none is), and caches the answer for a minute.
-func (n *Node) OrderPeer(ctx context.Context, orderID string) (*OrderPeer, error) {
+func (n *Side) OrderPeer(ctx context.Context, orderID string) (*node.OrderPeer, error) {
 	if err := ordertoken.CheckOrderID(orderID); err != nil {
 		return nil, err
 	}
 	n.peers.mu.Lock()
 	c, ok := n.peers.m[orderID]
 	n.peers.mu.Unlock()
-	if ok && n.now().Sub(c.at) < peerTTL {
+	if ok && n.Now().Sub(c.at) < peerTTL {
 		return c.peer, nil
 	}
-	dp, err := n.delivery()
+	dp, err := n.Delivery()
 	if err != nil {
 		return nil, err
 	}
@@ -73,20 +75,20 @@ func (n *Node) OrderPeer(ctx context.Context, orderID string) (*OrderPeer, error
 	if err != nil {
 		return nil, err
 	}
-	if err := n.pinVerifierKey(ctx, p.VerifierKey); err != nil {
+	if err := n.PinVerifierKey(ctx, p.VerifierKey); err != nil {
 		return nil, err
 	}
 	n.peers.mu.Lock()
 	if n.peers.m == nil {
 		n.peers.m = map[string]cachedPeer{}
 	}
-	n.peers.m[orderID] = cachedPeer{peer: p, at: n.now()}
+	n.peers.m[orderID] = cachedPeer{peer: p, at: n.Now()}
 	n.peers.mu.Unlock()
 	return p, nil
 }
 
 // demandPeer returns the order's peer for delivering as its demander.
-func (n *Node) demandPeer(ctx context.Context, orderID string) (*OrderPeer, *ecdh.PublicKey, error) {
+func (n *Side) demandPeer(ctx context.Context, orderID string) (*node.OrderPeer, *ecdh.PublicKey, error) {
 	p, err := n.OrderPeer(ctx, orderID)
 	if err != nil {
 		return nil, nil, err
@@ -105,7 +107,7 @@ func (n *Node) demandPeer(ctx context.Context, orderID string) (*OrderPeer, *ecd
 // returns the values the supplier holds, checked against the platform's
 // receipt. The delivery is recorded with its retention deadline; the
 // caller must drop the values by then (the node holds no copy).
-func (n *Node) Query(ctx context.Context, orderID string, ids []exid.ExID) (*QueryResult, error) {
+func (n *Side) Query(ctx context.Context, orderID string, ids []exid.ExID) (*QueryResult, error) {
 	if len(ids) == 0 {
 		return nil, errs.Invalidf("ids", "请给出要查询的 exID", "give the exIDs to query")
 	}
@@ -136,11 +138,11 @@ type chunkResult struct {
 // deliverChunk sends the tokens of ids as request requestID, checks the
 // receipt, records the delivery (with the files its data goes to) and
 // opens the answer.
-func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.PublicKey, requestID string, ids []exid.ExID, files []string) (*chunkResult, error) {
+func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.PublicKey, requestID string, ids []exid.ExID, files []string) (*chunkResult, error) {
 	if _, err := seal.InfoFor(p.OrderID, requestID); err != nil {
 		return nil, err
 	}
-	dp, err := n.delivery()
+	dp, err := n.Delivery()
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +173,7 @@ func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.Public
 	switch {
 	case r.OrderID != p.OrderID || r.RequestID != requestID:
 		return nil, bad("订单或请求编号不同", "another order or request")
-	case r.Demander != n.memberID:
+	case r.Demander != n.MemberID():
 		return nil, bad("需求方不是本成员", "the demander is not this member")
 	case r.Commitment != evidence.Hash(seal.Commitment(d.Sealed)):
 		return nil, bad("密文的承诺值不同", "the sealed answer's commitment differs")
@@ -211,26 +213,26 @@ func (n *Node) deliverChunk(ctx context.Context, p *OrderPeer, peer *ecdh.Public
 	out := &chunkResult{requestID: requestID, values: make([][]string, len(ids)), matched: len(ans.Matches), receipt: r, replayed: d.Replayed}
 	// Both sides sorted by token: the asked tokens with their positions,
 	// and the answer (sorted by its format), merged in one pass.
-	asked := make([]match, len(tokens))
+	asked := make([]tokenindex.Match, len(tokens))
 	for i := range tokens {
-		hi, lo := tokenOf(tokens[i][:])
-		asked[i] = match{hi: hi, lo: lo, ref: uint32(i)}
+		hi, lo := tokenindex.Halves(tokens[i][:])
+		asked[i] = tokenindex.Match{Hi: hi, Lo: lo, Ref: uint32(i)}
 	}
-	asked = sortMatches(asked)
+	asked = tokenindex.SortMatches(asked)
 	j := 0
 	for _, m := range ans.Matches {
 		if len(m.Values) != len(p.Columns) {
 			return nil, errs.New(errs.Unavailable, "answer", "供应方应答的取值个数与订单的标签列数不同", "the supplier's answer has another number of values than the order has columns")
 		}
-		hi, lo := tokenOf(m.Token[:])
-		for j < len(asked) && (asked[j].hi < hi || asked[j].hi == hi && asked[j].lo < lo) {
+		hi, lo := tokenindex.Halves(m.Token[:])
+		for j < len(asked) && (asked[j].Hi < hi || asked[j].Hi == hi && asked[j].Lo < lo) {
 			j++
 		}
-		if j == len(asked) || asked[j].hi != hi || asked[j].lo != lo {
+		if j == len(asked) || asked[j].Hi != hi || asked[j].Lo != lo {
 			return nil, errs.New(errs.Unavailable, "answer", "供应方应答了未查询的令牌", "the supplier answered a token that was not asked")
 		}
-		for ; j < len(asked) && asked[j].hi == hi && asked[j].lo == lo; j++ {
-			out.values[asked[j].ref] = m.Values
+		for ; j < len(asked) && asked[j].Hi == hi && asked[j].Lo == lo; j++ {
+			out.values[asked[j].Ref] = m.Values
 		}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package node
+package demand
 
 import (
 	"bufio"
@@ -23,6 +23,7 @@ import (
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/node"
 	"hulian/internal/protocol/exid"
 )
 
@@ -135,7 +136,7 @@ func inputError(file string, err error) error {
 
 // QueryFile runs a file query. Memory stays bounded by the chunk size and
 // the chunks in flight, whatever the input's size.
-func (n *Node) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error) {
+func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error) {
 	var p QueryProgress
 	if j.Column == "" {
 		j.Column = "exid"
@@ -330,7 +331,7 @@ func (n *Node) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 
 // stoppedError explains where a stopped run left the results: how many
 // rows are written, that they are kept, and how to go on.
-func (n *Node) stoppedError(err error, j QueryJob, p QueryProgress) error {
+func (n *Side) stoppedError(err error, j QueryJob, p QueryProgress) error {
 	if errors.Is(err, context.Canceled) || (errs.Is(err, errs.Invalid) && p.Chunks == 0) {
 		return err
 	}
@@ -352,7 +353,7 @@ func (n *Node) stoppedError(err error, j QueryJob, p QueryProgress) error {
 }
 
 // readChunks cuts the input into chunks, checking each key as it reads.
-func (n *Node) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col, size int, seq int64, row int, work chan<- *queryChunk) error {
+func (n *Side) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col, size int, seq int64, row int, work chan<- *queryChunk) error {
 	for {
 		c := &queryChunk{seq: seq, first: row + 1, keys: make([]string, 0, min(size, 1<<16))}
 		if j.Translate == nil {
@@ -371,12 +372,12 @@ func (n *Node) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col,
 			if j.Translate == nil {
 				id, err := exid.Parse(key)
 				if err != nil {
-					return inputError(j.In, rowError(err, j.Column, row, "exID 无效", "invalid exID"))
+					return inputError(j.In, errs.InCell(err, j.Column, row, "exID 无效", "invalid exID"))
 				}
 				c.ids = append(c.ids, id)
 			} else if j.Normalize != nil {
 				if err := j.Normalize(key); err != nil {
-					return inputError(j.In, rowError(err, j.Column, row, "原始标识无效", "invalid raw ID"))
+					return inputError(j.In, errs.InCell(err, j.Column, row, "原始标识无效", "invalid raw ID"))
 				}
 			}
 			c.keys = append(c.keys, key)
@@ -397,7 +398,7 @@ func (n *Node) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col,
 const translateBatch = 2000
 
 // queryChunk translates a chunk's raw IDs if need be and delivers it.
-func (n *Node) queryChunk(ctx context.Context, j QueryJob, p *OrderPeer, peerKey *ecdh.PublicKey, batch string, c *queryChunk) (*chunkResult, error) {
+func (n *Side) queryChunk(ctx context.Context, j QueryJob, p *node.OrderPeer, peerKey *ecdh.PublicKey, batch string, c *queryChunk) (*chunkResult, error) {
 	if j.Translate != nil {
 		c.ids = make([]exid.ExID, 0, len(c.keys))
 		for lo := 0; lo < len(c.keys); lo += translateBatch {
@@ -408,7 +409,7 @@ func (n *Node) queryChunk(ctx context.Context, j QueryJob, p *OrderPeer, peerKey
 			}
 			for i, r := range res {
 				if r.Err != nil {
-					return nil, inputError(j.In, rowError(r.Err, j.Column, c.first+lo+i, "原始标识无效", "invalid raw ID"))
+					return nil, inputError(j.In, errs.InCell(r.Err, j.Column, c.first+lo+i, "原始标识无效", "invalid raw ID"))
 				}
 				c.ids = append(c.ids, r.ExID)
 			}
@@ -538,7 +539,7 @@ func (r *results) close() error {
 }
 
 // saveQueryState syncs the results and records how far they go.
-func (n *Node) saveQueryState(out string, r *results, st *queryState, h hash.Hash) error {
+func (n *Side) saveQueryState(out string, r *results, st *queryState, h hash.Hash) error {
 	var err error
 	if st.OutBytes, err = r.sync(); err != nil {
 		return err
