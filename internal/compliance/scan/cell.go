@@ -3,7 +3,6 @@ package scan
 import (
 	"net/netip"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"hulian/internal/protocol/ident"
@@ -49,6 +48,17 @@ func init() {
 		province[r>>6] |= 1 << (r & 63)
 	}
 }
+
+// Separator classes counted by the word walk; 0 is any other byte.
+const (
+	sepAt = 1 + iota
+	sepColon
+	sepDot
+	sepDash
+	sepUnder
+)
+
+var sepClass = [256]uint8{'@': sepAt, ':': sepColon, '.': sepDot, '-': sepDash, '_': sepUnder}
 
 // colFlags say what a column's name tells about its values.
 type colFlags uint32
@@ -132,6 +142,7 @@ type hit struct {
 // cell holds the state of one cell's walk; it is reused across cells.
 type cell struct {
 	d     *dict
+	adult int // the last year of birth of a person now 16 or older
 	s     string
 	col   colFlags
 	idVal string
@@ -139,6 +150,7 @@ type cell struct {
 	buf   [64]byte
 
 	birthAt, qqAt, wxAt, passAt, permitAt, incomeAt, payAt, eduAt, streetAt, verAt int
+	ageAt, bioAt, secAt, insAt, propAt, orgAt, otherDateAt                         int
 	dateStart, dateEnd                                                             int
 	sawDigit, addrNum                                                              bool
 }
@@ -164,10 +176,21 @@ func (c *cell) has(k Kind) bool {
 	return false
 }
 
-// scan walks s once and leaves its matches in c.hits.
+// scan walks s once and leaves its matches in c.hits. A cell written with
+// full-width letters and digits (１３８…) is folded to ASCII first, which
+// costs a second pass only for such cells.
 func (c *cell) scan(s string, col colFlags, idVal string) {
+	if !c.walk(s, col, idVal) {
+		c.walk(foldWidth(s), col, idVal)
+	}
+}
+
+// walk is one pass of scan; it returns false, having stopped, when it meets
+// a full-width character.
+func (c *cell) walk(s string, col colFlags, idVal string) bool {
 	c.s, c.col, c.idVal, c.hits = s, col, idVal, c.hits[:0]
 	c.birthAt, c.qqAt, c.wxAt, c.passAt, c.permitAt, c.incomeAt, c.payAt, c.eduAt, c.streetAt, c.verAt = -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+	c.ageAt, c.bioAt, c.secAt, c.insAt, c.propAt, c.orgAt, c.otherDateAt = -1, -1, -1, -1, -1, -1, -1
 	c.dateStart, c.dateEnd = -1, -1
 	c.sawDigit, c.addrNum = false, false
 	// An ID shorter than 6 characters (a row number) would match any digit.
@@ -175,9 +198,11 @@ func (c *cell) scan(s string, col colFlags, idVal string) {
 		i := strings.Index(s, idVal)
 		c.emit(KindIDInTag, i, i+len(idVal), "")
 	}
+	inHan := false // the walk is inside a run of Han characters
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
+			inHan = false
 			if isWord[b] {
 				i = c.word(i)
 			} else {
@@ -186,7 +211,18 @@ func (c *cell) scan(s string, col colFlags, idVal string) {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if e, ok := c.d.match(s, i, r); ok {
+		if (r >= 0xFF08 && r <= 0xFF5A || r == 0x3000) && wide(r) {
+			return false
+		}
+		if han := isHan(r); han != inHan {
+			if han && i > 0 {
+				c.nameLead(i, r) // a whole-cell name is whole()'s
+			}
+			inHan = han
+		}
+		if r >= 1<<16 || c.d.first[r] == 0 {
+			// no term opens with r: the common case, tested inline
+		} else if e, ok := c.d.matchGroup(s, i, r); ok {
 			c.term(e, i)
 			i += len(e.term)
 			continue
@@ -200,6 +236,7 @@ func (c *cell) scan(s string, col colFlags, idVal string) {
 		i += size
 	}
 	c.whole()
+	return true
 }
 
 func (c *cell) term(e dictEntry, i int) {
@@ -251,6 +288,34 @@ func (c *cell) term(e dictEntry, i int) {
 		}
 	case actVersionCtx:
 		c.verAt = end
+	case actNameCtx:
+		c.nameAfter(i, end)
+	case actHonorific:
+		c.nameBefore(i, end)
+	case actAgeCtx:
+		c.ageAt = end
+	case actBiometric:
+		c.emit(KindBiometric, i, end, "")
+	case actBioCtx:
+		c.bioAt = end
+	case actCV:
+		c.emit(KindCV, i, end, "")
+	case actSecCtx:
+		c.secAt = end
+	case actInsCtx:
+		c.insAt = end
+	case actPropCtx:
+		c.propAt = end
+	case actEnterprise:
+		c.emit(KindEnterprise, i, end, "")
+	case actOrgCtx:
+		c.orgAt = end
+	case actOtherDate:
+		c.otherDateAt = end
+	case actEmployer:
+		if end < len(c.s) { // the employer's name follows
+			c.emit(KindEmployer, i, len(c.s), "")
+		}
 	}
 }
 
@@ -259,24 +324,17 @@ func (c *cell) term(e dictEntry, i int) {
 func (c *cell) word(i int) int {
 	s := c.s
 	j := i
-	var nAt, nColon, nDot, nDash, nUnder int
+	var n [8]int // separators seen, by sepClass
 	for j < len(s) && isWord[s[j]] {
-		switch s[j] {
-		case '@':
-			nAt++
-		case ':':
-			nColon++
-		case '.':
-			nDot++
-		case '-':
-			nDash++
-		case '_':
-			nUnder++
-		}
+		n[sepClass[s[j]]]++
 		j++
 	}
+	nAt, nColon, nDot, nDash, nUnder := n[sepAt], n[sepColon], n[sepDot], n[sepDash], n[sepUnder]
 	w := s[i:j]
 	if nAt > 0 && c.email(i, j) {
+		return j
+	}
+	if (nDot > 0 || nColon > 0) && c.image(w, i, j) {
 		return j
 	}
 	if (nColon >= 2 || nDash == 5) && c.macOrIPv6(w, i, j) {
@@ -284,6 +342,13 @@ func (c *cell) word(i int) int {
 	}
 	if nDot == 3 && c.ipv4(w, i, j) {
 		return j
+	}
+	if nColon == 1 && isAlpha[w[0]] {
+		// "vx:zhang_88", "qq:12345": a context word glued to its value.
+		if k := strings.IndexByte(w, ':'); k < len(w)-1 && allAlpha(w[:k]) {
+			c.keyword(w[:k], i+k)
+			return c.word(i + k + 1)
+		}
 	}
 	if nUnder > 0 && len(w) >= 6 && (strings.HasPrefix(w, "wxid_") || strings.HasPrefix(w, "WXID_")) {
 		c.emit(KindWeChat, i, j, "")
@@ -399,11 +464,18 @@ func (c *cell) alnum(a, e int) int {
 			return a + len(de.term)
 		}
 	}
+	if (len(t) >= 12 || len(t) == 2 && t[0] == '9') && c.blob(t, a, e) {
+		return e
+	}
 	nd := 0
 	for i := 0; i < len(t); i++ {
 		if isDigit[t[i]] {
 			nd++
 		}
+	}
+	if nd >= 6 && len(t) >= 8 && nd < len(t) && near(c.insAt, a, 16) {
+		c.emit(KindInsurance, a, e, "")
+		return e
 	}
 	switch {
 	case nd == len(t):
@@ -432,10 +504,35 @@ func (c *cell) alnum(a, e int) int {
 	for p < len(t) && isAlpha[t[p]] {
 		p++
 	}
-	if p <= 2 && nd == len(t)-p {
-		c.document(t, p, a, e)
+	if p <= 2 && nd == len(t)-p && c.document(t, p, a, e) {
+		return e
+	}
+	if p >= 2 && nd == len(t)-p && phonePrefix(t[:p]) { // "tel13812345678"
+		return c.digits(a+p, e)
 	}
 	return e
+}
+
+// phonePrefix reports whether p is a word glued before a phone number.
+func phonePrefix(p string) bool {
+	if len(p) > 6 {
+		return false
+	}
+	for _, w := range []string{"tel", "phone", "mobile", "mob", "cell", "sj", "dh"} {
+		if strings.EqualFold(p, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func allAlpha(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlpha[s[i]] {
+			return false
+		}
+	}
+	return len(s) > 0
 }
 
 func allB32(s string) bool {
@@ -475,6 +572,10 @@ func (c *cell) keyword(t string, e int) {
 		c.incomeAt = e
 	case "paid", "payment":
 		c.payAt = e
+	case "age", "aged":
+		c.ageAt = e
+	case "policy":
+		c.insAt = e
 	}
 }
 
@@ -484,25 +585,40 @@ func (c *cell) keyword(t string, e int) {
 // 7 digits (电子普通护照 since 2017), C + 8 digits (往来港澳通行证 card),
 // H/M + 8 or 10 digits (港澳居民来往内地通行证). Other shapes need 护照 or
 // 通行证 nearby or a passport or permit column.
-func (c *cell) document(t string, p, a, e int) {
+//
+// The electronic permits add C + a letter + 7 digits (往来港澳通行证 since
+// 2014) and L + 8 digits (往来台湾通行证 since 2016); a Shanghai securities
+// account is A + 9 digits (中国结算 上海分公司).
+func (c *cell) document(t string, p, a, e int) bool {
 	nd := len(t) - p
+	t0 := t[0] &^ 0x20 // upper case
+	t1 := t[p-1] &^ 0x20
 	upper := t[0] >= 'A' && t[0] <= 'Z' && (p == 1 || t[1] >= 'A' && t[1] <= 'Z')
 	passCtx := c.col&colPassport != 0 || near(c.passAt, a, 12)
 	permitCtx := c.col&colPermit != 0 || near(c.permitAt, a, 12)
 	switch {
-	case p == 1 && nd == 8 && upper && (t[0] == 'E' || t[0] == 'G'):
+	case p == 1 && nd == 8 && upper && (t0 == 'E' || t0 == 'G'):
 		c.emit(KindPassport, a, e, "")
-	case p == 2 && nd == 7 && upper && t[0] == 'E':
+	case p == 2 && nd == 7 && upper && t0 == 'E':
 		c.emit(KindPassport, a, e, "")
-	case p == 1 && nd == 8 && upper && t[0] == 'C':
+	case p == 1 && nd == 8 && upper && (t0 == 'C' || t0 == 'L'):
 		c.emit(KindPermit, a, e, "")
-	case p == 1 && (nd == 8 || nd == 10) && upper && (t[0] == 'H' || t[0] == 'M'):
+	case p == 2 && nd == 7 && upper && t0 == 'C' && t1 != 'I' && t1 != 'O':
 		c.emit(KindPermit, a, e, "")
+	case p == 1 && (nd == 8 || nd == 10) && upper && (t0 == 'H' || t0 == 'M'):
+		c.emit(KindPermit, a, e, "")
+	case p == 1 && nd == 9 && t0 == 'A' && upper:
+		c.emit(KindSecurities, a, e, "")
 	case p >= 1 && nd >= 7 && nd <= 9 && passCtx:
 		c.emit(KindPassport, a, e, "")
 	case p >= 1 && nd >= 7 && nd <= 10 && permitCtx:
 		c.emit(KindPermit, a, e, "")
+	case p >= 1 && nd >= 8 && nd <= 11 && near(c.secAt, a, 16):
+		c.emit(KindSecurities, a, e, "")
+	default:
+		return false
 	}
+	return true
 }
 
 // digits handles the digit run s[a:e]: it extends it over the separators of
@@ -511,6 +627,10 @@ func (c *cell) document(t string, p, a, e int) {
 func (c *cell) digits(a, e int) int {
 	s := c.s
 	c.sawDigit = true
+	if e-a == 8 && e+1 < len(s) && s[e] == '-' && (e+2 == len(s) || !isAlnum[s[e+2]]) && orgCode(s[a:e], s[e+1]) {
+		c.emit(KindOrgCode, a, e+2, "")
+		return e + 2
+	}
 	var segs [8]int
 	ns := 1
 	segs[0] = e - a
@@ -535,7 +655,7 @@ func (c *cell) digits(a, e int) int {
 		for m < len(s) && isDigit[s[m]] {
 			m++
 		}
-		if m < len(s) && isAlpha[s[m]] || n+m-k-1 > len(c.buf) {
+		if m < len(s) && isAlpha[s[m]] && !(n+m-k-1 == 17 && s[m]|0x20 == 'x') || n+m-k-1 > len(c.buf) {
 			break
 		}
 		n += copy(c.buf[n:], s[k+1:m])
@@ -546,9 +666,38 @@ func (c *cell) digits(a, e int) int {
 	d := s[a:e]
 	if ns > 1 {
 		d = string(c.buf[:n]) // only formatted numbers are copied
+		if n == 17 && end < len(s) && s[end]|0x20 == 'x' && (end+1 == len(s) || !isAlnum[s[end+1]]) {
+			if groupedID(segs[:ns]) && ident.CheckIDCard(d+"X") == nil {
+				c.emit(KindIDCard, a, end+1, "")
+			}
+			return end + 1
+		}
 	}
 	prevDot := a >= 2 && s[a-1] == '.' && isDigit[s[a-2]]
 	nextDot := end+1 < len(s) && s[end] == '.' && isDigit[s[end+1]]
+	birth := c.col&colBirth != 0 || near(c.birthAt, a, 24)
+	if segs[0] == 4 && !prevDot {
+		// A full date whose year makes its subject an adult today is taken
+		// for a date of birth wherever it stands; a later one is kept in
+		// case 出生 follows it.
+		if dend, ok := parseDate(s, a); ok {
+			if y := num(s[a : a+4]); birth || y >= 1920 && y <= c.adult && !near(c.otherDateAt, a, 12) {
+				c.emit(KindBirthDate, a, dend, "")
+			} else {
+				c.dateStart, c.dateEnd = a, dend
+			}
+			return max(end, dend)
+		}
+		if birth {
+			if dend, ok := parseYearMonth(s, a); ok {
+				c.emit(KindBirthDate, a, dend, "")
+				return max(end, dend)
+			}
+		}
+	}
+	if ns == 1 && e-a <= 3 && !prevDot && !nextDot && c.age(a, end) {
+		return end
+	}
 
 	if (near(c.incomeAt, a, 12) || near(c.payAt, a, 12)) && ns == 1 && !prevDot && !rangeAfter(s, end) {
 		k := KindIncome
@@ -559,17 +708,6 @@ func (c *cell) digits(a, e int) int {
 	}
 	if prevDot || nextDot {
 		return end // decimals, prices and version numbers are not identifiers
-	}
-	birth := c.col&colBirth != 0 || near(c.birthAt, a, 24)
-	if segs[0] == 4 {
-		if dend, ok := parseDate(s, a); ok {
-			if birth {
-				c.emit(KindBirthDate, a, dend, "")
-			} else {
-				c.dateStart, c.dateEnd = a, dend
-			}
-			return max(end, dend)
-		}
 	}
 	if c.number(d, segs[:ns], a, end, birth) {
 		return end
@@ -622,9 +760,17 @@ func (c *cell) number(d string, segs []int, a, end int, birth bool) bool {
 		grouped = grouped && l == 4
 	}
 	switch {
-	case n == 11 && (single || len(segs) == 3 && segs[0] == 3 && segs[1] == 4) && ident.CheckMobile(d) == nil:
+	case single && n == 15 && near(c.orgAt, a, 16):
+		c.emit(KindOrgCode, a, end, "")
+	case single && n >= 8 && n <= 12 && near(c.secAt, a, 16):
+		c.emit(KindSecurities, a, end, "")
+	case single && n >= 8 && near(c.insAt, a, 16):
+		c.emit(KindInsurance, a, end, "")
+	case single && near(c.propAt, a, 40) && (n >= 6 || strings.HasPrefix(s[end:], "号")):
+		c.emit(KindProperty, a, end, "")
+	case n == 11 && mobileGroups(segs) && ident.CheckMobile(d) == nil:
 		c.emit(KindMobile, a, end, "")
-	case n == 18 && single && ident.CheckIDCard(d) == nil:
+	case n == 18 && (single || groupedID(segs)) && ident.CheckIDCard(d) == nil:
 		c.emit(KindIDCard, a, end, "")
 	case n == 15 && single && validID15(d):
 		c.emit(KindIDCard, a, end, "")
@@ -644,6 +790,20 @@ func (c *cell) number(d string, segs []int, a, end int, birth bool) bool {
 		return false
 	}
 	return true
+}
+
+// mobileGroups reports whether digit groups are spaced as people write a
+// mobile number: 138 1234 5678, 138 12345678 or 1381234 5678.
+func mobileGroups(segs []int) bool {
+	switch len(segs) {
+	case 1:
+		return true
+	case 2:
+		return segs[0] == 3 || segs[0] == 7
+	case 3:
+		return segs[0] == 3 && segs[1] == 4
+	}
+	return false
 }
 
 // idBody reports whether the first 17 digits of d are an identity number's
@@ -765,42 +925,52 @@ func twoDigits(s string, i int) (int, int, bool) {
 }
 
 // plate matches a licence plate whose province abbreviation ends at j
-// (GA 36-2018): a letter, an optional "·", then five characters with at
-// least three digits, a new-energy six (D or F first or last), or four and
-// a special suffix such as 挂 or 学.
+// (GA 36-2018): the letter of the issuing authority, an optional separator
+// (·, •, ., -, a space), then five characters with at least three digits, a
+// new-energy six (one of D A B C E F G H J K first and digits after the
+// second, or five digits and D or F last), or four and a special suffix
+// such as 挂 or 学. Letters may be typed in lower case.
 func (c *cell) plate(i, j int) int {
 	s := c.s
-	if j >= len(s) || s[j] < 'A' || s[j] > 'Z' {
+	if j >= len(s) || !isAlpha[s[j]] {
 		return 0
 	}
 	k := j + 1
-	switch {
-	case strings.HasPrefix(s[k:], "·"):
-		k += len("·")
-	case k < len(s) && (s[k] == ' ' || s[k] == '-'):
-		k++
+	for _, sep := range plateSeps {
+		if strings.HasPrefix(s[k:], sep) {
+			k += len(sep)
+			break
+		}
 	}
 	m := k
 	digits := 0
-	for m < len(s) && m-k < 7 && (isDigit[s[m]] || s[m] >= 'A' && s[m] <= 'Z' && s[m] != 'I' && s[m] != 'O') {
-		if isDigit[s[m]] {
+	var run [7]byte
+	for m < len(s) && m-k < 7 && isAlnum[s[m]] {
+		b := s[m]
+		if isDigit[b] {
 			digits++
+		} else {
+			b &^= 0x20
+			if b == 'I' || b == 'O' {
+				return 0
+			}
 		}
+		run[m-k] = b
 		m++
 	}
 	if m < len(s) && isAlnum[s[m]] {
 		return 0
 	}
-	run := s[k:m]
+	r := string(run[:m-k])
 	ok := false
-	switch len(run) {
+	switch len(r) {
 	case 5:
 		ok = digits >= 3
 	case 6:
-		ok = (run[0] == 'D' || run[0] == 'F') && digits >= 4 && allDigitsStr(run[2:]) ||
-			(run[5] == 'D' || run[5] == 'F') && allDigitsStr(run[:5])
+		ok = strings.IndexByte("DABCEFGHJK", r[0]) >= 0 && allDigitsStr(r[2:]) ||
+			(r[5] == 'D' || r[5] == 'F') && allDigitsStr(r[:5])
 	case 4:
-		if r, size := utf8.DecodeRuneInString(s[m:]); strings.ContainsRune(plateSuffixes, r) && digits >= 3 {
+		if rr, size := utf8.DecodeRuneInString(s[m:]); strings.ContainsRune(plateSuffixes, rr) && digits >= 3 {
 			m += size
 			ok = true
 		}
@@ -812,6 +982,9 @@ func (c *cell) plate(i, j int) int {
 	return m
 }
 
+// plateSeps may stand between a plate's authority letter and its number.
+var plateSeps = []string{"·", "•", "・", ".", "-", " "}
+
 func allDigitsStr(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isDigit[s[i]] {
@@ -821,18 +994,45 @@ func allDigitsStr(s string) bool {
 	return len(s) > 0
 }
 
-// whole applies the checks that concern a column's value as a whole.
+// whole applies the checks that concern a cell's value as a whole: a name
+// or a compact date of birth by its value in any column, and what a
+// column's header says of the rest.
 func (c *cell) whole() {
-	if c.col == 0 {
-		return
+	v := c.s
+	if v != "" && (v[0] <= ' ' || v[len(v)-1] <= ' ') {
+		v = strings.TrimSpace(v)
 	}
-	v := strings.TrimSpace(c.s)
-	if isPlaceholder(v) {
+	if v == "" || len(v) <= 6 && isPlaceholder(v) {
 		return
 	}
 	switch {
 	case c.col&colName != 0 && personName(v):
 		c.emit(KindName, 0, len(c.s), "")
+	case c.has(KindName):
+	case v[0] >= utf8.RuneSelf:
+		// A Han name alone in the cell or opening its text.
+		r, _ := utf8.DecodeRuneInString(v)
+		off := 0
+		if len(v) != len(c.s) {
+			off = strings.Index(c.s, v)
+		}
+		c.nameLead(off, r)
+	case v[0] >= 'A' && v[0] <= 'Z' && latinName(v):
+		c.emit(KindName, 0, len(c.s), "")
+	}
+	if c.col == 0 && len(v) != 8 {
+		return
+	}
+	if len(v) == 8 && allDigitsStr(v) && !c.has(KindBirthDate) {
+		// A cell of eight digits that is a date an adult was born on is a
+		// compact date of birth (19850312); order and account numbers are
+		// longer, and a random eight digits is such a date once in 2,500.
+		if y := num(v[:4]); y >= 1920 && y <= c.adult && validDate(y, num(v[4:6]), num(v[6:])) {
+			c.emit(KindBirthDate, 0, len(c.s), "")
+		}
+	}
+	if c.col == 0 {
+		return
 	}
 	if c.col&colEthnic != 0 && ethnicValue(v) {
 		c.emit(KindEthnicity, 0, len(c.s), "")
@@ -860,10 +1060,9 @@ func (c *cell) whole() {
 }
 
 func isPlaceholder(v string) bool {
-	for _, p := range placeholders {
-		if v == p {
-			return true
-		}
+	switch v {
+	case "", "-", "--", "无", "未知", "不详", "空", "null", "NULL", "N/A", "n/a", "NA", "none", "None":
+		return true
 	}
 	return false
 }
@@ -893,56 +1092,6 @@ var surnames = func() map[string]bool {
 	}
 	return m
 }()
-
-// personName accepts a Han name of two to four characters opening with a
-// common surname (minority names joined by "·" too), or two or three
-// capitalised Latin words.
-func personName(v string) bool {
-	if v == "" {
-		return false
-	}
-	if v[0] < utf8.RuneSelf {
-		words := strings.Fields(v)
-		if len(words) < 2 || len(words) > 3 {
-			return false
-		}
-		for _, w := range words {
-			if w[0] < 'A' || w[0] > 'Z' {
-				return false
-			}
-			for i := 1; i < len(w); i++ {
-				if !isAlpha[w[i]] && w[i] != '-' && w[i] != '\'' {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	n := 0
-	dot := false
-	for _, r := range v {
-		if r == '·' || r == '•' {
-			dot = true
-			continue
-		}
-		if !unicode.Is(unicode.Han, r) {
-			return false
-		}
-		n++
-	}
-	if dot {
-		return n >= 2 && n <= 12
-	}
-	if n < 2 || n > 4 {
-		return false
-	}
-	_, size := utf8.DecodeRuneInString(v)
-	if surnames[v[:size]] {
-		return true
-	}
-	_, size2 := utf8.DecodeRuneInString(v[size:])
-	return n >= 3 && surnames[v[:size+size2]]
-}
 
 // exactAmount accepts a single amount ("8500", "¥12,800.50", "3.2万元");
 // ranges and bands ("5000-8000", "1万以上") are not exact.

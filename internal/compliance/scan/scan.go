@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 )
@@ -16,13 +18,17 @@ import (
 type Options struct {
 	Terms *Terms    // X5.1 content terms; the embedded list if nil
 	Lang  i18n.Lang // language of Finding.Reason; Chinese if empty
+	// Now fixes today for the date-of-birth check (a full date is a birth
+	// date when its subject would now be 16 or older); the clock if zero.
+	Now time.Time
 }
 
 // Scanner finds prohibited content. It is immutable and safe for concurrent
 // use; each CSV or row scanner it makes is not.
 type Scanner struct {
-	d    *dict
-	lang i18n.Lang
+	d     *dict
+	lang  i18n.Lang
+	adult int // last birth year of someone 16 or older today, in Beijing
 }
 
 // New builds a Scanner.
@@ -35,7 +41,11 @@ func New(opts Options) *Scanner {
 	if lang == "" {
 		lang = i18n.ZH
 	}
-	return &Scanner{d: buildDict(t), lang: lang}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return &Scanner{d: buildDict(t), lang: lang, adult: calendar.DateOf(now).Year - 16}
 }
 
 // Result summarises a scan.
@@ -106,7 +116,7 @@ type RowScanner struct {
 // column id (-1 if none), and reports the header's own findings (row 0): an
 // identifier or exID inside a tag key (X-E4) or a content term.
 func (sc *Scanner) Rows(header []string, id int, emit func(Finding) error) (*RowScanner, error) {
-	rs := &RowScanner{sc: sc, header: header, id: id, emit: emit, c: cell{d: sc.d}}
+	rs := &RowScanner{sc: sc, header: header, id: id, emit: emit, c: cell{d: sc.d, adult: sc.adult}}
 	rs.flags = make([]colFlags, len(header))
 	for i, h := range header {
 		rs.flags[i] = classifyColumn(h)
@@ -154,7 +164,7 @@ func (rs *RowScanner) Row(row int, rec []string) error {
 // returns its findings (Row 0). It is meant for single values such as a
 // listing's free text; tables go through ScanCSV or Rows.
 func (sc *Scanner) ScanCell(column, value string) []Finding {
-	c := cell{d: sc.d}
+	c := cell{d: sc.d, adult: sc.adult}
 	c.scan(value, classifyColumn(column), "")
 	out := make([]Finding, 0, len(c.hits))
 	for _, h := range c.hits {

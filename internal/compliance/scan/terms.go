@@ -97,6 +97,19 @@ const (
 	actStreet                   // 路, 街: a following number + 号 is an address
 	actAddrSuffix               // 号, 室: after digits and a street, an address
 	actVersionCtx               // 版本: a following dotted number is a version
+	actNameCtx                  // 联系人: a following short Han run is a name
+	actHonorific                // 先生: the Han characters before it are a name
+	actAgeCtx                   // 年龄: a following small number is an age
+	actBiometric                // 指纹模板: biometric data named
+	actBioCtx                   // 指纹: a following template or vector is biometric
+	actCV                       // 工作经历: a CV's section
+	actSecCtx                   // 证券账户: a following number is a securities account
+	actInsCtx                   // 保单号: a following number is a policy number
+	actPropCtx                  // 不动产权: a following number is a housing title
+	actEnterprise               // 客户名单: an enterprise's business data
+	actOrgCtx                   // 注册号: a following 15 digits are a registration number
+	actEmployer                 // 就职于: what follows is the person's employer
+	actOtherDate                // 有效期: a following date is not a date of birth
 )
 
 type dictEntry struct {
@@ -107,39 +120,77 @@ type dictEntry struct {
 
 // dict finds dictionary terms at a position without backtracking: the first
 // rune indexes a short list of candidates, longest first, compared in place.
+// A bitset over the second runes of a group's terms rejects most positions
+// after one more decode, which matters because many common characters (不,
+// 人, 有) open some term.
 type dict struct {
 	first  [1 << 16]uint16 // rune -> 1 + index into groups; 0 = no term starts here
-	groups [][]dictEntry
+	groups []group
+}
+
+type group struct {
+	entries []dictEntry // longest first
+	second  uint64      // bit r%64 set for the second rune r of some entry
+	single  int         // index of the one-rune entry, or -1
 }
 
 func (d *dict) add(e dictEntry) {
-	r, _ := utf8.DecodeRuneInString(e.term)
+	r, size := utf8.DecodeRuneInString(e.term)
 	if r >= 1<<16 {
 		return // every term of the lists starts in the basic plane
 	}
 	if d.first[r] == 0 {
-		d.groups = append(d.groups, nil)
+		d.groups = append(d.groups, group{single: -1})
 		d.first[r] = uint16(len(d.groups))
 	}
-	g := d.first[r] - 1
-	d.groups[g] = append(d.groups[g], e)
+	g := &d.groups[d.first[r]-1]
+	g.entries = append(g.entries, e)
+	if size < len(e.term) {
+		r2, _ := utf8.DecodeRuneInString(e.term[size:])
+		g.second |= 1 << (uint(r2) & 63)
+	}
 }
 
 func (d *dict) finish() {
-	for _, g := range d.groups {
-		sort.SliceStable(g, func(i, j int) bool { return len(g[i].term) > len(g[j].term) })
+	for gi := range d.groups {
+		g := &d.groups[gi]
+		sort.SliceStable(g.entries, func(i, j int) bool { return len(g.entries[i].term) > len(g.entries[j].term) })
+		for i, e := range g.entries {
+			if _, size := utf8.DecodeRuneInString(e.term); size == len(e.term) {
+				g.single = i
+			}
+		}
 	}
 }
 
 // match returns the longest entry starting at s[i:], whose first rune is r.
+// Its test is small enough to be inlined where most runes fail it.
 func (d *dict) match(s string, i int, r rune) (dictEntry, bool) {
 	if r >= 1<<16 || d.first[r] == 0 {
 		return dictEntry{}, false
 	}
-	for _, e := range d.groups[d.first[r]-1] {
-		if strings.HasPrefix(s[i:], e.term) {
-			return e, true
+	return d.matchGroup(s, i, r)
+}
+
+func (d *dict) matchGroup(s string, i int, r rune) (dictEntry, bool) {
+	g := &d.groups[d.first[r]-1]
+	j := i + utf8.RuneLen(r)
+	if j < len(s) {
+		r2 := rune(s[j])
+		if r2 >= utf8.RuneSelf {
+			r2, _ = utf8.DecodeRuneInString(s[j:])
 		}
+		if g.second&(1<<(uint(r2)&63)) != 0 {
+			for _, e := range g.entries {
+				if strings.HasPrefix(s[i:], e.term) {
+					return e, true
+				}
+			}
+			return dictEntry{}, false
+		}
+	}
+	if g.single >= 0 {
+		return g.entries[g.single], true
 	}
 	return dictEntry{}, false
 }
@@ -178,6 +229,19 @@ func buildDict(t *Terms) *dict {
 		{actStreet, []string{"路", "街", "巷", "大道", "胡同", "弄", "小区", "新村", "大厦", "花园", "公寓"}},
 		{actAddrSuffix, []string{"号", "室", "栋", "幢", "单元"}},
 		{actVersionCtx, []string{"版本"}},
+		{actNameCtx, nameContext},
+		{actHonorific, honorifics},
+		{actAgeCtx, ageContext},
+		{actBiometric, biometricTerms},
+		{actBioCtx, biometricContext},
+		{actCV, cvTerms},
+		{actSecCtx, securitiesContext},
+		{actInsCtx, insuranceContext},
+		{actPropCtx, propertyContext},
+		{actEnterprise, enterpriseTerms},
+		{actOrgCtx, orgContext},
+		{actEmployer, employerContext},
+		{actOtherDate, otherDateContext},
 	}
 	for _, c := range ctx {
 		for _, s := range c.terms {
