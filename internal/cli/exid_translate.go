@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -72,28 +70,19 @@ func (c *ExidTranslateCmd) Validate() error {
 	return nil
 }
 
-// readToken reads an API token from a credentials file: the token alone, or
-// JSON {"token": "hlt_…"}. Tokens never travel as flag values, which would
+// readToken reads the API token of the credentials file that flag names
+// (JSON from hulian token create, or the token alone), warning when other
+// users may read the file. Tokens never travel as flag values, which would
 // leave them in shell history and process lists.
-func readToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
+func readToken(env *Env, flag, path string) (string, error) {
+	c, loose, err := rpc.ReadCredentials(path)
 	if err != nil {
-		return "", errs.Invalidf("--credentials", "无法读取凭据文件："+err.Error(), "cannot read the credentials file: "+err.Error())
+		return "", withFlag(err, flag)
 	}
-	s := strings.TrimSpace(string(b))
-	if strings.HasPrefix(s, "{") {
-		var v struct {
-			Token string `json:"token"`
-		}
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return "", errs.Invalidf("--credentials", "凭据文件不是有效的 JSON", "the credentials file is not valid JSON")
-		}
-		s = v.Token
+	if loose {
+		fmt.Fprintln(env.Stderr, i18n.T("警告：令牌文件可被其他用户读取，请 chmod 600 ", "warning: the token file is readable by other users; chmod 600 ").In(env.Lang)+path)
 	}
-	if !strings.HasPrefix(s, "hlt_") {
-		return "", errs.Invalidf("--credentials", "凭据文件中没有 API 令牌（hlt_ 开头）", "the credentials file holds no API token (starting hlt_)")
-	}
-	return s, nil
+	return c.Token, nil
 }
 
 // rawIDTranslator is how a node's commands turn raw IDs into exIDs: through
@@ -113,7 +102,7 @@ func rawIDTranslator(ctx context.Context, env *Env, n *node.Node, platform, cred
 // translator fetches the platform's public key for the epoch and returns
 // a translator that verifies every answer against it.
 func (c *ExidTranslateCmd) translator(ctx context.Context) (*exid.Translator, error) {
-	token, err := readToken(c.Credentials)
+	token, err := readToken(c.env, "--credentials", c.Credentials)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func startExchange(t testing.TB) *exchange {
 	if _, err := p.PassIntegration(auth.WithActor(ctx, auth.NodeActor(mem.ID)), mem.ID); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := p.CreateToken(mctx, "translate")
+	token, _, err := p.CreateToken(mctx, "translate", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 	if err != nil {
 		t.Fatal(err)
 	}

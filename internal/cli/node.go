@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -156,10 +154,6 @@ func newNodeKeysCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// maxTokenFile bounds the token file: a token is under a hundred bytes,
-// so anything larger is the wrong file.
-const maxTokenFile = 4096
-
 // NodeRegisterKeysCmd registers the node's public keys with the platform
 // (onboarding step 3) using a member staff API token read from a file, so
 // that the token never appears in the process list or shell history.
@@ -180,7 +174,7 @@ func (c *NodeRegisterKeysCmd) Run(ctx context.Context) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	token, err := readTokenFile(c.env, c.TokenFile)
+	token, err := readToken(c.env, "--token-file", c.TokenFile)
 	if err != nil {
 		return err
 	}
@@ -195,25 +189,6 @@ func (c *NodeRegisterKeysCmd) Run(ctx context.Context) error {
 	}
 	printStage(c.env, i18n.T("已向平台登记节点公钥", "registered the node's public keys with the platform"), stage)
 	return nil
-}
-
-func readTokenFile(env *Env, path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", &errs.Error{Kind: errs.Invalid, Field: "--token-file", Reason: i18n.T("无法读取令牌文件 "+path, "cannot read the token file "+path), Err: err}
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintln(env.Stderr, i18n.T("警告：令牌文件可被其他用户读取，请 chmod 600 ", "warning: the token file is readable by other users; chmod 600 ").In(env.Lang)+path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxTokenFile {
-		return "", errs.Invalidf("--token-file", "令牌文件过大，请确认文件正确", "the token file is too large; is it the right file?")
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 func newNodeRegisterKeysCmd(env *Env) *cobra.Command {

@@ -127,7 +127,7 @@ func TestNodeOnboardingCommands(t *testing.T) {
 	if _, err := p.SignAgreement(mctx, m.ID, p.Agreement); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := p.CreateToken(mctx, "node")
+	secret, _, err := p.CreateToken(mctx, "node", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 	if err != nil {
 		t.Fatal(err)
 	}

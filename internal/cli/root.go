@@ -98,4 +98,5 @@ var commands = []func(*Env) *cobra.Command{
 	newQueryCmd,
 	newDemoCmd,
 	newDeliveryCmd,
+	newTokenCmd,
 }

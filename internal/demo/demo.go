@@ -64,6 +64,12 @@ type Account struct {
 	Password string
 }
 
+// TokenFile is a member's API token file the demo left in its directory.
+type TokenFile struct {
+	Login string
+	Path  string
+}
+
 // Demo is a running demo exchange.
 type Demo struct {
 	opts Options
@@ -71,10 +77,11 @@ type Demo struct {
 	dir  string
 	tmp  bool
 
-	Platform *pserver.Main
-	Supplier *nodeserver.Main
-	Demander *nodeserver.Main
-	Accounts []Account
+	Platform   *pserver.Main
+	Supplier   *nodeserver.Main
+	Demander   *nodeserver.Main
+	Accounts   []Account
+	TokenFiles []TokenFile
 
 	pop *Population
 	ds  *Dataset
@@ -289,6 +296,17 @@ func (d *Demo) PrintConsoles() {
 	n.plain(n.t("平台控制台账户（登录名 / 密码）：", "platform console accounts (login / password):"))
 	for _, a := range d.Accounts {
 		n.plain(fmt.Sprintf("  %-10s %-30s %s", a.Login, a.Password, a.Role.In(n.lang)))
+	}
+	if len(d.TokenFiles) > 0 && d.Platform != nil {
+		n.plain(n.t("成员的 API 令牌文件（范围：全部；仅本用户可读）：", "the members' API token files (scope: all; readable by you only):"))
+		for _, tf := range d.TokenFiles {
+			n.plain(fmt.Sprintf("  %-10s %s", tf.Login, tf.Path))
+		}
+		n.plain(n.t("试一试（平台运行期间）：", "try, while the platform runs:"))
+		n.plain(fmt.Sprintf("  hulian exid translate --platform %s --credentials %s --type mobile 13800138000", d.Platform.URL(), d.TokenFiles[0].Path))
+		n.plain(n.t("另建一个只能转换 exID 的令牌（密码见上表）：", "make another token that may only translate exIDs (the password is above):"))
+		n.plain(fmt.Sprintf("  hulian token create --platform %s --login %s --name exid --scope exid --out exid.token.json", d.Platform.URL(), d.TokenFiles[0].Login))
+		n.plain(n.t("  或在平台控制台右上角的“API 令牌”页创建、查看与撤销。", "  or create, list and revoke them on the platform console's \"API tokens\" page (top right)."))
 	}
 	if d.tmp {
 		n.plain(fmt.Sprintf(n.t("数据目录：%s（退出时删除；用 --dir 保留）", "data directory: %s (removed at exit; keep it with --dir)"), d.dir))

@@ -330,6 +330,9 @@ func (d *Demo) stepAgreement(ctx context.Context) error {
 		if err := d.tokenFor(ctx, m, "node"); err != nil {
 			return err
 		}
+		if err := d.saveToken(m); err != nil {
+			return err
+		}
 		res, err := m.api.Members.SignAgreement(ctx, connect.NewRequest(&hulianv1.SignAgreementRequest{Id: m.memberID, AgreementVersion: ver.Msg.Version}))
 		if err != nil {
 			return fromAPI(err)

@@ -67,6 +67,7 @@ type party struct {
 	login    string
 	password string
 	token    string
+	tokenMsg *hulianv1.Token // the token's record, without its secret
 	api      *rpc.Client
 	catalog  hulianv1connect.CatalogServiceClient
 	market   hulianv1connect.MarketServiceClient
@@ -173,6 +174,21 @@ func (t sessionTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// saveToken writes a member's API token where --credentials can read it,
+// readable by the owner only, so that the commands the demo narrates can
+// be tried against the running exchange.
+func (d *Demo) saveToken(p *party) error {
+	path := d.Path(p.login + ".token.json")
+	t := p.tokenMsg
+	err := rpc.WriteCredentials(path, &rpc.Credentials{Token: p.token, ID: t.GetId(), Name: t.GetName(), Platform: d.Platform.URL(),
+		Scopes: t.GetScopes(), Expires: t.GetExpires().AsTime().UTC()})
+	if err != nil {
+		return err
+	}
+	d.TokenFiles = append(d.TokenFiles, TokenFile{Login: p.login, Path: path})
+	return nil
+}
+
 // tokenFor logs a staff account in to the console and creates an API
 // token with the session, as a member's staff does on the token page.
 func (d *Demo) tokenFor(ctx context.Context, p *party, purpose string) error {
@@ -181,11 +197,11 @@ func (d *Demo) tokenFor(ctx context.Context, p *party, purpose string) error {
 		return err
 	}
 	c := rpc.NewClient(d.Platform.URL(), rpc.WithTransport(sessionTransport{secret: secret, csrf: s.CSRF}), rpc.WithLanguage(d.opts.Lang))
-	res, err := c.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: purpose}))
+	res, err := c.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: purpose, Scopes: []string{string(auth.ScopeAll)}}))
 	if err != nil {
 		return fromAPI(err)
 	}
-	p.token = res.Msg.Secret
+	p.token, p.tokenMsg = res.Msg.Secret, res.Msg.Token
 	p.connect(d.Platform.URL(), d.opts.Lang)
 	return nil
 }

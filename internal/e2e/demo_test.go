@@ -15,10 +15,14 @@ import (
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
+
 	"hulian/internal/cli"
 	"hulian/internal/demo"
+	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
 	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/rpc"
 )
 
 // smallPeople is the population of the tests' demos: enough for the gate
@@ -84,6 +88,13 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		"platform.log", demo.SupplierExIDs, demo.CustomersExIDs} {
 		if _, err := os.Stat(filepath.Join(store, f)); err != nil {
 			t.Errorf("--dir lacks %s: %v", f, err)
+		}
+	}
+	for _, login := range []string{"supplier", "demander"} {
+		path := filepath.Join(store, login+".token.json")
+		c, loose, err := rpc.ReadCredentials(path)
+		if err != nil || loose || c.Platform == "" || c.ID == "" || c.Expires.IsZero() {
+			t.Errorf("token file %s: %+v, readable by others %v: %v", path, c, loose, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(store, demo.Results)); !os.IsNotExist(err) {
@@ -165,6 +176,14 @@ func TestDemoPrivacy(t *testing.T) {
 	sum, err := d.Walk(ctx)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, narration.String())
+	}
+	// The token file the demo leaves works against the running platform.
+	c, _, err := rpc.ReadCredentials(d.Path("demander.token.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rpc.NewClient(c.Platform, rpc.WithToken(c.Token)).ExID.PublicKeys(ctx, connect.NewRequest(&hulianv1.PublicKeysRequest{})); err != nil {
+		t.Errorf("the demander's token file does not work: %v", err)
 	}
 	if want := fmt.Sprintf("端口 %d 已被占用，改用空闲端口", port); !strings.Contains(narration.String(), want) {
 		t.Errorf("the narration does not say %q", want)

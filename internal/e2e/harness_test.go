@@ -145,7 +145,7 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 		mctx := auth.WithActor(ctx, acct.Actor())
 		_, err = p.SignAgreement(mctx, m.ID, p.Agreement)
 		must(tb, err)
-		tok, _, err := p.CreateToken(mctx, "node")
+		tok, _, err := p.CreateToken(mctx, "node", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 		must(tb, err)
 		return side{ctx: mctx, id: m.ID, token: tok}
 	}

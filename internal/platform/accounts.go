@@ -104,25 +104,37 @@ func (p *Platform) NeedsBootstrap(ctx context.Context) (bool, error) {
 // wrong login and a wrong password take the same time.
 var dummyHash, _ = auth.HashPassword("hulian-timing-equaliser")
 
-// Login checks a password and opens a console session. It returns the
-// cookie secret (shown to the browser only) and the session's CSRF token.
-func (p *Platform) Login(ctx context.Context, login, password string) (secret string, s *store.Session, err error) {
+// Authenticate checks a login and password and returns the live account.
+// A wrong login, a wrong password and a disabled account are the same
+// Unauthenticated error and take the same time; a database fault is the
+// database's error, never Unauthenticated.
+func (p *Platform) Authenticate(ctx context.Context, login, password string) (*store.Account, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
 	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
 	var acct *store.Account
-	err = p.DB.Read(ctx, func(tx *store.Tx) (err error) {
+	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		acct, err = tx.AccountByLogin(ctx, login)
 		return err
 	})
 	if errs.Is(err, errs.NotFound) {
 		auth.VerifyPassword(dummyHash, password)
-		return "", nil, wrong
+		return nil, wrong
 	}
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if !auth.VerifyPassword(acct.PasswordHash, password) || !acct.Disabled.IsZero() {
-		return "", nil, wrong
+		return nil, wrong
+	}
+	return acct, nil
+}
+
+// Login checks a password and opens a console session. It returns the
+// cookie secret (shown to the browser only) and the session's CSRF token.
+func (p *Platform) Login(ctx context.Context, login, password string) (secret string, s *store.Session, err error) {
+	acct, err := p.Authenticate(ctx, login, password)
+	if err != nil {
+		return "", nil, err
 	}
 	secret, digest := auth.NewSecret("hls_")
 	csrf := make([]byte, 24)
@@ -151,66 +163,4 @@ func (p *Platform) Session(ctx context.Context, secret string) (*store.Session, 
 // Logout ends a console session.
 func (p *Platform) Logout(ctx context.Context, secret string) error {
 	return p.DB.Transact(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, auth.Digest(secret)) })
-}
-
-// CreateToken makes an API token for the acting account and returns its
-// secret, which is shown once and stored only as a digest.
-func (p *Platform) CreateToken(ctx context.Context, name string) (string, *store.Token, error) {
-	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
-		return "", nil, err
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", nil, errs.Invalidf("name", "令牌名称不能为空，且不超过 100 字", "token name is required and at most 100 characters")
-	}
-	secret, digest := auth.NewSecret("hlt_")
-	t := &store.Token{ID: auth.NewID("tok_"), Name: name}
-	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateToken(ctx, t, digest); err != nil {
-			return err
-		}
-		_, err := tx.Append(ctx, t.MemberID, bizlog.KindTokenCreated, t.ID, bizlog.P{"name": t.Name, "account": t.AccountID})
-		return err
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return secret, t, nil
-}
-
-// RevokeToken revokes one of the acting account's tokens.
-func (p *Platform) RevokeToken(ctx context.Context, id string) error {
-	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
-		return err
-	}
-	return p.DB.Transact(ctx, func(tx *store.Tx) error {
-		if err := tx.RevokeToken(ctx, id); err != nil {
-			return err
-		}
-		_, err := tx.Append(ctx, auth.ActorFrom(ctx).MemberID, bizlog.KindTokenRevoked, id, bizlog.P{})
-		return err
-	})
-}
-
-// TokenAccount resolves a bearer token to its account.
-func (p *Platform) TokenAccount(ctx context.Context, secret string) (*store.Account, error) {
-	var a *store.Account
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		a, err = tx.AccountByToken(ctx, auth.Digest(secret))
-		return err
-	})
-	return a, err
-}
-
-// Tokens lists the acting account's API tokens (never their secrets).
-func (p *Platform) Tokens(ctx context.Context) ([]store.Token, error) {
-	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
-		return nil, err
-	}
-	if auth.ActorFrom(ctx).AccountID == "" {
-		return nil, errs.New(errs.PermissionDenied, "", "只有登录账户有令牌", "only a logged-in account has tokens")
-	}
-	var ts []store.Token
-	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) { ts, err = tx.ListTokens(ctx); return err })
-	return ts, err
 }

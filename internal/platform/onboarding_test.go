@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
@@ -182,20 +183,36 @@ func TestLoginAndTokens(t *testing.T) {
 			t.Error("session alive after logout")
 		}
 		opCtx := auth.WithActor(ctx, op.Actor())
-		tok, rec, err := p.CreateToken(opCtx, "ci")
+		tok, rec, err := p.CreateToken(opCtx, "ci", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, err := p.TokenAccount(ctx, tok); err != nil || a.ID != op.ID {
+		if _, a, err := p.TokenAccount(ctx, tok); err != nil || a.ID != op.ID {
 			t.Fatalf("token account: %v", err)
 		}
 		if err := p.RevokeToken(opCtx, rec.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.TokenAccount(ctx, tok); err == nil {
-			t.Error("revoked token still works")
+		if _, _, err := p.TokenAccount(ctx, tok); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("revoked token: %v", err)
 		}
-		if _, _, err := p.CreateToken(ctx, "anon"); !errs.Is(err, errs.Unauthenticated) {
+		short, _, err := p.CreateToken(opCtx, "short", auth.ScopeSet{auth.ScopeExID}, time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if _, _, err := p.TokenAccount(ctx, short); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("expired token: %v", err)
+		}
+		for _, ttl := range []time.Duration{0, auth.MaxTokenTTL + time.Hour} {
+			if _, _, err := p.CreateToken(opCtx, "bad ttl", auth.ScopeSet{auth.ScopeAll}, ttl); !errs.Is(err, errs.Invalid) {
+				t.Errorf("ttl %v: %v", ttl, err)
+			}
+		}
+		if _, _, err := p.CreateToken(opCtx, "no scope", nil, time.Hour); !errs.Is(err, errs.Invalid) {
+			t.Errorf("no scope: %v", err)
+		}
+		if _, _, err := p.CreateToken(ctx, "anon", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL); !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("anonymous token: %v", err)
 		}
 	})

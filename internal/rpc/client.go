@@ -34,6 +34,8 @@ type clientConfig struct {
 	base    http.RoundTripper
 	timeout time.Duration
 	token   string
+	login   string
+	pass    string
 	member  string
 	key     ed25519.PrivateKey
 	now     func() time.Time
@@ -47,6 +49,13 @@ type ClientOption func(*clientConfig)
 // WithToken authenticates every call with an API token ("hlt_…").
 func WithToken(secret string) ClientOption {
 	return func(c *clientConfig) { c.token = secret }
+}
+
+// WithPassword authenticates with an account's login and password (HTTP
+// Basic). The platform accepts it on TokenService only: it is how a command
+// line makes its first token.
+func WithPassword(login, password string) ClientOption {
+	return func(c *clientConfig) { c.login, c.pass = login, password }
 }
 
 // WithNodeKey signs every call as the member's node with its registered
@@ -96,18 +105,22 @@ func NewClient(baseURL string, opts ...ClientOption) *Client {
 	}
 }
 
-// headerTransport adds the language and the bearer token.
+// headerTransport adds the language and the bearer token or password.
 type headerTransport struct {
-	base  http.RoundTripper
-	lang  i18n.Lang
-	token string
+	base        http.RoundTripper
+	lang        i18n.Lang
+	token       string
+	login, pass string
 }
 
 func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Accept-Language", string(t.lang))
-	if t.token != "" {
+	switch {
+	case t.token != "":
 		r.Header.Set("Authorization", "Bearer "+t.token)
+	case t.login != "":
+		r.SetBasicAuth(t.login, t.pass)
 	}
 	return t.base.RoundTrip(r)
 }
@@ -159,7 +172,7 @@ func connectClient(opts []ClientOption) (*http.Client, []connect.ClientOption) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	var top http.RoundTripper = &headerTransport{base: cfg.base, lang: cfg.lang, token: cfg.token}
+	var top http.RoundTripper = &headerTransport{base: cfg.base, lang: cfg.lang, token: cfg.token, login: cfg.login, pass: cfg.pass}
 	if cfg.key != nil {
 		top = &NodeTransport{Base: top, Member: cfg.member, Key: cfg.key, Now: cfg.now}
 	}

@@ -92,7 +92,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 		if _, err := p.SignAgreement(mctx, m.ID, p.Agreement); err != nil {
 			t.Fatal(err)
 		}
-		token, _, err := p.CreateToken(mctx, "node")
+		token, _, err := p.CreateToken(mctx, "node", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,7 @@ func agreedMember(t *testing.T, p *platform.Platform, n int) (*member.Member, st
 	if _, err := p.SignAgreement(mctx, m.ID, p.Agreement); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := p.CreateToken(mctx, "node")
+	secret, _, err := p.CreateToken(mctx, "node", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 	if err != nil {
 		t.Fatal(err)
 	}

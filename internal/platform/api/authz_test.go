@@ -175,7 +175,7 @@ var rules = map[string]rule{
 	},
 	"/hulian.v1.TokenService/CreateToken": {
 		allowed: []string{"operator", "regulator", "memberA", "memberB"},
-		body:    func(t *testing.T, f *fixture) string { return `{"name":"authz"}` },
+		body:    func(t *testing.T, f *fixture) string { return `{"name":"authz","scopes":["all"]}` },
 	},
 	"/hulian.v1.TokenService/ListTokens": {
 		allowed: []string{"operator", "regulator", "memberA", "memberB"},
@@ -186,7 +186,7 @@ var rules = map[string]rule{
 		body: func(t *testing.T, f *fixture) string {
 			// A fresh token of member A's account for each call, so that
 			// revoking it does not lock member A out of the next calls.
-			_, tok, err := f.M.Platform.CreateToken(auth.WithActor(context.Background(), f.A.actor()), "to revoke")
+			_, tok, err := f.M.Platform.CreateToken(auth.WithActor(context.Background(), f.A.actor()), "to revoke", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -102,7 +102,10 @@ func TestBadInput(t *testing.T) {
 				{"rejection without reason", f.URL + "/hulian.v1.MemberService/ReviewQualification", token, fmt.Sprintf(`{"id":%q,"approve":false}`, f.B.ID), "invalid_argument", "reason"},
 				{"wrong agreement", f.URL + "/hulian.v1.MemberService/SignAgreement", memberTok, fmt.Sprintf(`{"id":%q,"agreement_version":"v0"}`, f.A.ID), "invalid_argument", "agreement_version"},
 				{"short key", f.URL + "/hulian.v1.MemberService/RegisterNodeKeys", memberTok, fmt.Sprintf(`{"id":%q,"x25519_public_key":"AAAA"}`, f.A.ID), "invalid_argument", "x25519_public_key"},
-				{"empty token name", f.URL + "/hulian.v1.TokenService/CreateToken", token, `{"name":" "}`, "invalid_argument", "name"},
+				{"empty token name", f.URL + "/hulian.v1.TokenService/CreateToken", token, `{"name":" ","scopes":["all"]}`, "invalid_argument", "name"},
+				{"no token scope", f.URL + "/hulian.v1.TokenService/CreateToken", token, `{"name":"ci"}`, "invalid_argument", "scope"},
+				{"unknown token scope", f.URL + "/hulian.v1.TokenService/CreateToken", token, `{"name":"ci","scopes":["everything"]}`, "invalid_argument", "scope"},
+				{"token too long-lived", f.URL + "/hulian.v1.TokenService/CreateToken", token, `{"name":"ci","scopes":["exid"],"ttlDays":400}`, "invalid_argument", "ttl_days"},
 				{"malformed token id", f.URL + "/hulian.v1.TokenService/RevokeToken", token, `{"id":"mem_abc"}`, "invalid_argument", "id"},
 			}
 			// The domain checks a transition's stage before its input.

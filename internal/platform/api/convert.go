@@ -114,5 +114,9 @@ func memberToProto(m *member.Member) *hulianv1.Member {
 }
 
 func tokenToProto(t *store.Token) *hulianv1.Token {
-	return &hulianv1.Token{Id: t.ID, Name: t.Name, Created: timestamp(t.Created), Revoked: timestamp(t.Revoked)}
+	scopes := make([]string, len(t.Scope))
+	for i, s := range t.Scope {
+		scopes[i] = string(s)
+	}
+	return &hulianv1.Token{Id: t.ID, Name: t.Name, Created: timestamp(t.Created), Revoked: timestamp(t.Revoked), Scopes: scopes, Expires: timestamp(t.Expires)}
 }

@@ -104,14 +104,14 @@ func newFixture(t testing.TB, engine string) *fixture {
 		t.Fatal(err)
 	}
 	opCtx := auth.WithActor(ctx, f.Operator.Actor())
-	if f.OpToken, _, err = p.CreateToken(opCtx, "test"); err != nil {
+	if f.OpToken, _, err = p.CreateToken(opCtx, "test", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL); err != nil {
 		t.Fatal(err)
 	}
 	f.Regulator, err = p.CreateStaff(opCtx, auth.RoleRegulator, fmt.Sprintf("reg%d", uniq()), "监管员", testPassword, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.RegToken, _, err = p.CreateToken(auth.WithActor(ctx, f.Regulator.Actor()), "test"); err != nil {
+	if f.RegToken, _, err = p.CreateToken(auth.WithActor(ctx, f.Regulator.Actor()), "test", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL); err != nil {
 		t.Fatal(err)
 	}
 	f.A, f.B = f.newTenant(t), f.newTenant(t)
@@ -128,7 +128,7 @@ func (f *fixture) newTenant(t testing.TB) *tenant {
 		t.Fatal(err)
 	}
 	tn.ID, tn.Account = m.ID, acct
-	tok, tt, err := p.CreateToken(auth.WithActor(ctx, acct.Actor()), "test")
+	tok, tt, err := p.CreateToken(auth.WithActor(ctx, acct.Actor()), "test", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 	if err != nil {
 		t.Fatal(err)
 	}

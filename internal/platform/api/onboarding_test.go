@@ -76,7 +76,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opSecret, _, err := p.CreateToken(auth.WithActor(ctx, op.Actor()), "review")
+			opSecret, _, err := p.CreateToken(auth.WithActor(ctx, op.Actor()), "review", auth.ScopeSet{auth.ScopeAll}, auth.DefaultTokenTTL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +98,7 @@ func TestOnboardingThroughAPI(t *testing.T) {
 				"Cookie":       {auth.SessionCookie + "=" + secret},
 				"X-Csrf-Token": {sess.CSRF},
 			}}))
-			made, err := console.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: "member tools"}))
+			made, err := console.Tokens.CreateToken(ctx, connect.NewRequest(&hulianv1.CreateTokenRequest{Name: "member tools", Scopes: []string{"all"}}))
 			if err != nil {
 				t.Fatalf("create token from the console: %v", err)
 			}

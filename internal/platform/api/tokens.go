@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"strings"
 
 	"connectrpc.com/connect"
 
+	"hulian/internal/auth"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/platform"
@@ -16,7 +18,23 @@ var errInvalidLimit = errs.Invalidf("limit", "数量上限须在 0 到 1000 之�
 type tokenService struct{ p *platform.Platform }
 
 func (s *tokenService) CreateToken(ctx context.Context, req *connect.Request[hulianv1.CreateTokenRequest]) (*connect.Response[hulianv1.CreateTokenResponse], error) {
-	secret, t, err := s.p.CreateToken(ctx, req.Msg.Name)
+	// The caller's right comes before the request's shape, so that an
+	// anonymous caller learns nothing but that it must log in.
+	if err := auth.Require(ctx, auth.PermTokenManage); err != nil {
+		return nil, err
+	}
+	if _, err := platform.TokenName(req.Msg.Name); err != nil {
+		return nil, err
+	}
+	scope, err := auth.ParseScopes(strings.Join(req.Msg.Scopes, ","))
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := auth.TokenTTL(int(req.Msg.TtlDays))
+	if err != nil {
+		return nil, err
+	}
+	secret, t, err := s.p.CreateToken(ctx, req.Msg.Name, scope, ttl)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,11 @@ func TestBrowserListingFlow(t *testing.T) {
 		chromedp.Navigate(base + "/catalog"),
 		fill("#f-tag", "有车人群"),
 		chromedp.Click(chromedp.CSS("#search")),
-		chromedp.WaitVisible(chromedp.CSS("#l-" + id)),
+		// The catalogue lists every published listing before a search
+		// too: waiting for the row alone could pass on the old page while
+		// the search is still loading, and the next navigation would then
+		// abort it. The results table names its filter.
+		chromedp.WaitVisible(chromedp.CSS(`#results[data-tag="有车人群"] #l-` + id)),
 	})...)
 	var quote, found string
 	if err == nil {

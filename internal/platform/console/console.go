@@ -119,6 +119,9 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.handle(mux, "POST /home/resubmit", c.resubmit)
 	c.handle(mux, "GET /log", c.logView)
 	c.handle(mux, "POST /log/verify", c.verifyLog)
+	c.handle(mux, "GET /tokens", c.tokens)
+	c.handle(mux, "POST /tokens", c.tokenCreate)
+	c.handle(mux, "POST /tokens/{id}/revoke", c.tokenRevoke)
 	c.catalogRoutes(mux)
 	c.marketRoutes(mux)
 	// The least specific pattern: whatever no route group claims gets the

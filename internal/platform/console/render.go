@@ -166,6 +166,16 @@ func (v *view) Alert() string {
 // Value is a submitted form value.
 func (v *view) Value(field string) string { return v.Form.Get(field) }
 
+// Checked reports whether a checkbox of field with value was submitted.
+func (v *view) Checked(field, value string) bool {
+	for _, x := range v.Form[field] {
+		if x == value {
+			return true
+		}
+	}
+	return false
+}
+
 // render executes page into a buffer first, so that a template failure
 // becomes a clean 500 instead of half a page.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {

@@ -8,11 +8,14 @@ import (
 	"net/http"
 	"strings"
 
+	"connectrpc.com/connect"
+
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/platform/store"
+	"hulian/internal/rpc"
 	"hulian/internal/rpc/reqsign"
 )
 
@@ -20,9 +23,19 @@ import (
 // are streamed in chunks below this size.
 const MaxBody = 32 << 20
 
-// writeError renders err for a caller that is not the console.
+// connectErrors writes errors in the protocol of the Connect request they
+// answer, so that an API client sees the reason and the field, not only a
+// status line.
+var connectErrors = connect.NewErrorWriter()
+
+// writeError renders err for a caller that is not the console: a Connect
+// error for API calls, plain text otherwise.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	lang := i18n.Parse(r.Header.Get("Accept-Language"))
+	if connectErrors.IsSupported(r) {
+		connectErrors.Write(w, r, rpc.ConnectError(i18n.With(r.Context(), lang), err))
+		return
+	}
 	http.Error(w, errs.Message(err, lang), errs.KindOf(err).HTTPStatus())
 }
 
@@ -40,6 +53,8 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 			ctx, err = m.nodeActor(ctx, r)
 		case strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "):
 			ctx, err = m.tokenActor(ctx, r)
+		case strings.HasPrefix(r.Header.Get("Authorization"), "Basic "):
+			ctx, err = m.passwordActor(ctx, r)
 		default:
 			ctx, err = m.sessionActor(ctx, r)
 		}
@@ -97,11 +112,40 @@ func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context,
 	return auth.WithActor(ctx, auth.NodeActor(p.Member)), nil
 }
 
+// tokenActor resolves a bearer API token. The token's scope decides which
+// services it reaches; the account's role decides the rest.
 func (m *Main) tokenActor(ctx context.Context, r *http.Request) (context.Context, error) {
 	secret := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-	a, err := m.Platform.TokenAccount(ctx, secret)
+	t, a, err := m.Platform.TokenAccount(ctx, secret)
 	if err != nil {
-		return nil, errs.New(errs.Unauthenticated, "token", "令牌无效或已撤销", "the token is invalid or revoked")
+		return nil, err
+	}
+	if !t.Scope.Allows(r.URL.Path) {
+		return nil, errs.New(errs.PermissionDenied, "token",
+			"该令牌的范围（"+t.Scope.Label(i18n.ZH)+"）不含此操作；请另建一个令牌",
+			"this token's scope ("+t.Scope.Label(i18n.EN)+") does not cover this call; create another token")
+	}
+	return auth.WithActor(ctx, a.Actor()), nil
+}
+
+// TokenServicePath is the one service that accepts a login and password
+// over HTTP Basic authentication: it is how a command line gets its first
+// token. Everything else wants a token or a session.
+const TokenServicePath = "/hulian.v1.TokenService/"
+
+func (m *Main) passwordActor(ctx context.Context, r *http.Request) (context.Context, error) {
+	if !strings.HasPrefix(r.URL.Path, TokenServicePath) {
+		return nil, errs.New(errs.Unauthenticated, "authorization",
+			"登录名与密码只能用于创建和管理令牌；其他调用请使用 API 令牌",
+			"a login and password serve only to manage tokens; other calls need an API token")
+	}
+	login, password, ok := r.BasicAuth()
+	if !ok {
+		return nil, errs.New(errs.Unauthenticated, "authorization", "Basic 认证格式不正确", "malformed Basic authorization")
+	}
+	a, err := m.Platform.Authenticate(ctx, login, password)
+	if err != nil {
+		return nil, err
 	}
 	return auth.WithActor(ctx, a.Actor()), nil
 }

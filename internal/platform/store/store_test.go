@@ -177,19 +177,36 @@ func TestSessionsAndTokens(t *testing.T) {
 
 		actx := auth.WithActor(context.Background(), acct.Actor())
 		tsecret, tdigest := auth.NewSecret("hlt_")
-		tok := &store.Token{ID: auth.NewID("tok_"), Name: "ci"}
+		expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+		tok := &store.Token{ID: auth.NewID("tok_"), Name: "ci", Scope: auth.ScopeSet{auth.ScopeExID, auth.ScopeMarket}, Expires: expires}
 		if err := db.Transact(actx, func(tx *store.Tx) error { return tx.CreateToken(actx, tok, tdigest) }); err != nil {
 			t.Fatal(err)
 		}
 		var got *store.Account
-		db.Read(ctx, func(tx *store.Tx) (err error) { got, err = tx.AccountByToken(ctx, auth.Digest(tsecret)); return err })
-		if got == nil || got.ID != acct.ID {
+		var gotTok *store.Token
+		db.Read(ctx, func(tx *store.Tx) (err error) {
+			gotTok, got, err = tx.TokenAccount(ctx, auth.Digest(tsecret))
+			return err
+		})
+		if got == nil || got.ID != acct.ID || got.Login != acct.Login {
 			t.Fatalf("token account: %+v", got)
 		}
+		if gotTok.Scope.String() != "exid,market" || !gotTok.Expires.Equal(expires) || !gotTok.Live(time.Now()) || gotTok.Live(expires) {
+			t.Errorf("token %+v: scope, expiry or liveness wrong", gotTok)
+		}
+		var listed []store.Token
+		db.Read(actx, func(tx *store.Tx) (err error) { listed, err = tx.ListTokens(actx); return err })
+		if len(listed) != 1 || listed[0].Scope.String() != "exid,market" || !listed[0].Expires.Equal(expires) {
+			t.Errorf("listed tokens %+v", listed)
+		}
 		db.Transact(actx, func(tx *store.Tx) error { return tx.RevokeToken(actx, tok.ID) })
-		err = db.Read(ctx, func(tx *store.Tx) error { _, err := tx.AccountByToken(ctx, tdigest); return err })
+		db.Read(ctx, func(tx *store.Tx) (err error) { gotTok, _, err = tx.TokenAccount(ctx, tdigest); return err })
+		if gotTok.Revoked.IsZero() || gotTok.Live(time.Now()) {
+			t.Errorf("revoked token still live: %+v", gotTok)
+		}
+		err = db.Read(ctx, func(tx *store.Tx) error { _, _, err := tx.TokenAccount(ctx, auth.Digest("hlt_unknown")); return err })
 		if !errs.Is(err, errs.NotFound) {
-			t.Errorf("revoked token: %v", err)
+			t.Errorf("unknown token: %v", err)
 		}
 
 		// Nonces: a second use is a replay.

@@ -16,11 +16,21 @@ type Token struct {
 	AccountID string
 	MemberID  string
 	Name      string
+	Scope     auth.ScopeSet
 	Created   time.Time
+	Expires   time.Time
 	Revoked   time.Time
 }
 
-// CreateToken stores a token for the acting account.
+// LegacyTokenTTL is the life of a token made before tokens expired: a year
+// from its creation, the longest a new token may live.
+const LegacyTokenTTL = auth.MaxTokenTTL
+
+// Live reports whether the token may still be used at now.
+func (t *Token) Live(now time.Time) bool { return t.Revoked.IsZero() && now.Before(t.Expires) }
+
+// CreateToken stores a token for the acting account; t carries its name,
+// scope and expiry.
 func (tx *Tx) CreateToken(ctx context.Context, t *Token, digest []byte) error {
 	a := auth.ActorFrom(ctx)
 	if a.AccountID == "" {
@@ -31,40 +41,68 @@ func (tx *Tx) CreateToken(ctx context.Context, t *Token, digest []byte) error {
 	if t.MemberID != "" {
 		member = sql.NullString{String: t.MemberID, Valid: true}
 	}
-	_, err := tx.exec(ctx, `INSERT INTO api_tokens (id, account_id, member_id, name, digest, created_at) VALUES ($1,$2,$3,$4,$5,$6)`,
-		t.ID, t.AccountID, member, t.Name, digest, t.Created)
+	_, err := tx.exec(ctx, `INSERT INTO api_tokens (id, account_id, member_id, name, digest, created_at, scope, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		t.ID, t.AccountID, member, t.Name, digest, t.Created, t.Scope.String(), t.Expires.UTC())
 	return err
 }
 
-// AccountByToken resolves a bearer token to its live account. Unscoped: it
-// is how the actor is established.
-func (tx *Tx) AccountByToken(ctx context.Context, digest []byte) (*Account, error) {
-	a, err := scanAccount(tx.queryRow(ctx, `SELECT a.id, a.member_id, a.role, a.login, a.display_name, a.password_hash, a.created_at, a.created_by, a.disabled_at
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.digest = $1 AND t.revoked_at IS NULL AND a.disabled_at IS NULL`, digest))
-	if err != nil {
-		return nil, notFound(err, "token", "令牌无效或已撤销", "the token is invalid or revoked")
+const tokenColumns = `t.id, t.account_id, t.name, t.scope, t.created_at, t.expires_at, t.revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }, extra ...any) (*Token, error) {
+	var t Token
+	var scope string
+	var expires, revoked sql.NullTime
+	if err := row.Scan(append([]any{&t.ID, &t.AccountID, &t.Name, &scope, &t.Created, &expires, &revoked}, extra...)...); err != nil {
+		return nil, err
 	}
-	return a, nil
+	sc, err := auth.ParseScopes(scope)
+	if err != nil {
+		sc = auth.ScopeSet{} // an unknown stored scope allows nothing
+	}
+	t.Scope, t.Created, t.Revoked = sc, t.Created.UTC(), fromNull(revoked)
+	t.Expires = fromNull(expires)
+	if t.Expires.IsZero() {
+		t.Expires = t.Created.Add(LegacyTokenTTL)
+	}
+	return &t, nil
 }
 
-// ListTokens lists the acting account's tokens.
+// TokenAccount resolves a bearer token's digest to the token and its
+// account, whatever their state: the caller decides whether a revoked or
+// expired token, or a disabled account, may act. Unscoped: it is how the
+// actor is established.
+func (tx *Tx) TokenAccount(ctx context.Context, digest []byte) (*Token, *Account, error) {
+	var acct Account
+	var member sql.NullString
+	var disabled sql.NullTime
+	t, err := scanToken(tx.queryRow(ctx, `SELECT `+tokenColumns+`, a.member_id, a.role, a.login, a.display_name, a.password_hash, a.created_at, a.created_by, a.disabled_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.digest = $1`, digest),
+		&member, &acct.Role, &acct.Login, &acct.DisplayName, &acct.PasswordHash, &acct.Created, &acct.CreatedBy, &disabled)
+	if err != nil {
+		return nil, nil, notFound(err, "token", "令牌无效或已撤销", "the token is invalid or revoked")
+	}
+	acct.ID, acct.MemberID, acct.Created, acct.Disabled = t.AccountID, member.String, acct.Created.UTC(), fromNull(disabled)
+	t.MemberID = acct.MemberID
+	return t, &acct, nil
+}
+
+// ListTokens lists the acting account's tokens, newest first.
 func (tx *Tx) ListTokens(ctx context.Context) ([]Token, error) {
 	a := auth.ActorFrom(ctx)
-	rows, err := tx.query(ctx, `SELECT id, name, created_at, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY created_at DESC`, a.AccountID)
+	rows, err := tx.query(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id`, a.AccountID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Token
 	for rows.Next() {
-		var t Token
-		var revoked sql.NullTime
-		if err := rows.Scan(&t.ID, &t.Name, &t.Created, &revoked); err != nil {
+		t, err := scanToken(rows)
+		if err != nil {
 			return nil, err
 		}
-		t.AccountID, t.MemberID, t.Created, t.Revoked = a.AccountID, a.MemberID, t.Created.UTC(), fromNull(revoked)
-		out = append(out, t)
+		t.MemberID = a.MemberID
+		out = append(out, *t)
 	}
 	return out, rows.Err()
 }
@@ -77,7 +115,7 @@ func (tx *Tx) RevokeToken(ctx context.Context, id string) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return errs.New(errs.NotFound, "token", "找不到该令牌", "no such token")
+		return errs.New(errs.NotFound, "token", "找不到该令牌，或它已被撤销", "no such live token")
 	}
 	return nil
 }

@@ -1385,11 +1385,14 @@ func (x *CompleteIntegrationResponse) GetMember() *Member {
 
 // Token is an API token without its secret.
 type Token struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Created       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created,proto3" json:"created,omitempty"`
-	Revoked       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=revoked,proto3" json:"revoked,omitempty"` // absent while the token is live
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name    string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Created *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created,proto3" json:"created,omitempty"`
+	Revoked *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=revoked,proto3" json:"revoked,omitempty"` // absent while the token is live
+	// What the token may call: exid, catalog, market, quota, member, or all.
+	Scopes        []string               `protobuf:"bytes,5,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	Expires       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires,proto3" json:"expires,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1452,9 +1455,27 @@ func (x *Token) GetRevoked() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Token) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+func (x *Token) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
 type CreateTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Scopes the token is limited to (see Token.scopes); at least one.
+	Scopes []string `protobuf:"bytes,2,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	// Lifetime in days, 1 to 365; 0 for the default of 90.
+	TtlDays       int32 `protobuf:"varint,3,opt,name=ttl_days,json=ttlDays,proto3" json:"ttl_days,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1494,6 +1515,20 @@ func (x *CreateTokenRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *CreateTokenRequest) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+func (x *CreateTokenRequest) GetTtlDays() int32 {
+	if x != nil {
+		return x.TtlDays
+	}
+	return 0
 }
 
 type CreateTokenResponse struct {
@@ -1868,14 +1903,18 @@ const file_hulian_v1_platform_proto_rawDesc = "" +
 	"\x1aCompleteIntegrationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"H\n" +
 	"\x1bCompleteIntegrationResponse\x12)\n" +
-	"\x06member\x18\x01 \x01(\v2\x11.hulian.v1.MemberR\x06member\"\x97\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x11.hulian.v1.MemberR\x06member\"\xe5\x01\n" +
 	"\x05Token\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x124\n" +
 	"\acreated\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x124\n" +
-	"\arevoked\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\arevoked\"(\n" +
+	"\arevoked\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\arevoked\x12\x16\n" +
+	"\x06scopes\x18\x05 \x03(\tR\x06scopes\x124\n" +
+	"\aexpires\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\"[\n" +
 	"\x12CreateTokenRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"U\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06scopes\x18\x02 \x03(\tR\x06scopes\x12\x19\n" +
+	"\bttl_days\x18\x03 \x01(\x05R\attlDays\"U\n" +
 	"\x13CreateTokenResponse\x12&\n" +
 	"\x05token\x18\x01 \x01(\v2\x10.hulian.v1.TokenR\x05token\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x13\n" +
@@ -2000,37 +2039,38 @@ var file_hulian_v1_platform_proto_depIdxs = []int32{
 	5,  // 22: hulian.v1.CompleteIntegrationResponse.member:type_name -> hulian.v1.Member
 	32, // 23: hulian.v1.Token.created:type_name -> google.protobuf.Timestamp
 	32, // 24: hulian.v1.Token.revoked:type_name -> google.protobuf.Timestamp
-	24, // 25: hulian.v1.CreateTokenResponse.token:type_name -> hulian.v1.Token
-	24, // 26: hulian.v1.ListTokensResponse.tokens:type_name -> hulian.v1.Token
-	6,  // 27: hulian.v1.MemberService.Apply:input_type -> hulian.v1.ApplyRequest
-	8,  // 28: hulian.v1.MemberService.GetAgreement:input_type -> hulian.v1.GetAgreementRequest
-	10, // 29: hulian.v1.MemberService.GetMember:input_type -> hulian.v1.GetMemberRequest
-	12, // 30: hulian.v1.MemberService.ListMembers:input_type -> hulian.v1.ListMembersRequest
-	14, // 31: hulian.v1.MemberService.Resubmit:input_type -> hulian.v1.ResubmitRequest
-	16, // 32: hulian.v1.MemberService.ReviewQualification:input_type -> hulian.v1.ReviewQualificationRequest
-	18, // 33: hulian.v1.MemberService.SignAgreement:input_type -> hulian.v1.SignAgreementRequest
-	20, // 34: hulian.v1.MemberService.RegisterNodeKeys:input_type -> hulian.v1.RegisterNodeKeysRequest
-	22, // 35: hulian.v1.MemberService.CompleteIntegration:input_type -> hulian.v1.CompleteIntegrationRequest
-	25, // 36: hulian.v1.TokenService.CreateToken:input_type -> hulian.v1.CreateTokenRequest
-	27, // 37: hulian.v1.TokenService.ListTokens:input_type -> hulian.v1.ListTokensRequest
-	29, // 38: hulian.v1.TokenService.RevokeToken:input_type -> hulian.v1.RevokeTokenRequest
-	7,  // 39: hulian.v1.MemberService.Apply:output_type -> hulian.v1.ApplyResponse
-	9,  // 40: hulian.v1.MemberService.GetAgreement:output_type -> hulian.v1.GetAgreementResponse
-	11, // 41: hulian.v1.MemberService.GetMember:output_type -> hulian.v1.GetMemberResponse
-	13, // 42: hulian.v1.MemberService.ListMembers:output_type -> hulian.v1.ListMembersResponse
-	15, // 43: hulian.v1.MemberService.Resubmit:output_type -> hulian.v1.ResubmitResponse
-	17, // 44: hulian.v1.MemberService.ReviewQualification:output_type -> hulian.v1.ReviewQualificationResponse
-	19, // 45: hulian.v1.MemberService.SignAgreement:output_type -> hulian.v1.SignAgreementResponse
-	21, // 46: hulian.v1.MemberService.RegisterNodeKeys:output_type -> hulian.v1.RegisterNodeKeysResponse
-	23, // 47: hulian.v1.MemberService.CompleteIntegration:output_type -> hulian.v1.CompleteIntegrationResponse
-	26, // 48: hulian.v1.TokenService.CreateToken:output_type -> hulian.v1.CreateTokenResponse
-	28, // 49: hulian.v1.TokenService.ListTokens:output_type -> hulian.v1.ListTokensResponse
-	30, // 50: hulian.v1.TokenService.RevokeToken:output_type -> hulian.v1.RevokeTokenResponse
-	39, // [39:51] is the sub-list for method output_type
-	27, // [27:39] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	32, // 25: hulian.v1.Token.expires:type_name -> google.protobuf.Timestamp
+	24, // 26: hulian.v1.CreateTokenResponse.token:type_name -> hulian.v1.Token
+	24, // 27: hulian.v1.ListTokensResponse.tokens:type_name -> hulian.v1.Token
+	6,  // 28: hulian.v1.MemberService.Apply:input_type -> hulian.v1.ApplyRequest
+	8,  // 29: hulian.v1.MemberService.GetAgreement:input_type -> hulian.v1.GetAgreementRequest
+	10, // 30: hulian.v1.MemberService.GetMember:input_type -> hulian.v1.GetMemberRequest
+	12, // 31: hulian.v1.MemberService.ListMembers:input_type -> hulian.v1.ListMembersRequest
+	14, // 32: hulian.v1.MemberService.Resubmit:input_type -> hulian.v1.ResubmitRequest
+	16, // 33: hulian.v1.MemberService.ReviewQualification:input_type -> hulian.v1.ReviewQualificationRequest
+	18, // 34: hulian.v1.MemberService.SignAgreement:input_type -> hulian.v1.SignAgreementRequest
+	20, // 35: hulian.v1.MemberService.RegisterNodeKeys:input_type -> hulian.v1.RegisterNodeKeysRequest
+	22, // 36: hulian.v1.MemberService.CompleteIntegration:input_type -> hulian.v1.CompleteIntegrationRequest
+	25, // 37: hulian.v1.TokenService.CreateToken:input_type -> hulian.v1.CreateTokenRequest
+	27, // 38: hulian.v1.TokenService.ListTokens:input_type -> hulian.v1.ListTokensRequest
+	29, // 39: hulian.v1.TokenService.RevokeToken:input_type -> hulian.v1.RevokeTokenRequest
+	7,  // 40: hulian.v1.MemberService.Apply:output_type -> hulian.v1.ApplyResponse
+	9,  // 41: hulian.v1.MemberService.GetAgreement:output_type -> hulian.v1.GetAgreementResponse
+	11, // 42: hulian.v1.MemberService.GetMember:output_type -> hulian.v1.GetMemberResponse
+	13, // 43: hulian.v1.MemberService.ListMembers:output_type -> hulian.v1.ListMembersResponse
+	15, // 44: hulian.v1.MemberService.Resubmit:output_type -> hulian.v1.ResubmitResponse
+	17, // 45: hulian.v1.MemberService.ReviewQualification:output_type -> hulian.v1.ReviewQualificationResponse
+	19, // 46: hulian.v1.MemberService.SignAgreement:output_type -> hulian.v1.SignAgreementResponse
+	21, // 47: hulian.v1.MemberService.RegisterNodeKeys:output_type -> hulian.v1.RegisterNodeKeysResponse
+	23, // 48: hulian.v1.MemberService.CompleteIntegration:output_type -> hulian.v1.CompleteIntegrationResponse
+	26, // 49: hulian.v1.TokenService.CreateToken:output_type -> hulian.v1.CreateTokenResponse
+	28, // 50: hulian.v1.TokenService.ListTokens:output_type -> hulian.v1.ListTokensResponse
+	30, // 51: hulian.v1.TokenService.RevokeToken:output_type -> hulian.v1.RevokeTokenResponse
+	40, // [40:52] is the sub-list for method output_type
+	28, // [28:40] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_platform_proto_init() }
