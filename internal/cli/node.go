@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +18,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
+	"hulian/internal/storage/sqlite"
 )
 
 const defaultNodeDB = "sqlite://./hulian-node.db"
@@ -46,6 +50,35 @@ func (f *nodeFlags) config(env *Env, logger *slog.Logger) node.Config {
 }
 
 func (f *nodeFlags) resolveDB(env *Env) { f.DB = dbURL(env, f.DB, defaultNodeDB) }
+
+// requireExisting refuses, before anything is created, to run a command
+// that works on an existing node when its SQLite file is not there: such a
+// command in the wrong folder would otherwise make a new node, with keys,
+// and then fail for want of its configuration.
+func (f *nodeFlags) requireExisting() error {
+	if !strings.HasPrefix(f.DB, "sqlite:") {
+		return nil
+	}
+	p, err := sqlite.Path(f.DB)
+	if err != nil {
+		return errs.Invalidf("--db", err.Error(), err.Error())
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return errs.Invalidf("--db", fmt.Sprintf("这里没有节点数据库 %s；请用 --db（或环境变量 HULIAN_DB）指定成员节点的数据库，或先运行 hulian node 初始化节点", p),
+			fmt.Sprintf("there is no node database at %s; name the member's node database with --db (or HULIAN_DB), or set up a node first with hulian node", p))
+	}
+	return nil
+}
+
+// checkReadable opens path, given by flag, and says why it cannot be read:
+// inputs are checked before anything is created.
+func checkReadable(flag, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileError(flag, path, err)
+	}
+	return f.Close()
+}
 
 // NodeCmd runs a member's node: its store, keys and console.
 type NodeCmd struct {
@@ -215,6 +248,12 @@ type NodeIntegrateCmd struct {
 }
 
 func (c *NodeIntegrateCmd) Run(ctx context.Context) error {
+	if c.Member == "" && c.Platform == "" {
+		// Nothing to configure a new node with: it must exist already.
+		if err := c.requireExisting(); err != nil {
+			return err
+		}
+	}
 	n, err := openNode(ctx, c.env, &c.nodeFlags)
 	if err != nil {
 		return err

@@ -83,6 +83,23 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	// The inputs are opened first: a missing file is reported before the
+	// node's database and keys are touched.
+	lf, err := scanOpenFile(c.Listing)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	f, err := scanOpenFile(c.In)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if c.Credentials != "" {
+		if err := checkReadable("--credentials", c.Credentials); err != nil {
+			return err
+		}
+	}
 	n, err := c.open(ctx, c.env)
 	if err != nil {
 		return err
@@ -98,16 +115,6 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		}
 		im.Translate = tr.Translate
 	}
-	lf, err := scanOpenFile(c.Listing)
-	if err != nil {
-		return err
-	}
-	defer lf.Close()
-	f, err := scanOpenFile(c.In)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	im.Listing, im.In = lf, f
 	res, err := supply.New(n).ImportDataset(ctx, im)
 	if err != nil {

@@ -28,6 +28,9 @@ func (c *NodeDeliveriesListCmd) Run(ctx context.Context) error {
 			return errs.Invalidf("--order", "订单编号无效", "invalid order ID")
 		}
 	}
+	if err := c.requireExisting(); err != nil {
+		return err
+	}
 	n, err := openNode(ctx, c.env, &c.nodeFlags)
 	if err != nil {
 		return err
@@ -66,6 +69,9 @@ type NodeDeliveriesDestroyCmd struct {
 func (c *NodeDeliveriesDestroyCmd) Run(ctx context.Context) error {
 	if c.Order == "" || ordertoken.CheckOrderID(c.Order) != nil {
 		return errs.Invalidf("--order", "请用 --order 给出订单编号", "give the order ID with --order")
+	}
+	if err := c.requireExisting(); err != nil {
+		return err
 	}
 	n, err := openNode(ctx, c.env, &c.nodeFlags)
 	if err != nil {

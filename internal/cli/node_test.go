@@ -81,7 +81,7 @@ func TestNodeCommandErrors(t *testing.T) {
 		{"register without token file", []string{"node", "register-keys", "--db", db}, 2, "--token-file"},
 		{"token as a flag value is not a flag", []string{"node", "register-keys", "--token", "hlt_x", "--db", db}, 2, "unknown flag"},
 		{"missing token file", []string{"node", "register-keys", "--db", db, "--token-file", "/nonexistent/token"}, 2, "cannot read the token file"},
-		{"integrate unconfigured", []string{"node", "integrate", "--db", db}, 1, "not configured"},
+		{"integrate without a node", []string{"node", "integrate", "--db", db}, 2, "there is no node database"},
 		{"bad member ID", []string{"node", "integrate", "--db", db, "--platform", "http://127.0.0.1:1", "--member", "M1"}, 2, "--member"},
 		{"bad platform URL", []string{"node", "integrate", "--db", db, "--platform", "platform.example", "--member", "mem_a"}, 2, "--platform"},
 		{"bad database URL", []string{"node", "keys", "--db", "mysql://x"}, 2, "--db"},
@@ -94,6 +94,14 @@ func TestNodeCommandErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.stderr)
 			}
 		})
+	}
+	// A node that exists but was never linked to a platform says so.
+	made := "sqlite://" + filepath.Join(t.TempDir(), "node.db")
+	if code, _, stderr := runCLI(t, nil, "node", "keys", "--db", made); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runCLI(t, nil, "node", "integrate", "--db", made); code != 1 || !strings.Contains(stderr, "not configured") {
+		t.Errorf("integrate unconfigured: exit %d, %q", code, stderr)
 	}
 }
 

@@ -71,6 +71,17 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	if err := checkReadable("--in", c.In); err != nil {
+		return err
+	}
+	if c.Credentials != "" {
+		if err := checkReadable("--credentials", c.Credentials); err != nil {
+			return err
+		}
+	}
+	if err := c.requireExisting(); err != nil {
+		return err
+	}
 	n, err := openNode(ctx, c.env, &c.nodeFlags)
 	if err != nil {
 		return err

@@ -19,6 +19,11 @@ func TestQueryCommand(t *testing.T) {
 	env := map[string]string{nodekey.EnvKEK: keyring.NewKEKText()}
 	in := filepath.Join(dir, "ids.csv")
 	writeDatasetFile(t, in, "exid\n")
+	// The commands below work on an existing node; a missing one is
+	// TestErrorMessages's.
+	if code, _, stderr := runCLI(t, env, "node", "keys", "--db", db); code != 0 {
+		t.Fatalf("node keys: %s", stderr)
+	}
 	tests := []struct {
 		name   string
 		args   []string

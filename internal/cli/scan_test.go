@@ -84,7 +84,7 @@ func TestScanCmdRaggedNamesRowAndColumn(t *testing.T) {
 	t.Parallel()
 	p := writeFile(t, "r.csv", "exid,城市,性别\nex1a,北京,男\nex1b,上海\n")
 	code, _, errOut := runCLI(t, "scan", p, "--id-column", "exid")
-	if code != 2 || !strings.Contains(errOut, "第 2 行") || !strings.Contains(errOut, "性别") {
-		t.Errorf("exit %d, stderr %q; want 2 naming row 2 and column 性别", code, errOut)
+	if code != 2 || !strings.Contains(errOut, "第 3 行") || !strings.Contains(errOut, "性别") {
+		t.Errorf("exit %d, stderr %q; want 2 naming line 3 and column 性别", code, errOut)
 	}
 }

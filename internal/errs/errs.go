@@ -63,7 +63,7 @@ func (k Kind) HTTPStatus() int {
 type Error struct {
 	Kind   Kind
 	Field  string    // the input field, column or flag concerned, if any
-	Row    int       // 1-based data row in a file, 0 if not about a row
+	Row    int       // the file line (1-based, the header is line 1), 0 if not about a file
 	Reason i18n.Text // what is wrong, in both languages
 	Err    error     // an underlying cause, never shown to remote callers
 }
@@ -79,12 +79,12 @@ func (e *Error) Text(lang i18n.Lang) string {
 	switch {
 	case e.Row > 0 && e.Field != "":
 		if lang == i18n.EN {
-			return fmt.Sprintf("row %d, %s: %s", e.Row, e.Field, msg)
+			return fmt.Sprintf("line %d, %s: %s", e.Row, e.Field, msg)
 		}
 		return fmt.Sprintf("第 %d 行，%s：%s", e.Row, e.Field, msg)
 	case e.Row > 0:
 		if lang == i18n.EN {
-			return fmt.Sprintf("row %d: %s", e.Row, msg)
+			return fmt.Sprintf("line %d: %s", e.Row, msg)
 		}
 		return fmt.Sprintf("第 %d 行：%s", e.Row, msg)
 	case e.Field != "":
@@ -106,7 +106,8 @@ func New(kind Kind, field, zh, en string) *Error {
 // Invalidf is the common case: a field whose value is wrong.
 func Invalidf(field, zh, en string) *Error { return New(Invalid, field, zh, en) }
 
-// AtRow returns a copy of e located at a data row of a file.
+// AtRow returns a copy of e located at a line of a file, counted as people
+// and editors count them: the header of a CSV is line 1.
 func (e *Error) AtRow(row int) *Error {
 	c := *e
 	c.Row = row

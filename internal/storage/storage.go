@@ -16,10 +16,13 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/storage/postgres"
 	"hulian/internal/storage/sqlcol"
 	"hulian/internal/storage/sqlite"
@@ -97,7 +100,7 @@ func Open(ctx context.Context, dsn string, schema Schema, opt Options) (*DB, err
 	}
 	w, r, err := eng.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s %s database: %w", schema.Name, eng.Name(), err)
+		return nil, unreachable(dsn, schema.Name, err)
 	}
 	db := &DB{dsn: dsn, eng: eng, schema: schema, write: w, read: r, now: opt.Now}
 	if db.now == nil {
@@ -110,6 +113,47 @@ func Open(ctx context.Context, dsn string, schema Schema, opt Options) (*DB, err
 		}
 	}
 	return db, nil
+}
+
+// unreachable says which database could not be opened, where, and why, in
+// words a person starting a server can act on: host and port (never the
+// password) or the file, and the network's or the file system's reason. It
+// is Unavailable: nothing is wrong with the caller's request, and a retry
+// may succeed once the database is up.
+func unreachable(dsn, schema string, err error) error {
+	cause := err.Error()
+	var op *net.OpError
+	var dns *net.DNSError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &dns):
+		cause = "cannot resolve " + dns.Name + ": " + dns.Err
+	case errors.As(err, &op) && op.Err != nil:
+		cause = op.Err.Error()
+	case errors.As(err, &pe):
+		cause = pe.Err.Error()
+	}
+	if postgres.IsURL(dsn) {
+		where, db := dsn, ""
+		if u, perr := url.Parse(dsn); perr == nil {
+			where, db = u.Host, strings.TrimPrefix(u.Path, "/")
+			if where == "" {
+				where = "localhost:5432"
+			} else if u.Port() == "" {
+				where += ":5432"
+			}
+		}
+		return &errs.Error{Kind: errs.Unavailable, Field: "--db", Err: err, Reason: i18n.T(
+			fmt.Sprintf("无法连接 PostgreSQL 数据库 %s（库 %s，%s）：%s；请检查主机、端口、数据库名与服务是否在运行", where, db, schema, cause),
+			fmt.Sprintf("cannot reach the PostgreSQL database at %s (database %s, %s): %s; check the host, the port, the database name and that the server is running", where, db, schema, cause))}
+	}
+	path := dsn
+	if p, perr := sqlite.Path(dsn); perr == nil {
+		path = p
+	}
+	return &errs.Error{Kind: errs.Unavailable, Field: "--db", Err: err, Reason: i18n.T(
+		fmt.Sprintf("无法打开 SQLite 数据库文件 %s（%s）：%s", path, schema, cause),
+		fmt.Sprintf("cannot open the SQLite database file %s (%s): %s", path, schema, cause))}
 }
 
 // Migrate applies pending migrations and returns the versions applied.

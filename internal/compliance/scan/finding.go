@@ -18,7 +18,7 @@ import (
 
 // Finding is one prohibited item in one cell.
 type Finding struct {
-	Row    int    `json:"row"` // 1-based data row; 0 for the header
+	Row    int    `json:"row"` // the file line where the record starts; 1 for the header
 	Column string `json:"column"`
 	Kind   Kind   `json:"kind"`
 	Clause string `json:"clause"`

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese" // GB18030 is a superset of GBK and GB2312, the encodings Chinese spreadsheet tools export by default
@@ -65,7 +66,8 @@ type Reader struct {
 
 	csv   *csv.Reader
 	limit *recordLimit
-	row   int
+	line  int // the file line where the last record read starts
+	next  int // the file line where the next record starts, for errors
 }
 
 // NewReader prepares r, reading the header row. The encoding is decided on
@@ -93,7 +95,7 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 	if enc == EncodingGB18030 {
 		src = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 	} else if bad := invalidUTF8At(head, len(head) == sniffSize); bad >= 0 {
-		row := rowOf(head, bad)
+		line := lineOf(head, bad)
 		if enc == EncodingAuto && cleanGB18030(head) {
 			src = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 			rd.Notice = i18n.T("文件不是 UTF-8，已按 GB18030（GBK）编码转换读取", "the file is not UTF-8; it was read as GB18030 (GBK) and converted")
@@ -102,16 +104,14 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 			if cleanGB18030(head) {
 				e = errs.Invalidf("", "文件不是 UTF-8，看起来是 GBK/GB18030 编码；请另存为 UTF-8，或使用 --encoding gb18030", "the file is not UTF-8 but looks like GBK/GB18030; save it as UTF-8 or use --encoding gb18030")
 			}
-			if row > 0 {
-				e = e.AtRow(row)
-			}
-			return nil, e
+			return nil, e.AtRow(line)
 		}
 	}
 	rd.limit = &recordLimit{r: src}
 	rd.csv = csv.NewReader(rd.limit)
 	rd.csv.FieldsPerRecord = -1 // checked here, to name the row and column
 	rd.csv.ReuseRecord = true
+	rd.next = 1
 	hdr, err := rd.read()
 	if errors.Is(err, io.EOF) {
 		return nil, errs.Invalidf("", "文件为空，缺少表头行", "the file is empty; a header row is required")
@@ -126,25 +126,30 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 			return nil, errs.Invalidf(fmt.Sprintf("#%d", i+1), "表头不是有效的 UTF-8", "the header is not valid UTF-8")
 		}
 		if seen[h] {
-			return nil, errs.Invalidf(h, "表头中列名重复", "the column name appears twice in the header")
+			return nil, errs.Invalidf(h, "表头中列名重复", "the column name appears twice in the header").AtRow(rd.line)
 		}
 		seen[h] = true
 	}
 	return rd, nil
 }
 
-// Column returns the index of the named column, or an error naming it.
+// Column returns the index of the named column, or an error naming it and
+// the columns the header has.
 func (rd *Reader) Column(name string) (int, error) {
 	for i, h := range rd.Header {
 		if h == name {
 			return i, nil
 		}
 	}
-	return -1, errs.Invalidf(name, "表头中没有这一列（ID 列）", "no such column in the header (the ID column)")
+	have := strings.Join(rd.Header, ", ")
+	return -1, errs.Invalidf(name, "表头中没有这一列；表头的列为："+have, "no such column in the header; the header has: "+have).AtRow(rd.line)
 }
 
-// Row is the 1-based number of the data row last returned by Next.
-func (rd *Reader) Row() int { return rd.row }
+// Row is the line of the file where the record last returned by Next
+// starts, counted as people count them: the header is line 1, the first
+// data row usually line 2. A cell with line breaks inside quotes makes the
+// following records start further down.
+func (rd *Reader) Row() int { return rd.line }
 
 // Next returns the next data row. The slice is reused by the following call.
 // At the end it returns io.EOF; any other error is an *errs.Error naming the
@@ -154,19 +159,18 @@ func (rd *Reader) Next() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd.row++
 	if len(rec) != len(rd.Header) {
 		if len(rec) < len(rd.Header) {
-			return nil, errs.Invalidf(rd.Header[len(rec)], fmt.Sprintf("该行只有 %d 列，表头有 %d 列", len(rec), len(rd.Header)), fmt.Sprintf("the row has %d columns, the header %d", len(rec), len(rd.Header))).AtRow(rd.row)
+			return nil, errs.Invalidf(rd.Header[len(rec)], fmt.Sprintf("该行只有 %d 列，表头有 %d 列", len(rec), len(rd.Header)), fmt.Sprintf("the row has %d columns, the header %d", len(rec), len(rd.Header))).AtRow(rd.line)
 		}
-		return nil, errs.Invalidf(fmt.Sprintf("#%d", len(rd.Header)+1), fmt.Sprintf("该行有 %d 列，表头只有 %d 列", len(rec), len(rd.Header)), fmt.Sprintf("the row has %d columns, the header only %d", len(rec), len(rd.Header))).AtRow(rd.row)
+		return nil, errs.Invalidf(fmt.Sprintf("#%d", len(rd.Header)+1), fmt.Sprintf("该行有 %d 列，表头只有 %d 列", len(rec), len(rd.Header)), fmt.Sprintf("the row has %d columns, the header only %d", len(rec), len(rd.Header))).AtRow(rd.line)
 	}
 	for i, c := range rec {
 		if len(c) > MaxCell {
-			return nil, errs.Invalidf(rd.Header[i], fmt.Sprintf("单元格过大（%d 字节，上限 %d）", len(c), MaxCell), fmt.Sprintf("cell too large (%d bytes, limit %d)", len(c), MaxCell)).AtRow(rd.row)
+			return nil, errs.Invalidf(rd.Header[i], fmt.Sprintf("单元格过大（%d 字节，上限 %d）", len(c), MaxCell), fmt.Sprintf("cell too large (%d bytes, limit %d)", len(c), MaxCell)).AtRow(rd.line)
 		}
 		if !utf8.ValidString(c) {
-			return nil, errs.Invalidf(rd.Header[i], "单元格不是有效的 UTF-8；文件可能混用了 GBK 编码，请整体另存为 UTF-8", "the cell is not valid UTF-8; the file may mix in GBK; save it all as UTF-8").AtRow(rd.row)
+			return nil, errs.Invalidf(rd.Header[i], "单元格不是有效的 UTF-8；文件可能混用了 GBK 编码，请整体另存为 UTF-8", "the cell is not valid UTF-8; the file may mix in GBK; save it all as UTF-8").AtRow(rd.line)
 		}
 	}
 	return rec, nil
@@ -175,25 +179,30 @@ func (rd *Reader) Next() ([]string, error) {
 func (rd *Reader) read() ([]string, error) {
 	rd.limit.n = 0
 	rec, err := rd.csv.Read()
-	if err == nil || errors.Is(err, io.EOF) {
+	if err == nil {
+		rd.line, _ = rd.csv.FieldPos(0)
+		last, _ := rd.csv.FieldPos(len(rec) - 1)
+		rd.next = last + 1
+		return rec, nil
+	}
+	if errors.Is(err, io.EOF) {
 		return rec, err
 	}
-	row := rd.row + 1
+	row := rd.next
 	if errors.Is(err, errRecordTooLarge) {
 		return nil, errs.Invalidf("", fmt.Sprintf("该行超过 %d 字节（可能有未闭合的引号）", maxRecord), fmt.Sprintf("the row exceeds %d bytes (an unclosed quote?)", maxRecord)).AtRow(row)
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		col := ""
-		if rd.Header != nil && pe.Column > 0 {
-			col = fmt.Sprintf("line %d col %d", pe.Line, pe.Column)
-		}
-		e := &errs.Error{Kind: errs.Invalid, Field: col, Reason: i18n.T("CSV 格式错误："+pe.Err.Error(), "malformed CSV: "+pe.Err.Error()), Err: err}
+		// The row is where the record starts; the error itself may be some
+		// lines further down, inside a quoted cell.
+		e := &errs.Error{Kind: errs.Invalid, Reason: i18n.T(
+			fmt.Sprintf("CSV 格式错误（第 %d 行第 %d 个字符）：%v", pe.Line, pe.Column, pe.Err),
+			fmt.Sprintf("malformed CSV (line %d, character %d): %v", pe.Line, pe.Column, pe.Err)), Err: err}
 		if rd.Header == nil {
 			e.Field = "header"
-			return nil, e
 		}
-		return nil, e.AtRow(row)
+		return nil, e.AtRow(pe.StartLine)
 	}
 	return nil, &errs.Error{Kind: errs.Invalid, Reason: i18n.T("读取文件失败", "reading the file failed"), Err: err, Row: row}
 }
@@ -249,8 +258,7 @@ func cleanGB18030(b []byte) bool {
 	return n == 1 && bytes.HasSuffix(out, []byte("\uFFFD")) && len(b) == sniffSize
 }
 
-// rowOf returns the data row (header excluded) holding offset off, counting
-// line breaks; quoted line breaks may shift it, which only affects messages.
-func rowOf(b []byte, off int) int {
-	return bytes.Count(b[:off], []byte{'\n'})
+// lineOf returns the file line holding offset off.
+func lineOf(b []byte, off int) int {
+	return bytes.Count(b[:off], []byte{'\n'}) + 1
 }

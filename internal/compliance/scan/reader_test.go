@@ -25,16 +25,18 @@ func TestReaderErrors(t *testing.T) {
 	}{
 		{name: "bom", in: "\uFEFFexid,城市\nx,北京\n", ok: true},
 		{name: "gbk auto", in: gbk, ok: true},
-		{name: "gbk strict", in: gbk, enc: EncodingUTF8},
+		{name: "gbk strict", in: gbk, enc: EncodingUTF8, row: 1},
 		{name: "utf16", in: "\xff\xfee\x00"},
-		{name: "ragged short", in: "exid,城市,性别\nx,北京,男\ny,上海\n", row: 2, field: "性别"},
-		{name: "ragged long", in: "exid,城市\nx,北京,男\n", row: 1, field: "#3"},
-		{name: "huge cell", in: "exid,备注\nx," + strings.Repeat("a", MaxCell+1) + "\n", row: 1, field: "备注"},
-		{name: "missing id", in: "uid,城市\nx,北京\n", field: "exid"},
+		{name: "ragged short", in: "exid,城市,性别\nx,北京,男\ny,上海\n", row: 3, field: "性别"},
+		{name: "ragged long", in: "exid,城市\nx,北京,男\n", row: 2, field: "#3"},
+		{name: "huge cell", in: "exid,备注\nx," + strings.Repeat("a", MaxCell+1) + "\n", row: 2, field: "备注"},
+		{name: "missing id", in: "uid,城市\nx,北京\n", row: 1, field: "exid"},
 		{name: "empty", in: ""},
-		{name: "bad quote", in: "exid,城市\nx,\"北京\n", row: 1},
-		{name: "invalid utf8", in: "exid,城市\nx,北京\ny,\xff\xfe\n", row: 2},
-		{name: "late invalid utf8", in: "exid,城市\n" + strings.Repeat("x,北京\n", 10000) + "y,\xff\n", row: 10001, field: "城市"},
+		{name: "bad quote", in: "exid,城市\nx,\"北京\n", row: 2},
+		{name: "invalid utf8", in: "exid,城市\nx,北京\ny,\xff\xfe\n", row: 3},
+		{name: "late invalid utf8", in: "exid,城市\n" + strings.Repeat("x,北京\n", 10000) + "y,\xff\n", row: 10002, field: "城市"},
+		// A quoted line break moves the next record down a line.
+		{name: "ragged after multi-line cell", in: "exid,备注\nx,\"第一行\n第二行\"\ny\n", row: 4, field: "备注"},
 	}
 	sc := New(Options{})
 	for _, tt := range tests {
@@ -72,7 +74,7 @@ func TestScanCSVFindings(t *testing.T) {
 		row  int
 		col  string
 		kind Kind
-	}{{0, "ex1aaaaaaaaaaaaaaaaaaaaaaaaaaaa", KindExIDInTag}, {1, "备注", KindIDInTag}, {1, "备注", KindIDCard}, {2, "tag", KindIDInTag}}
+	}{{1, "ex1aaaaaaaaaaaaaaaaaaaaaaaaaaaa", KindExIDInTag}, {2, "备注", KindIDInTag}, {2, "备注", KindIDCard}, {3, "tag", KindIDInTag}}
 	if len(got) != len(want) || res.Findings != len(want) || res.Rows != 2 {
 		t.Fatalf("findings %+v, want %v", got, want)
 	}

@@ -82,7 +82,7 @@ func (sc *Scanner) ScanCSV(ctx context.Context, r io.Reader, enc Encoding, idCol
 		return res, err
 	}
 	for {
-		if rd.Row()%4096 == 0 {
+		if res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
@@ -113,7 +113,7 @@ type RowScanner struct {
 }
 
 // Rows prepares a RowScanner for a table with header whose subject ID is in
-// column id (-1 if none), and reports the header's own findings (row 0): an
+// column id (-1 if none), and reports the header's own findings (line 1): an
 // identifier or exID inside a tag key (X-E4) or a content term.
 func (sc *Scanner) Rows(header []string, id int, emit func(Finding) error) (*RowScanner, error) {
 	rs := &RowScanner{sc: sc, header: header, id: id, emit: emit, c: cell{d: sc.d, adult: sc.adult}}
@@ -125,7 +125,7 @@ func (sc *Scanner) Rows(header []string, id int, emit func(Finding) error) (*Row
 		}
 		rs.c.scan(h, 0, "")
 		for _, h := range rs.c.hits {
-			f := sc.finding(0, header[i], &rs.c, h)
+			f := sc.finding(1, header[i], &rs.c, h)
 			if f.Clause != "X-F5" && f.Kind != KindExIDInTag && f.Clause != "X-F2" {
 				// An identifier written into a tag key is the ID leaking
 				// into the tag (X-E4), whatever identifier it is.
@@ -140,7 +140,7 @@ func (sc *Scanner) Rows(header []string, id int, emit func(Finding) error) (*Row
 	return rs, nil
 }
 
-// Row scans one data row; row is its 1-based number.
+// Row scans one data row; row is the file line where it starts.
 func (rs *RowScanner) Row(row int, rec []string) error {
 	idVal := ""
 	if rs.id >= 0 && rs.id < len(rec) {

@@ -100,6 +100,7 @@ type queryChunk struct {
 	seq   int64
 	first int // input row number of the first row
 	keys  []string
+	lines []int // the file line of each key, for messages about it
 	ids   []exid.ExID
 	res   *chunkResult
 	err   error
@@ -193,7 +194,8 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 	}
 	col, err := rd.Column(j.Column)
 	if err != nil {
-		return p, inputError(j.In, errs.Invalidf(j.Column, "输入文件表头中没有这一列（--column）", "the input's header has no such column (--column)"))
+		have := strings.Join(rd.Header, ", ")
+		return p, inputError(j.In, errs.Invalidf(j.Column, "输入文件表头中没有这一列（--column）；表头的列为："+have, "the input's header has no such column (--column); it has: "+have))
 	}
 
 	rowsHash := sha256.New()
@@ -372,15 +374,18 @@ func (n *Side) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col,
 			if j.Translate == nil {
 				id, err := exid.Parse(key)
 				if err != nil {
-					return inputError(j.In, errs.InCell(err, j.Column, row, "exID 无效", "invalid exID"))
+					return inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "exID 无效", "invalid exID"))
 				}
 				c.ids = append(c.ids, id)
 			} else if j.Normalize != nil {
 				if err := j.Normalize(key); err != nil {
-					return inputError(j.In, errs.InCell(err, j.Column, row, "原始标识无效", "invalid raw ID"))
+					return inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "原始标识无效", "invalid raw ID"))
 				}
 			}
 			c.keys = append(c.keys, key)
+			if j.Translate != nil {
+				c.lines = append(c.lines, rd.Row())
+			}
 		}
 		if len(c.keys) == 0 {
 			return nil
@@ -409,7 +414,7 @@ func (n *Side) queryChunk(ctx context.Context, j QueryJob, p *node.OrderPeer, pe
 			}
 			for i, r := range res {
 				if r.Err != nil {
-					return nil, inputError(j.In, errs.InCell(r.Err, j.Column, c.first+lo+i, "原始标识无效", "invalid raw ID"))
+					return nil, inputError(j.In, errs.InCell(r.Err, j.Column, c.lines[lo+i], "原始标识无效", "invalid raw ID"))
 				}
 				c.ids = append(c.ids, r.ExID)
 			}

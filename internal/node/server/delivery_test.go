@@ -518,7 +518,7 @@ func TestQueryFileBadInput(t *testing.T) {
 	}
 	in := filepath.Join(x.dir, "bad-exid.csv")
 	_, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: in, Out: in + ".out"})
-	if msg := errs.Message(err, "en"); !strings.Contains(msg, "row 2") || !strings.Contains(msg, "exid") {
+	if msg := errs.Message(err, "en"); !strings.Contains(msg, "line 3") || !strings.Contains(msg, "exid") {
 		t.Errorf("bad exID: %q", msg)
 	}
 	if n := x.relay.count(); n != 0 {
@@ -730,7 +730,7 @@ func TestQueryFileRawIDs(t *testing.T) {
 	os.WriteFile(job.In, []byte("phone\n13800000001\n99\n"), 0o600)
 	before := x.relay.count()
 	_, err = x.demander.QueryFile(ctx, job)
-	if msg := errs.Message(err, "en"); !errs.Is(err, errs.Invalid) || !strings.Contains(msg, "row 2") || !strings.Contains(msg, "not a mobile number") {
+	if msg := errs.Message(err, "en"); !errs.Is(err, errs.Invalid) || !strings.Contains(msg, "line 3") || !strings.Contains(msg, "not a mobile number") {
 		t.Errorf("bad raw ID: %v", err)
 	}
 	if x.relay.count() != before {

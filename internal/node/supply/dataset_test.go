@@ -152,7 +152,8 @@ func TestImportDataset(t *testing.T) {
 }
 
 // TestImportBadRowLeavesNothing: a bad row fails the whole version, named
-// by row and column, even when earlier batches were written.
+// by its file line (the header is line 1) and column, even when earlier
+// batches were written.
 func TestImportBadRowLeavesNothing(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -161,10 +162,10 @@ func TestImportBadRowLeavesNothing(t *testing.T) {
 		row     int
 		wantErr string
 	}{
-		{"malformed exID", csvOf(9, exidText) + "ex1notanexid,high,x\n", 10, "exID"},
-		{"repeat across batches", csvOf(9, exidText) + exidText(0) + ",low,x\n", 10, "one row per subject"},
-		{"repeat within a batch", csvOf(1, exidText) + exidText(0) + ",low,x\n", 2, "one row per subject"},
-		{"short row", csvOf(5, exidText) + exidText(50) + "\n", 6, "columns"},
+		{"malformed exID", csvOf(9, exidText) + "ex1notanexid,high,x\n", 11, "exID"},
+		{"repeat across batches", csvOf(9, exidText) + exidText(0) + ",low,x\n", 11, "one row per subject"},
+		{"repeat within a batch", csvOf(1, exidText) + exidText(0) + ",low,x\n", 3, "one row per subject"},
+		{"short row", csvOf(5, exidText) + exidText(50) + "\n", 7, "columns"},
 	}
 	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
 		ctx := context.Background()
@@ -392,7 +393,7 @@ func TestImportRawIDs(t *testing.T) {
 		}
 		im.Listing, im.In = strings.NewReader(testListing(2, "person")), strings.NewReader(csvOf(4, raw)+"12345,low,x\n")
 		_, err = n.ImportDataset(ctx, im)
-		if rowOf(err) != 5 || !strings.Contains(errs.Message(err, i18n.EN), "not a mobile number") {
+		if rowOf(err) != 6 || !strings.Contains(errs.Message(err, i18n.EN), "not a mobile number") {
 			t.Errorf("rejected raw ID: %v", err)
 		}
 	})

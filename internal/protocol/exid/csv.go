@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -238,7 +239,9 @@ func (t *Translator) TranslateCSV(ctx context.Context, j Job) (Progress, error) 
 	}
 	col, err := rd.Column(j.Column)
 	if err != nil {
-		return p, errs.Invalidf("--column", "输入文件表头中没有列 "+j.Column, "the input has no column "+j.Column)
+		have := strings.Join(rd.Header, ", ")
+		return p, errs.Invalidf("--column", fmt.Sprintf("输入文件 %s 的表头中没有列 %s；表头的列为：%s", j.In, j.Column, have),
+			fmt.Sprintf("the input %s has no column %s; its header has: %s", j.In, j.Column, have))
 	}
 	for _, h := range rd.Header {
 		if h == "exid" {

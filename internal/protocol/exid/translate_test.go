@@ -234,7 +234,7 @@ func TestTranslateCSVBadInput(t *testing.T) {
 	ragged := filepath.Join(dir, "ragged.csv")
 	os.WriteFile(ragged, []byte("id,phone\n1,13800138000\n2\n"), 0o600)
 	_, err = tr.TranslateCSV(context.Background(), exid.Job{In: ragged, Out: filepath.Join(dir, "o2.csv"), Column: "phone"})
-	if e, ok := err.(*errs.Error); !ok || e.Row != 2 {
+	if e, ok := err.(*errs.Error); !ok || e.Row != 3 {
 		t.Errorf("ragged row: %v", err)
 	}
 	gbk := filepath.Join(dir, "gbk.csv")
