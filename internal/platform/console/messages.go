@@ -16,6 +16,8 @@ var messages = map[string]i18n.Text{
 	"nav.logout":  i18n.T("退出", "Log out"),
 	"nav.apply":   i18n.T("申请入网", "Apply for membership"),
 	"nav.tokens":  i18n.T("API 令牌", "API tokens"),
+	"who.node":    i18n.T(" 的节点", "'s node"),
+	"who.system":  i18n.T("平台系统", "the platform"),
 
 	"tokens.title":         i18n.T("API 令牌", "API tokens"),
 	"tokens.lead":          i18n.T("API 令牌供命令行与程序调用平台接口（如 hulian exid translate --credentials）。每个令牌限定范围、到期失效，平台只保存其摘要。", "API tokens let command lines and programs call the platform (hulian exid translate --credentials, say). Each is limited to a scope and expires; the platform keeps only its digest."),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"hulian/internal/auth"
@@ -25,9 +27,13 @@ type quotaData struct {
 	Moves     []moveRow
 	Banner    []bannerRow
 	Chart     useChartView
-	Admin     bool // the operator's top-up and credit forms
-	Alerts    bool // may set the threshold and webhook
+	Admin     bool           // the operator's top-up and credit forms
+	Choices   []memberChoice // staff choose the member by name
+	Alerts    bool           // may set the threshold and webhook
 }
+
+// memberChoice is one option of the staff's member picker.
+type memberChoice struct{ ID, Name string }
 
 type bannerRow struct {
 	Kind      string
@@ -68,6 +74,16 @@ func (c *console) quotaView(ctx context.Context, member string, form url.Values)
 	}
 	d := quotaData{Member: member, Admin: auth.Can(a.Role, auth.PermQuotaAdmin)}
 	d.Alerts = d.Admin || a.MemberID == member
+	if a.Role.IsStaff() {
+		var names map[string]string
+		if err := c.p.DB.Read(ctx, func(tx *store.Tx) (err error) { names, err = tx.MemberNames(ctx); return err }); err != nil {
+			return nil, err
+		}
+		for id, name := range names {
+			d.Choices = append(d.Choices, memberChoice{ID: id, Name: name})
+		}
+		slices.SortFunc(d.Choices, func(x, y memberChoice) int { return strings.Compare(x.Name, y.Name) })
+	}
 	if member == "" {
 		// Staff who have not chosen a member yet see the chooser only.
 		return &view{Title: "quota.title", Path: "/quota", Form: url.Values{}, Data: d}, nil

@@ -128,6 +128,8 @@ type view struct {
 	Form   url.Values // submitted values, to fill a form shown again
 	Data   any
 
+	names *nameBook // IDs to names, loaded when a template asks
+
 	// fields are the inputs the page shows; an error about one of them is
 	// shown next to it rather than only in the banner.
 	fields []string
@@ -184,6 +186,9 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	v.Actor = auth.ActorFrom(ctx)
 	v.CSRF = auth.CSRFFrom(ctx)
 	v.CSS = c.cssURL
+	if c.p != nil {
+		v.names = &nameBook{ctx: ctx, p: c.p, lang: v.Lang}
+	}
 	if v.Path == "" {
 		v.Path = "/"
 		if r.Method == http.MethodGet {
