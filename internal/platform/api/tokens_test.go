@@ -57,7 +57,20 @@ func TestTokenScopes(t *testing.T) {
 				t.Errorf("wrong password: %v", err)
 			}
 
-			list, err := pw.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
+			// Password attempts are limited before any password is hashed.
+		guess := rpc.NewClient(f.URL, rpc.WithPassword(f.B.Login, "a guess"))
+		for i := range 6 {
+			_, err := guess.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
+			if want := connect.CodeUnauthenticated; i == 5 {
+				if connect.CodeOf(err) != connect.CodeResourceExhausted {
+					t.Errorf("guess %d: %v, want resource_exhausted", i+1, err)
+				}
+			} else if connect.CodeOf(err) != want {
+				t.Errorf("guess %d: %v", i+1, err)
+			}
+		}
+
+		list, err := pw.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
 			if err != nil {
 				t.Fatal(err)
 			}

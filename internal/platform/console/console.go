@@ -13,10 +13,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"time"
 
-	"golang.org/x/time/rate"
-
+	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/platform"
 	"hulian/internal/platform/exchange"
@@ -33,29 +31,22 @@ type Options struct {
 	// served over TLS (usually by a proxy in front of it).
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Guard limits password attempts; the platform shares one with its
+	// API. A console of its own if nil.
+	Guard *httpserve.LoginGuard
 }
 
-// Login attempts allowed per minute, per login name and per client address.
-// The per-login limit slows guessing one account's password; the looser
-// per-address limit slows one client spraying many accounts while leaving
-// room for colleagues behind one NAT.
-const (
-	loginAttemptsPerLogin = 5
-	loginAttemptsPerIP    = 20
-)
-
 type console struct {
-	x        *exchange.Exchange
-	p        *platform.Platform // x.Platform, the core
-	bizlog   *logkeeper.Keeper  // x.Log
-	relay    *relay.Relay       // x.Relay
-	opt      Options
-	log      *slog.Logger
-	pages    map[i18n.Lang]map[string]*template.Template
-	cssURL   string
-	cop      *http.CrossOriginProtection
-	byLogin  *limiter
-	byClient *limiter
+	x      *exchange.Exchange
+	p      *platform.Platform // x.Platform, the core
+	bizlog *logkeeper.Keeper  // x.Log
+	relay  *relay.Relay       // x.Relay
+	opt    Options
+	log    *slog.Logger
+	pages  map[i18n.Lang]map[string]*template.Template
+	cssURL string
+	cop    *http.CrossOriginProtection
+	guard  *httpserve.LoginGuard
 }
 
 // Mount registers the console's routes on mux. The platform's middleware
@@ -88,10 +79,12 @@ func newConsole(x *exchange.Exchange, opt Options) (*console, error) {
 		log:    opt.Logger,
 		// The content hash in the URL lets browsers cache the style sheet
 		// for a long time and still see a new one after an upgrade.
-		cssURL:   "/static/console.css?v=" + hex.EncodeToString(sum[:6]),
-		cop:      http.NewCrossOriginProtection(),
-		byLogin:  newLimiter(rate.Every(time.Minute/loginAttemptsPerLogin), loginAttemptsPerLogin),
-		byClient: newLimiter(rate.Every(time.Minute/loginAttemptsPerIP), loginAttemptsPerIP),
+		cssURL: "/static/console.css?v=" + hex.EncodeToString(sum[:6]),
+		cop:    http.NewCrossOriginProtection(),
+		guard:  opt.Guard,
+	}
+	if c.guard == nil {
+		c.guard = httpserve.NewLoginGuard()
 	}
 	if c.pages, err = c.parse(); err != nil {
 		return nil, err

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/i18n"
@@ -137,31 +135,6 @@ func FuzzPublicKey(f *testing.F) {
 	})
 }
 
-func TestLimiter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(rate.Every(time.Minute/5), 5)
-	for i := 0; i < 5; i++ {
-		if !l.allow("a", now) {
-			t.Fatalf("attempt %d refused", i+1)
-		}
-	}
-	if l.allow("a", now) {
-		t.Error("6th attempt in a minute allowed")
-	}
-	if !l.allow("b", now) {
-		t.Error("another key is limited by the first")
-	}
-	if !l.allow("a", now.Add(12*time.Second)) {
-		t.Error("no token back after 12 s")
-	}
-	// Idle buckets are forgotten, so the map does not grow without bound.
-	l.allow("c", now.Add(10*time.Minute))
-	if len(l.buckets) != 1 {
-		t.Errorf("%d buckets after the sweep, want 1", len(l.buckets))
-	}
-}
-
 // TestRenderEveryPage renders each page in both languages with an empty
 // view, which catches template errors that no handler test reaches.
 func TestRenderEveryPage(t *testing.T) {
@@ -227,17 +200,5 @@ func BenchmarkRenderMembers(b *testing.B) {
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		c.render(w, r, http.StatusOK, "members.html", &view{Title: "members.title", Data: membersData{Members: ms, Stages: stages, CanReview: true}})
-	}
-}
-
-// BenchmarkLimiter is the cost the rate limit adds to a login attempt.
-func BenchmarkLimiter(b *testing.B) {
-	l := newLimiter(rate.Every(time.Minute/5), 5)
-	now := time.Now()
-	keys := []string{"alice", "bob", "carol", "dave"}
-	i := 0
-	for b.Loop() {
-		l.allow(keys[i%len(keys)], now)
-		i++
 	}
 }

@@ -46,7 +46,7 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) error {
 	// The platform's clock, which tests stub: a fixed clock never refills
 	// the buckets, so limits are tested without waiting.
 	now := c.p.DB.Now()
-	if !c.byClient.allow(clientIP(r), now) || !c.byLogin.allow(login, now) {
+	if !c.guard.Allow(r, login, now) {
 		w.Header().Set("Retry-After", "60")
 		return again("login.html", v, errs.New(errs.ResourceExhausted, "", "登录尝试过于频繁，请一分钟后再试", "too many login attempts; wait a minute and try again"))
 	}

@@ -143,6 +143,11 @@ func (m *Main) passwordActor(ctx context.Context, r *http.Request) (context.Cont
 	if !ok {
 		return nil, errs.New(errs.Unauthenticated, "authorization", "Basic 认证格式不正确", "malformed Basic authorization")
 	}
+	// Limited before the password is hashed, with the console's budget:
+	// an anonymous caller must not buy argon2 work by the request.
+	if !m.guard.Allow(r, strings.ToLower(strings.TrimSpace(login)), m.cfg.Now()) {
+		return nil, errs.New(errs.ResourceExhausted, "authorization", "登录尝试过于频繁，请一分钟后再试", "too many login attempts; wait a minute and try again")
+	}
 	a, err := m.Platform.Authenticate(ctx, login, password)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,7 @@ type Main struct {
 	*exchange.Exchange // the platform's core and its rooms
 	Metrics            *prometheus.Registry
 	srv                *httpserve.Server
+	guard              *httpserve.LoginGuard // password attempts, console and API alike
 }
 
 // Open opens the database (applying migrations) and the listener.
@@ -58,7 +59,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(nil)), Metrics: prometheus.NewRegistry()}
+	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(nil)), Metrics: prometheus.NewRegistry()}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
@@ -127,7 +128,7 @@ func (m *Main) Handler() http.Handler {
 	// Route groups, each in its own package, register their routes here.
 	api.Mount(mux, m.Exchange)
 	logapi.Mount(mux, m.Log)
-	console.Mount(mux, m.Exchange, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger()})
+	console.Mount(mux, m.Exchange, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger(), Guard: m.guard})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
 
