@@ -58,19 +58,19 @@ func TestTokenScopes(t *testing.T) {
 			}
 
 			// Password attempts are limited before any password is hashed.
-		guess := rpc.NewClient(f.URL, rpc.WithPassword(f.B.Login, "a guess"))
-		for i := range 6 {
-			_, err := guess.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
-			if want := connect.CodeUnauthenticated; i == 5 {
-				if connect.CodeOf(err) != connect.CodeResourceExhausted {
-					t.Errorf("guess %d: %v, want resource_exhausted", i+1, err)
+			guess := rpc.NewClient(f.URL, rpc.WithPassword(f.B.Login, "a guess"))
+			for i := range 6 {
+				_, err := guess.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
+				if want := connect.CodeUnauthenticated; i == 5 {
+					if connect.CodeOf(err) != connect.CodeResourceExhausted {
+						t.Errorf("guess %d: %v, want resource_exhausted", i+1, err)
+					}
+				} else if connect.CodeOf(err) != want {
+					t.Errorf("guess %d: %v", i+1, err)
 				}
-			} else if connect.CodeOf(err) != want {
-				t.Errorf("guess %d: %v", i+1, err)
 			}
-		}
 
-		list, err := pw.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
+			list, err := pw.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
 			if err != nil {
 				t.Fatal(err)
 			}
