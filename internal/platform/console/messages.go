@@ -489,6 +489,8 @@ var messages = map[string]i18n.Text{
 	"mk.order.expired":            i18n.T("已到期", "Expired"),
 	"mk.order.suspended":          i18n.T("已暂停", "Suspended"),
 	"mk.order.terminated":         i18n.T("已终止", "Terminated"),
+	"mk.confirm.demand":           i18n.T("数据需求确认单", "Demand confirmation"),
+	"mk.confirm.supply":           i18n.T("数据供应确认单", "Supply confirmation"),
 	"mk.side.demand":              i18n.T("需求方", "demander"),
 	"mk.side.supply":              i18n.T("供应方", "supplier"),
 	"mk.sign.demand":              i18n.T("签署数据需求确认单", "Sign the demand confirmation"),
