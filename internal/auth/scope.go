@@ -2,6 +2,7 @@ package auth
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func ParseScopes(s string) (ScopeSet, error) {
 		sc := Scope(part)
 		if _, ok := scopes[sc]; !ok {
 			return nil, errs.Invalidf("scope", "未知的令牌范围「"+part+"」；可选 exid、catalog、market、quota、member、all",
-				"unknown token scope "+quote(part)+"; choose from exid, catalog, market, quota, member, all")
+				"unknown token scope "+strconv.Quote(part)+"; choose from exid, catalog, market, quota, member, all")
 		}
 		if !slices.Contains(out, sc) {
 			out = append(out, sc)
@@ -76,8 +77,6 @@ func ParseScopes(s string) (ScopeSet, error) {
 	slices.Sort(out)
 	return out, nil
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // String is the stored form.
 func (ss ScopeSet) String() string {

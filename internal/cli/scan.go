@@ -85,7 +85,7 @@ func scanNewScanner(env *Env, path string) (*scan.Scanner, error) {
 func scanOpenFile(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &errs.Error{Kind: errs.Invalid, Field: path, Reason: i18n.T("无法打开文件："+osReason(err), "cannot open the file: "+osReason(err)), Err: err}
+		return nil, &errs.Error{Kind: errs.Invalid, Field: path, Reason: i18n.T("无法打开文件："+errs.OSReason(err), "cannot open the file: "+errs.OSReason(err)), Err: err}
 	}
 	return f, nil
 }

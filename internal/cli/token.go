@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -104,11 +103,7 @@ func (c *TokenCmd) password() (string, error) {
 
 // fileError names the file, the flag and the operating system's reason.
 func fileError(flag, path string, err error) error {
-	reason := err.Error()
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		reason = pe.Err.Error()
-	}
+	reason := errs.OSReason(err)
 	return errs.Invalidf(flag, fmt.Sprintf("无法读取文件 %s：%s", path, reason), fmt.Sprintf("cannot read %s: %s", path, reason))
 }
 
@@ -132,9 +127,8 @@ func (c *TokenCmd) Create(ctx context.Context) error {
 	if c.Out != "" {
 		// Made before the token, so that a token is never made that
 		// cannot be kept.
-		if out, err = os.OpenFile(c.Out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
-			return errs.Invalidf("--out", fmt.Sprintf("无法创建 %s：%s（不会覆盖已有文件）", c.Out, osReason(err)),
-				fmt.Sprintf("cannot create %s: %s (an existing file is never overwritten)", c.Out, osReason(err)))
+		if out, err = rpc.CreateCredentialsFile(c.Out); err != nil {
+			return withFlag(err, "--out")
 		}
 		defer out.Close()
 	}
@@ -160,14 +154,9 @@ func (c *TokenCmd) Create(ctx context.Context) error {
 		fmt.Fprintln(c.env.Stderr, summary+i18n.T("。令牌只显示这一次，请妥善保存。", ". The token is shown this once; keep it safe.").In(lang))
 		return nil
 	}
-	b, _ := json.MarshalIndent(tf, "", "  ")
-	if _, err := out.Write(append(b, '\n')); err != nil {
-		return errs.Invalidf("--out", fmt.Sprintf("写入 %s 失败：%s；令牌 %s 已创建，请撤销后重试", c.Out, osReason(err), t.Id),
-			fmt.Sprintf("writing %s failed: %s; token %s was created, revoke it and try again", c.Out, osReason(err), t.Id))
-	}
-	if err := out.Close(); err != nil {
-		return errs.Invalidf("--out", fmt.Sprintf("写入 %s 失败：%s；令牌 %s 已创建，请撤销后重试", c.Out, osReason(err), t.Id),
-			fmt.Sprintf("writing %s failed: %s; token %s was created, revoke it and try again", c.Out, osReason(err), t.Id))
+	if err := rpc.WriteCredentialsTo(out, &tf); err != nil {
+		return errs.Invalidf("--out", errs.Message(err, i18n.ZH)+fmt.Sprintf("；令牌 %s 已创建，请撤销后重试", t.Id),
+			errs.Message(err, i18n.EN)+fmt.Sprintf("; token %s was created, revoke it and try again", t.Id))
 	}
 	fmt.Fprintln(c.env.Stdout, summary+i18n.T(
 		fmt.Sprintf("；已写入 %s（仅本用户可读），用法：--credentials %s", c.Out, c.Out),
@@ -180,14 +169,6 @@ func removeEmpty(f *os.File) {
 		f.Close()
 		os.Remove(f.Name())
 	}
-}
-
-func osReason(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // withFlag names the flag a validation error came from.

@@ -7,6 +7,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	"hulian/internal/i18n"
@@ -173,4 +174,15 @@ func InCell(err error, field string, row int, zh, en string) *Error {
 		reason = i18n.T(zh+"："+e.Reason.ZH, en+": "+e.Reason.EN)
 	}
 	return &Error{Kind: Invalid, Field: field, Row: row, Reason: reason, Err: err}
+}
+
+// OSReason is the operating system's reason for a failed file operation,
+// without the path that os.PathError repeats: messages name the file
+// themselves, in the user's language.
+func OSReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

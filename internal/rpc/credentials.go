@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +32,7 @@ const maxCredentials = 64 << 10
 func ReadCredentials(path string) (c *Credentials, loose bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, errs.Invalidf("", fmt.Sprintf("无法读取令牌文件 %s：%s", path, osReason(err)), fmt.Sprintf("cannot read the token file %s: %s", path, osReason(err)))
+		return nil, false, errs.Invalidf("", fmt.Sprintf("无法读取令牌文件 %s：%s", path, errs.OSReason(err)), fmt.Sprintf("cannot read the token file %s: %s", path, errs.OSReason(err)))
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
@@ -41,7 +40,7 @@ func ReadCredentials(path string) (c *Credentials, loose bool, err error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxCredentials+1))
 	if err != nil {
-		return nil, loose, errs.Invalidf("", fmt.Sprintf("无法读取令牌文件 %s：%s", path, osReason(err)), fmt.Sprintf("cannot read the token file %s: %s", path, osReason(err)))
+		return nil, loose, errs.Invalidf("", fmt.Sprintf("无法读取令牌文件 %s：%s", path, errs.OSReason(err)), fmt.Sprintf("cannot read the token file %s: %s", path, errs.OSReason(err)))
 	}
 	if len(b) > maxCredentials {
 		return nil, loose, errs.Invalidf("", fmt.Sprintf("令牌文件 %s 过大，请确认文件正确", path), fmt.Sprintf("the token file %s is too large; is it the right file?", path))
@@ -60,35 +59,44 @@ func ReadCredentials(path string) (c *Credentials, loose bool, err error) {
 	return c, loose, nil
 }
 
-// WriteCredentials writes c to a new file at path, readable by its owner
-// only. An existing file is never overwritten; nothing is left behind if
-// the write fails.
-func WriteCredentials(path string, c *Credentials) error {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
+// CreateCredentialsFile makes a new, empty token file at path, readable by
+// its owner only. An existing file is never overwritten. Making the file
+// first lets a caller refuse before it makes a token it could not keep.
+func CreateCredentialsFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return errs.Invalidf("", fmt.Sprintf("无法创建 %s：%s（不会覆盖已有文件）", path, osReason(err)), fmt.Sprintf("cannot create %s: %s (an existing file is never overwritten)", path, osReason(err)))
+		return nil, errs.Invalidf("", fmt.Sprintf("无法创建 %s：%s（不会覆盖已有文件）", path, errs.OSReason(err)), fmt.Sprintf("cannot create %s: %s (an existing file is never overwritten)", path, errs.OSReason(err)))
 	}
-	_, err = f.Write(append(b, '\n'))
+	return f, nil
+}
+
+// WriteCredentialsTo writes c to f, made by CreateCredentialsFile, and
+// closes it.
+func WriteCredentialsTo(f *os.File, c *Credentials) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err == nil {
+		_, err = f.Write(append(b, '\n'))
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return errs.Invalidf("", fmt.Sprintf("写入 %s 失败：%s", path, osReason(err)), fmt.Sprintf("writing %s failed: %s", path, osReason(err)))
+		return errs.Invalidf("", fmt.Sprintf("写入 %s 失败：%s", f.Name(), errs.OSReason(err)), fmt.Sprintf("writing %s failed: %s", f.Name(), errs.OSReason(err)))
 	}
 	return nil
 }
 
-// osReason is the operating system's reason without the path, which the
-// caller's message names already.
-func osReason(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
+// WriteCredentials writes c to a new file at path, readable by its owner
+// only. An existing file is never overwritten; nothing is left behind if
+// the write fails.
+func WriteCredentials(path string, c *Credentials) error {
+	f, err := CreateCredentialsFile(path)
+	if err != nil {
+		return err
 	}
-	return err.Error()
+	if err := WriteCredentialsTo(f, c); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }

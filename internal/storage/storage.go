@@ -124,14 +124,13 @@ func unreachable(dsn, schema string, err error) error {
 	cause := err.Error()
 	var op *net.OpError
 	var dns *net.DNSError
-	var pe *fs.PathError
 	switch {
 	case errors.As(err, &dns):
 		cause = "cannot resolve " + dns.Name + ": " + dns.Err
 	case errors.As(err, &op) && op.Err != nil:
 		cause = op.Err.Error()
-	case errors.As(err, &pe):
-		cause = pe.Err.Error()
+	default:
+		cause = errs.OSReason(err)
 	}
 	if postgres.IsURL(dsn) {
 		where, db := dsn, ""

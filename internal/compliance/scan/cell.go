@@ -875,19 +875,7 @@ func validDate(y, m, d int) bool {
 // parseDate reads a full date at s[a:]: YYYY-MM-DD with '-', '/' or '.'
 // (one or two digits for month and day) or YYYY年M月D日. It returns the end.
 func parseDate(s string, a int) (int, bool) {
-	i := a + 4
-	y := num(s[a:i])
-	var sep string
-	switch {
-	case i < len(s) && (s[i] == '-' || s[i] == '/' || s[i] == '.'):
-		sep = s[i : i+1]
-	case strings.HasPrefix(s[i:], "年"):
-		sep = "年"
-	default:
-		return 0, false
-	}
-	i += len(sep)
-	m, i, ok := twoDigits(s, i)
+	y, m, sep, i, ok := yearMonth(s, a)
 	if !ok {
 		return 0, false
 	}
@@ -911,6 +899,24 @@ func parseDate(s string, a int) (int, bool) {
 		return 0, false
 	}
 	return i, true
+}
+
+// yearMonth reads the four-digit year at s[a:], its separator ('-', '/',
+// '.' or 年) and a one- or two-digit month, returning where the month ends.
+// Ranges are the callers' to check.
+func yearMonth(s string, a int) (y, m int, sep string, i int, ok bool) {
+	i = a + 4
+	y = num(s[a:i])
+	switch {
+	case i < len(s) && (s[i] == '-' || s[i] == '/' || s[i] == '.'):
+		sep = s[i : i+1]
+	case strings.HasPrefix(s[i:], "年"):
+		sep = "年"
+	default:
+		return 0, 0, "", 0, false
+	}
+	m, i, ok = twoDigits(s, i+len(sep))
+	return y, m, sep, i, ok
 }
 
 func twoDigits(s string, i int) (int, int, bool) {

@@ -423,26 +423,11 @@ func groupedID(segs []int) bool {
 // parseYearMonth reads a year and month (1990-05, 1990年5月) at s[a:], as
 // written after 出生年月.
 func parseYearMonth(s string, a int) (int, bool) {
-	i := a + 4
-	y := num(s[a:i])
-	if y < 1900 || y > 2100 {
+	y, m, sep, i, ok := yearMonth(s, a)
+	if !ok || y < 1900 || y > 2100 || m < 1 || m > 12 {
 		return 0, false
 	}
-	year := false
-	switch {
-	case i < len(s) && (s[i] == '-' || s[i] == '/' || s[i] == '.'):
-		i++
-	case strings.HasPrefix(s[i:], "年"):
-		i += len("年")
-		year = true
-	default:
-		return 0, false
-	}
-	m, i, ok := twoDigits(s, i)
-	if !ok || m < 1 || m > 12 {
-		return 0, false
-	}
-	if year && strings.HasPrefix(s[i:], "月") {
+	if sep == "年" && strings.HasPrefix(s[i:], "月") {
 		i += len("月")
 	}
 	return i, true

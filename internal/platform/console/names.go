@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"hulian/internal/i18n"
 	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 )
@@ -16,7 +15,6 @@ import (
 type nameBook struct {
 	ctx      context.Context
 	p        *platform.Platform
-	lang     i18n.Lang
 	members  map[string]string
 	accounts map[string]string
 }

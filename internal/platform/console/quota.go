@@ -74,6 +74,7 @@ func (c *console) quotaView(ctx context.Context, member string, form url.Values)
 	}
 	d := quotaData{Member: member, Admin: auth.Can(a.Role, auth.PermQuotaAdmin)}
 	d.Alerts = d.Admin || a.MemberID == member
+	var book *nameBook
 	if a.Role.IsStaff() {
 		var names map[string]string
 		if err := c.p.DB.Read(ctx, func(tx *store.Tx) (err error) { names, err = tx.MemberNames(ctx); return err }); err != nil {
@@ -83,10 +84,12 @@ func (c *console) quotaView(ctx context.Context, member string, form url.Values)
 			d.Choices = append(d.Choices, memberChoice{ID: id, Name: name})
 		}
 		slices.SortFunc(d.Choices, func(x, y memberChoice) int { return strings.Compare(x.Name, y.Name) })
+		// The page names the member from the same load.
+		book = &nameBook{ctx: ctx, p: c.p, members: names}
 	}
 	if member == "" {
 		// Staff who have not chosen a member yet see the chooser only.
-		return &view{Title: "quota.title", Path: "/quota", Form: url.Values{}, Data: d}, nil
+		return &view{Title: "quota.title", Path: "/quota", Form: url.Values{}, Data: d, names: book}, nil
 	}
 	q, err := c.p.Quota(ctx, member)
 	if err != nil {
@@ -114,7 +117,7 @@ func (c *console) quotaView(ctx context.Context, member string, form url.Values)
 		form = url.Values{"threshold_fen": {Money(q.Account.ThresholdFen).Yuan()}, "webhook_url": {q.Account.WebhookURL},
 			"expires": {now.Add(30 * 24 * time.Hour).In(cst).Format("2006-01-02")}}
 	}
-	return &view{Title: "quota.title", Path: "/quota?member=" + url.QueryEscape(member), Form: form, fields: quotaFields, Data: d}, nil
+	return &view{Title: "quota.title", Path: "/quota?member=" + url.QueryEscape(member), Form: form, fields: quotaFields, Data: d, names: book}, nil
 }
 
 // quotaAgain shows the quota page again with err next to its field.

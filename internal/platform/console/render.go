@@ -168,16 +168,6 @@ func (v *view) Alert() string {
 // Value is a submitted form value.
 func (v *view) Value(field string) string { return v.Form.Get(field) }
 
-// Checked reports whether a checkbox of field with value was submitted.
-func (v *view) Checked(field, value string) bool {
-	for _, x := range v.Form[field] {
-		if x == value {
-			return true
-		}
-	}
-	return false
-}
-
 // render executes page into a buffer first, so that a template failure
 // becomes a clean 500 instead of half a page.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
@@ -186,8 +176,8 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	v.Actor = auth.ActorFrom(ctx)
 	v.CSRF = auth.CSRFFrom(ctx)
 	v.CSS = c.cssURL
-	if c.p != nil {
-		v.names = &nameBook{ctx: ctx, p: c.p, lang: v.Lang}
+	if v.names == nil && c.p != nil {
+		v.names = &nameBook{ctx: ctx, p: c.p}
 	}
 	if v.Path == "" {
 		v.Path = "/"
