@@ -18,6 +18,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
+	"hulian/internal/storage"
 	"hulian/internal/storage/sqlite"
 )
 
@@ -125,6 +126,11 @@ func (c *NodeCmd) Run(ctx context.Context) error {
 		).In(c.env.Lang))
 	}
 	fmt.Fprintln(c.env.Stderr, i18n.T("节点控制台：", "Node console: ").In(c.env.Lang)+m.URL()+"/")
+	if none, err := m.Staff.NeedsBootstrap(ctx); err == nil && none {
+		fmt.Fprintln(c.env.Stderr, i18n.T(
+			"节点控制台还没有账户。创建第一个（密码从标准输入读取）：\n  hulian node staff add --db "+storage.Redact(c.DB)+" --login admin --name 管理员 --password-stdin",
+			"The node console has no account yet. Create the first one (the password is read from standard input):\n  hulian node staff add --db "+storage.Redact(c.DB)+" --login admin --name Admin --password-stdin").In(c.env.Lang))
+	}
 	return m.Run(ctx)
 }
 
@@ -143,7 +149,7 @@ func newNodeCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&c.Listen, "listen", "127.0.0.1:8081", "address to listen on")
 	cmd.Flags().StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
-	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env))
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env))
 	return cmd
 }
 

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -137,9 +135,6 @@ func (c *AdminCreateCmd) Validate() error {
 	if c.Name == "" {
 		return errs.Invalidf("--name", "须指定姓名", "--name is required")
 	}
-	if !c.PasswordStdin {
-		return errs.Invalidf("--password-stdin", "密码须通过 --password-stdin 从标准输入提供，以免出现在命令历史中", "give the password on standard input with --password-stdin, so that it stays out of the shell history")
-	}
 	return nil
 }
 
@@ -147,11 +142,10 @@ func (c *AdminCreateCmd) Run(ctx context.Context) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	line, err := bufio.NewReader(c.env.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errs.Invalidf("--password-stdin", "未从标准输入读到密码", "no password on standard input")
+	password, err := readPassword(c.env, c.PasswordStdin)
+	if err != nil {
+		return err
 	}
-	password := strings.TrimRight(line, "\r\n")
 	db, err := store.Open(ctx, c.DB, store.Options{})
 	if err != nil {
 		return err

@@ -288,12 +288,12 @@ func (d *Demo) PrintConsoles() {
 		n.plain(fmt.Sprintf("  %s  %s", n.t("平台（运营方、监管方、成员员工登录）", "platform (operator, regulator and member staff log in)"), d.Platform.URL()+"/"))
 	}
 	if d.Supplier != nil {
-		n.plain(fmt.Sprintf("  %s  %s", n.t("供应方节点", "supplier node"), d.Supplier.URL()+"/"))
+		n.plain(fmt.Sprintf("  %s  %s", n.t("供应方节点（账户见下表，供应方员工）", "supplier node (the supplier's staff account below)"), d.Supplier.URL()+"/"))
 	}
 	if d.Demander != nil {
-		n.plain(fmt.Sprintf("  %s  %s", n.t("需求方节点", "demander node"), d.Demander.URL()+"/"))
+		n.plain(fmt.Sprintf("  %s  %s", n.t("需求方节点（账户见下表，需求方员工）", "demander node (the demander's staff account below)"), d.Demander.URL()+"/"))
 	}
-	n.plain(n.t("平台控制台账户（登录名 / 密码）：", "platform console accounts (login / password):"))
+	n.plain(n.t("控制台账户（登录名 / 密码；成员员工在本方节点控制台另有同名账户）：", "console accounts (login / password; member staff have an account of the same name on their own node's console):"))
 	for _, a := range d.Accounts {
 		n.plain(fmt.Sprintf("  %-10s %-30s %s", a.Login, a.Password, a.Role.In(n.lang)))
 	}

@@ -377,6 +377,11 @@ func (d *Demo) stepNodeKeys(ctx context.Context) error {
 		p *party
 		m *nodeserver.Main
 	}{{&d.w.sup, d.Supplier}, {&d.w.dem, d.Demander}} {
+		// The node's console has accounts of its own; in the demo the
+		// member's staff member gets one with the same login and password.
+		if _, err := x.m.Staff.Create(ctx, x.p.login, x.p.login, x.p.password, "demo"); err != nil {
+			return err
+		}
 		stage, err := x.m.Node.RegisterKeys(ctx, x.p.token)
 		if err != nil {
 			return err

@@ -2,11 +2,7 @@ package platform
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
@@ -15,34 +11,11 @@ import (
 )
 
 // SessionTTL is how long a console login lasts.
-const SessionTTL = 12 * time.Hour
-
-func validLogin(s string) bool {
-	if len(s) < 3 || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '@') {
-			return false
-		}
-	}
-	return true
-}
+const SessionTTL = auth.SessionTTL
 
 // newAccount validates login, name and password and hashes the password.
 func newAccount(login, name, password string) (*store.Account, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
-	name = strings.TrimSpace(name)
-	if !validLogin(login) {
-		return nil, errs.Invalidf("login", "登录名须为 3 到 64 个小写字母、数字或 . _ - @", "login must be 3 to 64 lower-case letters, digits or . _ - @")
-	}
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return nil, errs.Invalidf("display_name", "姓名不能为空，且不超过 100 字", "display name is required and at most 100 characters")
-	}
-	if err := auth.CheckPasswordPolicy(password); err != nil {
-		return nil, err
-	}
-	hash, err := auth.HashPassword(password)
+	login, name, hash, err := auth.NewAccountSecret(login, name, password)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +73,6 @@ func (p *Platform) NeedsBootstrap(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// dummyHash is verified against when a login does not exist, so that a
-// wrong login and a wrong password take the same time.
-var dummyHash, _ = auth.HashPassword("hulian-timing-equaliser")
-
 // Authenticate checks a login and password and returns the live account.
 // A wrong login, a wrong password and a disabled account are the same
 // Unauthenticated error and take the same time; a database fault is the
@@ -117,7 +86,7 @@ func (p *Platform) Authenticate(ctx context.Context, login, password string) (*s
 		return err
 	})
 	if errs.Is(err, errs.NotFound) {
-		auth.VerifyPassword(dummyHash, password)
+		auth.VerifyNobody(password)
 		return nil, wrong
 	}
 	if err != nil {
@@ -137,9 +106,7 @@ func (p *Platform) Login(ctx context.Context, login, password string) (secret st
 		return "", nil, err
 	}
 	secret, digest := auth.NewSecret("hls_")
-	csrf := make([]byte, 24)
-	rand.Read(csrf)
-	s = &store.Session{Digest: digest, Account: acct, CSRF: base64.RawURLEncoding.EncodeToString(csrf)}
+	s = &store.Session{Digest: digest, Account: acct, CSRF: auth.NewCSRF()}
 	err = p.DB.Transact(ctx, func(tx *store.Tx) error {
 		s.Expires = tx.Now().Add(SessionTTL)
 		return tx.CreateSession(ctx, digest, acct.ID, s.CSRF, s.Expires)

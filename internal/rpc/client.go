@@ -28,6 +28,7 @@ type Client struct {
 	Tokens   hulianv1connect.TokenServiceClient
 	ExID     hulianv1connect.ExIDServiceClient
 	Delivery hulianv1connect.DeliveryServiceClient
+	Market   hulianv1connect.MarketServiceClient
 }
 
 type clientConfig struct {
@@ -102,6 +103,7 @@ func NewClient(baseURL string, opts ...ClientOption) *Client {
 		Tokens:   hulianv1connect.NewTokenServiceClient(hc, baseURL, copts...),
 		ExID:     hulianv1connect.NewExIDServiceClient(hc, baseURL, copts...),
 		Delivery: hulianv1connect.NewDeliveryServiceClient(hc, baseURL, copts...),
+		Market:   hulianv1connect.NewMarketServiceClient(hc, baseURL, copts...),
 	}
 }
 

@@ -289,3 +289,12 @@ func FromNull(t sql.NullTime) time.Time {
 	}
 	return t.Time.UTC()
 }
+
+// Redact is a database URL fit to print: its password, if any, masked.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}

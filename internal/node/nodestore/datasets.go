@@ -289,3 +289,22 @@ func prefixed(p, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Datasets lists the current version of every dataset, by name.
+func (tx *Tx) Datasets(ctx context.Context) ([]*DatasetVersion, error) {
+	rows, err := tx.Query(ctx, `SELECT `+prefixed("v.", versionColumns)+` FROM node_datasets d
+		JOIN node_dataset_versions v ON v.dataset = d.name AND v.version = d.current_version ORDER BY d.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []*DatasetVersion
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}

@@ -574,7 +574,7 @@ func TestRetention(t *testing.T) {
 	}
 	// The demander's console shows the deliveries and their state.
 	dm := start(t, server.Config{NoAutoIntegrate: true, Node: node.Config{DB: "sqlite://" + filepath.Join(x.dir, "demander.db"), KEKEnv: x.dkek}})
-	code, _, body := get(t, dm.URL()+"/deliveries", &http.Cookie{Name: "lang", Value: "en"})
+	code, _, body := get(t, dm.URL()+"/deliveries", login(t, dm), &http.Cookie{Name: "lang", Value: "en"})
 	if code != http.StatusOK || strings.Count(body, "attested, log entry") != 4 || !strings.Contains(body, "ord_batch") || !strings.Contains(body, `<strong id="live">0</strong>`) {
 		t.Errorf("console deliveries %d:\n%s", code, body)
 	}

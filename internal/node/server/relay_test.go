@@ -39,6 +39,7 @@ import (
 type fakeRelay struct {
 	hulianv1connect.UnimplementedDeliveryServiceHandler
 	hulianv1connect.UnimplementedMemberServiceHandler
+	hulianv1connect.UnimplementedMarketServiceHandler
 
 	srv    *httptest.Server
 	signer note.Signer
@@ -91,6 +92,7 @@ func newFakeRelay(t *testing.T) *fakeRelay {
 	mux := http.NewServeMux()
 	mux.Handle(hulianv1connect.NewDeliveryServiceHandler(r))
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(r))
+	mux.Handle(hulianv1connect.NewMarketServiceHandler(r))
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	return r
@@ -108,6 +110,29 @@ func (r *fakeRelay) addOrder(o *fakeOrder) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.orders[o.id] = o
+}
+
+// fakeNames are the organisation names the fake platform gives members.
+var fakeNames = map[string]string{"mem_supplier": "上海供方数据有限公司", "mem_demander": "北京需方科技有限公司"}
+
+// ListOrders answers with the caller's orders, named as the platform
+// names them, priced at one fen per match.
+func (r *fakeRelay) ListOrders(_ context.Context, req *connect.Request[hulianv1.ListOrdersRequest]) (*connect.Response[hulianv1.ListOrdersResponse], error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	me := caller(req.Header())
+	res := &hulianv1.ListOrdersResponse{}
+	for _, o := range r.orders {
+		if o.supplier != me && o.demander != me {
+			continue
+		}
+		res.Orders = append(res.Orders, &hulianv1.Order{Id: o.id, Status: "active",
+			Terms: &hulianv1.Terms{ListingId: o.listing, Demander: o.demander, Supplier: o.supplier, Purpose: "营销画像", Method: o.method,
+				Term: &hulianv1.DateRange{Start: "2026-11-01", End: "2027-10-31"}, RetentionDays: int32(o.retentionDays),
+				Price: &hulianv1.ListingPrice{Mode: "per_call", Basis: "hit", UnitPrice: 1}},
+			DemanderName: fakeNames[o.demander], SupplierName: fakeNames[o.supplier], ListingTitle: "消费能力标签"})
+	}
+	return connect.NewResponse(res), nil
 }
 
 func caller(h http.Header) string { return h.Get(reqsign.HeaderMember) }

@@ -1,5 +1,5 @@
-// Package server runs a member node's HTTP service: health, metrics and the
-// node console, on one listener, with graceful shutdown. Its Main is started
+// Package server runs a member node's HTTP service: health, metrics, the
+// answer endpoint and the node console (package console), on one listener, with graceful shutdown. Its Main is started
 // on ":0" by end-to-end tests exactly as by the binary.
 package server
 
@@ -18,7 +18,9 @@ import (
 
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
+	"hulian/internal/node/console"
 	"hulian/internal/node/demand"
+	"hulian/internal/node/staff"
 	"hulian/internal/node/supply"
 )
 
@@ -33,6 +35,9 @@ type Config struct {
 	// AnswerService at (--public-url). Empty: the node's own URL when it
 	// listens on a loopback address, else no endpoint is registered.
 	PublicURL string
+	// SecureCookies marks the console's session cookie Secure, for a node
+	// console served over HTTPS.
+	SecureCookies bool
 	// MaintainEvery is the period of the retention sweep; a minute if 0.
 	MaintainEvery time.Duration
 }
@@ -43,6 +48,7 @@ type Main struct {
 	Node    *node.Node
 	Supply  *supply.Side // the supplier's side: datasets and answers
 	Demand  *demand.Side // the demander's side: queries and deliveries kept
+	Staff   *staff.Staff // who may log in to the console
 	Metrics *prometheus.Registry
 	logger  *slog.Logger
 	srv     *httpserve.Server
@@ -67,7 +73,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
+	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), m.logger); err != nil {
@@ -231,11 +237,8 @@ func (m *Main) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", httpserve.Health(m.logger, m.Node.DB.Ping))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
-	mux.Handle("GET /static/", http.FileServerFS(staticFS))
-	mux.HandleFunc("GET /lang", switchLang)
-	mux.HandleFunc("GET /{$}", m.console)
-	mux.HandleFunc("GET /deliveries", m.deliveriesPage)
 	m.mountAnswer(mux)
+	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/node"
+	"hulian/internal/node/console"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/server"
 )
@@ -88,6 +90,28 @@ func get(t *testing.T, url string, cookies ...*http.Cookie) (int, http.Header, s
 	return res.StatusCode, res.Header, string(b)
 }
 
+// login creates a console account on m's node and logs in with it,
+// returning the session cookie.
+func login(t *testing.T, m *server.Main) *http.Cookie {
+	t.Helper()
+	if _, err := m.Staff.Create(context.Background(), "ops", "运维", "correct horse battery", "test"); err != nil && !errs.Is(err, errs.Conflict) {
+		t.Fatal(err)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(m.URL()+"/login", url.Values{"login": {"ops"}, "password": {"correct horse battery"}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, ck := range res.Cookies() {
+		if ck.Name == console.SessionCookie && ck.Value != "" {
+			return ck
+		}
+	}
+	t.Fatalf("login: %d, no session cookie", res.StatusCode)
+	return nil
+}
+
 // escaped is base64 as html/template writes it in text: "+" becomes an
 // entity, which a browser shows (and copies) as "+".
 func escaped(s string) string { return strings.ReplaceAll(s, "+", "&#43;") }
@@ -96,6 +120,7 @@ func TestServes(t *testing.T) {
 	t.Parallel()
 	m := start(t, server.Config{})
 	pub := m.Node.Public()
+	session := login(t, m)
 
 	status, h, _ := get(t, m.URL()+"/lang?to=en")
 	if status != http.StatusSeeOther || h.Get("Location") != "/" || !strings.Contains(h.Get("Set-Cookie"), "lang=en") {
@@ -110,28 +135,28 @@ func TestServes(t *testing.T) {
 	tests := []struct {
 		name    string
 		path    string
-		cookie  *http.Cookie
+		cookies []*http.Cookie
 		status  int
 		want    []string
 		notWant []string
 	}{
 		{"healthz", "/healthz", nil, 200, []string{"ok"}, nil},
-		{"console in Chinese by default", "/", nil, 200,
-			[]string{`lang="zh-CN"`, "成员节点", "节点公钥", escaped(nodekey.Encode(pub.X25519)), escaped(nodekey.Encode(pub.Ed25519)), "未配置", "keys.generated", `href="/lang?to=en"`},
+		{"console needs a login", "/settings", nil, 303, nil, nil},
+		{"login page", "/login", nil, 200, []string{"登录节点控制台", `name="password"`}, []string{"hulian node staff add"}},
+		{"settings in Chinese by default", "/settings", []*http.Cookie{session}, 200,
+			[]string{`lang="zh-CN"`, "成员节点", "节点公钥", escaped(nodekey.Encode(pub.X25519)), escaped(nodekey.Encode(pub.Ed25519)), "未配置", "运维", `href="/lang?to=en&amp;back=%2fsettings"`},
 			[]string{"<script", "http://", "https://"}},
-		{"console in English by cookie", "/", &http.Cookie{Name: "lang", Value: "en"}, 200,
+		{"overview in Chinese", "/", []*http.Cookie{session}, 200, []string{"生成节点密钥", "创建控制台账户"}, []string{"keys.generated"}},
+		{"settings in English by cookie", "/settings", []*http.Cookie{session, {Name: "lang", Value: "en"}}, 200,
 			[]string{`lang="en"`, "Member node", "Public keys", "not configured"}, []string{"节点公钥"}},
 		{"stylesheet", "/static/console.css", nil, 200, []string{"font-family"}, nil},
-		{"unknown page", "/nope", nil, 404, nil, nil},
+		{"unknown page", "/nope", nil, 404, []string{"没有这个页面"}, nil},
+		{"unknown dataset", "/datasets/nope", []*http.Cookie{session, {Name: "lang", Value: "en"}}, 404, []string{"the node has no dataset named nope"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var cs []*http.Cookie
-			if tt.cookie != nil {
-				cs = append(cs, tt.cookie)
-			}
-			status, h, body := get(t, m.URL()+tt.path, cs...)
+			status, h, body := get(t, m.URL()+tt.path, tt.cookies...)
 			if status != tt.status {
 				t.Fatalf("status %d, want %d", status, tt.status)
 			}
@@ -179,8 +204,11 @@ func TestAutoIntegrate(t *testing.T) {
 	if st, _, _ := p.Stage(context.Background()); st != member.StageActive {
 		t.Fatalf("stage %s, want active", st)
 	}
-	_, _, body := get(t, m.URL()+"/")
-	for _, w := range []string{"mem_abc", "http://platform.test", "接入联调已通过", `<li class="done">接入联调`, "integration.passed"} {
+	session := login(t, m)
+	_, _, body := get(t, m.URL()+"/", session)
+	_, _, settings := get(t, m.URL()+"/settings", session)
+	body += settings
+	for _, w := range []string{"mem_abc", "http://platform.test", "接入联调已通过", `<li class="done">接入联调`, "接入联调通过"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("console lacks %q", w)
 		}
@@ -189,7 +217,7 @@ func TestAutoIntegrate(t *testing.T) {
 	p.mu.Lock()
 	p.down = true
 	p.mu.Unlock()
-	_, _, body = get(t, m.URL()+"/", &http.Cookie{Name: "lang", Value: "en"})
+	_, _, body = get(t, m.URL()+"/", session, &http.Cookie{Name: "lang", Value: "en"})
 	if !strings.Contains(body, "cannot reach the platform") {
 		t.Errorf("console does not say the platform is unreachable")
 	}

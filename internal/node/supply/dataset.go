@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -353,13 +354,57 @@ func (n *Side) Dataset(ctx context.Context, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
+	return datasetOf(v)
+}
+
+// datasetOf is a stored version with its signed gate report decoded.
+func datasetOf(v *nodestore.DatasetVersion) (*Dataset, error) {
 	d := &Dataset{Name: v.Dataset, Version: v.Version, ListingID: v.ListingID, ListingVersion: v.ListingVersion,
 		Subject: catalog.SubjectKind(v.Subject), Columns: v.Columns, Rows: v.Rows, GatePass: v.GatePass, Imported: v.Imported}
 	d.Report = new(gate.SignedReport)
 	if err := json.Unmarshal(v.GateReport, d.Report); err != nil {
-		return nil, fmt.Errorf("dataset %s version %d: gate report: %w", name, v.Version, err)
+		return nil, fmt.Errorf("dataset %s version %d: gate report: %w", v.Dataset, v.Version, err)
 	}
 	return d, nil
+}
+
+// Datasets lists the current version of each of the node's datasets.
+func (n *Side) Datasets(ctx context.Context) ([]*Dataset, error) {
+	return n.versions(ctx, func(tx *nodestore.Tx) ([]*nodestore.DatasetVersion, error) { return tx.Datasets(ctx) })
+}
+
+// DatasetHistory lists every version of dataset name, newest first;
+// NotFound if the node has no such dataset.
+func (n *Side) DatasetHistory(ctx context.Context, name string) ([]*Dataset, error) {
+	if err := CheckDatasetName(name); err != nil {
+		return nil, err
+	}
+	ds, err := n.versions(ctx, func(tx *nodestore.Tx) ([]*nodestore.DatasetVersion, error) { return tx.DatasetVersions(ctx, name) })
+	if err == nil && len(ds) == 0 {
+		err = errs.New(errs.NotFound, "name", "节点上没有这个数据集："+name, "the node has no dataset named "+name)
+	}
+	slices.Reverse(ds)
+	return ds, err
+}
+
+func (n *Side) versions(ctx context.Context, read func(*nodestore.Tx) ([]*nodestore.DatasetVersion, error)) ([]*Dataset, error) {
+	var vs []*nodestore.DatasetVersion
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		vs, err = read(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Dataset, 0, len(vs))
+	for _, v := range vs {
+		d, err := datasetOf(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // maxLookup bounds the exIDs of one DatasetValues query, so that a query

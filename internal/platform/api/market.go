@@ -163,7 +163,11 @@ func (s *marketService) GetOrder(ctx context.Context, req *connect.Request[hulia
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hulianv1.GetOrderResponse{Order: orderToProto(o), Preview: billToProto(bill)}), nil
+	names, err := s.mk.Names(ctx, []*market.Order{o})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.GetOrderResponse{Order: namedOrder(o, names), Preview: billToProto(bill)}), nil
 }
 
 var orderStatuses = []market.Status{"", market.Pending, market.Active, market.Expired, market.Suspended, market.Terminated}
@@ -179,9 +183,13 @@ func (s *marketService) ListOrders(ctx context.Context, req *connect.Request[hul
 	if err != nil {
 		return nil, err
 	}
+	names, err := s.mk.Names(ctx, os)
+	if err != nil {
+		return nil, err
+	}
 	res := &hulianv1.ListOrdersResponse{Orders: make([]*hulianv1.Order, 0, len(os))}
 	for _, o := range os {
-		res.Orders = append(res.Orders, orderToProto(o))
+		res.Orders = append(res.Orders, namedOrder(o, names))
 	}
 	return connect.NewResponse(res), nil
 }

@@ -155,6 +155,14 @@ func orderToProto(o *market.Order) *hulianv1.Order {
 	}
 }
 
+// namedOrder is an order with the names of its parties and listing.
+func namedOrder(o *market.Order, n trading.OrderNames) *hulianv1.Order {
+	p := orderToProto(o)
+	p.DemanderName, p.SupplierName = n.Members[o.Terms.Demander], n.Members[o.Terms.Supplier]
+	p.ListingTitle = n.Listings[o.Terms.ListingID]
+	return p
+}
+
 func quotaToProto(a *store.QuotaAccount, available int64) *hulianv1.QuotaAccount {
 	return &hulianv1.QuotaAccount{
 		MemberId: a.Member, BalanceFen: a.BalanceFen, AvailableFen: available, CreditFen: a.CreditFen, CreditExpires: timestamp(a.CreditExpires),

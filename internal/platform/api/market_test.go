@@ -265,6 +265,11 @@ func TestMarketAPI(t *testing.T) {
 			if got.Msg.Preview.TotalFen != 3*60_000 || len(got.Msg.Preview.Lines) == 0 {
 				t.Errorf("cost preview: %+v", got.Msg.Preview)
 			}
+			// The parties and the listing come with the names people know
+			// them by, for consoles (the nodes') that hold no copy.
+			if g := got.Msg.Order; g.DemanderName == "" || g.SupplierName == "" || g.ListingTitle == "" {
+				t.Errorf("order names: demander %q, supplier %q, listing %q", g.DemanderName, g.SupplierName, g.ListingTitle)
+			}
 			if _, err := other.GetOrder(ctx, connect.NewRequest(&hulianv1.GetOrderRequest{Id: o.Id})); connect.CodeOf(err) != connect.CodeNotFound {
 				t.Errorf("a third member reading the order: %v", err)
 			}
@@ -279,7 +284,7 @@ func TestMarketAPI(t *testing.T) {
 			_, err = dem.SignConfirmation(ctx, connect.NewRequest(&hulianv1.SignConfirmationRequest{OrderId: o.Id, Side: "demand", TermsHash: o.TermsHash}))
 			wantField(t, "signing a suspended order", err, connect.CodeFailedPrecondition, "order")
 			list, err := dem.ListOrders(ctx, connect.NewRequest(&hulianv1.ListOrdersRequest{Status: "suspended"}))
-			if err != nil || len(list.Msg.Orders) != 1 || list.Msg.Orders[0].Reason != "投诉核查" {
+			if err != nil || len(list.Msg.Orders) != 1 || list.Msg.Orders[0].Reason != "投诉核查" || list.Msg.Orders[0].ListingTitle == "" {
 				t.Errorf("suspended orders: %v %+v", err, list)
 			}
 			if _, err := op.ResumeOrder(ctx, connect.NewRequest(&hulianv1.ResumeOrderRequest{Id: o.Id})); err != nil {

@@ -87,7 +87,7 @@ func TestBrowserRegulatorVerifies(t *testing.T) {
 		screenshot(t, browser)
 		t.Fatalf("browser: %v", err)
 	}
-	if !strings.Contains(result, "验证通过") || !strings.Contains(row, "member.qualified") {
+	if !strings.Contains(result, "验证通过") || !strings.Contains(row, "资质审核通过") {
 		screenshot(t, browser)
 		t.Errorf("result %q, last entry %q", result, row)
 	}

@@ -11,7 +11,7 @@ var messages = map[string]i18n.Text{
 
 	"nav.members": i18n.T("成员", "Members"),
 	"nav.log":     i18n.T("业务日志", "Business log"),
-	"nav.home":    i18n.T("我的开户", "My onboarding"),
+	"nav.home":    i18n.T("我的开户", "Onboarding"),
 	"nav.login":   i18n.T("登录", "Log in"),
 	"nav.logout":  i18n.T("退出", "Log out"),
 	"nav.apply":   i18n.T("申请入网", "Apply for membership"),
@@ -173,10 +173,10 @@ var messages = map[string]i18n.Text{
 	"log.none":         i18n.T("没有符合条件的条目。", "No entries match."),
 
 	// Catalog: listings, the listing wizard, review, search and quotes.
-	"nav.listings":       i18n.T("我的挂牌", "My listings"),
+	"nav.listings":       i18n.T("我的挂牌", "Listings"),
 	"nav.catalog":        i18n.T("数据目录", "Catalog"),
 	"nav.catalog_review": i18n.T("挂牌审核", "Listing review"),
-	"nav.quotes":         i18n.T("市场行情", "Market quotes"),
+	"nav.quotes":         i18n.T("市场行情", "Quotes"),
 
 	"listings.title": i18n.T("我的挂牌", "My listings"),
 	"listings.new":   i18n.T("新建挂牌", "New listing"),

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"io"
 	"net/http"
 	"strings"
@@ -165,37 +164,11 @@ func (m *Main) sessionActor(ctx context.Context, r *http.Request) (context.Conte
 		// A stale cookie is treated as no login; the console asks to log in.
 		return ctx, nil
 	}
-	if !safeMethod(r.Method) {
-		if err := checkCSRF(r, s.CSRF); err != nil {
+	if !httpserve.SafeMethod(r.Method) {
+		if err := httpserve.CheckCSRF(r, s.CSRF); err != nil {
 			return nil, err
 		}
 	}
 	ctx = auth.WithActor(ctx, s.Account.Actor())
 	return auth.WithCSRF(ctx, s.CSRF), nil
-}
-
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// checkCSRF guards cookie-authenticated changes: the session's token must
-// come back in a header or form field, and a browser-sent Origin must be
-// this site. SameSite=Lax cookies already stop most cross-site posts; the
-// token also stops same-site attackers.
-func checkCSRF(r *http.Request, want string) error {
-	bad := errs.New(errs.PermissionDenied, auth.CSRFField, "页面已过期或来源不明，请刷新后重试", "the page expired or came from elsewhere; reload and try again")
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		host := strings.TrimPrefix(strings.TrimPrefix(o, "http://"), "https://")
-		if host != r.Host {
-			return bad
-		}
-	}
-	got := r.Header.Get("X-CSRF-Token")
-	if got == "" {
-		got = r.PostFormValue(auth.CSRFField)
-	}
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return bad
-	}
-	return nil
 }

@@ -50,3 +50,28 @@ func (tx *Tx) AccountNames(ctx context.Context, ids []string) (map[string]string
 	}
 	return out, rows.Err()
 }
+
+// ListingTitles maps the given listing IDs to their titles; unknown IDs
+// are left out. It is for showing the parties of an order what they
+// signed for, so it is not scoped: callers pass only IDs the actor may
+// already see.
+func (tx *Tx) ListingTitles(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := tx.Eng.In("id", 1, ids)
+	rows, err := tx.query(ctx, `SELECT id, title FROM listings WHERE `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return nil, err
+		}
+		out[id] = title
+	}
+	return out, rows.Err()
+}

@@ -1910,11 +1910,16 @@ type Order struct {
 	SupplySignature *Signature `protobuf:"bytes,5,opt,name=supply_signature,json=supplySignature,proto3" json:"supply_signature,omitempty"` // 数据供应确认单
 	// pending_signatures | active | expired | suspended | terminated, as of
 	// the time of the answer.
-	Status        string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
-	Reason        string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
-	ActivatedAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
-	Created       *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created,proto3" json:"created,omitempty"`
-	Updated       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated,proto3" json:"updated,omitempty"`
+	Status      string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	Reason      string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	ActivatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
+	Created     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created,proto3" json:"created,omitempty"`
+	Updated     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated,proto3" json:"updated,omitempty"`
+	// The names the parties and the listing are known by, for showing the
+	// order to people; filled in by ListOrders and GetOrder.
+	DemanderName  string `protobuf:"bytes,11,opt,name=demander_name,json=demanderName,proto3" json:"demander_name,omitempty"`
+	SupplierName  string `protobuf:"bytes,12,opt,name=supplier_name,json=supplierName,proto3" json:"supplier_name,omitempty"`
+	ListingTitle  string `protobuf:"bytes,13,opt,name=listing_title,json=listingTitle,proto3" json:"listing_title,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2017,6 +2022,27 @@ func (x *Order) GetUpdated() *timestamppb.Timestamp {
 		return x.Updated
 	}
 	return nil
+}
+
+func (x *Order) GetDemanderName() string {
+	if x != nil {
+		return x.DemanderName
+	}
+	return ""
+}
+
+func (x *Order) GetSupplierName() string {
+	if x != nil {
+		return x.SupplierName
+	}
+	return ""
+}
+
+func (x *Order) GetListingTitle() string {
+	if x != nil {
+		return x.ListingTitle
+	}
+	return ""
 }
 
 type SignConfirmationRequest struct {
@@ -3725,7 +3751,7 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\aaccount\x18\x02 \x01(\tR\aaccount\x12*\n" +
 	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1d\n" +
 	"\n" +
-	"terms_hash\x18\x04 \x01(\tR\ttermsHash\"\xbb\x03\n" +
+	"terms_hash\x18\x04 \x01(\tR\ttermsHash\"\xaa\x04\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
 	"\x05terms\x18\x02 \x01(\v2\x10.hulian.v1.TermsR\x05terms\x12\x1d\n" +
@@ -3738,7 +3764,10 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\factivated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vactivatedAt\x124\n" +
 	"\acreated\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x124\n" +
 	"\aupdated\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\aupdated\"\x96\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\aupdated\x12#\n" +
+	"\rdemander_name\x18\v \x01(\tR\fdemanderName\x12#\n" +
+	"\rsupplier_name\x18\f \x01(\tR\fsupplierName\x12#\n" +
+	"\rlisting_title\x18\r \x01(\tR\flistingTitle\"\x96\x01\n" +
 	"\x17SignConfirmationRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04side\x18\x02 \x01(\tR\x04side\x12\x1d\n" +

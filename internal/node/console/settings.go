@@ -1,0 +1,41 @@
+package console
+
+import (
+	"net/http"
+
+	"hulian/internal/node/nodekey"
+	"hulian/internal/node/nodestore"
+)
+
+type settingsData struct {
+	PlatformURL     string
+	Engine          string
+	Region          string
+	PublicURL       string
+	VerifierKey     string
+	X25519, Ed25519 string
+	Accounts        []*nodestore.Account
+}
+
+// settings shows what the node is configured with, its public keys (which
+// the member registers on the platform) and who may log in here.
+func (c *console) settings(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	n := c.Node
+	pub := n.Public()
+	d := settingsData{PlatformURL: n.PlatformURL(), Engine: n.DB.Engine(), Region: n.Region(),
+		X25519: nodekey.Encode(pub.X25519), Ed25519: nodekey.Encode(pub.Ed25519)}
+	var err error
+	if d.PublicURL, err = n.PublicURL(ctx); err != nil {
+		return err
+	}
+	if d.VerifierKey, err = n.VerifierKey(ctx); err != nil {
+		return err
+	}
+	if d.Accounts, err = c.Staff.Accounts(ctx); err != nil {
+		return err
+	}
+	v.Title, v.Data = "settings", d
+	c.render(w, http.StatusOK, "settings.html", v)
+	return nil
+}

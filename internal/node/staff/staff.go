@@ -1,0 +1,168 @@
+// Package staff is who may open a member node's console: the node's own
+// accounts and their sessions, under the platform's rules for passwords
+// (argon2id, 12 characters at least), logins and session lifetime. The
+// node's accounts are not the platform's: the member who runs the node
+// decides who reads its datasets and deliveries, without asking the
+// operator.
+package staff
+
+import (
+	"context"
+
+	"hulian/internal/auth"
+	"hulian/internal/errs"
+	"hulian/internal/node/nodestore"
+)
+
+// Staff manages a node's accounts and sessions.
+type Staff struct {
+	db *nodestore.DB
+}
+
+// New returns the staff of the node whose database is db.
+func New(db *nodestore.DB) *Staff { return &Staff{db: db} }
+
+// Create adds an account. by names who created it (a console account's
+// login, or "cli:<user>" from the command line); the creation is recorded
+// in the node's activity in the same transaction.
+func (s *Staff) Create(ctx context.Context, login, name, password, by string) (*nodestore.Account, error) {
+	login, name, hash, err := auth.NewAccountSecret(login, name, password)
+	if err != nil {
+		return nil, err
+	}
+	a := &nodestore.Account{ID: auth.NewID("nac_"), Login: login, DisplayName: name, PasswordHash: hash, CreatedBy: by}
+	err = s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		return tx.Record(ctx, nodestore.EventAccountCreated, login+" by "+by)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SetPassword replaces an account's password and ends its sessions.
+func (s *Staff) SetPassword(ctx context.Context, login, password, by string) error {
+	if err := auth.CheckPasswordPolicy(password); err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		a, err := tx.AccountByLogin(ctx, normal(login))
+		if err != nil {
+			return err
+		}
+		if err := tx.SetPassword(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		return tx.Record(ctx, nodestore.EventPasswordSet, a.Login+" by "+by)
+	})
+}
+
+// Disable stops an account from logging in and ends its sessions.
+func (s *Staff) Disable(ctx context.Context, login, by string) error {
+	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		a, err := tx.AccountByLogin(ctx, normal(login))
+		if err != nil {
+			return err
+		}
+		changed, err := tx.DisableAccount(ctx, a.ID)
+		if err != nil || !changed {
+			return err
+		}
+		return tx.Record(ctx, nodestore.EventAccountDisabled, a.Login+" by "+by)
+	})
+}
+
+// Accounts lists the node's accounts.
+func (s *Staff) Accounts(ctx context.Context) ([]*nodestore.Account, error) {
+	var as []*nodestore.Account
+	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		as, err = tx.Accounts(ctx)
+		return err
+	})
+	return as, err
+}
+
+// NeedsBootstrap reports whether no account can log in yet: the console
+// then says how to create the first one from the command line.
+func (s *Staff) NeedsBootstrap(ctx context.Context) (bool, error) {
+	var n int
+	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		n, err = tx.CountAccounts(ctx)
+		return err
+	})
+	return n == 0, err
+}
+
+// Authenticate checks a login and password. A wrong login, a wrong
+// password and a disabled account are one Unauthenticated error and take
+// the same time; a database fault is the database's error.
+func (s *Staff) Authenticate(ctx context.Context, login, password string) (*nodestore.Account, error) {
+	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
+	var a *nodestore.Account
+	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		a, err = tx.AccountByLogin(ctx, normal(login))
+		return err
+	})
+	if errs.Is(err, errs.NotFound) {
+		auth.VerifyNobody(password)
+		return nil, wrong
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !auth.VerifyPassword(a.PasswordHash, password) || a.Disabled != nil {
+		return nil, wrong
+	}
+	return a, nil
+}
+
+// Login checks a password and opens a session. It returns the cookie
+// secret, which only the browser keeps: the node stores its digest.
+func (s *Staff) Login(ctx context.Context, login, password string) (string, *nodestore.Session, error) {
+	a, err := s.Authenticate(ctx, login, password)
+	if err != nil {
+		return "", nil, err
+	}
+	secret, digest := auth.NewSecret("hns_")
+	sess := &nodestore.Session{Account: a, CSRF: auth.NewCSRF()}
+	err = s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		sess.Expires = tx.Now().Add(auth.SessionTTL)
+		return tx.CreateSession(ctx, digest, a.ID, sess.CSRF, sess.Expires)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, sess, nil
+}
+
+// Session resolves a cookie secret: NotFound when the session is unknown,
+// expired or its account disabled.
+func (s *Staff) Session(ctx context.Context, secret string) (*nodestore.Session, error) {
+	var sess *nodestore.Session
+	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		sess, err = tx.SessionByDigest(ctx, auth.Digest(secret))
+		return err
+	})
+	return sess, err
+}
+
+// Logout ends a session.
+func (s *Staff) Logout(ctx context.Context, secret string) error {
+	return s.db.Transact(ctx, func(tx *nodestore.Tx) error { return tx.DeleteSession(ctx, auth.Digest(secret)) })
+}
+
+// normal is a login as stored; an invalid one finds nothing.
+func normal(login string) string {
+	l, err := auth.CheckLogin(login)
+	if err != nil {
+		return ""
+	}
+	return l
+}
