@@ -100,9 +100,13 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 		batch := cs[r*per : min((r+1)*per, len(cs))]
 		ids := make([]exid.ExID, len(batch))
 		want := 0
+		unsigned := 0
 		for i, c := range batch {
 			ids[i] = c.id
-			if held[c.mobile] {
+			switch {
+			case d.w.unsigned[c.id]:
+				unsigned++
+			case held[c.mobile]:
 				want++
 			}
 		}
@@ -112,16 +116,16 @@ func (d *Demo) stepRealtime(ctx context.Context) error {
 			return err
 		}
 		took := time.Since(start)
-		if res.Matched != want {
+		if res.Matched != want || len(res.Unauthorised) != unsigned {
 			return errs.New(errs.Internal, "matched", fmt.Sprintf("请求 %s 匹配 %d 个，而供应方持有其中 %d 个", res.RequestID, res.Matched, want),
 				fmt.Sprintf("request %s matched %d, but the supplier holds %d of them", res.RequestID, res.Matched, want))
 		}
-		d.w.summary.RealtimeQueried += len(ids)
+		d.w.summary.RealtimeQueried += len(ids) - unsigned
 		d.w.summary.RealtimeMatched += res.Matched
 		d.w.summary.ChargedFen += res.ChargeFen
-		d.n.say("请求 %s：%s 个 exID → 令牌，经平台转发，查得 %s 个（与供应方实际持有数一致），扣费 %s，回执已验签（日志第 %d 条），用时 %d ms",
-			"request %s: %s exIDs as tokens, relayed by the platform; %s matched (as many as the supplier holds), charged %s, receipt verified (log entry %d), %d ms",
-			res.RequestID, thousands(len(ids)), thousands(res.Matched), yuan(res.ChargeFen), res.Receipt.Seq, took.Milliseconds())
+		d.n.say("请求 %s：%s 个 exID → 令牌（另 %s 个客户未签署授权，未查询），附授权承诺值，经平台转发，查得 %s 个（与供应方实际持有数一致），扣费 %s，回执已验签（日志第 %d 条），用时 %d ms",
+			"request %s: %s exIDs as tokens (%s more customers had not signed an authorisation and were not asked), with authorisation commitments, relayed by the platform; %s matched (as many as the supplier holds), charged %s, receipt verified (log entry %d), %d ms",
+			res.RequestID, thousands(len(ids)-unsigned), thousands(unsigned), thousands(res.Matched), yuan(res.ChargeFen), res.Receipt.Seq, took.Milliseconds())
 		if r == 0 {
 			for i, v := range res.Values {
 				if v != nil {
@@ -157,9 +161,12 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 		return err
 	}
 	held := d.supplierHolds()
-	want := 0
+	want, unsigned := 0, 0
 	for _, c := range cs {
-		if held[c.mobile] {
+		switch {
+		case d.w.unsigned[c.id]:
+			unsigned++
+		case held[c.mobile]:
 			want++
 		}
 	}
@@ -190,18 +197,19 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 		return err
 	}
 	took := time.Since(start)
-	if int(p.Matched) != want || int(p.Rows) != len(cs) {
+	if int(p.Matched) != want || int(p.Rows) != len(cs) || int(p.Unauthorised) != unsigned {
 		return errs.New(errs.Internal, "matched", fmt.Sprintf("批量配送 %d 行查得 %d 个，而供应方持有其中 %d 个", p.Rows, p.Matched, want),
 			fmt.Sprintf("the batch of %d rows matched %d, but the supplier holds %d of them", p.Rows, p.Matched, want))
 	}
 	if p.Chunks < 2 && len(cs) > 1 {
 		return errs.New(errs.Internal, "chunks", fmt.Sprintf("批量配送只用了 %d 块", p.Chunks), fmt.Sprintf("the batch delivery used only %d chunk", p.Chunks))
 	}
-	d.w.summary.BatchQueried, d.w.summary.BatchMatched, d.w.summary.BatchChunks = int(p.Rows), int(p.Matched), int(p.Chunks)
+	d.w.summary.BatchQueried, d.w.summary.BatchMatched, d.w.summary.BatchChunks = int(p.Rows-p.Unauthorised), int(p.Matched), int(p.Chunks)
+	d.w.summary.Unsigned, d.w.summary.Matchable = unsigned, want
 	d.w.summary.ChargedFen += p.ChargeFen
-	d.n.say("整份名单 %s 个 exID 经批量订单 %s 分 %s 块经平台转发，每块作为一次配送单独计量、扣费、记日志：查得 %s 个（命中率 %.1f%%，与供应方实际持有数一致），扣费 %s",
-		"the whole list of %s exIDs went through the platform under batch order %s in %s chunks, each a delivery metered, charged and logged on its own: %s matched (hit rate %.1f%%, as many as the supplier holds), charged %s",
-		thousands(p.Rows), d.w.bt.orderID, thousands(p.Chunks), thousands(p.Matched), 100*float64(p.Matched)/float64(max(p.Rows, 1)), yuan(p.ChargeFen))
+	d.n.say("整份名单 %s 个 exID（其中 %s 个未签署授权，结果中记为 -，未查询）经批量订单 %s 分 %s 块经平台转发，每块作为一次配送单独计量、扣费、记日志：查得 %s 个（命中率 %.1f%%，与供应方实际持有数一致），扣费 %s",
+		"the whole list of %s exIDs (%s of them without a signed authorisation: \"-\" in the results, not asked) went through the platform under batch order %s in %s chunks, each a delivery metered, charged and logged on its own: %s matched (hit rate %.1f%%, as many as the supplier holds), charged %s",
+		thousands(p.Rows), thousands(p.Unauthorised), d.w.bt.orderID, thousands(p.Chunks), thousands(p.Matched), 100*float64(p.Matched)/float64(max(p.Rows-p.Unauthorised, 1)), yuan(p.ChargeFen))
 	d.n.say("用时 %s（%s 个/秒，含令牌计算、平台转发、供应方查找与 HPKE 封装、需求方解封）→ %s",
 		"took %s (%s IDs/s, tokens, relay, the supplier's lookup and HPKE sealing, opening on the demander's side included) → %s",
 		secs(took), rate(int(p.Rows), took), d.w.resultsFile)

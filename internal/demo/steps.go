@@ -54,6 +54,7 @@ var steps = []step{
 	{i18n.T("运营方审核挂牌", "the operator reviews the listing"), (*Demo).stepListingReview},
 	{i18n.T("供应方发布挂牌", "the supplier publishes the listing"), (*Demo).stepPublish},
 	{i18n.T("需求方把客户名单转换为 exID", "the demander turns its customer list into exIDs"), (*Demo).stepDemanderExID},
+	{i18n.T("需求方节点导入客户的数据查询授权（挂牌要求一次验证）", "the demander's node imports its customers' query authorisations (the listing requires one-step verification)"), (*Demo).stepAuthorisations},
 	{i18n.T("需求方发布实时查询需求", "the demander publishes a real-time demand"), (*Demo).stepDemand},
 	{i18n.T("交易撮合", "matching"), (*Demo).stepMatch},
 	{i18n.T("供应方报价", "the supplier makes an offer"), (*Demo).stepOffer},

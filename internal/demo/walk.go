@@ -49,15 +49,19 @@ func (e *StepError) Text(lang i18n.Lang) string {
 // Summary is what the walkthrough measured.
 type Summary struct {
 	People, SupplierRows, DemanderIDs int
-	Overlap                           int // people both sides hold: what a full delivery must match
-	RealtimeQueried, RealtimeMatched  int
-	BatchQueried, BatchMatched        int
-	BatchChunks                       int // the batch delivery's chunks, each metered on its own
-	ChargedFen                        int64
-	Destroyed                         int // deliveries destroyed, both orders
-	LogSize                           int64
-	OrderID                           string // the real-time order
-	BatchOrderID                      string // the batch order
+	Overlap                           int // people both sides hold
+	// Unsigned are the demander's customers without a signed query
+	// authorisation, never asked; Matchable the people both sides hold
+	// less those: what a full delivery must match.
+	Unsigned, Matchable              int
+	RealtimeQueried, RealtimeMatched int
+	BatchQueried, BatchMatched       int
+	BatchChunks                      int // the batch delivery's chunks, each metered on its own
+	ChargedFen                       int64
+	Destroyed                        int // deliveries destroyed, both orders
+	LogSize                          int64
+	OrderID                          string // the real-time order
+	BatchOrderID                     string // the batch order
 }
 
 // party is one actor of the walkthrough with its API clients.
@@ -98,6 +102,9 @@ type walk struct {
 	supplierFile  string
 	customersFile string
 	resultsFile   string
+	// unsigned are the customers without a signed query authorisation,
+	// whom no delivery asks for.
+	unsigned map[exid.ExID]bool
 }
 
 // deal is one demand and the order made from it.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -79,7 +80,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 27 steps done", "method batch", "chunks, each a delivery metered"} {
+		"the log is intact", "all 28 steps done", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
@@ -188,7 +189,7 @@ func TestDemoPrivacy(t *testing.T) {
 	if want := fmt.Sprintf("端口 %d 已被占用，改用空闲端口", port); !strings.Contains(narration.String(), want) {
 		t.Errorf("the narration does not say %q", want)
 	}
-	if sum.BatchMatched != sum.Overlap || sum.BatchQueried != sum.DemanderIDs || sum.BatchChunks < 2 || sum.RealtimeMatched == 0 ||
+	if sum.BatchMatched != sum.Matchable || sum.Unsigned == 0 || sum.BatchQueried != sum.DemanderIDs-sum.Unsigned || sum.BatchChunks < 2 || sum.RealtimeMatched == 0 ||
 		sum.Destroyed < sum.BatchChunks+1 || sum.ChargedFen <= 0 || sum.BatchOrderID == "" || sum.BatchOrderID == sum.OrderID {
 		t.Errorf("summary %+v", sum)
 	}
@@ -238,8 +239,15 @@ func TestDemoPrivacy(t *testing.T) {
 		}
 		n.add(string(enc), "delivered values (answer encoding)")
 	}
-	if delivered != sum.BatchMatched {
-		t.Errorf("%d customers in the supplier's data, %d matched", delivered, sum.BatchMatched)
+	if delivered != sum.Overlap {
+		t.Errorf("%d customers in the supplier's data, %d overlap", delivered, sum.Overlap)
+	}
+	// The demander's query authorisation records stay on its node: the
+	// platform holds only a digest of the commitments to them.
+	for _, sum := range agreementDigests(t, d.Path(demo.Authorisations)) {
+		n.add(sum, "authorisation agreement digest (hex)")
+		raw, _ := hex.DecodeString(sum)
+		n.addBytes(raw, "authorisation agreement digest")
 	}
 	for _, s := range d.Secrets() {
 		n.add(s, "API token or password")
@@ -292,4 +300,26 @@ func TestDemoPrivacy(t *testing.T) {
 	if found == 0 {
 		t.Error("the search found no exID in the supplier node's database: it would not find them on the platform either")
 	}
+}
+
+// agreementDigests reads the agreement_sha256 column of the demander's
+// authorisations file.
+func agreementDigests(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(line, ",")
+		if i == 0 || len(f) < 2 {
+			continue
+		}
+		out = append(out, f[1])
+	}
+	if len(out) == 0 {
+		t.Fatal("no authorisation records")
+	}
+	return out
 }

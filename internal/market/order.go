@@ -38,6 +38,10 @@ type Terms struct {
 	// Empty in orders made before columns were fixed in the terms (the
 	// encoding omits it, so their hash is unchanged).
 	Columns []string `json:"columns,omitempty"`
+	// Verification is the listing's verification method (X-E10), which
+	// every delivery under the order must meet: "one_step" or "two_step",
+	// "" for none. Omitted when empty, so older orders keep their hash.
+	Verification string `json:"verification,omitempty"`
 }
 
 // termsDomain separates the hash of confirmation terms from any other

@@ -10,6 +10,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/member"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/authz"
 )
 
 // DeliveryPlatform is what the node asks of the platform's
@@ -24,8 +25,10 @@ type DeliveryPlatform interface {
 	// OrderPeer returns what the node needs of an order to deliver under
 	// it.
 	OrderPeer(ctx context.Context, orderID string) (*OrderPeer, error)
-	// Deliver relays one request of tokens to the supplier's node.
-	Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*Delivered, error)
+	// Deliver relays one request of tokens to the supplier's node, with
+	// the commitments to the subjects' query authorisations the order's
+	// verification method requires (X-E10).
+	Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte, az Authorisations) (*Delivered, error)
 	// AttestDestruction records in the platform's log that deliveries'
 	// data was destroyed, and returns the log entry's sequence number.
 	AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, at time.Time) (seq int64, err error)
@@ -43,6 +46,15 @@ type OrderPeer struct {
 	Columns       []string // licensed tag keys, in answer order
 	MaxTokens     int      // the most tokens per Deliver call
 	VerifierKey   string   // the platform's log verifier key
+	Verification  string   // the order's verification method: one_step, two_step or "" (X-E10)
+}
+
+// Authorisations are a request's commitments to its subjects' query
+// authorisations: authz.CommitmentSize bytes per token, each record at
+// Level or above.
+type Authorisations struct {
+	Commitments []byte
+	Level       authz.Level
 }
 
 // Delivered is the platform's answer to Deliver.

@@ -30,6 +30,7 @@ type Order struct {
 	UnitFen       int64  // per call (the first tier's price when tiered)
 	MonthlyFen    int64  // the monthly fee of monthly modes
 	RetentionDays int
+	Verification  string // the listing's verification method (X-E10): one_step, two_step or ""
 	Status        string
 	Reason        string
 	Created       time.Time

@@ -33,7 +33,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			req := fmt.Sprintf("bench-%d", i)
-			if _, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks)); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks), relay.Authorisations{}); err != nil {
 				b.Fatal(err)
 			}
 		}

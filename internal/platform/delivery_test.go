@@ -30,6 +30,7 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/seal"
@@ -108,6 +109,8 @@ type terms struct {
 	traversal catalog.Traversal
 	topUp     int64
 	sealer    keyring.Sealer // the platform's KEK; a random one if nil
+	// verification is the listing's X-E10 method: "", one_step, two_step.
+	verification string
 }
 
 func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
@@ -139,6 +142,9 @@ func newRelayEnv(t testing.TB, db *store.DB, tm terms) *relayEnv {
 	e.demNode = auth.WithActor(ctx, auth.NodeActor(e.dem.member.ID))
 
 	l := catalogtest.Dataset()
+	if tm.verification != "" {
+		l = catalogtest.Verified(tm.verification)
+	}
 	if tm.price.Mode != "" {
 		l.Price = tm.price
 	}
@@ -278,7 +284,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		before := e.available(t)
 		toks := e.tokens(t, e.people)
-		res, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		res, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks), relay.Authorisations{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +303,7 @@ func TestDeliveryRelay(t *testing.T) {
 
 		// A retry: answered again, nothing charged, the same receipt.
 		calls := e.node.Calls.Load()
-		again, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		again, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks), relay.Authorisations{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +313,7 @@ func TestDeliveryRelay(t *testing.T) {
 		// A retry the supplier seals anew (its node restarted and lost its
 		// answer cache): logged, free, its own receipt.
 		e.node.Restart(t)
-		re, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks))
+		re, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", toks, e.auth(e.order.ID, "rt-1", toks), relay.Authorisations{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +328,7 @@ func TestDeliveryRelay(t *testing.T) {
 			t.Errorf("quota after retries %d, want %d", got, before-2500)
 		}
 		// The same request ID with other tokens.
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), e.auth(e.order.ID, "rt-1", e.tokens(t, e.people[:10]))); !errs.Is(err, errs.Conflict) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "rt-1", e.tokens(t, e.people[:10]), e.auth(e.order.ID, "rt-1", e.tokens(t, e.people[:10])), relay.Authorisations{}); !errs.Is(err, errs.Conflict) {
 			t.Errorf("request ID reused: %v", err)
 		}
 
@@ -425,7 +431,7 @@ func TestDeliveryCharges(t *testing.T) {
 				e := newRelayEnv(t, db, terms{price: c.plan, topUp: 1_000_000})
 				before := e.available(t)
 				for i, want := range []int64{c.first, c.then} {
-					res, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people)))
+					res, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("c-%d", i), e.tokens(t, e.people)), relay.Authorisations{})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -472,7 +478,7 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"anonymous", context.Background(), e.order.ID, "bad-9", toks, errs.Unauthenticated},
 		}
 		for _, c := range cases {
-			if _, err := e.r.Deliver(c.ctx, c.order, c.request, c.tokens, e.auth(c.order, c.request, c.tokens)); !errs.Is(err, c.kind) {
+			if _, err := e.r.Deliver(c.ctx, c.order, c.request, c.tokens, e.auth(c.order, c.request, c.tokens), relay.Authorisations{}); !errs.Is(err, c.kind) {
 				t.Errorf("%s: %v, want %s", c.name, err, c.kind)
 			}
 		}
@@ -493,14 +499,14 @@ func TestDeliveryRefusals(t *testing.T) {
 			{"over-matching", e.node.OverMatch.Store, errs.FailedPrecondition},
 		} {
 			fault.set(true)
-			_, err := e.r.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, e.auth(e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks))
+			_, err := e.r.Deliver(e.demNode, e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks, e.auth(e.order.ID, "fault-"+strings.ReplaceAll(fault.name, " ", "-"), toks), relay.Authorisations{})
 			fault.set(false)
 			if !errs.Is(err, fault.kind) || !strings.Contains(errs.Message(err, "en"), e.sup.member.ID) {
 				t.Errorf("supplier %s: %v", fault.name, err)
 			}
 		}
 		e.node.Server.Close()
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "fault-gone", toks, e.auth(e.order.ID, "fault-gone", toks)); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "fault-gone", toks, e.auth(e.order.ID, "fault-gone", toks), relay.Authorisations{}); !errs.Is(err, errs.Unavailable) || !strings.Contains(errs.Message(err, "zh"), e.sup.member.ID) {
 			t.Errorf("supplier unreachable: %v", err)
 		}
 		if got := e.available(t); got != before {
@@ -520,25 +526,25 @@ func TestDeliveryTraversalLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 1_000_000, traversal: catalog.Traversal{IDsPerRequest: 1000, IDsPerDay: 2500, RequestsPerMinute: 3}})
 		for i := range 2 {
-			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people))); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people), e.auth(e.order.ID, fmt.Sprintf("d-%d", i), e.tokens(t, e.people)), relay.Authorisations{}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), e.auth(e.order.ID, "d-2", e.tokens(t, e.people))); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-2", e.tokens(t, e.people), e.auth(e.order.ID, "d-2", e.tokens(t, e.people)), relay.Authorisations{}); !errs.Is(err, errs.ResourceExhausted) || !strings.Contains(errs.Message(err, "en"), "a day") {
 			t.Errorf("over the day's IDs: %v", err)
 		}
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), e.auth(e.order.ID, "d-3", e.tokens(t, e.people[:500]))); err != nil {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-3", e.tokens(t, e.people[:500]), e.auth(e.order.ID, "d-3", e.tokens(t, e.people[:500])), relay.Authorisations{}); err != nil {
 			t.Fatalf("within the day's IDs: %v", err)
 		}
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "d-4", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "d-4", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "d-4", e.tokens(t, e.people[:1])), relay.Authorisations{}); !errs.Is(err, errs.ResourceExhausted) {
 			t.Errorf("a fourth request in a minute: %v", err)
 		}
 		if e.node.Calls.Load() != calls+1 {
 			t.Errorf("refused requests reached the supplier")
 		}
 		// A retry of a delivered request is not a new request.
-		if res, err := e.r.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), e.auth(e.order.ID, "d-0", e.tokens(t, e.people))); err != nil || !res.Replayed {
+		if res, err := e.r.Deliver(e.demNode, e.order.ID, "d-0", e.tokens(t, e.people), e.auth(e.order.ID, "d-0", e.tokens(t, e.people)), relay.Authorisations{}); err != nil || !res.Replayed {
 			t.Errorf("retry over the limits: %v", err)
 		}
 		checkLedger(t, e)
@@ -553,14 +559,14 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		e := newRelayEnv(t, db, terms{price: pricing.Plan{Mode: pricing.PerCall, Basis: pricing.PerQuery, UnitPrice: 5}, topUp: 12_000})
 		toks := e.tokens(t, e.people)
 		for i := range 2 {
-			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, e.auth(e.order.ID, fmt.Sprintf("q-%d", i), toks)); err != nil {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, fmt.Sprintf("q-%d", i), toks, e.auth(e.order.ID, fmt.Sprintf("q-%d", i), toks), relay.Authorisations{}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if got := e.available(t); got != 2000 {
 			t.Fatalf("available %d, want 2000", got)
 		}
-		_, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks))
+		_, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks), relay.Authorisations{})
 		if !errs.Is(err, errs.ResourceExhausted) {
 			t.Fatalf("over the quota: %v", err)
 		}
@@ -569,7 +575,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 			t.Errorf("quota after the refusal: %+v", v.Account)
 		}
 		calls := e.node.Calls.Load()
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "q-3", e.tokens(t, e.people[:1]))); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "q-3", e.tokens(t, e.people[:1]), e.auth(e.order.ID, "q-3", e.tokens(t, e.people[:1])), relay.Authorisations{}); !errs.Is(err, errs.ResourceExhausted) || e.node.Calls.Load() != calls {
 			t.Errorf("suspended: %v, supplier asked %d", err, e.node.Calls.Load()-calls)
 		}
 		if ds, _ := e.r.Deliveries(e.op, relay.DeliveryQuery{}); len(ds) != 2 {
@@ -579,7 +585,7 @@ func TestDeliveryQuotaRunsOut(t *testing.T) {
 		if _, err := e.p.TopUp(e.op, e.dem.member.ID, 10_000, "pay-2", ""); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks)); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
+		if res, err := e.r.Deliver(e.demNode, e.order.ID, "q-2", toks, e.auth(e.order.ID, "q-2", toks), relay.Authorisations{}); err != nil || res.Replayed || res.Delivery.ChargeFen != 5000 {
 			t.Errorf("after the top-up: %+v %v", res, err)
 		}
 		checkLedger(t, e)
@@ -595,7 +601,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if _, err := e.p.Market.SuspendOrder(e.op, e.order.ID, "投诉核查"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-1", toks, e.auth(e.order.ID, "s-1", toks), relay.Authorisations{}); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "zh"), "投诉核查") {
 			t.Errorf("suspended order: %v", err)
 		}
 		if _, err := e.p.Market.ResumeOrder(e.op, e.order.ID); err != nil {
@@ -612,7 +618,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		if err := db.Transact(e.op, func(tx *store.Tx) error { return tx.SaveOrder(e.op, old, true) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.r.Deliver(e.demNode, old.ID, "s-2", toks, e.auth(old.ID, "s-2", toks)); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
+		if _, err := e.r.Deliver(e.demNode, old.ID, "s-2", toks, e.auth(old.ID, "s-2", toks), relay.Authorisations{}); !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "expired") {
 			t.Errorf("expired order: %v", err)
 		}
 		// The supplier's node forgets to register: a clear error.
@@ -621,7 +627,7 @@ func TestDeliveryOrderState(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-3", toks, e.auth(e.order.ID, "s-3", toks)); !errs.Is(err, errs.Unavailable) {
+		if _, err := e.r.Deliver(e.demNode, e.order.ID, "s-3", toks, e.auth(e.order.ID, "s-3", toks), relay.Authorisations{}); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("supplier at a dead address: %v", err)
 		}
 		if n := e.node.Calls.Load(); n != 0 {
@@ -700,7 +706,7 @@ func TestDeliveryPrivacy(t *testing.T) {
 	var plains [][]byte // what the demander's node opens
 	for i := range 3 {
 		req := fmt.Sprintf("p-%d", i)
-		res, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks))
+		res, err := e.r.Deliver(e.demNode, e.order.ID, req, toks, e.auth(e.order.ID, req, toks), relay.Authorisations{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -711,7 +717,7 @@ func TestDeliveryPrivacy(t *testing.T) {
 		plains = append(plains, plain)
 	}
 	e.node.Down.Store(true)
-	e.r.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks)) // an error path logs too
+	e.r.Deliver(e.demNode, e.order.ID, "p-down", toks, e.auth(e.order.ID, "p-down", toks), relay.Authorisations{}) // an error path logs too
 	if _, err := e.log.Checkpoint(e.op); err != nil {
 		t.Fatal(err)
 	}
@@ -754,4 +760,53 @@ func TestDeliveryPrivacy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDeliveryAuthorisations (X-E10): under a two-step listing the relay
+// refuses a request without one commitment per token or at a lower level,
+// before the supplier is asked; it delivers one that has them and keeps
+// their digest and level in the delivery and its log entry, and learns no
+// more.
+func TestDeliveryAuthorisations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newRelayEnv(t, db, terms{topUp: 1_000_000, verification: "two_step"})
+		if e.order.Terms.Verification != "two_step" {
+			t.Fatalf("order terms: verification %q", e.order.Terms.Verification)
+		}
+		peer, err := e.r.GetOrderPeer(e.demNode, e.order.ID)
+		if err != nil || peer.Verification != "two_step" {
+			t.Fatalf("peer: %+v %v", peer, err)
+		}
+		toks := e.tokens(t, e.people[:4])
+		commitments := bytes.Repeat([]byte{0xa5}, 4*authz.CommitmentSize)
+		for name, tc := range map[string]struct {
+			az   relay.Authorisations
+			want errs.Kind
+		}{
+			"none":       {relay.Authorisations{}, errs.Invalid},
+			"one short":  {relay.Authorisations{Commitments: commitments[:3*authz.CommitmentSize], Level: authz.TwoStep}, errs.Invalid},
+			"one-step":   {relay.Authorisations{Commitments: commitments, Level: authz.OneStep}, errs.PermissionDenied},
+			"past level": {relay.Authorisations{Commitments: commitments, Level: 3}, errs.PermissionDenied},
+		} {
+			if _, err := e.r.Deliver(e.demNode, e.order.ID, "az-"+strings.ReplaceAll(name, " ", "-"), toks, e.auth(e.order.ID, "az-x", toks), tc.az); !errs.Is(err, tc.want) {
+				t.Errorf("%s: %v, want %v", name, err, tc.want)
+			}
+		}
+		res, err := e.r.Deliver(e.demNode, e.order.ID, "az-ok", toks, e.auth(e.order.ID, "az-ok", toks), relay.Authorisations{Commitments: commitments, Level: authz.TwoStep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := evidence.HashOf(commitments).String()
+		if res.Delivery.AuthzSHA256 != want || res.Delivery.AuthzLevel != 2 {
+			t.Errorf("delivery: authz %q level %d", res.Delivery.AuthzSHA256, res.Delivery.AuthzLevel)
+		}
+		var stored *store.Delivery
+		if err := db.Read(e.op, func(tx *store.Tx) (err error) { stored, err = tx.Delivery(e.op, e.order.ID, "az-ok"); return err }); err != nil || stored.AuthzSHA256 != want {
+			t.Errorf("stored: %+v %v", stored, err)
+		}
+		entries := e.entries(t, relay.KindDeliveryCompleted)
+		if len(entries) != 1 || !strings.Contains(entries[0], `"authorisations_sha256":"`+want+`"`) || !strings.Contains(entries[0], `"authorisation_level":2`) {
+			t.Errorf("log entries: %v", entries)
+		}
+	})
 }

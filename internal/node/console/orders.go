@@ -28,6 +28,11 @@ var priceBases = map[string]i18n.Text{
 	"hit":   i18n.T("查得计费", "charged per match"),
 }
 
+var verifications = map[string]i18n.Text{
+	"one_step": i18n.T("须本人签署查询授权", "needs the subject's signed query authorisation"),
+	"two_step": i18n.T("须签署授权并经身份验证", "needs a signed authorisation and identity verification"),
+}
+
 var methods = map[string]i18n.Text{
 	"realtime": i18n.T("实时", "real-time"),
 	"batch":    i18n.T("批量", "batch"),
@@ -48,6 +53,7 @@ type orderRow struct {
 	Method  string
 	Price   string
 	Monthly bool
+	Verify  string // what the listing's verification method asks, "" for nothing
 }
 
 type ordersData struct {
@@ -75,6 +81,9 @@ func (c *console) orders(w http.ResponseWriter, r *http.Request, v *view) error 
 		row := orderRow{Order: o, Buying: o.Side == "demand", Status: label(orderStatus, o.Status, v.Lang), Method: label(methods, o.Method, v.Lang)}
 		row.Price = label(priceModes, o.PriceMode, v.Lang) + " · " + label(priceBases, o.PriceBasis, v.Lang)
 		row.Monthly = o.PriceMode == "monthly" || o.PriceMode == "monthly_tiered"
+		if o.Verification != "" {
+			row.Verify = label(verifications, o.Verification, v.Lang)
+		}
 		if row.Buying {
 			d.Buying = append(d.Buying, row)
 		} else {

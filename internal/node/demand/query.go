@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/tokenindex"
+	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
@@ -37,6 +39,9 @@ type QueryResult struct {
 	ChargeFen int64
 	Receipt   *evidence.Receipt
 	Replayed  bool // the platform had delivered this request ID before
+	// Unauthorised are the positions of exIDs not asked: the order needs
+	// a query authorisation (X-E10) the node holds none of for them.
+	Unauthorised []int
 }
 
 // peerTTL is how long the node reuses what the platform said of an order:
@@ -122,17 +127,48 @@ func (n *Side) Query(ctx context.Context, orderID string, ids []exid.ExID) (*Que
 	if err != nil {
 		return nil, err
 	}
-	return &QueryResult{OrderID: orderID, RequestID: c.requestID, Columns: p.Columns, Values: c.values, Matched: c.matched,
-		ChargeFen: c.receipt.ChargeFen, Receipt: c.receipt, Replayed: c.replayed}, nil
+	res := &QueryResult{OrderID: orderID, RequestID: c.requestID, Columns: p.Columns, Values: c.values, Matched: c.matched,
+		Receipt: c.receipt, Replayed: c.replayed}
+	if c.receipt != nil {
+		res.ChargeFen = c.receipt.ChargeFen
+	}
+	for i := range ids {
+		if !c.asked(i) {
+			res.Unauthorised = append(res.Unauthorised, i)
+		}
+	}
+	return res, nil
 }
 
 // chunkResult is one delivered request, opened and checked.
 type chunkResult struct {
 	requestID string
-	values    [][]string // per exID asked
+	values    [][]string // per exID of the chunk
 	matched   int
-	receipt   *evidence.Receipt
+	receipt   *evidence.Receipt // nil when no subject of the chunk could be asked
 	replayed  bool
+	// Under an order that needs query authorisations, sent holds the
+	// positions of the exIDs asked, in order; the rest were not
+	// authorised. nil when every exID was asked.
+	sent         []int
+	unauthorised int
+}
+
+// asked reports whether the exID at position i was sent.
+func (c *chunkResult) asked(i int) bool {
+	if c.sent == nil {
+		return true
+	}
+	_, ok := slices.BinarySearch(c.sent, i)
+	return ok
+}
+
+// charge is what the chunk cost: nothing when no request was sent.
+func (c *chunkResult) charge() int64 {
+	if c.receipt == nil || c.replayed {
+		return 0
+	}
+	return c.receipt.ChargeFen
 }
 
 // deliverChunk sends the tokens of ids as request requestID, checks the
@@ -150,6 +186,32 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	if err != nil {
 		return nil, err
 	}
+	level, err := authz.Required(p.Verification)
+	if err != nil {
+		return nil, err
+	}
+	// Under a listing associated with individuals (X-E10), only subjects
+	// whose query authorisation reaches the order's level are asked; the
+	// others are answered "not authorised" without a request.
+	all := ids
+	var send []int
+	var recs []*authz.Record
+	if level > authz.None {
+		if send, recs, err = n.authorised(ctx, ids, level); err != nil {
+			return nil, err
+		}
+		ids = make([]exid.ExID, len(send))
+		for i, at := range send {
+			ids[i] = all[at]
+		}
+	}
+	out := &chunkResult{requestID: requestID, values: make([][]string, len(all))}
+	if level > authz.None {
+		out.unauthorised, out.sent = len(all)-len(send), append(make([]int, 0, len(send)), send...)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
 	k, err := ordertoken.Derive(n.Keys.X25519, peer, p.OrderID)
 	if err != nil {
 		return nil, err
@@ -159,7 +221,15 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	wire := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(tokens))), len(tokens)*ordertoken.TokenSize)
 	mac := k.Authenticator(requestID, evidence.HashOf(wire))
 	k.Zero()
-	d, err := dp.Deliver(ctx, p.OrderID, requestID, wire, mac[:])
+	az := node.Authorisations{Level: level}
+	if level > authz.None {
+		az.Commitments = make([]byte, 0, len(tokens)*authz.CommitmentSize)
+		for i := range tokens {
+			c := authz.Commit(p.OrderID, tokens[i][:], level, recs[i])
+			az.Commitments = append(az.Commitments, c[:]...)
+		}
+	}
+	d, err := dp.Deliver(ctx, p.OrderID, requestID, wire, mac[:], az)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +280,7 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	if uint64(len(ans.Matches)) != r.Matched {
 		return nil, bad("应答条数与回执的查得数不同", "the answer's matches differ from the receipt's count")
 	}
-	out := &chunkResult{requestID: requestID, values: make([][]string, len(ids)), matched: len(ans.Matches), receipt: r, replayed: d.Replayed}
+	out.matched, out.receipt, out.replayed = len(ans.Matches), r, d.Replayed
 	// Both sides sorted by token: the asked tokens with their positions,
 	// and the answer (sorted by its format), merged in one pass.
 	asked := make([]tokenindex.Match, len(tokens))
@@ -232,7 +302,11 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 			return nil, errs.New(errs.Unavailable, "answer", "供应方应答了未查询的令牌", "the supplier answered a token that was not asked")
 		}
 		for ; j < len(asked) && asked[j].Hi == hi && asked[j].Lo == lo; j++ {
-			out.values[asked[j].Ref] = m.Values
+			at := int(asked[j].Ref)
+			if out.sent != nil {
+				at = out.sent[at]
+			}
+			out.values[at] = m.Values
 		}
 	}
 	return out, nil

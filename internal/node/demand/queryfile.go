@@ -73,8 +73,12 @@ type QueryProgress struct {
 	ChargeFen int64
 	Resumed   int64 // rows an earlier run had written
 	Replayed  int64 // chunks the platform had delivered before (not charged again)
-	InBytes   int64
-	InSize    int64
+	// Unauthorised counts rows not asked: the order needs a query
+	// authorisation (X-E10) the node holds none of for them. Their
+	// results row says "-" where others say 1 (matched) or 0.
+	Unauthorised int64
+	InBytes      int64
+	InSize       int64
 }
 
 // queryState is the state file's content.
@@ -89,7 +93,9 @@ type queryState struct {
 	Rows      int64  `json:"rows"`
 	Matched   int64  `json:"matched"`
 	ChargeFen int64  `json:"charge_fen"`
-	OutBytes  int64  `json:"out_bytes"`
+	// Unauthorised rows were not asked for want of a query authorisation.
+	Unauthorised int64 `json:"unauthorised,omitempty"`
+	OutBytes     int64 `json:"out_bytes"`
 	// RowsHash is the SHA-256 of the key cells of the rows written, each
 	// followed by a newline: a rerun checks that those rows did not change.
 	RowsHash string `json:"rows_hash"`
@@ -213,7 +219,7 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 		}
 		p.Resumed = st.Rows
 	}
-	p.Rows, p.Matched, p.Chunks, p.ChargeFen = st.Rows, st.Matched, st.Chunks, st.ChargeFen
+	p.Rows, p.Matched, p.Chunks, p.ChargeFen, p.Unauthorised = st.Rows, st.Matched, st.Chunks, st.ChargeFen, st.Unauthorised
 
 	out, err := openResults(j.Out, st.OutBytes, resume)
 	if err != nil {
@@ -295,16 +301,16 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 			next++
 			st.Chunks, st.Rows = next, st.Rows+int64(c.rows)
 			st.Matched += int64(c.res.matched)
-			if !c.res.replayed {
-				st.ChargeFen += c.res.receipt.ChargeFen
-			} else {
+			st.Unauthorised += int64(c.res.unauthorised)
+			st.ChargeFen += c.res.charge()
+			if c.res.replayed {
 				p.Replayed++
 			}
 			if err := n.saveQueryState(j.Out, out, &st, rowsHash); err != nil {
 				runErr = err
 				break
 			}
-			p.Rows, p.Matched, p.Chunks, p.ChargeFen, p.InBytes = st.Rows, st.Matched, st.Chunks, st.ChargeFen, counter.n.Load()
+			p.Rows, p.Matched, p.Chunks, p.ChargeFen, p.InBytes, p.Unauthorised = st.Rows, st.Matched, st.Chunks, st.ChargeFen, counter.n.Load(), st.Unauthorised
 			if j.Progress != nil {
 				j.Progress(p)
 			}
@@ -447,7 +453,12 @@ func formatChunk(c *queryChunk, ncol int, raw bool) {
 			line = appendField(line, k)
 		}
 		vals := c.res.values[i]
-		if vals == nil {
+		if !c.res.asked(i) {
+			line = append(line, ",-"...)
+			for range ncol {
+				line = append(line, ',')
+			}
+		} else if vals == nil {
 			line = append(line, ",0"...)
 			for range ncol {
 				line = append(line, ',')
@@ -461,7 +472,7 @@ func formatChunk(c *queryChunk, ncol int, raw bool) {
 		line = append(line, '\n')
 	}
 	c.text, c.rows = line, len(c.keys)
-	c.keys, c.ids, c.res.values = nil, nil, nil
+	c.keys, c.ids, c.res.values, c.res.sent = nil, nil, nil, nil
 }
 
 // appendField appends a CSV field, quoted when it holds a separator, a

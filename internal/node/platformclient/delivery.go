@@ -31,11 +31,12 @@ func (p *connectPlatform) OrderPeer(ctx context.Context, orderID string) (*node.
 	m := res.Msg
 	return &node.OrderPeer{OrderID: m.GetOrderId(), Side: m.GetSide(), PeerMember: m.GetPeerMember(), PeerX25519: m.GetPeerX25519PublicKey(),
 		ListingID: m.GetListingId(), Method: m.GetMethod(), RetentionDays: int(m.GetRetentionDays()), Columns: m.GetColumns(),
-		MaxTokens: int(m.GetMaxTokens()), VerifierKey: m.GetVerifierKey()}, nil
+		MaxTokens: int(m.GetMaxTokens()), VerifierKey: m.GetVerifierKey(), Verification: m.GetVerification()}, nil
 }
 
-func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*node.Delivered, error) {
-	res, err := p.bulk.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: orderID, RequestId: requestID, Tokens: tokens, Authenticator: authenticator}))
+func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte, az node.Authorisations) (*node.Delivered, error) {
+	res, err := p.bulk.Deliver(ctx, connect.NewRequest(&hulianv1.DeliverRequest{OrderId: orderID, RequestId: requestID, Tokens: tokens, Authenticator: authenticator,
+		Authorisations: az.Commitments, AuthorisationLevel: uint32(az.Level)}))
 	if err != nil {
 		return nil, fromConnect(err)
 	}

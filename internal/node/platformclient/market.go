@@ -22,7 +22,7 @@ func (p *connectPlatform) Orders(ctx context.Context) ([]*node.Order, error) {
 	for _, o := range res.Msg.GetOrders() {
 		t := o.GetTerms()
 		r := &node.Order{ID: o.GetId(), ListingID: t.GetListingId(), ListingTitle: o.GetListingTitle(), Purpose: t.GetPurpose(),
-			Method: t.GetMethod(), Start: t.GetTerm().GetStart(), End: t.GetTerm().GetEnd(), RetentionDays: int(t.GetRetentionDays()),
+			Method: t.GetMethod(), Start: t.GetTerm().GetStart(), End: t.GetTerm().GetEnd(), RetentionDays: int(t.GetRetentionDays()), Verification: t.GetVerification(),
 			Status: o.GetStatus(), Reason: o.GetReason(), Created: o.GetCreated().AsTime()}
 		if t.GetDemander() == p.memberID {
 			r.Side, r.Peer, r.PeerName = "demand", t.GetSupplier(), o.GetSupplierName()

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"hulian/internal/node"
-	"hulian/internal/node/platformclient"
 	"hulian/internal/node/demand"
+	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
 )
 
@@ -59,6 +59,8 @@ func TestConsolePages(t *testing.T) {
 	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: queryCSV(t, x.dir, 5), Out: filepath.Join(x.dir, "results.csv")}); err != nil {
 		t.Fatal(err)
 	}
+	x.relay.addOrder(&fakeOrder{id: "ord_verified", listing: listingID, supplier: supplierID, demander: demanderID, method: "realtime",
+		columns: []string{"home_region"}, maxTokens: 100, retentionDays: 7, verification: "one_step"})
 	sup := login(t, x.supplier)
 	en := &http.Cookie{Name: "lang", Value: "en"}
 
@@ -78,7 +80,8 @@ func TestConsolePages(t *testing.T) {
 	dm := start(t, server.Config{NoAutoIntegrate: true, Node: node.Config{DB: "sqlite://" + filepath.Join(x.dir, "demander.db"), KEKEnv: x.dkek, NewPlatform: platformclient.New}})
 	dem := login(t, dm)
 	_, _, body = get(t, dm.URL()+"/orders", dem, en)
-	wantAll(t, "demander orders", body, "Orders this node uses (as demander)", "上海供方数据有限公司", "charged per match", "active")
+	wantAll(t, "demander orders", body, "Orders this node uses (as demander)", "上海供方数据有限公司", "charged per match", "active",
+		"needs the subject&#39;s signed query authorisation")
 	_, _, body = get(t, dm.URL()+"/deliveries", dem)
 	wantAll(t, "deliveries", body, "上海供方数据有限公司", "计费（元）", "¥0.0", "配送时间（北京时间）", "留存中")
 	if strings.Contains(body, "(UTC)") || strings.Contains(body, "（分）") {

@@ -24,6 +24,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/member"
+	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/protocol/seal"
@@ -55,9 +56,11 @@ type fakeRelay struct {
 	orders       map[string]*fakeOrder
 	delivered    map[string]*hulianv1.DeliverResponse // by order + request
 	sent         map[string][][]byte                  // tokens sent per order
-	seq          int64
-	charged      int // deliveries charged
-	admitted     int // deliveries admitted to the supplier
+	// authorisations are the commitments sent per order, per request.
+	authorisations map[string][][]byte
+	seq            int64
+	charged        int // deliveries charged
+	admitted       int // deliveries admitted to the supplier
 	// Faults: quotaChunks > 0 refuses charging beyond that many
 	// deliveries; failAt fails the delivery of that request ID once;
 	// attestDown refuses attestations.
@@ -75,6 +78,7 @@ type fakeOrder struct {
 	columns                         []string
 	maxTokens                       int
 	retentionDays                   int
+	verification                    string // X-E10: "", one_step or two_step
 }
 
 func newFakeRelay(t *testing.T) *fakeRelay {
@@ -88,7 +92,7 @@ func newFakeRelay(t *testing.T) *fakeRelay {
 		t.Fatal(err)
 	}
 	r := &fakeRelay{signer: signer, vkey: vkey, now: time.Now, members: map[string]member.Keys{}, endpoints: map[string]string{},
-		orders: map[string]*fakeOrder{}, delivered: map[string]*hulianv1.DeliverResponse{}, sent: map[string][][]byte{}, failAt: map[string]bool{}, failChunk: -1}
+		orders: map[string]*fakeOrder{}, delivered: map[string]*hulianv1.DeliverResponse{}, sent: map[string][][]byte{}, authorisations: map[string][][]byte{}, failAt: map[string]bool{}, failChunk: -1}
 	mux := http.NewServeMux()
 	mux.Handle(hulianv1connect.NewDeliveryServiceHandler(r))
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(r))
@@ -129,7 +133,7 @@ func (r *fakeRelay) ListOrders(_ context.Context, req *connect.Request[hulianv1.
 		res.Orders = append(res.Orders, &hulianv1.Order{Id: o.id, Status: "active",
 			Terms: &hulianv1.Terms{ListingId: o.listing, Demander: o.demander, Supplier: o.supplier, Purpose: "营销画像", Method: o.method,
 				Term: &hulianv1.DateRange{Start: "2026-11-01", End: "2027-10-31"}, RetentionDays: int32(o.retentionDays),
-				Price: &hulianv1.ListingPrice{Mode: "per_call", Basis: "hit", UnitPrice: 1}},
+				Price: &hulianv1.ListingPrice{Mode: "per_call", Basis: "hit", UnitPrice: 1}, Verification: o.verification},
 			DemanderName: fakeNames[o.demander], SupplierName: fakeNames[o.supplier], ListingTitle: "消费能力标签"})
 	}
 	return connect.NewResponse(res), nil
@@ -163,7 +167,7 @@ func (r *fakeRelay) GetOrderPeer(_ context.Context, req *connect.Request[hulianv
 		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("no such order"))
 	}
 	res := &hulianv1.GetOrderPeerResponse{OrderId: o.id, ListingId: o.listing, Method: o.method, RetentionDays: uint32(o.retentionDays),
-		Columns: o.columns, MaxTokens: uint32(o.maxTokens), VerifierKey: r.vkey}
+		Columns: o.columns, MaxTokens: uint32(o.maxTokens), VerifierKey: r.vkey, Verification: o.verification}
 	switch caller(req.Header()) {
 	case o.demander:
 		res.Side, res.PeerMember, res.PeerX25519PublicKey = "demand", o.supplier, r.members[o.supplier].X25519
@@ -270,6 +274,15 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 	if o == nil || caller(req.Header()) != o.demander {
 		r.mu.Unlock()
 		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("not the demander"))
+	}
+	// The platform's own check of the authorisation commitments.
+	required, _ := authz.Required(o.verification)
+	if err := authz.Check(required, authz.Level(m.GetAuthorisationLevel()), len(m.GetTokens())/16, m.GetAuthorisations()); err != nil {
+		r.mu.Unlock()
+		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	if len(m.GetAuthorisations()) > 0 {
+		r.authorisations[o.id] = append(r.authorisations[o.id], bytes.Clone(m.GetAuthorisations()))
 	}
 	if prev := r.delivered[key]; prev != nil {
 		r.mu.Unlock()

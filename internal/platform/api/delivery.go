@@ -13,6 +13,7 @@ import (
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
+	"hulian/internal/protocol/authz"
 )
 
 // MaxDeliverBytes is the largest Deliver request: a batch chunk of
@@ -57,7 +58,7 @@ func (s *deliveryService) GetOrderPeer(ctx context.Context, req *connect.Request
 	return connect.NewResponse(&hulianv1.GetOrderPeerResponse{
 		OrderId: op.OrderID, Side: string(op.Side), PeerMember: op.PeerMember, PeerX25519PublicKey: op.PeerX25519,
 		ListingId: op.ListingID, Method: string(op.Method), RetentionDays: uint32(op.RetentionDays), Columns: op.Columns,
-		MaxTokens: uint32(op.MaxTokens), VerifierKey: op.VerifierKey,
+		MaxTokens: uint32(op.MaxTokens), VerifierKey: op.VerifierKey, Verification: op.Verification,
 	}), nil
 }
 
@@ -65,7 +66,8 @@ func (s *deliveryService) Deliver(ctx context.Context, req *connect.Request[huli
 	if err := checkID("order_id", "ord_", req.Msg.OrderId); err != nil {
 		return nil, err
 	}
-	res, err := s.p.Deliver(ctx, req.Msg.OrderId, req.Msg.RequestId, req.Msg.Tokens, req.Msg.Authenticator)
+	az := relay.Authorisations{Commitments: req.Msg.Authorisations, Level: authz.Level(min(req.Msg.AuthorisationLevel, 255))}
+	res, err := s.p.Deliver(ctx, req.Msg.OrderId, req.Msg.RequestId, req.Msg.Tokens, req.Msg.Authenticator, az)
 	if err != nil {
 		return nil, err
 	}

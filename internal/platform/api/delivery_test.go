@@ -97,7 +97,7 @@ func (f *fixture) deliveredOfA(t *testing.T) (*market.Order, string) {
 	o := f.orderOfA(t, true)
 	req := fmt.Sprintf("authz-%d", uniq())
 	toks := f.tokensOfA(t, o)
-	if _, err := f.M.Relay.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, toks, f.authOfA(t, o, req, toks)); err != nil {
+	if _, err := f.M.Relay.Deliver(auth.WithActor(context.Background(), auth.NodeActor(f.A.ID)), o.ID, req, toks, f.authOfA(t, o, req, toks), relay.Authorisations{}); err != nil {
 		t.Fatal(err)
 	}
 	return o, req

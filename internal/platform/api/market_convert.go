@@ -148,7 +148,7 @@ func orderToProto(o *market.Order) *hulianv1.Order {
 		Terms: &hulianv1.Terms{
 			DemandId: t.DemandID, OfferId: t.OfferID, ListingId: t.ListingID, ListingVersion: int32(t.ListingVersion), RenewalOf: t.RenewalOf,
 			Demander: t.Demander, Supplier: t.Supplier, Purpose: t.Purpose, Scope: t.Scope, Method: string(t.Method), Scenario: t.Scenario,
-			Term: dateRangeToProto(t.Term), Price: priceToProto(t.Price), RetentionDays: int32(t.RetentionDays), Traversal: traversalToProto(t.Traversal),
+			Term: dateRangeToProto(t.Term), Price: priceToProto(t.Price), RetentionDays: int32(t.RetentionDays), Traversal: traversalToProto(t.Traversal), Verification: t.Verification,
 		},
 		TermsHash: o.TermsHash, DemandSignature: signatureToProto(o.Demand), SupplySignature: signatureToProto(o.Supply),
 		Status: string(o.Status), Reason: o.Reason, ActivatedAt: timestamp(o.ActivatedAt), Created: timestamp(o.Created), Updated: timestamp(o.Updated),

@@ -36,6 +36,7 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/trading"
 	"hulian/internal/pricing"
+	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/protocol/seal"
@@ -221,6 +222,7 @@ type OrderPeer struct {
 	Columns       []string
 	MaxTokens     int
 	VerifierKey   string
+	Verification  string // the order's verification method (X-E10), "" for none
 }
 
 // MaxTokens is the most tokens one Deliver call may carry under o: a
@@ -287,7 +289,7 @@ func (r *Relay) GetOrderPeer(ctx context.Context, orderID string) (*OrderPeer, e
 			return err
 		}
 		out = &OrderPeer{OrderID: o.ID, Side: side, PeerMember: peer, PeerX25519: pm.Keys.X25519, ListingID: o.Terms.ListingID,
-			Method: o.Terms.Method, RetentionDays: o.Terms.RetentionDays, Columns: cols, MaxTokens: MaxTokens(o), VerifierKey: vkey}
+			Method: o.Terms.Method, RetentionDays: o.Terms.RetentionDays, Columns: cols, MaxTokens: MaxTokens(o), VerifierKey: vkey, Verification: o.Terms.Verification}
 		return nil
 	})
 	return out, err
@@ -307,6 +309,14 @@ func CheckRequestID(field, id string) error {
 		}
 	}
 	return nil
+}
+
+// Authorisations are a request's commitments to its subjects' query
+// authorisations (X-E10): one authz.CommitmentSize commitment per token,
+// every record at Level or above.
+type Authorisations struct {
+	Commitments []byte
+	Level       authz.Level
 }
 
 // DeliveryResult is the outcome of Deliver.
@@ -343,7 +353,12 @@ func monthOf(d calendar.Date) string { return fmt.Sprintf("%04d-%02d", d.Year, i
 // the demander's node to the supplier's node and returns the sealed answer
 // with the platform's signed receipt (DESIGN.md step 5). Node-signed, the
 // order's demander only. See docs/delivery.md for the checks in order.
-func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte) (*DeliveryResult, error) {
+//
+// az carries the commitments to the subjects' query authorisations (X-E10,
+// package authz): required, one per token at the order's level, when the
+// order's listing names a verification method. Their SHA-256 and level
+// are logged with the delivery; a repeated request ID keeps the first's.
+func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte, az Authorisations) (*DeliveryResult, error) {
 	a, err := requireNode(ctx)
 	if err != nil {
 		return nil, err
@@ -384,6 +399,13 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 		return nil, err
 	}
 	o := plan.order
+	required, err := authz.Required(o.Terms.Verification)
+	if err != nil {
+		return nil, err
+	}
+	if err := authz.Check(required, az.Level, n, az.Commitments); err != nil {
+		return nil, err
+	}
 	ans, err := r.forward(ctx, signer, plan, &AnswerRequest{OrderID: o.ID, RequestID: requestID, ListingID: o.Terms.ListingID,
 		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens, Authenticator: authenticator})
 	if err != nil {
@@ -402,6 +424,9 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	}
 	rec := &store.Delivery{OrderID: o.ID, RequestID: requestID, Demander: o.Terms.Demander, Supplier: o.Terms.Supplier,
 		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensSHA256: th, SupplierSig: ans.Signature}
+	if len(az.Commitments) > 0 {
+		rec.AuthzSHA256, rec.AuthzLevel = evidence.HashOf(az.Commitments).String(), int(az.Level)
+	}
 	var out *DeliveryResult
 	var refused error
 	err = r.P.DB.Transact(ctx, func(tx *store.Tx) error {
@@ -603,11 +628,15 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 		}
 	}
 	d.ChargeFen, d.DeliveredAt, d.RetainUntil = charge, tx.Now(), day.AddDays(o.Terms.RetentionDays).String()
-	e, err := tx.Append(ctx, o.Terms.Demander, KindDeliveryCompleted, o.ID, bizlog.P{
+	payload := bizlog.P{
 		"request_id": d.RequestID, "demander": d.Demander, "supplier": d.Supplier, "listing": o.Terms.ListingID,
 		"queried": d.Queried, "matched": d.Matched, "charge_fen": charge, "commitment": d.Commitment, "tokens_sha256": d.TokensSHA256,
 		"supplier_signature": base64.StdEncoding.EncodeToString(d.SupplierSig), "retain_until": d.RetainUntil, "method": string(o.Terms.Method),
-	})
+	}
+	if d.AuthzSHA256 != "" {
+		payload["authorisations_sha256"], payload["authorisation_level"] = d.AuthzSHA256, d.AuthzLevel
+	}
+	e, err := tx.Append(ctx, o.Terms.Demander, KindDeliveryCompleted, o.ID, payload)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,11 @@ type Delivery struct {
 	DestroyedAt   time.Time
 	DestroyReason string
 	DestroySeq    int64 // its delivery.destroyed log entry, 0 if none
+	// AuthzSHA256 is the SHA-256 (hex) of the request's commitments to
+	// its subjects' query authorisations (X-E10) and AuthzLevel the level
+	// declared; "" and 0 when the order needed none and none were sent.
+	AuthzSHA256 string
+	AuthzLevel  int
 }
 
 func deliveryNotFound() error {
@@ -68,14 +73,14 @@ func deliveryNotFound() error {
 }
 
 const deliveryColumns = `order_id, request_id, demander_id, supplier_id, queried, matched, charge_fen, commitment, tokens_sha256,
-	supplier_signature, delivered_at, retain_until, seq, receipt, destroyed_at, destroy_reason, destroy_seq`
+	supplier_signature, delivered_at, retain_until, seq, receipt, destroyed_at, destroy_reason, destroy_seq, authz_sha256, authz_level`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
 	var destroyed sql.NullTime
 	var destroySeq sql.NullInt64
 	err := row.Scan(&d.OrderID, &d.RequestID, &d.Demander, &d.Supplier, &d.Queried, &d.Matched, &d.ChargeFen, &d.Commitment, &d.TokensSHA256,
-		&d.SupplierSig, &d.DeliveredAt, &d.RetainUntil, &d.Seq, &d.Receipt, &destroyed, &d.DestroyReason, &destroySeq)
+		&d.SupplierSig, &d.DeliveredAt, &d.RetainUntil, &d.Seq, &d.Receipt, &destroyed, &d.DestroyReason, &destroySeq, &d.AuthzSHA256, &d.AuthzLevel)
 	if err != nil {
 		return nil, err
 	}
@@ -89,9 +94,10 @@ func (tx *Tx) InsertDelivery(ctx context.Context, d *Delivery) error {
 	if err := partyTo(ctx, deliveryNotFound, d.Demander, d.Supplier); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+	_, err := tx.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
 		d.OrderID, d.RequestID, d.Demander, d.Supplier, d.Queried, d.Matched, d.ChargeFen, d.Commitment, d.TokensSHA256,
-		d.SupplierSig, d.DeliveredAt.UTC(), d.RetainUntil, d.Seq, d.Receipt, nullTime(d.DestroyedAt), d.DestroyReason, nullInt(d.DestroySeq))
+		d.SupplierSig, d.DeliveredAt.UTC(), d.RetainUntil, d.Seq, d.Receipt, nullTime(d.DestroyedAt), d.DestroyReason, nullInt(d.DestroySeq),
+		d.AuthzSHA256, d.AuthzLevel)
 	if err != nil && tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "request_id", "该订单的请求编号 "+d.RequestID+" 已配送", "request ID "+d.RequestID+" of this order was already delivered")
 	}

@@ -329,7 +329,7 @@ func (mk *Market) SelectOffer(ctx context.Context, offerID string) (*market.Orde
 			DemandID: d.ID, OfferID: of.ID, ListingID: l.ID, ListingVersion: l.Version,
 			Demander: d.MemberID, Supplier: of.SupplierID,
 			Purpose: d.Purpose, Scope: d.Scope, Method: d.Method, Scenario: d.Scenario, Term: d.Term,
-			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal, Columns: l.TagKeys(),
+			Price: of.Price, RetentionDays: of.RetentionDays, Traversal: of.Traversal, Columns: l.TagKeys(), Verification: l.Limit.Verification,
 		}, tx.Now())
 		if err := tx.SaveOrder(ctx, o, true); err != nil {
 			return err

@@ -189,7 +189,11 @@ type GetOrderPeerResponse struct {
 	MaxTokens uint32 `protobuf:"varint,9,opt,name=max_tokens,json=maxTokens,proto3" json:"max_tokens,omitempty"`
 	// The platform's log verifier key (signed-note format): receipts and
 	// relayed requests are signed with it.
-	VerifierKey   string `protobuf:"bytes,10,opt,name=verifier_key,json=verifierKey,proto3" json:"verifier_key,omitempty"`
+	VerifierKey string `protobuf:"bytes,10,opt,name=verifier_key,json=verifierKey,proto3" json:"verifier_key,omitempty"`
+	// The order's verification method (X-E10): one_step | two_step, empty
+	// for none. The demander's node sends tokens only for subjects whose
+	// authorisation record meets it.
+	Verification  string `protobuf:"bytes,11,opt,name=verification,proto3" json:"verification,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -294,6 +298,13 @@ func (x *GetOrderPeerResponse) GetVerifierKey() string {
 	return ""
 }
 
+func (x *GetOrderPeerResponse) GetVerification() string {
+	if x != nil {
+		return x.Verification
+	}
+	return ""
+}
+
 type DeliverRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -306,8 +317,16 @@ type DeliverRequest struct {
 	// SHA-256 (docs/delivery-crypto.md): the supplier node refuses tokens
 	// not made for this order. The platform relays it unread.
 	Authenticator []byte `protobuf:"bytes,4,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// One 32-byte commitment per token, in token order, to the subject's
+	// query authorisation record the demander's node holds
+	// (internal/protocol/authz). Required when the order names a
+	// verification method; the platform logs their SHA-256.
+	Authorisations []byte `protobuf:"bytes,5,opt,name=authorisations,proto3" json:"authorisations,omitempty"`
+	// The level every committed record reaches: 1 one-step (signed
+	// authorisation), 2 two-step (and identity verification).
+	AuthorisationLevel uint32 `protobuf:"varint,6,opt,name=authorisation_level,json=authorisationLevel,proto3" json:"authorisation_level,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *DeliverRequest) Reset() {
@@ -366,6 +385,20 @@ func (x *DeliverRequest) GetAuthenticator() []byte {
 		return x.Authenticator
 	}
 	return nil
+}
+
+func (x *DeliverRequest) GetAuthorisations() []byte {
+	if x != nil {
+		return x.Authorisations
+	}
+	return nil
+}
+
+func (x *DeliverRequest) GetAuthorisationLevel() uint32 {
+	if x != nil {
+		return x.AuthorisationLevel
+	}
+	return 0
 }
 
 type DeliverResponse struct {
@@ -1011,7 +1044,7 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12!\n" +
 	"\fverifier_key\x18\x02 \x01(\tR\vverifierKey\"0\n" +
 	"\x13GetOrderPeerRequest\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\"\xd5\x02\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"\xf9\x02\n" +
 	"\x14GetOrderPeerResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04side\x18\x02 \x01(\tR\x04side\x12\x1f\n" +
@@ -1026,13 +1059,16 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\n" +
 	"max_tokens\x18\t \x01(\rR\tmaxTokens\x12!\n" +
 	"\fverifier_key\x18\n" +
-	" \x01(\tR\vverifierKey\"\x88\x01\n" +
+	" \x01(\tR\vverifierKey\x12\"\n" +
+	"\fverification\x18\v \x01(\tR\fverification\"\xe1\x01\n" +
 	"\x0eDeliverRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x16\n" +
 	"\x06tokens\x18\x03 \x01(\fR\x06tokens\x12$\n" +
-	"\rauthenticator\x18\x04 \x01(\fR\rauthenticator\"\xd5\x01\n" +
+	"\rauthenticator\x18\x04 \x01(\fR\rauthenticator\x12&\n" +
+	"\x0eauthorisations\x18\x05 \x01(\fR\x0eauthorisations\x12/\n" +
+	"\x13authorisation_level\x18\x06 \x01(\rR\x12authorisationLevel\"\xd5\x01\n" +
 	"\x0fDeliverResponse\x12\x16\n" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +

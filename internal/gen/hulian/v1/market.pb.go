@@ -1693,8 +1693,11 @@ type Terms struct {
 	Price          *ListingPrice          `protobuf:"bytes,13,opt,name=price,proto3" json:"price,omitempty"`
 	RetentionDays  int32                  `protobuf:"varint,14,opt,name=retention_days,json=retentionDays,proto3" json:"retention_days,omitempty"`
 	Traversal      *ListingTraversal      `protobuf:"bytes,15,opt,name=traversal,proto3" json:"traversal,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The listing's verification method (X-E10) every delivery must meet:
+	// one_step | two_step, empty for none.
+	Verification  string `protobuf:"bytes,16,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Terms) Reset() {
@@ -1830,6 +1833,13 @@ func (x *Terms) GetTraversal() *ListingTraversal {
 		return x.Traversal
 	}
 	return nil
+}
+
+func (x *Terms) GetVerification() string {
+	if x != nil {
+		return x.Verification
+	}
+	return ""
 }
 
 type Signature struct {
@@ -3726,7 +3736,7 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\x05price\x18\x02 \x01(\v2\x17.hulian.v1.ListingPriceR\x05price\x120\n" +
 	"\x14expected_monthly_fen\x18\x03 \x01(\x03R\x12expectedMonthlyFen\"=\n" +
 	"\x13SelectOfferResponse\x12&\n" +
-	"\x05order\x18\x01 \x01(\v2\x10.hulian.v1.OrderR\x05order\"\xfd\x03\n" +
+	"\x05order\x18\x01 \x01(\v2\x10.hulian.v1.OrderR\x05order\"\xa1\x04\n" +
 	"\x05Terms\x12\x1b\n" +
 	"\tdemand_id\x18\x01 \x01(\tR\bdemandId\x12\x19\n" +
 	"\boffer_id\x18\x02 \x01(\tR\aofferId\x12\x1d\n" +
@@ -3745,7 +3755,8 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\x04term\x18\f \x01(\v2\x14.hulian.v1.DateRangeR\x04term\x12-\n" +
 	"\x05price\x18\r \x01(\v2\x17.hulian.v1.ListingPriceR\x05price\x12%\n" +
 	"\x0eretention_days\x18\x0e \x01(\x05R\rretentionDays\x129\n" +
-	"\ttraversal\x18\x0f \x01(\v2\x1b.hulian.v1.ListingTraversalR\ttraversal\"\x88\x01\n" +
+	"\ttraversal\x18\x0f \x01(\v2\x1b.hulian.v1.ListingTraversalR\ttraversal\x12\"\n" +
+	"\fverification\x18\x10 \x01(\tR\fverification\"\x88\x01\n" +
 	"\tSignature\x12\x16\n" +
 	"\x06member\x18\x01 \x01(\tR\x06member\x12\x18\n" +
 	"\aaccount\x18\x02 \x01(\tR\aaccount\x12*\n" +
