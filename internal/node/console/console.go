@@ -11,6 +11,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -113,7 +114,14 @@ func parse() (map[i18n.Lang]map[string]*template.Template, error) {
 
 func funcs(lang i18n.Lang) template.FuncMap {
 	return template.FuncMap{
-		"t": func(zh, en string) string { return i18n.T(zh, en).In(lang) },
+		// Both halves or nothing: a missing one would show the other
+		// language, so it fails the page (and every test of it).
+		"t": func(zh, en string) (string, error) {
+			if zh == "" || en == "" {
+				return "", fmt.Errorf("untranslated text %q / %q", zh, en)
+			}
+			return i18n.T(zh, en).In(lang), nil
+		},
 		// Times are stored in UTC and shown in Beijing time.
 		"bj": func(t time.Time) string {
 			if t.IsZero() {

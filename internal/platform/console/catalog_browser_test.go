@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hulian/internal/auth"
+	"hulian/internal/browsertest"
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/platform/store/storetest"
@@ -41,7 +42,7 @@ func TestBrowserListingFlow(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	b, done := headless(ctx, t, chromium(t))
+	b, done := browsertest.Headless(ctx, t, browsertest.Chromium(t))
 	defer done()
 	p := startPlatform(t, false)
 	p.staff(t, auth.RoleOperator, "operator")
@@ -84,7 +85,7 @@ func TestBrowserListingFlow(t *testing.T) {
 		loc, err = chromedp.Run(b, chromedp.Location())
 	}
 	if err != nil {
-		screenshot(t, b)
+		browsertest.Screenshot(t, b)
 		t.Fatalf("wizard: %v", err)
 	}
 	id := listingIDRe.FindString(loc)
@@ -130,7 +131,7 @@ func TestBrowserListingFlow(t *testing.T) {
 		quote, err = chromedp.Run(b, chromedp.Text(chromedp.CSS(`#q-basic\.group`)))
 	}
 	if err != nil {
-		screenshot(t, b)
+		browsertest.Screenshot(t, b)
 		t.Fatalf("browser: %v", err)
 	}
 	if !strings.Contains(found, "城市有车人群标签") || !strings.Contains(found, "0.08") {

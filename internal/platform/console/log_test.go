@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hulian/internal/auth"
+	"hulian/internal/browsertest"
 )
 
 // TestLogPage: the regulator and the operator browse the business log and
@@ -54,7 +55,7 @@ func TestLogPage(t *testing.T) {
 // in, opens the business log, verifies it and sees it intact.
 func TestBrowserRegulatorVerifies(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
+	exe := browsertest.Chromium(t)
 	p := startPlatform(t, false)
 	p.staff(t, auth.RoleRegulator, "regulator")
 	a := p.apply(t, 7, "丙公司", "bing.ltd")
@@ -62,7 +63,7 @@ func TestBrowserRegulatorVerifies(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	browser, done := headless(ctx, t, exe)
+	browser, done := browsertest.Headless(ctx, t, exe)
 	defer done()
 	err := chromedp.Do(browser,
 		chromedp.Navigate(p.URL()+"/login"),
@@ -84,11 +85,11 @@ func TestBrowserRegulatorVerifies(t *testing.T) {
 		row, err = chromedp.Run(browser, chromedp.Text(chromedp.CSS("#entries tbody tr:last-child")))
 	}
 	if err != nil {
-		screenshot(t, browser)
+		browsertest.Screenshot(t, browser)
 		t.Fatalf("browser: %v", err)
 	}
 	if !strings.Contains(result, "验证通过") || !strings.Contains(row, "资质审核通过") {
-		screenshot(t, browser)
+		browsertest.Screenshot(t, browser)
 		t.Errorf("result %q, last entry %q", result, row)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hulian/internal/browsertest"
 	"hulian/internal/market"
 )
 
@@ -23,7 +24,7 @@ func TestBrowserMarketFlow(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	b, done := headless(ctx, t, chromium(t))
+	b, done := browsertest.Headless(ctx, t, browsertest.Chromium(t))
 	defer done()
 	m := startMarket(t)
 	base := m.URL()
@@ -89,7 +90,7 @@ func TestBrowserMarketFlow(t *testing.T) {
 		})...)
 	}
 	if err != nil {
-		screenshot(t, b)
+		browsertest.Screenshot(t, b)
 		t.Fatalf("browser: %v", err)
 	}
 	if price != "按次 ¥0.03/条（查得计费）" {

@@ -1,0 +1,81 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hulian/internal/browsertest"
+	"hulian/internal/node/demand"
+)
+
+// TestBrowserNodeConsole logs in to the supplier's node console in
+// headless Chromium with a Chinese font, opens every page in both
+// languages at two widths, saves a screenshot of each and fails on what a
+// person would see wrong (a table wider than the window, navigation that
+// does not fit, Chinese in an English page's labels).
+func TestBrowserNodeConsole(t *testing.T) {
+	t.Parallel()
+	exe := browsertest.Chromium(t)
+	browsertest.CJKFont(t)
+	shots := browsertest.ShotDir(t)
+	x := newExchange(t, "sqlite", 50)
+	ctx := context.Background()
+	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: queryCSV(t, x.dir, 5), Out: filepath.Join(x.dir, "results.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.supplier.Staff.Create(ctx, "ops", "运维值班", "correct horse battery", "test"); err != nil {
+		t.Fatal(err)
+	}
+	bctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	b, done := browsertest.Headless(bctx, t, exe)
+	defer done()
+	base := x.supplier.URL()
+	err := chromedp.Do(b,
+		chromedp.Navigate(base+"/datasets"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "ops"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		// The login returns to the page asked for.
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/datasets/spend"]`)),
+	)
+	if err != nil {
+		browsertest.Screenshot(t, b)
+		t.Fatalf("log in: %v", err)
+	}
+	for _, lang := range []string{"zh-CN", "en"} {
+		if err := chromedp.Do(b, chromedp.Navigate(base+"/lang?to="+lang)); err != nil {
+			t.Fatal(err)
+		}
+		for _, width := range []int64{1024, 1280} {
+			if err := chromedp.Do(b, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range []string{"/", "/datasets", "/datasets/spend", "/orders", "/deliveries", "/settings"} {
+				name := fmt.Sprintf("node %s %d %s", lang, width, path)
+				if err := chromedp.Do(b, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+					t.Errorf("%s: %v", name, err)
+					continue
+				}
+				p, err := browsertest.Measure(b)
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					continue
+				}
+				bad := p.Problems(lang, width)
+				if width == 1280 || len(bad) > 0 {
+					browsertest.Save(t, b, shots, name)
+				}
+				for _, msg := range bad {
+					t.Errorf("%s: %s", name, msg)
+				}
+			}
+		}
+	}
+}
