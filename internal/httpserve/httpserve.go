@@ -5,6 +5,7 @@ package httpserve
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -161,5 +162,29 @@ func Health(logger *slog.Logger, check func(ctx context.Context) error) http.Han
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
+	}
+}
+
+// Ready answers a readiness check with check's JSON detail: 200 when the
+// service can serve every request, 503 (logged) when not. Unlike /healthz,
+// it checks that writes are possible, which is what a load balancer needs
+// to know before sending traffic.
+func Ready(logger *slog.Logger, check func(ctx context.Context) (ok bool, detail fmt.Stringer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		ok, detail := check(ctx)
+		b, err := json.Marshal(detail)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if !ok {
+			logger.Error("not ready", "detail", detail.String())
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		w.Write(append(b, '\n'))
 	}
 }

@@ -88,8 +88,10 @@ func ErrorInterceptor(logger *slog.Logger) connect.UnaryInterceptorFunc {
 			if errors.As(err, &ce) {
 				return nil, err
 			}
-			if errs.KindOf(err) == errs.Internal && logger != nil {
-				logger.ErrorContext(ctx, "call failed", "procedure", req.Spec().Procedure, "err", err)
+			if k := errs.KindOf(err); (k == errs.Internal || k == errs.Unavailable) && logger != nil {
+				// The cause (a database's error, say) stays in the log:
+				// the caller is told only to retry.
+				logger.ErrorContext(ctx, "call failed", "procedure", req.Spec().Procedure, "kind", k.String(), "err", err, "cause", errors.Unwrap(err))
 			}
 			return nil, ConnectError(ctx, err)
 		}

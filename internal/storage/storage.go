@@ -43,6 +43,10 @@ type Engine interface {
 	InsertRows(table string, cols []sqlcol.Column, rows [][]any) (query string, args []any)
 	IsUniqueViolation(error) bool
 	IsRetryable(error) bool
+	// IsUnavailable reports errors that say the database cannot serve
+	// now (connection lost or refused, shutting down, read-only, busy
+	// beyond retries), as opposed to a fault in the request.
+	IsUnavailable(error) bool
 }
 
 // EngineFor picks the engine for a database URL.
@@ -226,52 +230,89 @@ func (db *DB) Run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 
 const maxAttempts = 8
 
-// RunTx runs fn in a transaction on pool and commits it, rolling back if fn
-// fails or panics. Serialization failures and deadlocks (as eng reports
-// them) are retried with backoff, so fn must have no effects outside the
-// transaction.
-func RunTx(ctx context.Context, pool *sql.DB, eng interface {
+// TxEngine is what RunTx needs to know of an engine.
+type TxEngine interface {
 	Name() string
 	IsRetryable(error) bool
-}, readOnly bool, fn func(*sql.Tx) error) error {
+	IsUnavailable(error) bool
+}
+
+// RunTx runs fn in a transaction on pool and commits it, rolling back if fn
+// fails or panics. Serialization failures and deadlocks (as eng reports
+// them) are retried with backoff, and so is a database that cannot serve
+// (a lost or refused connection, a server shutting down) as long as the
+// transaction had not reached its commit: it then did nothing, and the
+// pool opens another connection. fn must therefore have no effects
+// outside the transaction. A database still unavailable after the retries
+// is an errs.Unavailable error naming the cause, never an internal one:
+// callers answer "retry", and nothing that depends on the database (a
+// login, a signature's key) is taken for refused.
+func RunTx(ctx context.Context, pool *sql.DB, eng TxEngine, readOnly bool, fn func(*sql.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
-			d := time.Duration(1<<attempt)*time.Millisecond + rand.N(5*time.Millisecond)
+			base := time.Millisecond
+			if eng.IsUnavailable(err) {
+				// A restart takes seconds, not milliseconds: the
+				// attempts span about two and a half.
+				base = 10 * time.Millisecond
+			}
+			d := time.Duration(1<<attempt)*base + rand.N(5*time.Millisecond)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-time.After(d):
 			}
 		}
-		err = runOnce(ctx, pool, eng.Name() == "postgres" && readOnly, fn)
-		if err == nil || !eng.IsRetryable(err) {
+		var committing bool
+		committing, err = runOnce(ctx, pool, eng.Name() == "postgres" && readOnly, fn)
+		if err == nil || ctx.Err() != nil {
 			return err
 		}
+		if eng.IsRetryable(err) || eng.IsUnavailable(err) && !committing {
+			continue
+		}
+		break
 	}
-	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
+	if eng.IsUnavailable(err) || eng.IsRetryable(err) || closed(err) {
+		return Unavailable(err)
+	}
+	return err
 }
 
-func runOnce(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) error) (err error) {
+// closed reports a pool or connection already closed: a process shutting
+// down while requests are still served.
+func closed(err error) bool {
+	return errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed")
+}
+
+// Unavailable is a database that cannot serve now, with its cause.
+func Unavailable(cause error) error {
+	return &errs.Error{Kind: errs.Unavailable, Reason: i18n.T("数据库暂时无法访问，请稍后重试", "the database is unavailable for now; retry shortly"), Err: cause}
+}
+
+// runOnce runs one attempt; committing reports that fn succeeded and the
+// commit was sent, after which an error leaves the outcome unknown.
+func runOnce(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) error) (committing bool, err error) {
 	// SQLite's read-only connections are query_only; PostgreSQL shares one
 	// pool, so it is asked for a read-only transaction.
 	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
 			panic(p)
 		}
-		if err != nil {
+		if err != nil && !committing {
 			sqlTx.Rollback()
 		}
 	}()
 	if err = fn(sqlTx); err != nil {
-		return err
+		return false, err
 	}
-	return sqlTx.Commit()
+	return true, sqlTx.Commit()
 }
 
 // NullTime converts Go's zero time to SQL NULL, and other times to UTC.

@@ -57,6 +57,12 @@ func TestStorageSuite(t *testing.T) {
 		db := openSuite(t, dsn)
 		at := time.Date(2026, 2, 17, 1, 2, 3, 456789000, time.UTC) // 除夕, Beijing morning
 
+		t.Run("ready", func(t *testing.T) {
+			if r := db.Ready(ctx); !r.OK() || r.Schema != 1 || r.Want != 1 {
+				t.Errorf("readiness %+v", r)
+			}
+		})
+
 		t.Run("insert rows and read them back", func(t *testing.T) {
 			rows := [][]any{
 				{"a", int64(1), true, at, []byte{0, 1, 2}},

@@ -234,6 +234,9 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 func (c *console) public(r *http.Request, err error) *errs.Error {
 	var e *errs.Error
 	if errors.As(err, &e) && e.Kind != errs.Internal {
+		if e.Kind == errs.Unavailable {
+			c.Logger.ErrorContext(r.Context(), "node console request failed", "method", r.Method, "path", r.URL.Path, "err", err, "cause", errors.Unwrap(err))
+		}
 		return e
 	}
 	c.Logger.ErrorContext(r.Context(), "node console request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -177,7 +177,7 @@ func TestConsoleLogin(t *testing.T) {
 	// A database fault is not taken for "not logged in".
 	session = login(t, m)
 	m.Node.DB.Close()
-	if code, _, body := get(t, m.URL()+"/settings", session); code != http.StatusInternalServerError || !strings.Contains(body, "节点日志") {
+	if code, _, body := get(t, m.URL()+"/settings", session); code != http.StatusServiceUnavailable || !strings.Contains(body, "数据库暂时无法访问，请稍后重试") {
 		t.Errorf("session lookup on a closed database: %d\n%s", code, body)
 	}
 }

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -236,6 +237,10 @@ func (m *Main) Handler() http.Handler {
 func (m *Main) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", httpserve.Health(m.logger, m.Node.DB.Ping))
+	mux.Handle("GET /readyz", httpserve.Ready(m.logger, func(ctx context.Context) (bool, fmt.Stringer) {
+		r := m.Node.DB.Ready(ctx)
+		return r.OK(), r
+	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	m.mountAnswer(mux)
 	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -58,6 +59,9 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 			ctx, err = m.sessionActor(ctx, r)
 		}
 		if err != nil {
+			if k := errs.KindOf(err); k == errs.Unavailable || k == errs.Internal {
+				m.cfg.Logger.ErrorContext(r.Context(), "authentication could not be checked", "path", r.URL.Path, "err", err, "cause", errors.Unwrap(err))
+			}
 			writeError(w, r, err)
 			return
 		}
@@ -94,8 +98,14 @@ func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context,
 		pub = mem.Keys.Ed25519
 		return nil
 	})
-	if err != nil || len(pub) == 0 {
+	// Only a member that is not there, or has no key, is refused: a
+	// database that cannot answer is "unavailable, retry", never a
+	// verdict on the caller.
+	if errs.Is(err, errs.NotFound) || err == nil && len(pub) == 0 {
 		return nil, errs.New(errs.Unauthenticated, "signature", "该成员没有已注册的节点密钥", "the member has no registered node key")
+	}
+	if err != nil {
+		return nil, err
 	}
 	now := m.cfg.Now()
 	p, err := reqsign.Verify(r, body, pub, now)
@@ -160,9 +170,15 @@ func (m *Main) sessionActor(ctx context.Context, r *http.Request) (context.Conte
 		return ctx, nil
 	}
 	s, err := m.Platform.Session(ctx, c.Value)
-	if err != nil {
-		// A stale cookie is treated as no login; the console asks to log in.
+	switch {
+	case errs.Is(err, errs.NotFound) || errs.Is(err, errs.Unauthenticated):
+		// A stale cookie, or a disabled account, is no login; the console
+		// asks to log in.
 		return ctx, nil
+	case err != nil:
+		// The database could not say: the request fails with its error
+		// rather than being taken for anonymous.
+		return nil, err
 	}
 	if !httpserve.SafeMethod(r.Method) {
 		if err := httpserve.CheckCSRF(r, s.CSRF); err != nil {

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -123,6 +124,10 @@ func (m *Main) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", httpserve.Health(m.cfg.Logger, func(ctx context.Context) error {
 		return m.DB.Read(ctx, func(tx *store.Tx) error { _, err := tx.LogSize(ctx); return err })
+	}))
+	mux.Handle("GET /readyz", httpserve.Ready(m.cfg.Logger, func(ctx context.Context) (bool, fmt.Stringer) {
+		r := m.DB.Ready(ctx)
+		return r.OK(), r
 	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.

@@ -6,14 +6,18 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"hulian/internal/storage/sqlcol"
 )
@@ -25,18 +29,48 @@ func (Engine) Name() string { return "postgres" }
 
 // Open connects to a postgres:// or postgresql:// URL. PostgreSQL runs
 // writers concurrently, so one pool serves both reads and writes.
+//
+// Pooled connections are not kept forever: each is replaced after
+// ConnMaxLifetime and dropped after ConnMaxIdle unused, and one whose
+// server reports itself read-only (a standby, or a database set
+// default_transaction_read_only) is discarded before it is reused, so that
+// after a failover the pool reaches the new primary within seconds rather
+// than at the next restart.
 func (Engine) Open(ctx context.Context, dsn string) (write, read *sql.DB, err error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
+	db := stdlib.OpenDB(*cfg, stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
+		if readOnly(c.PgConn()) {
+			return driver.ErrBadConn
+		}
+		return nil
+	}))
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(16)
+	db.SetConnMaxLifetime(ConnMaxLifetime)
+	db.SetConnMaxIdleTime(ConnMaxIdle)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 	return db, db, nil
+}
+
+// Pool lifetimes: long enough that connecting costs nothing in the
+// steady state, short enough that a pool drifts to a new primary and
+// releases a server's memory.
+const (
+	ConnMaxLifetime = 30 * time.Minute
+	ConnMaxIdle     = 5 * time.Minute
+)
+
+// readOnly reports whether the server told the connection (in its
+// ParameterStatus reports, PostgreSQL 14 and later) that it is a standby
+// or that its transactions default to read-only.
+func readOnly(c *pgconn.PgConn) bool {
+	return c.ParameterStatus("in_hot_standby") == "on" || c.ParameterStatus("default_transaction_read_only") == "on"
 }
 
 // Rebind is the identity: PostgreSQL speaks "$1" natively.
@@ -55,6 +89,25 @@ func code(err error) string {
 
 // IsUniqueViolation reports SQLSTATE 23505.
 func (Engine) IsUniqueViolation(err error) bool { return code(err) == "23505" }
+
+// IsUnavailable reports errors that say the database cannot serve now,
+// not that the request is wrong: the connection failed or was lost (class
+// 08, a network error, a closed connection), the server is shutting down
+// or starting (57P01–57P03), has too many connections (53300) or is
+// read-only (25006, a standby or a read-only default).
+func (Engine) IsUnavailable(err error) bool {
+	switch c := code(err); {
+	case strings.HasPrefix(c, "08"), c == "57P01", c == "57P02", c == "57P03", c == "53300", c == "25006":
+		return true
+	case c != "":
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed")
+}
 
 // IsRetryable reports serialization failures and deadlocks, after which
 // PostgreSQL expects the whole transaction to be run again.

@@ -133,6 +133,20 @@ func (Engine) IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsUnavailable reports errors that say the database cannot serve now:
+// the file is read-only, cannot be opened, the disk failed or is full, or
+// it stayed busy through every retry.
+func (Engine) IsUnavailable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
+}
+
 // IsRetryable reports errors after which the whole transaction may be run
 // again: the file was busy beyond busy_timeout (another process held it).
 func (Engine) IsRetryable(err error) bool {

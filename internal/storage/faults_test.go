@@ -1,0 +1,109 @@
+package storage_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"hulian/internal/errs"
+	"hulian/internal/storage"
+)
+
+// ownDatabase creates a PostgreSQL database for one test, which it may set
+// read-only and whose connections it may kill without touching the other
+// tests' schemas. Skipped without PostgreSQL, failed in CI.
+func ownDatabase(t *testing.T) (dsn string, admin *sql.DB, name string) {
+	t.Helper()
+	base := os.Getenv("HULIAN_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("HULIAN_TEST_POSTGRES is not set: CI must test PostgreSQL too")
+		}
+		t.Skip("HULIAN_TEST_POSTGRES not set: skipping the PostgreSQL fault test")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var b [6]byte
+	rand.Read(b[:])
+	name = "faults_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+		admin.Exec("DROP DATABASE IF EXISTS " + name)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String(), admin, name
+}
+
+// TestPostgresFaults: a dropped connection before commit is retried on a
+// new one without the caller noticing; a database that turned read-only
+// (as a former standby after a failover) is "unavailable", not an internal
+// error; and once it takes writes again, the pool's read-only sessions are
+// discarded and the next transaction writes, without a restart.
+func TestPostgresFaults(t *testing.T) {
+	t.Parallel()
+	dsn, admin, name := ownDatabase(t)
+	db := openSuite(t, dsn)
+	ctx := context.Background()
+	write := func(id string) error {
+		return db.Transact(ctx, func(tx *storage.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO things (id, n, ok) VALUES ($1, 1, true)`, id)
+			return err
+		})
+	}
+	kill := func() {
+		t.Helper()
+		if _, err := admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := write("a"); err != nil {
+		t.Fatal(err)
+	}
+	kill()
+	if err := write("b"); err != nil {
+		t.Errorf("after the connections were killed: %v", err)
+	}
+
+	if _, err := admin.Exec("ALTER DATABASE " + name + " SET default_transaction_read_only = on"); err != nil {
+		t.Fatal(err)
+	}
+	kill()
+	if r := db.Ready(ctx); r.OK() || !r.ReadOnly || r.Write || !r.Read {
+		t.Errorf("readiness of a read-only database: %+v", r)
+	}
+	err := write("c")
+	if !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("writing to a read-only database: %v (kind %v), want unavailable", err, errs.KindOf(err))
+	}
+	if msg := errs.Message(err, "zh-CN"); msg != "数据库暂时无法访问，请稍后重试" {
+		t.Errorf("message %q", msg)
+	}
+	if _, err := admin.Exec("ALTER DATABASE " + name + " SET default_transaction_read_only = off"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := write("d"); err != nil {
+		t.Errorf("once writable again: %v", err)
+	}
+	if r := db.Ready(ctx); !r.OK() {
+		t.Errorf("readiness once writable: %+v", r)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("writes came back after %v", d)
+	}
+}
