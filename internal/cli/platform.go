@@ -79,8 +79,8 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	defer m.Close()
 	if need, err := m.Platform.NeedsBootstrap(ctx); err == nil && need {
 		fmt.Fprintln(c.env.Stderr, i18n.T(
-			"平台尚无运营方账户。请创建第一个运营方账户（密码从标准输入读取）：\n  hulian platform admin create --db "+c.DB+" --role operator --login admin --name 管理员 --password-stdin",
-			"The platform has no operator account yet. Create the first one (the password is read from standard input):\n  hulian platform admin create --db "+c.DB+" --role operator --login admin --name Admin --password-stdin",
+			"平台尚无运营方账户。请创建第一个运营方账户（密码从标准输入读取）：\n  hulian platform admin create --db "+storage.Redact(c.DB)+" --role operator --login admin --name 管理员 --password-stdin",
+			"The platform has no operator account yet. Create the first one (the password is read from standard input):\n  hulian platform admin create --db "+storage.Redact(c.DB)+" --role operator --login admin --name Admin --password-stdin",
 		).In(c.env.Lang))
 	}
 	fmt.Fprintln(c.env.Stderr, i18n.T("平台控制台：", "Platform console: ").In(c.env.Lang)+m.URL()+"/")

@@ -115,6 +115,10 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	fmt.Fprintf(c.env.Stdout, t("完成：%d 行，查得 %d 行，%d 块（续传跳过 %d 行，平台重放 %d 块），计费 %d 分；结果写入 %s\n",
 		"done: %d rows, %d matched, %d chunks (%d rows resumed past, %d chunks replayed by the platform), %d fen charged; results in %s\n"),
 		p.Rows, p.Matched, p.Chunks, p.Resumed, p.Replayed, p.ChargeFen, c.Out)
+	if p.ChargedBefore > 0 {
+		fmt.Fprintf(c.env.Stdout, t("其中 %d 分在先前中断的运行中已扣（含平台重放的 %d 块）\n", "%d fen of it were charged in earlier, interrupted runs (the %d chunks the platform replayed included)\n"),
+			p.ChargedBefore, p.Replayed)
+	}
 	if p.Unauthorised > 0 {
 		fmt.Fprintf(c.env.Stdout, t("%d 行未查询：该订单的挂牌要求本人签署的数据查询授权（X-E10），本节点没有这些主体的有效授权记录（结果中“查得”列为 -）；导入授权：hulian node authorisations import\n",
 			"%d rows not queried: the order's listing requires the subject's signed query authorisation (X-E10) and this node holds no valid record for them (\"-\" in the results' matched column); import them with hulian node authorisations import\n"),

@@ -98,5 +98,6 @@ var commands = []func(*Env) *cobra.Command{
 	newQueryCmd,
 	newDemoCmd,
 	newDeliveryCmd,
+	newKEKCmd,
 	newTokenCmd,
 }

@@ -72,7 +72,7 @@ func LoadKEK(src KEKSource) (*KEK, error) {
 		return readKEKFile("--kek-file", src.File)
 	case src.Beside != "":
 		path := src.Beside + ".kek"
-		created, err := createKEKFile(path)
+		created, err := CreateKEKFile(path)
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +83,9 @@ func LoadKEK(src KEKSource) (*KEK, error) {
 		k.Generated = created
 		return k, nil
 	}
-	return nil, errs.Invalidf("--kek-file", "使用 PostgreSQL 时须通过环境变量 "+src.EnvName+" 或 --kek-file 提供密钥加密密钥", "with PostgreSQL, give the key-encryption key in "+src.EnvName+" or with --kek-file")
+	return nil, errs.Invalidf("--kek-file",
+		"使用 PostgreSQL 时须通过环境变量 "+src.EnvName+" 或 --kek-file 提供密钥加密密钥。生成一个：hulian kek new --out hulian.kek；请把它与数据库备份分开妥善保存——丢失后，用它封存的密钥（日志签名、exID、节点密钥）将无法打开",
+		"with PostgreSQL, give the key-encryption key in "+src.EnvName+" or with --kek-file. Make one with hulian kek new --out hulian.kek and keep a copy apart from the database's backups: without it the keys sealed under it (log signing, exID, node keys) cannot be opened")
 }
 
 func readKEKFile(field, path string) (*KEK, error) {
@@ -102,11 +104,11 @@ func readKEKFile(field, path string) (*KEK, error) {
 	return out, nil
 }
 
-// createKEKFile writes a fresh random KEK to path with mode 0600 unless the
-// file exists. It writes a temporary file and links it into place, so a
-// concurrent starter never reads a half-written key and exactly one key
-// wins.
-func createKEKFile(path string) (created bool, err error) {
+// CreateKEKFile writes a fresh random KEK to path with mode 0600 unless the
+// file exists (created is then false). It writes a temporary file and
+// links it into place, so a concurrent starter never reads a half-written
+// key and exactly one key wins.
+func CreateKEKFile(path string) (created bool, err error) {
 	if _, err := os.Stat(path); err == nil {
 		return false, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {

@@ -66,6 +66,8 @@ type Delivered struct {
 	Receipt     string // signed note
 	RetainUntil string
 	Replayed    bool
+	// FirstChargeFen is, for a replay, what the first delivery charged.
+	FirstChargeFen int64
 }
 
 // Delivery returns the platform's delivery client.

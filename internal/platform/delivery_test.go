@@ -317,7 +317,7 @@ func TestDeliveryRelay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !re.Replayed || re.Delivery.ChargeFen != 0 || re.Delivery.Seq == res.Delivery.Seq || bytes.Equal(re.Sealed, res.Sealed) {
+		if !re.Replayed || re.Delivery.ChargeFen != 0 || re.FirstChargeFen != 2500 || again.FirstChargeFen != 2500 || re.Delivery.Seq == res.Delivery.Seq || bytes.Equal(re.Sealed, res.Sealed) {
 			t.Errorf("redelivery %+v", re.Delivery)
 		}
 		e.checkAnswer(t, "rt-1", re, 500)

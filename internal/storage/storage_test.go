@@ -6,6 +6,7 @@ import (
 
 	"hulian/internal/node/nodestore"
 	"hulian/internal/platform/store"
+	"hulian/internal/storage"
 	"hulian/internal/storage/storagetest"
 )
 
@@ -33,5 +34,19 @@ func TestSharesDatabaseWithPlatform(t *testing.T) {
 				t.Errorf("platform migrate after node: applied %v, err %v", applied, err)
 			}
 		})
+	}
+}
+
+// TestRedact: a database URL is printed without its password.
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"postgres://hulian:s3cret@db:5432/x?sslmode=verify-full": "postgres://hulian:xxxxx@db:5432/x?sslmode=verify-full",
+		"postgres://hulian@db/x":                                 "postgres://hulian@db/x",
+		"sqlite:///var/lib/hulian/platform.db":                   "sqlite:///var/lib/hulian/platform.db",
+	} {
+		if got := storage.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

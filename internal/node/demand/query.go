@@ -147,6 +147,8 @@ type chunkResult struct {
 	matched   int
 	receipt   *evidence.Receipt // nil when no subject of the chunk could be asked
 	replayed  bool
+	// firstCharge is, for a replay, what the first delivery charged.
+	firstCharge int64
 	// Under an order that needs query authorisations, sent holds the
 	// positions of the exIDs asked, in order; the rest were not
 	// authorised. nil when every exID was asked.
@@ -163,10 +165,14 @@ func (c *chunkResult) asked(i int) bool {
 	return ok
 }
 
-// charge is what the chunk cost: nothing when no request was sent.
+// charge is what the chunk cost: nothing when no request was sent; for a
+// replay, what its first delivery charged (in an earlier run).
 func (c *chunkResult) charge() int64 {
-	if c.receipt == nil || c.replayed {
+	switch {
+	case c.receipt == nil:
 		return 0
+	case c.replayed:
+		return c.firstCharge
 	}
 	return c.receipt.ChargeFen
 }
@@ -280,7 +286,7 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	if uint64(len(ans.Matches)) != r.Matched {
 		return nil, bad("应答条数与回执的查得数不同", "the answer's matches differ from the receipt's count")
 	}
-	out.matched, out.receipt, out.replayed = len(ans.Matches), r, d.Replayed
+	out.matched, out.receipt, out.replayed, out.firstCharge = len(ans.Matches), r, d.Replayed, d.FirstChargeFen
 	// Both sides sorted by token: the asked tokens with their positions,
 	// and the answer (sorted by its format), merged in one pass.
 	asked := make([]tokenindex.Match, len(tokens))

@@ -67,12 +67,16 @@ type QueryJob struct {
 
 // QueryProgress counts a file query's work.
 type QueryProgress struct {
-	Rows      int64 // input rows written to the results, this run and before
-	Matched   int64
-	Chunks    int64 // chunks written
-	ChargeFen int64
-	Resumed   int64 // rows an earlier run had written
-	Replayed  int64 // chunks the platform had delivered before (not charged again)
+	Rows    int64 // input rows written to the results, this run and before
+	Matched int64
+	Chunks  int64 // chunks written
+	// ChargeFen is what the whole job cost, this run and earlier ones,
+	// replayed chunks included; ChargedBefore the part charged in earlier
+	// runs.
+	ChargeFen     int64
+	ChargedBefore int64
+	Resumed       int64 // rows an earlier run had written
+	Replayed      int64 // chunks the platform had delivered before (not charged again)
 	// Unauthorised counts rows not asked: the order needs a query
 	// authorisation (X-E10) the node holds none of for them. Their
 	// results row says "-" where others say 1 (matched) or 0.
@@ -220,6 +224,7 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 		p.Resumed = st.Rows
 	}
 	p.Rows, p.Matched, p.Chunks, p.ChargeFen, p.Unauthorised = st.Rows, st.Matched, st.Chunks, st.ChargeFen, st.Unauthorised
+	p.ChargedBefore = st.ChargeFen
 
 	out, err := openResults(j.Out, st.OutBytes, resume)
 	if err != nil {
@@ -304,7 +309,10 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 			st.Unauthorised += int64(c.res.unauthorised)
 			st.ChargeFen += c.res.charge()
 			if c.res.replayed {
+				// Delivered and charged in a run that stopped before
+				// writing it: its cost belongs to the job, paid earlier.
 				p.Replayed++
+				p.ChargedBefore += c.res.charge()
 			}
 			if err := n.saveQueryState(j.Out, out, &st, rowsHash); err != nil {
 				runErr = err

@@ -42,7 +42,7 @@ func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string
 	}
 	m := res.Msg
 	return &node.Delivered{Sealed: m.GetSealed(), Queried: m.GetQueried(), Matched: m.GetMatched(), ChargeFen: m.GetChargeFen(),
-		Receipt: m.GetReceipt(), RetainUntil: m.GetRetainUntil(), Replayed: m.GetReplayed()}, nil
+		Receipt: m.GetReceipt(), RetainUntil: m.GetRetainUntil(), Replayed: m.GetReplayed(), FirstChargeFen: m.GetFirstChargeFen()}, nil
 }
 
 func (p *connectPlatform) AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, at time.Time) (int64, error) {

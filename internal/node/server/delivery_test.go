@@ -432,6 +432,12 @@ func TestQueryFileResume(t *testing.T) {
 	if p.Rows != 100 || p.Resumed != 56 || p.Chunks != 15 {
 		t.Errorf("rerun: %+v", p)
 	}
+	// Honest totals: the whole job's cost (one fen per match, 75
+	// matches), of which the first run paid for its 56 written rows and
+	// for the chunks in flight that the rerun got as replays.
+	if p.ChargeFen != 75 || p.ChargedBefore < 56 || (p.Replayed > 0) != (p.ChargedBefore > 56) {
+		t.Errorf("rerun totals: charged %d, %d of it before (%d chunks replayed)", p.ChargeFen, p.ChargedBefore, p.Replayed)
+	}
 	if got := readFile(t, out); got != wantResults(100, 150) {
 		t.Errorf("results:\n%s\nwant:\n%s", got, wantResults(100, 150))
 	}

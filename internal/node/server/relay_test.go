@@ -287,7 +287,7 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 	if prev := r.delivered[key]; prev != nil {
 		r.mu.Unlock()
 		again := proto.Clone(prev).(*hulianv1.DeliverResponse)
-		again.Replayed = true
+		again.Replayed, again.FirstChargeFen = true, prev.GetChargeFen()
 		return connect.NewResponse(again), nil
 	}
 	if r.failAt[m.GetRequestId()] || (r.failChunk >= 0 && strings.HasSuffix(m.GetRequestId(), "/"+strconv.Itoa(r.failChunk))) {

@@ -74,7 +74,7 @@ func (s *deliveryService) Deliver(ctx context.Context, req *connect.Request[huli
 	d := res.Delivery
 	return connect.NewResponse(&hulianv1.DeliverResponse{
 		Sealed: res.Sealed, Queried: uint64(d.Queried), Matched: uint64(d.Matched), ChargeFen: d.ChargeFen,
-		Receipt: d.Receipt, RetainUntil: d.RetainUntil, Replayed: res.Replayed,
+		Receipt: d.Receipt, RetainUntil: d.RetainUntil, Replayed: res.Replayed, FirstChargeFen: res.FirstChargeFen,
 	}), nil
 }
 

@@ -326,8 +326,10 @@ type DeliveryResult struct {
 	Delivery *store.Delivery
 	Sealed   []byte // the supplier's sealed answer, passed on unread
 	// Replayed is set when the request ID had been delivered before:
-	// nothing was charged again.
-	Replayed bool
+	// nothing was charged again. FirstChargeFen is then what the first
+	// delivery charged.
+	Replayed       bool
+	FirstChargeFen int64
 }
 
 // deliveryPlan is what the checks before forwarding found.
@@ -420,7 +422,7 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 		return nil, supplierFault(o.Terms.Supplier, errs.ReasonOf(err).ZH, errs.ReasonOf(err).EN)
 	}
 	if plan.prev != nil && plan.prev.Commitment == commitment.String() {
-		return &DeliveryResult{Delivery: plan.prev, Sealed: ans.Sealed, Replayed: true}, nil
+		return &DeliveryResult{Delivery: plan.prev, Sealed: ans.Sealed, Replayed: true, FirstChargeFen: plan.prev.ChargeFen}, nil
 	}
 	rec := &store.Delivery{OrderID: o.ID, RequestID: requestID, Demander: o.Terms.Demander, Supplier: o.Terms.Supplier,
 		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensSHA256: th, SupplierSig: ans.Signature}
@@ -602,7 +604,7 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 			return nil, conflictingRequest(d.RequestID)
 		}
 		if prev.Commitment == d.Commitment {
-			return &DeliveryResult{Delivery: prev, Replayed: true}, nil
+			return &DeliveryResult{Delivery: prev, Replayed: true, FirstChargeFen: prev.ChargeFen}, nil
 		}
 		return r.redeliver(ctx, tx, signer, prev, d)
 	} else if !errs.Is(err, errs.NotFound) {
@@ -671,7 +673,7 @@ func (r *Relay) redeliver(ctx context.Context, tx *store.Tx, signer note.Signer,
 	if again.Receipt, err = receipt(signer, &again, 0, e.Seq, tx.Now()); err != nil {
 		return nil, err
 	}
-	return &DeliveryResult{Delivery: &again, Replayed: true}, nil
+	return &DeliveryResult{Delivery: &again, Replayed: true, FirstChargeFen: prev.ChargeFen}, nil
 }
 
 func receipt(signer note.Signer, d *store.Delivery, charge, seq int64, at time.Time) (string, error) {

@@ -415,9 +415,12 @@ type DeliverResponse struct {
 	RetainUntil string `protobuf:"bytes,6,opt,name=retain_until,json=retainUntil,proto3" json:"retain_until,omitempty"`
 	// True when the request ID had been delivered before: nothing was
 	// charged again.
-	Replayed      bool `protobuf:"varint,7,opt,name=replayed,proto3" json:"replayed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Replayed bool `protobuf:"varint,7,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	// For a replay: what the request's first delivery charged, so that a
+	// resumed job can report what the whole job cost.
+	FirstChargeFen int64 `protobuf:"varint,8,opt,name=first_charge_fen,json=firstChargeFen,proto3" json:"first_charge_fen,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *DeliverResponse) Reset() {
@@ -497,6 +500,13 @@ func (x *DeliverResponse) GetReplayed() bool {
 		return x.Replayed
 	}
 	return false
+}
+
+func (x *DeliverResponse) GetFirstChargeFen() int64 {
+	if x != nil {
+		return x.FirstChargeFen
+	}
+	return 0
 }
 
 type AttestDestructionRequest struct {
@@ -1068,7 +1078,7 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x06tokens\x18\x03 \x01(\fR\x06tokens\x12$\n" +
 	"\rauthenticator\x18\x04 \x01(\fR\rauthenticator\x12&\n" +
 	"\x0eauthorisations\x18\x05 \x01(\fR\x0eauthorisations\x12/\n" +
-	"\x13authorisation_level\x18\x06 \x01(\rR\x12authorisationLevel\"\xd5\x01\n" +
+	"\x13authorisation_level\x18\x06 \x01(\rR\x12authorisationLevel\"\xff\x01\n" +
 	"\x0fDeliverResponse\x12\x16\n" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +
@@ -1077,7 +1087,8 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"charge_fen\x18\x04 \x01(\x03R\tchargeFen\x12\x18\n" +
 	"\areceipt\x18\x05 \x01(\tR\areceipt\x12!\n" +
 	"\fretain_until\x18\x06 \x01(\tR\vretainUntil\x12\x1a\n" +
-	"\breplayed\x18\a \x01(\bR\breplayed\"\xad\x01\n" +
+	"\breplayed\x18\a \x01(\bR\breplayed\x12(\n" +
+	"\x10first_charge_fen\x18\b \x01(\x03R\x0efirstChargeFen\"\xad\x01\n" +
 	"\x18AttestDestructionRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1f\n" +
 	"\vrequest_ids\x18\x02 \x03(\tR\n" +
