@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -18,6 +19,7 @@ import (
 	"hulian/internal/node/demand"
 	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/retry"
 )
 
 // QueryCmd is a demander's query under an order (X-W2): the node turns the
@@ -36,6 +38,7 @@ type QueryCmd struct {
 	Encoding    string
 	Chunk       int
 	InFlight    int
+	RetryFor    time.Duration // how long to keep sending a chunk again while the platform is unavailable
 }
 
 func (c *QueryCmd) Validate() error {
@@ -53,6 +56,8 @@ func (c *QueryCmd) Validate() error {
 		return errs.Invalidf("--id-type", "--credentials 用于转换原始标识，请同时用 --id-type 指明标识类型", "--credentials translates raw IDs; give their type with --id-type")
 	case c.IDType != "" && c.Credentials == "":
 		return errs.Invalidf("--credentials", "转换原始标识须用 --credentials 指定凭据文件（含 API 令牌）", "translating raw IDs needs --credentials (a file with the API token)")
+	case c.RetryFor < 0:
+		return errs.Invalidf("--retry-for", "重试时长不能为负数", "the retry time cannot be negative")
 	case c.Chunk < 0:
 		return errs.Invalidf("--chunk", "块大小不能为负数", "the chunk size cannot be negative")
 	case c.InFlight < 1 || c.InFlight > demand.MaxQueryInFlight:
@@ -103,6 +108,7 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	}
 	bar := newQueryProgress(c.env, c.In)
 	job.Progress = bar.update
+	job.Retry = retry.Policy{For: c.RetryFor, Wait: bar.wait}
 	p, err := demand.New(n).QueryFile(ctx, job)
 	bar.done()
 	if err != nil {
@@ -132,6 +138,7 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 // queryProgress shows a file query's progress: a bar on a terminal, a
 // plain line every few seconds otherwise.
 type queryProgress struct {
+	mu   sync.Mutex // the writer and the chunk workers (waiting) both report
 	bar  *progressbar.ProgressBar
 	w    io.Writer
 	lang i18n.Lang
@@ -153,6 +160,8 @@ func newQueryProgress(env *Env, in string) *queryProgress {
 }
 
 func (q *queryProgress) update(p demand.QueryProgress) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.bar != nil {
 		q.bar.Describe(fmt.Sprintf("%d %s, %d %s", p.Rows, i18n.T("行", "rows").In(q.lang), p.Matched, i18n.T("查得", "matched").In(q.lang)))
 		q.bar.Set64(p.InBytes)
@@ -163,6 +172,19 @@ func (q *queryProgress) update(p demand.QueryProgress) {
 		fmt.Fprintf(q.w, "%s %d %s, %d %s, %d %s\n", i18n.T("已写入", "written").In(q.lang), p.Rows, i18n.T("行", "rows").In(q.lang),
 			p.Matched, i18n.T("查得", "matched").In(q.lang), p.Chunks, i18n.T("块", "chunks").In(q.lang))
 	}
+}
+
+// wait says that the platform is unavailable and when the chunk is sent
+// again.
+func (q *queryProgress) wait(err error, next time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	msg := fmt.Sprintf(i18n.T("等待平台恢复（%s），%.0f 秒后重试", "waiting for the platform (%s); retrying in %.0f s").In(q.lang), errs.Message(err, q.lang), next.Seconds())
+	if q.bar != nil {
+		q.bar.Describe(msg)
+		return
+	}
+	fmt.Fprintln(q.w, msg)
 }
 
 func (q *queryProgress) done() {
@@ -201,5 +223,6 @@ func newQueryCmd(env *Env) *cobra.Command {
 	fl.StringVar(&c.Encoding, "encoding", "auto", "auto, utf-8 or gb18030 / 文件编码")
 	fl.IntVar(&c.Chunk, "chunk", 0, "IDs per request (default: the order's max_tokens, at most 262144; never more than the order allows)")
 	fl.IntVar(&c.InFlight, "in-flight", 3, "chunks in flight, 1 to 4")
+	fl.DurationVar(&c.RetryFor, "retry-for", 2*time.Minute, "while the platform is unavailable, keep sending the same chunk for this long before stopping (0: do not retry) / 平台不可用时的重试时长")
 	return cmd
 }

@@ -25,6 +25,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/retry"
 )
 
 // A file query (`hulian query --in ids.csv --out results.csv`) sends the
@@ -63,6 +64,11 @@ type QueryJob struct {
 	InFlight  int // chunks in flight, 1 to 4; default 3
 	// Progress, if set, is called after each chunk is written.
 	Progress func(QueryProgress)
+	// Retry says how long a chunk is sent again while the platform is
+	// unavailable (unreachable, restarting, its database down): the same
+	// request ID each time, which the platform answers without charging
+	// twice. The zero Policy does not retry.
+	Retry retry.Policy
 }
 
 // QueryProgress counts a file query's work.
@@ -261,7 +267,10 @@ func (n *Side) QueryFile(ctx context.Context, j QueryJob) (QueryProgress, error)
 				if f := failed.Load(); f >= 0 && c.seq > f {
 					continue
 				}
-				c.res, c.err = n.queryChunk(ctx, j, peer, peerKey, st.Batch, c)
+				c.err = j.Retry.Do(ctx, func(ctx context.Context) (err error) {
+					c.res, err = n.queryChunk(ctx, j, peer, peerKey, st.Batch, c)
+					return err
+				})
 				if c.err == nil {
 					formatChunk(c, len(peer.Columns), j.Translate != nil)
 				}

@@ -28,6 +28,7 @@ import (
 	"hulian/internal/node/supply"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/retry"
 	"hulian/internal/storage/storagetest"
 )
 
@@ -741,5 +742,41 @@ func TestQueryFileRawIDs(t *testing.T) {
 	}
 	if x.relay.count() != before {
 		t.Error("a chunk with a bad raw ID was sent")
+	}
+}
+
+// TestQueryFileRetries: with a retry policy, a chunk the platform could
+// not deliver (unavailable) is sent again under the same request ID after
+// a wait the caller is told of, and the job finishes by itself, every
+// chunk charged once.
+func TestQueryFileRetries(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 150)
+	x.order("ord_batch", 7)
+	ctx := context.Background()
+	in := queryCSV(t, x.dir, 100)
+	out := filepath.Join(x.dir, "results.csv")
+	x.relay.mu.Lock()
+	x.relay.failChunk = 3
+	x.relay.mu.Unlock()
+	var waits []string
+	job := demand.QueryJob{OrderID: "ord_batch", In: in, Out: out, InFlight: 2,
+		Retry: retry.Policy{For: 10 * time.Second, First: 10 * time.Millisecond, Wait: func(err error, next time.Duration) {
+			waits = append(waits, errs.Message(err, "en"))
+		}}}
+	p, err := x.demander.QueryFile(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows != 100 || p.Chunks != 15 || p.ChargeFen != 75 || len(waits) != 1 || !strings.Contains(waits[0], "cannot reach the platform") {
+		t.Errorf("progress %+v, waits %q", p, waits)
+	}
+	if got := readFile(t, out); got != wantResults(100, 150) {
+		t.Errorf("results:\n%s", got)
+	}
+	x.relay.mu.Lock()
+	defer x.relay.mu.Unlock()
+	if x.relay.charged != 15 {
+		t.Errorf("charged %d deliveries, want 15", x.relay.charged)
 	}
 }
