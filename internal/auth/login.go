@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"strings"
@@ -42,7 +43,7 @@ func CheckDisplayName(name string) (string, error) {
 
 // NewAccountSecret validates a new account's login, name and password and
 // returns the normalised login and name and the password's hash.
-func NewAccountSecret(login, name, password string) (string, string, string, error) {
+func NewAccountSecret(ctx context.Context, login, name, password string) (string, string, string, error) {
 	login, err := CheckLogin(login)
 	if err != nil {
 		return "", "", "", err
@@ -53,7 +54,7 @@ func NewAccountSecret(login, name, password string) (string, string, string, err
 	if err := CheckPasswordPolicy(password); err != nil {
 		return "", "", "", err
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPasswordCtx(ctx, password)
 	if err != nil {
 		return "", "", "", err
 	}

@@ -36,8 +36,14 @@ func Listen(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 	return &Server{ln: ln, logger: logger, srv: &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// A whole request, body included, and a whole response must
+		// finish in these: generous for a batch chunk of tens of
+		// megabytes on a slow line, finite for a sender that trickles.
+		ReadTimeout:    10 * time.Minute,
+		WriteTimeout:   15 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}}, nil
 }
 

@@ -14,8 +14,8 @@ import (
 const SessionTTL = auth.SessionTTL
 
 // newAccount validates login, name and password and hashes the password.
-func newAccount(login, name, password string) (*store.Account, error) {
-	login, name, hash, err := auth.NewAccountSecret(login, name, password)
+func newAccount(ctx context.Context, login, name, password string) (*store.Account, error) {
+	login, name, hash, err := auth.NewAccountSecret(ctx, login, name, password)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (p *Platform) CreateStaff(ctx context.Context, role auth.Role, login, name,
 			return nil, err
 		}
 	}
-	acct, err := newAccount(login, name, password)
+	acct, err := newAccount(ctx, login, name, password)
 	if err != nil {
 		return nil, err
 	}
@@ -86,13 +86,19 @@ func (p *Platform) Authenticate(ctx context.Context, login, password string) (*s
 		return err
 	})
 	if errs.Is(err, errs.NotFound) {
-		auth.VerifyNobody(password)
+		if err := auth.CheckNobody(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, wrong
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !auth.VerifyPassword(acct.PasswordHash, password) || !acct.Disabled.IsZero() {
+	ok, err := auth.CheckPassword(ctx, acct.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !acct.Disabled.IsZero() {
 		return nil, wrong
 	}
 	return acct, nil

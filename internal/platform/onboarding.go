@@ -28,7 +28,19 @@ func (p *Platform) Apply(ctx context.Context, a Application) (*member.Member, *s
 	if err := p.validateApplication(&a.Application); err != nil {
 		return nil, nil, err
 	}
-	acct, err := newAccount(a.Login, a.DisplayName, a.Password)
+	// The cheap refusals first: a taken company or login, or a weak
+	// password, must not cost an argon2 hash.
+	login, err := auth.CheckLogin(a.Login)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := auth.CheckPasswordPolicy(a.Password); err != nil {
+		return nil, nil, err
+	}
+	if err := p.DB.Read(ctx, func(tx *store.Tx) error { return tx.ApplicationTaken(ctx, a.USCC, login) }); err != nil {
+		return nil, nil, err
+	}
+	acct, err := newAccount(ctx, a.Login, a.DisplayName, a.Password)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,11 +44,18 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 	return connect.NewResponse(&hulianv1.AnswerResponse{Sealed: a.Sealed, Queried: a.Queried, Matched: a.Matched, Signature: a.Signature}), nil
 }
 
-// relayed reads the body (bounded), verifies its Hulian-Relay header and
-// hands the verified note to the handler in the context. A request
-// without a valid relay signature never reaches the handler.
+// relayed verifies the Hulian-Relay header, then reads the body (bounded)
+// and checks it against the note, and hands the verified note to the
+// handler in the context. A request without a valid relay signature never
+// reaches the handler, and its body is never read.
 func (m *Main) relayed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		relay, err := m.Supply.OpenRelayHeader(r.Context(), r.Header.Get(evidence.HeaderRelay))
+		if err != nil {
+			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)
+			writeConnectError(w, r, err)
+			return
+		}
 		body, err := readBody(w, r)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
@@ -59,9 +66,8 @@ func (m *Main) relayed(next http.Handler) http.Handler {
 			writeConnectError(w, r, errs.Invalidf("body", "无法读取请求", "cannot read the request"))
 			return
 		}
-		relay, err := m.Supply.OpenRelay(r.Context(), r.Header.Get(evidence.HeaderRelay), body)
-		if err != nil {
-			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)
+		if err := relay.CheckBody(body); err != nil {
+			m.logger.Warn("refused a relayed request whose body is not the one signed", "remote", r.RemoteAddr, "err", err)
 			writeConnectError(w, r, err)
 			return
 		}

@@ -26,7 +26,7 @@ func New(db *nodestore.DB) *Staff { return &Staff{db: db} }
 // login, or "cli:<user>" from the command line); the creation is recorded
 // in the node's activity in the same transaction.
 func (s *Staff) Create(ctx context.Context, login, name, password, by string) (*nodestore.Account, error) {
-	login, name, hash, err := auth.NewAccountSecret(login, name, password)
+	login, name, hash, err := auth.NewAccountSecret(ctx, login, name, password)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (s *Staff) SetPassword(ctx context.Context, login, password, by string) err
 	if err := auth.CheckPasswordPolicy(password); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := auth.HashPasswordCtx(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -111,13 +111,19 @@ func (s *Staff) Authenticate(ctx context.Context, login, password string) (*node
 		return err
 	})
 	if errs.Is(err, errs.NotFound) {
-		auth.VerifyNobody(password)
+		if err := auth.CheckNobody(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, wrong
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !auth.VerifyPassword(a.PasswordHash, password) || a.Disabled != nil {
+	ok, err := auth.CheckPassword(ctx, a.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || a.Disabled != nil {
 		return nil, wrong
 	}
 	return a, nil

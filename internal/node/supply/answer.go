@@ -63,6 +63,20 @@ func (n *Side) OpenRelay(ctx context.Context, header string, body []byte) (*evid
 	return evidence.OpenRelay(header, body, vkey, n.Now())
 }
 
+// OpenRelayHeader verifies a relayed request's Hulian-Relay header before
+// its body is read; the caller checks the body with the note's CheckBody.
+func (n *Side) OpenRelayHeader(ctx context.Context, header string) (*evidence.Relay, error) {
+	vkey, err := n.VerifierKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if vkey == "" {
+		return nil, errs.New(errs.FailedPrecondition, evidence.HeaderRelay, "本节点尚未登记应答地址，也就没有平台的验证密钥，不能应答",
+			"this node has not registered its answer endpoint, so it holds no platform verifier key and cannot answer")
+	}
+	return evidence.OpenRelayHeader(header, vkey, n.Now())
+}
+
 // Answer answers a relayed request whose Hulian-Relay header OpenRelay has
 // verified. A retried request (the same order and request IDs with the
 // same tokens) gets the same bytes as the first time, from a cache, so

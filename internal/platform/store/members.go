@@ -144,3 +144,23 @@ func (tx *Tx) MemberKeys(ctx context.Context, id string) (*member.Member, error)
 	}
 	return m, nil
 }
+
+// ApplicationTaken reports, before any work is spent on an application
+// (its password's hash), whether its company or its login already exists:
+// a Conflict naming the field, as the inserts would.
+func (tx *Tx) ApplicationTaken(ctx context.Context, uscc, login string) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE uscc = $1`, uscc).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return errs.New(errs.Conflict, "uscc", "该统一社会信用代码已注册为成员", "a member with this unified social credit code already exists")
+	}
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE login = $1`, login).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return errs.New(errs.Conflict, "login", "该登录名已被使用", "this login name is taken")
+	}
+	return nil
+}

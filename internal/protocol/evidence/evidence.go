@@ -329,11 +329,11 @@ func (r Relay) Header(s note.Signer) (string, error) {
 	return base64.StdEncoding.EncodeToString(msg), nil
 }
 
-// OpenRelay verifies a Hulian-Relay header against the platform's
-// verifier key and the request body, and checks its time against now. The
-// caller checks the nonce against those it has seen, and that the order and
-// request in the body are the note's.
-func OpenRelay(header string, body []byte, vkey string, now time.Time) (*Relay, error) {
+// OpenRelayHeader verifies a Hulian-Relay header (the platform's
+// signature and the time) without the body, which the caller then reads
+// and checks against Relay.Body: a node that is sent a large body with a
+// forged header refuses it before reading it.
+func OpenRelayHeader(header, vkey string, now time.Time) (*Relay, error) {
 	unauth := func(zh, en string) error {
 		return errs.New(errs.Unauthenticated, HeaderRelay, "转发请求的平台签名无效："+zh, "the platform's signature on the relayed request is invalid: "+en)
 	}
@@ -361,11 +361,31 @@ func OpenRelay(header string, body []byte, vkey string, now time.Time) (*Relay, 
 	if r.Text() != text {
 		return nil, bad("text", "不是规范形式", "not in canonical form")
 	}
-	if r.Body != HashOf(body) {
-		return nil, unauth("请求体与签名不符", "the body does not match the signature")
-	}
 	if d := now.Sub(r.At); d > MaxRelaySkew || d < -MaxRelaySkew {
 		return nil, unauth("时间超出允许偏差（请检查时钟）", "its time is outside the allowed skew (check the clocks)")
+	}
+	return r, nil
+}
+
+// CheckBody reports an error unless body is the one the relay note signs.
+func (r *Relay) CheckBody(body []byte) error {
+	if r.Body != HashOf(body) {
+		return errs.New(errs.Unauthenticated, HeaderRelay, "转发请求的平台签名无效：请求体与签名不符", "the platform's signature on the relayed request is invalid: the body does not match the signature")
+	}
+	return nil
+}
+
+// OpenRelay verifies a Hulian-Relay header against the platform's
+// verifier key and the request body, and checks its time against now. The
+// caller checks the nonce against those it has seen, and that the order and
+// request in the body are the note's.
+func OpenRelay(header string, body []byte, vkey string, now time.Time) (*Relay, error) {
+	r, err := OpenRelayHeader(header, vkey, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.CheckBody(body); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
