@@ -124,6 +124,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	case kek.Loose:
 		cfg.Logger.Warn("the key-encryption key file is readable by other users; chmod 600 it", "file", kek.Origin)
 	}
+	if path, loose := sqlite.Loose(cfg.DB); loose {
+		cfg.Logger.Warn("the database file is readable by other users; chmod 600 it and its -wal and -shm files", "file", path)
+	}
 	sealer, err := keyring.NewAESGCM(kek.Key)
 	if err != nil {
 		return nil, err

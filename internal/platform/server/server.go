@@ -166,5 +166,8 @@ func OpenSealer(cfg Config) (keyring.Sealer, error) {
 	if kek.Loose {
 		cfg.Logger.Warn("the key-encryption key file is readable by others; chmod 600 it", "file", kek.Origin)
 	}
+	if path, loose := sqlite.Loose(cfg.DB); loose {
+		cfg.Logger.Warn("the database file is readable by other users; chmod 600 it and its -wal and -shm files", "file", path)
+	}
 	return keyring.NewAESGCM(kek.Key)
 }

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,9 +39,16 @@ func (Engine) Open(ctx context.Context, dsn string) (write, read *sql.DB, err er
 		return nil, nil, err
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, nil, err
 		}
+	}
+	// The database holds members' data and sealed keys: a new file is its
+	// owner's only, and SQLite gives its -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, nil, err
 	}
 	// busy_timeout still matters for other processes (hulian migrate, log
 	// verify) opening the same file; foreign_keys is off by default in SQLite.
@@ -203,4 +211,16 @@ func (Engine) InsertRows(table string, cols []sqlcol.Column, rows [][]any) (stri
 		b.WriteByte(')')
 	}
 	return b.String(), args
+}
+
+// Loose reports whether the SQLite file at dsn can be read by users other
+// than its owner: a file made before hulian made them private, or copied
+// without care. Callers warn at start.
+func Loose(dsn string) (string, bool) {
+	path, err := Path(dsn)
+	if err != nil {
+		return "", false
+	}
+	fi, err := os.Stat(path)
+	return path, err == nil && fi.Mode().Perm()&0o077 != 0
 }
