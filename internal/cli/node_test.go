@@ -15,6 +15,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/platform"
 	pserver "hulian/internal/platform/server"
 	"hulian/internal/platform/store/storetest"
@@ -110,7 +111,7 @@ func TestNodeCommandErrors(t *testing.T) {
 func TestNodeOnboardingCommands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pm, err := pserver.Open(ctx, pserver.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText()})
+	pm, err := pserver.Open(ctx, pserver.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText(), AllowEndpoints: netguard.Loopback})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,11 +56,24 @@ type PlatformCmd struct {
 	SecureCookies bool
 	KEKFile       string
 	Checkpoints   logkeeper.Config
+	// AllowEndpoints are CIDR networks besides the public internet where
+	// members' answer endpoints may be (a private network of a test
+	// installation, say).
+	AllowEndpoints []string
+	allow          []netip.Prefix
 }
 
 func (c *PlatformCmd) Validate() error {
 	if c.Listen == "" {
 		return errs.Invalidf("--listen", "监听地址不能为空", "listen address is required")
+	}
+	c.allow = nil
+	for _, a := range c.AllowEndpoints {
+		p, err := netip.ParsePrefix(strings.TrimSpace(a))
+		if err != nil {
+			return errs.Invalidf("--allow-endpoints", "须为网段，如 10.0.0.0/8 或 127.0.0.0/8："+a, "must be networks such as 10.0.0.0/8 or 127.0.0.0/8: "+a)
+		}
+		c.allow = append(c.allow, p)
 	}
 	_, err := storage.EngineFor(c.DB)
 	return err
@@ -72,7 +87,7 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow})
 	if err != nil {
 		return err
 	}
@@ -108,6 +123,7 @@ func newPlatformCmd(env *Env) *cobra.Command {
 	f.StringVar(&c.DB, "db", "", "database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB)")
 	f.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	f.StringSliceVar(&c.AllowEndpoints, "allow-endpoints", nil, "networks (CIDR, comma-separated) where members' answer endpoints may be besides the public internet; loopback, private and link-local addresses are refused otherwise")
 	f.StringVar(&c.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env HULIAN_KEK takes precedence; default with SQLite: a generated file beside the database)")
 	cmd.AddCommand(newAdminCmd(env), newExidKeyCmd(env))
 	return cmd

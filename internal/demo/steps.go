@@ -23,6 +23,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/node"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
@@ -75,7 +76,7 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := pserver.Open(ctx, pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger})
+	m, err := pserver.Open(ctx, pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/node"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/platformclient"
@@ -116,7 +117,7 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	dir := e.dir
 	x := &exchange{Dir: dir}
 	var err error
-	x.P, err = pserver.Open(ctx, pserver.Config{Listen: "127.0.0.1:0", DB: "sqlite://" + filepath.Join(dir, "platform.db"), KEKEnv: keyring.NewKEKText()})
+	x.P, err = pserver.Open(ctx, pserver.Config{Listen: "127.0.0.1:0", DB: "sqlite://" + filepath.Join(dir, "platform.db"), KEKEnv: keyring.NewKEKText(), AllowEndpoints: netguard.Loopback})
 	must(tb, err)
 	e.run(x.P.Run, x.P.Close)
 	p := x.P.Exchange

@@ -9,6 +9,7 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/errs"
+	"hulian/internal/netguard"
 	"hulian/internal/platform"
 	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/listings"
@@ -19,7 +20,7 @@ import (
 
 func newPlatform(t testing.TB, db *store.DB) *exchange.Exchange {
 	t.Helper()
-	p := exchange.New(db, nil, relay.NewNodeAnswerer(nil))
+	p := exchange.New(db, nil, relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback}))
 	if err := p.LoadReference(context.Background()); err != nil {
 		t.Fatal(err)
 	}

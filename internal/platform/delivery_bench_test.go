@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/netguard"
 	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
@@ -58,7 +59,7 @@ func BenchmarkRelay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ans := relay.NewNodeAnswerer(nil)
+		ans := relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback})
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			id := fmt.Sprintf("direct-%d", i)

@@ -23,6 +23,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/node/suppliertest"
 	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/logkeeper"
@@ -809,4 +810,21 @@ func TestDeliveryAuthorisations(t *testing.T) {
 			t.Errorf("log entries: %v", entries)
 		}
 	})
+}
+
+// TestDeliveryRefusesPrivateEndpoints: with the production policy (no
+// allow-list), a supplier endpoint on loopback is not called: the
+// delivery is refused, naming why, and nothing is charged or logged.
+func TestDeliveryRefusesPrivateEndpoints(t *testing.T) {
+	db := storetest.Open(t, "sqlite", store.Options{})
+	e := newRelayEnv(t, db, terms{topUp: 1_000_000})
+	e.r.Answerer = relay.NewNodeAnswerer(netguard.Policy{})
+	toks := e.tokens(t, e.people[:3])
+	_, err := e.r.Deliver(e.demNode, e.order.ID, "ssrf-1", toks, e.auth(e.order.ID, "ssrf-1", toks), relay.Authorisations{})
+	if !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "not a public address") || !strings.Contains(errs.Message(err, "en"), "loopback") {
+		t.Fatalf("a loopback endpoint: %v", err)
+	}
+	if n := len(e.entries(t, relay.KindDeliveryCompleted)); n != 0 {
+		t.Errorf("%d deliveries logged", n)
+	}
 }

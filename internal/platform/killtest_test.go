@@ -21,6 +21,7 @@ import (
 	"hulian/internal/auth"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
+	"hulian/internal/netguard"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
@@ -42,7 +43,7 @@ func TestRelayKillChild(t *testing.T) {
 	if dsn == "" {
 		t.Skip("the platform process of TestRelayKill")
 	}
-	m, err := server.Open(context.Background(), server.Config{Listen: "127.0.0.1:0", DB: dsn, KEKEnv: os.Getenv(envChildKEK)})
+	m, err := server.Open(context.Background(), server.Config{Listen: "127.0.0.1:0", DB: dsn, KEKEnv: os.Getenv(envChildKEK), AllowEndpoints: netguard.Loopback})
 	if err != nil {
 		fmt.Println("FAILED", err)
 		os.Exit(1)

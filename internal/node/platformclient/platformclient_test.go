@@ -12,6 +12,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/node"
 	"hulian/internal/node/platformclient"
 	nodeserver "hulian/internal/node/server"
@@ -24,7 +25,7 @@ import (
 // startPlatform runs a platform on ":0" over a fresh database of engine.
 func startPlatform(t *testing.T, engine string) *pserver.Main {
 	t.Helper()
-	m, err := pserver.Open(context.Background(), pserver.Config{Listen: "127.0.0.1:0", DB: storagetest.DSN(t, engine), KEKEnv: keyring.NewKEKText()})
+	m, err := pserver.Open(context.Background(), pserver.Config{Listen: "127.0.0.1:0", DB: storagetest.DSN(t, engine), KEKEnv: keyring.NewKEKText(), AllowEndpoints: netguard.Loopback})
 	if err != nil {
 		t.Fatal(err)
 	}

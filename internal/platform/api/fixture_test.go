@@ -14,6 +14,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/platform"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
@@ -27,7 +28,7 @@ const testPassword = "correct horse battery"
 func start(t testing.TB, engine string) *server.Main {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := server.Open(ctx, server.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, engine), KEKEnv: keyring.NewKEKText()})
+	m, err := server.Open(ctx, server.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, engine), KEKEnv: keyring.NewKEKText(), AllowEndpoints: netguard.Loopback})
 	if err != nil {
 		cancel()
 		t.Fatalf("open platform: %v", err)

@@ -15,6 +15,7 @@ import (
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
+	"hulian/internal/netguard"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/rpc"
 )
@@ -29,13 +30,14 @@ type NodeAnswerer struct {
 	client *http.Client
 }
 
-// NewNodeAnswerer returns an answerer over base (http.DefaultTransport if
-// nil). The relay bounds each call's time with its context.
-func NewNodeAnswerer(base http.RoundTripper) *NodeAnswerer {
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	return &NodeAnswerer{client: &http.Client{Transport: &relayTransport{base: base}}}
+// NewNodeAnswerer returns an answerer whose connections p checks: a
+// supplier's endpoint must be a public address unless p allows it (tests
+// and the demonstration allow loopback). Redirects are not followed. The
+// relay bounds each call's time with its context.
+func NewNodeAnswerer(p netguard.Policy) *NodeAnswerer {
+	c := p.Client(0)
+	c.Transport = &relayTransport{base: c.Transport}
+	return &NodeAnswerer{client: c}
 }
 
 type relaySignKey struct{}
@@ -89,6 +91,11 @@ func (a *NodeAnswerer) Answer(ctx context.Context, endpoint string, req *AnswerR
 // Connect error is not kept in the chain: it would be taken for the
 // platform's own answer to the demander.
 func answerError(err error) error {
+	if errors.Is(err, netguard.ErrRefused) {
+		return &errs.Error{Kind: errs.FailedPrecondition, Err: err, Reason: i18n.T(
+			"节点登记的应答地址不是公网地址，平台不会连接（"+err.Error()+"）",
+			"the node's registered answer endpoint is not a public address, which the platform does not call ("+err.Error()+")")}
+	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
 		return &errs.Error{Kind: errs.Unavailable, Reason: i18n.T("无法连接："+err.Error(), "cannot connect: "+err.Error())}

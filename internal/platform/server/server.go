@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"hulian/internal/bizlog/logapi"
 	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
+	"hulian/internal/netguard"
 	"hulian/internal/platform/api"
 	"hulian/internal/platform/console"
 	"hulian/internal/platform/exchange"
@@ -36,6 +38,11 @@ type Config struct {
 	KEKFile       string           // --kek-file: a file holding the key-encryption key
 	Checkpoints   logkeeper.Config // business-log checkpoint policy; zero values take the defaults
 	Now           func() time.Time // the clock; tests stub it
+	// AllowEndpoints are networks the platform may call besides the public
+	// internet (--allow-endpoints): members' answer endpoints there are
+	// reached, elsewhere in loopback, private or link-local space refused.
+	// Tests and the demonstration allow loopback.
+	AllowEndpoints []netip.Prefix
 }
 
 // Main is a running platform.
@@ -56,11 +63,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if len(cfg.AllowEndpoints) > 0 {
+		cfg.Logger.Warn("members' endpoints may be in these non-public networks; the platform will call them", "allow", fmt.Sprint(cfg.AllowEndpoints))
+	}
 	db, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(nil)), Metrics: prometheus.NewRegistry()}
+	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints})), Metrics: prometheus.NewRegistry()}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
