@@ -1,8 +1,13 @@
 package httpserve
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"hulian/internal/errs"
 
 	"golang.org/x/time/rate"
 )
@@ -41,5 +46,60 @@ func BenchmarkLimiter(b *testing.B) {
 	for b.Loop() {
 		l.Allow(keys[i%len(keys)], now)
 		i++
+	}
+}
+
+func from(ip string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/login", nil)
+	r.RemoteAddr = ip + ":40000"
+	return r
+}
+
+// TestLoginGuardNoLockout: guessing a login from one address is limited
+// for that address only, so the owner's right password from another
+// address goes in; guessing it from many addresses makes every attempt on
+// it wait longer, up to MaxDelay, and a success forgets the failures.
+func TestLoginGuardNoLockout(t *testing.T) {
+	t.Parallel()
+	g := NewLoginGuard()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	wrong := errs.New(errs.Unauthenticated, "login", "错", "wrong")
+	for i := range LoginAttemptsPerLogin {
+		if !g.Allow(from("203.0.113.7"), "alice", now) {
+			t.Fatalf("attempt %d refused", i+1)
+		}
+		g.Check(context.Background(), "alice", now, func() error { return wrong })
+	}
+	if g.Allow(from("203.0.113.7"), "alice", now) {
+		t.Error("the guesser's address is not limited")
+	}
+	if !g.Allow(from("198.51.100.2"), "alice", now) {
+		t.Error("the owner, from another address, is locked out")
+	}
+	if d := g.Delay("alice", now); d != 0 {
+		t.Errorf("delay %v after %d failures, want none yet", d, FreeFailures)
+	}
+	// A distributed guess: failures from many addresses.
+	for i := range 20 {
+		g.Failed("alice", now.Add(time.Duration(i)*time.Second))
+	}
+	if d := g.Delay("alice", now.Add(time.Minute)); d != MaxDelay {
+		t.Errorf("delay %v after 25 failures, want %v", d, MaxDelay)
+	}
+	g.Failed("bob", now)
+	for range FreeFailures {
+		g.Failed("bob", now)
+	}
+	if d := g.Delay("bob", now); d != firstDelay {
+		t.Errorf("first delay %v, want %v", d, firstDelay)
+	}
+	if d := g.Delay("alice", now.Add(FailureMemory+2*time.Minute)); d != 0 {
+		t.Errorf("delay %v long after the failures", d)
+	}
+	if err := g.Check(context.Background(), "alice", now.Add(FailureMemory+time.Hour), func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if d := g.Delay("alice", now.Add(time.Minute)); d != 0 {
+		t.Errorf("delay %v after a success", d)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/node/nodestore"
 )
 
 type loginData struct {
@@ -41,7 +42,12 @@ func (c *console) login(w http.ResponseWriter, r *http.Request, v *view) error {
 		w.Header().Set("Retry-After", "60")
 		return &formError{"login.html", errs.New(errs.ResourceExhausted, "", "登录尝试过于频繁，请一分钟后再试", "too many login attempts; wait a minute and try again")}
 	}
-	secret, s, err := c.Staff.Login(r.Context(), login, r.PostFormValue("password"))
+	var secret string
+	var s *nodestore.Session
+	err := c.guard.Check(r.Context(), login, c.Node.Now(), func() (err error) {
+		secret, s, err = c.Staff.Login(r.Context(), login, r.PostFormValue("password"))
+		return err
+	})
 	if errs.KindOf(err) == errs.Unauthenticated || errs.KindOf(err) == errs.Invalid {
 		return &formError{"login.html", err}
 	}

@@ -7,6 +7,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
+	"hulian/internal/platform/store"
 )
 
 type loginData struct {
@@ -50,7 +51,12 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", "60")
 		return again("login.html", v, errs.New(errs.ResourceExhausted, "", "登录尝试过于频繁，请一分钟后再试", "too many login attempts; wait a minute and try again"))
 	}
-	secret, s, err := c.p.Login(ctx, login, r.PostFormValue("password"))
+	var secret string
+	var s *store.Session
+	err := c.guard.Check(ctx, login, now, func() (err error) {
+		secret, s, err = c.p.Login(ctx, login, r.PostFormValue("password"))
+		return err
+	})
 	if err != nil {
 		return again("login.html", v, err)
 	}

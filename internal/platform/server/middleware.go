@@ -164,7 +164,11 @@ func (m *Main) passwordActor(ctx context.Context, r *http.Request) (context.Cont
 	if !m.guard.Allow(r, strings.ToLower(strings.TrimSpace(login)), m.cfg.Now()) {
 		return nil, errs.New(errs.ResourceExhausted, "authorization", "登录尝试过于频繁，请一分钟后再试", "too many login attempts; wait a minute and try again")
 	}
-	a, err := m.Platform.Authenticate(ctx, login, password)
+	var a *store.Account
+	err := m.guard.Check(ctx, strings.ToLower(strings.TrimSpace(login)), m.cfg.Now(), func() (err error) {
+		a, err = m.Platform.Authenticate(ctx, login, password)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
