@@ -26,10 +26,11 @@ const defaultNodeDB = "sqlite://./hulian-node.db"
 
 // nodeFlags are the flags every node command shares.
 type nodeFlags struct {
-	DB       string
-	KEKFile  string
-	Platform string
-	Member   string
+	DB           string
+	KEKFile      string
+	Platform     string
+	Member       string
+	InsecureHTTP bool
 }
 
 func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
@@ -39,13 +40,14 @@ func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
 	if withPlatform {
 		fl.StringVar(&f.Platform, "platform", "", "the platform's base URL, e.g. https://platform.example.cn (remembered by the node)")
 		fl.StringVar(&f.Member, "member", "", "this member's ID on the platform, mem_… (remembered by the node)")
+		fl.BoolVar(&f.InsecureHTTP, "insecure-http", false, "accept an http:// platform URL on the internet (not advised: requests and answers travel readable)")
 	}
 }
 
 func (f *nodeFlags) config(env *Env, logger *slog.Logger) node.Config {
 	return node.Config{
 		DB: f.DB, KEKEnv: env.Getenv(nodekey.EnvKEK), KEKFile: f.KEKFile,
-		MemberID: strings.TrimSpace(f.Member), PlatformURL: strings.TrimSpace(f.Platform),
+		MemberID: strings.TrimSpace(f.Member), PlatformURL: strings.TrimSpace(f.Platform), InsecureHTTP: f.InsecureHTTP,
 		Logger: logger, NewPlatform: platformclient.New,
 	}
 }

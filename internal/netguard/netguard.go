@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -108,4 +109,21 @@ func (p Policy) Client(timeout time.Duration) *http.Client {
 	t.Proxy = nil
 	t.DialContext = p.DialContext
 	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// PlainHTTPAllowed reports whether an http:// URL (no TLS) to host is
+// acceptable without the operator saying so: only on the machine itself
+// (localhost, a loopback address), where nothing is in between, or to an
+// address on a private network, which the platform calls only when its
+// operator allowed that network. Anything on the internet must be https.
+func PlainHTTPAllowed(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	return ip.IsLoopback() || ip.IsPrivate()
 }

@@ -21,6 +21,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/storage/sqlite"
@@ -55,6 +56,9 @@ type Config struct {
 	// before; when empty, the stored values are used.
 	MemberID    string
 	PlatformURL string
+	// InsecureHTTP accepts an http:// platform URL on the internet
+	// (--insecure-http); the node warns about it at every start.
+	InsecureHTTP bool
 	// Region, when set, declares where the node stores its data (an ISO
 	// 3166-2 code, --region); when empty, the stored value is used. The
 	// member's application gives the default (O-6).
@@ -100,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		}
 	}
 	if cfg.PlatformURL != "" {
-		u, err := CheckPlatformURL("--platform", cfg.PlatformURL)
+		u, err := CheckPlatformURL("--platform", cfg.PlatformURL, cfg.InsecureHTTP)
 		if err != nil {
 			return nil, err
 		}
@@ -148,6 +152,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.settle(ctx, cfg.MemberID, cfg.PlatformURL); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if u, err := url.Parse(n.platformURL); err == nil && u.Scheme == "http" && !netguard.PlainHTTPAllowed(u.Hostname()) {
+		cfg.Logger.Warn("the platform is reached over plain HTTP across the network: its answers and this node's signed requests can be read and altered on the way; use https://", "platform", n.platformURL)
 	}
 	if err := n.settleRegion(ctx, cfg.Region); err != nil {
 		db.Close()
@@ -220,10 +227,19 @@ func CheckMemberID(field, id string) error {
 
 // CheckPlatformURL validates the platform's base URL and returns it without
 // a trailing slash.
-func CheckPlatformURL(field, raw string) (string, error) {
+//
+// An http:// URL (no TLS) is accepted only for this machine or a private
+// network, unless insecure is set (--insecure-http), which the node warns
+// about at every start: the node's signed requests and the platform's
+// answers would otherwise cross the internet readable and alterable.
+func CheckPlatformURL(field, raw string, insecure bool) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", errs.Invalidf(field, "平台地址须为 http(s)://主机[:端口][/路径]", "the platform URL must be http(s)://host[:port][/path]")
+	}
+	if u.Scheme == "http" && !insecure && !netguard.PlainHTTPAllowed(u.Hostname()) {
+		return "", errs.Invalidf(field, "公网上的平台地址须使用 https://；确需明文连接时加 --insecure-http（不建议）",
+			"a platform URL on the internet must be https://; add --insecure-http if plain HTTP is really meant (not advised)")
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

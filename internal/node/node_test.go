@@ -207,8 +207,8 @@ func TestOnboarding(t *testing.T) {
 	}
 	offline.Close()
 
-	n := open(t, node.Config{DB: dsn, MemberID: "mem_abc234", PlatformURL: "http://platform.example:8080/", NewPlatform: fp.client})
-	if n.PlatformURL() != "http://platform.example:8080" {
+	n := open(t, node.Config{DB: dsn, MemberID: "mem_abc234", PlatformURL: "https://platform.example:8080/", NewPlatform: fp.client})
+	if n.PlatformURL() != "https://platform.example:8080" {
 		t.Errorf("platform URL %q kept its slash", n.PlatformURL())
 	}
 	st := n.Status(ctx)
@@ -278,13 +278,16 @@ func TestCheckInput(t *testing.T) {
 		{"no host", "mem_a", "https://", false},
 		{"credentials", "mem_a", "https://u:p@x", false},
 		{"query", "mem_a", "https://x/?a=b", false},
+		{"plain http on the internet", "mem_a", "http://hulian.example.cn", false},
+		{"plain http on a private network", "mem_a", "http://10.1.2.3:8080", true},
+		{"plain http to localhost", "mem_a", "http://localhost:8080", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := node.CheckMemberID("--member", tt.member)
 			if err == nil {
-				_, err = node.CheckPlatformURL("--platform", tt.url)
+				_, err = node.CheckPlatformURL("--platform", tt.url, false)
 			}
 			if tt.ok != (err == nil) {
 				t.Fatalf("err %v, want ok=%v", err, tt.ok)
@@ -301,12 +304,12 @@ func FuzzCheckPlatformURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := node.CheckPlatformURL("f", s)
+		u, err := node.CheckPlatformURL("f", s, true)
 		if err != nil {
 			return
 		}
 		// An accepted URL is stable: checking it again changes nothing.
-		again, err := node.CheckPlatformURL("f", u)
+		again, err := node.CheckPlatformURL("f", u, true)
 		if err != nil || again != u {
 			t.Fatalf("%q → %q → %q, %v", s, u, again, err)
 		}

@@ -828,3 +828,23 @@ func TestDeliveryRefusesPrivateEndpoints(t *testing.T) {
 		t.Errorf("%d deliveries logged", n)
 	}
 }
+
+// TestCheckEndpointURL: plain http:// is for this machine and private
+// networks; on the internet a node's endpoint must be https://.
+func TestCheckEndpointURL(t *testing.T) {
+	t.Parallel()
+	for raw, ok := range map[string]bool{
+		"https://node.example.cn/hulian": true,
+		"http://127.0.0.1:8081":          true,
+		"http://localhost:8081/":         true,
+		"http://[::1]:8081":              true,
+		"http://10.0.3.7:8081":           true,
+		"http://node.example.cn":         false,
+		"http://8.8.8.8:8081":            false,
+		"ftp://node.example.cn":          false,
+	} {
+		if _, err := relay.CheckEndpointURL(raw); (err == nil) != ok {
+			t.Errorf("%s: %v, want ok=%v", raw, err, ok)
+		}
+	}
+}

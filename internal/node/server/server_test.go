@@ -196,7 +196,7 @@ func TestAutoIntegrate(t *testing.T) {
 	p.keys = pre.Public()
 	pre.Close()
 
-	m := start(t, server.Config{Node: node.Config{DB: dsn, KEKEnv: kek, MemberID: "mem_abc", PlatformURL: "http://platform.test", NewPlatform: newPlatform}})
+	m := start(t, server.Config{Node: node.Config{DB: dsn, KEKEnv: kek, MemberID: "mem_abc", PlatformURL: "https://platform.test", NewPlatform: newPlatform}})
 	select {
 	case <-m.Integrated():
 	case <-time.After(10 * time.Second):
@@ -209,7 +209,7 @@ func TestAutoIntegrate(t *testing.T) {
 	_, _, body := get(t, m.URL()+"/", session)
 	_, _, settings := get(t, m.URL()+"/settings", session)
 	body += settings
-	for _, w := range []string{"mem_abc", "http://platform.test", "接入联调已通过", `<li class="done">接入联调`, "接入联调通过"} {
+	for _, w := range []string{"mem_abc", "https://platform.test", "接入联调已通过", `<li class="done">接入联调`, "接入联调通过"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("console lacks %q", w)
 		}

@@ -31,6 +31,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/market"
 	"hulian/internal/member"
+	"hulian/internal/netguard"
 	"hulian/internal/platform"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
@@ -168,6 +169,11 @@ func CheckEndpointURL(raw string) (string, error) {
 		if n < 1 || n > 65535 {
 			return "", bad
 		}
+	}
+	// Deliveries travel this way sealed, but the relay note and the
+	// counts do not: on the internet, only over TLS.
+	if u.Scheme == "http" && !netguard.PlainHTTPAllowed(u.Hostname()) {
+		return "", errs.Invalidf("url", "公网上的节点地址须使用 https://（http:// 只用于本机或内网地址）", "a node URL on the internet must be https:// (http:// is for this machine or a private network only)")
 	}
 	return strings.TrimSuffix(raw, "/"), nil
 }
