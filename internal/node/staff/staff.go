@@ -52,8 +52,12 @@ func (s *Staff) SetPassword(ctx context.Context, login, password, by string) err
 	if err != nil {
 		return err
 	}
+	login, err = auth.CheckLogin(login)
+	if err != nil {
+		return err
+	}
 	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
-		a, err := tx.AccountByLogin(ctx, normal(login))
+		a, err := tx.AccountByLogin(ctx, login)
 		if err != nil {
 			return err
 		}
@@ -66,8 +70,12 @@ func (s *Staff) SetPassword(ctx context.Context, login, password, by string) err
 
 // Disable stops an account from logging in and ends its sessions.
 func (s *Staff) Disable(ctx context.Context, login, by string) error {
+	login, err := auth.CheckLogin(login)
+	if err != nil {
+		return err
+	}
 	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
-		a, err := tx.AccountByLogin(ctx, normal(login))
+		a, err := tx.AccountByLogin(ctx, login)
 		if err != nil {
 			return err
 		}
