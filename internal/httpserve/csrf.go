@@ -7,6 +7,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 )
 
 // SafeMethod reports whether m cannot change state, so needs no CSRF token.
@@ -35,4 +36,16 @@ func CheckCSRF(r *http.Request, want string) error {
 		return bad
 	}
 	return nil
+}
+
+// LangOf picks a console's language: the "lang" cookie set by its
+// language switch, else Accept-Language, else Chinese.
+func LangOf(r *http.Request) i18n.Lang {
+	if c, err := r.Cookie("lang"); err == nil {
+		return i18n.Parse(c.Value)
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		return i18n.EN
+	}
+	return i18n.ZH
 }

@@ -156,17 +156,14 @@ type handler func(w http.ResponseWriter, r *http.Request, v *view) error
 
 type sessionKey struct{}
 
-// handle wraps h: security headers, the language, the session (required
+// handle wraps h: no caching, the language, the session (required
 // when login is set), CSRF on changes, and errors rendered as pages.
 func (c *console) handle(mux *http.ServeMux, pattern string, h handler, login bool) {
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Cache-Control", "no-store")
-		v := &view{Lang: langOf(r), Path: r.URL.Path, Member: c.Node.MemberID()}
+		// The node server sets the security headers on every response
+		// (its secureHeaders); pages are never cached besides.
+		w.Header().Set("Cache-Control", "no-store")
+		v := &view{Lang: httpserve.LangOf(r), Path: r.URL.Path, Member: c.Node.MemberID()}
 		err := c.cop.Check(r)
 		if err != nil {
 			err = errs.New(errs.PermissionDenied, "", "请求来自其他网站，已拒绝", "the request came from another site and was refused")
@@ -261,18 +258,6 @@ func (c *console) render(w http.ResponseWriter, status int, page string, v *view
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
-}
-
-// langOf picks the console language: the "lang" cookie set by the switch,
-// else Accept-Language, else Chinese.
-func langOf(r *http.Request) i18n.Lang {
-	if c, err := r.Cookie("lang"); err == nil {
-		return i18n.Parse(c.Value)
-	}
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
-		return i18n.EN
-	}
-	return i18n.ZH
 }
 
 // switchLang sets the language cookie and returns to the page it came

@@ -131,6 +131,7 @@ func (n *Side) ImportAuthorisations(ctx context.Context, j AuthorisationImport) 
 		}
 	}
 	var keys []string
+	var ids []exid.ExID
 	var lines []int
 	var recs []*authz.Record
 	for {
@@ -154,38 +155,18 @@ func (n *Side) ImportAuthorisations(ctx context.Context, j AuthorisationImport) 
 			return nil, inputError(j.In, errs.InCell(err, e.Field, rd.Row(), e.Reason.ZH, e.Reason.EN))
 		}
 		k := strings.TrimSpace(row[key])
-		if j.Translate == nil {
-			if _, err := exid.Parse(k); err != nil {
-				return nil, inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "exID 无效", "invalid exID"))
-			}
-		} else if j.Normalize != nil {
-			if err := j.Normalize(k); err != nil {
-				return nil, inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "原始标识无效", "invalid raw ID"))
-			}
+		id, err := checkKey(k, j.Translate != nil, j.Normalize, j.In, j.Column, rd.Row())
+		if err != nil {
+			return nil, err
 		}
-		keys, lines, recs = append(keys, k), append(lines, rd.Row()), append(recs, r)
+		keys, ids, lines, recs = append(keys, k), append(ids, id), append(lines, rd.Row()), append(recs, r)
 	}
 	if len(recs) == 0 {
 		return nil, errs.Invalidf("--in", "授权文件没有数据行", "the authorisations file has no rows")
 	}
-	ids := make([]exid.ExID, len(keys))
-	if j.Translate == nil {
-		for i, k := range keys {
-			ids[i], _ = exid.Parse(k)
-		}
-	} else {
-		for lo := 0; lo < len(keys); lo += translateBatch {
-			hi := min(lo+translateBatch, len(keys))
-			res, err := j.Translate(ctx, keys[lo:hi])
-			if err != nil {
-				return nil, err
-			}
-			for i, r := range res {
-				if r.Err != nil {
-					return nil, inputError(j.In, errs.InCell(r.Err, j.Column, lines[lo+i], "原始标识无效", "invalid raw ID"))
-				}
-				ids[lo+i] = r.ExID
-			}
+	if j.Translate != nil {
+		if ids, err = translateKeys(ctx, j.Translate, keys, lines, j.In, j.Column); err != nil {
+			return nil, err
 		}
 	}
 	out := &AuthorisationsImported{Rows: len(recs)}

@@ -394,16 +394,12 @@ func (n *Side) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col,
 			}
 			row++
 			key := strings.TrimSpace(rec[col])
+			id, err := checkKey(key, j.Translate != nil, j.Normalize, j.In, j.Column, rd.Row())
+			if err != nil {
+				return err
+			}
 			if j.Translate == nil {
-				id, err := exid.Parse(key)
-				if err != nil {
-					return inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "exID 无效", "invalid exID"))
-				}
 				c.ids = append(c.ids, id)
-			} else if j.Normalize != nil {
-				if err := j.Normalize(key); err != nil {
-					return inputError(j.In, errs.InCell(err, j.Column, rd.Row(), "原始标识无效", "invalid raw ID"))
-				}
 			}
 			c.keys = append(c.keys, key)
 			if j.Translate != nil {
@@ -425,23 +421,53 @@ func (n *Side) readChunks(ctx context.Context, rd *scan.Reader, j QueryJob, col,
 // translateBatch is how many raw IDs one issuance request carries.
 const translateBatch = 2000
 
+// translateKeys turns the raw IDs keys, read from file lines of file's
+// column, into exIDs through the platform, translateBatch at a time; a
+// rejected one is named by its line.
+func translateKeys(ctx context.Context, translate func(context.Context, []string) ([]exid.Result, error), keys []string, lines []int, file, column string) ([]exid.ExID, error) {
+	ids := make([]exid.ExID, 0, len(keys))
+	for lo := 0; lo < len(keys); lo += translateBatch {
+		hi := min(lo+translateBatch, len(keys))
+		res, err := translate(ctx, keys[lo:hi])
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				return nil, inputError(file, errs.InCell(r.Err, column, lines[lo+i], "原始标识无效", "invalid raw ID"))
+			}
+			ids = append(ids, r.ExID)
+		}
+	}
+	return ids, nil
+}
+
+// checkKey checks one key cell at a file line before anything is sent:
+// an exID (returned), or with translate a raw ID that normalize accepts.
+func checkKey(key string, translate bool, normalize func(string) error, file, column string, line int) (exid.ExID, error) {
+	if !translate {
+		id, err := exid.Parse(key)
+		if err != nil {
+			return id, inputError(file, errs.InCell(err, column, line, "exID 无效", "invalid exID"))
+		}
+		return id, nil
+	}
+	if normalize != nil {
+		if err := normalize(key); err != nil {
+			return exid.ExID{}, inputError(file, errs.InCell(err, column, line, "原始标识无效", "invalid raw ID"))
+		}
+	}
+	return exid.ExID{}, nil
+}
+
 // queryChunk translates a chunk's raw IDs if need be and delivers it.
 func (n *Side) queryChunk(ctx context.Context, j QueryJob, p *node.OrderPeer, peerKey *ecdh.PublicKey, batch string, c *queryChunk) (*chunkResult, error) {
 	if j.Translate != nil {
-		c.ids = make([]exid.ExID, 0, len(c.keys))
-		for lo := 0; lo < len(c.keys); lo += translateBatch {
-			hi := min(lo+translateBatch, len(c.keys))
-			res, err := j.Translate(ctx, c.keys[lo:hi])
-			if err != nil {
-				return nil, err
-			}
-			for i, r := range res {
-				if r.Err != nil {
-					return nil, inputError(j.In, errs.InCell(r.Err, j.Column, c.lines[lo+i], "原始标识无效", "invalid raw ID"))
-				}
-				c.ids = append(c.ids, r.ExID)
-			}
+		ids, err := translateKeys(ctx, j.Translate, c.keys, c.lines, j.In, j.Column)
+		if err != nil {
+			return nil, err
 		}
+		c.ids = ids
 	}
 	return n.deliverChunk(ctx, p, peerKey, batch+"/"+strconv.FormatInt(c.seq, 10), c.ids, []string{j.Out})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hulian/internal/errs"
+	"hulian/internal/storage/sqlcol"
 )
 
 // EventAuthorisationsImported is the node activity of an import of query
@@ -27,31 +28,22 @@ type Authorisation struct {
 	Revoked      *time.Time
 }
 
+// authorisationColumns are the columns AddAuthorisations writes.
+var authorisationColumns = sqlcol.Of("exid bytea", "recorded_at timestamptz", "agreement bytea", "signed_on text",
+	"expires_on text", "verified_on text", "verification text", "salt bytea")
+
 // AddAuthorisations stores records at the transaction's time. Records are
 // never updated: a later import adds newer ones, and the newest wins.
 func (tx *Tx) AddAuthorisations(ctx context.Context, as []*Authorisation) error {
-	const cols = 8
 	for lo := 0; lo < len(as); lo += 500 {
 		batch := as[lo:min(lo+500, len(as))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO node_authorisations (exid, recorded_at, agreement, signed_on, expires_on, verified_on, verification, salt) VALUES `)
-		args := make([]any, 0, cols*len(batch))
+		rows := make([][]any, len(batch))
 		for i, a := range batch {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for c := range cols {
-				if c > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, "$%d", len(args)+c+1)
-			}
-			b.WriteByte(')')
 			a.Recorded = tx.Now()
-			args = append(args, a.ExID, a.Recorded, a.Agreement, a.SignedOn, a.ExpiresOn, a.VerifiedOn, a.Verification, a.Salt)
+			rows[i] = []any{a.ExID, a.Recorded, a.Agreement, a.SignedOn, a.ExpiresOn, a.VerifiedOn, a.Verification, a.Salt}
 		}
-		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+		q, args := tx.Eng.InsertRows("node_authorisations", authorisationColumns, rows)
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			if tx.Eng.IsUniqueViolation(err) {
 				return errs.Invalidf("exid", "同一主体在一次导入中出现两次", "a subject appears twice in one import")
 			}

@@ -46,7 +46,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 func (m *Main) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-		ctx := i18n.With(r.Context(), langOf(r))
+		ctx := i18n.With(r.Context(), httpserve.LangOf(r))
 		var err error
 		switch {
 		case reqsign.Signed(r):
@@ -68,18 +68,6 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 		httpserve.Annotate(ctx, "actor", auth.ActorFrom(ctx).Ref())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// langOf picks the console language: the "lang" cookie set by the
-// language switch, else Accept-Language, else Chinese.
-func langOf(r *http.Request) i18n.Lang {
-	if c, err := r.Cookie("lang"); err == nil {
-		return i18n.Parse(c.Value)
-	}
-	if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
-		return i18n.EN
-	}
-	return i18n.ZH
 }
 
 // nodeActor authenticates a node-signed request. The signature is checked
