@@ -13,7 +13,6 @@ import (
 	"hulian/internal/node/demand"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/exid"
-	"hulian/internal/protocol/ident"
 )
 
 // NodeAuthorisationsCmd keeps the demander node's record of its customers'
@@ -22,32 +21,24 @@ import (
 type NodeAuthorisationsCmd struct {
 	env *Env
 	nodeFlags
-	In          string
-	Column      string
-	IDType      string
-	Credentials string
-	Encoding    string
-	IDs         []string // revoke: the exIDs
+	In     string
+	Column string
+	rawIDFlags
+	Encoding string
+	IDs      []string // revoke: the exIDs
 }
 
 // Import reads a file of records; a bad row is named and nothing is
 // stored.
 func (c *NodeAuthorisationsCmd) Import(ctx context.Context) error {
-	switch {
-	case c.In == "":
+	if c.In == "" {
 		return errs.Invalidf("--in", "请用 --in 指定授权记录文件（CSV）", "name the authorisations CSV with --in")
-	case c.IDType == "" && c.Credentials != "":
-		return errs.Invalidf("--id-type", "--credentials 用于转换原始标识，请同时用 --id-type 指明标识类型", "--credentials translates raw IDs; give their type with --id-type")
-	case c.IDType != "" && c.Credentials == "":
-		return errs.Invalidf("--credentials", "转换原始标识须用 --credentials 指定凭据文件（含 API 令牌）", "translating raw IDs needs --credentials (a file with the API token)")
 	}
-	var typ ident.Type
-	if c.IDType != "" {
-		t, err := ident.ParseType(c.IDType)
-		if err != nil {
-			return errs.Invalidf("--id-type", "不支持的标识类型："+c.IDType, "unsupported ID type: "+c.IDType)
-		}
-		typ = t
+	if err := c.pair(); err != nil {
+		return err
+	}
+	if _, err := c.idType(); err != nil {
+		return err
 	}
 	enc, err := scan.ParseEncoding(c.Encoding)
 	if err != nil {
@@ -65,13 +56,8 @@ func (c *NodeAuthorisationsCmd) Import(ctx context.Context) error {
 	}
 	defer n.Close()
 	job := demand.AuthorisationImport{In: c.In, Column: c.Column, Encoding: enc}
-	if c.IDType != "" {
-		tr, err := rawIDTranslator(ctx, c.env, n, c.Platform, c.Credentials, typ)
-		if err != nil {
-			return err
-		}
-		job.Translate = tr.Translate
-		job.Normalize = func(raw string) error { _, err := ident.Normalize(typ, raw); return err }
+	if job.Translate, job.Normalize, err = c.translator(ctx, c.env, n, c.Platform); err != nil {
+		return err
 	}
 	res, err := demand.New(n).ImportAuthorisations(ctx, job)
 	if err != nil {

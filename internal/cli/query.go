@@ -17,7 +17,6 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node/demand"
-	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/retry"
 )
@@ -29,16 +28,15 @@ import (
 type QueryCmd struct {
 	env *Env
 	nodeFlags
-	Order       string
-	In, Out     string
-	Column      string
-	IDType      string // raw IDs of this type in Column, translated through the platform
-	Platform    string
-	Credentials string
-	Encoding    string
-	Chunk       int
-	InFlight    int
-	RetryFor    time.Duration // how long to keep sending a chunk again while the platform is unavailable
+	Order      string
+	In, Out    string
+	Column     string
+	rawIDFlags // raw IDs in Column, of --id-type, translated through the platform
+	Platform   string
+	Encoding   string
+	Chunk      int
+	InFlight   int
+	RetryFor   time.Duration // how long to keep sending a chunk again while the platform is unavailable
 }
 
 func (c *QueryCmd) Validate() error {
@@ -52,10 +50,11 @@ func (c *QueryCmd) Validate() error {
 		return errs.Invalidf("--out", "请用 --out 指定结果 CSV 文件", "name the results CSV with --out")
 	case c.In == c.Out:
 		return errs.Invalidf("--out", "结果文件不能与输入文件相同", "the results file cannot be the input file")
-	case c.IDType == "" && c.Credentials != "":
-		return errs.Invalidf("--id-type", "--credentials 用于转换原始标识，请同时用 --id-type 指明标识类型", "--credentials translates raw IDs; give their type with --id-type")
-	case c.IDType != "" && c.Credentials == "":
-		return errs.Invalidf("--credentials", "转换原始标识须用 --credentials 指定凭据文件（含 API 令牌）", "translating raw IDs needs --credentials (a file with the API token)")
+	}
+	if err := c.pair(); err != nil {
+		return err
+	}
+	switch {
 	case c.RetryFor < 0:
 		return errs.Invalidf("--retry-for", "重试时长不能为负数", "the retry time cannot be negative")
 	case c.Chunk < 0:
@@ -63,10 +62,8 @@ func (c *QueryCmd) Validate() error {
 	case c.InFlight < 1 || c.InFlight > demand.MaxQueryInFlight:
 		return errs.Invalidf("--in-flight", fmt.Sprintf("同时发送的块数须在 1 到 %d 之间", demand.MaxQueryInFlight), fmt.Sprintf("chunks in flight range from 1 to %d", demand.MaxQueryInFlight))
 	}
-	if c.IDType != "" {
-		if _, err := ident.ParseType(c.IDType); err != nil {
-			return errs.Invalidf("--id-type", "不支持的标识类型："+c.IDType, "unsupported ID type: "+c.IDType)
-		}
+	if _, err := c.idType(); err != nil {
+		return err
 	}
 	_, err := scan.ParseEncoding(c.Encoding)
 	return err
@@ -94,17 +91,8 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	defer n.Close()
 	job := demand.QueryJob{OrderID: c.Order, In: c.In, Out: c.Out, Column: c.Column, Chunk: c.Chunk, InFlight: c.InFlight}
 	job.Encoding, _ = scan.ParseEncoding(c.Encoding)
-	if c.IDType != "" {
-		typ, _ := ident.ParseType(c.IDType)
-		tr, err := rawIDTranslator(ctx, c.env, n, c.Platform, c.Credentials, typ)
-		if err != nil {
-			return err
-		}
-		job.Translate = tr.Translate
-		job.Normalize = func(raw string) error {
-			_, err := ident.Normalize(typ, raw)
-			return err
-		}
+	if job.Translate, job.Normalize, err = c.translator(ctx, c.env, n, c.Platform); err != nil {
+		return err
 	}
 	bar := newQueryProgress(c.env, c.In)
 	job.Progress = bar.update
