@@ -83,3 +83,29 @@ func CheckPassword(ctx context.Context, encoded, pw string) (bool, error) {
 func CheckNobody(ctx context.Context, pw string) error {
 	return withHashSlot(ctx, func() { VerifyNobody(pw) })
 }
+
+// VerifyAccount decides a password attempt on an account looked up by its
+// login: lookupErr is the lookup's error, hash and disabled the account's
+// when it was found. A missing account, a wrong password and a disabled
+// account are one Unauthenticated error and take the same time; a lookup
+// fault or a busy hasher is returned as it is, never as a refusal.
+func VerifyAccount(ctx context.Context, lookupErr error, hash string, disabled bool, password string) error {
+	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
+	if errs.Is(lookupErr, errs.NotFound) {
+		if err := CheckNobody(ctx, password); err != nil {
+			return err
+		}
+		return wrong
+	}
+	if lookupErr != nil {
+		return lookupErr
+	}
+	ok, err := CheckPassword(ctx, hash, password)
+	if err != nil {
+		return err
+	}
+	if !ok || disabled {
+		return wrong
+	}
+	return nil
+}

@@ -79,27 +79,18 @@ func (p *Platform) NeedsBootstrap(ctx context.Context) (bool, error) {
 // database's error, never Unauthenticated.
 func (p *Platform) Authenticate(ctx context.Context, login, password string) (*store.Account, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
-	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
 	var acct *store.Account
 	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {
 		acct, err = tx.AccountByLogin(ctx, login)
 		return err
 	})
-	if errs.Is(err, errs.NotFound) {
-		if err := auth.CheckNobody(ctx, password); err != nil {
-			return nil, err
-		}
-		return nil, wrong
+	var hash string
+	var disabled bool
+	if err == nil {
+		hash, disabled = acct.PasswordHash, !acct.Disabled.IsZero()
 	}
-	if err != nil {
+	if err := auth.VerifyAccount(ctx, err, hash, disabled, password); err != nil {
 		return nil, err
-	}
-	ok, err := auth.CheckPassword(ctx, acct.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || !acct.Disabled.IsZero() {
-		return nil, wrong
 	}
 	return acct, nil
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 
 	"hulian/internal/auth"
-	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
 )
 
@@ -112,27 +111,18 @@ func (s *Staff) NeedsBootstrap(ctx context.Context) (bool, error) {
 // password and a disabled account are one Unauthenticated error and take
 // the same time; a database fault is the database's error.
 func (s *Staff) Authenticate(ctx context.Context, login, password string) (*nodestore.Account, error) {
-	wrong := errs.New(errs.Unauthenticated, "login", "登录名或密码错误", "wrong login or password")
 	var a *nodestore.Account
 	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		a, err = tx.AccountByLogin(ctx, normal(login))
 		return err
 	})
-	if errs.Is(err, errs.NotFound) {
-		if err := auth.CheckNobody(ctx, password); err != nil {
-			return nil, err
-		}
-		return nil, wrong
+	var hash string
+	var disabled bool
+	if err == nil {
+		hash, disabled = a.PasswordHash, a.Disabled != nil
 	}
-	if err != nil {
+	if err := auth.VerifyAccount(ctx, err, hash, disabled, password); err != nil {
 		return nil, err
-	}
-	ok, err := auth.CheckPassword(ctx, a.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || a.Disabled != nil {
-		return nil, wrong
 	}
 	return a, nil
 }
