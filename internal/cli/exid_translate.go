@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -21,6 +22,7 @@ import (
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/oprf"
+	"hulian/internal/retry"
 	"hulian/internal/rpc"
 )
 
@@ -41,8 +43,11 @@ type ExidTranslateCmd struct {
 	Epoch       int
 	PublicKey   string // hex; pins the key the proofs must verify against
 	Values      []string
+	RetryFor    time.Duration // how long to keep sending a batch again while the platform is unavailable
 
-	typ ident.Type
+	typ    ident.Type
+	report *reporter
+	mu     sync.Mutex // batches waiting for the platform report from their workers
 }
 
 func (c *ExidTranslateCmd) Validate() error {
@@ -64,6 +69,8 @@ func (c *ExidTranslateCmd) Validate() error {
 		return errs.Invalidf("--out", "转换文件时须指定 --out 和 --column", "--out and --column are required with --in")
 	case c.In != "" && c.In == c.Out:
 		return errs.Invalidf("--out", "输出文件不能与输入文件相同", "the output cannot be the input file")
+	case c.RetryFor < 0:
+		return errs.Invalidf("--retry-for", "重试时长不能为负数", "the retry time cannot be negative")
 	case c.Epoch < 0 || c.Epoch > 255:
 		return errs.Invalidf("--epoch", "纪元须在 0 到 255 之间", "epoch ranges from 0 to 255")
 	}
@@ -95,7 +102,7 @@ func rawIDTranslator(ctx context.Context, env *Env, n *node.Node, platform, cred
 	if platform == "" {
 		return nil, errs.Invalidf("--platform", "转换原始标识须用 --platform 指定平台地址", "translating raw IDs needs the platform's URL (--platform)")
 	}
-	tc := &ExidTranslateCmd{env: env, Platform: platform, Credentials: credentials, typ: typ}
+	tc := &ExidTranslateCmd{env: env, Platform: platform, Credentials: credentials, typ: typ, RetryFor: 2 * time.Minute}
 	return tc.translator(ctx)
 }
 
@@ -107,9 +114,14 @@ func (c *ExidTranslateCmd) translator(ctx context.Context) (*exid.Translator, er
 		return nil, err
 	}
 	client := rpc.NewClient(c.Platform, rpc.WithToken(token), rpc.WithLanguage(c.env.Lang), rpc.WithTimeout(2*time.Minute))
-	res, err := client.ExID.PublicKeys(ctx, connect.NewRequest(&hulianv1.PublicKeysRequest{}))
+	policy := retry.Policy{For: c.RetryFor, Wait: c.wait}
+	var res *connect.Response[hulianv1.PublicKeysResponse]
+	err = policy.Do(ctx, func(ctx context.Context) (err error) {
+		res, err = client.ExID.PublicKeys(ctx, connect.NewRequest(&hulianv1.PublicKeysRequest{}))
+		return rpc.FromConnect(err)
+	})
 	if err != nil {
-		return nil, rpc.FromConnect(err)
+		return nil, err
 	}
 	var chosen *hulianv1.OPRFPublicKey
 	for _, k := range res.Msg.Keys {
@@ -130,7 +142,8 @@ func (c *ExidTranslateCmd) translator(ctx context.Context) (*exid.Translator, er
 	if err := pk.UnmarshalBinary(chosen.Key); err != nil {
 		return nil, errs.New(errs.Unavailable, "--platform", "平台公布的公钥无效", "the platform published an invalid key")
 	}
-	return &exid.Translator{Eval: api.Evaluator{Client: client.ExID}, Epoch: int(chosen.Epoch), Key: pk, Type: c.typ}, nil
+	eval := api.Evaluator{Client: client.ExID, Retry: policy}
+	return &exid.Translator{Eval: eval, Epoch: int(chosen.Epoch), Key: pk, Type: c.typ}, nil
 }
 
 func (c *ExidTranslateCmd) Run(ctx context.Context) error {
@@ -145,11 +158,14 @@ func (c *ExidTranslateCmd) Run(ctx context.Context) error {
 		return c.runValues(ctx, tr)
 	}
 	report := c.progress()
+	c.mu.Lock()
+	c.report = report
+	c.mu.Unlock()
 	p, err := tr.TranslateCSV(ctx, exid.Job{In: c.In, Out: c.Out, Rejects: c.Rejects, Column: c.Column, KeepRaw: c.KeepRaw,
 		Batch: c.Batch, Workers: c.Workers, Progress: report.update})
 	report.done()
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errs.Is(err, errs.Unavailable) {
 			fmt.Fprintln(c.env.Stderr, i18n.T("已中断；再次运行同一命令将从中断处继续。", "interrupted; run the same command again to continue where it stopped.").In(c.env.Lang))
 		}
 		return err
@@ -157,6 +173,19 @@ func (c *ExidTranslateCmd) Run(ctx context.Context) error {
 	fmt.Fprintf(c.env.Stderr, "%s %d, %s %d, %s %d\n", i18n.T("完成：已转换", "done: translated").In(c.env.Lang), p.Translated,
 		i18n.T("拒绝", "rejected").In(c.env.Lang), p.Rejected, i18n.T("续传跳过", "resumed past").In(c.env.Lang), p.Resumed)
 	return nil
+}
+
+// wait tells the user that a batch waits for the platform to come back,
+// on the progress bar when there is one.
+func (c *ExidTranslateCmd) wait(err error, next time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	msg := fmt.Sprintf(i18n.T("等待平台恢复（%s），%.0f 秒后重试", "waiting for the platform (%s); retrying in %.0f s").In(c.env.Lang), errs.Message(err, c.env.Lang), next.Seconds())
+	if c.report != nil && c.report.bar != nil {
+		c.report.bar.Describe(msg)
+		return
+	}
+	fmt.Fprintln(c.env.Stderr, msg)
 }
 
 // runValues is the real-time path (X-E3, demanders): one request for the
@@ -255,5 +284,6 @@ func newExidTranslateCmd(env *Env) *cobra.Command {
 	f.IntVar(&c.Workers, "workers", 4, "requests in flight")
 	f.IntVar(&c.Epoch, "epoch", 0, "key epoch (default: the platform's current one)")
 	f.StringVar(&c.PublicKey, "public-key", "", "pin the platform's public key (hex); abort if the platform publishes another")
+	f.DurationVar(&c.RetryFor, "retry-for", 2*time.Minute, "while the platform is unavailable, keep sending the same batch for this long before stopping (0: do not retry); a batch sent again is charged once / 平台不可用时的重试时长")
 	return cmd
 }

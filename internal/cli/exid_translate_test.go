@@ -9,13 +9,23 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"hulian/internal/platform/issuance"
+	"hulian/internal/platform/store"
 
 	"github.com/emmansun/gmsm/sm3"
 
@@ -217,5 +227,74 @@ func TestExidKeyRotate(t *testing.T) {
 	code, _, stderr := runCLI(t, map[string]string{"HULIAN_KEK": keyring.NewKEKText()}, "platform", "exid-key", "rotate", "--db", db)
 	if code == 0 {
 		t.Errorf("rotated with another key-encryption key: %s", stderr)
+	}
+}
+
+// TestTranslateRetried: answers lost on the way back and a platform that
+// refuses for a moment do not stop a file translation. Each batch is sent
+// again with its request ID until it is answered, and the platform meters
+// and logs every batch once, however often it was sent.
+func TestTranslateRetried(t *testing.T) {
+	x := startExchange(t)
+	target, _ := url.Parse(x.m.URL())
+	var calls atomic.Int32
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = func(res *http.Response) error {
+		if strings.HasSuffix(res.Request.URL.Path, "/Evaluate") {
+			switch calls.Add(1) {
+			case 1, 3: // the platform answered; the answer is lost
+				return errors.New("connection reset")
+			}
+		}
+		return nil
+	}
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusServiceUnavailable) }
+	proxy := httptest.NewServer(rp)
+	defer proxy.Close()
+
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.csv"), filepath.Join(dir, "out.csv")
+	var b strings.Builder
+	b.WriteString("mobile\n")
+	for i := range 50 {
+		b.WriteString(phone(i) + "\n")
+	}
+	os.WriteFile(in, []byte(b.String()), 0o600)
+	code, _, stderr := runCLI(t, nil, "exid", "translate", "--platform", proxy.URL, "--credentials", x.credentials,
+		"--type", "mobile", "--in", in, "--out", out, "--column", "mobile", "--batch", "10", "--workers", "1", "--retry-for", "30s")
+	if code != 0 || strings.Count(stderr, "waiting for the platform") != 2 {
+		t.Fatalf("exit %d; want 0 after two waits: %s", code, stderr)
+	}
+	if n := calls.Load(); n != 7 {
+		t.Errorf("%d Evaluate calls; want 5 batches and 2 retries", n)
+	}
+	ctx := auth.WithActor(context.Background(), auth.System)
+	err := x.m.Exchange.DB.Read(ctx, func(tx *store.Tx) error {
+		es, err := tx.LogEntries(ctx, store.LogFilter{Kind: issuance.KindExIDIssued})
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, e := range es {
+			var p struct{ Count int }
+			json.Unmarshal(e.Payload, &p)
+			total += p.Count
+		}
+		if len(es) != 5 || total != 50 {
+			t.Errorf("%d issuance entries for %d elements; want 5 for 50", len(es), total)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The platform gone for longer than --retry-for: the command waits,
+	// then stops with the reason.
+	proxy.Close()
+	code, _, stderr = runCLI(t, nil, "exid", "translate", "--platform", proxy.URL, "--credentials", x.credentials,
+		"--type", "mobile", "--retry-for", "1s", "--", "13800138000")
+	if code == 0 || !strings.Contains(stderr, "waiting for the platform") || !strings.Contains(stderr, "cannot reach the platform") {
+		t.Errorf("translated with the platform gone: exit %d, %s", code, stderr)
 	}
 }

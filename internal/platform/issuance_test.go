@@ -1,9 +1,12 @@
 package platform_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"strings"
 	"testing"
+	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -46,7 +49,7 @@ func translate(t *testing.T, p *issuance.Issuer, ctx context.Context, phones []s
 		}
 		wire[i], _ = blinded[i].MarshalBinary()
 	}
-	ev, err := p.Evaluate(ctx, 0, wire)
+	ev, err := p.Evaluate(ctx, 0, wire, "")
 	if err != nil {
 		return nil, err
 	}
@@ -184,14 +187,98 @@ func TestEvaluateBadInput(t *testing.T) {
 		"too many":   make([][]byte, issuance.MaxBatch+1),
 		"not points": {make([]byte, 32), []byte("short")},
 	} {
-		_, err := iss.Evaluate(sup.ctx, 0, blinded)
+		_, err := iss.Evaluate(sup.ctx, 0, blinded, "")
 		if !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := iss.Evaluate(sup.ctx, 9, [][]byte{make([]byte, 32)}); !errs.Is(err, errs.Invalid) {
+	if _, err := iss.Evaluate(sup.ctx, 9, [][]byte{make([]byte, 32)}, ""); !errs.Is(err, errs.Invalid) {
 		t.Errorf("unknown epoch: %v", err)
 	}
+	for _, id := range []string{strings.Repeat("r", 65), "req 1", "请求"} {
+		if _, err := iss.Evaluate(sup.ctx, 0, [][]byte{make([]byte, 32)}, id); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "request_id") {
+			t.Errorf("request ID %q: %v", id, err)
+		}
+	}
+}
+
+// TestIssuanceRetried: a batch sent again with its request ID after a lost
+// answer is evaluated again — the same evaluations — but metered, charged
+// and logged once; the ID reused for another batch is refused; old IDs are
+// forgotten after RequestMemory.
+func TestIssuanceRetried(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newPlatform(t, db)
+		iss, err := issuer(t, p, testSealer(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss.PriceFen = 2
+		opCtx := operator(t, p)
+		dem := onboard(t, p, opCtx, 62, false, true)
+		if _, err := p.TopUp(opCtx, dem.member.ID, 100, "PAY-0002", "测试充值"); err != nil {
+			t.Fatal(err)
+		}
+		blinded := make([][]byte, 3)
+		for i := range blinded {
+			_, e, err := oprf.Blind([]byte{byte(i)}, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blinded[i], _ = e.MarshalBinary()
+		}
+		first, err := iss.Evaluate(dem.ctx, 0, blinded, "batch-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := iss.Evaluate(dem.ctx, 0, blinded, "batch-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range blinded {
+			if !bytes.Equal(first.Evaluated[i], again.Evaluated[i]) {
+				t.Errorf("element %d evaluated differently on the retry", i)
+			}
+		}
+		if again.UsedToday != 3 || first.UsedToday != 3 {
+			t.Errorf("used today %d then %d; want 3 both times", first.UsedToday, again.UsedToday)
+		}
+		other := append([][]byte{blinded[1]}, blinded[:1]...)
+		if _, err := iss.Evaluate(dem.ctx, 0, other, "batch-1"); !errs.Is(err, errs.Conflict) {
+			t.Errorf("request ID reused for another batch: %v", err)
+		}
+		q, err := p.Quota(dem.ctx, dem.member.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Account.BalanceFen != 94 {
+			t.Errorf("balance %d fen after a batch and its retry; want 94", q.Account.BalanceFen)
+		}
+		var issued int
+		db.Read(opCtx, func(tx *store.Tx) error {
+			es, err := tx.LogEntries(opCtx, store.LogFilter{Kind: issuance.KindExIDIssued})
+			issued = len(es)
+			return err
+		})
+		if issued != 1 {
+			t.Errorf("%d issuance entries for one batch and its retry", issued)
+		}
+
+		// Forgotten after RequestMemory: the same ID is then a new request.
+		err = db.Transact(opCtx, func(tx *store.Tx) error {
+			n, err := tx.PruneIssuanceRequests(opCtx, tx.Now().Add(time.Hour), 10)
+			if n != 1 {
+				t.Errorf("pruned %d request IDs, want 1", n)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := iss.Evaluate(dem.ctx, 0, other, "batch-1"); err != nil {
+			t.Errorf("a forgotten request ID: %v", err)
+		}
+	})
 }
 
 // TestIssuanceCharged: with a price per element, issuance is deducted from

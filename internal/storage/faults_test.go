@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"hulian/internal/errs"
 	"hulian/internal/storage"
 )
@@ -78,6 +80,9 @@ func TestPostgresFaults(t *testing.T) {
 	if err := write("b"); err != nil {
 		t.Errorf("after the connections were killed: %v", err)
 	}
+	if n := db.Faults(storage.FaultRetried); n == 0 {
+		t.Error("the retried connection loss was not counted")
+	}
 
 	if _, err := admin.Exec("ALTER DATABASE " + name + " SET default_transaction_read_only = on"); err != nil {
 		t.Fatal(err)
@@ -92,6 +97,22 @@ func TestPostgresFaults(t *testing.T) {
 	}
 	if msg := errs.Message(err, "zh-CN"); msg != "数据库暂时无法访问，请稍后重试" {
 		t.Errorf("message %q", msg)
+	}
+	if n := db.Faults(storage.FaultUnavailable); n != 1 {
+		t.Errorf("%d unavailable answers counted, want 1", n)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(db.FaultMetrics("test_db_errors_total"))
+	mfs, err := reg.Gather()
+	if err != nil || len(mfs) != 1 {
+		t.Fatalf("gather: %v %v", mfs, err)
+	}
+	counts := map[string]float64{}
+	for _, m := range mfs[0].Metric {
+		counts[m.Label[0].GetValue()] = m.Counter.GetValue()
+	}
+	if counts["unavailable"] != 1 || counts["unavailable_retried"] == 0 || len(counts) != 3 {
+		t.Errorf("metrics by kind: %v", counts)
 	}
 	if _, err := admin.Exec("ALTER DATABASE " + name + " SET default_transaction_read_only = off"); err != nil {
 		t.Fatal(err)

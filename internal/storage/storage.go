@@ -93,6 +93,7 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	now    func() time.Time
+	faults faults
 }
 
 // Open opens the database at dsn and, unless opt says not to, applies the
@@ -223,7 +224,7 @@ func (db *DB) Run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	if readOnly {
 		pool = db.read
 	}
-	return RunTx(ctx, pool, db.eng, readOnly, func(sqlTx *sql.Tx) error {
+	return runTx(ctx, pool, db.eng, &db.faults, readOnly, func(sqlTx *sql.Tx) error {
 		return fn(&Tx{SQL: NewSQL(sqlTx, db.eng.Rebind), Raw: sqlTx, Eng: db.eng, now: db.Now()})
 	})
 }
@@ -237,7 +238,7 @@ type TxEngine interface {
 	IsUnavailable(error) bool
 }
 
-// RunTx runs fn in a transaction on pool and commits it, rolling back if fn
+// runTx runs fn in a transaction on pool and commits it, rolling back if fn
 // fails or panics. Serialization failures and deadlocks (as eng reports
 // them) are retried with backoff, and so is a database that cannot serve
 // (a lost or refused connection, a server shutting down) as long as the
@@ -246,8 +247,9 @@ type TxEngine interface {
 // outside the transaction. A database still unavailable after the retries
 // is an errs.Unavailable error naming the cause, never an internal one:
 // callers answer "retry", and nothing that depends on the database (a
-// login, a signature's key) is taken for refused.
-func RunTx(ctx context.Context, pool *sql.DB, eng TxEngine, readOnly bool, fn func(*sql.Tx) error) error {
+// login, a signature's key) is taken for refused. Each fault is counted
+// in f by kind.
+func runTx(ctx context.Context, pool *sql.DB, eng TxEngine, f *faults, readOnly bool, fn func(*sql.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -269,12 +271,21 @@ func RunTx(ctx context.Context, pool *sql.DB, eng TxEngine, readOnly bool, fn fu
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if eng.IsRetryable(err) || eng.IsUnavailable(err) && !committing {
+		if attempt == maxAttempts-1 {
+			break
+		}
+		if eng.IsRetryable(err) {
+			f.add(FaultConflict)
+			continue
+		}
+		if eng.IsUnavailable(err) && !committing {
+			f.add(FaultRetried)
 			continue
 		}
 		break
 	}
 	if eng.IsUnavailable(err) || eng.IsRetryable(err) || closed(err) {
+		f.add(FaultUnavailable)
 		return Unavailable(err)
 	}
 	return err

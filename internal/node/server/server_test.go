@@ -131,6 +131,9 @@ func TestServes(t *testing.T) {
 	if !strings.Contains(body, `hulian_node_http_requests_total{code="303",method="GET"}`) {
 		t.Errorf("metrics lack the request counter")
 	}
+	if !strings.Contains(body, `hulian_node_db_errors_total{kind="unavailable"} 0`) {
+		t.Errorf("metrics lack the database errors by kind")
+	}
 
 	tests := []struct {
 		name    string

@@ -5,10 +5,12 @@ import (
 
 	"connectrpc.com/connect"
 
+	"hulian/internal/auth"
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/platform/issuance"
+	"hulian/internal/retry"
 	"hulian/internal/rpc"
 )
 
@@ -27,7 +29,7 @@ func (s *exidService) Evaluate(ctx context.Context, req *connect.Request[hulianv
 	if req.Msg.Epoch > 255 {
 		return nil, errs.Invalidf("epoch", "纪元须在 0 到 255 之间", "epoch ranges from 0 to 255")
 	}
-	ev, err := s.iss.Evaluate(ctx, int(req.Msg.Epoch), req.Msg.Blinded)
+	ev, err := s.iss.Evaluate(ctx, int(req.Msg.Epoch), req.Msg.Blinded, req.Msg.RequestId)
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +46,24 @@ func (s *exidService) RotateKey(ctx context.Context, _ *connect.Request[hulianv1
 
 // Evaluator adapts the ExIDService client to the member's translator
 // (exid.Evaluator).
+//
+// Each batch gets its own request ID, so that Retry can send it again
+// while the platform is unavailable without the member being metered or
+// charged twice for it.
 type Evaluator struct {
 	Client hulianv1connect.ExIDServiceClient
+	Retry  retry.Policy
 }
 
 func (e Evaluator) Evaluate(ctx context.Context, epoch int, blinded [][]byte) ([][]byte, []byte, error) {
-	res, err := e.Client.Evaluate(ctx, connect.NewRequest(&hulianv1.EvaluateRequest{Epoch: uint32(epoch), Blinded: blinded}))
+	req := &hulianv1.EvaluateRequest{Epoch: uint32(epoch), Blinded: blinded, RequestId: auth.NewID("exr_")}
+	var res *connect.Response[hulianv1.EvaluateResponse]
+	err := e.Retry.Do(ctx, func(ctx context.Context) (err error) {
+		res, err = e.Client.Evaluate(ctx, connect.NewRequest(req))
+		return rpc.FromConnect(err)
+	})
 	if err != nil {
-		return nil, nil, rpc.FromConnect(err)
+		return nil, nil, err
 	}
 	return res.Msg.Evaluated, res.Msg.Proof, nil
 }

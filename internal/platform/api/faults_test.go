@@ -64,4 +64,25 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("console with a session: %d, want 503", res.StatusCode)
 	}
+	// The operator sees them counted.
+	res, err = http.Get(f.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(b), `hulian_db_errors_total{kind="unavailable"}`) || strings.Contains(string(b), `hulian_db_errors_total{kind="unavailable"} 0`) {
+		t.Errorf("database errors by kind not counted:\n%s", grepLines(string(b), "hulian_db_errors_total"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

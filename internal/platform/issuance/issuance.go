@@ -7,9 +7,12 @@ package issuance
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -56,6 +59,7 @@ type Issuer struct {
 	keys     map[int]*oprf.PrivateKey
 	current  int
 	limiters map[string]*rate.Limiter
+	claims   atomic.Uint64
 }
 
 // New returns an Issuer over p with the default limits. Call Init before
@@ -160,6 +164,38 @@ func (is *Issuer) RotateKey(ctx context.Context) (int, error) {
 	return epoch, is.loadKeys(stored)
 }
 
+// RequestMemory is how long the platform remembers an issuance request
+// ID: far longer than any client keeps retrying (minutes), short enough
+// that the table stays small.
+const RequestMemory = 72 * time.Hour
+
+// pruneEvery: one request in this many also forgets request IDs older
+// than RequestMemory, so that no separate job is needed.
+const pruneEvery = 512
+
+// checkRequestID allows what clients make (auth.NewID, UUIDs): up to 64
+// printable ASCII characters.
+func checkRequestID(id string) error {
+	if len(id) > 64 {
+		return errs.Invalidf("request_id", "请求编号最长 64 个字符", "a request ID has at most 64 characters")
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return errs.Invalidf("request_id", "请求编号只能含可打印的 ASCII 字符", "a request ID holds printable ASCII characters only")
+		}
+	}
+	return nil
+}
+
+// digestBlinded is the SHA-256 of a batch's blinded elements in order.
+func digestBlinded(blinded [][]byte) []byte {
+	h := sha256.New()
+	for _, b := range blinded {
+		h.Write(b)
+	}
+	return h.Sum(nil)
+}
+
 // PublicKey is an epoch's published verification key.
 type PublicKey struct {
 	Epoch   int
@@ -210,12 +246,20 @@ type Evaluation struct {
 // only blinded elements, which reveal nothing about the IDs; it counts them
 // against the member's limits and logs the count, in one transaction with
 // the meter. A request over a limit is refused whole and counts nothing.
-func (is *Issuer) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*Evaluation, error) {
+//
+// A request with a request ID is remembered for RequestMemory: repeated
+// with the same ID and elements (a client retrying after a lost answer), it
+// is evaluated again without being metered, charged or logged a second
+// time.
+func (is *Issuer) Evaluate(ctx context.Context, epoch int, blinded [][]byte, requestID string) (*Evaluation, error) {
 	if err := auth.Require(ctx, auth.PermTrade); err != nil {
 		return nil, err
 	}
 	if len(blinded) == 0 || len(blinded) > MaxBatch {
 		return nil, errs.Invalidf("blinded", fmt.Sprintf("每次请求须含 1 到 %d 个盲化元素", MaxBatch), fmt.Sprintf("a request carries 1 to %d blinded elements", MaxBatch))
+	}
+	if err := checkRequestID(requestID); err != nil {
+		return nil, err
 	}
 	is.mu.RLock()
 	if epoch == 0 {
@@ -246,8 +290,27 @@ func (is *Issuer) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*E
 	}
 	out.Proof, _ = proof.MarshalBinary()
 	var refused error
+	claim := store.IssuanceRequest{RequestID: requestID, BlindedSHA256: digestBlinded(blinded), Count: int64(len(blinded)), Epoch: epoch}
+	prune := requestID != "" && is.claims.Add(1)%pruneEvery == 1
 	err = is.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
 		refused = nil
+		day := calendar.DateOf(tx.Now()).String()
+		if requestID != "" {
+			// A retry was metered, charged and logged when it was first
+			// answered; the member's standing was checked then too.
+			replay, err := tx.ClaimIssuanceRequest(ctx, member, claim)
+			if err != nil || replay {
+				if err == nil {
+					out.UsedToday, err = tx.IssuanceUsage(ctx, member, day)
+				}
+				return err
+			}
+			if prune {
+				if _, err := tx.PruneIssuanceRequests(ctx, tx.Now().Add(-RequestMemory), 1000); err != nil {
+					return err
+				}
+			}
+		}
 		if _, err := platform.RequireTrading(ctx, tx); err != nil {
 			return err
 		}
@@ -265,7 +328,6 @@ func (is *Issuer) Evaluate(ctx context.Context, epoch int, blinded [][]byte) (*E
 				return err
 			}
 		}
-		day := calendar.DateOf(tx.Now()).String()
 		if out.UsedToday, err = tx.MeterIssuance(ctx, member, day, int64(len(blinded)), is.Limits.PerDay); err != nil {
 			return err
 		}

@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	cfg.Logger.Info("business log verifier key", "key", vkey)
-	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.DB.DB.FaultMetrics("hulian_db_errors_total"))
 	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), cfg.Logger); err != nil {
 		db.Close()
 		return nil, err

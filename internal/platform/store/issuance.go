@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"time"
@@ -87,4 +88,51 @@ func (tx *Tx) IssuanceUsage(ctx context.Context, memberID, day string) (int64, e
 		return 0, nil
 	}
 	return n, err
+}
+
+// IssuanceRequest is an evaluation request as remembered for retries.
+type IssuanceRequest struct {
+	RequestID     string
+	BlindedSHA256 []byte
+	Count         int64
+	Epoch         int
+}
+
+// ClaimIssuanceRequest records a member's request ID with the digest of its
+// blinded elements. It reports replay when the ID was claimed before with
+// the same digest and epoch (a retry: evaluate, do not meter again), and
+// fails with Conflict when it was claimed for another batch.
+func (tx *Tx) ClaimIssuanceRequest(ctx context.Context, memberID string, r IssuanceRequest) (replay bool, err error) {
+	if err := canSee(ctx, memberID); err != nil {
+		return false, err
+	}
+	res, err := tx.exec(ctx, `INSERT INTO issuance_requests (member_id, request_id, blinded_sha256, count, epoch, created_at) VALUES ($1,$2,$3,$4,$5,$6)
+		ON CONFLICT (member_id, request_id) DO NOTHING`, memberID, r.RequestID, r.BlindedSHA256, r.Count, r.Epoch, tx.Now())
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return false, nil
+	}
+	var prev IssuanceRequest
+	err = tx.queryRow(ctx, `SELECT blinded_sha256, count, epoch FROM issuance_requests WHERE member_id = $1 AND request_id = $2`, memberID, r.RequestID).
+		Scan(&prev.BlindedSHA256, &prev.Count, &prev.Epoch)
+	if err != nil {
+		return false, err
+	}
+	if !bytes.Equal(prev.BlindedSHA256, r.BlindedSHA256) || prev.Epoch != r.Epoch {
+		return false, errs.New(errs.Conflict, "request_id", "该请求编号已用于另一批盲化元素", "this request ID was used for another batch of blinded elements")
+	}
+	return true, nil
+}
+
+// PruneIssuanceRequests forgets request IDs claimed before t, at most limit
+// of them; a retry after that is metered as a new request.
+func (tx *Tx) PruneIssuanceRequests(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := tx.exec(ctx, `DELETE FROM issuance_requests WHERE (member_id, request_id) IN
+		(SELECT member_id, request_id FROM issuance_requests WHERE created_at < $1 LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

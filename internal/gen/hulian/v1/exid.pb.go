@@ -179,7 +179,13 @@ type EvaluateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Epoch uint32                 `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	// Blinded elements, 32 bytes each, in batch order.
-	Blinded       [][]byte `protobuf:"bytes,2,rep,name=blinded,proto3" json:"blinded,omitempty"`
+	Blinded [][]byte `protobuf:"bytes,2,rep,name=blinded,proto3" json:"blinded,omitempty"`
+	// The client's ID for this batch, unique per member (at most 64
+	// characters). A request repeated with the same ID and the same blinded
+	// elements (a retry after a lost answer) is evaluated again but metered,
+	// charged and logged only once; the same ID with other elements is
+	// refused. Empty: no such protection.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +232,13 @@ func (x *EvaluateRequest) GetBlinded() [][]byte {
 		return x.Blinded
 	}
 	return nil
+}
+
+func (x *EvaluateRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type EvaluateResponse struct {
@@ -392,10 +405,12 @@ const file_hulian_v1_exid_proto_rawDesc = "" +
 	"\acurrent\x18\x03 \x01(\bR\acurrent\"X\n" +
 	"\x12PublicKeysResponse\x12\x14\n" +
 	"\x05suite\x18\x01 \x01(\tR\x05suite\x12,\n" +
-	"\x04keys\x18\x02 \x03(\v2\x18.hulian.v1.OPRFPublicKeyR\x04keys\"A\n" +
+	"\x04keys\x18\x02 \x03(\v2\x18.hulian.v1.OPRFPublicKeyR\x04keys\"`\n" +
 	"\x0fEvaluateRequest\x12\x14\n" +
 	"\x05epoch\x18\x01 \x01(\rR\x05epoch\x12\x18\n" +
-	"\ablinded\x18\x02 \x03(\fR\ablinded\"{\n" +
+	"\ablinded\x18\x02 \x03(\fR\ablinded\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"{\n" +
 	"\x10EvaluateResponse\x12\x14\n" +
 	"\x05epoch\x18\x01 \x01(\rR\x05epoch\x12\x1c\n" +
 	"\tevaluated\x18\x02 \x03(\fR\tevaluated\x12\x14\n" +
