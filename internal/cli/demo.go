@@ -10,6 +10,7 @@ import (
 	"hulian/internal/demo"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/storage/postgres"
 )
 
 // DemoCmd runs a whole exchange in one process for a new user: a platform
@@ -26,6 +27,7 @@ type DemoCmd struct {
 	PlatformPort int
 	SupplierPort int
 	DemanderPort int
+	DB           string // the platform's PostgreSQL database; empty: SQLite in Dir
 
 	peopleSet bool // --people given explicitly
 }
@@ -38,6 +40,9 @@ func (c *DemoCmd) Validate() error {
 		return errs.Invalidf("--people", "人数至多 1 亿", "at most 100 million people")
 	case c.Population != "" && c.peopleSet:
 		return errs.Invalidf("--people", "--people 与 --population 不能同时使用", "--people and --population cannot be combined")
+	}
+	if c.DB != "" && !postgres.IsURL(c.DB) {
+		return errs.Invalidf("--db", "--db 须为空的 PostgreSQL 数据库地址（postgres://…）；不指定时平台使用演示目录中的 SQLite", "--db takes an empty PostgreSQL database (postgres://…); without it the platform uses SQLite in the demo's directory")
 	}
 	for _, p := range []struct {
 		name string
@@ -59,7 +64,7 @@ func (c *DemoCmd) Run(ctx context.Context) error {
 		people = 0
 	}
 	d, err := demo.Start(ctx, demo.Options{Dir: c.Dir, People: people, Seed: c.Seed, Population: c.Population,
-		PlatformPort: c.PlatformPort, SupplierPort: c.SupplierPort, DemanderPort: c.DemanderPort, Out: c.env.Stdout, Lang: c.env.Lang})
+		PlatformDB: c.DB, PlatformPort: c.PlatformPort, SupplierPort: c.SupplierPort, DemanderPort: c.DemanderPort, Out: c.env.Stdout, Lang: c.env.Lang})
 	if err != nil {
 		return err
 	}
@@ -91,11 +96,15 @@ func newDemoCmd(env *Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c.peopleSet = cmd.Flags().Changed("people")
+			if c.DB == "" {
+				c.DB = env.Getenv("HULIAN_DB")
+			}
 			return c.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&c.Dir, "dir", "", "keep the stores here (platform.db, supplier.db, demander.db and their .kek files); default: a temporary directory removed at exit / 数据目录")
+	fl.StringVar(&c.DB, "db", "", "run the platform on this empty PostgreSQL database (postgres://…; env HULIAN_DB) instead of SQLite in --dir; the nodes stay on SQLite / 平台数据库")
 	fl.IntVar(&c.People, "people", demo.DefaultPeople, "size of the synthetic population / 合成人数")
 	fl.Uint64Var(&c.Seed, "seed", 1, "seed of the synthetic population: the same seed gives the same people / 随机种子")
 	fl.StringVar(&c.Population, "population", "", "a file of mobile numbers, one per line, instead of synthetic ones / 人口文件")

@@ -52,6 +52,11 @@ type Options struct {
 	// Ports of the platform and the two nodes on 127.0.0.1; 0 is any free
 	// port.
 	PlatformPort, SupplierPort, DemanderPort int
+	// PlatformDB, when set, is a PostgreSQL database URL for the platform
+	// (the production store) instead of a SQLite file in Dir. It must be
+	// empty: the walkthrough starts from the first member. The platform's
+	// key-encryption key is then generated as platform.kek in Dir.
+	PlatformDB string
 	// Out receives the narration, in Lang.
 	Out  io.Writer
 	Lang i18n.Lang
@@ -99,9 +104,10 @@ type Demo struct {
 // name + ".kek", and its log, name without ".db" + ".log"), and the
 // members' own files, which never leave them.
 const (
-	PlatformDB = "platform.db"
-	SupplierDB = "supplier.db"
-	DemanderDB = "demander.db"
+	PlatformDB  = "platform.db"
+	SupplierDB  = "supplier.db"
+	DemanderDB  = "demander.db"
+	PlatformKEK = "platform.kek" // with a PostgreSQL platform database
 
 	SupplierBase   = "supplier-files/base.csv"      // raw numbers and tags
 	SupplierExIDs  = "supplier-files/base.exid.csv" // the same rows keyed by exID

@@ -22,6 +22,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
+	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/netguard"
 	"hulian/internal/node"
@@ -36,6 +37,7 @@ import (
 	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/oprf"
 	"hulian/internal/rpc"
+	"hulian/internal/storage"
 )
 
 // steps is the walkthrough, in order.
@@ -76,7 +78,21 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := pserver.Open(ctx, pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback})
+	cfg := pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback}
+	where := i18n.T(fmt.Sprintf("数据库：%s（SQLite）；密钥加密密钥为本次演示生成：%s.kek", d.Path(PlatformDB), d.Path(PlatformDB)),
+		fmt.Sprintf("store: %s (SQLite); key-encryption key generated for this demo: %s.kek", d.Path(PlatformDB), d.Path(PlatformDB)))
+	if d.opts.PlatformDB != "" {
+		if err := emptyDatabase(ctx, d.opts.PlatformDB); err != nil {
+			return err
+		}
+		cfg.DB, cfg.KEKFile = d.opts.PlatformDB, d.Path(PlatformKEK)
+		if _, err := keyring.CreateKEKFile(cfg.KEKFile); err != nil {
+			return err
+		}
+		where = i18n.T(fmt.Sprintf("数据库：%s（PostgreSQL）；密钥加密密钥为本次演示生成：%s", storage.Redact(cfg.DB), cfg.KEKFile),
+			fmt.Sprintf("store: %s (PostgreSQL); key-encryption key generated for this demo: %s", storage.Redact(cfg.DB), cfg.KEKFile))
+	}
+	m, err := pserver.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -86,13 +102,31 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 	if fell {
 		d.n.say("端口 %d 已被占用，改用空闲端口 %s", "port %d was taken; using the free port %s instead", d.opts.PlatformPort, m.Addr())
 	}
-	d.n.say("数据库：%s（SQLite）；密钥加密密钥为本次演示生成：%s.kek", "store: %s (SQLite); key-encryption key generated for this demo: %s.kek", d.Path(PlatformDB), d.Path(PlatformDB))
+	d.n.line(where.In(d.n.lang))
 	vkey, err := m.Log.VerifierKey(ctx)
 	if err != nil {
 		return err
 	}
 	d.n.say("业务日志验证公钥：%s", "business log verifier key: %s", vkey)
 	d.w.anon = rpc.NewClient(m.URL(), rpc.WithLanguage(d.opts.Lang))
+	return nil
+}
+
+// emptyDatabase refuses a platform database that holds anything: the
+// walkthrough onboards its members from the start.
+func emptyDatabase(ctx context.Context, dsn string) error {
+	db, err := store.Open(ctx, dsn, store.Options{NoMigrate: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if r := db.Ready(ctx); r.Schema > 0 {
+		return errs.New(errs.FailedPrecondition, "--db",
+			fmt.Sprintf("数据库 %s 已有平台数据（结构版本 %d）。演示从开户开始完整走一遍，须用一个空的 PostgreSQL 数据库；要查看已有数据，可运行 hulian platform --db 加该地址", storage.Redact(dsn), r.Schema),
+			fmt.Sprintf("the database %s already holds a platform (schema version %d). The demo walks through onboarding from the start and needs an empty PostgreSQL database; to look at what is there, run hulian platform --db with that URL", storage.Redact(dsn), r.Schema))
+	}
+	// A database that cannot be read otherwise is the platform's own
+	// start-up to report, with its words for each cause.
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"hulian/internal/storage/storagetest"
 
 	"connectrpc.com/connect"
 
@@ -150,6 +153,10 @@ func TestDemoBadPopulation(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "--people") {
 		t.Errorf("--people with --population: exit %d, stderr %s", code, errOut)
 	}
+	code, _, errOut = runCLI(t, "demo", "--exit", "--db", "sqlite:///tmp/x.db")
+	if code != 2 || !strings.Contains(errOut, "--db") || !strings.Contains(errOut, "PostgreSQL") {
+		t.Errorf("--db with a SQLite URL: exit %d, stderr %s", code, errOut)
+	}
 }
 
 // TestDemoPrivacy runs a demo exchange and then searches the platform's
@@ -160,6 +167,21 @@ func TestDemoBadPopulation(t *testing.T) {
 // supplier node's database, which shows it would find them.
 func TestDemoPrivacy(t *testing.T) {
 	t.Parallel()
+	for _, eng := range storagetest.Engines(t) {
+		t.Run(eng, func(t *testing.T) {
+			t.Parallel()
+			platformDB := ""
+			if eng == "postgres" {
+				platformDB = storagetest.DSN(t, eng)
+			}
+			demoPrivacy(t, platformDB)
+		})
+	}
+}
+
+// demoPrivacy runs the demo with its platform on platformDB (PostgreSQL),
+// or on SQLite when it is empty, and searches what the platform keeps.
+func demoPrivacy(t *testing.T, platformDB string) {
 	ctx := context.Background()
 	var narration bytes.Buffer
 	// A port in use: the platform falls back to a free one and says so.
@@ -169,7 +191,7 @@ func TestDemoPrivacy(t *testing.T) {
 	}
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
-	d, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, Out: &narration, PlatformPort: port})
+	d, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, Out: &narration, PlatformPort: port, PlatformDB: platformDB})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +290,16 @@ func TestDemoPrivacy(t *testing.T) {
 			t.Error(hit)
 		}
 	}
+	if platformDB != "" {
+		b := dumpPostgres(t, platformDB)
+		checked = append(checked, fmt.Sprintf("the PostgreSQL database (%d bytes as JSON rows)", len(b)))
+		for _, hit := range n.find("postgres", b, 10) {
+			t.Error(hit)
+		}
+		if !strings.Contains(narration.String(), "（PostgreSQL）") {
+			t.Error("the narration does not name PostgreSQL as the platform's store")
+		}
+	}
 	// Closed, the platform folds its WAL into the database file: search
 	// that too.
 	if err := d.Close(); err != nil {
@@ -277,6 +309,19 @@ func TestDemoPrivacy(t *testing.T) {
 		checked = append(checked, fmt.Sprintf("%s after close (%d bytes)", demo.PlatformDB, len(b)))
 		for _, hit := range n.find(demo.PlatformDB, b, 10) {
 			t.Error(hit)
+		}
+	}
+	if platformDB != "" {
+		// The walkthrough starts from the first member: a platform database
+		// already used is refused, saying so.
+		again, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, PlatformPort: 0, SupplierPort: 0, DemanderPort: 0, PlatformDB: platformDB, Lang: i18n.EN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = again.Walk(ctx)
+		again.Close()
+		if err == nil || !strings.Contains(err.Error(), "already holds a platform") {
+			t.Errorf("a used platform database: %v", err)
 		}
 	}
 	t.Logf("checked %v", checked)
@@ -322,4 +367,50 @@ func agreementDigests(t *testing.T, path string) []string {
 		t.Fatal("no authorisation records")
 	}
 	return out
+}
+
+// dumpPostgres returns every row of every table in the database's schema
+// as JSON text, a bytea as lowercase hex: what a copy of the database would
+// give away.
+func dumpPostgres(t *testing.T, dsn string) []byte {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables in the platform's schema: %v", len(tables), tables)
+	}
+	var out bytes.Buffer
+	for _, table := range tables {
+		rs, err := db.Query(`SELECT row_to_json(x)::text FROM "` + table + `" x`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var row string
+			if err := rs.Scan(&row); err != nil {
+				t.Fatal(err)
+			}
+			out.WriteString(table + " " + row + "\n")
+		}
+		if err := rs.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
 }

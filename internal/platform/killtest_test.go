@@ -3,12 +3,10 @@ package platform_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,13 +16,12 @@ import (
 
 	"connectrpc.com/connect"
 
-	"hulian/internal/auth"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
 	"hulian/internal/netguard"
-	"hulian/internal/platform/relay"
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/rpc"
@@ -101,8 +98,8 @@ func (c *child) kill() {
 	c.cmd.Wait()
 }
 
-// TestRelayKill runs the platform as a separate process on a SQLite file,
-// fires deliveries at it and kills it with SIGKILL at random moments. The
+// TestRelayKill runs the platform as a separate process on each engine
+// (a SQLite file, a PostgreSQL database), fires deliveries at it and kills it with SIGKILL at random moments. The
 // demander's node retries each request ID until it is answered. At the
 // end every delivery has exactly one delivery.completed entry and one
 // quota movement of its charge, the charges add up to the quota's
@@ -112,12 +109,16 @@ func TestRelayKill(t *testing.T) {
 	if os.Getenv(envChildDB) != "" {
 		t.Skip("in the platform process")
 	}
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng, func(t *testing.T) { relayKill(t, storetest.DSN(t, eng)) })
+	}
+}
+
+func relayKill(t *testing.T, dsn string) {
 	kills := 5
 	if testing.Short() || raceEnabled {
 		kills = 3
 	}
-	dir := t.TempDir()
-	dsn := "sqlite://" + filepath.Join(dir, "platform.db")
 	kekText := keyring.NewKEKText()
 	kek, err := keyring.LoadKEK(keyring.KEKSource{EnvName: "HULIAN_KEK", Env: kekText})
 	if err != nil {
@@ -198,74 +199,10 @@ func TestRelayKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	staff := auth.WithActor(context.Background(), auth.System)
 	total := 0
 	for _, n := range done {
 		total += n
 	}
-	if total == 0 {
-		t.Fatal("no delivery completed")
-	}
-	err = db.Read(staff, func(tx *store.Tx) error {
-		ds, err := tx.Deliveries(staff, store.DeliveryQuery{Limit: 1000})
-		if err != nil {
-			return err
-		}
-		if len(ds) < total {
-			t.Errorf("%d deliveries recorded, %d answered", len(ds), total)
-		}
-		entries, err := tx.LogEntries(staff, store.LogFilter{Kind: relay.KindDeliveryCompleted, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		perRequest := map[string]int{}
-		for _, en := range entries {
-			for _, d := range ds {
-				if strings.Contains(string(en.Payload), `"request_id":"`+d.RequestID+`"`) {
-					perRequest[d.RequestID]++
-				}
-			}
-		}
-		moves, err := tx.Movements(staff, e.dem.member.ID, time.Time{}, 10000)
-		if err != nil {
-			return err
-		}
-		amounts := map[int64]int{}
-		var deducted int64
-		for _, m := range moves {
-			if m.Kind == store.MovementDeduct {
-				amounts[m.AmountFen]++
-				deducted += m.AmountFen
-			}
-		}
-		var charged int64
-		for _, d := range ds {
-			if perRequest[d.RequestID] != 1 {
-				t.Errorf("%s has %d completed entries", d.RequestID, perRequest[d.RequestID])
-			}
-			charged += d.ChargeFen
-		}
-		if len(entries) != len(ds) || amounts[60] != len(ds) || len(amounts) != 1 {
-			t.Errorf("%d deliveries, %d entries, movements by amount %v", len(ds), len(entries), amounts)
-		}
-		acct, err := tx.QuotaAccount(staff, e.dem.member.ID, false)
-		if err != nil {
-			return err
-		}
-		if charged != deducted || acct.BalanceFen != topUp-charged || acct.DeductedFen != charged {
-			t.Errorf("charged %d, deducted %d, balance %d (from %d)", charged, deducted, acct.BalanceFen, topUp)
-		}
-		t.Logf("%d deliveries over %d kills, %d fen", len(ds), kills, charged)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := db.VerifyLog(staff, store.VerifyOptions{})
-	if err != nil || !rep.OK() {
-		t.Errorf("log verification after the kills: %+v %v", rep, err)
-	}
-	if errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
+	t.Logf("%d deliveries answered over %d kills", total, kills)
+	checkExactCharges(t, db, demander{id: e.dem.member.ID, keys: e.demKeys, order: e.order}, topUp, total)
 }

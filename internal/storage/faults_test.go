@@ -2,11 +2,6 @@ package storage_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -14,42 +9,8 @@ import (
 
 	"hulian/internal/errs"
 	"hulian/internal/storage"
+	"hulian/internal/storage/storagetest"
 )
-
-// ownDatabase creates a PostgreSQL database for one test, which it may set
-// read-only and whose connections it may kill without touching the other
-// tests' schemas. Skipped without PostgreSQL, failed in CI.
-func ownDatabase(t *testing.T) (dsn string, admin *sql.DB, name string) {
-	t.Helper()
-	base := os.Getenv("HULIAN_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("HULIAN_TEST_POSTGRES is not set: CI must test PostgreSQL too")
-		}
-		t.Skip("HULIAN_TEST_POSTGRES not set: skipping the PostgreSQL fault test")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	rand.Read(b[:])
-	name = "faults_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-		admin.Exec("DROP DATABASE IF EXISTS " + name)
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String(), admin, name
-}
 
 // TestPostgresFaults: a dropped connection before commit is retried on a
 // new one without the caller noticing; a database that turned read-only
@@ -58,7 +19,7 @@ func ownDatabase(t *testing.T) (dsn string, admin *sql.DB, name string) {
 // discarded and the next transaction writes, without a restart.
 func TestPostgresFaults(t *testing.T) {
 	t.Parallel()
-	dsn, admin, name := ownDatabase(t)
+	dsn, admin, name := storagetest.Database(t)
 	db := openSuite(t, dsn)
 	ctx := context.Background()
 	write := func(id string) error {

@@ -148,9 +148,7 @@ func (tx *Tx) Deliveries(ctx context.Context, q DeliveryQuery) ([]*Delivery, err
 	if q.Overdue {
 		where = append(where, "destroyed_at IS NULL", "retain_until < "+arg(q.Today))
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
+	q.Limit = pageSize(q.Limit)
 	sqlq := `SELECT ` + deliveryColumns + ` FROM deliveries`
 	if len(where) > 0 {
 		sqlq += ` WHERE ` + strings.Join(where, " AND ")

@@ -326,9 +326,7 @@ func (tx *Tx) LogEntries(ctx context.Context, f LogFilter) ([]bizlog.Entry, erro
 		args = append(args, f.Until.UTC())
 		q += " AND at < $" + itoa(len(args))
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
+	f.Limit = pageSize(f.Limit)
 	args = append(args, f.Limit)
 	q += " ORDER BY seq LIMIT $" + itoa(len(args))
 	rows, err := tx.query(ctx, q, args...)

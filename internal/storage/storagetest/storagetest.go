@@ -99,3 +99,38 @@ func postgresSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// Database creates a PostgreSQL database of its own for one test, which it may set
+// read-only and whose connections it may kill without touching the other
+// tests' schemas. Skipped without PostgreSQL, failed in CI.
+func Database(t testing.TB) (dsn string, admin *sql.DB, name string) {
+	t.Helper()
+	base := os.Getenv("HULIAN_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("HULIAN_TEST_POSTGRES is not set: CI must test PostgreSQL too")
+		}
+		t.Skip("HULIAN_TEST_POSTGRES not set: skipping this PostgreSQL test")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var b [6]byte
+	rand.Read(b[:])
+	name = "faults_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+		admin.Exec("DROP DATABASE IF EXISTS " + name)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String(), admin, name
+}
