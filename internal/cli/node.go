@@ -20,6 +20,7 @@ import (
 	"hulian/internal/node/server"
 	"hulian/internal/storage"
 	"hulian/internal/storage/sqlite"
+	"hulian/internal/tlsfiles"
 )
 
 const defaultNodeDB = "sqlite://./hulian-node.db"
@@ -31,6 +32,7 @@ type nodeFlags struct {
 	Platform     string
 	Member       string
 	InsecureHTTP bool
+	PlatformTLS  tlsfiles.Client // what calls to the platform add: CAs, a client certificate
 }
 
 func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
@@ -42,14 +44,21 @@ func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
 		fl.StringVar(&f.Member, "member", "", "this member's ID on the platform, mem_… (remembered by the node)")
 		fl.BoolVar(&f.InsecureHTTP, "insecure-http", false, "accept an http:// platform URL on the internet (not advised: requests and answers travel readable)")
 	}
+	fl.StringVar(&f.PlatformTLS.CA, "tls-ca", "", "trust this CA (PEM) besides the system's when calling the platform")
+	fl.StringVar(&f.PlatformTLS.Cert, "tls-client-cert", "", "present this client certificate (PEM) when calling the platform (mutual TLS)")
+	fl.StringVar(&f.PlatformTLS.Key, "tls-client-key", "", "the private key of --tls-client-cert (PEM)")
 }
 
-func (f *nodeFlags) config(env *Env, logger *slog.Logger) node.Config {
+func (f *nodeFlags) config(env *Env, logger *slog.Logger) (node.Config, error) {
+	tlsCfg, err := f.PlatformTLS.Config(logger)
+	if err != nil {
+		return node.Config{}, err
+	}
 	return node.Config{
 		DB: f.DB, KEKEnv: env.Getenv(nodekey.EnvKEK), KEKFile: f.KEKFile,
 		MemberID: strings.TrimSpace(f.Member), PlatformURL: strings.TrimSpace(f.Platform), InsecureHTTP: f.InsecureHTTP,
-		Logger: logger, NewPlatform: platformclient.New,
-	}
+		Logger: logger, NewPlatform: platformclient.WithTLS(tlsCfg),
+	}, nil
 }
 
 func (f *nodeFlags) resolveDB(env *Env) { f.DB = dbURL(env, f.DB, defaultNodeDB) }
@@ -87,9 +96,12 @@ func checkReadable(flag, path string) error {
 type NodeCmd struct {
 	env *Env
 	nodeFlags
-	Listen    string
-	LogFormat string
-	PublicURL string
+	Listen        string
+	LogFormat     string
+	PublicURL     string
+	TLS           tlsfiles.Server
+	AnswerListen  string
+	MetricsListen string
 }
 
 func (c *NodeCmd) Validate() error {
@@ -105,7 +117,7 @@ func (c *NodeCmd) Validate() error {
 	}
 	// Member ID and platform URL are checked by node.Open; either may be
 	// left out when the node remembers it from an earlier start.
-	return nil
+	return c.TLS.Check()
 }
 
 func (c *NodeCmd) Run(ctx context.Context) error {
@@ -116,7 +128,11 @@ func (c *NodeCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, PublicURL: c.PublicURL, Node: c.config(c.env, logger)})
+	cfg, err := c.config(c.env, logger)
+	if err != nil {
+		return err
+	}
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, PublicURL: c.PublicURL, Node: cfg, TLS: c.TLS, AnswerListen: c.AnswerListen, MetricsListen: c.MetricsListen})
 	if err != nil {
 		return err
 	}
@@ -150,6 +166,11 @@ func newNodeCmd(env *Env) *cobra.Command {
 	c.register(cmd, true)
 	cmd.Flags().StringVar(&c.Listen, "listen", "127.0.0.1:8081", "address to listen on")
 	cmd.Flags().StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	cmd.Flags().StringVar(&c.TLS.Cert, "tls-cert", "", "serve HTTPS with this certificate (PEM; reloaded when the file changes)")
+	cmd.Flags().StringVar(&c.TLS.Key, "tls-key", "", "the private key of --tls-cert (PEM)")
+	cmd.Flags().StringVar(&c.TLS.ClientCA, "client-ca", "", "mutual TLS: the answer endpoint requires a client certificate from this CA (PEM), the platform's")
+	cmd.Flags().StringVar(&c.AnswerListen, "answer-listen", "", "serve the answer endpoint for the platform on this address of its own, e.g. :8443, so that --listen (the console) can stay on loopback")
+	cmd.Flags().StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9091 (default: not served)")
 	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
 	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env))
 	return cmd
@@ -159,7 +180,11 @@ func newNodeCmd(env *Env) *cobra.Command {
 // as a generated key-encryption key) to stderr.
 func openNode(ctx context.Context, env *Env, f *nodeFlags) (*node.Node, error) {
 	logger, _ := newLogger(env.Stderr, "text")
-	return node.Open(ctx, f.config(env, logger))
+	cfg, err := f.config(env, logger)
+	if err != nil {
+		return nil, err
+	}
+	return node.Open(ctx, cfg)
 }
 
 // NodeKeysCmd prints the node's public keys, generating the keys first if

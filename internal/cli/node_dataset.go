@@ -31,7 +31,10 @@ func (f *nodeDatasetFlags) register(cmd *cobra.Command) {
 
 func (f *nodeDatasetFlags) open(ctx context.Context, env *Env) (*node.Node, error) {
 	logger, _ := newLogger(env.Stderr, "text")
-	cfg := f.config(env, logger)
+	cfg, err := f.config(env, logger)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Region = strings.TrimSpace(f.Region)
 	return node.Open(ctx, cfg)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -21,6 +22,7 @@ import (
 	"hulian/internal/platform/server"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage"
+	"hulian/internal/tlsfiles"
 )
 
 // dbURL picks the database: the flag, else HULIAN_DB, else the default file
@@ -61,6 +63,9 @@ type PlatformCmd struct {
 	// installation, say).
 	AllowEndpoints []string
 	allow          []netip.Prefix
+	TLS            tlsfiles.Server
+	EndpointTLS    tlsfiles.Client
+	MetricsListen  string
 }
 
 func (c *PlatformCmd) Validate() error {
@@ -75,6 +80,12 @@ func (c *PlatformCmd) Validate() error {
 		}
 		c.allow = append(c.allow, p)
 	}
+	if err := c.TLS.Check(); err != nil {
+		return err
+	}
+	if err := c.EndpointTLS.Check(); err != nil {
+		return err
+	}
 	_, err := storage.EngineFor(c.DB)
 	return err
 }
@@ -87,7 +98,8 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow,
+		TLS: c.TLS, EndpointTLS: c.EndpointTLS, MetricsListen: c.MetricsListen})
 	if err != nil {
 		return err
 	}
@@ -122,7 +134,9 @@ func newPlatformCmd(env *Env) *cobra.Command {
 	f.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&c.DB, "db", "", "database URL: sqlite:///path/file.db or postgres://… (env HULIAN_DB)")
 	f.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
-	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure with the __Host- prefix (when HTTPS ends at a proxy in front; automatic with --tls-cert)")
+	tlsFlags(f, &c.TLS, &c.EndpointTLS, "members' answer endpoints")
+	f.StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9090 (default: not served)")
 	f.StringSliceVar(&c.AllowEndpoints, "allow-endpoints", nil, "networks (CIDR, comma-separated) where members' answer endpoints may be besides the public internet; loopback, private and link-local addresses are refused otherwise")
 	f.StringVar(&c.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env HULIAN_KEK takes precedence; default with SQLite: a generated file beside the database)")
 	cmd.AddCommand(newAdminCmd(env), newExidKeyCmd(env))
@@ -278,4 +292,15 @@ func (c *PlatformCmd) checkpointPolicy(cmd *cobra.Command) error {
 		return errs.Invalidf("--checkpoint-every", "检查点策略不能为负", "the checkpoint policy cannot be negative")
 	}
 	return nil
+}
+
+// tlsFlags are the TLS flags of the platform and the node: the server's
+// certificate and client CA, and what outbound calls to peer add.
+func tlsFlags(f *pflag.FlagSet, srv *tlsfiles.Server, out *tlsfiles.Client, peer string) {
+	f.StringVar(&srv.Cert, "tls-cert", "", "serve HTTPS with this certificate (PEM; reloaded when the file changes)")
+	f.StringVar(&srv.Key, "tls-key", "", "the private key of --tls-cert (PEM)")
+	f.StringVar(&srv.ClientCA, "client-ca", "", "mutual TLS: accept client certificates from this CA (PEM) and require them where the protocol says")
+	f.StringVar(&out.CA, "tls-ca", "", "trust this CA (PEM) besides the system's when calling "+peer)
+	f.StringVar(&out.Cert, "tls-client-cert", "", "present this client certificate (PEM) when calling "+peer)
+	f.StringVar(&out.Key, "tls-client-key", "", "the private key of --tls-client-cert (PEM)")
 }

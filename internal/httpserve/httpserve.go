@@ -5,6 +5,7 @@ package httpserve
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // ShutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -25,6 +27,7 @@ type Server struct {
 	ln     net.Listener
 	srv    *http.Server
 	logger *slog.Logger
+	tls    bool
 }
 
 // Listen opens addr (":0" picks a free port) for h.
@@ -45,6 +48,21 @@ func Listen(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 		IdleTimeout:    2 * time.Minute,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}}, nil
+}
+
+// UseTLS serves TLS with cfg on the listener; call it before Serve.
+func (s *Server) UseTLS(cfg *tls.Config) {
+	s.ln = tls.NewListener(s.ln, cfg)
+	s.srv.TLSConfig = cfg
+	s.tls = true
+}
+
+// URL is the server's base URL, https:// under TLS.
+func (s *Server) URL() string {
+	if s.tls {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
 }
 
 // Addr is the address listened on.
@@ -68,6 +86,45 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// ServeAll serves each server that is not nil until ctx is done or one
+// of them fails, then shuts them all down.
+func ServeAll(ctx context.Context, servers ...*Server) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(servers))
+	n := 0
+	for _, s := range servers {
+		if s == nil {
+			continue
+		}
+		n++
+		go func() {
+			err := s.Serve(ctx)
+			cancel()
+			errc <- err
+		}()
+	}
+	var first error
+	for range n {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// ListenMetrics serves reg's metrics at /metrics on addr: a listener of
+// its own, kept off the public one, for the operator's monitoring.
+func ListenMetrics(addr string, reg *prometheus.Registry, logger *slog.Logger) (*Server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s, err := Listen(addr, mux, logger)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return s, nil
 }
 
 // Close closes the listener of a server that is not serving.

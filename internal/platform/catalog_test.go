@@ -20,7 +20,7 @@ import (
 
 func newPlatform(t testing.TB, db *store.DB) *exchange.Exchange {
 	t.Helper()
-	p := exchange.New(db, nil, relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback}))
+	p := exchange.New(db, nil, relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback}, nil))
 	if err := p.LoadReference(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func BenchmarkRelay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ans := relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback})
+		ans := relay.NewNodeAnswerer(netguard.Policy{Allow: netguard.Loopback}, nil)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			id := fmt.Sprintf("direct-%d", i)

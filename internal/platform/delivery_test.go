@@ -818,7 +818,7 @@ func TestDeliveryAuthorisations(t *testing.T) {
 func TestDeliveryRefusesPrivateEndpoints(t *testing.T) {
 	db := storetest.Open(t, "sqlite", store.Options{})
 	e := newRelayEnv(t, db, terms{topUp: 1_000_000})
-	e.r.Answerer = relay.NewNodeAnswerer(netguard.Policy{})
+	e.r.Answerer = relay.NewNodeAnswerer(netguard.Policy{}, nil)
 	toks := e.tokens(t, e.people[:3])
 	_, err := e.r.Deliver(e.demNode, e.order.ID, "ssrf-1", toks, e.auth(e.order.ID, "ssrf-1", toks), relay.Authorisations{})
 	if !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "not a public address") || !strings.Contains(errs.Message(err, "en"), "loopback") {

@@ -182,10 +182,14 @@ func (c *console) handle(mux *http.ServeMux, pattern string, h handler, login bo
 	}))
 }
 
+// cookie is the session cookie's name: with the __Host- prefix under
+// HTTPS.
+func (c *console) cookie() string { return httpserve.CookieName(SessionCookie, c.SecureCookies) }
+
 // session puts the logged-in account in v. No cookie, or a stale one, is
 // no login; a database fault is an error, never taken for "logged out".
 func (c *console) session(r *http.Request, v *view) error {
-	ck, err := r.Cookie(SessionCookie)
+	ck, err := r.Cookie(c.cookie())
 	if err != nil || ck.Value == "" {
 		return nil
 	}

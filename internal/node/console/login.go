@@ -55,7 +55,7 @@ func (c *console) login(w http.ResponseWriter, r *http.Request, v *view) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: secret, Path: "/",
+		Name: c.cookie(), Value: secret, Path: "/",
 		MaxAge: int(auth.SessionTTL.Seconds()), HttpOnly: true, Secure: c.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	c.Logger.InfoContext(r.Context(), "node console login", "login", s.Account.Login)
@@ -66,12 +66,12 @@ func (c *console) login(w http.ResponseWriter, r *http.Request, v *view) error {
 // logout ends the session. It is a POST with the session's CSRF token, so
 // another site cannot log a person out.
 func (c *console) logout(w http.ResponseWriter, r *http.Request, v *view) error {
-	if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+	if ck, err := r.Cookie(c.cookie()); err == nil && ck.Value != "" {
 		if err := c.Staff.Logout(r.Context(), ck.Value); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: c.cookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }

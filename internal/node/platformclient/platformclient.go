@@ -7,6 +7,7 @@ package platformclient
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"strings"
@@ -21,13 +22,15 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node"
 	"hulian/internal/rpc"
+	"hulian/internal/tlsfiles"
 )
 
 // connectPlatform is the node.Platform over the platform's Connect API.
 type connectPlatform struct {
 	baseURL  string
 	memberID string
-	signed   *rpc.Client // every request signed with the node's key
+	base     http.RoundTripper // TLS settings for the platform
+	signed   *rpc.Client       // every request signed with the node's key
 	// bulk delivers: signed as well, with a longer timeout, and without
 	// gzip, since a batch chunk's sealed answer is tens of megabytes of
 	// ciphertext, which does not compress.
@@ -36,12 +39,22 @@ type connectPlatform struct {
 
 // New is the node's client of the platform's API; it is a node.PlatformFunc.
 func New(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
-	return &connectPlatform{
-		baseURL:  baseURL,
-		memberID: memberID,
-		signed:   rpc.NewClient(baseURL, rpc.WithNodeKey(memberID, key)),
-		bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &rpc.NodeTransport{Member: memberID, Key: key}, Timeout: 10 * time.Minute},
-			strings.TrimSuffix(baseURL, "/"), connect.WithAcceptCompression("gzip", nil, nil)),
+	return WithTLS(nil)(baseURL, memberID, key)
+}
+
+// WithTLS is New with tlsCfg on every connection to the platform (CAs to
+// trust, the node's client certificate for mutual TLS); nil is New.
+func WithTLS(tlsCfg *tls.Config) node.PlatformFunc {
+	return func(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
+		base := tlsfiles.Transport(tlsCfg)
+		return &connectPlatform{
+			baseURL:  baseURL,
+			memberID: memberID,
+			base:     base,
+			signed:   rpc.NewClient(baseURL, rpc.WithNodeKey(memberID, key), rpc.WithTransport(base)),
+			bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &rpc.NodeTransport{Base: base, Member: memberID, Key: key}, Timeout: 10 * time.Minute},
+				strings.TrimSuffix(baseURL, "/"), connect.WithAcceptCompression("gzip", nil, nil)),
+		}
 	}
 }
 
@@ -57,7 +70,7 @@ func (p *connectPlatform) Stage(ctx context.Context) (member.Stage, member.Keys,
 func (p *connectPlatform) RegisterNodeKeys(ctx context.Context, token string, k member.Keys) (member.Stage, error) {
 	// The platform does not know the node's key until this call succeeds,
 	// so it is authenticated with a member staff token instead.
-	c := rpc.NewClient(p.baseURL, rpc.WithToken(token))
+	c := rpc.NewClient(p.baseURL, rpc.WithToken(token), rpc.WithTransport(p.base))
 	res, err := c.Members.RegisterNodeKeys(ctx, connect.NewRequest(&hulianv1.RegisterNodeKeysRequest{
 		Id: p.memberID, X25519PublicKey: k.X25519, Ed25519PublicKey: k.Ed25519,
 	}))

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/rpc" // the one translation of errors to Connect, shared with the platform
+	"hulian/internal/tlsfiles"
 )
 
 // maxAnswerBody bounds a relayed request: the most tokens a request may
@@ -50,6 +51,14 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 // reaches the handler, and its body is never read.
 func (m *Main) relayed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.cfg.TLS.ClientCA != "" {
+			// Mutual TLS: only the platform, holding a certificate from
+			// the CA this node trusts for it, reaches the answers.
+			if _, ok := tlsfiles.VerifiedName(r); !ok {
+				writeConnectError(w, r, errs.New(errs.Unauthenticated, "certificate", "须出示由本节点信任的 CA 签发的平台客户端证书", "the platform's client certificate, from the CA this node trusts, is required"))
+				return
+			}
+		}
 		relay, err := m.Supply.OpenRelayHeader(r.Context(), r.Header.Get(evidence.HeaderRelay))
 		if err != nil {
 			m.logger.Warn("refused a request not relayed by the platform", "remote", r.RemoteAddr, "err", err)

@@ -5,17 +5,18 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
@@ -23,6 +24,7 @@ import (
 	"hulian/internal/node/demand"
 	"hulian/internal/node/staff"
 	"hulian/internal/node/supply"
+	"hulian/internal/tlsfiles"
 )
 
 // Config is a node server's configuration.
@@ -41,6 +43,17 @@ type Config struct {
 	SecureCookies bool
 	// MaintainEvery is the period of the retention sweep; a minute if 0.
 	MaintainEvery time.Duration
+	// TLS serves HTTPS (--tls-cert, --tls-key, reloaded when they change);
+	// with a client CA (--client-ca), the answer endpoint requires a
+	// client certificate from it (the platform's).
+	TLS tlsfiles.Server
+	// AnswerListen, when set, serves the answer endpoint on an address of
+	// its own (--answer-listen) and not on Listen, so that the console can
+	// stay on loopback while the platform reaches the answers.
+	AnswerListen string
+	// MetricsListen is where /metrics is served (--metrics-listen), apart
+	// from the other listeners; empty: not served.
+	MetricsListen string
 }
 
 // Main is a running member node.
@@ -53,6 +66,8 @@ type Main struct {
 	Metrics *prometheus.Registry
 	logger  *slog.Logger
 	srv     *httpserve.Server
+	answers *httpserve.Server // nil without AnswerListen
+	metrics *httpserve.Server // nil without MetricsListen
 	// integrated is closed when the start-up integration attempt is over,
 	// whatever its outcome; tests wait on it.
 	integrated chan struct{}
@@ -70,6 +85,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Node.Logger == nil {
 		cfg.Node.Logger = slog.New(slog.DiscardHandler)
 	}
+	var serverTLS *tls.Config
+	if cfg.TLS.Enabled() || cfg.TLS.ClientCA != "" {
+		var err error
+		if serverTLS, err = cfg.TLS.Config(cfg.Node.Logger); err != nil {
+			return nil, err
+		}
+		cfg.SecureCookies = true
+	}
 	n, err := node.Open(ctx, cfg.Node)
 	if err != nil {
 		return nil, err
@@ -77,18 +100,70 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.Node.DB.DB.FaultMetrics("hulian_node_db_errors_total"))
-	if m.srv, err = httpserve.Listen(cfg.Listen, m.Handler(), m.logger); err != nil {
+	if err := m.listen(serverTLS); err != nil {
+		m.closeListeners()
 		n.Close()
 		return nil, err
 	}
 	return m, nil
 }
 
+// listen opens the console's listener and those of the answer endpoint
+// and the metrics when they have their own.
+func (m *Main) listen(serverTLS *tls.Config) (err error) {
+	if m.srv, err = httpserve.Listen(m.cfg.Listen, m.Handler(), m.logger); err != nil {
+		return err
+	}
+	if serverTLS != nil {
+		m.srv.UseTLS(serverTLS)
+	}
+	if m.cfg.AnswerListen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /healthz", httpserve.Health(m.logger, m.Node.DB.Ping))
+		m.mountAnswer(mux)
+		if m.answers, err = httpserve.Listen(m.cfg.AnswerListen, httpserve.Observe(m.Metrics, "hulian_node_answer", m.logger, mux), m.logger); err != nil {
+			return fmt.Errorf("answer endpoint: %w", err)
+		}
+		if serverTLS != nil {
+			m.answers.UseTLS(serverTLS)
+		}
+	}
+	if m.cfg.MetricsListen != "" {
+		m.metrics, err = httpserve.ListenMetrics(m.cfg.MetricsListen, m.Metrics, m.logger)
+	}
+	return err
+}
+
+func (m *Main) closeListeners() {
+	for _, s := range []*httpserve.Server{m.srv, m.answers, m.metrics} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// MetricsURL is the base URL of the metrics listener, "" without one.
+func (m *Main) MetricsURL() string {
+	if m.metrics == nil {
+		return ""
+	}
+	return m.metrics.URL()
+}
+
+// AnswerURL is the base URL of the answer endpoint's own listener, or of
+// the console's when it has none.
+func (m *Main) AnswerURL() string {
+	if m.answers != nil {
+		return m.answers.URL()
+	}
+	return m.URL()
+}
+
 // Addr is the address the node listens on.
 func (m *Main) Addr() string { return m.srv.Addr() }
 
 // URL is the node console's base URL.
-func (m *Main) URL() string { return "http://" + m.Addr() }
+func (m *Main) URL() string { return m.srv.URL() }
 
 // Integrated is closed once the start-up integration attempt has finished.
 func (m *Main) Integrated() <-chan struct{} { return m.integrated }
@@ -114,7 +189,7 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(bg)
 		m.background(ctx, cancel)
 	}()
-	err := m.srv.Serve(ctx)
+	err := httpserve.ServeAll(ctx, m.srv, m.answers, m.metrics)
 	m.logger.Info("node stopped")
 	<-m.integrated
 	<-bg
@@ -131,9 +206,9 @@ func (m *Main) publicURL() string {
 	if m.cfg.PublicURL != "" {
 		return m.cfg.PublicURL
 	}
-	host, _, err := net.SplitHostPort(m.Addr())
-	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
-		return m.URL()
+	u, _ := url.Parse(m.AnswerURL())
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		return m.AnswerURL()
 	}
 	return ""
 }
@@ -223,7 +298,7 @@ func (m *Main) autoIntegrate(ctx context.Context) {
 
 // Close releases the listener and the database.
 func (m *Main) Close() error {
-	m.srv.Close()
+	m.closeListeners()
 	return m.Node.Close()
 }
 
@@ -241,8 +316,9 @@ func (m *Main) buildHandler() http.Handler {
 		r := m.Node.DB.Ready(ctx)
 		return r.OK(), r
 	}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
-	m.mountAnswer(mux)
+	if m.cfg.AnswerListen == "" {
+		m.mountAnswer(mux)
+	}
 	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }

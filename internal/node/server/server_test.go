@@ -118,7 +118,7 @@ func escaped(s string) string { return strings.ReplaceAll(s, "+", "&#43;") }
 
 func TestServes(t *testing.T) {
 	t.Parallel()
-	m := start(t, server.Config{})
+	m := start(t, server.Config{MetricsListen: "127.0.0.1:0"})
 	pub := m.Node.Public()
 	session := login(t, m)
 
@@ -126,8 +126,11 @@ func TestServes(t *testing.T) {
 	if status != http.StatusSeeOther || h.Get("Location") != "/" || !strings.Contains(h.Get("Set-Cookie"), "lang=en") {
 		t.Errorf("language switch: %d %v", status, h)
 	}
-	// Metrics count requests (the one above).
-	_, _, body := get(t, m.URL()+"/metrics")
+	// Metrics count requests (the one above), on their own listener only.
+	if status, _, _ := get(t, m.URL()+"/metrics"); status == http.StatusOK {
+		t.Error("/metrics served on the console's listener")
+	}
+	_, _, body := get(t, m.MetricsURL()+"/metrics")
 	if !strings.Contains(body, `hulian_node_http_requests_total{code="303",method="GET"}`) {
 		t.Errorf("metrics lack the request counter")
 	}

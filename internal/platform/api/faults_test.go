@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hulian/internal/platform/server"
+	"hulian/internal/platform/store/storetest"
 )
 
 // TestDatabaseDownIsUnavailable: while the platform's database cannot
@@ -15,7 +18,7 @@ import (
 // anonymous.
 func TestDatabaseDownIsUnavailable(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "sqlite")
+	f := fixtureOn(t, startConfig(t, server.Config{DB: storetest.DSN(t, "sqlite"), MetricsListen: "127.0.0.1:0"}))
 	ready := func() (int, string) {
 		res, err := http.Get(f.URL + "/readyz")
 		if err != nil {
@@ -65,7 +68,7 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 		t.Errorf("console with a session: %d, want 503", res.StatusCode)
 	}
 	// The operator sees them counted.
-	res, err = http.Get(f.URL + "/metrics")
+	res, err = http.Get(f.M.MetricsURL() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

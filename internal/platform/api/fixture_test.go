@@ -27,8 +27,15 @@ const testPassword = "correct horse battery"
 // until the test ends.
 func start(t testing.TB, engine string) *server.Main {
 	t.Helper()
+	return startConfig(t, server.Config{DB: storetest.DSN(t, engine)})
+}
+
+// startConfig runs a platform with cfg, on loopback, with a fresh KEK.
+func startConfig(t testing.TB, cfg server.Config) *server.Main {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := server.Open(ctx, server.Config{Listen: "127.0.0.1:0", DB: storetest.DSN(t, engine), KEKEnv: keyring.NewKEKText(), AllowEndpoints: netguard.Loopback})
+	cfg.Listen, cfg.KEKEnv, cfg.AllowEndpoints = "127.0.0.1:0", keyring.NewKEKText(), netguard.Loopback
+	m, err := server.Open(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("open platform: %v", err)
@@ -95,8 +102,13 @@ func staffCtx() context.Context { return storetest.Staff(context.Background(), a
 
 func newFixture(t testing.TB, engine string) *fixture {
 	t.Helper()
+	return fixtureOn(t, start(t, engine))
+}
+
+// fixtureOn is newFixture on a running platform.
+func fixtureOn(t testing.TB, m *server.Main) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	m := start(t, engine)
 	p := m.Exchange
 	f := &fixture{M: m, URL: m.URL(), cleanup: t.Cleanup}
 	var err error

@@ -6,6 +6,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/httpserve"
 	"hulian/internal/platform"
 	"hulian/internal/platform/store"
 )
@@ -61,7 +62,7 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) error {
 		return again("login.html", v, err)
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name:  auth.SessionCookie,
+		Name:  httpserve.CookieName(auth.SessionCookie, c.opt.SecureCookies),
 		Value: secret,
 		Path:  "/",
 		// A relative lifetime, not s.Expires: it does not depend on the

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
@@ -34,8 +35,14 @@ type NodeAnswerer struct {
 // supplier's endpoint must be a public address unless p allows it (tests
 // and the demonstration allow loopback). Redirects are not followed. The
 // relay bounds each call's time with its context.
-func NewNodeAnswerer(p netguard.Policy) *NodeAnswerer {
+//
+// tlsCfg, when not nil, adds CAs to trust and the platform's client
+// certificate for nodes that require mutual TLS.
+func NewNodeAnswerer(p netguard.Policy, tlsCfg *tls.Config) *NodeAnswerer {
 	c := p.Client(0)
+	if tlsCfg != nil {
+		c.Transport.(*http.Transport).TLSClientConfig = tlsCfg
+	}
 	c.Transport = &relayTransport{base: c.Transport}
 	return &NodeAnswerer{client: c}
 }

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/rpc"
 	"hulian/internal/rpc/reqsign"
+	"hulian/internal/tlsfiles"
 )
 
 // MaxBody is the largest request body the platform reads. Batch deliveries
@@ -76,6 +77,14 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 // platform a key lookup and one signature check, never a body in memory.
 func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context, error) {
 	memberID := r.Header.Get(reqsign.HeaderMember)
+	if m.cfg.TLS.ClientCA != "" {
+		// Mutual TLS: the node's connection must carry a certificate
+		// from the client CA issued to this member, besides the
+		// signature — a stolen node key alone does not get in.
+		if name, ok := tlsfiles.VerifiedName(r); !ok || name != memberID {
+			return nil, errs.New(errs.Unauthenticated, "certificate", "节点调用须出示由平台信任的 CA 签发、以成员编号为名的客户端证书", "a node's calls must present a client certificate from the CA the platform trusts, named for the member")
+		}
+	}
 	var pub []byte
 	err := m.DB.Read(ctx, func(tx *store.Tx) error {
 		mem, err := tx.MemberKeys(ctx, memberID)
@@ -164,7 +173,7 @@ func (m *Main) passwordActor(ctx context.Context, r *http.Request) (context.Cont
 }
 
 func (m *Main) sessionActor(ctx context.Context, r *http.Request) (context.Context, error) {
-	c, err := r.Cookie(auth.SessionCookie)
+	c, err := r.Cookie(httpserve.CookieName(auth.SessionCookie, m.cfg.SecureCookies))
 	if err != nil || c.Value == "" {
 		return ctx, nil
 	}

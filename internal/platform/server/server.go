@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hulian/internal/bizlog/logapi"
 	"hulian/internal/httpserve"
@@ -26,6 +26,7 @@ import (
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/storage/sqlite"
+	"hulian/internal/tlsfiles"
 )
 
 // Config is the platform's configuration.
@@ -43,6 +44,16 @@ type Config struct {
 	// reached, elsewhere in loopback, private or link-local space refused.
 	// Tests and the demonstration allow loopback.
 	AllowEndpoints []netip.Prefix
+	// TLS serves HTTPS (--tls-cert, --tls-key, reloaded when they change);
+	// with a client CA (--client-ca), node-signed calls must also come
+	// with a client certificate from it naming the member.
+	TLS tlsfiles.Server
+	// EndpointTLS is what the platform adds when it calls members' answer
+	// endpoints: CAs to trust and the client certificate to present.
+	EndpointTLS tlsfiles.Client
+	// MetricsListen is where /metrics is served (--metrics-listen), apart
+	// from the public listener; empty: not served.
+	MetricsListen string
 }
 
 // Main is a running platform.
@@ -52,6 +63,7 @@ type Main struct {
 	*exchange.Exchange // the platform's core and its rooms
 	Metrics            *prometheus.Registry
 	srv                *httpserve.Server
+	metrics            *httpserve.Server     // nil without MetricsListen
 	guard              *httpserve.LoginGuard // password attempts, console and API alike
 }
 
@@ -66,11 +78,18 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if len(cfg.AllowEndpoints) > 0 {
 		cfg.Logger.Warn("members' endpoints may be in these non-public networks; the platform will call them", "allow", fmt.Sprint(cfg.AllowEndpoints))
 	}
+	serverTLS, clientTLS, err := tlsConfigs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if serverTLS != nil {
+		cfg.SecureCookies = true
+	}
 	db, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints})), Metrics: prometheus.NewRegistry()}
+	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints}, clientTLS)), Metrics: prometheus.NewRegistry()}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
@@ -99,14 +118,44 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
+	if serverTLS != nil {
+		m.srv.UseTLS(serverTLS)
+	}
+	if cfg.MetricsListen != "" {
+		if m.metrics, err = httpserve.ListenMetrics(cfg.MetricsListen, m.Metrics, cfg.Logger); err != nil {
+			m.srv.Close()
+			db.Close()
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// tlsConfigs reads the TLS files the configuration names: nil configs
+// when it names none.
+func tlsConfigs(cfg Config) (server, client *tls.Config, err error) {
+	if cfg.TLS.Enabled() || cfg.TLS.ClientCA != "" {
+		if server, err = cfg.TLS.Config(cfg.Logger); err != nil {
+			return nil, nil, err
+		}
+	}
+	client, err = cfg.EndpointTLS.Config(cfg.Logger)
+	return server, client, err
+}
+
+// MetricsURL is the base URL of the metrics listener, "" without one.
+func (m *Main) MetricsURL() string {
+	if m.metrics == nil {
+		return ""
+	}
+	return m.metrics.URL()
 }
 
 // Addr is the address the platform listens on.
 func (m *Main) Addr() string { return m.srv.Addr() }
 
 // URL is the platform's base URL.
-func (m *Main) URL() string { return "http://" + m.Addr() }
+func (m *Main) URL() string { return m.srv.URL() }
 
 // Run serves until ctx is done, then shuts down gracefully, making signed
 // log checkpoints and recording ended orders in the background meanwhile.
@@ -118,7 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.Market.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
 	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
-	err := m.srv.Serve(ctx)
+	err := httpserve.ServeAll(ctx, m.srv, m.metrics)
 	m.cfg.Logger.Info("platform stopped")
 	return err
 }
@@ -126,6 +175,9 @@ func (m *Main) Run(ctx context.Context) error {
 // Close releases the database.
 func (m *Main) Close() error {
 	m.srv.Close()
+	if m.metrics != nil {
+		m.metrics.Close()
+	}
 	return m.DB.Close()
 }
 
@@ -139,7 +191,6 @@ func (m *Main) Handler() http.Handler {
 		r := m.DB.Ready(ctx)
 		return r.OK(), r
 	}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	// Route groups, each in its own package, register their routes here.
 	api.Mount(mux, m.Exchange)
 	logapi.Mount(mux, m.Log)
