@@ -15,6 +15,19 @@ import (
 // node alike.
 const SessionTTL = 12 * time.Hour
 
+// SessionIdle is how long a console login lasts unused: a console left
+// open on an unattended desk does not stay logged in for the day.
+const SessionIdle = 30 * time.Minute
+
+// SessionTouch is how stale a session's last use may be before a request
+// records it again: one write a minute per active session, not one per
+// request.
+const SessionTouch = time.Minute
+
+// SessionStale reports whether a session last seen at seen should be
+// recorded as seen at now.
+func SessionStale(seen, now time.Time) bool { return now.Sub(seen) >= SessionTouch }
+
 // CheckLogin normalises a login name (trimmed, lower case) and validates
 // it: 3 to 64 of a–z, 0–9 and . _ - @. The platform's and the nodes'
 // consoles share the rule, so a person can use one name everywhere.

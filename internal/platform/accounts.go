@@ -121,6 +121,14 @@ func (p *Platform) Session(ctx context.Context, secret string) (*store.Session, 
 		s, err = tx.SessionByDigest(ctx, auth.Digest(secret))
 		return err
 	})
+	if err == nil && auth.SessionStale(s.Seen, p.DB.Now()) {
+		// Recording the use keeps the session from idling out. A database
+		// that takes no writes just now (read-only after a failover) must
+		// not turn a valid login away: the next request tries again.
+		if terr := p.DB.Transact(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.Digest) }); terr != nil {
+			p.Logger.WarnContext(ctx, "could not record a console session's use", "err", terr)
+		}
+	}
 	return s, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/storage"
 )
@@ -120,12 +121,19 @@ type Session struct {
 	Account *Account
 	CSRF    string
 	Expires time.Time
+	Seen    time.Time // last use, to the minute
 }
 
 // CreateSession stores a session by the digest of its cookie secret.
 func (tx *Tx) CreateSession(ctx context.Context, digest []byte, accountID, csrf string, expires time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_sessions (digest, account_id, csrf, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)`,
+	_, err := tx.Exec(ctx, `INSERT INTO node_sessions (digest, account_id, csrf, created_at, expires_at, seen_at) VALUES ($1,$2,$3,$4,$5,$4)`,
 		digest, accountID, csrf, tx.Now(), expires)
+	return err
+}
+
+// TouchSession records that a session was used now.
+func (tx *Tx) TouchSession(ctx context.Context, digest []byte) error {
+	_, err := tx.Exec(ctx, `UPDATE node_sessions SET seen_at = $2 WHERE digest = $1`, digest, tx.Now())
 	return err
 }
 
@@ -136,15 +144,15 @@ func (tx *Tx) CreateSession(ctx context.Context, digest []byte, accountID, csrf 
 func (tx *Tx) SessionByDigest(ctx context.Context, digest []byte) (*Session, error) {
 	var s Session
 	var id string
-	err := tx.QueryRow(ctx, `SELECT account_id, csrf, expires_at FROM node_sessions WHERE digest = $1 AND expires_at > $2`, digest, tx.Now()).
-		Scan(&id, &s.CSRF, &s.Expires)
+	err := tx.QueryRow(ctx, `SELECT account_id, csrf, expires_at, seen_at FROM node_sessions WHERE digest = $1 AND expires_at > $2 AND seen_at > $3`,
+		digest, tx.Now(), tx.Now().Add(-auth.SessionIdle)).Scan(&id, &s.CSRF, &s.Expires, &s.Seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.New(errs.NotFound, "session", "登录已过期，请重新登录", "your session has expired; log in again")
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.Expires = s.Expires.UTC()
+	s.Expires, s.Seen = s.Expires.UTC(), s.Seen.UTC()
 	if s.Account, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountColumns+` FROM node_accounts WHERE id = $1`, id)); err != nil {
 		return nil, err
 	}
@@ -156,6 +164,6 @@ func (tx *Tx) SessionByDigest(ctx context.Context, digest []byte) (*Session, err
 
 // DeleteSession ends a session; expired sessions are purged with it.
 func (tx *Tx) DeleteSession(ctx context.Context, digest []byte) error {
-	_, err := tx.Exec(ctx, `DELETE FROM node_sessions WHERE digest = $1 OR expires_at <= $2`, digest, tx.Now())
+	_, err := tx.Exec(ctx, `DELETE FROM node_sessions WHERE digest = $1 OR expires_at <= $2 OR seen_at <= $3`, digest, tx.Now(), tx.Now().Add(-auth.SessionIdle))
 	return err
 }

@@ -99,6 +99,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
+	m.Staff.Logger = m.logger
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.Node.DB.DB.FaultMetrics("hulian_node_db_errors_total"))
 	if err := m.listen(serverTLS); err != nil {
 		m.closeListeners()

@@ -8,6 +8,7 @@ package staff
 
 import (
 	"context"
+	"log/slog"
 
 	"hulian/internal/auth"
 	"hulian/internal/node/nodestore"
@@ -15,11 +16,12 @@ import (
 
 // Staff manages a node's accounts and sessions.
 type Staff struct {
-	db *nodestore.DB
+	db     *nodestore.DB
+	Logger *slog.Logger
 }
 
 // New returns the staff of the node whose database is db.
-func New(db *nodestore.DB) *Staff { return &Staff{db: db} }
+func New(db *nodestore.DB) *Staff { return &Staff{db: db, Logger: slog.New(slog.DiscardHandler)} }
 
 // Create adds an account. by names who created it (a console account's
 // login, or "cli:<user>" from the command line); the creation is recorded
@@ -150,10 +152,18 @@ func (s *Staff) Login(ctx context.Context, login, password string) (string, *nod
 // expired or its account disabled.
 func (s *Staff) Session(ctx context.Context, secret string) (*nodestore.Session, error) {
 	var sess *nodestore.Session
+	digest := auth.Digest(secret)
 	err := s.db.Read(ctx, func(tx *nodestore.Tx) (err error) {
-		sess, err = tx.SessionByDigest(ctx, auth.Digest(secret))
+		sess, err = tx.SessionByDigest(ctx, digest)
 		return err
 	})
+	if err == nil && auth.SessionStale(sess.Seen, s.db.Now()) {
+		// Recording the use keeps the session from idling out; a database
+		// that takes no writes just now must not turn a valid login away.
+		if terr := s.db.Transact(ctx, func(tx *nodestore.Tx) error { return tx.TouchSession(ctx, digest) }); terr != nil {
+			s.Logger.WarnContext(ctx, "could not record a console session's use", "err", terr)
+		}
+	}
 	return sess, err
 }
 

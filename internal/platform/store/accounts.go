@@ -92,12 +92,19 @@ type Session struct {
 	Account *Account
 	CSRF    string
 	Expires time.Time
+	Seen    time.Time // last use, to the minute
 }
 
 // CreateSession stores a console session by the digest of its cookie value.
 func (tx *Tx) CreateSession(ctx context.Context, digest []byte, accountID, csrf string, expires time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO sessions (digest, account_id, csrf, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)`,
+	_, err := tx.exec(ctx, `INSERT INTO sessions (digest, account_id, csrf, created_at, expires_at, seen_at) VALUES ($1,$2,$3,$4,$5,$4)`,
 		digest, accountID, csrf, tx.Now(), expires.UTC())
+	return err
+}
+
+// TouchSession records that a session was used now.
+func (tx *Tx) TouchSession(ctx context.Context, digest []byte) error {
+	_, err := tx.exec(ctx, `UPDATE sessions SET seen_at = $2 WHERE digest = $1`, digest, tx.Now())
 	return err
 }
 
@@ -106,8 +113,8 @@ func (tx *Tx) CreateSession(ctx context.Context, digest []byte, accountID, csrf 
 func (tx *Tx) SessionByDigest(ctx context.Context, digest []byte) (*Session, error) {
 	var s Session
 	var accountID string
-	err := tx.queryRow(ctx, `SELECT account_id, csrf, expires_at FROM sessions WHERE digest = $1 AND expires_at > $2`, digest, tx.Now()).
-		Scan(&accountID, &s.CSRF, &s.Expires)
+	err := tx.queryRow(ctx, `SELECT account_id, csrf, expires_at, seen_at FROM sessions WHERE digest = $1 AND expires_at > $2 AND seen_at > $3`,
+		digest, tx.Now(), tx.Now().Add(-auth.SessionIdle)).Scan(&accountID, &s.CSRF, &s.Expires, &s.Seen)
 	if err != nil {
 		return nil, notFound(err, "session", "登录已过期，请重新登录", "your session has expired; log in again")
 	}
@@ -118,12 +125,12 @@ func (tx *Tx) SessionByDigest(ctx context.Context, digest []byte) (*Session, err
 	if !a.Disabled.IsZero() {
 		return nil, errs.New(errs.Unauthenticated, "session", "账户已停用", "the account is disabled")
 	}
-	s.Digest, s.Account, s.Expires = digest, a, s.Expires.UTC()
+	s.Digest, s.Account, s.Expires, s.Seen = digest, a, s.Expires.UTC(), s.Seen.UTC()
 	return &s, nil
 }
 
 // DeleteSession logs a session out; expired sessions are purged with it.
 func (tx *Tx) DeleteSession(ctx context.Context, digest []byte) error {
-	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE digest = $1 OR expires_at <= $2`, digest, tx.Now())
+	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE digest = $1 OR expires_at <= $2 OR seen_at <= $3`, digest, tx.Now(), tx.Now().Add(-auth.SessionIdle))
 	return err
 }
