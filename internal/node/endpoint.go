@@ -11,6 +11,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/authz"
+	"hulian/internal/protocol/peerkey"
 )
 
 // DeliveryPlatform is what the node asks of the platform's
@@ -47,6 +48,9 @@ type OrderPeer struct {
 	MaxTokens     int      // the most tokens per Deliver call
 	VerifierKey   string   // the platform's log verifier key
 	Verification  string   // the order's verification method: one_step, two_step or "" (X-E10)
+	// PeerKeyReceipt is the log receipt of the peer's key registration,
+	// which CheckPeerKey verifies before the key is used.
+	PeerKeyReceipt []byte
 }
 
 // Authorisations are a request's commitments to its subjects' query
@@ -190,6 +194,28 @@ func (n *Node) PublicURL(ctx context.Context) (string, error) {
 func IsVerifierKeyChanged(err error) bool {
 	var e *errs.Error
 	return errs.Is(err, errs.FailedPrecondition) && errors.As(err, &e) && e.Field == "verifier_key"
+}
+
+// CheckPeerKey verifies that receipt proves, under the pinned log
+// verifier key, that member registered key as its node's key, and that it
+// is not older than a registration of member this node has seen. A node
+// uses another member's key only after this check: the platform cannot
+// hand it a key of its own making without logging it under that member's
+// name.
+func (n *Node) CheckPeerKey(ctx context.Context, receipt []byte, member string, key []byte) error {
+	vkey, err := n.VerifierKey(ctx)
+	if err != nil {
+		return err
+	}
+	if vkey == "" {
+		return errs.New(errs.FailedPrecondition, "verifier_key", "本节点尚未固定平台的日志验证密钥，无法验证对方的节点公钥", "this node has not pinned the platform's log verifier key and cannot verify the other party's node key")
+	}
+	index, err := peerkey.Check(receipt, vkey, member, key)
+	if err != nil {
+		n.logger.WarnContext(ctx, "refused a peer node key the log does not prove", "member", member, "err", err)
+		return err
+	}
+	return n.peerKeys.Admit(member, index)
 }
 
 // VerifierKey returns the platform's pinned log verifier key, "" if none

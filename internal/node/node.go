@@ -24,6 +24,7 @@ import (
 	"hulian/internal/netguard"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/peerkey"
 	"hulian/internal/storage/sqlite"
 )
 
@@ -83,6 +84,7 @@ type Node struct {
 	newPlatform PlatformFunc
 	region      string   // declared storage region, "" if never declared
 	closers     []func() // the sides' caches, released on Close
+	peerKeys    peerkey.Newest
 }
 
 // Open opens the node's database (applying migrations), loads its

@@ -34,6 +34,7 @@ import (
 	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/peerkey"
 	"hulian/internal/protocol/seal"
 )
 
@@ -281,6 +282,31 @@ func TestDeliveryRelay(t *testing.T) {
 		}
 		if sp, err := e.r.GetOrderPeer(e.supNode, e.order.ID); err != nil || sp.Side != market.SupplySide || !bytes.Equal(sp.PeerX25519, e.demKeys.X25519.PublicKey().Bytes()) {
 			t.Errorf("supplier's peer: %+v %v", sp, err)
+		} else if _, err := peerkey.Check(sp.PeerKeyReceipt, e.vkey, e.dem.member.ID, sp.PeerX25519); err != nil {
+			t.Errorf("the demander's key receipt: %v", err)
+		}
+		// The key comes with the receipt of its registration in the business
+		// log, which verifies with the log's key alone; it proves nothing for
+		// another key or another member, or once altered.
+		if _, err := peerkey.Check(peer.PeerKeyReceipt, e.vkey, e.sup.member.ID, peer.PeerX25519); err != nil {
+			t.Errorf("the supplier's key receipt: %v", err)
+		}
+		other := bytes.Clone(peer.PeerX25519)
+		other[0] ^= 1
+		tampered := bytes.Replace(peer.PeerKeyReceipt, []byte(`"seq":`), []byte(`"seq":1`), 1)
+		for name, c := range map[string]struct {
+			receipt []byte
+			member  string
+			key     []byte
+		}{
+			"another key":    {peer.PeerKeyReceipt, e.sup.member.ID, other},
+			"another member": {peer.PeerKeyReceipt, e.dem.member.ID, peer.PeerX25519},
+			"altered":        {tampered, e.sup.member.ID, peer.PeerX25519},
+			"none":           {nil, e.sup.member.ID, peer.PeerX25519},
+		} {
+			if _, err := peerkey.Check(c.receipt, e.vkey, c.member, c.key); err == nil {
+				t.Errorf("%s: the receipt verified", name)
+			}
 		}
 
 		before := e.available(t)

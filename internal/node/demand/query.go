@@ -83,6 +83,9 @@ func (n *Side) OrderPeer(ctx context.Context, orderID string) (*node.OrderPeer, 
 	if err := n.PinVerifierKey(ctx, p.VerifierKey); err != nil {
 		return nil, err
 	}
+	if err := n.CheckPeerKey(ctx, p.PeerKeyReceipt, p.PeerMember, p.PeerX25519); err != nil {
+		return nil, err
+	}
 	n.peers.mu.Lock()
 	if n.peers.m == nil {
 		n.peers.m = map[string]cachedPeer{}

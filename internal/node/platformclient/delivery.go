@@ -31,7 +31,8 @@ func (p *connectPlatform) OrderPeer(ctx context.Context, orderID string) (*node.
 	m := res.Msg
 	return &node.OrderPeer{OrderID: m.GetOrderId(), Side: m.GetSide(), PeerMember: m.GetPeerMember(), PeerX25519: m.GetPeerX25519PublicKey(),
 		ListingID: m.GetListingId(), Method: m.GetMethod(), RetentionDays: int(m.GetRetentionDays()), Columns: m.GetColumns(),
-		MaxTokens: int(m.GetMaxTokens()), VerifierKey: m.GetVerifierKey(), Verification: m.GetVerification()}, nil
+		MaxTokens: int(m.GetMaxTokens()), VerifierKey: m.GetVerifierKey(), Verification: m.GetVerification(),
+		PeerKeyReceipt: m.GetPeerKeyReceipt()}, nil
 }
 
 func (p *connectPlatform) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte, az node.Authorisations) (*node.Delivered, error) {

@@ -35,7 +35,8 @@ func (s *answerService) Answer(ctx context.Context, req *connect.Request[hulianv
 	relay, _ := ctx.Value(relayKey{}).(*evidence.Relay)
 	msg := req.Msg
 	a, err := s.m.Supply.Answer(ctx, relay, &supply.AnswerRequest{OrderID: msg.GetOrderId(), RequestID: msg.GetRequestId(), ListingID: msg.GetListingId(),
-		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens(), Authenticator: msg.GetAuthenticator()})
+		DemanderMember: msg.GetDemanderMember(), DemanderX25519: msg.GetDemanderX25519PublicKey(), Columns: msg.GetColumns(), Tokens: msg.GetTokens(), Authenticator: msg.GetAuthenticator(),
+		DemanderKeyReceipt: msg.GetDemanderKeyReceipt()})
 	if err != nil {
 		if errs.KindOf(err) == errs.Internal {
 			s.m.logger.ErrorContext(ctx, "answer failed", "order", msg.GetOrderId(), "request", msg.GetRequestId(), "err", err)

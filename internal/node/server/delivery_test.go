@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"net/http"
@@ -778,5 +779,44 @@ func TestQueryFileRetries(t *testing.T) {
 	defer x.relay.mu.Unlock()
 	if x.relay.charged != 15 {
 		t.Errorf("charged %d deliveries, want 15", x.relay.charged)
+	}
+}
+
+// TestPeerKeySubstituted: a platform that hands a node a key of its own
+// instead of the other party's registered key — to read the secondary
+// encryption — is refused by the node before anything is sent or answered:
+// the key does not match the logged registration it comes with.
+func TestPeerKeySubstituted(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 100)
+	ctx := context.Background()
+	ids := []exid.ExID{personID(1), personID(2)}
+	mine, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// To the demander, as the supplier's key.
+	x.relay.mu.Lock()
+	x.relay.handOut = map[string][]byte{supplierID: mine.PublicKey().Bytes()}
+	x.relay.mu.Unlock()
+	if _, err := x.demander.Query(ctx, "ord_one", ids); err == nil || !strings.Contains(err.Error(), "peer_key_receipt") {
+		t.Fatalf("the demander used a substituted supplier key: %v", err)
+	} else if errs.Is(err, errs.Unavailable) {
+		t.Errorf("a substituted key is not a fault to wait out: %v", err)
+	}
+	// To the supplier, as the demander's key in a relayed request.
+	x.relay.mu.Lock()
+	x.relay.handOut = map[string][]byte{demanderID: mine.PublicKey().Bytes()}
+	x.relay.mu.Unlock()
+	// (This test's relay passes the supplier's refusal on as a failed call.)
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err == nil {
+		t.Fatalf("the supplier answered to a substituted demander key: %+v", res)
+	}
+	// Untouched, the exchange works.
+	x.relay.mu.Lock()
+	x.relay.handOut = nil
+	x.relay.mu.Unlock()
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 2 {
+		t.Fatalf("with the registered keys: %+v %v", res, err)
 	}
 }

@@ -21,12 +21,14 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/proto"
 
+	"hulian/internal/bizlog"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/member"
 	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
+	"hulian/internal/protocol/peerkey"
 	"hulian/internal/protocol/seal"
 	"hulian/internal/rpc/reqsign"
 )
@@ -45,7 +47,11 @@ type fakeRelay struct {
 	srv    *httptest.Server
 	signer note.Signer
 	vkey   string
-	now    func() time.Time
+	// handOut replaces a member's node key in what the relay gives the
+	// other party, receipts unchanged; substitute logs another key as the
+	// member's registration. Both are a platform attacking the nodes.
+	handOut, substitute map[string][]byte
+	now                 func() time.Time
 
 	mu      sync.Mutex
 	members map[string]member.Keys
@@ -103,6 +109,27 @@ func newFakeRelay(t *testing.T) *fakeRelay {
 }
 
 func (r *fakeRelay) URL() string { return r.srv.URL }
+
+// keyReceipt is the log receipt of member's key registration, from a log
+// of its own holding just that entry: what the real platform proves from
+// its business log (package peerkey). Call with r.mu held.
+func (r *fakeRelay) keyReceipt(member string) []byte {
+	key := r.members[member].X25519
+	if k, ok := r.substitute[member]; ok {
+		key = k // the platform's own key, logged as if the member's
+	}
+	payload, _ := bizlog.P{"x25519_public_sha256": bizlog.Commit(key)}.Encode()
+	e := bizlog.Entry{Seq: 0, At: time.Now().UTC().Truncate(time.Microsecond), Actor: "member:" + member, Member: member, Kind: bizlog.KindMemberOpened, Object: member, Payload: payload}
+	cp, err := bizlog.Checkpoint{Origin: r.signer.Name(), Size: 1, Root: bizlog.LeafHash(e.Leaf())}.Sign(r.signer)
+	if err != nil {
+		panic(err)
+	}
+	b, err := peerkey.Receipt(&bizlog.Receipt{Entry: e, Checkpoint: string(cp)})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func (r *fakeRelay) addMember(id string, k member.Keys) {
 	r.mu.Lock()
@@ -176,13 +203,20 @@ func (r *fakeRelay) GetOrderPeer(_ context.Context, req *connect.Request[hulianv
 	default:
 		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("not a party"))
 	}
+	res.PeerKeyReceipt = r.keyReceipt(res.PeerMember)
+	if k, ok := r.handOut[res.PeerMember]; ok {
+		res.PeerX25519PublicKey = k // a key the platform made, not the member's
+	}
 	return connect.NewResponse(res), nil
 }
 
 // answerRequest is what the relay sends the supplier for a delivery.
 func (r *fakeRelay) answerRequest(o *fakeOrder, requestID string, tokens []byte) *hulianv1.AnswerRequest {
 	req := &hulianv1.AnswerRequest{OrderId: o.id, RequestId: requestID, ListingId: o.listing, DemanderMember: o.demander,
-		DemanderX25519PublicKey: r.members[o.demander].X25519, Columns: o.columns, Tokens: tokens}
+		DemanderX25519PublicKey: r.members[o.demander].X25519, Columns: o.columns, Tokens: tokens, DemanderKeyReceipt: r.keyReceipt(o.demander)}
+	if k, ok := r.handOut[o.demander]; ok {
+		req.DemanderX25519PublicKey = k
+	}
 	if own := r.demanderKeys[o.demander]; own != nil {
 		sup, err := ecdh.X25519().NewPublicKey(r.members[o.supplier].X25519)
 		if err == nil {

@@ -37,6 +37,9 @@ type AnswerRequest struct {
 	Columns        []string // the licensed tag keys, in answer order
 	Tokens         []byte   // 16 bytes each
 	Authenticator  []byte   // the demander node's MAC over the request (ordertoken.Key.Authenticator)
+	// DemanderKeyReceipt proves DemanderX25519 is the demander's logged
+	// registration (node.CheckPeerKey).
+	DemanderKeyReceipt []byte
 }
 
 // Answer is the node's answer: the sealed matches and the node's
@@ -106,6 +109,9 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	}
 	if len(req.Columns) == 0 {
 		return nil, errs.Invalidf("columns", "订单未列出许可的标签列", "the order lists no licensed tag")
+	}
+	if err := n.CheckPeerKey(ctx, req.DemanderKeyReceipt, req.DemanderMember, req.DemanderX25519); err != nil {
+		return nil, err
 	}
 
 	var v *nodestore.DatasetVersion

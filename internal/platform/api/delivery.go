@@ -58,7 +58,7 @@ func (s *deliveryService) GetOrderPeer(ctx context.Context, req *connect.Request
 	return connect.NewResponse(&hulianv1.GetOrderPeerResponse{
 		OrderId: op.OrderID, Side: string(op.Side), PeerMember: op.PeerMember, PeerX25519PublicKey: op.PeerX25519,
 		ListingId: op.ListingID, Method: string(op.Method), RetentionDays: uint32(op.RetentionDays), Columns: op.Columns,
-		MaxTokens: uint32(op.MaxTokens), VerifierKey: op.VerifierKey, Verification: op.Verification,
+		MaxTokens: uint32(op.MaxTokens), VerifierKey: op.VerifierKey, Verification: op.Verification, PeerKeyReceipt: op.PeerKeyReceipt,
 	}), nil
 }
 

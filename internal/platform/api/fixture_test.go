@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdh"
 	"crypto/ed25519"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/netguard"
@@ -177,7 +179,16 @@ func (f *fixture) setStage(t testing.TB, tn *tenant, stage member.Stage) {
 			return member.Step{}
 		}
 		m.Stage = stage
-		m.Keys = member.Keys{X25519: tn.X25519, Ed25519: tn.Node.Public().(ed25519.PublicKey)}
+		keys := member.Keys{X25519: tn.X25519, Ed25519: tn.Node.Public().(ed25519.PublicKey)}
+		if !bytes.Equal(m.Keys.X25519, keys.X25519) {
+			// Registered keys are logged, as RegisterKeys logs them, so
+			// that peers can check them against the log.
+			p := bizlog.P{"x25519_public_sha256": bizlog.Commit(keys.X25519), "ed25519_public_sha256": bizlog.Commit(keys.Ed25519)}
+			if _, err := tx.Append(ctx, m.ID, bizlog.KindMemberOpened, m.ID, p); err != nil {
+				return err
+			}
+		}
+		m.Keys = keys
 		m.Qualified, m.Agreed, m.Opened, m.Integrated = done(1), done(2), done(3), done(4)
 		m.RejectReason, m.Agreement = "", ""
 		if stage == member.StageRejected {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hulian/internal/auth"
+	"hulian/internal/httpserve"
 	"hulian/internal/member"
 	"hulian/internal/platform"
 )
@@ -54,7 +55,7 @@ func TestLoginCookie(t *testing.T) {
 		}
 		var c *http.Cookie
 		for _, k := range r.Cookies {
-			if k.Name == auth.SessionCookie {
+			if k.Name == httpserve.CookieName(auth.SessionCookie, secure) {
 				c = k
 			}
 		}

@@ -85,6 +85,7 @@ func (a *NodeAnswerer) Answer(ctx context.Context, endpoint string, req *AnswerR
 	res, err := c.Answer(context.WithValue(ctx, relaySignKey{}, sign), connect.NewRequest(&hulianv1.AnswerRequest{
 		OrderId: req.OrderID, RequestId: req.RequestID, ListingId: req.ListingID, DemanderMember: req.Demander,
 		DemanderX25519PublicKey: req.DemanderX25519, Columns: req.Columns, Tokens: req.Tokens, Authenticator: req.Authenticator,
+		DemanderKeyReceipt: req.DemanderKeyReceipt,
 	}))
 	if err != nil {
 		return nil, answerError(err)

@@ -52,7 +52,8 @@ type Relay struct {
 	Answerer Answerer
 	Timeout  time.Duration // a supplier node's time to answer; DefaultRelayTimeout if zero
 
-	key relayKey // the log key, opened once for receipts and relayed requests
+	key      relayKey // the log key, opened once for receipts and relayed requests
+	receipts keyReceipts
 }
 
 // New returns the relay of p, checking orders with mk, signing with the
@@ -97,6 +98,9 @@ type AnswerRequest struct {
 	Columns        []string
 	Tokens         []byte
 	Authenticator  []byte // the demander's, relayed unread; the supplier checks it
+	// DemanderKeyReceipt proves DemanderX25519 is the demander's logged
+	// registration (package peerkey).
+	DemanderKeyReceipt []byte
 }
 
 // Answer is a supplier node's reply.
@@ -229,6 +233,9 @@ type OrderPeer struct {
 	MaxTokens     int
 	VerifierKey   string
 	Verification  string // the order's verification method (X-E10), "" for none
+	// PeerKeyReceipt proves PeerX25519 is the peer's logged registration
+	// (package peerkey).
+	PeerKeyReceipt []byte
 }
 
 // MaxTokens is the most tokens one Deliver call may carry under o: a
@@ -298,7 +305,13 @@ func (r *Relay) GetOrderPeer(ctx context.Context, orderID string) (*OrderPeer, e
 			Method: o.Terms.Method, RetentionDays: o.Terms.RetentionDays, Columns: cols, MaxTokens: MaxTokens(o), VerifierKey: vkey, Verification: o.Terms.Verification}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if out.PeerKeyReceipt, err = r.keyReceipt(ctx, out.PeerMember, out.PeerX25519); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CheckRequestID validates a delivery's request ID: 1 to 128 characters of
@@ -414,8 +427,13 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	if err := authz.Check(required, az.Level, n, az.Commitments); err != nil {
 		return nil, err
 	}
+	keyReceipt, err := r.keyReceipt(ctx, o.Terms.Demander, plan.demanderX)
+	if err != nil {
+		return nil, err
+	}
 	ans, err := r.forward(ctx, signer, plan, &AnswerRequest{OrderID: o.ID, RequestID: requestID, ListingID: o.Terms.ListingID,
-		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens, Authenticator: authenticator})
+		Supplier: o.Terms.Supplier, Demander: o.Terms.Demander, DemanderX25519: plan.demanderX, Columns: plan.columns, Tokens: tokens, Authenticator: authenticator,
+		DemanderKeyReceipt: keyReceipt})
 	if err != nil {
 		return nil, err
 	}

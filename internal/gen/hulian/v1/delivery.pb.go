@@ -193,9 +193,14 @@ type GetOrderPeerResponse struct {
 	// The order's verification method (X-E10): one_step | two_step, empty
 	// for none. The demander's node sends tokens only for subjects whose
 	// authorisation record meets it.
-	Verification  string `protobuf:"bytes,11,opt,name=verification,proto3" json:"verification,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Verification string `protobuf:"bytes,11,opt,name=verification,proto3" json:"verification,omitempty"`
+	// Proof that the peer registered peer_x25519_public_key: the receipt of
+	// its registration entry in the business log (JSON of a log receipt:
+	// entry, signed checkpoint, inclusion proof). The node verifies it with
+	// its pinned log verifier key before using the key.
+	PeerKeyReceipt []byte `protobuf:"bytes,12,opt,name=peer_key_receipt,json=peerKeyReceipt,proto3" json:"peer_key_receipt,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GetOrderPeerResponse) Reset() {
@@ -303,6 +308,13 @@ func (x *GetOrderPeerResponse) GetVerification() string {
 		return x.Verification
 	}
 	return ""
+}
+
+func (x *GetOrderPeerResponse) GetPeerKeyReceipt() []byte {
+	if x != nil {
+		return x.PeerKeyReceipt
+	}
+	return nil
 }
 
 type DeliverRequest struct {
@@ -882,8 +894,11 @@ type AnswerRequest struct {
 	Tokens  []byte   `protobuf:"bytes,7,opt,name=tokens,proto3" json:"tokens,omitempty"`
 	// The demander node's request authenticator, as it sent it.
 	Authenticator []byte `protobuf:"bytes,8,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Proof that the demander registered demander_x25519_public_key, as in
+	// GetOrderPeerResponse.peer_key_receipt.
+	DemanderKeyReceipt []byte `protobuf:"bytes,9,opt,name=demander_key_receipt,json=demanderKeyReceipt,proto3" json:"demander_key_receipt,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *AnswerRequest) Reset() {
@@ -972,6 +987,13 @@ func (x *AnswerRequest) GetAuthenticator() []byte {
 	return nil
 }
 
+func (x *AnswerRequest) GetDemanderKeyReceipt() []byte {
+	if x != nil {
+		return x.DemanderKeyReceipt
+	}
+	return nil
+}
+
 type AnswerResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Sealed  []byte                 `protobuf:"bytes,1,opt,name=sealed,proto3" json:"sealed,omitempty"`
@@ -1054,7 +1076,7 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12!\n" +
 	"\fverifier_key\x18\x02 \x01(\tR\vverifierKey\"0\n" +
 	"\x13GetOrderPeerRequest\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\"\xf9\x02\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"\xa3\x03\n" +
 	"\x14GetOrderPeerResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x12\n" +
 	"\x04side\x18\x02 \x01(\tR\x04side\x12\x1f\n" +
@@ -1070,7 +1092,8 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"max_tokens\x18\t \x01(\rR\tmaxTokens\x12!\n" +
 	"\fverifier_key\x18\n" +
 	" \x01(\tR\vverifierKey\x12\"\n" +
-	"\fverification\x18\v \x01(\tR\fverification\"\xe1\x01\n" +
+	"\fverification\x18\v \x01(\tR\fverification\x12(\n" +
+	"\x10peer_key_receipt\x18\f \x01(\fR\x0epeerKeyReceipt\"\xe1\x01\n" +
 	"\x0eDeliverRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -1123,7 +1146,7 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x16ListDeliveriesResponse\x123\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x13.hulian.v1.DeliveryR\n" +
-	"deliveries\"\xa6\x02\n" +
+	"deliveries\"\xd8\x02\n" +
 	"\rAnswerRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -1134,7 +1157,8 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x1ademander_x25519_public_key\x18\x05 \x01(\fR\x17demanderX25519PublicKey\x12\x18\n" +
 	"\acolumns\x18\x06 \x03(\tR\acolumns\x12\x16\n" +
 	"\x06tokens\x18\a \x01(\fR\x06tokens\x12$\n" +
-	"\rauthenticator\x18\b \x01(\fR\rauthenticator\"z\n" +
+	"\rauthenticator\x18\b \x01(\fR\rauthenticator\x120\n" +
+	"\x14demander_key_receipt\x18\t \x01(\fR\x12demanderKeyReceipt\"z\n" +
 	"\x0eAnswerResponse\x12\x16\n" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +
