@@ -80,8 +80,12 @@ func TestTokenScopes(t *testing.T) {
 			for c := range codes {
 				count[c]++
 			}
-			if count[connect.CodeResourceExhausted] != 1 || count[connect.CodeUnauthenticated] != 5 {
-				t.Errorf("six guesses at once: %v, want five unauthenticated and one resource_exhausted", count)
+			// An admitted guess may find every hashing turn taken for the
+			// whole wait when the machine is loaded (the turns are shared
+			// by all the tests running): it is then "busy, retry", which
+			// is still not a refusal of the password.
+			if count[connect.CodeResourceExhausted] != 1 || count[connect.CodeUnauthenticated] == 0 || count[connect.CodeUnauthenticated]+count[connect.CodeUnavailable] != 5 {
+				t.Errorf("six guesses at once: %v, want five unauthenticated (or busy) and one resource_exhausted", count)
 			}
 
 			list, err := pw.Tokens.ListTokens(ctx, connect.NewRequest(&hulianv1.ListTokensRequest{}))
