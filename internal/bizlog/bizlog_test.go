@@ -3,6 +3,7 @@ package bizlog_test
 import (
 	"bytes"
 	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,5 +223,19 @@ func TestReceiptAndLeaf(t *testing.T) {
 	want := `{"seq":0,"at":"2026-01-02T03:04:05.000006Z","actor":"system","member":"mem_a","kind":"k","object":"o","payload":{"n":0,"ok":true,"s":"值"}}`
 	if got := string(entries[0].Leaf()); got != want {
 		t.Errorf("leaf encoding\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	_, vkey, err := bizlog.GenerateKey("log.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := bizlog.Fingerprint(vkey)
+	if len(f) != 39 || strings.Count(f, " ") != 7 || f != bizlog.Fingerprint(vkey) {
+		t.Errorf("fingerprint %q", f)
+	}
+	if _, other, _ := bizlog.GenerateKey("log.test"); bizlog.Fingerprint(other) == f {
+		t.Error("two keys share a fingerprint")
 	}
 }

@@ -2,7 +2,9 @@ package bizlog
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -99,4 +101,18 @@ func Signer(skey, vkey string) (note.Signer, error) {
 		return nil, errors.New("the log signing key does not match its verifier key")
 	}
 	return s, nil
+}
+
+// Fingerprint is a short form of a verifier key for people to compare out
+// of band (on the phone, against the operator's published value): the
+// first 128 bits of the SHA-256 of the key's text, in eight groups of four
+// hex digits.
+func Fingerprint(vkey string) string {
+	sum := sha256.Sum256([]byte(vkey))
+	h := hex.EncodeToString(sum[:16])
+	groups := make([]string, 0, 8)
+	for i := 0; i < len(h); i += 4 {
+		groups = append(groups, h[i:i+4])
+	}
+	return strings.Join(groups, " ")
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 
+	"hulian/internal/bizlog"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
 )
@@ -13,6 +14,7 @@ type settingsData struct {
 	Region          string
 	PublicURL       string
 	VerifierKey     string
+	Fingerprint     string // of VerifierKey, compared with the operator's out of band
 	X25519, Ed25519 string
 	Accounts        []*nodestore.Account
 }
@@ -31,6 +33,9 @@ func (c *console) settings(w http.ResponseWriter, r *http.Request, v *view) erro
 	}
 	if d.VerifierKey, err = n.VerifierKey(ctx); err != nil {
 		return err
+	}
+	if d.VerifierKey != "" {
+		d.Fingerprint = bizlog.Fingerprint(d.VerifierKey)
 	}
 	if d.Accounts, err = c.Staff.Accounts(ctx); err != nil {
 		return err

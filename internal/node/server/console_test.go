@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"hulian/internal/bizlog"
 	"hulian/internal/node"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/platformclient"
@@ -87,6 +88,9 @@ func TestConsolePages(t *testing.T) {
 	if strings.Contains(body, "(UTC)") || strings.Contains(body, "（分）") {
 		t.Errorf("deliveries show UTC or fen:\n%s", body)
 	}
+	// The key the node pinned, with the fingerprint people compare.
+	_, _, body = get(t, dm.URL()+"/settings", dem)
+	wantAll(t, "settings", body, escaped(x.relay.vkey), `<code id="fingerprint">`+bizlog.Fingerprint(x.relay.vkey)+`</code>`)
 	for _, path := range []string{"/", "/datasets", "/orders", "/deliveries", "/settings"} {
 		for _, lang := range []string{"zh-CN", "en"} {
 			code, _, body := get(t, dm.URL()+path, dem, &http.Cookie{Name: "lang", Value: lang})

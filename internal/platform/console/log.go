@@ -18,6 +18,9 @@ type logData struct {
 	Entries    []bizlog.Entry
 	Checkpoint *store.Checkpoint
 	RootHex    string
+	// VerifierKey and its fingerprint, which members compare with what
+	// their nodes pinned.
+	VerifierKey, Fingerprint string
 	Member     string
 	Kind       string
 	Since      string
@@ -73,6 +76,10 @@ func (c *console) showLog(w http.ResponseWriter, r *http.Request, report *bizlog
 	} else if !errs.Is(err, errs.NotFound) {
 		return err
 	}
+	if d.VerifierKey, err = c.bizlog.VerifierKey(ctx); err != nil {
+		return err
+	}
+	d.Fingerprint = bizlog.Fingerprint(d.VerifierKey)
 	if report != nil && report.Failure != nil {
 		d.Failure = report.Failure.Text(i18n.From(r.Context()))
 	}

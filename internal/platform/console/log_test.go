@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/browsertest"
 )
 
@@ -32,6 +33,13 @@ func TestLogPage(t *testing.T) {
 	r := reg.get("/log?member=" + a.ID)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "member.qualified") || !strings.Contains(r.Body, `id="cp-size"`) {
 		t.Fatalf("regulator log page: %d\n%s", r.Status, r.Body)
+	}
+	vkey, err := p.Log.VerifierKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Body, `id="fingerprint" translate="no">`+bizlog.Fingerprint(vkey)+"<") {
+		t.Errorf("the log page lacks the verifier key's fingerprint")
 	}
 	if r := reg.get("/log?kind=no.such.kind"); !strings.Contains(r.Body, "没有符合条件的条目") {
 		t.Errorf("filter by kind: %s", r.Body)
