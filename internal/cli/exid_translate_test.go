@@ -51,6 +51,13 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
+// Bytes is a copy of what was written so far.
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
 // exchange is a running platform with one onboarded member and a
 // credentials file holding the member's API token.
 type exchange struct {
@@ -171,7 +178,8 @@ func TestTranslatePrivacy(t *testing.T) {
 	}
 	x.m.DB.Close() // flush the WAL so that everything is in the files
 	files, _ := filepath.Glob(x.dbPath + "*")
-	haystacks := map[string][]byte{"platform log output": x.logs.b.Bytes()}
+	logged := x.logs.Bytes()
+	haystacks := map[string][]byte{"platform log output": logged}
 	for _, f := range files {
 		haystacks[f], _ = os.ReadFile(f)
 	}
@@ -184,7 +192,7 @@ func TestTranslatePrivacy(t *testing.T) {
 			}
 		}
 	}
-	if len(files) == 0 || x.logs.b.Len() == 0 {
+	if len(files) == 0 || len(logged) == 0 {
 		t.Fatal("nothing was searched")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/throttle"
 )
 
 // SessionTTL is how long a console login lasts.
@@ -78,6 +79,11 @@ func (p *Platform) NeedsBootstrap(ctx context.Context) (bool, error) {
 // Unauthenticated error and take the same time; a database fault is the
 // database's error, never Unauthenticated.
 func (p *Platform) Authenticate(ctx context.Context, login, password string) (*store.Account, error) {
+	// The shared budget of the client's address and network, before the
+	// password is hashed (the doors' own guards ran before this).
+	if err := p.Throttle.Pass(ctx, throttle.Login); err != nil {
+		return nil, err
+	}
 	login = strings.ToLower(strings.TrimSpace(login))
 	var acct *store.Account
 	err := p.DB.Read(ctx, func(tx *store.Tx) (err error) {

@@ -9,6 +9,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/member"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/throttle"
 )
 
 // Application is a membership application with the member's first account.
@@ -38,6 +39,11 @@ func (p *Platform) Apply(ctx context.Context, a Application) (*member.Member, *s
 		return nil, nil, err
 	}
 	if err := p.DB.Read(ctx, func(tx *store.Tx) error { return tx.ApplicationTaken(ctx, a.USCC, login) }); err != nil {
+		return nil, nil, err
+	}
+	// Counted once the application could succeed, before its hash: what
+	// spam with fresh codes and logins runs into, on every replica alike.
+	if err := p.Throttle.Pass(ctx, throttle.Apply); err != nil {
 		return nil, nil, err
 	}
 	acct, err := newAccount(ctx, a.Login, a.DisplayName, a.Password)

@@ -15,6 +15,7 @@ import (
 	"hulian/internal/keyring"
 
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/throttle"
 )
 
 // CurrentAgreement is the member agreement version members sign unless the
@@ -27,6 +28,9 @@ type Platform struct {
 	Logger    *slog.Logger
 	Agreement string // the agreement version members must sign
 	K         int    // the k of X-E8: at least gate.MinK
+	// Throttle limits applications and password attempts per client
+	// address and network, shared by all replicas.
+	Throttle *throttle.Throttle
 
 	refs   refs
 	sealer keyring.Sealer
@@ -37,7 +41,7 @@ func New(db *store.DB, logger *slog.Logger) *Platform {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK}
+	return &Platform{DB: db, Logger: logger, Agreement: CurrentAgreement, K: gate.MinK, Throttle: throttle.New(db)}
 }
 
 // UseSealer sets the key-encryption key that seals the platform's secrets

@@ -15,6 +15,7 @@ import (
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/throttle"
 	"hulian/internal/rpc"
 	"hulian/internal/rpc/reqsign"
 	"hulian/internal/tlsfiles"
@@ -48,6 +49,7 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		ctx := i18n.With(r.Context(), httpserve.LangOf(r))
+		ctx = throttle.WithClient(ctx, httpserve.ClientIP(r))
 		var err error
 		switch {
 		case reqsign.Signed(r):
