@@ -2,11 +2,13 @@ package platform
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/member"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/throttle"
@@ -166,6 +168,60 @@ func (p *Platform) Review(ctx context.Context, id string, approve bool, reason s
 		}
 		return bizlog.KindMemberRejected, bizlog.P{"reason": m.RejectReason}, nil
 	})
+}
+
+// MaxBulkReject is how many applications one bulk rejection may name: a
+// page of the review queue.
+const MaxBulkReject = 500
+
+// RejectApplications rejects the named applications with one reason, the
+// operator's answer to a wave of spam: all of them or, if any cannot be
+// rejected (no longer awaiting review, unknown), none, in one transaction
+// with an entry in the log for each.
+func (p *Platform) RejectApplications(ctx context.Context, ids []string, reason string) (int, error) {
+	if err := auth.Require(ctx, auth.PermReviewQualif); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, errs.Invalidf("id", "请勾选要驳回的申请", "tick the applications to reject")
+	}
+	if len(ids) > MaxBulkReject {
+		return 0, errs.Invalidf("id", "一次最多驳回 "+strconv.Itoa(MaxBulkReject)+" 份申请", "at most "+strconv.Itoa(MaxBulkReject)+" applications at once")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return 0, errs.Invalidf("reason", "驳回时必须说明理由", "a rejection needs a reason")
+	}
+	by := auth.ActorFrom(ctx).Ref()
+	seen := map[string]bool{}
+	err := p.DB.Transact(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			m, err := tx.Member(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			if err := m.Review(false, reason, by, tx.Now()); err != nil {
+				// Named, so that the operator knows which one held the
+				// rest back.
+				r := errs.ReasonOf(err)
+				return &errs.Error{Kind: errs.KindOf(err), Field: "id", Reason: i18n.T(m.Name+"："+r.ZH, m.Name+": "+r.EN)}
+			}
+			if err := tx.UpdateMember(ctx, m); err != nil {
+				return err
+			}
+			if _, err := tx.Append(ctx, m.ID, bizlog.KindMemberRejected, m.ID, bizlog.P{"reason": m.RejectReason}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(seen), nil
 }
 
 // SignAgreement records the member's signature of the agreement (step 2).

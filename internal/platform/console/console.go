@@ -106,6 +106,7 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.handle(mux, "GET /members", c.members)
 	c.handle(mux, "GET /members/{id}", c.member)
 	c.handle(mux, "POST /members/{id}/review", c.review)
+	c.handle(mux, "POST /members/reject", c.rejectApplications)
 	c.handle(mux, "GET /home", c.home)
 	c.handle(mux, "POST /home/agreement", c.signAgreement)
 	c.handle(mux, "POST /home/keys", c.registerKeys)

@@ -21,14 +21,14 @@ type logData struct {
 	// VerifierKey and its fingerprint, which members compare with what
 	// their nodes pinned.
 	VerifierKey, Fingerprint string
-	Member     string
-	Kind       string
-	Since      string
-	Until      string
-	From       int64
-	Next       int64 // the first sequence number of the next page, 0 if none
-	Report     *bizlog.Report
-	Failure    string
+	Member                   string
+	Kind                     string
+	Since                    string
+	Until                    string
+	From                     int64
+	Next                     int64 // the first sequence number of the next page, 0 if none
+	Report                   *bizlog.Report
+	Failure                  string
 }
 
 const logPage = 200

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -17,6 +18,8 @@ type membersData struct {
 	Stage     member.Stage // the filter, "" for all
 	Stages    []member.Stage
 	CanReview bool
+	Ticked    map[string]bool // applications ticked for bulk rejection
+	Rejected  int             // how many the last bulk rejection rejected
 }
 
 // members is the staff's list of members with their onboarding stage:
@@ -34,7 +37,9 @@ func (c *console) members(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rejected, _ := strconv.Atoi(r.URL.Query().Get("rejected"))
 	c.render(w, r, http.StatusOK, "members.html", &view{Title: "members.title", Data: membersData{
+		Rejected:  rejected,
 		Members:   ms,
 		Stage:     stage,
 		Stages:    stages,
