@@ -53,9 +53,10 @@ type Deps struct {
 
 type console struct {
 	Deps
-	pages map[i18n.Lang]map[string]*template.Template
-	cop   *http.CrossOriginProtection
-	guard *httpserve.LoginGuard
+	pages     map[i18n.Lang]map[string]*template.Template
+	cop       *http.CrossOriginProtection
+	guard     *httpserve.LoginGuard
+	anonymous *httpserve.AnonymousGate
 }
 
 // Mount registers the console's routes on mux.
@@ -63,7 +64,7 @@ func Mount(mux *http.ServeMux, d Deps) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &console{Deps: d, cop: http.NewCrossOriginProtection(), guard: httpserve.NewLoginGuard()}
+	c := &console{Deps: d, cop: http.NewCrossOriginProtection(), guard: httpserve.NewLoginGuard(), anonymous: httpserve.NewAnonymousGate()}
 	var err error
 	if c.pages, err = parse(); err != nil {
 		panic(err) // embedded templates: a build defect every test reports
@@ -172,6 +173,14 @@ func (c *console) handle(mux *http.ServeMux, pattern string, h handler, login bo
 		}
 		if err == nil && login && v.Account == nil {
 			err = errs.New(errs.Unauthenticated, "", "请先登录", "log in first")
+		}
+		if err == nil && v.Account == nil {
+			// A stranger's form (the login) is small and read a bounded
+			// number at a time.
+			var release func()
+			if release, err = c.anonymous.Enter(w, r); err == nil {
+				defer release()
+			}
 		}
 		if err == nil {
 			err = h(w, r, v)

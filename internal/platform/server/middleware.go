@@ -68,7 +68,18 @@ func (m *Main) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		httpserve.Annotate(ctx, "actor", auth.ActorFrom(ctx).Ref())
+		a := auth.ActorFrom(ctx)
+		httpserve.Annotate(ctx, "actor", a.Ref())
+		if a.Role == auth.RoleAnonymous && !a.Node {
+			// A stranger's body is small and read a bounded number at a
+			// time (an application, a login form).
+			release, err := m.anonymous.Enter(w, r)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			defer release()
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -65,6 +65,7 @@ type Main struct {
 	srv                *httpserve.Server
 	metrics            *httpserve.Server     // nil without MetricsListen
 	guard              *httpserve.LoginGuard // password attempts, console and API alike
+	anonymous          *httpserve.AnonymousGate
 }
 
 // Open opens the database (applying migrations) and the listener.
@@ -89,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{guard: httpserve.NewLoginGuard(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints}, clientTLS)), Metrics: prometheus.NewRegistry()}
+	m := &Main{guard: httpserve.NewLoginGuard(), anonymous: httpserve.NewAnonymousGate(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints}, clientTLS)), Metrics: prometheus.NewRegistry()}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
