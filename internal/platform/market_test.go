@@ -1,10 +1,13 @@
 package platform_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +16,14 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/catalog/catalogtest"
 	"hulian/internal/errs"
+	"hulian/internal/keyring"
 	"hulian/internal/market"
+	"hulian/internal/netguard"
 	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/platform/trading"
+	"hulian/internal/platform/webhooks"
 	"hulian/internal/pricing"
 )
 
@@ -262,13 +268,24 @@ func TestQuota(t *testing.T) {
 		dem := onboard(t, p, opCtx, 31, false, true)
 		id := dem.member.ID
 
+		sealer, err := keyring.NewAESGCM(bytes.Repeat([]byte{7}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.UseSealer(sealer)
+		var secret string
 		hooks := make(chan map[string]any, 4)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if err := webhooks.Verify(secret, r.Header, body, time.Now(), time.Minute); err != nil {
+				t.Errorf("webhook signature: %v", err)
+			}
 			var v map[string]any
-			json.NewDecoder(r.Body).Decode(&v)
+			json.Unmarshal(body, &v)
 			hooks <- v
 		}))
 		defer srv.Close()
+		sender := webhooks.NewSender(db, sealer, netguard.Policy{Allow: netguard.Loopback}, nil)
 
 		if _, err := p.TopUp(dem.ctx, id, 100, "pay-1", ""); !errs.Is(err, errs.PermissionDenied) {
 			t.Errorf("member topping itself up: %v", err)
@@ -279,8 +296,11 @@ func TestQuota(t *testing.T) {
 		if _, err := p.TopUp(opCtx, id, 100, "pay-1", "again"); !errs.Is(err, errs.Conflict) {
 			t.Errorf("the same payment twice: %v", err)
 		}
-		if _, err := p.SetQuotaAlerts(dem.ctx, id, 50, srv.URL); err != nil {
-			t.Fatal(err)
+		if _, secret, err = p.SetQuotaAlerts(dem.ctx, id, 50, srv.URL); err != nil || !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("setting the webhook: %q %v", secret, err)
+		}
+		if _, again, err := p.SetQuotaAlerts(dem.ctx, id, 50, srv.URL); err != nil || again != "" {
+			t.Errorf("the same webhook again made a new secret: %q %v", again, err)
 		}
 		charge := func(req string, fen int64) error {
 			_, err := p.Charge(dem.ctx, store.Debit{Member: id, RequestID: req, AmountFen: fen, Reason: "delivery"})
@@ -292,12 +312,16 @@ func TestQuota(t *testing.T) {
 		if err := charge("r2", 30); err != nil { // 40 left: below 50
 			t.Fatal(err)
 		}
+		if n, err := sender.SendDue(context.Background()); err != nil || n != 1 {
+			t.Fatalf("sending the outbox: %d %v", n, err)
+		}
 		select {
 		case v := <-hooks:
-			if v["kind"] != "low_balance" || v["available_fen"] != float64(40) {
+			data, _ := v["data"].(map[string]any)
+			if v["kind"] != "quota.low_balance" || v["member"] != id || data["available_fen"] != float64(40) || !strings.HasPrefix(v["id"].(string), "qn_") {
 				t.Errorf("webhook: %v", v)
 			}
-		case <-time.After(5 * time.Second):
+		default:
 			t.Error("no webhook call")
 		}
 		if err := charge("r3", 41); !errs.Is(err, errs.ResourceExhausted) {

@@ -1,17 +1,16 @@
 package platform
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
+	"hulian/internal/netguard"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/webhooks"
 )
 
 // Quota 可用额度 (X-S3): the demander's prepaid amount in fen, checked and
@@ -173,44 +172,71 @@ func (p *Platform) SetCredit(ctx context.Context, member string, creditFen int64
 }
 
 // SetQuotaAlerts sets the low-balance threshold and the optional webhook
-// called when a warning is raised (the member itself or the operator).
-func (p *Platform) SetQuotaAlerts(ctx context.Context, member string, thresholdFen int64, webhook string) (*store.QuotaAccount, error) {
+// that hears of warnings and order events (the member itself or the
+// operator). A new or changed webhook gets a new signing secret, returned
+// here once and kept only sealed; secret is "" when it did not change.
+func (p *Platform) SetQuotaAlerts(ctx context.Context, member string, thresholdFen int64, webhook string) (acct *store.QuotaAccount, secret string, err error) {
 	a := auth.ActorFrom(ctx)
 	if !auth.Can(a.Role, auth.PermQuotaAdmin) && !(auth.Can(a.Role, auth.PermTrade) && a.MemberID == member) {
-		return nil, errs.New(errs.PermissionDenied, "", "只有本成员或运营方可以设置额度提醒", "only the member or the operator sets quota alerts")
+		return nil, "", errs.New(errs.PermissionDenied, "", "只有本成员或运营方可以设置额度提醒", "only the member or the operator sets quota alerts")
 	}
 	if thresholdFen < 0 {
-		return nil, errs.Invalidf("threshold_fen", "提醒阈值不能为负", "the threshold must not be negative")
+		return nil, "", errs.Invalidf("threshold_fen", "提醒阈值不能为负", "the threshold must not be negative")
 	}
 	if webhook != "" {
-		u, err := url.Parse(webhook)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(webhook) > 500 {
-			return nil, errs.Invalidf("webhook_url", "回调地址须为 http(s) 网址", "the webhook must be an http(s) URL")
+		if err := checkWebhook(webhook); err != nil {
+			return nil, "", err
 		}
 	}
-	var acct *store.QuotaAccount
-	err := p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
+	err = p.DB.Transact(ctx, func(tx *store.Tx) (err error) {
 		if acct, err = tx.QuotaAccount(ctx, member, true); err != nil {
 			return err
+		}
+		if webhook != "" && webhook != acct.WebhookURL {
+			secret = webhooks.NewSecret()
+			sealed, err := webhooks.Seal(p.sealer, member, secret)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetWebhookSecret(ctx, member, sealed); err != nil {
+				return err
+			}
 		}
 		acct.ThresholdFen, acct.WebhookURL = thresholdFen, webhook
 		if acct.LowWarned && acct.Available(tx.Now()) >= thresholdFen {
 			acct.LowWarned = false
 		}
-		if _, err := tx.Append(ctx, member, store.KindQuotaAlertsSet, member, bizlog.P{"threshold_fen": thresholdFen, "webhook": webhook != ""}); err != nil {
+		if _, err := tx.Append(ctx, member, store.KindQuotaAlertsSet, member, bizlog.P{"threshold_fen": thresholdFen, "webhook": webhook != "", "new_secret": secret != ""}); err != nil {
 			return err
 		}
 		return tx.SaveQuotaAccount(ctx, acct)
 	})
-	return acct, err
+	if err != nil {
+		return nil, "", err
+	}
+	return acct, secret, nil
+}
+
+// checkWebhook accepts an https URL, or http on this machine or a private
+// network (the same rule as answer endpoints); whether the address may be
+// called at all is checked when it is called.
+func checkWebhook(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(raw) > 500 {
+		return errs.Invalidf("webhook_url", "回调地址须为 http(s) 网址", "the webhook must be an http(s) URL")
+	}
+	if u.Scheme == "http" && !netguard.PlainHTTPAllowed(u.Hostname()) {
+		return errs.Invalidf("webhook_url", "互联网上的回调地址须使用 https://", "a webhook on the internet must use https://")
+	}
+	return nil
 }
 
 // Deduct is the quota's one check-and-deduct operation for a caller that
 // charges inside its own transaction (delivery, exID issuance); see
 // store.Tx.Deduct for its guarantees. On a ResourceExhausted error the
 // suspension has been recorded in tx: commit tx without the charged work
-// and return the error. After the commit, pass the notifications to
-// p.Notify.
+// and return the error. Warnings are in tx too, with their webhook
+// events in the outbox (package webhooks sends them).
 func (p *Platform) Deduct(ctx context.Context, tx *store.Tx, d store.Debit) (*store.Deduction, []store.QuotaNotification, error) {
 	return tx.Deduct(ctx, d)
 }
@@ -219,46 +245,8 @@ func (p *Platform) Deduct(ctx context.Context, tx *store.Tx, d store.Debit) (*st
 // committer: concurrent charges share one transaction and one commit, which
 // is what sustains thousands of deductions per second on one balance. A
 // charge the quota cannot cover returns ResourceExhausted, the suspension
-// recorded; warnings are sent after the commit.
+// recorded; warnings and their webhook events commit with it.
 func (p *Platform) Charge(ctx context.Context, d store.Debit) (*store.Deduction, error) {
-	ded, notes, err := p.DB.DeductGrouped(ctx, d)
-	p.Notify(notes)
+	ded, _, err := p.DB.DeductGrouped(ctx, d)
 	return ded, err
-}
-
-// webhookClient calls members' quota webhooks: best effort, briefly, never
-// holding up a deduction.
-var webhookClient = &http.Client{Timeout: 3 * time.Second}
-
-// webhookBody is what a quota webhook receives.
-type webhookBody struct {
-	Member       string    `json:"member"`
-	Kind         string    `json:"kind"` // low_balance or suspended
-	AvailableFen int64     `json:"available_fen"`
-	ThresholdFen int64     `json:"threshold_fen"`
-	At           time.Time `json:"at"`
-}
-
-// Notify sends committed quota warnings to the members' webhooks, in the
-// background. The warning itself is already recorded (the console banner);
-// a webhook that fails is logged and not retried.
-func (p *Platform) Notify(notes []store.QuotaNotification) {
-	for _, n := range notes {
-		if n.WebhookURL == "" {
-			continue
-		}
-		go func() {
-			body, _ := json.Marshal(webhookBody{n.Member, n.Kind, n.AvailableFen, n.ThresholdFen, n.At})
-			resp, err := webhookClient.Post(n.WebhookURL, "application/json", bytes.NewReader(body))
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode >= 300 {
-					err = errs.New(errs.Unavailable, "webhook", "回调返回 "+resp.Status, "webhook answered "+resp.Status)
-				}
-			}
-			if err != nil {
-				p.Logger.Warn("quota webhook failed", "member", n.Member, "kind", n.Kind, "err", err)
-			}
-		}()
-	}
 }

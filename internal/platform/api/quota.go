@@ -90,9 +90,9 @@ func (s *quotaService) SetAlerts(ctx context.Context, req *connect.Request[hulia
 	if err := checkID("member_id", "mem_", req.Msg.MemberId); err != nil {
 		return nil, err
 	}
-	a, err := s.p.SetQuotaAlerts(ctx, req.Msg.MemberId, req.Msg.ThresholdFen, req.Msg.WebhookUrl)
+	a, secret, err := s.p.SetQuotaAlerts(ctx, req.Msg.MemberId, req.Msg.ThresholdFen, req.Msg.WebhookUrl)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hulianv1.SetAlertsResponse{Account: quotaToProto(a, a.Available(time.Now()))}), nil
+	return connect.NewResponse(&hulianv1.SetAlertsResponse{Account: quotaToProto(a, a.Available(time.Now())), WebhookSecret: secret}), nil
 }

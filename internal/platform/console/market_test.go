@@ -354,7 +354,7 @@ func TestMarketPagesGolden(t *testing.T) {
 	if _, err := m.Platform.TopUp(storetest.Staff(context.Background(), auth.RoleOperator), m.Dem.ID, 100000, "BANK-001", "银行转账"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Platform.SetQuotaAlerts(m.Dem.ctx(), m.Dem.ID, 50000, ""); err != nil {
+	if _, _, err := m.Platform.SetQuotaAlerts(m.Dem.ctx(), m.Dem.ID, 50000, ""); err != nil {
 		t.Fatal(err)
 	}
 	for i, fen := range []int64{20000, 15000, 30000} {

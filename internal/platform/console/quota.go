@@ -30,6 +30,8 @@ type quotaData struct {
 	Admin     bool           // the operator's top-up and credit forms
 	Choices   []memberChoice // staff choose the member by name
 	Alerts    bool           // may set the threshold and webhook
+	Secret    string         // a new webhook secret, shown once
+	Webhooks  []*store.WebhookEvent
 }
 
 // memberChoice is one option of the staff's member picker.
@@ -113,6 +115,11 @@ func (c *console) quotaView(ctx context.Context, member string, form url.Values)
 		d.Moves = append(d.Moves, moveRow{Movement: m, Amount: Money(m.AmountFen), Balance: Money(m.BalanceFen), Available: Money(m.AvailableFen)})
 	}
 	d.Chart = useChart(moves, now, chartDays)
+	if d.Alerts {
+		if err := c.p.DB.Read(ctx, func(tx *store.Tx) (err error) { d.Webhooks, err = tx.WebhookEvents(ctx, member, 20); return err }); err != nil {
+			return nil, err
+		}
+	}
 	if form == nil {
 		form = url.Values{"threshold_fen": {Money(q.Account.ThresholdFen).Yuan()}, "webhook_url": {q.Account.WebhookURL},
 			"expires": {now.Add(30 * 24 * time.Hour).In(cst).Format("2006-01-02")}}

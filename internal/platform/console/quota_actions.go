@@ -49,12 +49,27 @@ func (c *console) quotaAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return c.quotaAgain(r, member, err)
 	}
-	if _, err := c.p.SetQuotaAlerts(r.Context(), member, threshold, strings.TrimSpace(r.PostFormValue("webhook_url"))); err != nil {
+	_, secret, err := c.p.SetQuotaAlerts(r.Context(), member, threshold, strings.TrimSpace(r.PostFormValue("webhook_url")))
+	if err != nil {
 		if errs.KindOf(err) == errs.PermissionDenied {
 			return err
 		}
 		return c.quotaAgain(r, member, err)
 	}
-	quotaDone(w, r, member, "alerts")
+	if secret == "" {
+		quotaDone(w, r, member, "alerts")
+		return nil
+	}
+	// A new secret is shown on this page, this once: it is in no URL and
+	// no later page.
+	v, err := c.quotaView(r.Context(), member, nil)
+	if err != nil {
+		return err
+	}
+	d := v.Data.(quotaData)
+	d.Secret = secret
+	v.Data, v.Notice = d, "quota.webhook.secret.notice"
+	w.Header().Set("Cache-Control", "no-store")
+	c.render(w, r, http.StatusOK, "quota.html", v)
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/webhooks"
 	"hulian/internal/storage/sqlite"
 	"hulian/internal/tlsfiles"
 )
@@ -158,15 +159,23 @@ func (m *Main) Addr() string { return m.srv.Addr() }
 // URL is the platform's base URL.
 func (m *Main) URL() string { return m.srv.URL() }
 
+// WebhookInterval is how often the outbox is looked at for due webhook
+// events: a member hears of an event within about this long.
+var WebhookInterval = time.Second
+
 // Run serves until ctx is done, then shuts down gracefully, making signed
-// log checkpoints and recording ended orders in the background meanwhile.
+// log checkpoints, recording ended orders and sending webhook events in the
+// background meanwhile.
 func (m *Main) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
 	go func() { m.Log.RunCheckpoints(cpCtx); close(cpDone) }()
 	expDone := make(chan struct{})
 	go func() { m.Market.RunOrderExpiry(cpCtx, time.Minute); close(expDone) }()
-	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
+	hookDone := make(chan struct{})
+	sender := webhooks.NewSender(m.DB, m.Exchange.Sealer(), netguard.Policy{Allow: m.cfg.AllowEndpoints}, m.cfg.Logger)
+	go func() { sender.Run(cpCtx, WebhookInterval); close(hookDone) }()
+	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-hookDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	err := httpserve.ServeAll(ctx, m.srv, m.metrics)
 	m.cfg.Logger.Info("platform stopped")

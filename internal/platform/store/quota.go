@@ -200,6 +200,11 @@ func (tx *Tx) insertNotifications(ctx context.Context, ns []QuotaNotification) e
 			n.ID, n.Member, n.Kind, n.AvailableFen, n.ThresholdFen, n.At); err != nil {
 			return err
 		}
+		// The member's webhook hears of it from the outbox, committed
+		// with the warning.
+		if err := tx.EnqueueWebhook(ctx, n.Member, n.ID, "quota."+n.Kind, map[string]int64{"available_fen": n.AvailableFen, "threshold_fen": n.ThresholdFen}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

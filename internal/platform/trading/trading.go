@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"hulian/internal/auth"
@@ -371,7 +372,13 @@ func (mk *Market) SelectOffer(ctx context.Context, offerID string) (*market.Orde
 func (mk *Market) logOrder(ctx context.Context, tx *store.Tx, o *market.Order, kind string, payload bizlog.P) error {
 	payload["demander"], payload["supplier"] = o.Terms.Demander, o.Terms.Supplier
 	for _, m := range []string{o.Terms.Demander, o.Terms.Supplier} {
-		if _, err := tx.Append(ctx, m, kind, o.ID, payload); err != nil {
+		e, err := tx.Append(ctx, m, kind, o.ID, payload)
+		if err != nil {
+			return err
+		}
+		// Each party's webhook hears of it, from the outbox, as its log
+		// entry (the event's ID names the entry).
+		if err := tx.EnqueueWebhook(ctx, m, "evt_"+strconv.FormatInt(e.Seq, 10), kind, map[string]any{"order": o.ID, "entry": e.Seq, "detail": payload}); err != nil {
 			return err
 		}
 	}

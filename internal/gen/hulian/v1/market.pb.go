@@ -3561,8 +3561,11 @@ func (x *SetAlertsRequest) GetWebhookUrl() string {
 }
 
 type SetAlertsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       *QuotaAccount          `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account *QuotaAccount          `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// The webhook's new signing secret (HMAC-SHA256), present only when the
+	// webhook was set or changed: shown this once, kept only sealed.
+	WebhookSecret string `protobuf:"bytes,2,opt,name=webhook_secret,json=webhookSecret,proto3" json:"webhook_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3602,6 +3605,13 @@ func (x *SetAlertsResponse) GetAccount() *QuotaAccount {
 		return x.Account
 	}
 	return nil
+}
+
+func (x *SetAlertsResponse) GetWebhookSecret() string {
+	if x != nil {
+		return x.WebhookSecret
+	}
+	return ""
 }
 
 var File_hulian_v1_market_proto protoreflect.FileDescriptor
@@ -3886,9 +3896,10 @@ const file_hulian_v1_market_proto_rawDesc = "" +
 	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12#\n" +
 	"\rthreshold_fen\x18\x02 \x01(\x03R\fthresholdFen\x12\x1f\n" +
 	"\vwebhook_url\x18\x03 \x01(\tR\n" +
-	"webhookUrl\"F\n" +
+	"webhookUrl\"m\n" +
 	"\x11SetAlertsResponse\x121\n" +
-	"\aaccount\x18\x01 \x01(\v2\x17.hulian.v1.QuotaAccountR\aaccount2\x9b\t\n" +
+	"\aaccount\x18\x01 \x01(\v2\x17.hulian.v1.QuotaAccountR\aaccount\x12%\n" +
+	"\x0ewebhook_secret\x18\x02 \x01(\tR\rwebhookSecret2\x9b\t\n" +
 	"\rMarketService\x12R\n" +
 	"\rPublishDemand\x12\x1f.hulian.v1.PublishDemandRequest\x1a .hulian.v1.PublishDemandResponse\x12U\n" +
 	"\x0eWithdrawDemand\x12 .hulian.v1.WithdrawDemandRequest\x1a!.hulian.v1.WithdrawDemandResponse\x12F\n" +
