@@ -100,4 +100,5 @@ var commands = []func(*Env) *cobra.Command{
 	newDeliveryCmd,
 	newKEKCmd,
 	newTokenCmd,
+	newCalendarCmd,
 }
