@@ -26,6 +26,7 @@ const (
 	PermMarketAdmin     Permission = "market.admin"            // suspend, resume, terminate and expire orders
 	PermQuotaAdmin      Permission = "quota.admin"             // record top-ups, set temporary credit and alert thresholds
 	PermKeyRotate       Permission = "keys.rotate"             // start a new exID key epoch
+	PermSettle          Permission = "settlement.run"          // issue the monthly statements (结算单)
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -34,7 +35,7 @@ const (
 var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
 	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
-	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin),
+	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin, PermSettle),
 	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
 }
 

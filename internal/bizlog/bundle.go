@@ -77,6 +77,13 @@ const maxBundleLine = 1 << 20
 // is consistent with itself. Malformed bundles are errors; well-formed but
 // untrue ones are reported in the Report.
 func VerifyBundle(r io.Reader, vkey string) (*Report, *BundleHeader, error) {
+	return VerifyBundleVisit(r, vkey, nil)
+}
+
+// VerifyBundleVisit is VerifyBundle that also hands each entry, once its
+// leaf is checked, to visit (if not nil); an error from visit stops the
+// reading and is returned.
+func VerifyBundleVisit(r io.Reader, vkey string, visit func(*Entry) error) (*Report, *BundleHeader, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle: %w", err)
@@ -152,6 +159,11 @@ func VerifyBundle(r io.Reader, vkey string) (*Report, *BundleHeader, error) {
 			return nil, &h, fmt.Errorf("bundle entry %d: not an entry line", v.Size())
 		}
 		v.Entry(l.Entry, l.LeafHash, nil)
+		if visit != nil && rep.OK() {
+			if err := visit(l.Entry); err != nil {
+				return nil, &h, err
+			}
+		}
 		checkDue()
 	}
 	if !rep.OK() {

@@ -214,6 +214,7 @@ func (c *ExidTranslateCmd) runValues(ctx context.Context, tr *exid.Translator) e
 // reporter shows progress: a bar on a terminal, a plain line every few
 // seconds otherwise (logs, CI).
 type reporter struct {
+	mu    *sync.Mutex // the command's: waits for the platform write too
 	bar   *progressbar.ProgressBar
 	w     io.Writer
 	lang  i18n.Lang
@@ -222,7 +223,7 @@ type reporter struct {
 }
 
 func (c *ExidTranslateCmd) progress() *reporter {
-	r := &reporter{w: c.env.Stderr, lang: c.env.Lang, start: time.Now()}
+	r := &reporter{mu: &c.mu, w: c.env.Stderr, lang: c.env.Lang, start: time.Now()}
 	if f, ok := c.env.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		size := int64(-1)
 		if st, err := os.Stat(c.In); err == nil {
@@ -236,6 +237,8 @@ func (c *ExidTranslateCmd) progress() *reporter {
 }
 
 func (r *reporter) update(p exid.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.bar != nil {
 		r.bar.Describe(fmt.Sprintf("%d %s", p.Rows, i18n.T("行", "rows").In(r.lang)))
 		r.bar.Set64(p.InBytes)
@@ -250,6 +253,8 @@ func (r *reporter) update(p exid.Progress) {
 }
 
 func (r *reporter) done() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.bar != nil {
 		r.bar.Finish()
 		fmt.Fprintln(r.w)

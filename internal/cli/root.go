@@ -101,4 +101,5 @@ var commands = []func(*Env) *cobra.Command{
 	newKEKCmd,
 	newTokenCmd,
 	newCalendarCmd,
+	newSettleCmd,
 }

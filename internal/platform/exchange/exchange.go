@@ -12,6 +12,7 @@ import (
 	"hulian/internal/platform/listings"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/relay"
+	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/trading"
 )
@@ -25,6 +26,8 @@ type Exchange struct {
 	Issuer   *issuance.Issuer   // exID issuance
 	Log      *logkeeper.Keeper  // the business log's key, checkpoints and reading
 	Relay    *relay.Relay       // the delivery relay
+	// Statements issues the monthly statements from the log.
+	Statements *statements.Statements
 }
 
 // New returns the exchange over db. The relay calls supplier nodes with a;
@@ -39,5 +42,7 @@ func New(db *store.DB, logger *slog.Logger, a relay.Answerer) *Exchange {
 func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x := &Exchange{Platform: p, Listings: listings.New(p), Market: trading.New(p), Issuer: issuance.New(p), Log: logkeeper.New(p)}
 	x.Relay = relay.New(p, x.Market, x.Log, a)
+	x.Statements = statements.New(x.Log)
+	x.Statements.Logger = p.Logger
 	return x
 }

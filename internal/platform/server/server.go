@@ -164,8 +164,8 @@ func (m *Main) URL() string { return m.srv.URL() }
 var WebhookInterval = time.Second
 
 // Run serves until ctx is done, then shuts down gracefully, making signed
-// log checkpoints, recording ended orders and sending webhook events in the
-// background meanwhile.
+// log checkpoints, recording ended orders, sending webhook events and
+// issuing the month's statements when due in the background meanwhile.
 func (m *Main) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
@@ -175,7 +175,9 @@ func (m *Main) Run(ctx context.Context) error {
 	hookDone := make(chan struct{})
 	sender := webhooks.NewSender(m.DB, m.Exchange.Sealer(), netguard.Policy{Allow: m.cfg.AllowEndpoints}, m.cfg.Logger)
 	go func() { sender.Run(cpCtx, WebhookInterval); close(hookDone) }()
-	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-hookDone }()
+	stmDone := make(chan struct{})
+	go func() { m.Statements.RunEvery(cpCtx, 10*time.Minute); close(stmDone) }()
+	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-hookDone; <-stmDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	err := httpserve.ServeAll(ctx, m.srv, m.metrics)
 	m.cfg.Logger.Info("platform stopped")

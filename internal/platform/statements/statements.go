@@ -1,0 +1,225 @@
+// Package statements issues the monthly statements 数据互联结算单 (X-S1):
+// on the third Chinese working day of each month, at a set hour (Beijing
+// time), the statements of the previous calendar month are computed from
+// the business log (package settlement), signed with the log's key,
+// stored and written to the log — all of a month's statements in one
+// transaction, so that a run killed at any point leaves all of them or
+// none, and a second run, on this replica or another, issues nothing new.
+package statements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
+	"hulian/internal/calendar"
+	"hulian/internal/errs"
+	"hulian/internal/platform/logkeeper"
+	"hulian/internal/platform/store"
+	"hulian/internal/settlement"
+)
+
+// DefaultHour is the hour of the issue day (Beijing time) from which a
+// month's statements are issued: after the night's batch deliveries of the
+// month's last day have long been logged.
+const DefaultHour = 9
+
+// Statements issues and lists statements.
+type Statements struct {
+	Log      *logkeeper.Keeper
+	Calendar *calendar.Calendar
+	Hour     int
+	Logger   *slog.Logger
+	// Now is the clock that decides whether a month is due; the
+	// database's by default (tests move it to the issue day).
+	Now func() time.Time
+}
+
+// New returns the statements of log's platform, on the default calendar.
+func New(log *logkeeper.Keeper) *Statements {
+	return &Statements{Log: log, Calendar: calendar.Default(), Hour: DefaultHour, Logger: slog.New(slog.DiscardHandler)}
+}
+
+func (s *Statements) db() *store.DB { return s.Log.P.DB }
+
+func (s *Statements) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return s.db().Now()
+}
+
+// IssueAt is when month's statements are due: the issue day at the hour.
+func (s *Statements) IssueAt(month string) (time.Time, error) {
+	start, _, err := settlement.ParseMonth(month)
+	if err != nil {
+		return time.Time{}, err
+	}
+	m := calendar.DateOf(start)
+	day, err := s.Calendar.StatementDay(m.Year, m.Month)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return day.Start().Add(time.Duration(s.Hour) * time.Hour).UTC(), nil
+}
+
+// Compute reads month's delivery entries from the log, page by page, and
+// returns its statements: memory grows with the month's orders, not with
+// its deliveries.
+func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.Statement, error) {
+	start, end, err := settlement.ParseMonth(month)
+	if err != nil {
+		return nil, err
+	}
+	ctx = auth.WithActor(ctx, auth.System)
+	b := settlement.NewBuilder(month)
+	from := int64(0)
+	for {
+		var es []bizlog.Entry
+		err := s.db().Read(ctx, func(tx *store.Tx) (err error) {
+			es, err = tx.LogEntries(ctx, store.LogFilter{Kind: settlement.KindDelivered, From: from, Since: start, Until: end, Limit: 1000})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range es {
+			if err := b.Add(&es[i]); err != nil {
+				return nil, err
+			}
+		}
+		if len(es) < 1000 {
+			return b.Statements(), nil
+		}
+		from = es[len(es)-1].Seq + 1
+	}
+}
+
+// Run issues month's statements if they are due and not yet issued, and
+// returns them; before they are due it returns a provisional preview and
+// issues nothing.
+func (s *Statements) Run(ctx context.Context, month string) (sts []*store.IssuedStatement, provisional bool, err error) {
+	if err := auth.Require(ctx, auth.PermSettle); err != nil {
+		return nil, false, err
+	}
+	due, err := s.IssueAt(month)
+	if err != nil {
+		return nil, false, err
+	}
+	computed, err := s.Compute(ctx, month)
+	if err != nil {
+		return nil, false, err
+	}
+	if s.now().Before(due) {
+		for _, st := range computed {
+			sts = append(sts, &store.IssuedStatement{Statement: *st})
+		}
+		return sts, true, nil
+	}
+	signer, _, err := s.Log.Signer(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var issued int
+	err = s.db().Transact(ctx, func(tx *store.Tx) error {
+		issued = 0
+		for _, st := range computed {
+			is := &store.IssuedStatement{Statement: *st, Issued: tx.Now()}
+			if is.Signature, err = sign(signer, st); err != nil {
+				return err
+			}
+			payload, err := st.Payload(is.Signature)
+			if err != nil {
+				return err
+			}
+			// Under both parties, as orders are: each member's view of the
+			// log shows its statements.
+			for i, m := range []string{st.Demander, st.Supplier} {
+				e, err := tx.Append(ctx, m, settlement.KindIssued, st.ID, payload)
+				if err != nil {
+					return err
+				}
+				if i == 0 {
+					is.Seq = e.Seq
+				}
+			}
+			ok, err := tx.InsertStatement(ctx, is)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				// Issued before: this run's entries for it must not stand.
+				return errAlreadyIssued
+			}
+			issued++
+		}
+		return nil
+	})
+	if errors.Is(err, errAlreadyIssued) {
+		issued, err = 0, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if issued > 0 {
+		s.Logger.Info("statements issued", "month", month, "count", issued)
+	}
+	sts, err = s.List(ctx, store.StatementFilter{Month: month})
+	return sts, false, err
+}
+
+var errAlreadyIssued = errs.New(errs.Conflict, "month", "该月结算单已出具", "the month's statements were issued already")
+
+// List lists issued statements; a member sees its own.
+func (s *Statements) List(ctx context.Context, f store.StatementFilter) ([]*store.IssuedStatement, error) {
+	var out []*store.IssuedStatement
+	err := s.db().Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.Statements(ctx, f); return err })
+	return out, err
+}
+
+// sign signs a statement's summary with the log's key, as a signed note.
+func sign(s note.Signer, st *settlement.Statement) (string, error) {
+	text := fmt.Sprintf("hulian statement v1\n%s\n%s\n%s\n%s\n%s\n%s\n", st.ID, st.Month, st.Demander, st.Supplier, strconv.FormatInt(st.TotalFen, 10), st.LinesSHA256)
+	b, err := note.Sign(&note.Note{Text: text}, s)
+	return string(b), err
+}
+
+// RunDue issues the previous month's statements once they are due: the
+// background job every replica runs (the transaction makes it once).
+func (s *Statements) RunDue(ctx context.Context) error {
+	now := s.now()
+	prev := calendar.DateOf(now)
+	month := fmt.Sprintf("%04d-%02d", prev.Year, int(prev.Month)-1)
+	if prev.Month == time.January {
+		month = fmt.Sprintf("%04d-12", prev.Year-1)
+	}
+	due, err := s.IssueAt(month)
+	if err != nil || now.Before(due) {
+		return err
+	}
+	_, _, err = s.Run(auth.WithActor(ctx, auth.System), month)
+	return err
+}
+
+// RunEvery runs RunDue every interval until ctx ends.
+func (s *Statements) RunEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.Warn("statements: the month's run failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"hulian/internal/settlement"
+)
+
+// IssuedStatement is a statement as the platform keeps it: the statement,
+// its signature by the log's key, its first log entry and when it was
+// issued.
+type IssuedStatement struct {
+	settlement.Statement
+	Signature string
+	Seq       int64
+	Issued    time.Time
+}
+
+// InsertStatement records st unless a statement of the same ID exists, and
+// reports whether it did: the second run of a month issues nothing.
+func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return false, err
+	}
+	lines, err := json.Marshal(st.Lines)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (id) DO NOTHING`,
+		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesSHA256, st.Signature, st.Seq, st.Issued)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// StatementFilter selects statements.
+type StatementFilter struct {
+	Month  string // YYYY-MM, "" for all
+	Member string // as demander or supplier, "" for all (staff)
+}
+
+// Statements lists statements, by month then ID. A member sees those it is
+// a party to.
+func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedStatement, error) {
+	own, all, err := tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		f.Member = own
+	}
+	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at FROM statements WHERE 1=1`
+	var args []any
+	if f.Month != "" {
+		args = append(args, f.Month)
+		q += " AND month = $" + itoa(len(args))
+	}
+	if f.Member != "" {
+		args = append(args, f.Member)
+		q += " AND (demander_id = $" + itoa(len(args)) + " OR supplier_id = $" + itoa(len(args)) + ")"
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY month, id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*IssuedStatement
+	for rows.Next() {
+		var st IssuedStatement
+		var lines string
+		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesSHA256, &st.Signature, &st.Seq, &st.Issued); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(lines), &st.Lines); err != nil {
+			return nil, err
+		}
+		st.Issued = st.Issued.UTC()
+		out = append(out, &st)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,220 @@
+// Package settlement computes the monthly statements 数据互联结算单 (X-S1)
+// from the business log alone: for each pair of members, what the demander
+// owes the supplier for a calendar month (Asia/Shanghai), order by order,
+// as the sum of the charges its delivery entries record. Each delivery's
+// charge is the month's price total after it minus before it (package
+// pricing), so the sum is the month's total under the confirmed price
+// whatever the deliveries' sizes and order: no price needs re-reading here.
+//
+// The package is pure, so that the platform that issues statements and
+// anyone verifying them from an exported log (`hulian settle verify`) run
+// the same code. It keeps one line per order, never the entries: memory
+// does not grow with the month's deliveries.
+package settlement
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"hulian/internal/bizlog"
+	"hulian/internal/calendar"
+	"hulian/internal/errs"
+)
+
+// Log entry kinds read and written.
+const (
+	// KindDelivered is the relay's entry of a charged delivery
+	// (relay.KindDeliveryCompleted; repeated within this package so
+	// verifiers need not import the platform).
+	KindDelivered = "delivery.completed"
+	// KindIssued is a statement's entry: its lines, their hash and total.
+	KindIssued = "settlement.statement_issued"
+)
+
+// Line is one order's part of a statement.
+type Line struct {
+	Order      string `json:"order"`
+	Listing    string `json:"listing"`
+	Deliveries int64  `json:"deliveries"`
+	Queried    int64  `json:"queried"`
+	Matched    int64  `json:"matched"`
+	ChargeFen  int64  `json:"charge_fen"`
+	FirstSeq   int64  `json:"first_seq"` // the first and last delivery entries counted
+	LastSeq    int64  `json:"last_seq"`
+}
+
+// Statement is what one demander owes one supplier for a month.
+type Statement struct {
+	ID          string `json:"id"`
+	Month       string `json:"month"` // YYYY-MM
+	Demander    string `json:"demander"`
+	Supplier    string `json:"supplier"`
+	Lines       []Line `json:"lines"`
+	TotalFen    int64  `json:"total_fen"`
+	LinesSHA256 string `json:"lines_sha256"`
+}
+
+// ID is a statement's identifier: one per month and pair, so that issuing
+// twice is issuing once.
+func ID(month, demander, supplier string) string {
+	sum := sha256.Sum256([]byte(month + "\x00" + demander + "\x00" + supplier))
+	return "stm_" + strings.ReplaceAll(month, "-", "") + "_" + hex.EncodeToString(sum[:8])
+}
+
+// LinesHash is the SHA-256 of the lines' canonical JSON, in order.
+func LinesHash(lines []Line) string {
+	b, _ := json.Marshal(lines) // a slice of plain structs: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// MonthOf is the business month (Asia/Shanghai) of an instant.
+func MonthOf(at time.Time) string {
+	d := calendar.DateOf(at)
+	return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month))
+}
+
+// ParseMonth checks a YYYY-MM month and returns the instants it starts and
+// ends at (the start of the next month), in UTC.
+func ParseMonth(month string) (start, end time.Time, err error) {
+	t, perr := time.Parse("2006-01", month)
+	if perr != nil || t.Format("2006-01") != month {
+		return time.Time{}, time.Time{}, errs.Invalidf("month", "月份须写作 年-月，如 2026-11："+month, "write the month as year-month, e.g. 2026-11: "+month)
+	}
+	first := calendar.NewDate(t.Year(), t.Month(), 1)
+	next := calendar.NewDate(t.Year(), t.Month()+1, 1)
+	return first.Start().UTC(), next.Start().UTC(), nil
+}
+
+// delivery is the part of a delivery entry's payload a statement uses.
+type delivery struct {
+	Demander  string `json:"demander"`
+	Supplier  string `json:"supplier"`
+	Listing   string `json:"listing"`
+	Queried   int64  `json:"queried"`
+	Matched   int64  `json:"matched"`
+	ChargeFen int64  `json:"charge_fen"`
+}
+
+// Builder accumulates a month's delivery entries into statements.
+type Builder struct {
+	month string
+	lines map[string]*Line     // by order
+	pairs map[string][2]string // order → demander, supplier
+}
+
+// NewBuilder starts the statements of month (YYYY-MM).
+func NewBuilder(month string) *Builder {
+	return &Builder{month: month, lines: map[string]*Line{}, pairs: map[string][2]string{}}
+}
+
+// Add counts e if it is a delivery of the builder's month; other entries
+// are ignored. A delivery entry that cannot be read is an error naming it.
+func (b *Builder) Add(e *bizlog.Entry) error {
+	if e.Kind != KindDelivered || MonthOf(e.At) != b.month {
+		return nil
+	}
+	var d delivery
+	if err := json.Unmarshal(e.Payload, &d); err != nil || d.Demander == "" || d.Supplier == "" || d.ChargeFen < 0 {
+		return errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条配送记录无法读取", e.Seq), fmt.Sprintf("log entry %d is a delivery that cannot be read", e.Seq))
+	}
+	l := b.lines[e.Object]
+	if l == nil {
+		l = &Line{Order: e.Object, Listing: d.Listing, FirstSeq: e.Seq}
+		b.lines[e.Object] = l
+		b.pairs[e.Object] = [2]string{d.Demander, d.Supplier}
+	}
+	l.Deliveries++
+	l.Queried += d.Queried
+	l.Matched += d.Matched
+	l.ChargeFen += d.ChargeFen
+	l.LastSeq = e.Seq
+	return nil
+}
+
+// Statements are the month's statements, one per pair that had a
+// delivery, ordered by demander then supplier; lines by order ID.
+func (b *Builder) Statements() []*Statement {
+	byPair := map[[2]string]*Statement{}
+	for order, l := range b.lines {
+		p := b.pairs[order]
+		st := byPair[p]
+		if st == nil {
+			st = &Statement{ID: ID(b.month, p[0], p[1]), Month: b.month, Demander: p[0], Supplier: p[1]}
+			byPair[p] = st
+		}
+		st.Lines = append(st.Lines, *l)
+		st.TotalFen += l.ChargeFen
+	}
+	out := make([]*Statement, 0, len(byPair))
+	for _, st := range byPair {
+		slices.SortFunc(st.Lines, func(a, b Line) int { return strings.Compare(a.Order, b.Order) })
+		st.LinesSHA256 = LinesHash(st.Lines)
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b *Statement) int {
+		if c := strings.Compare(a.Demander, b.Demander); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Supplier, b.Supplier)
+	})
+	return out
+}
+
+// Payload is a statement's log entry payload: everything needed to check
+// it against a recomputation, with its signature. The log keeps flat
+// payloads, so the lines go as their canonical JSON text.
+func (st *Statement) Payload(signature string) (bizlog.P, error) {
+	lines, err := json.Marshal(st.Lines)
+	if err != nil {
+		return nil, err
+	}
+	return bizlog.P{"statement": st.ID, "month": st.Month, "demander": st.Demander, "supplier": st.Supplier,
+		"total_fen": st.TotalFen, "lines_sha256": st.LinesSHA256, "lines": string(lines), "signature": signature}, nil
+}
+
+// FromEntry reads the statement an issued entry records (see Payload).
+func FromEntry(e *bizlog.Entry) (*Statement, error) {
+	var p struct {
+		ID          string `json:"statement"`
+		Month       string `json:"month"`
+		Demander    string `json:"demander"`
+		Supplier    string `json:"supplier"`
+		TotalFen    int64  `json:"total_fen"`
+		LinesSHA256 string `json:"lines_sha256"`
+		Lines       string `json:"lines"`
+	}
+	if e.Kind != KindIssued {
+		return nil, fmt.Errorf("entry %d is %s, not a statement", e.Seq, e.Kind)
+	}
+	bad := errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条结算单记录无法读取", e.Seq), fmt.Sprintf("log entry %d is a statement that cannot be read", e.Seq))
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" {
+		return nil, bad
+	}
+	st := &Statement{ID: p.ID, Month: p.Month, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256}
+	if err := json.Unmarshal([]byte(p.Lines), &st.Lines); err != nil {
+		return nil, bad
+	}
+	return st, nil
+}
+
+// Same reports whether two statements agree line for line, naming the
+// first difference.
+func Same(want, got *Statement) error {
+	switch {
+	case want.ID != got.ID || want.Month != got.Month || want.Demander != got.Demander || want.Supplier != got.Supplier:
+		return fmt.Errorf("statement %s: another pair or month", got.ID)
+	case want.TotalFen != got.TotalFen:
+		return fmt.Errorf("statement %s: total %d fen, the log's deliveries make %d", got.ID, got.TotalFen, want.TotalFen)
+	case got.LinesSHA256 != LinesHash(got.Lines):
+		return fmt.Errorf("statement %s: its lines do not match their hash", got.ID)
+	case want.LinesSHA256 != got.LinesSHA256:
+		return fmt.Errorf("statement %s: its lines differ from the log's deliveries", got.ID)
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package settlement_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"hulian/internal/bizlog"
+	"hulian/internal/settlement"
+)
+
+func delivery(seq int64, at time.Time, order, demander, supplier string, queried, matched, charge int64) *bizlog.Entry {
+	p, _ := bizlog.P{"demander": demander, "supplier": supplier, "listing": "lst_" + order, "queried": queried, "matched": matched, "charge_fen": charge}.Encode()
+	return &bizlog.Entry{Seq: seq, At: at, Member: demander, Kind: settlement.KindDelivered, Object: order, Payload: p}
+}
+
+// TestBuilder: deliveries are counted in the business month they were
+// made in Beijing time (the last evening of September in UTC is October
+// there), per order, grouped per pair; other entries are ignored.
+func TestBuilder(t *testing.T) {
+	oct := time.Date(2026, 10, 10, 3, 0, 0, 0, time.UTC)
+	b := settlement.NewBuilder("2026-10")
+	for _, e := range []*bizlog.Entry{
+		delivery(1, time.Date(2026, 9, 30, 15, 59, 0, 0, time.UTC), "ord_1", "mem_d", "mem_s", 10, 5, 99), // 23:59 on 30 Sep in Beijing
+		delivery(2, time.Date(2026, 9, 30, 16, 0, 0, 0, time.UTC), "ord_1", "mem_d", "mem_s", 10, 5, 50),  // 00:00 on 1 Oct
+		delivery(3, oct, "ord_1", "mem_d", "mem_s", 20, 10, 70),
+		delivery(4, oct, "ord_2", "mem_d", "mem_s", 1, 1, 1),
+		delivery(5, oct, "ord_3", "mem_d2", "mem_s", 7, 3, 0),
+		delivery(6, time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC), "ord_1", "mem_d", "mem_s", 1, 1, 1000), // November in Beijing
+		{Seq: 7, At: oct, Kind: "order.activated", Object: "ord_1", Payload: []byte(`{}`)},
+	} {
+		if err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sts := b.Statements()
+	if len(sts) != 2 || sts[0].Demander != "mem_d" || sts[1].Demander != "mem_d2" {
+		t.Fatalf("statements %+v", sts)
+	}
+	st := sts[0]
+	if st.TotalFen != 121 || len(st.Lines) != 2 || st.Lines[0] != (settlement.Line{Order: "ord_1", Listing: "lst_ord_1", Deliveries: 2, Queried: 30, Matched: 15, ChargeFen: 120, FirstSeq: 2, LastSeq: 3}) {
+		t.Errorf("statement %+v", st)
+	}
+	if st.ID != settlement.ID("2026-10", "mem_d", "mem_s") || st.LinesSHA256 != settlement.LinesHash(st.Lines) || sts[1].TotalFen != 0 {
+		t.Errorf("ids and hashes: %+v", sts)
+	}
+	if err := b.Add(&bizlog.Entry{Seq: 9, At: oct, Kind: settlement.KindDelivered, Payload: []byte(`{"charge_fen":"x"}`)}); err == nil {
+		t.Error("an unreadable delivery was counted")
+	}
+}
+
+// TestVerifierProperty: over random months of deliveries between random
+// pairs, each statement built and logged verifies, and any change to a
+// logged statement's total or lines is found.
+func TestVerifierProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 50 {
+		var log []*bizlog.Entry
+		seq := int64(0)
+		start := time.Date(2026, time.Month(1+r.IntN(10)), 1, 0, 0, 0, 0, time.UTC)
+		month := settlement.MonthOf(start.Add(24 * time.Hour))
+		b := settlement.NewBuilder(month)
+		for range 1 + r.IntN(200) {
+			at := start.Add(time.Duration(r.IntN(40*24)) * time.Hour)
+			e := delivery(seq, at, fmt.Sprintf("ord_%d", r.IntN(6)), fmt.Sprintf("mem_d%d", r.IntN(3)), fmt.Sprintf("mem_s%d", r.IntN(2)), int64(r.IntN(1000)), int64(r.IntN(500)), int64(r.IntN(10000)))
+			seq++
+			log = append(log, e)
+			b.Add(e)
+		}
+		sts := b.Statements()
+		for _, st := range sts {
+			p, _ := st.Payload("sig")
+			raw, _ := p.Encode()
+			log = append(log, &bizlog.Entry{Seq: seq, At: start.AddDate(0, 2, 0), Kind: settlement.KindIssued, Object: st.ID, Payload: raw})
+			seq++
+		}
+		verify := func(entries []*bizlog.Entry) error {
+			v := settlement.NewVerifier()
+			for _, e := range entries {
+				if err := v.Add(e); err != nil {
+					return err
+				}
+			}
+			_, err := v.Finish()
+			return err
+		}
+		if err := verify(log); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if len(sts) == 0 {
+			continue
+		}
+		// Alter one logged statement.
+		i := len(log) - 1 - r.IntN(len(sts))
+		st, err := settlement.FromEntry(log[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r.IntN(3) {
+		case 0:
+			st.TotalFen++
+		case 1:
+			st.Lines[0].Matched++
+		default:
+			st.Lines[0].Deliveries--
+			st.LinesSHA256 = settlement.LinesHash(st.Lines)
+		}
+		p, _ := st.Payload("sig")
+		raw, _ := p.Encode()
+		altered := append([]*bizlog.Entry(nil), log...)
+		altered[i] = &bizlog.Entry{Seq: log[i].Seq, At: log[i].At, Kind: settlement.KindIssued, Object: st.ID, Payload: raw}
+		if err := verify(altered); err == nil {
+			t.Fatalf("round %d: an altered statement verified", round)
+		}
+	}
+}
+
+func TestParseMonth(t *testing.T) {
+	start, end, err := settlement.ParseMonth("2026-12")
+	if err != nil || start != time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC) || end != time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC) {
+		t.Errorf("2026-12: %v %v %v", start, end, err)
+	}
+	for _, bad := range []string{"2026-13", "2026-1", "26-01", "", "2026-01-01"} {
+		if _, _, err := settlement.ParseMonth(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// FuzzFromEntry: a statement entry's payload is read or refused, never a
+// panic, and what is read writes back to the same statement.
+func FuzzFromEntry(f *testing.F) {
+	st := &settlement.Statement{ID: "stm_1", Month: "2026-10", Demander: "mem_d", Supplier: "mem_s", TotalFen: 5, Lines: []settlement.Line{{Order: "ord_1", ChargeFen: 5}}}
+	p, _ := st.Payload("sig")
+	raw, _ := p.Encode()
+	f.Add([]byte(raw))
+	f.Add([]byte(`{"statement":"stm_1","lines":"null"}`))
+	f.Add([]byte(`{"statement":"stm_1","lines":"[{\"order\":1}]"}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		got, err := settlement.FromEntry(&bizlog.Entry{Kind: settlement.KindIssued, Payload: payload})
+		if err != nil {
+			return
+		}
+		p, err := got.Payload("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := p.Encode()
+		again, err := settlement.FromEntry(&bizlog.Entry{Kind: settlement.KindIssued, Payload: raw})
+		if err != nil {
+			t.Fatalf("a statement read does not read back: %v", err)
+		}
+		a, _ := json.Marshal(got)
+		b, _ := json.Marshal(again)
+		if string(a) != string(b) {
+			t.Fatalf("%s != %s", a, b)
+		}
+	})
+}
