@@ -198,7 +198,7 @@ func TestAnonymousFlood(t *testing.T) {
 	owner := &http.Client{
 		Timeout:       time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.1.2")}}).DialContext},
+		Transport:     &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.1.2")}}).DialContext},
 	}
 	res, err := owner.PostForm(f.URL+"/login", url.Values{"login": {f.B.Login}, "password": {testPassword}})
 	if err != nil {

@@ -48,10 +48,10 @@ func TestShared(t *testing.T) {
 				ok   bool
 			}{
 				{"203.0.113.7", true}, {"203.0.113.7", true}, {"203.0.113.7", true},
-				{"203.0.113.7", false}, // the address's fourth, on either replica
+				{"203.0.113.7", false},       // the address's fourth, on either replica
 				{"::ffff:203.0.113.8", true}, // refusals count too: the /24's fifth
 				{"203.0.113.9", false},       // the /24's sixth
-				{"198.51.100.1", true}, // another network
+				{"198.51.100.1", true},       // another network
 				{"2001:db8:1:2::1", true}, {"2001:db8:1:3::1", true}, {"2001:db8:1:4::1", true},
 				{"2001:db8:1:5::1", true}, {"2001:db8:1:6::1", true},
 				{"2001:db8:1:7::1", false}, // the /48's sixth

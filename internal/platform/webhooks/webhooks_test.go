@@ -51,8 +51,8 @@ func helper(dsn string) {
 // clock is a settable clock for the database.
 type clock struct{ at atomic.Pointer[time.Time] }
 
-func (c *clock) Now() time.Time { return *c.at.Load() }
-func (c *clock) Set(t time.Time) { c.at.Store(&t) }
+func (c *clock) Now() time.Time      { return *c.at.Load() }
+func (c *clock) Set(t time.Time)     { c.at.Store(&t) }
 func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // receiver is a member's webhook endpoint that checks signatures and
