@@ -69,6 +69,7 @@ var steps = []step{
 	{i18n.T("批量订单：供应方报价，需求方选定，双方签署", "the batch order: the supplier offers, the demander selects, both sign"), (*Demo).stepBatchOrder},
 	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},
 	{i18n.T("按请求销毁已配送数据并向平台出具销毁证明", "destroy delivered data on request, with an attestation to the platform"), (*Demo).stepDestroy},
+	{i18n.T("本月结算单（临时，按业务日志计算）", "this month's statements (provisional, computed from the business log)"), (*Demo).stepStatements},
 	{i18n.T("业务日志检查点与全量验证", "business log checkpoint and full verification"), (*Demo).stepVerifyLog},
 }
 

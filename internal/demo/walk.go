@@ -58,7 +58,8 @@ type Summary struct {
 	BatchQueried, BatchMatched       int
 	BatchChunks                      int // the batch delivery's chunks, each metered on its own
 	ChargedFen                       int64
-	Destroyed                        int // deliveries destroyed, both orders
+	StatementFen                     int64 // the month's provisional statements, in all
+	Destroyed                        int   // deliveries destroyed, both orders
 	LogSize                          int64
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order

@@ -83,7 +83,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 28 steps done", "method batch", "chunks, each a delivery metered"} {
+		"the log is intact", "all 29 steps done", "provisional): demander", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
@@ -212,7 +212,7 @@ func demoPrivacy(t *testing.T, platformDB string) {
 		t.Errorf("the narration does not say %q", want)
 	}
 	if sum.BatchMatched != sum.Matchable || sum.Unsigned == 0 || sum.BatchQueried != sum.DemanderIDs-sum.Unsigned || sum.BatchChunks < 2 || sum.RealtimeMatched == 0 ||
-		sum.Destroyed < sum.BatchChunks+1 || sum.ChargedFen <= 0 || sum.BatchOrderID == "" || sum.BatchOrderID == sum.OrderID {
+		sum.Destroyed < sum.BatchChunks+1 || sum.ChargedFen <= 0 || sum.StatementFen != sum.ChargedFen || sum.BatchOrderID == "" || sum.BatchOrderID == sum.OrderID {
 		t.Errorf("summary %+v", sum)
 	}
 
