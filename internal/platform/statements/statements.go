@@ -18,7 +18,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
-	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/platform/logkeeper"
@@ -70,7 +69,7 @@ func (s *Statements) IssueAt(month string) (time.Time, error) {
 	return day.Start().Add(time.Duration(s.Hour) * time.Hour).UTC(), nil
 }
 
-// Compute reads month's delivery entries from the log, page by page, and
+// Compute streams month's delivery entries from the log, in one read, and
 // returns its statements: memory grows with the month's orders, not with
 // its deliveries.
 func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.Statement, error) {
@@ -80,26 +79,13 @@ func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.S
 	}
 	ctx = auth.WithActor(ctx, auth.System)
 	b := settlement.NewBuilder(month)
-	from := int64(0)
-	for {
-		var es []bizlog.Entry
-		err := s.db().Read(ctx, func(tx *store.Tx) (err error) {
-			es, err = tx.LogEntries(ctx, store.LogFilter{Kind: settlement.KindDelivered, From: from, Since: start, Until: end, Limit: 1000})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for i := range es {
-			if err := b.Add(&es[i]); err != nil {
-				return nil, err
-			}
-		}
-		if len(es) < 1000 {
-			return b.Statements(), nil
-		}
-		from = es[len(es)-1].Seq + 1
+	err = s.db().Read(ctx, func(tx *store.Tx) error {
+		return tx.EachLogEntry(ctx, settlement.KindDelivered, start, end, b.Add)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return b.Statements(), nil
 }
 
 // Run issues month's statements if they are due and not yet issued, and
