@@ -91,14 +91,19 @@ func ParseMonth(month string) (start, end time.Time, err error) {
 	return first.Start().UTC(), next.Start().UTC(), nil
 }
 
-// delivery is the part of a delivery entry's payload a statement uses.
-type delivery struct {
-	Demander  string `json:"demander"`
-	Supplier  string `json:"supplier"`
-	Listing   string `json:"listing"`
-	Queried   int64  `json:"queried"`
-	Matched   int64  `json:"matched"`
-	ChargeFen int64  `json:"charge_fen"`
+// Delivery is what a statement counts of one delivery entry: its index,
+// time and order (the entry's object) and, from its payload, the parties,
+// the listing and the counts and charge.
+type Delivery struct {
+	Seq       int64     `json:"-"`
+	At        time.Time `json:"-"`
+	Order     string    `json:"-"`
+	Demander  string    `json:"demander"`
+	Supplier  string    `json:"supplier"`
+	Listing   string    `json:"listing"`
+	Queried   int64     `json:"queried"`
+	Matched   int64     `json:"matched"`
+	ChargeFen int64     `json:"charge_fen"`
 }
 
 // Builder accumulates a month's delivery entries into statements.
@@ -116,24 +121,40 @@ func NewBuilder(month string) *Builder {
 // Add counts e if it is a delivery of the builder's month; other entries
 // are ignored. A delivery entry that cannot be read is an error naming it.
 func (b *Builder) Add(e *bizlog.Entry) error {
-	if e.Kind != KindDelivered || MonthOf(e.At) != b.month {
+	if e.Kind != KindDelivered {
 		return nil
 	}
-	var d delivery
-	if err := json.Unmarshal(e.Payload, &d); err != nil || d.Demander == "" || d.Supplier == "" || d.ChargeFen < 0 {
-		return errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条配送记录无法读取", e.Seq), fmt.Sprintf("log entry %d is a delivery that cannot be read", e.Seq))
+	d := Delivery{Seq: e.Seq, At: e.At, Order: e.Object}
+	if err := json.Unmarshal(e.Payload, &d); err != nil {
+		return unreadable(e.Seq)
 	}
-	l := b.lines[e.Object]
+	return b.AddDelivery(d)
+}
+
+func unreadable(seq int64) error {
+	return errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条配送记录无法读取", seq), fmt.Sprintf("log entry %d is a delivery that cannot be read", seq))
+}
+
+// AddDelivery counts d if it is of the builder's month: for a reader that
+// takes the payload's fields out in the database.
+func (b *Builder) AddDelivery(d Delivery) error {
+	if MonthOf(d.At) != b.month {
+		return nil
+	}
+	if d.Demander == "" || d.Supplier == "" || d.ChargeFen < 0 {
+		return unreadable(d.Seq)
+	}
+	l := b.lines[d.Order]
 	if l == nil {
-		l = &Line{Order: e.Object, Listing: d.Listing, FirstSeq: e.Seq}
-		b.lines[e.Object] = l
-		b.pairs[e.Object] = [2]string{d.Demander, d.Supplier}
+		l = &Line{Order: d.Order, Listing: d.Listing, FirstSeq: d.Seq}
+		b.lines[d.Order] = l
+		b.pairs[d.Order] = [2]string{d.Demander, d.Supplier}
 	}
 	l.Deliveries++
 	l.Queried += d.Queried
 	l.Matched += d.Matched
 	l.ChargeFen += d.ChargeFen
-	l.LastSeq = e.Seq
+	l.LastSeq = d.Seq
 	return nil
 }
 

@@ -84,3 +84,4 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	}
 	return out, rows.Err()
 }
+
