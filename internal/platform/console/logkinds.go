@@ -53,6 +53,7 @@ var logKinds = map[string]i18n.Text{
 	"delivery.completed":           i18n.T("完成配送", "delivery completed"),
 	"delivery.redelivered":         i18n.T("重发配送结果", "delivery resent"),
 	"delivery.destroyed":           i18n.T("销毁证明", "destruction attested"),
+	"settlement.statement_issued":  i18n.T("出具结算单", "statement issued"),
 }
 
 // LogKind is an entry kind's name in the page's language.

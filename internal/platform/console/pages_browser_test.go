@@ -12,10 +12,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/browsertest"
 	"hulian/internal/calendar"
 	"hulian/internal/market"
+	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
+	"hulian/internal/settlement"
 )
 
 // messageKeys are the console's message keys, read from its catalogue: a
@@ -78,6 +81,23 @@ func TestBrowserEveryPage(t *testing.T) {
 	if _, err := m.Market.SignConfirmation(m.Sup.ctx(), o.ID, market.SupplySide, o.TermsHash); err != nil {
 		t.Fatal(err)
 	}
+	// A month of two deliveries on the order, and its statement issued.
+	m.transact(t, func(ctx context.Context, tx *store.Tx) error {
+		for _, c := range []int64{1234, 66} {
+			if _, err := tx.Append(ctx, m.Dem.ID, settlement.KindDelivered, o.ID, bizlog.P{"demander": m.Dem.ID, "supplier": m.Sup.ID,
+				"listing": m.Listing.ID, "queried": 1000, "matched": 400, "charge_fen": c}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	month := settlement.MonthOf(m.clock.Now())
+	m.clock.Add(40 * 24 * time.Hour)
+	sts, _, err := m.Exchange.Statements.Run(storetest.Staff(bg, auth.RoleOperator), month)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("statement: %v %d", err, len(sts))
+	}
+	stm := "/statements/" + sts[0].ID
 
 	roles := []struct {
 		login string
@@ -85,10 +105,10 @@ func TestBrowserEveryPage(t *testing.T) {
 	}{
 		{"", []string{"/login", "/apply", "/quotes"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/quota?member=" + m.Dem.ID, "/tokens"}},
-		{"regulator", []string{"/members", "/log", "/deliveries", "/orders"}},
+			"/deliveries", "/statements", stm, "/quota?member=" + m.Dem.ID, "/tokens"}},
+		{"regulator", []string{"/members", "/log", "/deliveries", "/statements", "/orders"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
-			"/deliveries", "/quota", "/tokens", "/quotes"}},
+			"/deliveries", "/statements", stm, "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
 	ctx, cancel := context.WithTimeout(bg, 4*time.Minute)

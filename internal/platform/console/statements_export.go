@@ -1,0 +1,101 @@
+package console
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"hulian/internal/calendar"
+	"hulian/internal/i18n"
+	"hulian/internal/platform/store"
+	"hulian/internal/pricing"
+)
+
+// statementTable is a statement as finance teams import it: a header of
+// the statement's facts, then one row per order, amounts in yuan.
+func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, names *nameBook) [][]string {
+	t := func(k string) string { return messages[k].In(lang) }
+	rows := [][]string{
+		{t("st.id"), st.ID},
+		{t("st.month"), st.Month},
+		{t("st.demander"), names.member(st.Demander), st.Demander},
+		{t("st.supplier"), names.member(st.Supplier), st.Supplier},
+		{t("st.issued"), st.Issued.In(calendar.Shanghai).Format("2006-01-02 15:04:05") + " (UTC+8)"},
+		{t("st.total"), pricing.FormatYuan(st.TotalFen)},
+		{t("st.lines_sha256"), st.LinesSHA256},
+		{},
+		{t("mk.order.id"), t("st.listing"), t("st.deliveries"), t("dl.queried"), t("dl.matched"), t("st.amount"), t("st.entries")},
+	}
+	for _, l := range st.Lines {
+		rows = append(rows, []string{l.Order, l.Listing, strconv.FormatInt(l.Deliveries, 10), strconv.FormatInt(l.Queried, 10),
+			strconv.FormatInt(l.Matched, 10), pricing.FormatYuan(l.ChargeFen), fmt.Sprintf("#%d–#%d", l.FirstSeq, l.LastSeq)})
+	}
+	return rows
+}
+
+// statementCSV exports a statement as CSV, UTF-8 with a byte-order mark
+// so that spreadsheet programs in China open the Chinese headers right.
+func (c *console) statementCSV(w http.ResponseWriter, r *http.Request) error {
+	st, err := c.statementByID(r)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString("\ufeff")
+	cw := csv.NewWriter(&b)
+	cw.WriteAll(c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p}))
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+st.ID+`.csv"`)
+	w.Write(b.Bytes())
+	return nil
+}
+
+// statementXLSX exports a statement as an Excel workbook, written with
+// excelize, amounts as numbers in yuan with two decimals.
+func (c *console) statementXLSX(w http.ResponseWriter, r *http.Request) error {
+	st, err := c.statementByID(r)
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := f.GetSheetName(0)
+	money, err := f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
+	if err != nil {
+		return err
+	}
+	rows := c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p})
+	header := 9 // the table's header row, 1-based
+	for i, row := range rows {
+		for j, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			switch {
+			case i >= header && (j >= 2 && j <= 4):
+				n, _ := strconv.ParseInt(v, 10, 64)
+				f.SetCellInt(sheet, cell, n)
+			case i >= header && j == 5:
+				f.SetCellFloat(sheet, cell, float64(st.Lines[i-header].ChargeFen)/100, 2, 64)
+				f.SetCellStyle(sheet, cell, cell, money)
+			default:
+				f.SetCellStr(sheet, cell, v)
+			}
+		}
+	}
+	f.SetColWidth(sheet, "A", "A", 28)
+	f.SetColWidth(sheet, "B", "G", 18)
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+st.ID+`.xlsx"`)
+	w.Write(b.Bytes())
+	return nil
+}
