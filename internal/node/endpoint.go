@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,7 +216,28 @@ func (n *Node) CheckPeerKey(ctx context.Context, receipt []byte, member string, 
 		n.logger.WarnContext(ctx, "refused a peer node key the log does not prove", "member", member, "err", err)
 		return err
 	}
-	return n.peerKeys.Admit(member, index)
+	// The newest registration seen is kept in the node's database too, so
+	// that a restart does not let the platform hand back an older key.
+	name := nodestore.SettingPeerKeyPrefix + member
+	last, known := n.peerKeys.Known(member)
+	if !known {
+		var stored string
+		if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { stored, err = tx.Setting(ctx, name); return err }); err != nil {
+			return err
+		}
+		if i, err := strconv.ParseInt(stored, 10, 64); err == nil {
+			n.peerKeys.Admit(member, i)
+			last, known = i, true
+		}
+	}
+	if err := n.peerKeys.Admit(member, index); err != nil {
+		n.logger.WarnContext(ctx, "refused an older peer node key", "member", member, "err", err)
+		return err
+	}
+	if !known || index > last {
+		return n.DB.Transact(ctx, func(tx *nodestore.Tx) error { return tx.SetSetting(ctx, name, strconv.FormatInt(index, 10)) })
+	}
+	return nil
 }
 
 // VerifierKey returns the platform's pinned log verifier key, "" if none

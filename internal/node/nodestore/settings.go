@@ -11,6 +11,9 @@ import (
 const (
 	SettingMemberID    = "member_id"    // the member this node serves, as the platform knows it
 	SettingPlatformURL = "platform_url" // the platform's base URL
+	// SettingPeerKeyPrefix + a member ID holds the log index of the newest
+	// registration of that member's node key this node has verified.
+	SettingPeerKeyPrefix = "peer_key_index/"
 )
 
 // Setting returns a stored setting, "" if unset.

@@ -87,3 +87,11 @@ func (n *Newest) Admit(member string, index int64) error {
 	n.m[member] = index
 	return nil
 }
+
+// Known returns the newest registration index admitted for member.
+func (n *Newest) Known(member string) (int64, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	i, ok := n.m[member]
+	return i, ok
+}
