@@ -71,7 +71,8 @@ func (s *Statements) IssueAt(month string) (time.Time, error) {
 
 // Compute streams month's delivery entries from the log, in one read, and
 // returns its statements: memory grows with the month's orders, not with
-// its deliveries.
+// its deliveries. It reads as the platform itself: callers that show the
+// result to someone check that they may see it (Run requires PermSettle).
 func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.Statement, error) {
 	start, end, err := settlement.ParseMonth(month)
 	if err != nil {
@@ -117,10 +118,11 @@ func (s *Statements) Run(ctx context.Context, month string) (sts []*store.Issued
 	err = s.db().Transact(ctx, func(tx *store.Tx) error {
 		issued = 0
 		for _, st := range computed {
-			is := &store.IssuedStatement{Statement: *st, Issued: tx.Now()}
-			if is.Signature, err = sign(signer, st); err != nil {
+			sig, err := sign(signer, st)
+			if err != nil {
 				return err
 			}
+			is := &store.IssuedStatement{Statement: *st, Issued: tx.Now(), Signature: sig}
 			payload, err := st.Payload(is.Signature)
 			if err != nil {
 				return err
