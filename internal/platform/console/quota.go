@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,4 +140,16 @@ func (c *console) quotaAgain(r *http.Request, member string, err error) error {
 // quotaDone returns to the quota page with a confirmation.
 func quotaDone(w http.ResponseWriter, r *http.Request, member, done string) {
 	http.Redirect(w, r, "/quota?member="+url.QueryEscape(member)+"&done="+done, http.StatusSeeOther)
+}
+
+// WebhookStatus names a webhook attempt's outcome: an HTTP status by its
+// number, anything else in the reader's language.
+func (v *view) WebhookStatus(s string) string {
+	if _, err := strconv.Atoi(s); err == nil {
+		return "HTTP " + s
+	}
+	if m, ok := messages["quota.webhook.status."+s]; ok {
+		return m.In(v.Lang)
+	}
+	return s
 }

@@ -36,12 +36,12 @@ func TestWebhookOnConsole(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r = op.get("/quota?member=" + m.ID)
-		if strings.Contains(r.Body, "refused") || time.Now().After(deadline) {
+		if strings.Contains(r.Body, "不是平台可以调用的公网地址") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, want := range []string{`id="webhook-events"`, "evt_console", "订单生效", `data-state="pending"`, "待发送", "refused: not a public address", "下次重试"} {
+	for _, want := range []string{`id="webhook-events"`, "evt_console", "订单生效", `data-state="pending"`, "待发送", "已拒绝：不是平台可以调用的公网地址", "下次重试"} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("the events table lacks %q", want)
 		}

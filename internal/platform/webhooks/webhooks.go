@@ -177,6 +177,18 @@ func (s *Sender) send(ctx context.Context, e *store.WebhookEvent) {
 	}
 }
 
+// Outcomes of an attempt besides an HTTP status (kept as its number): the
+// console names each in the reader's language; details go to the log.
+const (
+	StatusRefused     = "refused"        // the address is not one the platform may call
+	StatusUnreachable = "unreachable"    // no connection or no answer in time
+	StatusNoWebhook   = "no_webhook"     // the member removed its webhook
+	StatusNoKEK       = "no_kek"         // the platform has no key to open the secret
+	StatusBadSecret   = "bad_secret"     // the sealed secret does not open
+	StatusBadURL      = "bad_url"        // the stored URL does not make a request
+	StatusNoDatabase  = "db_unavailable" // the target could not be read
+)
+
 // post sends e to its member's current URL, reporting the status to keep
 // and whether it was delivered.
 func (s *Sender) post(ctx context.Context, e *store.WebhookEvent) (string, bool) {
@@ -186,22 +198,22 @@ func (s *Sender) post(ctx context.Context, e *store.WebhookEvent) (string, bool)
 		return err
 	})
 	if err != nil {
-		return "unavailable: the database", false
+		return StatusNoDatabase, false
 	}
 	if t.URL == "" || t.Sealed == nil {
-		return "no webhook set", false
+		return StatusNoWebhook, false
 	}
 	if s.Sealer == nil {
-		return "no key-encryption key", false
+		return StatusNoKEK, false
 	}
 	secret, err := s.Sealer.Open(t.Sealed, secretAAD(e.Member))
 	if err != nil {
-		return "the secret cannot be opened", false
+		return StatusBadSecret, false
 	}
 	ts := time.Now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(e.Body))
 	if err != nil {
-		return "bad URL", false
+		return StatusBadURL, false
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hulian-webhooks/1")
@@ -210,10 +222,11 @@ func (s *Sender) post(ctx context.Context, e *store.WebhookEvent) (string, bool)
 	req.Header.Set(HeaderSignature, Sign(string(secret), e.ID, ts, e.Body))
 	res, err := s.Client.Do(req)
 	if err != nil {
+		s.Logger.Warn("webhook call failed", "event", e.ID, "member", e.Member, "err", shorten(err.Error()))
 		if errors.Is(err, netguard.ErrRefused) {
-			return "refused: not a public address", false
+			return StatusRefused, false
 		}
-		return "unreachable: " + shorten(err.Error()), false
+		return StatusUnreachable, false
 	}
 	res.Body.Close()
 	return strconv.Itoa(res.StatusCode), res.StatusCode >= 200 && res.StatusCode < 300
