@@ -2,8 +2,10 @@
 // for membership and password attempts — per client address and per
 // network, with counters in the platform's database, so that replicas
 // behind one load balancer share a single budget instead of each granting
-// its own. The doors' in-memory guards (httpserve.LoginGuard) stay in
-// front: they turn a flood away before it reaches the database.
+// its own. The login doors' in-memory guard (httpserve.LoginGuard) stays
+// in front and turns a flood of passwords away before it reaches the
+// database; an application reaches the count only once it is valid and
+// its company and login are free, each a cheap check.
 package throttle
 
 import (
