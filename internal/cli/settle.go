@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"text/tabwriter"
@@ -20,6 +22,7 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
 	"hulian/internal/settlement"
+	"hulian/internal/storage/sqlite"
 )
 
 // SettleRunCmd issues a month's statements from the command line, for an
@@ -52,6 +55,13 @@ type settleStatement struct {
 func (c *SettleRunCmd) Run(ctx context.Context) error {
 	if _, _, err := settlement.ParseMonth(c.Month); err != nil {
 		return errs.Invalidf("--month", errs.ReasonOf(err).ZH, errs.ReasonOf(err).EN)
+	}
+	// A statement run works on an existing platform: a SQLite path that
+	// is not there is a mistake, not a new platform to make.
+	if p, err := sqlite.Path(c.DB); err == nil {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return errs.Invalidf("--db", "这里没有平台数据库 "+p+"；请用 --db（或环境变量 HULIAN_DB）指定", "there is no platform database at "+p+"; name it with --db (or HULIAN_DB)")
+		}
 	}
 	db, err := store.Open(ctx, c.DB, store.Options{})
 	if err != nil {

@@ -124,6 +124,13 @@ func TestSettleCmd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "PROVISIONAL") || !strings.Contains(out, "0.77") {
 		t.Errorf("a month not yet due: %d\n%s", code, out)
 	}
+	missing := "sqlite://" + filepath.Join(t.TempDir(), "none.db")
+	if code, _, stderr := runCLI(t, env, "settle", "run", "--db", missing, "--month", "2026-10"); code != 2 || !strings.Contains(stderr, "no platform database") {
+		t.Errorf("a missing database: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(missing, "sqlite://")); err == nil {
+		t.Error("a database was made")
+	}
 	for _, args := range [][]string{{"--month", "2026-13"}, {"--month", "2098-05"}} {
 		if code, _, stderr := runCLI(t, env, append([]string{"settle", "run", "--db", dsn}, args...)...); code != 2 {
 			t.Errorf("%v: %d %s", args, code, stderr)

@@ -84,4 +84,3 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	}
 	return out, rows.Err()
 }
-
