@@ -146,15 +146,48 @@ func (b *Builder) AddDelivery(d Delivery) error {
 	}
 	l := b.lines[d.Order]
 	if l == nil {
-		l = &Line{Order: d.Order, Listing: d.Listing, FirstSeq: d.Seq}
+		l = &Line{Order: d.Order, Listing: d.Listing, FirstSeq: d.Seq, LastSeq: d.Seq}
 		b.lines[d.Order] = l
 		b.pairs[d.Order] = [2]string{d.Demander, d.Supplier}
+	}
+	if b.pairs[d.Order] != [2]string{d.Demander, d.Supplier} {
+		return otherParties(d.Seq, d.Order)
 	}
 	l.Deliveries++
 	l.Queried += d.Queried
 	l.Matched += d.Matched
 	l.ChargeFen += d.ChargeFen
-	l.LastSeq = d.Seq
+	l.FirstSeq, l.LastSeq = min(l.FirstSeq, d.Seq), max(l.LastSeq, d.Seq)
+	return nil
+}
+
+// otherParties is the error of a delivery that names other parties than
+// its order's other deliveries: the log contradicts itself.
+func otherParties(seq int64, order string) error {
+	return errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条配送记录所列双方与订单 %s 的其他配送不同", seq, order),
+		fmt.Sprintf("log entry %d names other parties than order %s's other deliveries", seq, order))
+}
+
+// Merge adds what other counted, for builders that each read part of a
+// month's entries (in any order: lines keep the lowest and highest entry).
+func (b *Builder) Merge(other *Builder) error {
+	for order, o := range other.lines {
+		l := b.lines[order]
+		if l == nil {
+			c := *o
+			b.lines[order] = &c
+			b.pairs[order] = other.pairs[order]
+			continue
+		}
+		if b.pairs[order] != other.pairs[order] {
+			return otherParties(max(l.FirstSeq, o.FirstSeq), order)
+		}
+		l.Deliveries += o.Deliveries
+		l.Queried += o.Queried
+		l.Matched += o.Matched
+		l.ChargeFen += o.ChargeFen
+		l.FirstSeq, l.LastSeq = min(l.FirstSeq, o.FirstSeq), max(l.LastSeq, o.LastSeq)
+	}
 	return nil
 }
 

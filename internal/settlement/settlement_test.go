@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,9 @@ func TestBuilder(t *testing.T) {
 	if err := b.Add(&bizlog.Entry{Seq: 9, At: oct, Kind: settlement.KindDelivered, Payload: []byte(`{"charge_fen":"x"}`)}); err == nil {
 		t.Error("an unreadable delivery was counted")
 	}
+	if err := b.Add(delivery(10, oct, "ord_1", "mem_other", "mem_s", 1, 1, 1)); err == nil || !strings.Contains(err.Error(), "other parties") {
+		t.Errorf("a delivery naming other parties for its order: %v", err)
+	}
 }
 
 // TestVerifierProperty: over random months of deliveries between random
@@ -64,7 +68,8 @@ func TestVerifierProperty(t *testing.T) {
 		b := settlement.NewBuilder(month)
 		for range 1 + r.IntN(200) {
 			at := start.Add(time.Duration(r.IntN(40*24)) * time.Hour)
-			e := delivery(seq, at, fmt.Sprintf("ord_%d", r.IntN(6)), fmt.Sprintf("mem_d%d", r.IntN(3)), fmt.Sprintf("mem_s%d", r.IntN(2)), int64(r.IntN(1000)), int64(r.IntN(500)), int64(r.IntN(10000)))
+			o := r.IntN(6)
+			e := delivery(seq, at, fmt.Sprintf("ord_%d", o), fmt.Sprintf("mem_d%d", o%3), fmt.Sprintf("mem_s%d", o%2), int64(r.IntN(1000)), int64(r.IntN(500)), int64(r.IntN(10000)))
 			seq++
 			log = append(log, e)
 			b.Add(e)
@@ -158,4 +163,32 @@ func FuzzFromEntry(f *testing.F) {
 			t.Fatalf("%s != %s", a, b)
 		}
 	})
+}
+
+// TestMerge: entries split among builders in any way, merged, make the
+// statements one builder makes of them all.
+func TestMerge(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	at := time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC)
+	var es []*bizlog.Entry
+	for i := range 500 {
+		o := r.IntN(20)
+		es = append(es, delivery(int64(i), at, fmt.Sprintf("ord_%d", o), fmt.Sprintf("mem_d%d", o%4), "mem_s", 10, 3, int64(r.IntN(100))))
+	}
+	one := settlement.NewBuilder("2026-10")
+	parts := []*settlement.Builder{settlement.NewBuilder("2026-10"), settlement.NewBuilder("2026-10"), settlement.NewBuilder("2026-10")}
+	for _, e := range es {
+		one.Add(e)
+		parts[r.IntN(len(parts))].Add(e)
+	}
+	for _, p := range parts[1:] {
+		if err := parts[0].Merge(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := json.Marshal(one.Statements())
+	b, _ := json.Marshal(parts[0].Statements())
+	if string(a) != string(b) {
+		t.Errorf("merged statements differ:\n%s\n%s", a, b)
+	}
 }

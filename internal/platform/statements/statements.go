@@ -12,12 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/errgroup"
 
 	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/platform/logkeeper"
@@ -79,15 +82,67 @@ func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.S
 		return nil, err
 	}
 	ctx = auth.WithActor(ctx, auth.System)
-	b := settlement.NewBuilder(month)
-	err = s.db().Read(ctx, func(tx *store.Tx) error {
-		return tx.EachLogEntry(ctx, settlement.KindDelivered, start, end, b.Add)
+	// One goroutine reads the entries in batches; the others decode their
+	// payloads into builders of their own, merged at the end. Decoding is
+	// most of the work, so the read and the decoding share the cores.
+	workers := max(1, runtime.GOMAXPROCS(0))
+	batches := make(chan []bizlog.Entry, 2*workers)
+	builders := make([]*settlement.Builder, workers)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range builders {
+		b := settlement.NewBuilder(month)
+		builders[i] = b
+		g.Go(func() error {
+			for batch := range batches {
+				for j := range batch {
+					if err := b.Add(&batch[j]); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(batches)
+		batch := make([]bizlog.Entry, 0, computeBatch)
+		err := s.db().Read(gctx, func(tx *store.Tx) error {
+			return tx.EachLogEntry(gctx, settlement.KindDelivered, start, end, func(e *bizlog.Entry) error {
+				batch = append(batch, *e) // the payload is the row's own copy
+				if len(batch) < computeBatch {
+					return nil
+				}
+				select {
+				case batches <- batch:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				batch = make([]bizlog.Entry, 0, computeBatch)
+				return nil
+			})
+		})
+		if err == nil && len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-gctx.Done():
+				err = gctx.Err()
+			}
+		}
+		return err
 	})
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return b.Statements(), nil
+	for _, b := range builders[1:] {
+		if err := builders[0].Merge(b); err != nil {
+			return nil, err
+		}
+	}
+	return builders[0].Statements(), nil
 }
+
+// computeBatch is how many entries the reader hands a decoder at a time.
+const computeBatch = 512
 
 // Run issues month's statements if they are due and not yet issued, and
 // returns them; before they are due it returns a provisional preview and
