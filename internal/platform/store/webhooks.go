@@ -8,12 +8,11 @@ import (
 	"time"
 )
 
-// Webhook events: what a member's webhook receives, besides the quota
-// warnings (NotificationLow, NotificationSuspend).
+// The states of an outbox event.
 const (
 	WebhookDelivered = "delivered" // the receiver answered 2xx
 	WebhookPending   = "pending"   // not yet sent, or to be retried
-	WebhookFailed    = "failed"    // given up after WebhookGiveUp
+	WebhookFailed    = "failed"    // given up (webhooks.GiveUp after it was raised)
 )
 
 // WebhookEvent is one row of the outbox.
@@ -25,7 +24,7 @@ type WebhookEvent struct {
 	Created    time.Time
 	Next       time.Time // when it is due (or, while being sent, when the claim lapses)
 	Attempts   int
-	LastStatus string // the last attempt's outcome: "200", "503", "refused: …"
+	LastStatus string // the last attempt's outcome: an HTTP status ("200", "503") or a webhooks.Status… code
 	Delivered  time.Time
 	Failed     time.Time
 }
