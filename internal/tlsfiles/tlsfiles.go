@@ -56,13 +56,73 @@ func (s Server) Config(logger *slog.Logger) (*tls.Config, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return kp.get() }}
 	if s.ClientCA != "" {
-		pool, err := readPool("--client-ca", s.ClientCA, false)
+		cas, err := newCAFile(s.ClientCA, logger)
 		if err != nil {
 			return nil, err
 		}
-		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+		cfg.ClientCAs, cfg.ClientAuth = cas.get(), tls.VerifyClientCertIfGiven
+		// Each handshake gets the client CAs as the file now says, so that
+		// adding or replacing a CA needs no restart either.
+		base := cfg.Clone()
+		cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			c := base.Clone()
+			c.ClientCAs = cas.get()
+			return c, nil
+		}
 	}
 	return cfg, nil
+}
+
+// caFile is a pool of CA certificates read from a file, read again when
+// its size or modification time changes (checked at most once a second);
+// a replacement that does not load is logged and the old pool kept.
+type caFile struct {
+	path   string
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	pool    *x509.CertPool
+	stamp   string
+	checked time.Time
+}
+
+func newCAFile(path string, logger *slog.Logger) (*caFile, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &caFile{path: path, logger: logger}
+	pool, err := readPool("--client-ca", path, false)
+	if err != nil {
+		return nil, err
+	}
+	c.pool, c.stamp, c.checked = pool, fileStamp(path), time.Now()
+	return c, nil
+}
+
+// fileStamp is a file's size and modification time, "" if unreadable.
+func fileStamp(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
+}
+
+func (c *caFile) get() *x509.CertPool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := time.Now(); now.Sub(c.checked) >= time.Second {
+		c.checked = now
+		if stamp := fileStamp(c.path); stamp != "" && stamp != c.stamp {
+			if pool, err := readPool("--client-ca", c.path, false); err != nil {
+				c.logger.Warn("client CA not reloaded; keeping the previous one", "file", c.path, "err", err)
+			} else {
+				c.pool, c.stamp = pool, stamp
+				c.logger.Info("client CA reloaded", "file", c.path)
+			}
+		}
+	}
+	return c.pool
 }
 
 // Client names what a caller adds to TLS: CA, a file of CA certificates to

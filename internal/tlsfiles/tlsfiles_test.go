@@ -24,7 +24,10 @@ func TestServerReloads(t *testing.T) {
 	ca := tlstest.NewCA(t, "platform")
 	clients := tlstest.NewCA(t, "members")
 	first := ca.Server(t)
-	live := tlsfiles.Server{Cert: first.Cert + ".live", Key: first.Key + ".live", ClientCA: clients.File}
+	live := tlsfiles.Server{Cert: first.Cert + ".live", Key: first.Key + ".live", ClientCA: clients.File + ".live"}
+	if b, err := os.ReadFile(clients.File); err != nil || os.WriteFile(live.ClientCA, b, 0o600) != nil {
+		t.Fatal(err)
+	}
 	install := func(p tlstest.Pair) {
 		for from, to := range map[string]string{p.Cert: live.Cert, p.Key: live.Key} {
 			b, err := os.ReadFile(from)
@@ -59,7 +62,7 @@ func TestServerReloads(t *testing.T) {
 		t.Helper()
 		c := &http.Client{Transport: &http.Transport{TLSClientConfig: ca.ClientConfig(t, nil)}}
 		if client != nil {
-			c.Transport.(*http.Transport).TLSClientConfig = clientConfig(t, ca, clients, client)
+			c.Transport.(*http.Transport).TLSClientConfig = ca.ClientConfig(t, client)
 		}
 		res, err := c.Get(url)
 		if err != nil {
@@ -95,14 +98,27 @@ func TestServerReloads(t *testing.T) {
 	}
 	// One from another CA is never taken for a member: a client that holds
 	// no certificate from the CAs the server names sends none.
-	stranger := tlstest.NewCA(t, "stranger").Client(t, "mem_abc")
+	strangers := tlstest.NewCA(t, "stranger")
+	stranger := strangers.Client(t, "mem_abc")
 	if _, body := get(&stranger); body != "" {
 		t.Errorf("a certificate from an unknown CA was verified: %q", body)
 	}
-}
-
-func clientConfig(t *testing.T, serverCA, _ *tlstest.CA, client *tlstest.Pair) *tls.Config {
-	return serverCA.ClientConfig(t, client)
+	// The client CA file replaced: its CAs are the ones trusted from then
+	// on, without a restart.
+	time.Sleep(1100 * time.Millisecond)
+	b, err := os.ReadFile(strangers.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(live.ClientCA, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(&stranger); body != "client mem_abc" {
+		t.Errorf("after replacing the client CA file, its CA's certificate: %q", body)
+	}
+	if _, body := get(&m); body != "" {
+		t.Errorf("after replacing the client CA file, the old CA's certificate was verified: %q", body)
+	}
 }
 
 // TestConfigErrors: half-given flags and unreadable files are named.
