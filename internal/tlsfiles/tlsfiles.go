@@ -54,9 +54,15 @@ func (s Server) Config(logger *slog.Logger) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return kp.get() }}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return kp.get(), nil }}
 	if s.ClientCA != "" {
-		cas, err := newCAFile(s.ClientCA, logger)
+		cas, err := newReloading([]string{s.ClientCA}, "client CA", logger, func() (*x509.CertPool, error) {
+			return readPool("--client-ca", s.ClientCA, false)
+		})
+		if _, named := err.(*errs.Error); err != nil && !named {
+			// The file could not be looked at: said as readPool says it.
+			err = errs.Invalidf("--client-ca", "无法读取 CA 证书文件："+err.Error(), "cannot read the CA certificate file: "+err.Error())
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -71,58 +77,6 @@ func (s Server) Config(logger *slog.Logger) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// caFile is a pool of CA certificates read from a file, read again when
-// its size or modification time changes (checked at most once a second);
-// a replacement that does not load is logged and the old pool kept.
-type caFile struct {
-	path   string
-	logger *slog.Logger
-
-	mu      sync.Mutex
-	pool    *x509.CertPool
-	stamp   string
-	checked time.Time
-}
-
-func newCAFile(path string, logger *slog.Logger) (*caFile, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	c := &caFile{path: path, logger: logger}
-	pool, err := readPool("--client-ca", path, false)
-	if err != nil {
-		return nil, err
-	}
-	c.pool, c.stamp, c.checked = pool, fileStamp(path), time.Now()
-	return c, nil
-}
-
-// fileStamp is a file's size and modification time, "" if unreadable.
-func fileStamp(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
-}
-
-func (c *caFile) get() *x509.CertPool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now := time.Now(); now.Sub(c.checked) >= time.Second {
-		c.checked = now
-		if stamp := fileStamp(c.path); stamp != "" && stamp != c.stamp {
-			if pool, err := readPool("--client-ca", c.path, false); err != nil {
-				c.logger.Warn("client CA not reloaded; keeping the previous one", "file", c.path, "err", err)
-			} else {
-				c.pool, c.stamp = pool, stamp
-				c.logger.Info("client CA reloaded", "file", c.path)
-			}
-		}
-	}
-	return c.pool
 }
 
 // Client names what a caller adds to TLS: CA, a file of CA certificates to
@@ -166,7 +120,7 @@ func (c Client) Config(logger *slog.Logger) (*tls.Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return kp.get() }
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return kp.get(), nil }
 	}
 	return cfg, nil
 }
@@ -207,36 +161,44 @@ func readPool(flag, path string, withSystem bool) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// keyPair is a certificate and key read from files, read again when their
-// size or modification time changes (checked at most once a second).
-type keyPair struct {
-	cert, key, flag string
-	logger          *slog.Logger
+// reloading is a value read from files (a key pair, a CA pool), read
+// again when their sizes or modification times change, checked at most
+// once a second. A replacement that fails to load — caught half-written,
+// or bad — is logged and the working value kept.
+type reloading[T any] struct {
+	paths  []string
+	what   string // for the log: "TLS certificate", "client CA"
+	load   func() (T, error)
+	logger *slog.Logger
 
 	mu      sync.Mutex
-	current *tls.Certificate
+	current T
 	stamp   string
 	checked time.Time
 }
 
-func newKeyPair(cert, key, flag string, logger *slog.Logger) (*keyPair, error) {
+// newReloading loads the value now; an error is the loader's, or the
+// operating system's reason a file cannot be looked at.
+func newReloading[T any](paths []string, what string, logger *slog.Logger, load func() (T, error)) (*reloading[T], error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	kp := &keyPair{cert: cert, key: key, flag: flag, logger: logger}
-	stamp, err := kp.stampNow()
-	if err == nil {
-		err = kp.load(stamp)
-	}
+	r := &reloading[T]{paths: paths, what: what, load: load, logger: logger}
+	stamp, err := r.stampNow()
 	if err != nil {
-		return nil, errs.Invalidf(flag, "无法读取证书或私钥："+err.Error(), "cannot load the certificate or key: "+err.Error())
+		return nil, err
 	}
-	return kp, nil
+	if r.current, err = load(); err != nil {
+		return nil, err
+	}
+	r.stamp = stamp
+	return r, nil
 }
 
-func (kp *keyPair) stampNow() (string, error) {
+// stampNow is the files' sizes and modification times.
+func (r *reloading[T]) stampNow() (string, error) {
 	var stamp string
-	for _, p := range []string{kp.cert, kp.key} {
+	for _, p := range r.paths {
 		fi, err := os.Stat(p)
 		if err != nil {
 			return "", fmt.Errorf("%s", errs.OSReason(err))
@@ -246,29 +208,31 @@ func (kp *keyPair) stampNow() (string, error) {
 	return stamp, nil
 }
 
-func (kp *keyPair) load(stamp string) error {
-	c, err := tls.LoadX509KeyPair(kp.cert, kp.key)
-	if err != nil {
-		return err
-	}
-	kp.current, kp.stamp = &c, stamp
-	return nil
-}
-
-func (kp *keyPair) get() (*tls.Certificate, error) {
-	kp.mu.Lock()
-	defer kp.mu.Unlock()
-	if now := time.Now(); now.Sub(kp.checked) >= time.Second {
-		kp.checked = now
-		if stamp, err := kp.stampNow(); err == nil && stamp != kp.stamp {
-			if err := kp.load(stamp); err != nil {
-				// A renewal caught half-written, or a bad one: keep
-				// serving the pair that works, and say so.
-				kp.logger.Warn("TLS certificate not reloaded; keeping the previous one", "file", kp.cert, "err", err)
+func (r *reloading[T]) get() T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := time.Now(); now.Sub(r.checked) >= time.Second {
+		r.checked = now
+		if stamp, err := r.stampNow(); err == nil && stamp != r.stamp {
+			if v, err := r.load(); err != nil {
+				r.logger.Warn(r.what+" not reloaded; keeping the previous one", "file", r.paths[0], "err", err)
 			} else {
-				kp.logger.Info("TLS certificate reloaded", "file", kp.cert)
+				r.current, r.stamp = v, stamp
+				r.logger.Info(r.what+" reloaded", "file", r.paths[0])
 			}
 		}
 	}
-	return kp.current, nil
+	return r.current
+}
+
+// newKeyPair is a reloading certificate and key; an error names flag.
+func newKeyPair(cert, key, flag string, logger *slog.Logger) (*reloading[*tls.Certificate], error) {
+	kp, err := newReloading([]string{cert, key}, "TLS certificate", logger, func() (*tls.Certificate, error) {
+		c, err := tls.LoadX509KeyPair(cert, key)
+		return &c, err
+	})
+	if err != nil {
+		return nil, errs.Invalidf(flag, "无法读取证书或私钥："+err.Error(), "cannot load the certificate or key: "+err.Error())
+	}
+	return kp, nil
 }
