@@ -2,10 +2,12 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hulian/internal/errs"
@@ -204,6 +206,13 @@ func IsVerifierKeyChanged(err error) bool {
 // hand it a key of its own making without logging it under that member's
 // name.
 func (n *Node) CheckPeerKey(ctx context.Context, receipt []byte, member string, key []byte) error {
+	// The platform sends the same receipt with every request of an order:
+	// one verified before is not read and verified again, only held to
+	// the newest registration seen.
+	digest := receiptDigest(receipt, member, key)
+	if index, ok := n.verifiedReceipts.get(digest); ok {
+		return n.peerKeys.Admit(member, index)
+	}
 	vkey, err := n.VerifierKey(ctx)
 	if err != nil {
 		return err
@@ -235,9 +244,51 @@ func (n *Node) CheckPeerKey(ctx context.Context, receipt []byte, member string, 
 		return err
 	}
 	if !known || index > last {
-		return n.DB.Transact(ctx, func(tx *nodestore.Tx) error { return tx.SetSetting(ctx, name, strconv.FormatInt(index, 10)) })
+		if err := n.DB.Transact(ctx, func(tx *nodestore.Tx) error { return tx.SetSetting(ctx, name, strconv.FormatInt(index, 10)) }); err != nil {
+			return err
+		}
 	}
+	n.verifiedReceipts.put(digest, index)
 	return nil
+}
+
+// receiptDigest names a receipt as verified for a member's key.
+func receiptDigest(receipt []byte, member string, key []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(member))
+	h.Write([]byte{0})
+	h.Write(key)
+	h.Write([]byte{0})
+	h.Write(receipt)
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// receiptCache holds the receipts verified since the node started, with
+// the log index each proves: a handful per peer member, bounded all the
+// same (emptied when full).
+type receiptCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]int64
+}
+
+const maxVerifiedReceipts = 4096
+
+func (c *receiptCache) get(d [32]byte) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i, ok := c.m[d]
+	return i, ok
+}
+
+func (c *receiptCache) put(d [32]byte, index int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxVerifiedReceipts {
+		c.m = map[[32]byte]int64{}
+	}
+	c.m[d] = index
 }
 
 // VerifierKey returns the platform's pinned log verifier key, "" if none

@@ -85,6 +85,8 @@ type Node struct {
 	region      string   // declared storage region, "" if never declared
 	closers     []func() // the sides' caches, released on Close
 	peerKeys    peerkey.Newest
+	// verifiedReceipts are the peer key receipts CheckPeerKey verified.
+	verifiedReceipts receiptCache
 }
 
 // Open opens the node's database (applying migrations), loads its
