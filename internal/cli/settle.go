@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"text/tabwriter"
@@ -22,7 +20,6 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/pricing"
 	"hulian/internal/settlement"
-	"hulian/internal/storage/sqlite"
 )
 
 // SettleRunCmd issues a month's statements from the command line, for an
@@ -58,10 +55,8 @@ func (c *SettleRunCmd) Run(ctx context.Context) error {
 	}
 	// A statement run works on an existing platform: a SQLite path that
 	// is not there is a mistake, not a new platform to make.
-	if p, err := sqlite.Path(c.DB); err == nil {
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return errs.Invalidf("--db", "这里没有平台数据库 "+p+"；请用 --db（或环境变量 HULIAN_DB）指定", "there is no platform database at "+p+"; name it with --db (or HULIAN_DB)")
-		}
+	if p, missing := missingSQLite(c.DB); missing {
+		return errs.Invalidf("--db", "这里没有平台数据库 "+p+"；请用 --db（或环境变量 HULIAN_DB）指定", "there is no platform database at "+p+"; name it with --db (or HULIAN_DB)")
 	}
 	db, err := store.Open(ctx, c.DB, store.Options{})
 	if err != nil {
@@ -74,10 +69,8 @@ func (c *SettleRunCmd) Run(ctx context.Context) error {
 	}
 	x := exchange.New(db, nil, nil)
 	x.UseSealer(sealer)
-	if path := c.env.Getenv(calendar.EnvHolidays); path != "" {
-		if x.Statements.Calendar, err = calendar.Load(path); err != nil {
-			return err
-		}
+	if x.Statements.Calendar, err = holidays(c.env); err != nil {
+		return err
 	}
 	ctx = auth.WithActor(ctx, auth.Actor{Role: auth.RoleOperator, Name: "cli:" + currentUser()})
 	due, err := x.Statements.IssueAt(c.Month)
@@ -119,11 +112,7 @@ func (c *SettleRunCmd) Run(ctx context.Context) error {
 	fmt.Fprintln(tw, i18n.T("结算单\t需方\t供方\t订单数\t配送次数\t金额（元）", "Statement\tDemander\tSupplier\tOrders\tDeliveries\tAmount (yuan)").In(lang))
 	var total int64
 	for _, st := range out.Statements {
-		var n int64
-		for _, l := range st.Lines {
-			n += l.Deliveries
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", st.ID, st.DemanderName, st.SupplierName, len(st.Lines), n, pricing.FormatYuan(st.TotalFen))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", st.ID, st.DemanderName, st.SupplierName, len(st.Lines), st.Deliveries(), pricing.FormatYuan(st.TotalFen))
 		total += st.TotalFen
 	}
 	fmt.Fprintf(tw, "%s\t\t\t\t\t%s\n", i18n.T("合计", "Total").In(lang), pricing.FormatYuan(total))

@@ -59,6 +59,15 @@ type Statement struct {
 	LinesSHA256 string `json:"lines_sha256"`
 }
 
+// Deliveries is how many charged deliveries the statement counts.
+func (st *Statement) Deliveries() int64 {
+	var n int64
+	for _, l := range st.Lines {
+		n += l.Deliveries
+	}
+	return n
+}
+
 // ID is a statement's identifier: one per month and pair, so that issuing
 // twice is issuing once.
 func ID(month, demander, supplier string) string {

@@ -12,21 +12,15 @@ import (
 type statementsData struct {
 	Month string
 	Rows  []statementRow
-	Total Money
 }
 
 type statementRow struct {
 	*store.IssuedStatement
-	Total      Money
-	Deliveries int64
+	Total Money
 }
 
 func rowOf(st *store.IssuedStatement) statementRow {
-	r := statementRow{IssuedStatement: st, Total: Money(st.TotalFen)}
-	for _, l := range st.Lines {
-		r.Deliveries += l.Deliveries
-	}
-	return r
+	return statementRow{IssuedStatement: st, Total: Money(st.TotalFen)}
 }
 
 // statements lists the issued monthly statements 数据互联结算单 (X-S1):
@@ -46,7 +40,6 @@ func (c *console) statements(w http.ResponseWriter, r *http.Request) error {
 	d := statementsData{Month: month}
 	for i := len(sts) - 1; i >= 0; i-- { // newest month first
 		d.Rows = append(d.Rows, rowOf(sts[i]))
-		d.Total += Money(sts[i].TotalFen)
 	}
 	c.render(w, r, http.StatusOK, "statements.html", &view{Title: "st.title", Data: d})
 	return nil
@@ -57,14 +50,12 @@ func (c *console) statements(w http.ResponseWriter, r *http.Request) error {
 func (c *console) statementByID(r *http.Request) (*store.IssuedStatement, error) {
 	id := r.PathValue("id")
 	if strings.HasPrefix(id, "stm_") && len(id) <= 64 {
-		sts, err := c.x.Statements.List(r.Context(), store.StatementFilter{})
+		sts, err := c.x.Statements.List(r.Context(), store.StatementFilter{ID: id})
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range sts {
-			if st.ID == id {
-				return st, nil
-			}
+		if len(sts) == 1 {
+			return sts[0], nil
 		}
 	}
 	return nil, errs.New(errs.NotFound, "id", "找不到该结算单", "no such statement")

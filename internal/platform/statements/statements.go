@@ -155,6 +155,18 @@ func (s *Statements) Run(ctx context.Context, month string) (sts []*store.Issued
 	if err != nil {
 		return nil, false, err
 	}
+	if !s.now().Before(due) {
+		// Issued already (the background job asks every few minutes all
+		// month long): the stored statements, without reading the month.
+		var done bool
+		if err := s.db().Read(ctx, func(tx *store.Tx) (err error) { done, err = tx.MonthIssued(ctx, month); return err }); err != nil {
+			return nil, false, err
+		}
+		if done {
+			sts, err = s.List(ctx, store.StatementFilter{Month: month})
+			return sts, false, err
+		}
+	}
 	computed, err := s.Compute(ctx, month)
 	if err != nil {
 		return nil, false, err
@@ -238,11 +250,9 @@ func sign(s note.Signer, st *settlement.Statement) (string, error) {
 // background job every replica runs (the transaction makes it once).
 func (s *Statements) RunDue(ctx context.Context) error {
 	now := s.now()
-	prev := calendar.DateOf(now)
-	month := fmt.Sprintf("%04d-%02d", prev.Year, int(prev.Month)-1)
-	if prev.Month == time.January {
-		month = fmt.Sprintf("%04d-12", prev.Year-1)
-	}
+	today := calendar.DateOf(now)
+	prev := calendar.NewDate(today.Year, today.Month-1, 1) // January's is December's
+	month := fmt.Sprintf("%04d-%02d", prev.Year, int(prev.Month))
 	due, err := s.IssueAt(month)
 	if err != nil || now.Before(due) {
 		return err

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"hulian/internal/settlement"
@@ -38,8 +40,23 @@ func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, e
 	return n == 1, err
 }
 
+// MonthIssued reports whether month's statements have been issued: a
+// run that finds them needs not read the month again.
+func (tx *Tx) MonthIssued(ctx context.Context, month string) (bool, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return false, err
+	}
+	var one int
+	err := tx.queryRow(ctx, `SELECT 1 FROM statements WHERE month = $1 LIMIT 1`, month).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // StatementFilter selects statements.
 type StatementFilter struct {
+	ID     string // one statement, "" for all
 	Month  string // YYYY-MM, "" for all
 	Member string // as demander or supplier, "" for all (staff)
 }
@@ -56,6 +73,10 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	}
 	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at FROM statements WHERE 1=1`
 	var args []any
+	if f.ID != "" {
+		args = append(args, f.ID)
+		q += " AND id = $" + itoa(len(args))
+	}
 	if f.Month != "" {
 		args = append(args, f.Month)
 		q += " AND month = $" + itoa(len(args))
