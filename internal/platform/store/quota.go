@@ -191,7 +191,7 @@ type QuotaNotification struct {
 	ThresholdFen int64
 	At           time.Time
 	Cleared      time.Time
-	WebhookURL   string // where to send it after commit; not stored with it
+	WebhookURL   string // the member's webhook when raised, "" for none: whether an event goes to the outbox
 }
 
 func (tx *Tx) insertNotifications(ctx context.Context, ns []QuotaNotification) error {
@@ -201,8 +201,12 @@ func (tx *Tx) insertNotifications(ctx context.Context, ns []QuotaNotification) e
 			return err
 		}
 		// The member's webhook hears of it from the outbox, committed
-		// with the warning.
-		if err := tx.EnqueueWebhook(ctx, n.Member, n.ID, "quota."+n.Kind, map[string]int64{"available_fen": n.AvailableFen, "threshold_fen": n.ThresholdFen}); err != nil {
+		// with the warning; the account read for the warning said
+		// whether there is one.
+		if n.WebhookURL == "" {
+			continue
+		}
+		if err := tx.enqueueWebhook(ctx, n.Member, n.ID, "quota."+n.Kind, map[string]int64{"available_fen": n.AvailableFen, "threshold_fen": n.ThresholdFen}); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,11 @@ func (tx *Tx) EnqueueWebhook(ctx context.Context, member, id, kind string, data 
 	if err != nil {
 		return err
 	}
+	return tx.enqueueWebhook(ctx, member, id, kind, data)
+}
+
+// enqueueWebhook writes the event for a member known to have a webhook.
+func (tx *Tx) enqueueWebhook(ctx context.Context, member, id, kind string, data any) error {
 	now := tx.Now()
 	body, err := json.Marshal(struct {
 		ID     string    `json:"id"`
