@@ -20,9 +20,11 @@ type CalendarCmd struct {
 	env *Env
 }
 
-// load is the calendar in force for this command.
-func (c *CalendarCmd) load() (*calendar.Calendar, error) {
-	if path := c.env.Getenv(calendar.EnvHolidays); path != "" {
+// holidays is the calendar in force for a command: the embedded one, with
+// the file HULIAN_HOLIDAYS names loaded over it (calendar.FromEnv, read
+// through the command's environment).
+func holidays(env *Env) (*calendar.Calendar, error) {
+	if path := env.Getenv(calendar.EnvHolidays); path != "" {
 		return calendar.Load(path)
 	}
 	return calendar.Default(), nil
@@ -48,7 +50,7 @@ func (c *CalendarCmd) StatementDay(_ context.Context, month string) error {
 	if err != nil {
 		return errs.Invalidf("YYYY-MM", "月份须写作 年-月，如 2026-11："+month, "write the month as year-month, e.g. 2026-11: "+month)
 	}
-	cal, err := c.load()
+	cal, err := holidays(c.env)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (c *CalendarCmd) PayoutDue(_ context.Context, day string) error {
 	if err != nil {
 		return errs.Invalidf("YYYY-MM-DD", "日期须写作 年-月-日，如 2026-11-24："+day, "write the date as year-month-day, e.g. 2026-11-24: "+day)
 	}
-	cal, err := c.load()
+	cal, err := holidays(c.env)
 	if err != nil {
 		return err
 	}

@@ -71,15 +71,25 @@ func (f *nodeFlags) requireExisting() error {
 	if !strings.HasPrefix(f.DB, "sqlite:") {
 		return nil
 	}
-	p, err := sqlite.Path(f.DB)
-	if err != nil {
+	if _, err := sqlite.Path(f.DB); err != nil {
 		return errs.Invalidf("--db", err.Error(), err.Error())
 	}
-	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+	if p, missing := missingSQLite(f.DB); missing {
 		return errs.Invalidf("--db", fmt.Sprintf("这里没有节点数据库 %s；请用 --db（或环境变量 HULIAN_DB）指定成员节点的数据库，或先运行 hulian node 初始化节点", p),
 			fmt.Sprintf("there is no node database at %s; name the member's node database with --db (or HULIAN_DB), or set up a node first with hulian node", p))
 	}
 	return nil
+}
+
+// missingSQLite reports whether dsn names a SQLite file that is not there,
+// with its path: opening it would make a new, empty database.
+func missingSQLite(dsn string) (string, bool) {
+	p, err := sqlite.Path(dsn)
+	if err != nil {
+		return "", false
+	}
+	_, err = os.Stat(p)
+	return p, errors.Is(err, fs.ErrNotExist)
 }
 
 // checkReadable opens path, given by flag, and says why it cannot be read:
