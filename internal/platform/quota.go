@@ -59,10 +59,11 @@ func (p *Platform) QuotaNotifications(ctx context.Context, member string, standi
 	return ns, err
 }
 
-// restore lifts a suspension once the quota covers something again and
+// Restore lifts a suspension once the quota covers something again and
 // clears the warnings once it is back at or over the threshold, logging
-// what it changed.
-func restore(ctx context.Context, tx *store.Tx, a *store.QuotaAccount) error {
+// what it changed: after anything that raises the quota (a top-up, a
+// credit, a correction's refund).
+func Restore(ctx context.Context, tx *store.Tx, a *store.QuotaAccount) error {
 	avail := a.Available(tx.Now())
 	cleared := false
 	if a.IsSuspended() && avail > 0 {
@@ -112,7 +113,7 @@ func (p *Platform) TopUp(ctx context.Context, member string, amountFen int64, pa
 			"balance_fen": a.BalanceFen, "available_fen": a.Available(tx.Now())}); err != nil {
 			return err
 		}
-		if err := restore(ctx, tx, a); err != nil {
+		if err := Restore(ctx, tx, a); err != nil {
 			return err
 		}
 		return tx.SaveQuotaAccount(ctx, a)
@@ -160,7 +161,7 @@ func (p *Platform) SetCredit(ctx context.Context, member string, creditFen int64
 			"reason": reason, "available_fen": a.Available(tx.Now())}); err != nil {
 			return err
 		}
-		if err := restore(ctx, tx, a); err != nil {
+		if err := Restore(ctx, tx, a); err != nil {
 			return err
 		}
 		return tx.SaveQuotaAccount(ctx, a)
@@ -249,4 +250,24 @@ func (p *Platform) Deduct(ctx context.Context, tx *store.Tx, d store.Debit) (*st
 func (p *Platform) Charge(ctx context.Context, d store.Debit) (*store.Deduction, error) {
 	ded, _, err := p.DB.DeductGrouped(ctx, d)
 	return ded, err
+}
+
+// Refund returns amountFen to a demander's quota in the caller's
+// transaction: a correction's credit (X-S2). The log entry is the
+// correction's; the movement names it.
+func Refund(ctx context.Context, tx *store.Tx, member string, amountFen int64, requestID, reason, object string) error {
+	a, err := tx.QuotaAccount(ctx, member, true)
+	if err != nil {
+		return err
+	}
+	a.BalanceFen += amountFen
+	a.DeductedFen -= amountFen
+	if err := tx.InsertMovements(ctx, []store.Movement{{Member: member, RequestID: requestID, Kind: store.MovementRefund,
+		AmountFen: amountFen, BalanceFen: a.BalanceFen, AvailableFen: a.Available(tx.Now()), Reason: reason, Object: object, Actor: auth.ActorFrom(ctx).Ref(), At: tx.Now()}}); err != nil {
+		return err
+	}
+	if err := Restore(ctx, tx, a); err != nil {
+		return err
+	}
+	return tx.SaveQuotaAccount(ctx, a)
 }

@@ -57,6 +57,14 @@ type Statement struct {
 	Lines       []Line `json:"lines"`
 	TotalFen    int64  `json:"total_fen"`
 	LinesSHA256 string `json:"lines_sha256"`
+
+	// A correction (X-S2) keeps the lines of the statement it corrects and
+	// adds credits: all of the chain's adjustments so far, so that each
+	// statement of a chain stands alone.
+	Corrects          string       `json:"corrects,omitempty"`
+	Dispute           string       `json:"dispute,omitempty"`
+	Adjustments       []Adjustment `json:"adjustments,omitempty"`
+	AdjustmentsSHA256 string       `json:"adjustments_sha256,omitempty"`
 }
 
 // Deliveries is how many charged deliveries the statement counts.
@@ -73,6 +81,14 @@ func (st *Statement) Deliveries() int64 {
 func ID(month, demander, supplier string) string {
 	sum := sha256.Sum256([]byte(month + "\x00" + demander + "\x00" + supplier))
 	return "stm_" + strings.ReplaceAll(month, "-", "") + "_" + hex.EncodeToString(sum[:8])
+}
+
+// MonthOfID is the month (YYYY-MM) a statement's ID names.
+func MonthOfID(id string) string {
+	if len(id) < 10 || !strings.HasPrefix(id, "stm_") {
+		return ""
+	}
+	return id[4:8] + "-" + id[8:10]
 }
 
 // LinesHash is the SHA-256 of the lines' canonical JSON, in order.
@@ -231,37 +247,58 @@ func (b *Builder) Statements() []*Statement {
 
 // Payload is a statement's log entry payload: everything needed to check
 // it against a recomputation, with its signature. The log keeps flat
-// payloads, so the lines go as their canonical JSON text.
-func (st *Statement) Payload(signature string) (bizlog.P, error) {
+// payloads, so the lines go as their canonical JSON text. A correction's
+// payload adds what it corrects, its adjustments and the change it makes
+// to the total (negative: a credit), which the ledger books.
+func (st *Statement) Payload(signature string, changeFen int64) (bizlog.P, error) {
 	lines, err := json.Marshal(st.Lines)
 	if err != nil {
 		return nil, err
 	}
-	return bizlog.P{"statement": st.ID, "month": st.Month, "demander": st.Demander, "supplier": st.Supplier,
-		"total_fen": st.TotalFen, "lines_sha256": st.LinesSHA256, "lines": string(lines), "signature": signature}, nil
+	p := bizlog.P{"statement": st.ID, "month": st.Month, "demander": st.Demander, "supplier": st.Supplier,
+		"total_fen": st.TotalFen, "lines_sha256": st.LinesSHA256, "lines": string(lines), "signature": signature}
+	if st.Corrects != "" {
+		adj, err := json.Marshal(st.Adjustments)
+		if err != nil {
+			return nil, err
+		}
+		p["corrects"], p["dispute"], p["adjustments"], p["adjustments_sha256"], p["change_fen"] = st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256, changeFen
+	}
+	return p, nil
 }
 
-// FromEntry reads the statement an issued entry records (see Payload).
+// FromEntry reads the statement an issued or correction entry records
+// (see Payload).
 func FromEntry(e *bizlog.Entry) (*Statement, error) {
 	var p struct {
-		ID          string `json:"statement"`
-		Month       string `json:"month"`
-		Demander    string `json:"demander"`
-		Supplier    string `json:"supplier"`
-		TotalFen    int64  `json:"total_fen"`
-		LinesSHA256 string `json:"lines_sha256"`
-		Lines       string `json:"lines"`
+		ID                string `json:"statement"`
+		Month             string `json:"month"`
+		Demander          string `json:"demander"`
+		Supplier          string `json:"supplier"`
+		TotalFen          int64  `json:"total_fen"`
+		LinesSHA256       string `json:"lines_sha256"`
+		Lines             string `json:"lines"`
+		Corrects          string `json:"corrects"`
+		Dispute           string `json:"dispute"`
+		Adjustments       string `json:"adjustments"`
+		AdjustmentsSHA256 string `json:"adjustments_sha256"`
 	}
-	if e.Kind != KindIssued {
+	if e.Kind != KindIssued && e.Kind != KindCorrected {
 		return nil, fmt.Errorf("entry %d is %s, not a statement", e.Seq, e.Kind)
 	}
 	bad := errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条结算单记录无法读取", e.Seq), fmt.Sprintf("log entry %d is a statement that cannot be read", e.Seq))
-	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" {
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" || (e.Kind == KindCorrected) != (p.Corrects != "") {
 		return nil, bad
 	}
-	st := &Statement{ID: p.ID, Month: p.Month, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256}
+	st := &Statement{ID: p.ID, Month: p.Month, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256,
+		Corrects: p.Corrects, Dispute: p.Dispute, AdjustmentsSHA256: p.AdjustmentsSHA256}
 	if err := json.Unmarshal([]byte(p.Lines), &st.Lines); err != nil {
 		return nil, bad
+	}
+	if p.Corrects != "" {
+		if err := json.Unmarshal([]byte(p.Adjustments), &st.Adjustments); err != nil || len(st.Adjustments) == 0 {
+			return nil, bad
+		}
 	}
 	return st, nil
 }

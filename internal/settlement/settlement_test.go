@@ -76,7 +76,7 @@ func TestVerifierProperty(t *testing.T) {
 		}
 		sts := b.Statements()
 		for _, st := range sts {
-			p, _ := st.Payload("sig")
+			p, _ := st.Payload("sig", 0)
 			raw, _ := p.Encode()
 			log = append(log, &bizlog.Entry{Seq: seq, At: start.AddDate(0, 2, 0), Kind: settlement.KindIssued, Object: st.ID, Payload: raw})
 			seq++
@@ -112,7 +112,7 @@ func TestVerifierProperty(t *testing.T) {
 			st.Lines[0].Deliveries--
 			st.LinesSHA256 = settlement.LinesHash(st.Lines)
 		}
-		p, _ := st.Payload("sig")
+		p, _ := st.Payload("sig", 0)
 		raw, _ := p.Encode()
 		altered := append([]*bizlog.Entry(nil), log...)
 		altered[i] = &bizlog.Entry{Seq: log[i].Seq, At: log[i].At, Kind: settlement.KindIssued, Object: st.ID, Payload: raw}
@@ -138,7 +138,7 @@ func TestParseMonth(t *testing.T) {
 // panic, and what is read writes back to the same statement.
 func FuzzFromEntry(f *testing.F) {
 	st := &settlement.Statement{ID: "stm_1", Month: "2026-10", Demander: "mem_d", Supplier: "mem_s", TotalFen: 5, Lines: []settlement.Line{{Order: "ord_1", ChargeFen: 5}}}
-	p, _ := st.Payload("sig")
+	p, _ := st.Payload("sig", 0)
 	raw, _ := p.Encode()
 	f.Add([]byte(raw))
 	f.Add([]byte(`{"statement":"stm_1","lines":"null"}`))
@@ -148,7 +148,7 @@ func FuzzFromEntry(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := got.Payload("")
+		p, err := got.Payload("", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

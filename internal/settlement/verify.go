@@ -8,6 +8,8 @@ import (
 
 // Verifier recomputes, from a log read in order, every statement the log
 // records, and reports the first that does not match its recomputation.
+// A correction is checked against the statement it corrects, which must
+// be the latest of its chain when the correction was logged.
 type Verifier struct {
 	// From is the first entry read: a statement with deliveries before it
 	// cannot be recomputed and is skipped, not failed.
@@ -36,7 +38,7 @@ func (v *Verifier) Add(e *bizlog.Entry) error {
 			v.months[m] = b
 		}
 		return b.Add(e)
-	case KindIssued:
+	case KindIssued, KindCorrected:
 		st, err := FromEntry(e)
 		if err != nil {
 			return err
@@ -55,19 +57,48 @@ func (v *Verifier) Finish() (int, error) {
 			want[st.ID] = st
 		}
 	}
+	heads := map[string]*Statement{} // chain root → latest statement checked
+	skipped := map[string]bool{}     // chains whose original was skipped
 	checked := 0
 	for _, is := range v.issued {
-		if v.before(is.st) {
+		root := Root(is.st.ID)
+		if skipped[root] {
 			v.Skipped++
 			continue
 		}
-		w := want[is.st.ID]
-		if w == nil {
-			w = &Statement{ID: is.st.ID, Month: is.st.Month, Demander: is.st.Demander, Supplier: is.st.Supplier, LinesSHA256: LinesHash(nil)}
+		head := heads[root]
+		if is.st.Corrects == "" {
+			// An original: it must be what the log's deliveries make.
+			if v.before(is.st) {
+				v.Skipped++
+				skipped[root] = true
+				continue
+			}
+			w := want[is.st.ID]
+			if w == nil {
+				w = &Statement{ID: is.st.ID, Month: is.st.Month, Demander: is.st.Demander, Supplier: is.st.Supplier, LinesSHA256: LinesHash(nil)}
+			}
+			if err := Same(w, is.st); err != nil {
+				return checked, fmt.Errorf("log entry %d: %w", is.seq, err)
+			}
 		}
-		if err := Same(w, is.st); err != nil {
-			return checked, fmt.Errorf("log entry %d: %w", is.seq, err)
+		switch {
+		case head != nil && head.ID == is.st.ID:
+			// The second party's copy: the same statement again.
+			if head.TotalFen != is.st.TotalFen || head.LinesSHA256 != is.st.LinesSHA256 || head.AdjustmentsSHA256 != is.st.AdjustmentsSHA256 {
+				return checked, fmt.Errorf("log entry %d: statement %s differs from its other copy", is.seq, is.st.ID)
+			}
+			continue
+		case is.st.Corrects == "" && head != nil:
+			return checked, fmt.Errorf("log entry %d: statement %s is issued again after %s", is.seq, is.st.ID, head.ID)
+		case is.st.Corrects != "" && head == nil:
+			return checked, fmt.Errorf("log entry %d: statement %s corrects %s, which the log does not hold before it", is.seq, is.st.ID, is.st.Corrects)
+		case is.st.Corrects != "":
+			if err := SameCorrection(head, is.st); err != nil {
+				return checked, fmt.Errorf("log entry %d: %w", is.seq, err)
+			}
 		}
+		heads[root] = is.st
 		checked++
 	}
 	return checked, nil

@@ -597,6 +597,7 @@ var messages = map[string]i18n.Text{
 	"quota.kind.deduct":        i18n.T("扣减", "Deduction"),
 	"quota.kind.topup":         i18n.T("充值", "Top-up"),
 	"quota.kind.credit":        i18n.T("临时调整", "Credit"),
+	"quota.kind.refund":        i18n.T("更正退还", "Refund"),
 	"quota.alerts":             i18n.T("低额度提醒", "Low-balance alerts"),
 	"quota.save":               i18n.T("保存", "Save"),
 	"quota.topup":              i18n.T("充值入账（运营方）", "Record a top-up (operator)"),

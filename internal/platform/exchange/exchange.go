@@ -8,9 +8,13 @@ import (
 	"log/slog"
 
 	"hulian/internal/platform"
+	"hulian/internal/platform/books"
+	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/listings"
 	"hulian/internal/platform/logkeeper"
+	"hulian/internal/platform/marketstats"
+	"hulian/internal/platform/payouts"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
@@ -26,8 +30,14 @@ type Exchange struct {
 	Issuer   *issuance.Issuer   // exID issuance
 	Log      *logkeeper.Keeper  // the business log's key, checkpoints and reading
 	Relay    *relay.Relay       // the delivery relay
-	// Statements issues the monthly statements from the log.
+	// Statements issues the monthly statements from the log; Disputes
+	// answers disputes of them with corrections; Payouts pays suppliers;
+	// Books keeps the accounts; Stats publishes the market's figures.
 	Statements *statements.Statements
+	Disputes   *disputes.Disputes
+	Payouts    *payouts.Payouts
+	Books      *books.Books
+	Stats      *marketstats.Stats
 }
 
 // New returns the exchange over db. The relay calls supplier nodes with a;
@@ -44,5 +54,10 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Relay = relay.New(p, x.Market, x.Log, a)
 	x.Statements = statements.New(x.Log)
 	x.Statements.Logger = p.Logger
+	x.Disputes = disputes.New(x.Log, x.Statements)
+	x.Payouts = payouts.New(x.Disputes)
+	x.Payouts.Logger = p.Logger
+	x.Books = books.New(x.Log)
+	x.Stats = marketstats.New(p)
 	return x
 }

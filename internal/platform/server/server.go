@@ -165,7 +165,8 @@ var WebhookInterval = time.Second
 
 // Run serves until ctx is done, then shuts down gracefully, making signed
 // log checkpoints, recording ended orders, sending webhook events and
-// issuing the month's statements when due in the background meanwhile.
+// issuing the month's statements when due and flagging overdue payouts in
+// the background meanwhile.
 func (m *Main) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	cpDone := make(chan struct{})
@@ -176,12 +177,33 @@ func (m *Main) Run(ctx context.Context) error {
 	sender := webhooks.NewSender(m.DB, m.Exchange.Sealer(), netguard.Policy{Allow: m.cfg.AllowEndpoints}, m.cfg.Logger)
 	go func() { sender.Run(cpCtx, WebhookInterval); close(hookDone) }()
 	stmDone := make(chan struct{})
-	go func() { m.Statements.RunEvery(cpCtx, 10*time.Minute); close(stmDone) }()
+	go func() { settlementJobs(cpCtx, m.Exchange, 10*time.Minute, m.cfg.Logger); close(stmDone) }()
 	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-hookDone; <-stmDone }()
 	m.cfg.Logger.Info("platform listening", "addr", m.Addr(), "db", m.DB.Engine())
 	err := httpserve.ServeAll(ctx, m.srv, m.metrics)
 	m.cfg.Logger.Info("platform stopped")
 	return err
+}
+
+// settlementJobs issues the month's statements when they are due and flags
+// overdue payouts, every interval until ctx ends. Every replica runs them:
+// each step's transaction makes it happen once.
+func settlementJobs(ctx context.Context, x *exchange.Exchange, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := x.Statements.RunDue(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("statements: the month's run failed; retrying at the next tick", "err", err)
+		}
+		if _, err := x.Payouts.FlagOverdue(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("payouts: flagging overdue payouts failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the database.

@@ -185,12 +185,12 @@ func (s *Statements) Run(ctx context.Context, month string) (sts []*store.Issued
 	err = s.db().Transact(ctx, func(tx *store.Tx) error {
 		issued = 0
 		for _, st := range computed {
-			sig, err := sign(signer, st)
+			sig, err := Sign(signer, st)
 			if err != nil {
 				return err
 			}
 			is := &store.IssuedStatement{Statement: *st, Issued: tx.Now(), Signature: sig}
-			payload, err := st.Payload(is.Signature)
+			payload, err := st.Payload(is.Signature, 0)
 			if err != nil {
 				return err
 			}
@@ -239,9 +239,13 @@ func (s *Statements) List(ctx context.Context, f store.StatementFilter) ([]*stor
 	return out, err
 }
 
-// sign signs a statement's summary with the log's key, as a signed note.
-func sign(s note.Signer, st *settlement.Statement) (string, error) {
+// Sign signs a statement's summary with the log's key, as a signed note; a
+// correction's summary adds what it corrects and its adjustments' hash.
+func Sign(s note.Signer, st *settlement.Statement) (string, error) {
 	text := fmt.Sprintf("hulian statement v1\n%s\n%s\n%s\n%s\n%s\n%s\n", st.ID, st.Month, st.Demander, st.Supplier, strconv.FormatInt(st.TotalFen, 10), st.LinesSHA256)
+	if st.Corrects != "" {
+		text += "corrects " + st.Corrects + "\n" + st.AdjustmentsSHA256 + "\n"
+	}
 	b, err := note.Sign(&note.Note{Text: text}, s)
 	return string(b), err
 }
@@ -259,20 +263,4 @@ func (s *Statements) RunDue(ctx context.Context) error {
 	}
 	_, _, err = s.Run(auth.WithActor(ctx, auth.System), month)
 	return err
-}
-
-// RunEvery runs RunDue every interval until ctx ends.
-func (s *Statements) RunEvery(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
-			s.Logger.Warn("statements: the month's run failed; retrying at the next tick", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

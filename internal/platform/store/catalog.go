@@ -228,3 +228,22 @@ func (tx *Tx) PublishedPrices(ctx context.Context) ([]PriceByCategory, error) {
 	}
 	return out, rows.Err()
 }
+
+// ListingCategories maps each listing to the categories of its tags: what
+// the market's traded figures are grouped by.
+func (tx *Tx) ListingCategories(ctx context.Context) (map[string][]string, error) {
+	rows, err := tx.query(ctx, `SELECT DISTINCT listing_id, category FROM listing_tags ORDER BY listing_id, category`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var id, cat string
+		if err := rows.Scan(&id, &cat); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], cat)
+	}
+	return out, rows.Err()
+}

@@ -292,7 +292,9 @@ func (tx *Tx) RangeEdge(ctx context.Context, begin, end int64) ([][]byte, error)
 type LogFilter struct {
 	Member string // only entries concerning this member
 	Kind   string
+	Object string    // only entries about this object, if set
 	From   int64     // first sequence number
+	To     int64     // last sequence number, if set
 	Since  time.Time // entries at or after, if set
 	Until  time.Time // entries before, if set
 	Limit  int       // default 100, at most 1000
@@ -317,6 +319,14 @@ func (tx *Tx) LogEntries(ctx context.Context, f LogFilter) ([]bizlog.Entry, erro
 	if f.Kind != "" {
 		args = append(args, f.Kind)
 		q += " AND kind = $" + itoa(len(args))
+	}
+	if f.Object != "" {
+		args = append(args, f.Object)
+		q += " AND object = $" + itoa(len(args))
+	}
+	if f.To > 0 {
+		args = append(args, f.To)
+		q += " AND seq <= $" + itoa(len(args))
 	}
 	if !f.Since.IsZero() {
 		args = append(args, f.Since.UTC())
@@ -366,6 +376,36 @@ func (tx *Tx) EachLogEntry(ctx context.Context, kind string, since, until time.T
 	var payload []byte
 	for rows.Next() {
 		if err := rows.Scan(&e.Seq, &e.At, &e.Member, &e.Object, &payload); err != nil {
+			return err
+		}
+		e.At, e.Payload = e.At.UTC(), payload
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachLogEntryOf streams the entries of any of kinds, in sequence order,
+// to fn, with one query: for reading the whole book (package ledger).
+func (tx *Tx) EachLogEntryOf(ctx context.Context, kinds []string, fn func(*bizlog.Entry) error) error {
+	if err := canSee(ctx, ""); err != nil {
+		return err
+	}
+	args := make([]any, len(kinds))
+	ph := make([]string, len(kinds))
+	for i, k := range kinds {
+		args[i], ph[i] = k, "$"+itoa(i+1)
+	}
+	rows, err := tx.query(ctx, `SELECT seq, at, member_id, kind, object, payload FROM log_entries WHERE kind IN (`+strings.Join(ph, ",")+`) ORDER BY seq`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var e bizlog.Entry
+	var payload []byte
+	for rows.Next() {
+		if err := rows.Scan(&e.Seq, &e.At, &e.Member, &e.Kind, &e.Object, &payload); err != nil {
 			return err
 		}
 		e.At, e.Payload = e.At.UTC(), payload

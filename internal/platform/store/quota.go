@@ -28,6 +28,7 @@ const (
 	MovementDeduct      = "deduct"
 	MovementTopUp       = "topup"
 	MovementCredit      = "credit"
+	MovementRefund      = "refund" // a correction's credit returned to the demander (X-S2)
 	NotificationLow     = "low_balance"
 	NotificationSuspend = "suspended"
 )
@@ -586,4 +587,27 @@ func firstOf(reqs []DebitRequest, i int) bool {
 		}
 	}
 	return true
+}
+
+// QuotaBalances maps each member with a quota account to its balance
+// (staff): what the book's prepaid accounts must equal.
+func (tx *Tx) QuotaBalances(ctx context.Context) (map[string]int64, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, `SELECT member_id, balance_fen FROM quota_accounts`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var m string
+		var b int64
+		if err := rows.Scan(&m, &b); err != nil {
+			return nil, err
+		}
+		out[m] = b
+	}
+	return out, rows.Err()
 }

@@ -20,8 +20,12 @@ type IssuedStatement struct {
 	Issued    time.Time
 }
 
-// InsertStatement records st unless a statement of the same ID exists, and
-// reports whether it did: the second run of a month issues nothing.
+// Root is the ID of the statement's chain (the original statement).
+func (st *IssuedStatement) Root() string { return settlement.Root(st.ID) }
+
+// InsertStatement records st unless a statement of the same ID exists (or,
+// for a correction, another correction of the same statement), and reports
+// whether it did: the second run of a month issues nothing.
 func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, error) {
 	if err := canSee(ctx, ""); err != nil {
 		return false, err
@@ -30,9 +34,17 @@ func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, e
 	if err != nil {
 		return false, err
 	}
-	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (id) DO NOTHING`,
-		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesSHA256, st.Signature, st.Seq, st.Issued)
+	var adj []byte
+	if len(st.Adjustments) > 0 {
+		if adj, err = json.Marshal(st.Adjustments); err != nil {
+			return false, err
+		}
+	}
+	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
+		root_id, corrects, dispute_id, adjustments, adjustments_sha256)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT DO NOTHING`,
+		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesSHA256, st.Signature, st.Seq, st.Issued,
+		settlement.Root(st.ID), st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256)
 	if err != nil {
 		return false, err
 	}
@@ -59,10 +71,13 @@ type StatementFilter struct {
 	ID     string // one statement, "" for all
 	Month  string // YYYY-MM, "" for all
 	Member string // as demander or supplier, "" for all (staff)
+	Root   string // one chain: a statement and its corrections, "" for all
+	Since  string // months from this one (YYYY-MM) on, if set
+	Heads  bool   // only each chain's latest statement
 }
 
-// Statements lists statements, by month then ID. A member sees those it is
-// a party to.
+// Statements lists statements, by month, then chain, each chain in the
+// order it was written. A member sees those it is a party to.
 func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedStatement, error) {
 	own, all, err := tenant(ctx)
 	if err != nil {
@@ -71,7 +86,8 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	if !all {
 		f.Member = own
 	}
-	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at FROM statements WHERE 1=1`
+	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
+		corrects, dispute_id, adjustments, adjustments_sha256 FROM statements WHERE 1=1`
 	var args []any
 	if f.ID != "" {
 		args = append(args, f.ID)
@@ -81,11 +97,22 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 		args = append(args, f.Month)
 		q += " AND month = $" + itoa(len(args))
 	}
+	if f.Root != "" {
+		args = append(args, f.Root)
+		q += " AND root_id = $" + itoa(len(args))
+	}
+	if f.Since != "" {
+		args = append(args, f.Since)
+		q += " AND month >= $" + itoa(len(args))
+	}
+	if f.Heads {
+		q += " AND NOT EXISTS (SELECT 1 FROM statements c WHERE c.corrects = statements.id)"
+	}
 	if f.Member != "" {
 		args = append(args, f.Member)
 		q += " AND (demander_id = $" + itoa(len(args)) + " OR supplier_id = $" + itoa(len(args)) + ")"
 	}
-	rows, err := tx.query(ctx, q+" ORDER BY month, id", args...)
+	rows, err := tx.query(ctx, q+" ORDER BY month, root_id, seq", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +120,18 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	var out []*IssuedStatement
 	for rows.Next() {
 		var st IssuedStatement
-		var lines string
-		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesSHA256, &st.Signature, &st.Seq, &st.Issued); err != nil {
+		var lines, adj string
+		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesSHA256, &st.Signature, &st.Seq, &st.Issued,
+			&st.Corrects, &st.Dispute, &adj, &st.AdjustmentsSHA256); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(lines), &st.Lines); err != nil {
 			return nil, err
+		}
+		if adj != "" {
+			if err := json.Unmarshal([]byte(adj), &st.Adjustments); err != nil {
+				return nil, err
+			}
 		}
 		st.Issued = st.Issued.UTC()
 		out = append(out, &st)
