@@ -16,6 +16,7 @@ import (
 	"hulian/internal/browsertest"
 	"hulian/internal/calendar"
 	"hulian/internal/market"
+	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/settlement"
@@ -25,13 +26,15 @@ import (
 // key that shows on a page is a string that was never translated.
 func messageKeys(t *testing.T) []string {
 	t.Helper()
-	src, err := os.ReadFile("messages.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var keys []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*"([a-z_]+\.[a-z_.]+)":\s*i18n\.T\(`).FindAllStringSubmatch(string(src), -1) {
-		keys = append(keys, m[1])
+	for _, file := range []string{"messages.go", "messages_settle.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`(?m)^\s*"([a-z_]+\.[a-z_.]+)":\s*i18n\.T\(`).FindAllStringSubmatch(string(src), -1) {
+			keys = append(keys, m[1])
+		}
 	}
 	if len(keys) < 100 {
 		t.Fatalf("read only %d message keys", len(keys))
@@ -98,6 +101,15 @@ func TestBrowserEveryPage(t *testing.T) {
 		t.Fatalf("statement: %v %d", err, len(sts))
 	}
 	stm := "/statements/" + sts[0].ID
+	// A dispute of it, answered with a correction.
+	dsp, err := m.Exchange.Disputes.Open(m.Dem.ctx(), sts[0].ID, o.ID, "第二次配送结果为空")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Exchange.Disputes.Answer(storetest.Staff(bg, auth.RoleOperator), dsp.ID, disputes.Answer{Text: "核实后退还一次配送的费用",
+		Credits: []settlement.Adjustment{{Order: o.ID, AmountFen: -66, Reason: "空结果"}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	roles := []struct {
 		login string
@@ -105,10 +117,10 @@ func TestBrowserEveryPage(t *testing.T) {
 	}{
 		{"", []string{"/login", "/apply", "/quotes"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, "/quota?member=" + m.Dem.ID, "/tokens"}},
-		{"regulator", []string{"/members", "/log", "/deliveries", "/statements", "/orders"}},
+			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/quota?member=" + m.Dem.ID, "/tokens"}},
+		{"regulator", []string{"/members", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, "/quota", "/tokens", "/quotes"}},
+			"/deliveries", "/statements", stm, "/disputes", "/books", "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
 	ctx, cancel := context.WithTimeout(bg, 4*time.Minute)

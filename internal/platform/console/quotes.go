@@ -3,7 +3,9 @@ package console
 import (
 	"net/http"
 
+	"hulian/internal/i18n"
 	"hulian/internal/platform/listings"
+	"hulian/internal/platform/marketstats"
 )
 
 // Chart geometry of the quotes page, in SVG user units.
@@ -33,6 +35,11 @@ type quotesData struct {
 	Left   int
 	Right  int
 	Top    string // the scale's highest price, in yuan
+
+	// What was traded (X-D1), from the issued statements.
+	Traded       []marketstats.Month
+	TradedBars   []tradedBar
+	TradedHeight int
 }
 
 // chart lays out the categories that have listings.
@@ -77,7 +84,50 @@ func (c *console) quotes(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := &view{Title: "quotes.title"}
 	lang := langOf(r)
-	v.Data = chart(qs, func(q listings.Quote) string { return q.Category.Name(lang) })
+	d := chart(qs, func(q listings.Quote) string { return q.Category.Name(lang) })
+	if d.Traded, err = c.x.Stats.Monthly(r.Context(), tradedMonths); err != nil {
+		return err
+	}
+	d.TradedBars, d.TradedHeight = tradedChart(d.Traded, lang)
+	v.Data = d
 	c.render(w, r, http.StatusOK, "quotes.html", v)
 	return nil
+}
+
+// tradedMonths is how many months of traded figures the quotes page shows.
+const tradedMonths = 12
+
+// tradedBar is one category of the traded-price chart of the latest month.
+type tradedBar struct {
+	Label        string
+	Y, TextY     int
+	Width, EndX  int
+	Price, Month string
+}
+
+// tradedChart lays out the latest month's published traded prices per
+// matched record, one bar per category.
+func tradedChart(ms []marketstats.Month, lang i18n.Lang) ([]tradedBar, int) {
+	if len(ms) == 0 {
+		return nil, 0
+	}
+	var top int64
+	for _, f := range ms[0].Figures {
+		top = max(top, f.PriceFen)
+	}
+	if top == 0 {
+		return nil, 0
+	}
+	var out []tradedBar
+	y := chartMargin
+	span := int64(chartWidth - 120 - chartLabel)
+	for _, f := range ms[0].Figures {
+		if f.Withheld || f.Matched == 0 {
+			continue
+		}
+		w := max(int(f.PriceFen*span/top), 1)
+		out = append(out, tradedBar{Label: f.Category.Name(lang), Y: y, TextY: y + chartBar*2/3, Width: w, EndX: chartLabel + w + 6, Price: yuanOf(f.PriceFen), Month: f.Month})
+		y += chartBar + chartGap
+	}
+	return out, y + chartMargin
 }

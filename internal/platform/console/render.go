@@ -248,8 +248,9 @@ func (c *console) funcs(lang i18n.Lang) template.FuncMap {
 		"field": func(v *view, name, typ, auto string) fieldView {
 			return fieldView{V: v, Name: name, Type: typ, Auto: auto}
 		},
-		"list": func(s ...string) []string { return s },
-		"b64":  func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
+		"list":    func(s ...string) []string { return s },
+		"dispute": func(v *view, d disputeRow) disputeItem { return disputeItem{disputeRow: d, V: v} },
+		"b64":     func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
 		"roles": func(m *member.Member) string {
 			var out []string
 			for _, r := range m.Roles() {

@@ -1,10 +1,14 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
+	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/store"
 	"hulian/internal/settlement"
 )
@@ -23,9 +27,9 @@ func rowOf(st *store.IssuedStatement) statementRow {
 	return statementRow{IssuedStatement: st, Total: Money(st.TotalFen)}
 }
 
-// statements lists the issued monthly statements 数据互联结算单 (X-S1):
-// staff see all, a member those it is a party to; ?month=YYYY-MM narrows
-// to one month.
+// statements lists the issued monthly statements 数据互联结算单 (X-S1)
+// and their corrections (X-S2): staff see all, a member those it is a
+// party to; ?month=YYYY-MM narrows to one month.
 func (c *console) statements(w http.ResponseWriter, r *http.Request) error {
 	month := strings.TrimSpace(r.URL.Query().Get("month"))
 	if month != "" {
@@ -63,7 +67,16 @@ func (c *console) statementByID(r *http.Request) (*store.IssuedStatement, error)
 
 type statementData struct {
 	statementRow
-	Lines []lineRow
+	Lines       []lineRow
+	Adjustments []adjustmentRow
+	Chain       []statementRow // the statement and its corrections, when corrected
+	Head        string         // the chain's latest statement
+	Disputes    []disputeRow
+	Deadline    time.Time // the end of the dispute period; zero if the calendar cannot say yet
+	Open        bool      // a dispute awaits an answer
+	Payout      *payoutRow
+	// What the viewer may do now.
+	CanDispute, CanAnswer, CanConfirm, CanInvoice, CanReceive, CanPay bool
 }
 
 type lineRow struct {
@@ -71,17 +84,140 @@ type lineRow struct {
 	Charge Money
 }
 
+type adjustmentRow struct {
+	settlement.Adjustment
+	Credit Money // the amount returned, positive
+}
+
 // statement is one statement, printable: its parties by name, its lines
-// per order, its total, and the platform's signature.
+// per order, its total and the platform's signature; then its chain of
+// corrections, the disputes and their answers with the receipts checked,
+// the supplier's payout, and the forms the viewer may use now.
 func (c *console) statement(w http.ResponseWriter, r *http.Request) error {
-	st, err := c.statementByID(r)
+	v, err := c.statementView(r, nil)
 	if err != nil {
 		return err
+	}
+	v.Notice = settleNotices[r.URL.Query().Get("done")]
+	c.render(w, r, http.StatusOK, "statement.html", v)
+	return nil
+}
+
+// statementView builds the statement page, with form values to show again.
+func (c *console) statementView(r *http.Request, form map[string][]string) (*view, error) {
+	ctx := r.Context()
+	st, err := c.statementByID(r)
+	if err != nil {
+		return nil, err
 	}
 	d := statementData{statementRow: rowOf(st)}
 	for _, l := range st.Lines {
 		d.Lines = append(d.Lines, lineRow{Line: l, Charge: Money(l.ChargeFen)})
 	}
-	c.render(w, r, http.StatusOK, "statement.html", &view{Title: "st.one", Data: d})
-	return nil
+	for _, a := range st.Adjustments {
+		d.Adjustments = append(d.Adjustments, adjustmentRow{Adjustment: a, Credit: Money(-a.AmountFen)})
+	}
+	chain, ds, err := c.x.Disputes.Chain(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	head := chain[len(chain)-1]
+	d.Head = head.ID
+	if len(chain) > 1 {
+		for _, s := range chain {
+			d.Chain = append(d.Chain, rowOf(s))
+		}
+	}
+	if d.Disputes, err = c.disputeRows(ctx, ds); err != nil {
+		return nil, err
+	}
+	for _, x := range ds {
+		d.Open = d.Open || x.Status == store.DisputeOpen
+	}
+	if terms, err := c.x.Disputes.Terms(ctx); err == nil {
+		d.Deadline, _ = c.x.Disputes.Deadline(st.Month, terms) // zero when the calendar does not reach it
+	} else {
+		return nil, err
+	}
+	pos, err := c.x.Payouts.List(ctx, store.PayoutFilter{Root: st.Root()})
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return nil, err
+	}
+	if len(pos) == 1 {
+		d.Payout = payoutRowOf(pos[0])
+	}
+	a := auth.ActorFrom(ctx)
+	now := c.x.DB.Now()
+	party := a.Role == auth.RoleMember && (a.MemberID == st.Demander || a.MemberID == st.Supplier)
+	beforeDeadline := !d.Deadline.IsZero() && now.Before(d.Deadline)
+	d.CanDispute = party && beforeDeadline && !d.Open && d.Payout == nil
+	d.CanConfirm = a.Role == auth.RoleMember && a.MemberID == st.Supplier && st.ID == head.ID && !d.Deadline.IsZero() && !beforeDeadline && !d.Open && d.Payout == nil && head.TotalFen > 0
+	d.CanAnswer = auth.Can(a.Role, auth.PermSettle) && d.Open
+	if d.Payout != nil {
+		stage := d.Payout.Stage()
+		d.CanInvoice = a.Role == auth.RoleMember && a.MemberID == st.Supplier && stage == "confirmed"
+		d.CanReceive = auth.Can(a.Role, auth.PermSettle) && stage == "invoiced"
+		d.CanPay = auth.Can(a.Role, auth.PermSettle) && stage == "due"
+	}
+	return &view{Title: "st.one", Data: d, Form: form}, nil
+}
+
+// statementAgain shows the statement page again with err next to its field.
+func (c *console) statementAgain(r *http.Request, err error) error {
+	v, verr := c.statementView(r, submitted(r))
+	if verr != nil {
+		return verr
+	}
+	return again("statement.html", v, err)
+}
+
+// statementDone returns to the statement page with a confirmation.
+func statementDone(w http.ResponseWriter, r *http.Request, id, done string) {
+	http.Redirect(w, r, "/statements/"+id+"?done="+done+"#settlement", http.StatusSeeOther)
+}
+
+var settleNotices = map[string]string{
+	"disputed": "se.done.disputed", "answered": "se.done.answered", "confirmed": "se.done.confirmed",
+	"invoiced": "se.done.invoiced", "received": "se.done.received", "paid": "se.done.paid", "terms": "se.done.terms",
+}
+
+// disputeRow is a dispute with its receipts checked against the log's key.
+type disputeRow struct {
+	*store.Dispute
+	Receipts []receiptRow
+}
+
+// disputeItem is a dispute as the disputerow template shows it, with
+// the page's view for names and log kinds.
+type disputeItem struct {
+	disputeRow
+	V *view
+}
+
+type receiptRow struct {
+	Seq      int64
+	Kind     string
+	Verified bool
+}
+
+func (c *console) disputeRows(ctx context.Context, ds []*store.Dispute) ([]disputeRow, error) {
+	var vkey string
+	out := make([]disputeRow, 0, len(ds))
+	for _, x := range ds {
+		row := disputeRow{Dispute: x}
+		rs, err := disputes.Evidence(x)
+		if err != nil {
+			return nil, err
+		}
+		if len(rs) > 0 && vkey == "" {
+			if vkey, err = c.x.Log.VerifierKey(ctx); err != nil {
+				return nil, err
+			}
+		}
+		for _, rc := range rs {
+			row.Receipts = append(row.Receipts, receiptRow{Seq: rc.Entry.Seq, Kind: rc.Entry.Kind, Verified: rc.Verify(vkey) == nil})
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }

@@ -16,10 +16,12 @@ import (
 )
 
 // statementTable is a statement as finance teams import it: a header of
-// the statement's facts, then one row per order, amounts in yuan.
-func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, names *nameBook) [][]string {
+// the statement's facts, then one row per order and, for a correction,
+// one per credit and the statement it corrects, amounts in yuan; fen are
+// the amounts of the rows after the header, for the workbook's numbers.
+func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, names *nameBook) (rows [][]string, fen []int64) {
 	t := func(k string) string { return messages[k].In(lang) }
-	rows := [][]string{
+	rows = [][]string{
 		{t("st.id"), st.ID},
 		{t("st.month"), st.Month},
 		{t("st.demander"), names.member(st.Demander), st.Demander},
@@ -33,8 +35,16 @@ func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, name
 	for _, l := range st.Lines {
 		rows = append(rows, []string{l.Order, l.Listing, strconv.FormatInt(l.Deliveries, 10), strconv.FormatInt(l.Queried, 10),
 			strconv.FormatInt(l.Matched, 10), pricing.FormatYuan(l.ChargeFen), fmt.Sprintf("#%d–#%d", l.FirstSeq, l.LastSeq)})
+		fen = append(fen, l.ChargeFen)
 	}
-	return rows
+	for _, a := range st.Adjustments {
+		rows = append(rows, []string{a.Order, t("se.credit") + ": " + a.Reason, "", "", "", pricing.FormatYuan(a.AmountFen), ""})
+		fen = append(fen, a.AmountFen)
+	}
+	if st.Corrects != "" {
+		rows = append(rows, []string{t("se.corrects"), st.Corrects})
+	}
+	return rows, fen
 }
 
 // statementCSV exports a statement as CSV, UTF-8 with a byte-order mark
@@ -47,7 +57,8 @@ func (c *console) statementCSV(w http.ResponseWriter, r *http.Request) error {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	cw := csv.NewWriter(&b)
-	cw.WriteAll(c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p}))
+	rows, _ := c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p})
+	cw.WriteAll(rows)
 	if err := cw.Error(); err != nil {
 		return err
 	}
@@ -71,17 +82,18 @@ func (c *console) statementXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows := c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p})
+	rows, fen := c.statementTable(st, i18n.From(r.Context()), &nameBook{ctx: r.Context(), p: c.p})
 	header := 9 // the table's header row, 1-based
 	for i, row := range rows {
 		for j, v := range row {
 			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			data := i >= header && i-header < len(fen)
 			switch {
-			case i >= header && (j >= 2 && j <= 4):
+			case data && j >= 2 && j <= 4 && v != "":
 				n, _ := strconv.ParseInt(v, 10, 64)
 				f.SetCellInt(sheet, cell, n)
-			case i >= header && j == 5:
-				f.SetCellFloat(sheet, cell, float64(st.Lines[i-header].ChargeFen)/100, 2, 64)
+			case data && j == 5:
+				f.SetCellFloat(sheet, cell, float64(fen[i-header])/100, 2, 64)
 				f.SetCellStyle(sheet, cell, cell, money)
 			default:
 				f.SetCellStr(sheet, cell, v)
