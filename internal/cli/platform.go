@@ -98,7 +98,11 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow,
+	cal, err := holidays(c.env)
+	if err != nil {
+		return err
+	}
+	m, err := server.Open(ctx, server.Config{Calendar: cal, Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow,
 		TLS: c.TLS, EndpointTLS: c.EndpointTLS, MetricsListen: c.MetricsListen})
 	if err != nil {
 		return err

@@ -135,9 +135,9 @@ func TestDisputesAndPayouts(t *testing.T) {
 		_, _, err = dsps.Answer(e.op, dsp.ID, disputes.Answer{Text: "again"})
 		wantErr(t, "a second answer", err, errs.Conflict, "dispute")
 		for _, ctx := range []context.Context{e.dem.ctx, e.sup.ctx} {
-			chain, ds, err := dsps.Chain(ctx, st.ID)
-			if err != nil || len(chain) != 2 || chain[1].ID != corr.ID || len(ds) != 1 {
-				t.Errorf("a party's chain: %v %d %d", err, len(chain), len(ds))
+			k, err := pays.Case(ctx, st.ID)
+			if err != nil || len(k.Chain) != 2 || k.Head().ID != corr.ID || len(k.Disputes) != 1 || k.Deadline.IsZero() {
+				t.Errorf("a party's case: %v %+v", err, k)
 			}
 		}
 

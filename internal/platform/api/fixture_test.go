@@ -29,7 +29,7 @@ const testPassword = "correct horse battery"
 // until the test ends.
 func start(t testing.TB, engine string) *server.Main {
 	t.Helper()
-	return startConfig(t, server.Config{DB: storetest.DSN(t, engine)})
+	return startConfig(t, server.Config{DB: storetest.DSN(t, engine), Calendar: testCalendar()})
 }
 
 // startConfig runs a platform with cfg, on loopback, with a fresh KEK.

@@ -106,58 +106,46 @@ func (c *console) statement(w http.ResponseWriter, r *http.Request) error {
 // statementView builds the statement page, with form values to show again.
 func (c *console) statementView(r *http.Request, form map[string][]string) (*view, error) {
 	ctx := r.Context()
-	st, err := c.statementByID(r)
+	id := r.PathValue("id")
+	if !strings.HasPrefix(id, "stm_") || len(id) > 64 {
+		return nil, errs.New(errs.NotFound, "id", "找不到该结算单", "no such statement")
+	}
+	k, err := c.x.Payouts.Case(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	d := statementData{statementRow: rowOf(st)}
+	st, head := k.Statement, k.Head()
+	d := statementData{statementRow: rowOf(st), Head: head.ID, Deadline: k.Deadline, Open: k.OpenDispute() != nil}
 	for _, l := range st.Lines {
 		d.Lines = append(d.Lines, lineRow{Line: l, Charge: Money(l.ChargeFen)})
 	}
 	for _, a := range st.Adjustments {
 		d.Adjustments = append(d.Adjustments, adjustmentRow{Adjustment: a, Credit: Money(-a.AmountFen)})
 	}
-	chain, ds, err := c.x.Disputes.Chain(ctx, st.ID)
-	if err != nil {
-		return nil, err
-	}
-	head := chain[len(chain)-1]
-	d.Head = head.ID
-	if len(chain) > 1 {
-		for _, s := range chain {
+	if len(k.Chain) > 1 {
+		for _, s := range k.Chain {
 			d.Chain = append(d.Chain, rowOf(s))
 		}
 	}
-	if d.Disputes, err = c.disputeRows(ctx, ds); err != nil {
+	if d.Disputes, err = c.disputeRows(ctx, k.Disputes); err != nil {
 		return nil, err
 	}
-	for _, x := range ds {
-		d.Open = d.Open || x.Status == store.DisputeOpen
-	}
-	if terms, err := c.x.Disputes.Terms(ctx); err == nil {
-		d.Deadline, _ = c.x.Disputes.Deadline(st.Month, terms) // zero when the calendar does not reach it
-	} else {
-		return nil, err
-	}
-	pos, err := c.x.Payouts.List(ctx, store.PayoutFilter{Root: st.Root()})
-	if err != nil && errs.KindOf(err) != errs.NotFound {
-		return nil, err
-	}
-	if len(pos) == 1 {
-		d.Payout = payoutRowOf(pos[0])
+	if k.Payout != nil {
+		d.Payout = payoutRowOf(k.Payout)
 	}
 	a := auth.ActorFrom(ctx)
-	now := c.x.DB.Now()
-	party := a.Role == auth.RoleMember && (a.MemberID == st.Demander || a.MemberID == st.Supplier)
-	beforeDeadline := !d.Deadline.IsZero() && now.Before(d.Deadline)
-	d.CanDispute = party && beforeDeadline && !d.Open && d.Payout == nil
-	d.CanConfirm = a.Role == auth.RoleMember && a.MemberID == st.Supplier && st.ID == head.ID && !d.Deadline.IsZero() && !beforeDeadline && !d.Open && d.Payout == nil && head.TotalFen > 0
-	d.CanAnswer = auth.Can(a.Role, auth.PermSettle) && d.Open
+	supplier := a.Role == auth.RoleMember && a.MemberID == st.Supplier
+	settles := auth.Can(a.Role, auth.PermSettle)
+	known := !d.Deadline.IsZero()
+	beforeDeadline := known && c.x.DB.Now().Before(d.Deadline)
+	d.CanDispute = a.Role == auth.RoleMember && (a.MemberID == st.Demander || supplier) && beforeDeadline && !d.Open && d.Payout == nil
+	d.CanAnswer = settles && d.Open
+	d.CanConfirm = supplier && st.ID == head.ID && known && !beforeDeadline && !d.Open && d.Payout == nil && head.TotalFen > 0
 	if d.Payout != nil {
 		stage := d.Payout.Stage()
-		d.CanInvoice = a.Role == auth.RoleMember && a.MemberID == st.Supplier && stage == "confirmed"
-		d.CanReceive = auth.Can(a.Role, auth.PermSettle) && stage == "invoiced"
-		d.CanPay = auth.Can(a.Role, auth.PermSettle) && stage == "due"
+		d.CanInvoice = supplier && stage == "confirmed"
+		d.CanReceive = settles && stage == "invoiced"
+		d.CanPay = settles && stage == "due"
 	}
 	return &view{Title: "st.one", Data: d, Form: form}, nil
 }

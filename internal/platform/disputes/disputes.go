@@ -388,16 +388,3 @@ func (d *Disputes) List(ctx context.Context, f store.DisputeFilter) ([]*store.Di
 	err := d.db().Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.Disputes(ctx, f); return err })
 	return out, err
 }
-
-// Chain returns a statement's chain — it and its corrections, in order —
-// and the chain's disputes, for a party or staff.
-func (d *Disputes) Chain(ctx context.Context, id string) (chain []*store.IssuedStatement, ds []*store.Dispute, err error) {
-	err = d.db().Read(ctx, func(tx *store.Tx) error {
-		if _, chain, err = Head(ctx, tx, id); err != nil {
-			return err
-		}
-		ds, err = tx.Disputes(ctx, store.DisputeFilter{Root: settlement.Root(id)})
-		return err
-	})
-	return chain, ds, err
-}

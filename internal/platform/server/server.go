@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"hulian/internal/bizlog/logapi"
+	"hulian/internal/calendar"
 	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
 	"hulian/internal/netguard"
@@ -40,6 +41,10 @@ type Config struct {
 	KEKFile       string           // --kek-file: a file holding the key-encryption key
 	Checkpoints   logkeeper.Config // business-log checkpoint policy; zero values take the defaults
 	Now           func() time.Time // the clock; tests stub it
+	// Calendar is the holiday calendar settlement counts working days on:
+	// the embedded one with HULIAN_HOLIDAYS loaded over it; the embedded
+	// one if nil.
+	Calendar *calendar.Calendar
 	// AllowEndpoints are networks the platform may call besides the public
 	// internet (--allow-endpoints): members' answer endpoints there are
 	// reached, elsewhere in loopback, private or link-local space refused.
@@ -92,6 +97,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m := &Main{guard: httpserve.NewLoginGuard(), anonymous: httpserve.NewAnonymousGate(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints}, clientTLS)), Metrics: prometheus.NewRegistry()}
+	if cfg.Calendar != nil {
+		m.Exchange.Statements.Calendar = cfg.Calendar
+	}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
 		db.Close()
