@@ -140,4 +140,3 @@ func init() {
 		rules["/hulian.v1.SettlementService/"+proc] = r
 	}
 }
-
