@@ -23,6 +23,9 @@ const (
 	ScopeMarket  Scope = "market"  // MarketService and DeliveryService: demands, offers, orders, deliveries
 	ScopeQuota   Scope = "quota"   // QuotaService: balances and movements
 	ScopeMember  Scope = "member"  // MemberService: the member's own organisation and onboarding
+	// ScopeSettlement is SettlementService: statements, disputes, invoices
+	// and the book, for a finance team's systems.
+	ScopeSettlement Scope = "settlement"
 )
 
 type scopeInfo struct {
@@ -31,17 +34,18 @@ type scopeInfo struct {
 }
 
 var scopes = map[Scope]scopeInfo{
-	ScopeAll:     {nil, i18n.T("全部（含令牌管理）", "everything (token management included)")},
-	ScopeExID:    {[]string{"hulian.v1.ExIDService"}, i18n.T("exID 转换", "exID translation")},
-	ScopeCatalog: {[]string{"hulian.v1.CatalogService"}, i18n.T("挂牌与目录", "listings and catalogue")},
-	ScopeMarket:  {[]string{"hulian.v1.MarketService", "hulian.v1.DeliveryService"}, i18n.T("需求、报价、订单与配送", "demands, offers, orders and deliveries")},
-	ScopeQuota:   {[]string{"hulian.v1.QuotaService"}, i18n.T("额度查询", "quota")},
-	ScopeMember:  {[]string{"hulian.v1.MemberService"}, i18n.T("成员资料与入驻", "organisation and onboarding")},
+	ScopeAll:        {nil, i18n.T("全部（含令牌管理）", "everything (token management included)")},
+	ScopeExID:       {[]string{"hulian.v1.ExIDService"}, i18n.T("exID 转换", "exID translation")},
+	ScopeCatalog:    {[]string{"hulian.v1.CatalogService"}, i18n.T("挂牌与目录", "listings and catalogue")},
+	ScopeMarket:     {[]string{"hulian.v1.MarketService", "hulian.v1.DeliveryService"}, i18n.T("需求、报价、订单与配送", "demands, offers, orders and deliveries")},
+	ScopeQuota:      {[]string{"hulian.v1.QuotaService"}, i18n.T("额度查询", "quota")},
+	ScopeMember:     {[]string{"hulian.v1.MemberService"}, i18n.T("成员资料与入驻", "organisation and onboarding")},
+	ScopeSettlement: {[]string{"hulian.v1.SettlementService"}, i18n.T("结算、发票与账务", "settlement, invoices and accounts")},
 }
 
 // Scopes lists every scope, in the order a form shows them.
 func Scopes() []Scope {
-	return []Scope{ScopeExID, ScopeCatalog, ScopeMarket, ScopeQuota, ScopeMember, ScopeAll}
+	return []Scope{ScopeExID, ScopeCatalog, ScopeMarket, ScopeQuota, ScopeSettlement, ScopeMember, ScopeAll}
 }
 
 // Label is the scope's name for people.

@@ -70,6 +70,7 @@ var steps = []step{
 	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},
 	{i18n.T("按请求销毁已配送数据并向平台出具销毁证明", "destroy delivered data on request, with an attestation to the platform"), (*Demo).stepDestroy},
 	{i18n.T("本月结算单（临时，按业务日志计算）", "this month's statements (provisional, computed from the business log)"), (*Demo).stepStatements},
+	{i18n.T("月末结算：出具结算单、异议与更正、供方发票与付款", "the month's close: statements issued, a dispute and its correction, the supplier's invoice and payout"), (*Demo).stepMonthClose},
 	{i18n.T("业务日志检查点与全量验证", "business log checkpoint and full verification"), (*Demo).stepVerifyLog},
 }
 
@@ -79,7 +80,8 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback}
+	cfg := pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback,
+		Calendar: d.w.calendar(), SettlementClock: d.w.settleClock}
 	where := i18n.T(fmt.Sprintf("数据库：%s（SQLite）；密钥加密密钥为本次演示生成：%s.kek", d.Path(PlatformDB), d.Path(PlatformDB)),
 		fmt.Sprintf("store: %s (SQLite); key-encryption key generated for this demo: %s.kek", d.Path(PlatformDB), d.Path(PlatformDB)))
 	if d.opts.PlatformDB != "" {

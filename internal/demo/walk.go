@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -59,6 +60,11 @@ type Summary struct {
 	BatchChunks                      int // the batch delivery's chunks, each metered on its own
 	ChargedFen                       int64
 	StatementFen                     int64 // the month's provisional statements, in all
+	IssuedFen                        int64 // the month's statements as issued at its close
+	CreditFen                        int64 // the correction's credit, returned to the demander
+	PayoutFen                        int64 // paid to the supplier: the corrected statement
+	PayoutDue                        string
+	BookSumFen                       int64 // the book's balances summed: zero
 	Destroyed                        int   // deliveries destroyed, both orders
 	LogSize                          int64
 	OrderID                          string // the real-time order
@@ -77,6 +83,7 @@ type party struct {
 	catalog  hulianv1connect.CatalogServiceClient
 	market   hulianv1connect.MarketServiceClient
 	quota    hulianv1connect.QuotaServiceClient
+	settle   hulianv1connect.SettlementServiceClient
 }
 
 func (p *party) connect(baseURL string, lang i18n.Lang) {
@@ -85,6 +92,7 @@ func (p *party) connect(baseURL string, lang i18n.Lang) {
 	p.catalog = rpc.NewCatalogClient(baseURL, opts...)
 	p.market = rpc.NewMarketClient(baseURL, opts...)
 	p.quota = rpc.NewQuotaClient(baseURL, opts...)
+	p.settle = rpc.NewSettlementClient(baseURL, opts...)
 }
 
 // walk is the walkthrough's state, filled in step by step.
@@ -99,6 +107,10 @@ type walk struct {
 	supplierExIDs string // the supplier's exID CSV
 	demanderExIDs string // the demander's customer list with exIDs
 	rt, bt        deal   // the real-time order and the batch order
+	// settleOffset moves the settlement clock (settleClock); demoYears are
+	// the years the demonstration declared itself (calendar).
+	settleOffset  atomic.Int64
+	demoYears     []int
 	summary       Summary
 	supplierFile  string
 	customersFile string

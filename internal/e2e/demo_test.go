@@ -215,6 +215,11 @@ func demoPrivacy(t *testing.T, platformDB string) {
 		sum.Destroyed < sum.BatchChunks+1 || sum.ChargedFen <= 0 || sum.StatementFen != sum.ChargedFen || sum.BatchOrderID == "" || sum.BatchOrderID == sum.OrderID {
 		t.Errorf("summary %+v", sum)
 	}
+	// The month's close: issued as previewed, one credit, the rest paid
+	// out, the payout due on a date, the book in balance.
+	if sum.IssuedFen != sum.StatementFen || sum.CreditFen <= 0 || sum.PayoutFen != sum.IssuedFen-sum.CreditFen || sum.PayoutDue == "" || sum.BookSumFen != 0 {
+		t.Errorf("the month's close: %+v", sum)
+	}
 
 	n := newNeedles()
 	for _, num := range d.Numbers() {

@@ -199,6 +199,13 @@ func NewQuotaClient(baseURL string, opts ...ClientOption) hulianv1connect.QuotaS
 	return hulianv1connect.NewQuotaServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
 }
 
+// NewSettlementClient returns a client of the settlement service at
+// baseURL, authenticated as opts say.
+func NewSettlementClient(baseURL string, opts ...ClientOption) hulianv1connect.SettlementServiceClient {
+	hc, copts := connectClient(opts)
+	return hulianv1connect.NewSettlementServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
+}
+
 // NewCatalogClient returns a client of the catalog service at baseURL,
 // authenticated as opts say.
 func NewCatalogClient(baseURL string, opts ...ClientOption) hulianv1connect.CatalogServiceClient {

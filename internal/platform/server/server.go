@@ -45,6 +45,11 @@ type Config struct {
 	// the embedded one with HULIAN_HOLIDAYS loaded over it; the embedded
 	// one if nil.
 	Calendar *calendar.Calendar
+	// SettlementClock, if set, is the clock settlement decides by — when
+	// statements are due, when the dispute period ends, what today is for
+	// invoices and payouts — apart from the clock that stamps records: the
+	// demonstration moves it to the month's close. Production leaves it nil.
+	SettlementClock func() time.Time
 	// AllowEndpoints are networks the platform may call besides the public
 	// internet (--allow-endpoints): members' answer endpoints there are
 	// reached, elsewhere in loopback, private or link-local space refused.
@@ -99,6 +104,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	m := &Main{guard: httpserve.NewLoginGuard(), anonymous: httpserve.NewAnonymousGate(), cfg: cfg, DB: db, Exchange: exchange.New(db, cfg.Logger, relay.NewNodeAnswerer(netguard.Policy{Allow: cfg.AllowEndpoints}, clientTLS)), Metrics: prometheus.NewRegistry()}
 	if cfg.Calendar != nil {
 		m.Exchange.Statements.Calendar = cfg.Calendar
+	}
+	if cfg.SettlementClock != nil {
+		m.Exchange.Statements.Now, m.Exchange.Disputes.Now, m.Exchange.Payouts.Now = cfg.SettlementClock, cfg.SettlementClock, cfg.SettlementClock
 	}
 	m.Log.Config = cfg.Checkpoints
 	if err := m.Platform.LoadReference(ctx); err != nil {
