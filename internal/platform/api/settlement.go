@@ -165,7 +165,10 @@ func (s *settlementService) GetBook(ctx context.Context, req *connect.Request[hu
 	if err != nil {
 		return nil, err
 	}
-	res := &hulianv1.GetBookResponse{SumFen: v.Sum, Mismatches: v.Mismatches}
+	res := &hulianv1.GetBookResponse{SumFen: v.Sum}
+	for _, m := range v.Mismatches {
+		res.Mismatches = append(res.Mismatches, m.Member)
+	}
 	for _, b := range v.Balances {
 		res.Balances = append(res.Balances, &hulianv1.BookBalance{MemberId: b.Account.Member, Account: string(b.Account.Kind), AmountFen: b.AmountFen})
 	}

@@ -9,7 +9,8 @@ package books
 
 import (
 	"context"
-	"fmt"
+	"slices"
+	"strings"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
@@ -47,9 +48,17 @@ type View struct {
 	Balances []ledger.Balance
 	Sum      int64
 	History  []Line
-	// Mismatches name members whose prepaid account differs from their
-	// quota balance (staff only): empty when the book reconciles.
-	Mismatches []string
+	// Mismatches are the members whose prepaid account differs from
+	// their quota balance (staff only): none when the book reconciles.
+	Mismatches []Mismatch
+}
+
+// Mismatch is a member whose prepaid account, read from the log, is not
+// the quota balance the platform keeps.
+type Mismatch struct {
+	Member   string
+	BookFen  int64 // what the log makes the platform owe the member
+	QuotaFen int64
 }
 
 // MemberAccounts are the kinds of account a member has, in the order
@@ -106,10 +115,11 @@ func (b *Books) Read(ctx context.Context, member string) (*View, error) {
 		v.Sum = book.Sum()
 		for m, q := range quotas {
 			if got := -book.Of(ledger.Account{Member: m, Kind: ledger.Prepaid}); got != q {
-				v.Mismatches = append(v.Mismatches, fmt.Sprintf("%s: %d ≠ %d", m, got, q))
+				v.Mismatches = append(v.Mismatches, Mismatch{Member: m, BookFen: got, QuotaFen: q})
 			}
 		}
 	}
+	slices.SortFunc(v.Mismatches, func(a, b Mismatch) int { return strings.Compare(a.Member, b.Member) })
 	return v, nil
 }
 

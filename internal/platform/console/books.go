@@ -15,7 +15,7 @@ type booksData struct {
 	Member     string // whose history is shown
 	Balances   []balanceRow
 	Sum        Money
-	Mismatches []string
+	Mismatches []mismatchRow
 	History    []historyRow
 	Accounts   []ledger.AccountKind
 }
@@ -23,6 +23,11 @@ type booksData struct {
 type balanceRow struct {
 	ledger.Balance
 	Amount Money
+}
+
+type mismatchRow struct {
+	books.Mismatch
+	Book, Quota Money
 }
 
 type historyRow struct {
@@ -40,7 +45,10 @@ func (c *console) books(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := booksData{Member: member, Sum: Money(v.Sum), Mismatches: v.Mismatches, Accounts: books.MemberAccounts}
+	d := booksData{Member: member, Sum: Money(v.Sum), Accounts: books.MemberAccounts}
+	for _, m := range v.Mismatches {
+		d.Mismatches = append(d.Mismatches, mismatchRow{Mismatch: m, Book: Money(m.BookFen), Quota: Money(m.QuotaFen)})
+	}
 	for _, b := range v.Balances {
 		d.Balances = append(d.Balances, balanceRow{Balance: b, Amount: Money(b.AmountFen)})
 	}
