@@ -318,3 +318,57 @@ func Same(want, got *Statement) error {
 	}
 	return nil
 }
+
+// Summary is one member's month across its statements: what it owes as
+// demander and is owed as supplier, by the statements in force.
+type Summary struct {
+	Member     string `json:"member"`
+	Month      string `json:"month"`
+	PayableFen int64  `json:"payable_fen"`
+	DueFen     int64  `json:"due_fen"`
+	Statements int    `json:"statements"`
+}
+
+// NetFen is what the member is owed less what it owes.
+func (s Summary) NetFen() int64 { return s.DueFen - s.PayableFen }
+
+// Summaries are the members' summaries of sts, by month then member: each
+// chain counted once, by its latest statement (one that no other of sts
+// corrects).
+func Summaries(sts []*Statement) []Summary {
+	corrected := map[string]bool{}
+	for _, st := range sts {
+		if st.Corrects != "" {
+			corrected[st.Corrects] = true
+		}
+	}
+	byKey := map[[2]string]*Summary{}
+	add := func(month, member string, payable, due int64) {
+		s := byKey[[2]string{month, member}]
+		if s == nil {
+			s = &Summary{Member: member, Month: month}
+			byKey[[2]string{month, member}] = s
+		}
+		s.PayableFen += payable
+		s.DueFen += due
+		s.Statements++
+	}
+	for _, st := range sts {
+		if corrected[st.ID] {
+			continue
+		}
+		add(st.Month, st.Demander, st.TotalFen, 0)
+		add(st.Month, st.Supplier, 0, st.TotalFen)
+	}
+	out := make([]Summary, 0, len(byKey))
+	for _, s := range byKey {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b Summary) int {
+		if c := strings.Compare(a.Month, b.Month); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Member, b.Member)
+	})
+	return out
+}

@@ -192,3 +192,24 @@ func TestMerge(t *testing.T) {
 		t.Errorf("merged statements differ:\n%s\n%s", a, b)
 	}
 }
+
+// TestSummaries: a member's month sums the statements in force — a
+// corrected statement counts by its correction — as demander and as
+// supplier.
+func TestSummaries(t *testing.T) {
+	a := &settlement.Statement{ID: "stm_202610_a", Month: "2026-10", Demander: "mem_d", Supplier: "mem_s", TotalFen: 100}
+	b := &settlement.Statement{ID: "stm_202610_b", Month: "2026-10", Demander: "mem_s", Supplier: "mem_x", TotalFen: 30}
+	c := &settlement.Statement{ID: "stm_202610_a_c1", Month: "2026-10", Demander: "mem_d", Supplier: "mem_s", TotalFen: 90, Corrects: "stm_202610_a"}
+	got := settlement.Summaries([]*settlement.Statement{a, b, c})
+	want := []settlement.Summary{
+		{Member: "mem_d", Month: "2026-10", PayableFen: 90, Statements: 1},
+		{Member: "mem_s", Month: "2026-10", PayableFen: 30, DueFen: 90, Statements: 2},
+		{Member: "mem_x", Month: "2026-10", DueFen: 30, Statements: 1},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("summaries %+v, want %+v", got, want)
+	}
+	if got[1].NetFen() != 60 {
+		t.Errorf("net %d", got[1].NetFen())
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/payouts"
+	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
 	"hulian/internal/settlement"
 )
@@ -44,6 +45,9 @@ func (s *settlementService) ListStatements(ctx context.Context, req *connect.Req
 	res := &hulianv1.ListStatementsResponse{Statements: make([]*hulianv1.Statement, 0, len(sts))}
 	for _, st := range sts {
 		res.Statements = append(res.Statements, statementToProto(st))
+	}
+	for _, m := range statements.Summaries(ctx, sts) {
+		res.Summaries = append(res.Summaries, &hulianv1.MemberSummary{MemberId: m.Member, Month: m.Month, PayableFen: m.PayableFen, DueFen: m.DueFen, Statements: int32(m.Statements)})
 	}
 	return connect.NewResponse(res), nil
 }

@@ -112,6 +112,14 @@ var settleMessages = map[string]i18n.Text{
 	"se.f.payment_reference":    i18n.T("付款流水号", "Bank reference"),
 	"se.f.dispute_working_days": i18n.T("异议期（工作日）", "Dispute period (working days)"),
 
+	"st.summary":     i18n.T("成员月度汇总", "Each member's month"),
+	"st.member":      i18n.T("成员", "Member"),
+	"st.payable":     i18n.T("作为需求方应付", "Owes as demander"),
+	"st.due":         i18n.T("作为供应方应收", "Owed as supplier"),
+	"st.net":         i18n.T("净额", "Net"),
+	"st.count":       i18n.T("结算单数", "Statements"),
+	"st.summary.how": i18n.T("按现行结算单计算：已被更正的结算单以其最新更正计入。", "By the statements in force: a corrected statement counts by its latest correction."),
+
 	"quotes.traded":          i18n.T("成交统计", "What was traded"),
 	"quotes.traded.lead":     i18n.T("按月、按标签类别统计已出具结算单中的成交：计费配送次数、匹配记录数、成交金额（含更正）及每条匹配记录的平均成交价。交易对少于 3 个的类别不予公布。", "Per month and tag category, from the issued statements: charged deliveries, records matched, value traded (after corrections) and the average price per matched record. Categories with fewer than 3 trading pairs are not published."),
 	"quotes.traded.chart":    i18n.T("最近一个月各类别每条匹配记录的平均成交价", "Average traded price per matched record, by category, latest month"),

@@ -97,6 +97,15 @@ func TestSettlementPages(t *testing.T) {
 		}
 	}
 
+	// Each member's month counts the correction, and a member sees only
+	// its own.
+	if r := d.get("/statements"); !strings.Contains(r.Body, `id="summaries"`) || strings.Count(r.Body[strings.Index(r.Body, `id="summaries"`):], "<tr>") != 2 {
+		t.Errorf("the demander's summary: %d", r.Status)
+	}
+	if r := op.get("/statements"); strings.Count(r.Body[strings.Index(r.Body, `id="summaries"`):], "¥12.34") < 2 {
+		t.Error("the operator's summaries do not count the correction for both members")
+	}
+
 	// After the dispute period: the supplier confirms and invoices.
 	if strings.Contains(s.get(corr).Body, `id="confirm-form"`) {
 		t.Error("confirmation offered within the dispute period")

@@ -3,19 +3,39 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/platform/disputes"
+	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
 	"hulian/internal/settlement"
 )
 
 type statementsData struct {
-	Month string
-	Rows  []statementRow
+	Month     string
+	Rows      []statementRow
+	Summaries []summaryRow
+}
+
+// summaryRow is a member's month across its statements in force.
+type summaryRow struct {
+	settlement.Summary
+	Payable, Due, Net Money
+}
+
+// summaries are the members' months of sts the viewer may see, newest
+// month first as the list.
+func summaries(ctx context.Context, sts []*store.IssuedStatement) []summaryRow {
+	var out []summaryRow
+	for _, s := range statements.Summaries(ctx, sts) {
+		out = append(out, summaryRow{Summary: s, Payable: Money(s.PayableFen), Due: Money(s.DueFen), Net: Money(s.NetFen())})
+	}
+	slices.Reverse(out)
+	return out
 }
 
 type statementRow struct {
@@ -41,7 +61,7 @@ func (c *console) statements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := statementsData{Month: month}
+	d := statementsData{Month: month, Summaries: summaries(r.Context(), sts)}
 	for i := len(sts) - 1; i >= 0; i-- { // newest month first
 		d.Rows = append(d.Rows, rowOf(sts[i]))
 	}

@@ -264,3 +264,21 @@ func (s *Statements) RunDue(ctx context.Context) error {
 	_, _, err = s.Run(auth.WithActor(ctx, auth.System), month)
 	return err
 }
+
+// Summaries are each member's months across sts (settlement.Summaries) as
+// the caller may see them: staff every member's, a member its own — its
+// counterparties' months are theirs.
+func Summaries(ctx context.Context, sts []*store.IssuedStatement) []settlement.Summary {
+	plain := make([]*settlement.Statement, len(sts))
+	for i, st := range sts {
+		plain[i] = &st.Statement
+	}
+	a := auth.ActorFrom(ctx)
+	var out []settlement.Summary
+	for _, s := range settlement.Summaries(plain) {
+		if a.Role.IsStaff() || s.Member == a.MemberID {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -681,8 +681,11 @@ func (x *ListStatementsRequest) GetMonth() string {
 }
 
 type ListStatementsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Statements    []*Statement           `protobuf:"bytes,1,rep,name=statements,proto3" json:"statements,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Statements []*Statement           `protobuf:"bytes,1,rep,name=statements,proto3" json:"statements,omitempty"`
+	// Each member's month across the statements in force: staff get every
+	// member's, a member its own.
+	Summaries     []*MemberSummary `protobuf:"bytes,2,rep,name=summaries,proto3" json:"summaries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -724,6 +727,90 @@ func (x *ListStatementsResponse) GetStatements() []*Statement {
 	return nil
 }
 
+func (x *ListStatementsResponse) GetSummaries() []*MemberSummary {
+	if x != nil {
+		return x.Summaries
+	}
+	return nil
+}
+
+type MemberSummary struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Month    string                 `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	// What it owes as demander and is owed as supplier.
+	PayableFen    int64 `protobuf:"varint,3,opt,name=payable_fen,json=payableFen,proto3" json:"payable_fen,omitempty"`
+	DueFen        int64 `protobuf:"varint,4,opt,name=due_fen,json=dueFen,proto3" json:"due_fen,omitempty"`
+	Statements    int32 `protobuf:"varint,5,opt,name=statements,proto3" json:"statements,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberSummary) Reset() {
+	*x = MemberSummary{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberSummary) ProtoMessage() {}
+
+func (x *MemberSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberSummary.ProtoReflect.Descriptor instead.
+func (*MemberSummary) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MemberSummary) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *MemberSummary) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *MemberSummary) GetPayableFen() int64 {
+	if x != nil {
+		return x.PayableFen
+	}
+	return 0
+}
+
+func (x *MemberSummary) GetDueFen() int64 {
+	if x != nil {
+		return x.DueFen
+	}
+	return 0
+}
+
+func (x *MemberSummary) GetStatements() int32 {
+	if x != nil {
+		return x.Statements
+	}
+	return 0
+}
+
 type GetStatementRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StatementId   string                 `protobuf:"bytes,1,opt,name=statement_id,json=statementId,proto3" json:"statement_id,omitempty"`
@@ -733,7 +820,7 @@ type GetStatementRequest struct {
 
 func (x *GetStatementRequest) Reset() {
 	*x = GetStatementRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[7]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +832,7 @@ func (x *GetStatementRequest) String() string {
 func (*GetStatementRequest) ProtoMessage() {}
 
 func (x *GetStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[7]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +845,7 @@ func (x *GetStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatementRequest.ProtoReflect.Descriptor instead.
 func (*GetStatementRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{7}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetStatementRequest) GetStatementId() string {
@@ -785,7 +872,7 @@ type GetStatementResponse struct {
 
 func (x *GetStatementResponse) Reset() {
 	*x = GetStatementResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[8]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +884,7 @@ func (x *GetStatementResponse) String() string {
 func (*GetStatementResponse) ProtoMessage() {}
 
 func (x *GetStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[8]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +897,7 @@ func (x *GetStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatementResponse.ProtoReflect.Descriptor instead.
 func (*GetStatementResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{8}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetStatementResponse) GetStatement() *Statement {
@@ -859,7 +946,7 @@ type OpenDisputeRequest struct {
 
 func (x *OpenDisputeRequest) Reset() {
 	*x = OpenDisputeRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[9]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +958,7 @@ func (x *OpenDisputeRequest) String() string {
 func (*OpenDisputeRequest) ProtoMessage() {}
 
 func (x *OpenDisputeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[9]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +971,7 @@ func (x *OpenDisputeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenDisputeRequest.ProtoReflect.Descriptor instead.
 func (*OpenDisputeRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{9}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OpenDisputeRequest) GetStatementId() string {
@@ -917,7 +1004,7 @@ type OpenDisputeResponse struct {
 
 func (x *OpenDisputeResponse) Reset() {
 	*x = OpenDisputeResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[10]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -929,7 +1016,7 @@ func (x *OpenDisputeResponse) String() string {
 func (*OpenDisputeResponse) ProtoMessage() {}
 
 func (x *OpenDisputeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[10]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -942,7 +1029,7 @@ func (x *OpenDisputeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenDisputeResponse.ProtoReflect.Descriptor instead.
 func (*OpenDisputeResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{10}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *OpenDisputeResponse) GetDispute() *Dispute {
@@ -964,7 +1051,7 @@ type AnswerDisputeRequest struct {
 
 func (x *AnswerDisputeRequest) Reset() {
 	*x = AnswerDisputeRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[11]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1063,7 @@ func (x *AnswerDisputeRequest) String() string {
 func (*AnswerDisputeRequest) ProtoMessage() {}
 
 func (x *AnswerDisputeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[11]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1076,7 @@ func (x *AnswerDisputeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerDisputeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerDisputeRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{11}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AnswerDisputeRequest) GetDisputeId() string {
@@ -1024,7 +1111,7 @@ type AnswerDisputeResponse struct {
 
 func (x *AnswerDisputeResponse) Reset() {
 	*x = AnswerDisputeResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[12]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1123,7 @@ func (x *AnswerDisputeResponse) String() string {
 func (*AnswerDisputeResponse) ProtoMessage() {}
 
 func (x *AnswerDisputeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[12]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1136,7 @@ func (x *AnswerDisputeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerDisputeResponse.ProtoReflect.Descriptor instead.
 func (*AnswerDisputeResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{12}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AnswerDisputeResponse) GetDispute() *Dispute {
@@ -1075,7 +1162,7 @@ type ConfirmStatementRequest struct {
 
 func (x *ConfirmStatementRequest) Reset() {
 	*x = ConfirmStatementRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[13]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1174,7 @@ func (x *ConfirmStatementRequest) String() string {
 func (*ConfirmStatementRequest) ProtoMessage() {}
 
 func (x *ConfirmStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[13]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1187,7 @@ func (x *ConfirmStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmStatementRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmStatementRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{13}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ConfirmStatementRequest) GetStatementId() string {
@@ -1119,7 +1206,7 @@ type ConfirmStatementResponse struct {
 
 func (x *ConfirmStatementResponse) Reset() {
 	*x = ConfirmStatementResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[14]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1218,7 @@ func (x *ConfirmStatementResponse) String() string {
 func (*ConfirmStatementResponse) ProtoMessage() {}
 
 func (x *ConfirmStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[14]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1231,7 @@ func (x *ConfirmStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmStatementResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmStatementResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{14}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ConfirmStatementResponse) GetPayout() *Payout {
@@ -1169,7 +1256,7 @@ type RecordInvoiceRequest struct {
 
 func (x *RecordInvoiceRequest) Reset() {
 	*x = RecordInvoiceRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[15]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1268,7 @@ func (x *RecordInvoiceRequest) String() string {
 func (*RecordInvoiceRequest) ProtoMessage() {}
 
 func (x *RecordInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[15]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1281,7 @@ func (x *RecordInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*RecordInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{15}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RecordInvoiceRequest) GetStatementId() string {
@@ -1248,7 +1335,7 @@ type RecordInvoiceResponse struct {
 
 func (x *RecordInvoiceResponse) Reset() {
 	*x = RecordInvoiceResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[16]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1347,7 @@ func (x *RecordInvoiceResponse) String() string {
 func (*RecordInvoiceResponse) ProtoMessage() {}
 
 func (x *RecordInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[16]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1360,7 @@ func (x *RecordInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*RecordInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{16}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordInvoiceResponse) GetPayout() *Payout {
@@ -1293,7 +1380,7 @@ type ReceiveInvoiceRequest struct {
 
 func (x *ReceiveInvoiceRequest) Reset() {
 	*x = ReceiveInvoiceRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[17]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1305,7 +1392,7 @@ func (x *ReceiveInvoiceRequest) String() string {
 func (*ReceiveInvoiceRequest) ProtoMessage() {}
 
 func (x *ReceiveInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[17]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1318,7 +1405,7 @@ func (x *ReceiveInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*ReceiveInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{17}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReceiveInvoiceRequest) GetStatementId() string {
@@ -1344,7 +1431,7 @@ type ReceiveInvoiceResponse struct {
 
 func (x *ReceiveInvoiceResponse) Reset() {
 	*x = ReceiveInvoiceResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[18]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1443,7 @@ func (x *ReceiveInvoiceResponse) String() string {
 func (*ReceiveInvoiceResponse) ProtoMessage() {}
 
 func (x *ReceiveInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[18]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1456,7 @@ func (x *ReceiveInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*ReceiveInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{18}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReceiveInvoiceResponse) GetPayout() *Payout {
@@ -1390,7 +1477,7 @@ type RecordPaymentRequest struct {
 
 func (x *RecordPaymentRequest) Reset() {
 	*x = RecordPaymentRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[19]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1402,7 +1489,7 @@ func (x *RecordPaymentRequest) String() string {
 func (*RecordPaymentRequest) ProtoMessage() {}
 
 func (x *RecordPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[19]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1415,7 +1502,7 @@ func (x *RecordPaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPaymentRequest.ProtoReflect.Descriptor instead.
 func (*RecordPaymentRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{19}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RecordPaymentRequest) GetStatementId() string {
@@ -1448,7 +1535,7 @@ type RecordPaymentResponse struct {
 
 func (x *RecordPaymentResponse) Reset() {
 	*x = RecordPaymentResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[20]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1547,7 @@ func (x *RecordPaymentResponse) String() string {
 func (*RecordPaymentResponse) ProtoMessage() {}
 
 func (x *RecordPaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[20]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1560,7 @@ func (x *RecordPaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPaymentResponse.ProtoReflect.Descriptor instead.
 func (*RecordPaymentResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{20}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordPaymentResponse) GetPayout() *Payout {
@@ -1493,7 +1580,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[21]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1592,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[21]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1605,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{21}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetBookRequest) GetMemberId() string {
@@ -1542,7 +1629,7 @@ type BookBalance struct {
 
 func (x *BookBalance) Reset() {
 	*x = BookBalance{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[22]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1641,7 @@ func (x *BookBalance) String() string {
 func (*BookBalance) ProtoMessage() {}
 
 func (x *BookBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[22]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1654,7 @@ func (x *BookBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookBalance.ProtoReflect.Descriptor instead.
 func (*BookBalance) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{22}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BookBalance) GetMemberId() string {
@@ -1608,7 +1695,7 @@ type BookLine struct {
 
 func (x *BookLine) Reset() {
 	*x = BookLine{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[23]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1707,7 @@ func (x *BookLine) String() string {
 func (*BookLine) ProtoMessage() {}
 
 func (x *BookLine) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[23]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1720,7 @@ func (x *BookLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookLine.ProtoReflect.Descriptor instead.
 func (*BookLine) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{23}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BookLine) GetFirstSeq() int64 {
@@ -1706,7 +1793,7 @@ type GetBookResponse struct {
 
 func (x *GetBookResponse) Reset() {
 	*x = GetBookResponse{}
-	mi := &file_hulian_v1_settlement_proto_msgTypes[24]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1718,7 +1805,7 @@ func (x *GetBookResponse) String() string {
 func (*GetBookResponse) ProtoMessage() {}
 
 func (x *GetBookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_settlement_proto_msgTypes[24]
+	mi := &file_hulian_v1_settlement_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1731,7 +1818,7 @@ func (x *GetBookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookResponse.ProtoReflect.Descriptor instead.
 func (*GetBookResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{24}
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetBookResponse) GetBalances() []*BookBalance {
@@ -1842,10 +1929,20 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"overdue_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\toverdueAt\x12\x14\n" +
 	"\x05stage\x18\x10 \x01(\tR\x05stage\"-\n" +
 	"\x15ListStatementsRequest\x12\x14\n" +
-	"\x05month\x18\x01 \x01(\tR\x05month\"N\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\"\x86\x01\n" +
 	"\x16ListStatementsResponse\x124\n" +
 	"\n" +
 	"statements\x18\x01 \x03(\v2\x14.hulian.v1.StatementR\n" +
+	"statements\x126\n" +
+	"\tsummaries\x18\x02 \x03(\v2\x18.hulian.v1.MemberSummaryR\tsummaries\"\x9c\x01\n" +
+	"\rMemberSummary\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\tR\x05month\x12\x1f\n" +
+	"\vpayable_fen\x18\x03 \x01(\x03R\n" +
+	"payableFen\x12\x17\n" +
+	"\adue_fen\x18\x04 \x01(\x03R\x06dueFen\x12\x1e\n" +
+	"\n" +
+	"statements\x18\x05 \x01(\x05R\n" +
 	"statements\"8\n" +
 	"\x13GetStatementRequest\x12!\n" +
 	"\fstatement_id\x18\x01 \x01(\tR\vstatementId\"\x98\x02\n" +
@@ -1950,7 +2047,7 @@ func file_hulian_v1_settlement_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_settlement_proto_rawDescData
 }
 
-var file_hulian_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_hulian_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_hulian_v1_settlement_proto_goTypes = []any{
 	(*StatementLine)(nil),            // 0: hulian.v1.StatementLine
 	(*Adjustment)(nil),               // 1: hulian.v1.Adjustment
@@ -1959,77 +2056,79 @@ var file_hulian_v1_settlement_proto_goTypes = []any{
 	(*Payout)(nil),                   // 4: hulian.v1.Payout
 	(*ListStatementsRequest)(nil),    // 5: hulian.v1.ListStatementsRequest
 	(*ListStatementsResponse)(nil),   // 6: hulian.v1.ListStatementsResponse
-	(*GetStatementRequest)(nil),      // 7: hulian.v1.GetStatementRequest
-	(*GetStatementResponse)(nil),     // 8: hulian.v1.GetStatementResponse
-	(*OpenDisputeRequest)(nil),       // 9: hulian.v1.OpenDisputeRequest
-	(*OpenDisputeResponse)(nil),      // 10: hulian.v1.OpenDisputeResponse
-	(*AnswerDisputeRequest)(nil),     // 11: hulian.v1.AnswerDisputeRequest
-	(*AnswerDisputeResponse)(nil),    // 12: hulian.v1.AnswerDisputeResponse
-	(*ConfirmStatementRequest)(nil),  // 13: hulian.v1.ConfirmStatementRequest
-	(*ConfirmStatementResponse)(nil), // 14: hulian.v1.ConfirmStatementResponse
-	(*RecordInvoiceRequest)(nil),     // 15: hulian.v1.RecordInvoiceRequest
-	(*RecordInvoiceResponse)(nil),    // 16: hulian.v1.RecordInvoiceResponse
-	(*ReceiveInvoiceRequest)(nil),    // 17: hulian.v1.ReceiveInvoiceRequest
-	(*ReceiveInvoiceResponse)(nil),   // 18: hulian.v1.ReceiveInvoiceResponse
-	(*RecordPaymentRequest)(nil),     // 19: hulian.v1.RecordPaymentRequest
-	(*RecordPaymentResponse)(nil),    // 20: hulian.v1.RecordPaymentResponse
-	(*GetBookRequest)(nil),           // 21: hulian.v1.GetBookRequest
-	(*BookBalance)(nil),              // 22: hulian.v1.BookBalance
-	(*BookLine)(nil),                 // 23: hulian.v1.BookLine
-	(*GetBookResponse)(nil),          // 24: hulian.v1.GetBookResponse
-	nil,                              // 25: hulian.v1.BookLine.ChangesFenEntry
-	nil,                              // 26: hulian.v1.BookLine.AfterFenEntry
-	(*timestamppb.Timestamp)(nil),    // 27: google.protobuf.Timestamp
+	(*MemberSummary)(nil),            // 7: hulian.v1.MemberSummary
+	(*GetStatementRequest)(nil),      // 8: hulian.v1.GetStatementRequest
+	(*GetStatementResponse)(nil),     // 9: hulian.v1.GetStatementResponse
+	(*OpenDisputeRequest)(nil),       // 10: hulian.v1.OpenDisputeRequest
+	(*OpenDisputeResponse)(nil),      // 11: hulian.v1.OpenDisputeResponse
+	(*AnswerDisputeRequest)(nil),     // 12: hulian.v1.AnswerDisputeRequest
+	(*AnswerDisputeResponse)(nil),    // 13: hulian.v1.AnswerDisputeResponse
+	(*ConfirmStatementRequest)(nil),  // 14: hulian.v1.ConfirmStatementRequest
+	(*ConfirmStatementResponse)(nil), // 15: hulian.v1.ConfirmStatementResponse
+	(*RecordInvoiceRequest)(nil),     // 16: hulian.v1.RecordInvoiceRequest
+	(*RecordInvoiceResponse)(nil),    // 17: hulian.v1.RecordInvoiceResponse
+	(*ReceiveInvoiceRequest)(nil),    // 18: hulian.v1.ReceiveInvoiceRequest
+	(*ReceiveInvoiceResponse)(nil),   // 19: hulian.v1.ReceiveInvoiceResponse
+	(*RecordPaymentRequest)(nil),     // 20: hulian.v1.RecordPaymentRequest
+	(*RecordPaymentResponse)(nil),    // 21: hulian.v1.RecordPaymentResponse
+	(*GetBookRequest)(nil),           // 22: hulian.v1.GetBookRequest
+	(*BookBalance)(nil),              // 23: hulian.v1.BookBalance
+	(*BookLine)(nil),                 // 24: hulian.v1.BookLine
+	(*GetBookResponse)(nil),          // 25: hulian.v1.GetBookResponse
+	nil,                              // 26: hulian.v1.BookLine.ChangesFenEntry
+	nil,                              // 27: hulian.v1.BookLine.AfterFenEntry
+	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
 }
 var file_hulian_v1_settlement_proto_depIdxs = []int32{
 	0,  // 0: hulian.v1.Statement.lines:type_name -> hulian.v1.StatementLine
-	27, // 1: hulian.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
+	28, // 1: hulian.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
 	1,  // 2: hulian.v1.Statement.adjustments:type_name -> hulian.v1.Adjustment
-	27, // 3: hulian.v1.Dispute.opened_at:type_name -> google.protobuf.Timestamp
-	27, // 4: hulian.v1.Dispute.answered_at:type_name -> google.protobuf.Timestamp
-	27, // 5: hulian.v1.Payout.confirmed_at:type_name -> google.protobuf.Timestamp
-	27, // 6: hulian.v1.Payout.overdue_at:type_name -> google.protobuf.Timestamp
+	28, // 3: hulian.v1.Dispute.opened_at:type_name -> google.protobuf.Timestamp
+	28, // 4: hulian.v1.Dispute.answered_at:type_name -> google.protobuf.Timestamp
+	28, // 5: hulian.v1.Payout.confirmed_at:type_name -> google.protobuf.Timestamp
+	28, // 6: hulian.v1.Payout.overdue_at:type_name -> google.protobuf.Timestamp
 	2,  // 7: hulian.v1.ListStatementsResponse.statements:type_name -> hulian.v1.Statement
-	2,  // 8: hulian.v1.GetStatementResponse.statement:type_name -> hulian.v1.Statement
-	2,  // 9: hulian.v1.GetStatementResponse.chain:type_name -> hulian.v1.Statement
-	3,  // 10: hulian.v1.GetStatementResponse.disputes:type_name -> hulian.v1.Dispute
-	4,  // 11: hulian.v1.GetStatementResponse.payout:type_name -> hulian.v1.Payout
-	27, // 12: hulian.v1.GetStatementResponse.dispute_deadline:type_name -> google.protobuf.Timestamp
-	3,  // 13: hulian.v1.OpenDisputeResponse.dispute:type_name -> hulian.v1.Dispute
-	1,  // 14: hulian.v1.AnswerDisputeRequest.credits:type_name -> hulian.v1.Adjustment
-	3,  // 15: hulian.v1.AnswerDisputeResponse.dispute:type_name -> hulian.v1.Dispute
-	2,  // 16: hulian.v1.AnswerDisputeResponse.correction:type_name -> hulian.v1.Statement
-	4,  // 17: hulian.v1.ConfirmStatementResponse.payout:type_name -> hulian.v1.Payout
-	4,  // 18: hulian.v1.RecordInvoiceResponse.payout:type_name -> hulian.v1.Payout
-	4,  // 19: hulian.v1.ReceiveInvoiceResponse.payout:type_name -> hulian.v1.Payout
-	4,  // 20: hulian.v1.RecordPaymentResponse.payout:type_name -> hulian.v1.Payout
-	25, // 21: hulian.v1.BookLine.changes_fen:type_name -> hulian.v1.BookLine.ChangesFenEntry
-	26, // 22: hulian.v1.BookLine.after_fen:type_name -> hulian.v1.BookLine.AfterFenEntry
-	22, // 23: hulian.v1.GetBookResponse.balances:type_name -> hulian.v1.BookBalance
-	23, // 24: hulian.v1.GetBookResponse.history:type_name -> hulian.v1.BookLine
-	5,  // 25: hulian.v1.SettlementService.ListStatements:input_type -> hulian.v1.ListStatementsRequest
-	7,  // 26: hulian.v1.SettlementService.GetStatement:input_type -> hulian.v1.GetStatementRequest
-	9,  // 27: hulian.v1.SettlementService.OpenDispute:input_type -> hulian.v1.OpenDisputeRequest
-	11, // 28: hulian.v1.SettlementService.AnswerDispute:input_type -> hulian.v1.AnswerDisputeRequest
-	13, // 29: hulian.v1.SettlementService.ConfirmStatement:input_type -> hulian.v1.ConfirmStatementRequest
-	15, // 30: hulian.v1.SettlementService.RecordInvoice:input_type -> hulian.v1.RecordInvoiceRequest
-	17, // 31: hulian.v1.SettlementService.ReceiveInvoice:input_type -> hulian.v1.ReceiveInvoiceRequest
-	19, // 32: hulian.v1.SettlementService.RecordPayment:input_type -> hulian.v1.RecordPaymentRequest
-	21, // 33: hulian.v1.SettlementService.GetBook:input_type -> hulian.v1.GetBookRequest
-	6,  // 34: hulian.v1.SettlementService.ListStatements:output_type -> hulian.v1.ListStatementsResponse
-	8,  // 35: hulian.v1.SettlementService.GetStatement:output_type -> hulian.v1.GetStatementResponse
-	10, // 36: hulian.v1.SettlementService.OpenDispute:output_type -> hulian.v1.OpenDisputeResponse
-	12, // 37: hulian.v1.SettlementService.AnswerDispute:output_type -> hulian.v1.AnswerDisputeResponse
-	14, // 38: hulian.v1.SettlementService.ConfirmStatement:output_type -> hulian.v1.ConfirmStatementResponse
-	16, // 39: hulian.v1.SettlementService.RecordInvoice:output_type -> hulian.v1.RecordInvoiceResponse
-	18, // 40: hulian.v1.SettlementService.ReceiveInvoice:output_type -> hulian.v1.ReceiveInvoiceResponse
-	20, // 41: hulian.v1.SettlementService.RecordPayment:output_type -> hulian.v1.RecordPaymentResponse
-	24, // 42: hulian.v1.SettlementService.GetBook:output_type -> hulian.v1.GetBookResponse
-	34, // [34:43] is the sub-list for method output_type
-	25, // [25:34] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	7,  // 8: hulian.v1.ListStatementsResponse.summaries:type_name -> hulian.v1.MemberSummary
+	2,  // 9: hulian.v1.GetStatementResponse.statement:type_name -> hulian.v1.Statement
+	2,  // 10: hulian.v1.GetStatementResponse.chain:type_name -> hulian.v1.Statement
+	3,  // 11: hulian.v1.GetStatementResponse.disputes:type_name -> hulian.v1.Dispute
+	4,  // 12: hulian.v1.GetStatementResponse.payout:type_name -> hulian.v1.Payout
+	28, // 13: hulian.v1.GetStatementResponse.dispute_deadline:type_name -> google.protobuf.Timestamp
+	3,  // 14: hulian.v1.OpenDisputeResponse.dispute:type_name -> hulian.v1.Dispute
+	1,  // 15: hulian.v1.AnswerDisputeRequest.credits:type_name -> hulian.v1.Adjustment
+	3,  // 16: hulian.v1.AnswerDisputeResponse.dispute:type_name -> hulian.v1.Dispute
+	2,  // 17: hulian.v1.AnswerDisputeResponse.correction:type_name -> hulian.v1.Statement
+	4,  // 18: hulian.v1.ConfirmStatementResponse.payout:type_name -> hulian.v1.Payout
+	4,  // 19: hulian.v1.RecordInvoiceResponse.payout:type_name -> hulian.v1.Payout
+	4,  // 20: hulian.v1.ReceiveInvoiceResponse.payout:type_name -> hulian.v1.Payout
+	4,  // 21: hulian.v1.RecordPaymentResponse.payout:type_name -> hulian.v1.Payout
+	26, // 22: hulian.v1.BookLine.changes_fen:type_name -> hulian.v1.BookLine.ChangesFenEntry
+	27, // 23: hulian.v1.BookLine.after_fen:type_name -> hulian.v1.BookLine.AfterFenEntry
+	23, // 24: hulian.v1.GetBookResponse.balances:type_name -> hulian.v1.BookBalance
+	24, // 25: hulian.v1.GetBookResponse.history:type_name -> hulian.v1.BookLine
+	5,  // 26: hulian.v1.SettlementService.ListStatements:input_type -> hulian.v1.ListStatementsRequest
+	8,  // 27: hulian.v1.SettlementService.GetStatement:input_type -> hulian.v1.GetStatementRequest
+	10, // 28: hulian.v1.SettlementService.OpenDispute:input_type -> hulian.v1.OpenDisputeRequest
+	12, // 29: hulian.v1.SettlementService.AnswerDispute:input_type -> hulian.v1.AnswerDisputeRequest
+	14, // 30: hulian.v1.SettlementService.ConfirmStatement:input_type -> hulian.v1.ConfirmStatementRequest
+	16, // 31: hulian.v1.SettlementService.RecordInvoice:input_type -> hulian.v1.RecordInvoiceRequest
+	18, // 32: hulian.v1.SettlementService.ReceiveInvoice:input_type -> hulian.v1.ReceiveInvoiceRequest
+	20, // 33: hulian.v1.SettlementService.RecordPayment:input_type -> hulian.v1.RecordPaymentRequest
+	22, // 34: hulian.v1.SettlementService.GetBook:input_type -> hulian.v1.GetBookRequest
+	6,  // 35: hulian.v1.SettlementService.ListStatements:output_type -> hulian.v1.ListStatementsResponse
+	9,  // 36: hulian.v1.SettlementService.GetStatement:output_type -> hulian.v1.GetStatementResponse
+	11, // 37: hulian.v1.SettlementService.OpenDispute:output_type -> hulian.v1.OpenDisputeResponse
+	13, // 38: hulian.v1.SettlementService.AnswerDispute:output_type -> hulian.v1.AnswerDisputeResponse
+	15, // 39: hulian.v1.SettlementService.ConfirmStatement:output_type -> hulian.v1.ConfirmStatementResponse
+	17, // 40: hulian.v1.SettlementService.RecordInvoice:output_type -> hulian.v1.RecordInvoiceResponse
+	19, // 41: hulian.v1.SettlementService.ReceiveInvoice:output_type -> hulian.v1.ReceiveInvoiceResponse
+	21, // 42: hulian.v1.SettlementService.RecordPayment:output_type -> hulian.v1.RecordPaymentResponse
+	25, // 43: hulian.v1.SettlementService.GetBook:output_type -> hulian.v1.GetBookResponse
+	35, // [35:44] is the sub-list for method output_type
+	26, // [26:35] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_settlement_proto_init() }
@@ -2043,7 +2142,7 @@ func file_hulian_v1_settlement_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_settlement_proto_rawDesc), len(file_hulian_v1_settlement_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
