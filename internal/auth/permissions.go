@@ -27,6 +27,7 @@ const (
 	PermQuotaAdmin      Permission = "quota.admin"             // record top-ups, set temporary credit and alert thresholds
 	PermKeyRotate       Permission = "keys.rotate"             // start a new exID key epoch
 	PermSettle          Permission = "settlement.run"          // issue the monthly statements (结算单)
+	PermSupervise       Permission = "supervision.act"         // halt service, sanction members (X-H1, X-V1, X-G2)
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -35,7 +36,7 @@ const (
 var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
 	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
-	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin, PermSettle),
+	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin, PermSettle, PermSupervise),
 	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
 }
 

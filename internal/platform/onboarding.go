@@ -262,8 +262,9 @@ func (p *Platform) PassIntegration(ctx context.Context, id string) (*member.Memb
 }
 
 // RequireTrading is the one gate before listing, ordering or receiving a
-// delivery: the acting member must have completed all four onboarding steps
-// and be in good standing. Call it inside the transaction of the trade.
+// delivery: the acting member must have completed all four onboarding steps,
+// be in good standing, and not be halted. Call it inside the transaction of
+// the trade.
 func RequireTrading(ctx context.Context, tx *store.Tx) (*member.Member, error) {
 	if err := auth.Require(ctx, auth.PermTrade); err != nil {
 		return nil, err
@@ -273,6 +274,9 @@ func RequireTrading(ctx context.Context, tx *store.Tx) (*member.Member, error) {
 		return nil, err
 	}
 	if err := m.CanTrade(); err != nil {
+		return nil, err
+	}
+	if err := CheckHalts(ctx, tx, Touches{Members: []string{m.ID}}); err != nil {
 		return nil, err
 	}
 	return m, nil

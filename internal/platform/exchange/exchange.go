@@ -10,12 +10,14 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/books"
 	"hulian/internal/platform/disputes"
+	"hulian/internal/platform/halts"
 	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/listings"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/marketstats"
 	"hulian/internal/platform/payouts"
 	"hulian/internal/platform/relay"
+	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/trading"
@@ -38,6 +40,10 @@ type Exchange struct {
 	Payouts    *payouts.Payouts
 	Books      *books.Books
 	Stats      *marketstats.Stats
+	// Halts and Sanctions are the operator's supervision: technical halts
+	// and measures against members.
+	Halts     *halts.Halts
+	Sanctions *sanctions.Sanctions
 }
 
 // New returns the exchange over db. The relay calls supplier nodes with a;
@@ -59,5 +65,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Payouts.Logger = p.Logger
 	x.Books = books.New(x.Log)
 	x.Stats = marketstats.New(p)
+	x.Halts, x.Sanctions = halts.New(p), sanctions.New(p)
 	return x
 }

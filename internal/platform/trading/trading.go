@@ -472,7 +472,8 @@ func (mk *Market) Orders(ctx context.Context, q store.OrderQuery) ([]*market.Ord
 // CheckOrderForDelivery is the market's gate for a delivery of ids IDs
 // under an order, inside the delivery's transaction: the order is one the
 // actor may see, active, within its term and (real-time orders) within its
-// per-request traversal limit, and both members can trade now. The per-day and
+// per-request traversal limit, both members can trade now, and no technical
+// halt covers the members or the listing. The per-day and
 // per-minute traversal limits (Terms.Traversal) need the delivery's own
 // counts and are enforced by delivery.
 func (mk *Market) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, orderID string, ids int) (*market.Order, error) {
@@ -487,6 +488,9 @@ func (mk *Market) CheckOrderForDelivery(ctx context.Context, tx *store.Tx, order
 		if err := mk.canTrade(ctx, tx, m); err != nil {
 			return nil, err
 		}
+	}
+	if err := platform.CheckHalts(ctx, tx, platform.Touches{Members: []string{o.Terms.Demander, o.Terms.Supplier}, Listing: o.Terms.ListingID}); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
