@@ -17,6 +17,7 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/market"
 	"hulian/internal/platform/disputes"
+	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/settlement"
@@ -27,7 +28,7 @@ import (
 func messageKeys(t *testing.T) []string {
 	t.Helper()
 	var keys []string
-	for _, file := range []string{"messages.go", "messages_settle.go"} {
+	for _, file := range []string{"messages.go", "messages_settle.go", "messages_supervision.go"} {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -101,6 +102,29 @@ func TestBrowserEveryPage(t *testing.T) {
 		t.Fatalf("statement: %v %d", err, len(sts))
 	}
 	stm := "/statements/" + sts[0].ID
+	// A halt in force and one lifted, a published warning and a suspension
+	// lifted: the supervision, notices and announcements pages show them.
+	opCtx := storetest.Staff(bg, auth.RoleOperator)
+	if _, err := m.Exchange.Halts.Start(opCtx, "listing", m.Listing.ID, "technical_failure", "供应方节点升级，预计两小时内恢复"); err != nil {
+		t.Fatal(err)
+	}
+	past, err := m.Exchange.Halts.Start(opCtx, "platform", "", "privacy_security", "排查异常访问，暂停全部数据互联服务")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Exchange.Halts.Lift(opCtx, past.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Exchange.Sanctions.Impose(opCtx, sanctions.Measure{Member: m.Dem.ID, Kind: "warning", Public: true, Basis: "rules", Reason: "未按期提交销毁证明"}); err != nil {
+		t.Fatal(err)
+	}
+	susp, err := m.Exchange.Sanctions.Impose(opCtx, sanctions.Measure{Member: m.Dem.ID, Kind: "suspension", Basis: "authority", AuthorityRef: "沪网信罚〔2026〕12号", Reason: "行政处罚"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Exchange.Sanctions.Lift(opCtx, susp.ID, "已整改完毕"); err != nil {
+		t.Fatal(err)
+	}
 	// A dispute of it, answered with a correction.
 	dsp, err := m.Exchange.Disputes.Open(m.Dem.ctx(), sts[0].ID, o.ID, "第二次配送结果为空")
 	if err != nil {
@@ -115,12 +139,12 @@ func TestBrowserEveryPage(t *testing.T) {
 		login string
 		paths []string
 	}{
-		{"", []string{"/login", "/apply", "/quotes"}},
+		{"", []string{"/login", "/apply", "/quotes", "/announcements"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/quota?member=" + m.Dem.ID, "/tokens"}},
-		{"regulator", []string{"/members", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders"}},
+			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/quota?member=" + m.Dem.ID, "/tokens"}},
+		{"regulator", []string{"/members", "/supervision", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, "/disputes", "/books", "/quota", "/tokens", "/quotes"}},
+			"/deliveries", "/statements", stm, "/disputes", "/books", "/notices", "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
 	ctx, cancel := context.WithTimeout(bg, 4*time.Minute)
@@ -172,6 +196,9 @@ func TestBrowserEveryPage(t *testing.T) {
 
 func checkPage(c browsertest.Page, keys []string, lang string, width int64) []string {
 	var bad []string
+	if strings.TrimSpace(c.Text) == "internal error" || strings.Contains(c.Text, "内部错误") || strings.Contains(c.Text, "Internal error") {
+		bad = append(bad, "the page failed: "+c.Text)
+	}
 	for _, k := range keys {
 		if i := strings.Index(c.Text, k); i >= 0 && !wordChar(c.Text, i-1) && !wordChar(c.Text, i+len(k)) {
 			bad = append(bad, "message key shown untranslated: "+k)
