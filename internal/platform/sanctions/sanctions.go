@@ -201,7 +201,10 @@ func (s *Sanctions) Lift(ctx context.Context, id, reason string) (*store.Sanctio
 // List lists sanctions: staff all (or one member's), a member its own.
 func (s *Sanctions) List(ctx context.Context, memberID string) ([]*store.Sanction, error) {
 	var out []*store.Sanction
-	err := s.P.DB.Read(ctx, func(tx *store.Tx) (err error) { out, err = tx.Sanctions(ctx, store.SanctionFilter{Member: memberID}); return err })
+	err := s.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.Sanctions(ctx, store.SanctionFilter{Member: memberID})
+		return err
+	})
 	return out, err
 }
 
