@@ -34,6 +34,7 @@ func Mount(mux *http.ServeMux, x *exchange.Exchange) {
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(&marketService{mk: x.Market}, opts...))
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewSettlementServiceHandler(&settlementService{x: x}, opts...))
+	mux.Handle(hulianv1connect.NewSupervisionServiceHandler(&supervisionService{x: x}, opts...))
 	mountDelivery(mux, x.Relay, opts)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"hulian/internal/errs"
 	"time"
 )
 
@@ -51,6 +53,9 @@ func (tx *Tx) Notices(ctx context.Context, member string, limit int) ([]*Notice,
 		return nil, err
 	}
 	if !all {
+		if member != "" && member != own {
+			return nil, errs.New(errs.NotFound, "member", "找不到该成员", "no such member")
+		}
 		member = own
 	}
 	if limit <= 0 || limit > 500 {

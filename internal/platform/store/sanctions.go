@@ -69,6 +69,9 @@ func (tx *Tx) Sanctions(ctx context.Context, f SanctionFilter) ([]*Sanction, err
 			return nil, err
 		}
 		if !all {
+			if f.Member != "" && f.Member != own {
+				return nil, errs.New(errs.NotFound, "member", "找不到该成员", "no such member")
+			}
 			f.Member = own
 		}
 	}
