@@ -83,7 +83,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 29 steps done", "provisional): demander", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
+		"the log is intact", "all 30 steps done", "provisional): demander", "issues correction", "the payout is due by", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
