@@ -65,6 +65,7 @@ type Summary struct {
 	PayoutFen                        int64 // paid to the supplier: the corrected statement
 	PayoutDue                        string
 	BookSumFen                       int64 // the book's balances summed: zero
+	HaltRefused                      string // why a delivery was refused during the technical halt
 	Destroyed                        int   // deliveries destroyed, both orders
 	LogSize                          int64
 	OrderID                          string // the real-time order
@@ -84,6 +85,7 @@ type party struct {
 	market   hulianv1connect.MarketServiceClient
 	quota    hulianv1connect.QuotaServiceClient
 	settle   hulianv1connect.SettlementServiceClient
+	oversee  hulianv1connect.SupervisionServiceClient
 }
 
 func (p *party) connect(baseURL string, lang i18n.Lang) {
@@ -93,6 +95,7 @@ func (p *party) connect(baseURL string, lang i18n.Lang) {
 	p.market = rpc.NewMarketClient(baseURL, opts...)
 	p.quota = rpc.NewQuotaClient(baseURL, opts...)
 	p.settle = rpc.NewSettlementClient(baseURL, opts...)
+	p.oversee = rpc.NewSupervisionClient(baseURL, opts...)
 }
 
 // walk is the walkthrough's state, filled in step by step.

@@ -206,6 +206,13 @@ func NewSettlementClient(baseURL string, opts ...ClientOption) hulianv1connect.S
 	return hulianv1connect.NewSettlementServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
 }
 
+// NewSupervisionClient returns a client of the supervision service at
+// baseURL, authenticated as opts say.
+func NewSupervisionClient(baseURL string, opts ...ClientOption) hulianv1connect.SupervisionServiceClient {
+	hc, copts := connectClient(opts)
+	return hulianv1connect.NewSupervisionServiceClient(hc, strings.TrimSuffix(baseURL, "/"), copts...)
+}
+
 // NewCatalogClient returns a client of the catalog service at baseURL,
 // authenticated as opts say.
 func NewCatalogClient(baseURL string, opts ...ClientOption) hulianv1connect.CatalogServiceClient {
