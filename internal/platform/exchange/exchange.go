@@ -9,6 +9,7 @@ import (
 
 	"hulian/internal/platform"
 	"hulian/internal/platform/books"
+	"hulian/internal/platform/complaints"
 	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/halts"
 	"hulian/internal/platform/issuance"
@@ -42,8 +43,9 @@ type Exchange struct {
 	Stats      *marketstats.Stats
 	// Halts and Sanctions are the operator's supervision: technical halts
 	// and measures against members.
-	Halts     *halts.Halts
-	Sanctions *sanctions.Sanctions
+	Halts      *halts.Halts
+	Sanctions  *sanctions.Sanctions
+	Complaints *complaints.Complaints
 }
 
 // New returns the exchange over db. The relay calls supplier nodes with a;
@@ -66,5 +68,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Books = books.New(x.Log)
 	x.Stats = marketstats.New(p)
 	x.Halts, x.Sanctions = halts.New(p), sanctions.New(p)
+	x.Complaints = complaints.New(x.Market)
 	return x
 }

@@ -502,18 +502,40 @@ func (mk *Market) orderStep(ctx context.Context, id, kind string, step func(o *m
 	}
 	var o *market.Order
 	err := mk.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		if o, err = tx.Order(ctx, id, true); err != nil {
-			return err
-		}
-		if err := step(o, tx); err != nil {
-			return err
-		}
-		if err := tx.SaveOrder(ctx, o, false); err != nil {
-			return err
-		}
-		return mk.logOrder(ctx, tx, o, kind, payload)
+		o, err = mk.orderStepIn(ctx, tx, id, kind, step, payload)
+		return err
 	})
 	return o, err
+}
+
+// orderStepIn applies a step to an order in the caller's transaction: the
+// order's row locked, the step, the row saved and the change logged under
+// both parties.
+func (mk *Market) orderStepIn(ctx context.Context, tx *store.Tx, id, kind string, step func(o *market.Order, tx *store.Tx) error, payload bizlog.P) (*market.Order, error) {
+	o, err := tx.Order(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := step(o, tx); err != nil {
+		return nil, err
+	}
+	if err := tx.SaveOrder(ctx, o, false); err != nil {
+		return nil, err
+	}
+	return o, mk.logOrder(ctx, tx, o, kind, payload)
+}
+
+// SuspendOrderIn suspends an active order in the caller's transaction —
+// a complaint accepted (X-G3) — so that the suspension commits with what
+// caused it. Deliveries lock the order's row and read its state after:
+// none that commits after the suspension is charged or delivered.
+func (mk *Market) SuspendOrderIn(ctx context.Context, tx *store.Tx, id, reason string) (*market.Order, error) {
+	return mk.orderStepIn(ctx, tx, id, KindOrderSuspended, func(o *market.Order, tx *store.Tx) error { return o.Suspend(reason, tx.Now()) }, bizlog.P{"reason": reason})
+}
+
+// ResumeOrderIn resumes a suspended order in the caller's transaction.
+func (mk *Market) ResumeOrderIn(ctx context.Context, tx *store.Tx, id string) (*market.Order, error) {
+	return mk.orderStepIn(ctx, tx, id, KindOrderResumed, func(o *market.Order, tx *store.Tx) error { return o.Resume(tx.Now()) }, bizlog.P{})
 }
 
 // SuspendOrder halts an active order (operator: a complaint, a dispute or
