@@ -26,6 +26,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/throttle"
 	"hulian/internal/platform/trading"
 )
 
@@ -67,12 +68,15 @@ var allowed = map[string]string{"application/pdf": "pdf", "image/png": "png", "i
 
 // Complaints files and handles complaints.
 type Complaints struct {
-	DB     *store.DB
-	Market *trading.Market
+	DB       *store.DB
+	Market   *trading.Market
+	Throttle *throttle.Throttle // filings per client address and network
 }
 
 // New returns the complaints room.
-func New(mk *trading.Market) *Complaints { return &Complaints{DB: mk.P.DB, Market: mk} }
+func New(mk *trading.Market) *Complaints {
+	return &Complaints{DB: mk.P.DB, Market: mk, Throttle: mk.P.Throttle}
+}
 
 // File is an evidence file as uploaded.
 type File struct {
@@ -154,6 +158,9 @@ func codeHash(code string) string {
 func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 	ev, err := f.check()
 	if err != nil {
+		return nil, err
+	}
+	if err := c.Throttle.Pass(ctx, throttle.Complaint); err != nil {
 		return nil, err
 	}
 	raw := make([]byte, 15)

@@ -113,6 +113,7 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.handle(mux, "GET /statements/{id}/export.xlsx", c.statementXLSX)
 	c.settleRoutes(mux)
 	c.supervisionRoutes(mux)
+	c.complaintRoutes(mux)
 	c.handle(mux, "GET /home", c.home)
 	c.handle(mux, "POST /home/agreement", c.signAgreement)
 	c.handle(mux, "POST /home/keys", c.registerKeys)

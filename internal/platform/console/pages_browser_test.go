@@ -28,7 +28,7 @@ import (
 func messageKeys(t *testing.T) []string {
 	t.Helper()
 	var keys []string
-	for _, file := range []string{"messages.go", "messages_settle.go", "messages_supervision.go"} {
+	for _, file := range []string{"messages.go", "messages_settle.go", "messages_supervision.go", "messages_complaints.go"} {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -139,15 +139,15 @@ func TestBrowserEveryPage(t *testing.T) {
 		login string
 		paths []string
 	}{
-		{"", []string{"/login", "/apply", "/quotes", "/announcements"}},
+		{"", []string{"/login", "/apply", "/quotes", "/announcements", "/complain", "/complain/status"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/quota?member=" + m.Dem.ID, "/tokens"}},
+			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/complaints", "/quota?member=" + m.Dem.ID, "/tokens"}},
 		{"regulator", []string{"/members", "/supervision", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
 			"/deliveries", "/statements", stm, "/disputes", "/books", "/notices", "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
-	ctx, cancel := context.WithTimeout(bg, 4*time.Minute)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Minute)
 	defer cancel()
 	for _, role := range roles {
 		b, done := browsertest.Headless(ctx, t, exe)

@@ -45,6 +45,10 @@ type Door struct {
 var (
 	Apply = Door{Name: "apply", Limit: Limit{Window: time.Hour, PerAddress: 10, PerNetwork: 30},
 		reason: i18n.T("来自您所在网络的入会申请过于频繁，请一小时后再试", "too many applications from your network; try again in an hour")}
+	// Complaint is the public complaint form (X-G3): a person files one
+	// or two; the limit keeps it from being a free store of files.
+	Complaint = Door{Name: "complaint", Limit: Limit{Window: time.Hour, PerAddress: 10, PerNetwork: 30},
+		reason: i18n.T("来自您所在网络的投诉提交过于频繁，请一小时后再试", "too many complaints from your network; try again in an hour")}
 	Login = Door{Name: "login", Limit: Limit{Window: time.Minute, PerAddress: 30, PerNetwork: 120},
 		reason: i18n.T("来自您所在网络的登录尝试过于频繁，请一分钟后再试", "too many login attempts from your network; wait a minute and try again")}
 )
@@ -57,7 +61,7 @@ type Throttle struct {
 
 // New returns a throttle with the default limits.
 func New(db *store.DB) *Throttle {
-	return &Throttle{db: db, doors: map[string]Limit{Apply.Name: Apply.Limit, Login.Name: Login.Limit}}
+	return &Throttle{db: db, doors: map[string]Limit{Apply.Name: Apply.Limit, Login.Name: Login.Limit, Complaint.Name: Complaint.Limit}}
 }
 
 // SetLimit replaces a door's limit (for an installation's own figures, and
