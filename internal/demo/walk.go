@@ -64,9 +64,9 @@ type Summary struct {
 	CreditFen                        int64 // the correction's credit, returned to the demander
 	PayoutFen                        int64 // paid to the supplier: the corrected statement
 	PayoutDue                        string
-	BookSumFen                       int64 // the book's balances summed: zero
+	BookSumFen                       int64  // the book's balances summed: zero
 	HaltRefused                      string // why a delivery was refused during the technical halt
-	Destroyed                        int   // deliveries destroyed, both orders
+	Destroyed                        int    // deliveries destroyed, both orders
 	LogSize                          int64
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order

@@ -39,8 +39,12 @@ func TestComplaints(t *testing.T) {
 			{func(f *complaints.Filing) { f.Kind = "noise" }, "kind"},
 			{func(f *complaints.Filing) { f.Contact = "" }, "contact"},
 			{func(f *complaints.Filing) { f.Files = nil }, "evidence"},
-			{func(f *complaints.Filing) { f.Files = []complaints.File{{Name: "x.exe", Data: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00")}} }, "evidence"},
-			{func(f *complaints.Filing) { f.Files = []complaints.File{{Name: "big.txt", Data: make([]byte, complaints.MaxEvidence+1)}} }, "evidence"},
+			{func(f *complaints.Filing) {
+				f.Files = []complaints.File{{Name: "x.exe", Data: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00")}}
+			}, "evidence"},
+			{func(f *complaints.Filing) {
+				f.Files = []complaints.File{{Name: "big.txt", Data: make([]byte, complaints.MaxEvidence+1)}}
+			}, "evidence"},
 		} {
 			f := good
 			c.mutate(&f)

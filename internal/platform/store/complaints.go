@@ -41,7 +41,9 @@ type Evidence struct {
 	Added       time.Time
 }
 
-func noComplaint() error { return errs.New(errs.NotFound, "complaint", "找不到该投诉", "no such complaint") }
+func noComplaint() error {
+	return errs.New(errs.NotFound, "complaint", "找不到该投诉", "no such complaint")
+}
 
 // InsertComplaint records a complaint as filed; anyone may file one.
 func (tx *Tx) InsertComplaint(ctx context.Context, c *Complaint) error {
