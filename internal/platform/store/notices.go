@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 
-	"hulian/internal/errs"
 	"time"
+
+	"hulian/internal/errs"
 )
 
 // Notice is a message to a member: its console inbox, and its webhook.
