@@ -5,7 +5,9 @@ import (
 
 	"connectrpc.com/connect"
 
+	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
+	"hulian/internal/platform/complaints"
 	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/store"
@@ -120,4 +122,88 @@ func haltToProto(h *store.Halt) *hulianv1.Halt {
 func sanctionToProto(s *store.Sanction) *hulianv1.Sanction {
 	return &hulianv1.Sanction{Id: s.ID, MemberId: s.Member, Kind: s.Kind, Public: s.Public, Basis: s.Basis, Reason: s.Reason,
 		AuthorityRef: s.AuthorityRef, CorrectBy: s.CorrectBy, ImposedAt: timestamp(s.Imposed), LiftedAt: timestamp(s.Lifted)}
+}
+
+func evidenceFiles(in []*hulianv1.EvidenceFile) []complaints.File {
+	out := make([]complaints.File, 0, len(in))
+	for _, f := range in {
+		out = append(out, complaints.File{Name: f.Name, Data: f.Data})
+	}
+	return out
+}
+
+func (s *supervisionService) FileComplaint(ctx context.Context, req *connect.Request[hulianv1.FileComplaintRequest]) (*connect.Response[hulianv1.FileComplaintResponse], error) {
+	m := req.Msg
+	rc, err := s.x.Complaints.File(ctx, complaints.Filing{Kind: m.Kind, Complainant: m.Complainant, Contact: m.Contact, Concerns: m.Concerns,
+		Description: m.Description, Files: evidenceFiles(m.Evidence)})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.FileComplaintResponse{Id: rc.ID, Code: rc.Code}), nil
+}
+
+func (s *supervisionService) GetComplaintStatus(ctx context.Context, req *connect.Request[hulianv1.GetComplaintStatusRequest]) (*connect.Response[hulianv1.GetComplaintStatusResponse], error) {
+	if err := checkID("id", "cpl_", req.Msg.Id); err != nil {
+		return nil, err
+	}
+	cp, err := s.x.Complaints.Status(ctx, req.Msg.Id, req.Msg.Code)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.GetComplaintStatusResponse{Complaint: complaintToProto(cp)}), nil
+}
+
+func (s *supervisionService) ListComplaints(ctx context.Context, req *connect.Request[hulianv1.ListComplaintsRequest]) (*connect.Response[hulianv1.ListComplaintsResponse], error) {
+	cs, err := s.x.Complaints.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	res := &hulianv1.ListComplaintsResponse{Complaints: make([]*hulianv1.Complaint, 0, len(cs))}
+	for _, cp := range cs {
+		res.Complaints = append(res.Complaints, complaintToProto(cp))
+	}
+	return connect.NewResponse(res), nil
+}
+
+func (s *supervisionService) DecideComplaint(ctx context.Context, req *connect.Request[hulianv1.DecideComplaintRequest]) (*connect.Response[hulianv1.DecideComplaintResponse], error) {
+	m := req.Msg
+	if err := checkID("id", "cpl_", m.Id); err != nil {
+		return nil, err
+	}
+	var cp *store.Complaint
+	var err error
+	switch m.Step {
+	case "accept":
+		cp, err = s.x.Complaints.Accept(ctx, m.Id, m.OrderId, m.Note)
+	case "decline":
+		cp, err = s.x.Complaints.Reject(ctx, m.Id, m.Note)
+	case "restore":
+		cp, err = s.x.Complaints.Restore(ctx, m.Id, m.Note)
+	case "uphold":
+		cp, err = s.x.Complaints.Uphold(ctx, m.Id, m.Note)
+	default:
+		return nil, errs.Invalidf("step", "步骤须为 accept、decline、restore 或 uphold", "the step must be accept, decline, restore or uphold")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.DecideComplaintResponse{Complaint: complaintToProto(cp)}), nil
+}
+
+func (s *supervisionService) AnswerComplaint(ctx context.Context, req *connect.Request[hulianv1.AnswerComplaintRequest]) (*connect.Response[hulianv1.AnswerComplaintResponse], error) {
+	if err := checkID("id", "cpl_", req.Msg.Id); err != nil {
+		return nil, err
+	}
+	cp, err := s.x.Complaints.Answer(ctx, req.Msg.Id, req.Msg.Answer, evidenceFiles(req.Msg.Evidence))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.AnswerComplaintResponse{Complaint: complaintToProto(cp)}), nil
+}
+
+// complaintToProto is a complaint without the complainant's identity,
+// which stays with the operator's console.
+func complaintToProto(c *store.Complaint) *hulianv1.Complaint {
+	return &hulianv1.Complaint{Id: c.ID, Kind: c.Kind, Status: c.Status, Description: c.Description, OrderId: c.Order, OperatorNote: c.OperatorNote,
+		Answer: c.Answer, FiledAt: timestamp(c.Filed), AcceptedAt: timestamp(c.Accepted), ResolvedAt: timestamp(c.Resolved)}
 }

@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"testing"
 
+	"hulian/internal/member"
+	"hulian/internal/platform/complaints"
 	"hulian/internal/platform/sanctions"
+	"hulian/internal/platform/store"
 )
 
 // The authorization rules of SupervisionService. A halt and a sanction
@@ -37,6 +42,67 @@ func init() {
 		"ListSanctions":    {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
 		"ListNotices":      {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
 		"GetAnnouncements": {allowed: everyone, body: func(t *testing.T, f *fixture) string { return `{}` }},
+	} {
+		rules["/hulian.v1.SupervisionService/"+proc] = r
+	}
+}
+
+// filedComplaint files a complaint about an order of member A's.
+func (f *fixture) filedComplaint(t *testing.T) (id, code string) {
+	t.Helper()
+	rc, err := f.M.Exchange.Complaints.File(context.Background(), complaints.Filing{Kind: "privacy", Complainant: "张三", Contact: "zhangsan@example.com",
+		Concerns: "an order", Description: "未经同意", Files: []complaints.File{{Name: "说明.txt", Data: []byte("a plain text statement")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc.ID, rc.Code
+}
+
+// acceptedComplaint is a complaint accepted about an active order of A's,
+// with the order.
+func (f *fixture) acceptedComplaint(t *testing.T) string {
+	t.Helper()
+	id, _ := f.filedComplaint(t)
+	// MemberService/Resubmit, tried before this service, leaves A a
+	// supplier only; the order needs it to demand.
+	ctx := staffCtx()
+	if err := f.M.DB.Transact(ctx, func(tx *store.Tx) error {
+		m, err := tx.Member(ctx, f.A.ID, true)
+		if err != nil {
+			return err
+		}
+		m.Demander = true
+		return tx.UpdateMember(ctx, m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o := f.orderOfA(t, true)
+	if _, err := f.M.Exchange.Complaints.Accept(staffCtx(), id, o.ID, "初步成立"); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func init() {
+	everyone := append([]string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, public...)
+	authenticated := []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}
+	for proc, r := range map[string]rule{
+		"FileComplaint": {allowed: everyone, body: func(t *testing.T, f *fixture) string {
+			return `{"kind":"privacy","complainant":"张三","contact":"13800000000","concerns":"ord_x","description":"未经同意","evidence":[{"name":"a.txt","data":"` +
+				base64.StdEncoding.EncodeToString([]byte("a plain text statement")) + `"}]}`
+		}},
+		"GetComplaintStatus": {allowed: everyone, body: func(t *testing.T, f *fixture) string {
+			id, code := f.filedComplaint(t)
+			return fmt.Sprintf(`{"id":%q,"code":%q}`, id, code)
+		}},
+		"ListComplaints": {allowed: authenticated, body: func(t *testing.T, f *fixture) string { return `{}` }},
+		"DecideComplaint": {allowed: []string{"operator"}, body: func(t *testing.T, f *fixture) string {
+			id, _ := f.filedComplaint(t)
+			return fmt.Sprintf(`{"id":%q,"step":"decline","note":"证据不足"}`, id)
+		}},
+		"AnswerComplaint": {allowed: []string{"memberA", "nodeA"}, stage: member.StageActive, body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"id":%q,"answer":"已获授权"}`, f.acceptedComplaint(t))
+		}},
 	} {
 		rules["/hulian.v1.SupervisionService/"+proc] = r
 	}

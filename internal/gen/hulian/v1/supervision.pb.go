@@ -26,6 +26,708 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type EvidenceFile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvidenceFile) Reset() {
+	*x = EvidenceFile{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvidenceFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvidenceFile) ProtoMessage() {}
+
+func (x *EvidenceFile) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvidenceFile.ProtoReflect.Descriptor instead.
+func (*EvidenceFile) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EvidenceFile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *EvidenceFile) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type Complaint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// privacy | trade_secret
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// received | accepted | rejected | answered | restored | upheld
+	Status      string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The order suspended, once accepted (not shown to the complainant).
+	OrderId       string                 `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OperatorNote  string                 `protobuf:"bytes,6,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	Answer        string                 `protobuf:"bytes,7,opt,name=answer,proto3" json:"answer,omitempty"`
+	FiledAt       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=filed_at,json=filedAt,proto3" json:"filed_at,omitempty"`
+	AcceptedAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
+	ResolvedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Complaint) Reset() {
+	*x = Complaint{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Complaint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Complaint) ProtoMessage() {}
+
+func (x *Complaint) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Complaint.ProtoReflect.Descriptor instead.
+func (*Complaint) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Complaint) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Complaint) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Complaint) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Complaint) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Complaint) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Complaint) GetOperatorNote() string {
+	if x != nil {
+		return x.OperatorNote
+	}
+	return ""
+}
+
+func (x *Complaint) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *Complaint) GetFiledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FiledAt
+	}
+	return nil
+}
+
+func (x *Complaint) GetAcceptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAt
+	}
+	return nil
+}
+
+func (x *Complaint) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
+type FileComplaintRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Complainant   string                 `protobuf:"bytes,2,opt,name=complainant,proto3" json:"complainant,omitempty"`
+	Contact       string                 `protobuf:"bytes,3,opt,name=contact,proto3" json:"contact,omitempty"`
+	Concerns      string                 `protobuf:"bytes,4,opt,name=concerns,proto3" json:"concerns,omitempty"`
+	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	Evidence      []*EvidenceFile        `protobuf:"bytes,6,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileComplaintRequest) Reset() {
+	*x = FileComplaintRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileComplaintRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileComplaintRequest) ProtoMessage() {}
+
+func (x *FileComplaintRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileComplaintRequest.ProtoReflect.Descriptor instead.
+func (*FileComplaintRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FileComplaintRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetComplainant() string {
+	if x != nil {
+		return x.Complainant
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetContact() string {
+	if x != nil {
+		return x.Contact
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetConcerns() string {
+	if x != nil {
+		return x.Concerns
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetEvidence() []*EvidenceFile {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+type FileComplaintResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Shown this once: the platform keeps only its SHA-256.
+	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileComplaintResponse) Reset() {
+	*x = FileComplaintResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileComplaintResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileComplaintResponse) ProtoMessage() {}
+
+func (x *FileComplaintResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileComplaintResponse.ProtoReflect.Descriptor instead.
+func (*FileComplaintResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *FileComplaintResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FileComplaintResponse) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type GetComplaintStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetComplaintStatusRequest) Reset() {
+	*x = GetComplaintStatusRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetComplaintStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetComplaintStatusRequest) ProtoMessage() {}
+
+func (x *GetComplaintStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetComplaintStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetComplaintStatusRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetComplaintStatusRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetComplaintStatusRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type GetComplaintStatusResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *Complaint             `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetComplaintStatusResponse) Reset() {
+	*x = GetComplaintStatusResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetComplaintStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetComplaintStatusResponse) ProtoMessage() {}
+
+func (x *GetComplaintStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetComplaintStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetComplaintStatusResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetComplaintStatusResponse) GetComplaint() *Complaint {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+type ListComplaintsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsRequest) Reset() {
+	*x = ListComplaintsRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsRequest) ProtoMessage() {}
+
+func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
+func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
+}
+
+type ListComplaintsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaints    []*Complaint           `protobuf:"bytes,1,rep,name=complaints,proto3" json:"complaints,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsResponse) Reset() {
+	*x = ListComplaintsResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsResponse) ProtoMessage() {}
+
+func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
+func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListComplaintsResponse) GetComplaints() []*Complaint {
+	if x != nil {
+		return x.Complaints
+	}
+	return nil
+}
+
+type DecideComplaintRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// accept | decline | restore | uphold
+	Step string `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
+	// The order to suspend, for accept.
+	OrderId       string `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideComplaintRequest) Reset() {
+	*x = DecideComplaintRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideComplaintRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideComplaintRequest) ProtoMessage() {}
+
+func (x *DecideComplaintRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideComplaintRequest.ProtoReflect.Descriptor instead.
+func (*DecideComplaintRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DecideComplaintRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DecideComplaintRequest) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *DecideComplaintRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *DecideComplaintRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type DecideComplaintResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *Complaint             `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideComplaintResponse) Reset() {
+	*x = DecideComplaintResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideComplaintResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideComplaintResponse) ProtoMessage() {}
+
+func (x *DecideComplaintResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideComplaintResponse.ProtoReflect.Descriptor instead.
+func (*DecideComplaintResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DecideComplaintResponse) GetComplaint() *Complaint {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+type AnswerComplaintRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Answer        string                 `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
+	Evidence      []*EvidenceFile        `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerComplaintRequest) Reset() {
+	*x = AnswerComplaintRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerComplaintRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerComplaintRequest) ProtoMessage() {}
+
+func (x *AnswerComplaintRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerComplaintRequest.ProtoReflect.Descriptor instead.
+func (*AnswerComplaintRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AnswerComplaintRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AnswerComplaintRequest) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *AnswerComplaintRequest) GetEvidence() []*EvidenceFile {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+type AnswerComplaintResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *Complaint             `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerComplaintResponse) Reset() {
+	*x = AnswerComplaintResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerComplaintResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerComplaintResponse) ProtoMessage() {}
+
+func (x *AnswerComplaintResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerComplaintResponse.ProtoReflect.Descriptor instead.
+func (*AnswerComplaintResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AnswerComplaintResponse) GetComplaint() *Complaint {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
 type Halt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -44,7 +746,7 @@ type Halt struct {
 
 func (x *Halt) Reset() {
 	*x = Halt{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -56,7 +758,7 @@ func (x *Halt) String() string {
 func (*Halt) ProtoMessage() {}
 
 func (x *Halt) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -69,7 +771,7 @@ func (x *Halt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Halt.ProtoReflect.Descriptor instead.
 func (*Halt) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Halt) GetId() string {
@@ -141,7 +843,7 @@ type Sanction struct {
 
 func (x *Sanction) Reset() {
 	*x = Sanction{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -153,7 +855,7 @@ func (x *Sanction) String() string {
 func (*Sanction) ProtoMessage() {}
 
 func (x *Sanction) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -166,7 +868,7 @@ func (x *Sanction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sanction.ProtoReflect.Descriptor instead.
 func (*Sanction) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Sanction) GetId() string {
@@ -255,7 +957,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -267,7 +969,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -280,7 +982,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Notice) GetId() string {
@@ -351,7 +1053,7 @@ type StartHaltRequest struct {
 
 func (x *StartHaltRequest) Reset() {
 	*x = StartHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +1065,7 @@ func (x *StartHaltRequest) String() string {
 func (*StartHaltRequest) ProtoMessage() {}
 
 func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +1078,7 @@ func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltRequest.ProtoReflect.Descriptor instead.
 func (*StartHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StartHaltRequest) GetScope() string {
@@ -416,7 +1118,7 @@ type StartHaltResponse struct {
 
 func (x *StartHaltResponse) Reset() {
 	*x = StartHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +1130,7 @@ func (x *StartHaltResponse) String() string {
 func (*StartHaltResponse) ProtoMessage() {}
 
 func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +1143,7 @@ func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltResponse.ProtoReflect.Descriptor instead.
 func (*StartHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *StartHaltResponse) GetHalt() *Halt {
@@ -460,7 +1162,7 @@ type LiftHaltRequest struct {
 
 func (x *LiftHaltRequest) Reset() {
 	*x = LiftHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +1174,7 @@ func (x *LiftHaltRequest) String() string {
 func (*LiftHaltRequest) ProtoMessage() {}
 
 func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +1187,7 @@ func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltRequest.ProtoReflect.Descriptor instead.
 func (*LiftHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LiftHaltRequest) GetId() string {
@@ -504,7 +1206,7 @@ type LiftHaltResponse struct {
 
 func (x *LiftHaltResponse) Reset() {
 	*x = LiftHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +1218,7 @@ func (x *LiftHaltResponse) String() string {
 func (*LiftHaltResponse) ProtoMessage() {}
 
 func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +1231,7 @@ func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltResponse.ProtoReflect.Descriptor instead.
 func (*LiftHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LiftHaltResponse) GetHalt() *Halt {
@@ -554,7 +1256,7 @@ type ImposeSanctionRequest struct {
 
 func (x *ImposeSanctionRequest) Reset() {
 	*x = ImposeSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +1268,7 @@ func (x *ImposeSanctionRequest) String() string {
 func (*ImposeSanctionRequest) ProtoMessage() {}
 
 func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +1281,7 @@ func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionRequest.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ImposeSanctionRequest) GetMemberId() string {
@@ -640,7 +1342,7 @@ type ImposeSanctionResponse struct {
 
 func (x *ImposeSanctionResponse) Reset() {
 	*x = ImposeSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +1354,7 @@ func (x *ImposeSanctionResponse) String() string {
 func (*ImposeSanctionResponse) ProtoMessage() {}
 
 func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +1367,7 @@ func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionResponse.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ImposeSanctionResponse) GetSanction() *Sanction {
@@ -685,7 +1387,7 @@ type LiftSanctionRequest struct {
 
 func (x *LiftSanctionRequest) Reset() {
 	*x = LiftSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +1399,7 @@ func (x *LiftSanctionRequest) String() string {
 func (*LiftSanctionRequest) ProtoMessage() {}
 
 func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +1412,7 @@ func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionRequest.ProtoReflect.Descriptor instead.
 func (*LiftSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LiftSanctionRequest) GetId() string {
@@ -736,7 +1438,7 @@ type LiftSanctionResponse struct {
 
 func (x *LiftSanctionResponse) Reset() {
 	*x = LiftSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +1450,7 @@ func (x *LiftSanctionResponse) String() string {
 func (*LiftSanctionResponse) ProtoMessage() {}
 
 func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +1463,7 @@ func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionResponse.ProtoReflect.Descriptor instead.
 func (*LiftSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *LiftSanctionResponse) GetSanction() *Sanction {
@@ -780,7 +1482,7 @@ type ListSanctionsRequest struct {
 
 func (x *ListSanctionsRequest) Reset() {
 	*x = ListSanctionsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -792,7 +1494,7 @@ func (x *ListSanctionsRequest) String() string {
 func (*ListSanctionsRequest) ProtoMessage() {}
 
 func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -805,7 +1507,7 @@ func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSanctionsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListSanctionsRequest) GetMemberId() string {
@@ -824,7 +1526,7 @@ type ListSanctionsResponse struct {
 
 func (x *ListSanctionsResponse) Reset() {
 	*x = ListSanctionsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1538,7 @@ func (x *ListSanctionsResponse) String() string {
 func (*ListSanctionsResponse) ProtoMessage() {}
 
 func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1551,7 @@ func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSanctionsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListSanctionsResponse) GetSanctions() []*Sanction {
@@ -868,7 +1570,7 @@ type ListNoticesRequest struct {
 
 func (x *ListNoticesRequest) Reset() {
 	*x = ListNoticesRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +1582,7 @@ func (x *ListNoticesRequest) String() string {
 func (*ListNoticesRequest) ProtoMessage() {}
 
 func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1595,7 @@ func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
 func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListNoticesRequest) GetMemberId() string {
@@ -912,7 +1614,7 @@ type ListNoticesResponse struct {
 
 func (x *ListNoticesResponse) Reset() {
 	*x = ListNoticesResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1626,7 @@ func (x *ListNoticesResponse) String() string {
 func (*ListNoticesResponse) ProtoMessage() {}
 
 func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1639,7 @@ func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesResponse.ProtoReflect.Descriptor instead.
 func (*ListNoticesResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListNoticesResponse) GetNotices() []*Notice {
@@ -955,7 +1657,7 @@ type GetAnnouncementsRequest struct {
 
 func (x *GetAnnouncementsRequest) Reset() {
 	*x = GetAnnouncementsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1669,7 @@ func (x *GetAnnouncementsRequest) String() string {
 func (*GetAnnouncementsRequest) ProtoMessage() {}
 
 func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1682,7 @@ func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsRequest.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{27}
 }
 
 type GetAnnouncementsResponse struct {
@@ -993,7 +1695,7 @@ type GetAnnouncementsResponse struct {
 
 func (x *GetAnnouncementsResponse) Reset() {
 	*x = GetAnnouncementsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1707,7 @@ func (x *GetAnnouncementsResponse) String() string {
 func (*GetAnnouncementsResponse) ProtoMessage() {}
 
 func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1720,7 @@ func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsResponse.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAnnouncementsResponse) GetHalts() []*Halt {
@@ -1039,7 +1741,57 @@ var File_hulian_v1_supervision_proto protoreflect.FileDescriptor
 
 const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\n" +
-	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x01\n" +
+	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"6\n" +
+	"\fEvidenceFile\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\xf2\x02\n" +
+	"\tComplaint\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x19\n" +
+	"\border_id\x18\x05 \x01(\tR\aorderId\x12#\n" +
+	"\roperator_note\x18\x06 \x01(\tR\foperatorNote\x12\x16\n" +
+	"\x06answer\x18\a \x01(\tR\x06answer\x125\n" +
+	"\bfiled_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afiledAt\x12;\n" +
+	"\vaccepted_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptedAt\x12;\n" +
+	"\vresolved_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\"\xd9\x01\n" +
+	"\x14FileComplaintRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12 \n" +
+	"\vcomplainant\x18\x02 \x01(\tR\vcomplainant\x12\x18\n" +
+	"\acontact\x18\x03 \x01(\tR\acontact\x12\x1a\n" +
+	"\bconcerns\x18\x04 \x01(\tR\bconcerns\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x123\n" +
+	"\bevidence\x18\x06 \x03(\v2\x17.hulian.v1.EvidenceFileR\bevidence\";\n" +
+	"\x15FileComplaintResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"?\n" +
+	"\x19GetComplaintStatusRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"P\n" +
+	"\x1aGetComplaintStatusResponse\x122\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\x14.hulian.v1.ComplaintR\tcomplaint\"\x17\n" +
+	"\x15ListComplaintsRequest\"N\n" +
+	"\x16ListComplaintsResponse\x124\n" +
+	"\n" +
+	"complaints\x18\x01 \x03(\v2\x14.hulian.v1.ComplaintR\n" +
+	"complaints\"k\n" +
+	"\x16DecideComplaintRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04step\x18\x02 \x01(\tR\x04step\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"M\n" +
+	"\x17DecideComplaintResponse\x122\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\x14.hulian.v1.ComplaintR\tcomplaint\"u\n" +
+	"\x16AnswerComplaintRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06answer\x18\x02 \x01(\tR\x06answer\x123\n" +
+	"\bevidence\x18\x03 \x03(\v2\x17.hulian.v1.EvidenceFileR\bevidence\"M\n" +
+	"\x17AnswerComplaintResponse\x122\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\x14.hulian.v1.ComplaintR\tcomplaint\"\xe6\x01\n" +
 	"\x04Halt\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12\x16\n" +
@@ -1111,7 +1863,7 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\x17GetAnnouncementsRequest\"r\n" +
 	"\x18GetAnnouncementsResponse\x12%\n" +
 	"\x05halts\x18\x01 \x03(\v2\x0f.hulian.v1.HaltR\x05halts\x12/\n" +
-	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\xc8\x04\n" +
+	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\x8a\b\n" +
 	"\x12SupervisionService\x12F\n" +
 	"\tStartHalt\x12\x1b.hulian.v1.StartHaltRequest\x1a\x1c.hulian.v1.StartHaltResponse\x12C\n" +
 	"\bLiftHalt\x12\x1a.hulian.v1.LiftHaltRequest\x1a\x1b.hulian.v1.LiftHaltResponse\x12U\n" +
@@ -1119,7 +1871,12 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\fLiftSanction\x12\x1e.hulian.v1.LiftSanctionRequest\x1a\x1f.hulian.v1.LiftSanctionResponse\x12R\n" +
 	"\rListSanctions\x12\x1f.hulian.v1.ListSanctionsRequest\x1a .hulian.v1.ListSanctionsResponse\x12L\n" +
 	"\vListNotices\x12\x1d.hulian.v1.ListNoticesRequest\x1a\x1e.hulian.v1.ListNoticesResponse\x12[\n" +
-	"\x10GetAnnouncements\x12\".hulian.v1.GetAnnouncementsRequest\x1a#.hulian.v1.GetAnnouncementsResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
+	"\x10GetAnnouncements\x12\".hulian.v1.GetAnnouncementsRequest\x1a#.hulian.v1.GetAnnouncementsResponse\x12R\n" +
+	"\rFileComplaint\x12\x1f.hulian.v1.FileComplaintRequest\x1a .hulian.v1.FileComplaintResponse\x12a\n" +
+	"\x12GetComplaintStatus\x12$.hulian.v1.GetComplaintStatusRequest\x1a%.hulian.v1.GetComplaintStatusResponse\x12U\n" +
+	"\x0eListComplaints\x12 .hulian.v1.ListComplaintsRequest\x1a!.hulian.v1.ListComplaintsResponse\x12X\n" +
+	"\x0fDecideComplaint\x12!.hulian.v1.DecideComplaintRequest\x1a\".hulian.v1.DecideComplaintResponse\x12X\n" +
+	"\x0fAnswerComplaint\x12!.hulian.v1.AnswerComplaintRequest\x1a\".hulian.v1.AnswerComplaintResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
 
 var (
 	file_hulian_v1_supervision_proto_rawDescOnce sync.Once
@@ -1133,61 +1890,92 @@ func file_hulian_v1_supervision_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_supervision_proto_rawDescData
 }
 
-var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_hulian_v1_supervision_proto_goTypes = []any{
-	(*Halt)(nil),                     // 0: hulian.v1.Halt
-	(*Sanction)(nil),                 // 1: hulian.v1.Sanction
-	(*Notice)(nil),                   // 2: hulian.v1.Notice
-	(*StartHaltRequest)(nil),         // 3: hulian.v1.StartHaltRequest
-	(*StartHaltResponse)(nil),        // 4: hulian.v1.StartHaltResponse
-	(*LiftHaltRequest)(nil),          // 5: hulian.v1.LiftHaltRequest
-	(*LiftHaltResponse)(nil),         // 6: hulian.v1.LiftHaltResponse
-	(*ImposeSanctionRequest)(nil),    // 7: hulian.v1.ImposeSanctionRequest
-	(*ImposeSanctionResponse)(nil),   // 8: hulian.v1.ImposeSanctionResponse
-	(*LiftSanctionRequest)(nil),      // 9: hulian.v1.LiftSanctionRequest
-	(*LiftSanctionResponse)(nil),     // 10: hulian.v1.LiftSanctionResponse
-	(*ListSanctionsRequest)(nil),     // 11: hulian.v1.ListSanctionsRequest
-	(*ListSanctionsResponse)(nil),    // 12: hulian.v1.ListSanctionsResponse
-	(*ListNoticesRequest)(nil),       // 13: hulian.v1.ListNoticesRequest
-	(*ListNoticesResponse)(nil),      // 14: hulian.v1.ListNoticesResponse
-	(*GetAnnouncementsRequest)(nil),  // 15: hulian.v1.GetAnnouncementsRequest
-	(*GetAnnouncementsResponse)(nil), // 16: hulian.v1.GetAnnouncementsResponse
-	(*timestamppb.Timestamp)(nil),    // 17: google.protobuf.Timestamp
+	(*EvidenceFile)(nil),               // 0: hulian.v1.EvidenceFile
+	(*Complaint)(nil),                  // 1: hulian.v1.Complaint
+	(*FileComplaintRequest)(nil),       // 2: hulian.v1.FileComplaintRequest
+	(*FileComplaintResponse)(nil),      // 3: hulian.v1.FileComplaintResponse
+	(*GetComplaintStatusRequest)(nil),  // 4: hulian.v1.GetComplaintStatusRequest
+	(*GetComplaintStatusResponse)(nil), // 5: hulian.v1.GetComplaintStatusResponse
+	(*ListComplaintsRequest)(nil),      // 6: hulian.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),     // 7: hulian.v1.ListComplaintsResponse
+	(*DecideComplaintRequest)(nil),     // 8: hulian.v1.DecideComplaintRequest
+	(*DecideComplaintResponse)(nil),    // 9: hulian.v1.DecideComplaintResponse
+	(*AnswerComplaintRequest)(nil),     // 10: hulian.v1.AnswerComplaintRequest
+	(*AnswerComplaintResponse)(nil),    // 11: hulian.v1.AnswerComplaintResponse
+	(*Halt)(nil),                       // 12: hulian.v1.Halt
+	(*Sanction)(nil),                   // 13: hulian.v1.Sanction
+	(*Notice)(nil),                     // 14: hulian.v1.Notice
+	(*StartHaltRequest)(nil),           // 15: hulian.v1.StartHaltRequest
+	(*StartHaltResponse)(nil),          // 16: hulian.v1.StartHaltResponse
+	(*LiftHaltRequest)(nil),            // 17: hulian.v1.LiftHaltRequest
+	(*LiftHaltResponse)(nil),           // 18: hulian.v1.LiftHaltResponse
+	(*ImposeSanctionRequest)(nil),      // 19: hulian.v1.ImposeSanctionRequest
+	(*ImposeSanctionResponse)(nil),     // 20: hulian.v1.ImposeSanctionResponse
+	(*LiftSanctionRequest)(nil),        // 21: hulian.v1.LiftSanctionRequest
+	(*LiftSanctionResponse)(nil),       // 22: hulian.v1.LiftSanctionResponse
+	(*ListSanctionsRequest)(nil),       // 23: hulian.v1.ListSanctionsRequest
+	(*ListSanctionsResponse)(nil),      // 24: hulian.v1.ListSanctionsResponse
+	(*ListNoticesRequest)(nil),         // 25: hulian.v1.ListNoticesRequest
+	(*ListNoticesResponse)(nil),        // 26: hulian.v1.ListNoticesResponse
+	(*GetAnnouncementsRequest)(nil),    // 27: hulian.v1.GetAnnouncementsRequest
+	(*GetAnnouncementsResponse)(nil),   // 28: hulian.v1.GetAnnouncementsResponse
+	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
 }
 var file_hulian_v1_supervision_proto_depIdxs = []int32{
-	17, // 0: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
-	17, // 1: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
-	17, // 2: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
-	17, // 3: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
-	17, // 4: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	17, // 5: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
-	0,  // 7: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
-	1,  // 8: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	1,  // 9: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	1,  // 10: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
-	2,  // 11: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
-	0,  // 12: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
-	1,  // 13: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
-	3,  // 14: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
-	5,  // 15: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
-	7,  // 16: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
-	9,  // 17: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
-	11, // 18: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
-	13, // 19: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
-	15, // 20: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
-	4,  // 21: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
-	6,  // 22: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
-	8,  // 23: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
-	10, // 24: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
-	12, // 25: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
-	14, // 26: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
-	16, // 27: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
-	21, // [21:28] is the sub-list for method output_type
-	14, // [14:21] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	29, // 0: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
+	29, // 1: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
+	29, // 2: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	1,  // 4: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
+	1,  // 5: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
+	1,  // 6: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	0,  // 7: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	1,  // 8: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	29, // 9: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
+	29, // 10: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
+	29, // 11: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
+	29, // 12: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
+	29, // 13: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	29, // 14: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
+	12, // 15: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
+	12, // 16: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
+	13, // 17: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	13, // 18: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	13, // 19: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
+	14, // 20: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
+	12, // 21: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
+	13, // 22: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
+	15, // 23: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
+	17, // 24: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
+	19, // 25: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
+	21, // 26: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
+	23, // 27: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
+	25, // 28: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
+	27, // 29: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
+	2,  // 30: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
+	4,  // 31: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
+	6,  // 32: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
+	8,  // 33: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
+	10, // 34: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
+	16, // 35: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
+	18, // 36: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
+	20, // 37: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
+	22, // 38: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
+	24, // 39: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
+	26, // 40: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
+	28, // 41: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
+	3,  // 42: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
+	5,  // 43: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
+	7,  // 44: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
+	9,  // 45: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
+	11, // 46: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
+	35, // [35:47] is the sub-list for method output_type
+	23, // [23:35] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_supervision_proto_init() }
@@ -1201,7 +1989,7 @@ func file_hulian_v1_supervision_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_supervision_proto_rawDesc), len(file_hulian_v1_supervision_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

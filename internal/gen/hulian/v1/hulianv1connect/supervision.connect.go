@@ -58,6 +58,21 @@ const (
 	// SupervisionServiceGetAnnouncementsProcedure is the fully-qualified name of the
 	// SupervisionService's GetAnnouncements RPC.
 	SupervisionServiceGetAnnouncementsProcedure = "/hulian.v1.SupervisionService/GetAnnouncements"
+	// SupervisionServiceFileComplaintProcedure is the fully-qualified name of the SupervisionService's
+	// FileComplaint RPC.
+	SupervisionServiceFileComplaintProcedure = "/hulian.v1.SupervisionService/FileComplaint"
+	// SupervisionServiceGetComplaintStatusProcedure is the fully-qualified name of the
+	// SupervisionService's GetComplaintStatus RPC.
+	SupervisionServiceGetComplaintStatusProcedure = "/hulian.v1.SupervisionService/GetComplaintStatus"
+	// SupervisionServiceListComplaintsProcedure is the fully-qualified name of the SupervisionService's
+	// ListComplaints RPC.
+	SupervisionServiceListComplaintsProcedure = "/hulian.v1.SupervisionService/ListComplaints"
+	// SupervisionServiceDecideComplaintProcedure is the fully-qualified name of the
+	// SupervisionService's DecideComplaint RPC.
+	SupervisionServiceDecideComplaintProcedure = "/hulian.v1.SupervisionService/DecideComplaint"
+	// SupervisionServiceAnswerComplaintProcedure is the fully-qualified name of the
+	// SupervisionService's AnswerComplaint RPC.
+	SupervisionServiceAnswerComplaintProcedure = "/hulian.v1.SupervisionService/AnswerComplaint"
 )
 
 // SupervisionServiceClient is a client for the hulian.v1.SupervisionService service.
@@ -76,6 +91,20 @@ type SupervisionServiceClient interface {
 	ListNotices(context.Context, *connect.Request[v1.ListNoticesRequest]) (*connect.Response[v1.ListNoticesResponse], error)
 	// GetAnnouncements returns the halts and the published warnings. Anyone.
 	GetAnnouncements(context.Context, *connect.Request[v1.GetAnnouncementsRequest]) (*connect.Response[v1.GetAnnouncementsResponse], error)
+	// FileComplaint files a right holder's complaint with evidence (X-G3).
+	// Anyone, without an account; rate-limited per address and network.
+	FileComplaint(context.Context, *connect.Request[v1.FileComplaintRequest]) (*connect.Response[v1.FileComplaintResponse], error)
+	// GetComplaintStatus shows a complaint's status to whoever holds its ID
+	// and receipt code.
+	GetComplaintStatus(context.Context, *connect.Request[v1.GetComplaintStatusRequest]) (*connect.Response[v1.GetComplaintStatusResponse], error)
+	// ListComplaints lists complaints: staff all, a member those about its
+	// orders once accepted (without the complainant).
+	ListComplaints(context.Context, *connect.Request[v1.ListComplaintsRequest]) (*connect.Response[v1.ListComplaintsResponse], error)
+	// DecideComplaint takes the operator's step: accept (suspending the
+	// order named), decline, restore or uphold.
+	DecideComplaint(context.Context, *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error)
+	// AnswerComplaint answers with counter-evidence (a party to the order).
+	AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error)
 }
 
 // NewSupervisionServiceClient constructs a client for the hulian.v1.SupervisionService service. By
@@ -131,18 +160,53 @@ func NewSupervisionServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(supervisionServiceMethods.ByName("GetAnnouncements")),
 			connect.WithClientOptions(opts...),
 		),
+		fileComplaint: connect.NewClient[v1.FileComplaintRequest, v1.FileComplaintResponse](
+			httpClient,
+			baseURL+SupervisionServiceFileComplaintProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("FileComplaint")),
+			connect.WithClientOptions(opts...),
+		),
+		getComplaintStatus: connect.NewClient[v1.GetComplaintStatusRequest, v1.GetComplaintStatusResponse](
+			httpClient,
+			baseURL+SupervisionServiceGetComplaintStatusProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("GetComplaintStatus")),
+			connect.WithClientOptions(opts...),
+		),
+		listComplaints: connect.NewClient[v1.ListComplaintsRequest, v1.ListComplaintsResponse](
+			httpClient,
+			baseURL+SupervisionServiceListComplaintsProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("ListComplaints")),
+			connect.WithClientOptions(opts...),
+		),
+		decideComplaint: connect.NewClient[v1.DecideComplaintRequest, v1.DecideComplaintResponse](
+			httpClient,
+			baseURL+SupervisionServiceDecideComplaintProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("DecideComplaint")),
+			connect.WithClientOptions(opts...),
+		),
+		answerComplaint: connect.NewClient[v1.AnswerComplaintRequest, v1.AnswerComplaintResponse](
+			httpClient,
+			baseURL+SupervisionServiceAnswerComplaintProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("AnswerComplaint")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // supervisionServiceClient implements SupervisionServiceClient.
 type supervisionServiceClient struct {
-	startHalt        *connect.Client[v1.StartHaltRequest, v1.StartHaltResponse]
-	liftHalt         *connect.Client[v1.LiftHaltRequest, v1.LiftHaltResponse]
-	imposeSanction   *connect.Client[v1.ImposeSanctionRequest, v1.ImposeSanctionResponse]
-	liftSanction     *connect.Client[v1.LiftSanctionRequest, v1.LiftSanctionResponse]
-	listSanctions    *connect.Client[v1.ListSanctionsRequest, v1.ListSanctionsResponse]
-	listNotices      *connect.Client[v1.ListNoticesRequest, v1.ListNoticesResponse]
-	getAnnouncements *connect.Client[v1.GetAnnouncementsRequest, v1.GetAnnouncementsResponse]
+	startHalt          *connect.Client[v1.StartHaltRequest, v1.StartHaltResponse]
+	liftHalt           *connect.Client[v1.LiftHaltRequest, v1.LiftHaltResponse]
+	imposeSanction     *connect.Client[v1.ImposeSanctionRequest, v1.ImposeSanctionResponse]
+	liftSanction       *connect.Client[v1.LiftSanctionRequest, v1.LiftSanctionResponse]
+	listSanctions      *connect.Client[v1.ListSanctionsRequest, v1.ListSanctionsResponse]
+	listNotices        *connect.Client[v1.ListNoticesRequest, v1.ListNoticesResponse]
+	getAnnouncements   *connect.Client[v1.GetAnnouncementsRequest, v1.GetAnnouncementsResponse]
+	fileComplaint      *connect.Client[v1.FileComplaintRequest, v1.FileComplaintResponse]
+	getComplaintStatus *connect.Client[v1.GetComplaintStatusRequest, v1.GetComplaintStatusResponse]
+	listComplaints     *connect.Client[v1.ListComplaintsRequest, v1.ListComplaintsResponse]
+	decideComplaint    *connect.Client[v1.DecideComplaintRequest, v1.DecideComplaintResponse]
+	answerComplaint    *connect.Client[v1.AnswerComplaintRequest, v1.AnswerComplaintResponse]
 }
 
 // StartHalt calls hulian.v1.SupervisionService.StartHalt.
@@ -180,6 +244,31 @@ func (c *supervisionServiceClient) GetAnnouncements(ctx context.Context, req *co
 	return c.getAnnouncements.CallUnary(ctx, req)
 }
 
+// FileComplaint calls hulian.v1.SupervisionService.FileComplaint.
+func (c *supervisionServiceClient) FileComplaint(ctx context.Context, req *connect.Request[v1.FileComplaintRequest]) (*connect.Response[v1.FileComplaintResponse], error) {
+	return c.fileComplaint.CallUnary(ctx, req)
+}
+
+// GetComplaintStatus calls hulian.v1.SupervisionService.GetComplaintStatus.
+func (c *supervisionServiceClient) GetComplaintStatus(ctx context.Context, req *connect.Request[v1.GetComplaintStatusRequest]) (*connect.Response[v1.GetComplaintStatusResponse], error) {
+	return c.getComplaintStatus.CallUnary(ctx, req)
+}
+
+// ListComplaints calls hulian.v1.SupervisionService.ListComplaints.
+func (c *supervisionServiceClient) ListComplaints(ctx context.Context, req *connect.Request[v1.ListComplaintsRequest]) (*connect.Response[v1.ListComplaintsResponse], error) {
+	return c.listComplaints.CallUnary(ctx, req)
+}
+
+// DecideComplaint calls hulian.v1.SupervisionService.DecideComplaint.
+func (c *supervisionServiceClient) DecideComplaint(ctx context.Context, req *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error) {
+	return c.decideComplaint.CallUnary(ctx, req)
+}
+
+// AnswerComplaint calls hulian.v1.SupervisionService.AnswerComplaint.
+func (c *supervisionServiceClient) AnswerComplaint(ctx context.Context, req *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error) {
+	return c.answerComplaint.CallUnary(ctx, req)
+}
+
 // SupervisionServiceHandler is an implementation of the hulian.v1.SupervisionService service.
 type SupervisionServiceHandler interface {
 	// StartHalt halts what scope and target name (operator).
@@ -196,6 +285,20 @@ type SupervisionServiceHandler interface {
 	ListNotices(context.Context, *connect.Request[v1.ListNoticesRequest]) (*connect.Response[v1.ListNoticesResponse], error)
 	// GetAnnouncements returns the halts and the published warnings. Anyone.
 	GetAnnouncements(context.Context, *connect.Request[v1.GetAnnouncementsRequest]) (*connect.Response[v1.GetAnnouncementsResponse], error)
+	// FileComplaint files a right holder's complaint with evidence (X-G3).
+	// Anyone, without an account; rate-limited per address and network.
+	FileComplaint(context.Context, *connect.Request[v1.FileComplaintRequest]) (*connect.Response[v1.FileComplaintResponse], error)
+	// GetComplaintStatus shows a complaint's status to whoever holds its ID
+	// and receipt code.
+	GetComplaintStatus(context.Context, *connect.Request[v1.GetComplaintStatusRequest]) (*connect.Response[v1.GetComplaintStatusResponse], error)
+	// ListComplaints lists complaints: staff all, a member those about its
+	// orders once accepted (without the complainant).
+	ListComplaints(context.Context, *connect.Request[v1.ListComplaintsRequest]) (*connect.Response[v1.ListComplaintsResponse], error)
+	// DecideComplaint takes the operator's step: accept (suspending the
+	// order named), decline, restore or uphold.
+	DecideComplaint(context.Context, *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error)
+	// AnswerComplaint answers with counter-evidence (a party to the order).
+	AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error)
 }
 
 // NewSupervisionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -247,6 +350,36 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 		connect.WithSchema(supervisionServiceMethods.ByName("GetAnnouncements")),
 		connect.WithHandlerOptions(opts...),
 	)
+	supervisionServiceFileComplaintHandler := connect.NewUnaryHandler(
+		SupervisionServiceFileComplaintProcedure,
+		svc.FileComplaint,
+		connect.WithSchema(supervisionServiceMethods.ByName("FileComplaint")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceGetComplaintStatusHandler := connect.NewUnaryHandler(
+		SupervisionServiceGetComplaintStatusProcedure,
+		svc.GetComplaintStatus,
+		connect.WithSchema(supervisionServiceMethods.ByName("GetComplaintStatus")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceListComplaintsHandler := connect.NewUnaryHandler(
+		SupervisionServiceListComplaintsProcedure,
+		svc.ListComplaints,
+		connect.WithSchema(supervisionServiceMethods.ByName("ListComplaints")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceDecideComplaintHandler := connect.NewUnaryHandler(
+		SupervisionServiceDecideComplaintProcedure,
+		svc.DecideComplaint,
+		connect.WithSchema(supervisionServiceMethods.ByName("DecideComplaint")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceAnswerComplaintHandler := connect.NewUnaryHandler(
+		SupervisionServiceAnswerComplaintProcedure,
+		svc.AnswerComplaint,
+		connect.WithSchema(supervisionServiceMethods.ByName("AnswerComplaint")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.SupervisionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SupervisionServiceStartHaltProcedure:
@@ -263,6 +396,16 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 			supervisionServiceListNoticesHandler.ServeHTTP(w, r)
 		case SupervisionServiceGetAnnouncementsProcedure:
 			supervisionServiceGetAnnouncementsHandler.ServeHTTP(w, r)
+		case SupervisionServiceFileComplaintProcedure:
+			supervisionServiceFileComplaintHandler.ServeHTTP(w, r)
+		case SupervisionServiceGetComplaintStatusProcedure:
+			supervisionServiceGetComplaintStatusHandler.ServeHTTP(w, r)
+		case SupervisionServiceListComplaintsProcedure:
+			supervisionServiceListComplaintsHandler.ServeHTTP(w, r)
+		case SupervisionServiceDecideComplaintProcedure:
+			supervisionServiceDecideComplaintHandler.ServeHTTP(w, r)
+		case SupervisionServiceAnswerComplaintProcedure:
+			supervisionServiceAnswerComplaintHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -298,4 +441,24 @@ func (UnimplementedSupervisionServiceHandler) ListNotices(context.Context, *conn
 
 func (UnimplementedSupervisionServiceHandler) GetAnnouncements(context.Context, *connect.Request[v1.GetAnnouncementsRequest]) (*connect.Response[v1.GetAnnouncementsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.GetAnnouncements is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) FileComplaint(context.Context, *connect.Request[v1.FileComplaintRequest]) (*connect.Response[v1.FileComplaintResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.FileComplaint is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) GetComplaintStatus(context.Context, *connect.Request[v1.GetComplaintStatusRequest]) (*connect.Response[v1.GetComplaintStatusResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.GetComplaintStatus is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) ListComplaints(context.Context, *connect.Request[v1.ListComplaintsRequest]) (*connect.Response[v1.ListComplaintsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ListComplaints is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) DecideComplaint(context.Context, *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.DecideComplaint is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.AnswerComplaint is not implemented"))
 }
