@@ -66,6 +66,7 @@ var steps = []step{
 	{i18n.T("运营方为需求方充值额度", "the operator tops up the demander's quota"), (*Demo).stepTopUp},
 	{i18n.T("实时配送", "real-time delivery"), (*Demo).stepRealtime},
 	{i18n.T("技术性暂停与恢复", "a technical halt and resumption"), (*Demo).stepHalt},
+	{i18n.T("权利人投诉：受理即暂停，抗辩后恢复", "a right holder's complaint: accepted, the order suspended; answered, restored"), (*Demo).stepComplaint},
 	{i18n.T("需求方发布批量需求（月度客户画像批量更新）", "the demander publishes a batch demand (a monthly refresh of its customers' profiles)"), (*Demo).stepBatchDemand},
 	{i18n.T("批量订单：供应方报价，需求方选定，双方签署", "the batch order: the supplier offers, the demander selects, both sign"), (*Demo).stepBatchOrder},
 	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},

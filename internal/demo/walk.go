@@ -66,6 +66,7 @@ type Summary struct {
 	PayoutDue                        string
 	BookSumFen                       int64  // the book's balances summed: zero
 	HaltRefused                      string // why a delivery was refused during the technical halt
+	ComplaintRefused                 string // why a delivery was refused while a complaint suspended the order
 	Destroyed                        int    // deliveries destroyed, both orders
 	LogSize                          int64
 	OrderID                          string // the real-time order

@@ -83,7 +83,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 31 steps done", "provisional): demander", "issues correction", "the payout is due by", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
+		"the log is intact", "all 32 steps done", "provisional): demander", "issues correction", "the payout is due by", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
@@ -217,6 +217,9 @@ func demoPrivacy(t *testing.T, platformDB string) {
 	}
 	// The month's close: issued as previewed, one credit, the rest paid
 	// out, the payout due on a date, the book in balance.
+	if !strings.Contains(sum.ComplaintRefused, "cpl_") {
+		t.Errorf("the delivery while the complaint suspended the order was refused with %q", sum.ComplaintRefused)
+	}
 	if !strings.Contains(sum.HaltRefused, "halted") && !strings.Contains(sum.HaltRefused, "暂停") {
 		t.Errorf("the delivery during the halt was refused with %q", sum.HaltRefused)
 	}
