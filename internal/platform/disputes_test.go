@@ -162,6 +162,15 @@ func TestDisputesAndPayouts(t *testing.T) {
 		}
 		_, err = pays.Confirm(e.sup.ctx, corr.ID)
 		wantErr(t, "confirming twice", err, errs.Conflict, "statement")
+		// A period lengthened after the confirmation does not reopen it.
+		if _, err := dsps.SetTerms(e.op, 60); err != nil {
+			t.Fatal(err)
+		}
+		_, err = dsps.Open(e.dem.ctx, st.ID, "", "after the confirmation")
+		wantErr(t, "a dispute of a confirmed statement", err, errs.FailedPrecondition, "statement")
+		if _, err := dsps.SetTerms(e.op, store.DefaultDisputeDays); err != nil {
+			t.Fatal(err)
+		}
 
 		today := calendar.DateOf(clock).String()
 		tax := po.AmountFen * 6 / 106

@@ -181,8 +181,13 @@ func (d *Disputes) Open(ctx context.Context, statementID, order, reason string) 
 			return errs.New(errs.FailedPrecondition, "statement", "异议期已于 "+deadline.In(calendar.Shanghai).Format("2006-01-02 15:04")+"（北京时间）届满",
 				"the dispute period ended at "+deadline.In(calendar.Shanghai).Format("2006-01-02 15:04")+" (Beijing time)")
 		}
-		if p, err := tx.Payout(ctx, head.Root(), false); err == nil && p != nil {
+		// Read as the platform: the demander does not see the supplier's
+		// payout, and a confirmed statement is past disputing whoever asks
+		// (even if the operator has since lengthened the period).
+		if p, err := tx.Payout(auth.WithActor(ctx, auth.System), head.Root(), false); err == nil && p != nil {
 			return errs.New(errs.FailedPrecondition, "statement", "供方已确认该结算单", "the supplier has confirmed this statement")
+		} else if err != nil && !errs.Is(err, errs.NotFound) {
+			return err
 		}
 		if open, err := tx.Disputes(ctx, store.DisputeFilter{Root: head.Root(), Status: store.DisputeOpen}); err != nil {
 			return err
