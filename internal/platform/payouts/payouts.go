@@ -22,6 +22,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/store"
+	"hulian/internal/pricing"
 	"hulian/internal/settlement"
 )
 
@@ -156,7 +157,7 @@ func digits(s string) bool {
 	return s != ""
 }
 
-func yuan(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) }
+func yuan(fen int64) string { return "¥" + pricing.FormatYuan(fen) }
 
 // step runs fn on a chain's payout, locked, as actor may: the supplier
 // (supplierStep) or the operator; then saves it and appends its entry.
