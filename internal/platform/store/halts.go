@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"hulian/internal/errs"
@@ -80,16 +81,18 @@ func (tx *Tx) Halts(ctx context.Context, inForce bool, limit int) ([]*Halt, erro
 
 // Halt returns one halt.
 func (tx *Tx) Halt(ctx context.Context, id string) (*Halt, error) {
-	hs, err := tx.Halts(ctx, false, 500)
+	var h Halt
+	var lifted sql.NullTime
+	err := tx.queryRow(ctx, `SELECT id, scope, target, cause, notice, started_by, started_at, lifted_by, lifted_at FROM halts WHERE id = $1`, id).
+		Scan(&h.ID, &h.Scope, &h.Target, &h.Cause, &h.Notice, &h.StartedBy, &h.Started, &h.LiftedBy, &lifted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.New(errs.NotFound, "halt", "找不到该暂停", "no such halt")
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range hs {
-		if h.ID == id {
-			return h, nil
-		}
-	}
-	return nil, errs.New(errs.NotFound, "halt", "找不到该暂停", "no such halt")
+	h.Started, h.Lifted = h.Started.UTC(), fromNull(lifted)
+	return &h, nil
 }
 
 // ListingCategoriesOf are the categories of one listing's tags.
