@@ -54,20 +54,11 @@ func (c *console) complain(w http.ResponseWriter, r *http.Request) error {
 	v.Form = submitted(r)
 	f := complaints.Filing{Kind: r.FormValue("kind"), Complainant: r.FormValue("complainant"), Contact: r.FormValue("contact"),
 		Concerns: r.FormValue("concerns"), Description: r.FormValue("description")}
-	for _, fh := range r.MultipartForm.File["evidence"] {
-		file, err := fh.Open()
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(io.LimitReader(file, complaints.MaxEvidence+1))
-		file.Close()
-		if err != nil {
-			return err
-		}
-		if len(data) > 0 {
-			f.Files = append(f.Files, complaints.File{Name: fh.Filename, Data: data})
-		}
+	files, err := uploaded(r, complaints.MaxEvidence)
+	if err != nil {
+		return err
 	}
+	f.Files = files
 	rc, err := c.x.Complaints.File(r.Context(), f)
 	if err != nil {
 		return again("complain.html", v, err)
@@ -75,6 +66,31 @@ func (c *console) complain(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	c.render(w, r, http.StatusOK, "complain.html", &view{Title: "cp.title", Data: complainData{Receipt: rc}})
 	return nil
+}
+
+// uploaded reads the evidence files of a parsed multipart form, each up
+// to one byte over limit so that the room can say a file is too large;
+// empty files are skipped.
+func uploaded(r *http.Request, limit int64) ([]complaints.File, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []complaints.File
+	for _, fh := range r.MultipartForm.File["evidence"] {
+		f, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > 0 {
+			out = append(out, complaints.File{Name: fh.Filename, Data: data})
+		}
+	}
+	return out, nil
 }
 
 // complaintStatus shows a complaint's status to whoever holds its ID and
@@ -188,22 +204,9 @@ func (c *console) complaintStep(w http.ResponseWriter, r *http.Request) error {
 	case "uphold":
 		_, err = c.x.Complaints.Uphold(ctx, id, r.FormValue("note"))
 	case "answer":
-		var files []complaints.File
-		if r.MultipartForm != nil {
-			for _, fh := range r.MultipartForm.File["evidence"] {
-				f, ferr := fh.Open()
-				if ferr != nil {
-					return ferr
-				}
-				data, ferr := io.ReadAll(io.LimitReader(f, complaints.MaxMemberFile+1))
-				f.Close()
-				if ferr != nil {
-					return ferr
-				}
-				if len(data) > 0 {
-					files = append(files, complaints.File{Name: fh.Filename, Data: data})
-				}
-			}
+		files, ferr := uploaded(r, complaints.MaxMemberFile)
+		if ferr != nil {
+			return ferr
 		}
 		_, err = c.x.Complaints.Answer(ctx, id, r.FormValue("answer"), files)
 	default:
