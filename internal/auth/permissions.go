@@ -28,6 +28,7 @@ const (
 	PermKeyRotate       Permission = "keys.rotate"             // start a new exID key epoch
 	PermSettle          Permission = "settlement.run"          // issue the monthly statements (结算单)
 	PermSupervise       Permission = "supervision.act"         // halt service, sanction members (X-H1, X-V1, X-G2)
+	PermWitness         Permission = "log.witness"             // cosign the log's checkpoints as an independent witness (X-G1)
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -37,7 +38,7 @@ var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
 	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
 	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin, PermSettle, PermSupervise),
-	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage),
+	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage, PermWitness),
 }
 
 func set(ps ...Permission) map[Permission]bool {

@@ -26,6 +26,9 @@ const (
 	// ScopeSettlement is SettlementService: statements, disputes, invoices
 	// and the book, for a finance team's systems.
 	ScopeSettlement Scope = "settlement"
+	// ScopeLog is the business log's HTTP routes under /log/v1/: reading
+	// entries and, for the regulator's witness, publishing cosignatures.
+	ScopeLog Scope = "log"
 )
 
 type scopeInfo struct {
@@ -41,11 +44,12 @@ var scopes = map[Scope]scopeInfo{
 	ScopeQuota:      {[]string{"hulian.v1.QuotaService"}, i18n.T("额度查询", "quota")},
 	ScopeMember:     {[]string{"hulian.v1.MemberService"}, i18n.T("成员资料与入驻", "organisation and onboarding")},
 	ScopeSettlement: {[]string{"hulian.v1.SettlementService"}, i18n.T("结算、发票与账务", "settlement, invoices and accounts")},
+	ScopeLog:        {[]string{"log"}, i18n.T("业务日志（见证者）", "business log (witnesses)")},
 }
 
 // Scopes lists every scope, in the order a form shows them.
 func Scopes() []Scope {
-	return []Scope{ScopeExID, ScopeCatalog, ScopeMarket, ScopeQuota, ScopeSettlement, ScopeMember, ScopeAll}
+	return []Scope{ScopeExID, ScopeCatalog, ScopeMarket, ScopeQuota, ScopeSettlement, ScopeMember, ScopeLog, ScopeAll}
 }
 
 // Label is the scope's name for people.

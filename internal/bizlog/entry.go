@@ -27,6 +27,9 @@ const (
 	KindTokenCreated      = "token.created"
 	KindTokenRevoked      = "token.revoked"
 	KindLogKeyCreated     = "log.key_created"
+	// KindWitnessRegistered: the regulator's witness of the log first
+	// published a cosignature (X-G1).
+	KindWitnessRegistered = "log.witness_registered"
 )
 
 // Entry is one leaf of the business log.

@@ -308,6 +308,6 @@ func newLogCmd(env *Env) *cobra.Command {
 	f.Int64Var(&e.From, "from", 0, "first entry index")
 	f.Int64Var(&e.To, "to", 0, "entry index to stop before (default: the latest checkpoint's size)")
 	f.StringVar(&e.Out, "out", "", "bundle file to write (gzip'd JSON lines)")
-	cmd.AddCommand(verify, export)
+	cmd.AddCommand(verify, export, newLogWitnessCmd(env))
 	return cmd
 }

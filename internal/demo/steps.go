@@ -289,6 +289,9 @@ func (d *Demo) stepStaff(ctx context.Context) error {
 		}
 	}
 	d.n.say("两人各自登录控制台并创建 API 令牌（平台只保存令牌摘要）", "each logged in to the console and created an API token (the platform keeps only its digest)")
+	if err := d.startWitness(ctx); err != nil {
+		return err
+	}
 	d.Accounts = append(d.Accounts,
 		Account{Role: i18n.T("运营方", "operator"), Login: d.w.op.login, Password: d.w.op.password},
 		Account{Role: i18n.T("监管方", "regulator"), Login: d.w.reg.login, Password: d.w.reg.password})

@@ -69,6 +69,7 @@ type Summary struct {
 	ComplaintRefused                 string // why a delivery was refused while a complaint suspended the order
 	Destroyed                        int    // deliveries destroyed, both orders
 	LogSize                          int64
+	WitnessedSize                    int64 // the newest checkpoint the regulator's witness verified and cosigned
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order
 }
@@ -122,6 +123,7 @@ type walk struct {
 	// unsigned are the customers without a signed query authorisation,
 	// whom no delivery asks for.
 	unsigned map[exid.ExID]bool
+	witness  *demoWitness // the regulator's witness of the log
 }
 
 // deal is one demand and the order made from it.

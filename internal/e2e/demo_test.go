@@ -223,6 +223,10 @@ func demoPrivacy(t *testing.T, platformDB string) {
 	if !strings.Contains(sum.HaltRefused, "halted") && !strings.Contains(sum.HaltRefused, "暂停") {
 		t.Errorf("the delivery during the halt was refused with %q", sum.HaltRefused)
 	}
+	// The regulator's witness followed the log and cosigned its end.
+	if sum.WitnessedSize == 0 || sum.WitnessedSize > sum.LogSize {
+		t.Errorf("the witness cosigned size %d of a log of %d", sum.WitnessedSize, sum.LogSize)
+	}
 	if sum.IssuedFen != sum.StatementFen || sum.CreditFen <= 0 || sum.PayoutFen != sum.IssuedFen-sum.CreditFen || sum.PayoutDue == "" || sum.BookSumFen != 0 {
 		t.Errorf("the month's close: %+v", sum)
 	}

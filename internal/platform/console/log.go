@@ -12,6 +12,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/platform/store"
+	"hulian/internal/platform/witnesses"
 )
 
 type logData struct {
@@ -29,6 +30,9 @@ type logData struct {
 	Next                     int64 // the first sequence number of the next page, 0 if none
 	Report                   *bizlog.Report
 	Failure                  string
+	// Witnesses are the regulator's own copies of the log (X-G1): how far
+	// each has verified and cosigned.
+	Witnesses *witnesses.Status
 }
 
 const logPage = 200
@@ -80,6 +84,9 @@ func (c *console) showLog(w http.ResponseWriter, r *http.Request, report *bizlog
 		return err
 	}
 	d.Fingerprint = bizlog.Fingerprint(d.VerifierKey)
+	if d.Witnesses, err = c.x.Witnesses.Status(ctx); err != nil {
+		return err
+	}
 	if report != nil && report.Failure != nil {
 		d.Failure = report.Failure.Text(i18n.From(r.Context()))
 	}

@@ -4,15 +4,18 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/browsertest"
+	"hulian/internal/witness"
 )
 
 // TestLogPage: the regulator and the operator browse the business log and
@@ -20,10 +23,24 @@ import (
 func TestLogPage(t *testing.T) {
 	t.Parallel()
 	p := startPlatform(t, false)
-	p.staff(t, auth.RoleRegulator, "regulator")
+	racct := p.staff(t, auth.RoleRegulator, "regulator")
 	a := p.apply(t, 1, "甲公司", "jia.ltd")
 	p.approve(t, a.ID)
-	if _, err := p.Log.Checkpoint(auth.WithActor(context.Background(), auth.System)); err != nil {
+	cp, err := p.Log.Checkpoint(auth.WithActor(context.Background(), auth.System))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The regulator's witness cosigns that checkpoint: the page lists it.
+	key, _, err := witness.LoadKey(filepath.Join(t.TempDir(), "w.key"), "hulian.witness/console-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := note.Open(cp.Note, note.VerifierList(mustVerifier(t, p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigned, _ := note.Sign(n, key.Signer)
+	if _, err := p.Exchange.Witnesses.Cosign(auth.WithActor(context.Background(), racct.Actor()), key.Verifier, cosigned); err != nil {
 		t.Fatal(err)
 	}
 	reg, mem := p.browser(t), p.browser(t)
@@ -40,6 +57,9 @@ func TestLogPage(t *testing.T) {
 	}
 	if !strings.Contains(r.Body, `id="fingerprint" translate="no">`+bizlog.Fingerprint(vkey)+"<") {
 		t.Errorf("the log page lacks the verifier key's fingerprint")
+	}
+	if !strings.Contains(r.Body, `data-witness="hulian.witness/console-test"`) || !strings.Contains(r.Body, "正常") {
+		t.Errorf("the log page does not list the witness as current")
 	}
 	if r := reg.get("/log?kind=no.such.kind"); !strings.Contains(r.Body, "没有符合条件的条目") {
 		t.Errorf("filter by kind: %s", r.Body)
@@ -100,4 +120,17 @@ func TestBrowserRegulatorVerifies(t *testing.T) {
 		browsertest.Screenshot(t, browser)
 		t.Errorf("result %q, last entry %q", result, row)
 	}
+}
+
+func mustVerifier(t *testing.T, p *platformT) note.Verifier {
+	t.Helper()
+	vkey, err := p.Log.VerifierKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

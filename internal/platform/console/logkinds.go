@@ -17,6 +17,7 @@ var logKinds = map[string]i18n.Text{
 	"token.created":                  i18n.T("创建 API 令牌", "API token created"),
 	"token.revoked":                  i18n.T("撤销 API 令牌", "API token revoked"),
 	"log.key_created":                i18n.T("生成日志签名密钥", "log signing key created"),
+	"log.witness_registered":         i18n.T("登记日志见证者", "log witness registered"),
 	"exid.key_created":               i18n.T("生成 exID 密钥", "exID key created"),
 	"exid.issued":                    i18n.T("签发 exID", "exIDs issued"),
 	"reference.updated":              i18n.T("更新参考数据", "reference data updated"),

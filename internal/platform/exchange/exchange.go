@@ -22,6 +22,7 @@ import (
 	"hulian/internal/platform/statements"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/trading"
+	"hulian/internal/platform/witnesses"
 )
 
 // Exchange is the platform's core with its rooms. The core is embedded:
@@ -46,6 +47,8 @@ type Exchange struct {
 	Halts      *halts.Halts
 	Sanctions  *sanctions.Sanctions
 	Complaints *complaints.Complaints
+	// Witnesses takes the regulator's witnesses' cosignatures of the log.
+	Witnesses *witnesses.Witnesses
 }
 
 // New returns the exchange over db. The relay calls supplier nodes with a;
@@ -69,5 +72,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Stats = marketstats.New(p)
 	x.Halts, x.Sanctions = halts.New(p), sanctions.New(p)
 	x.Complaints = complaints.New(x.Market)
+	x.Witnesses = witnesses.New(x.Log)
 	return x
 }

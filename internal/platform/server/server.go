@@ -244,6 +244,7 @@ func (m *Main) Handler() http.Handler {
 	// Route groups, each in its own package, register their routes here.
 	api.Mount(mux, m.Exchange)
 	logapi.Mount(mux, m.Log)
+	logapi.MountWitnesses(mux, m.Exchange.Witnesses)
 	console.Mount(mux, m.Exchange, console.Options{SecureCookies: m.Config().SecureCookies, Logger: m.Logger(), Guard: m.guard})
 	return httpserve.Observe(m.Metrics, "hulian", m.cfg.Logger, m.authenticate(mux))
 }
