@@ -29,6 +29,7 @@ const (
 	PermSettle          Permission = "settlement.run"          // issue the monthly statements (结算单)
 	PermSupervise       Permission = "supervision.act"         // halt service, sanction members (X-H1, X-V1, X-G2)
 	PermWitness         Permission = "log.witness"             // cosign the log's checkpoints as an independent witness (X-G1)
+	PermIncident        Permission = "member.incident"         // report the member's security incidents and record their handling (X-P6, X-P14)
 )
 
 // permissions is the one table of what each role may do. A permission not in
@@ -36,7 +37,7 @@ const (
 // is enforced separately, in the data layer.
 var permissions = map[Role]map[Permission]bool{
 	RoleAnonymous: set(PermApply),
-	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade),
+	RoleMember:    set(PermApply, PermMemberReadOwn, PermSignAgreement, PermRegisterKeys, PermIntegrationTest, PermTokenManage, PermTrade, PermIncident),
 	RoleOperator:  set(PermMemberReadAll, PermReviewQualif, PermAccountCreate, PermLogRead, PermTokenManage, PermCatalogReview, PermCatalogAdmin, PermKeyRotate, PermMarketAdmin, PermQuotaAdmin, PermSettle, PermSupervise),
 	RoleRegulator: set(PermMemberReadAll, PermLogRead, PermTokenManage, PermWitness),
 }

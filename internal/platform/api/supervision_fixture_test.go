@@ -5,9 +5,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
+	"hulian/internal/auth"
 	"hulian/internal/member"
 	"hulian/internal/platform/complaints"
+	"hulian/internal/platform/incidents"
 	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/store"
 )
@@ -42,6 +45,19 @@ func init() {
 		"ListSanctions":    {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
 		"ListNotices":      {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
 		"GetAnnouncements": {allowed: everyone, body: func(t *testing.T, f *fixture) string { return `{}` }},
+		"ReportIncident": {allowed: []string{"memberA", "memberB", "nodeA", "nodeB"}, body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"kind":"availability","title":"节点中断","description":"节点宕机 20 分钟","grade":"general","found_at":%q}`,
+				time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+		}},
+		"RecordIncidentStep": {allowed: []string{"memberA", "nodeA"}, body: func(t *testing.T, f *fixture) string {
+			in, err := f.M.Exchange.Incidents.Report(auth.WithActor(context.Background(), f.A.actor()), incidents.Report{Kind: "loss", Title: "备份损坏",
+				Description: "一份备份无法恢复", Grade: "general", Found: time.Now().Add(-time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"id":%q,"step":"remediated","text":"从另一份备份恢复"}`, in.ID)
+		}},
+		"ListIncidents": {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
 	} {
 		rules["/hulian.v1.SupervisionService/"+proc] = r
 	}

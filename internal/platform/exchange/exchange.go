@@ -12,6 +12,7 @@ import (
 	"hulian/internal/platform/complaints"
 	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/halts"
+	"hulian/internal/platform/incidents"
 	"hulian/internal/platform/issuance"
 	"hulian/internal/platform/listings"
 	"hulian/internal/platform/logkeeper"
@@ -47,6 +48,8 @@ type Exchange struct {
 	Halts      *halts.Halts
 	Sanctions  *sanctions.Sanctions
 	Complaints *complaints.Complaints
+	// Incidents are members' security incident reports.
+	Incidents *incidents.Incidents
 	// Witnesses takes the regulator's witnesses' cosignatures of the log.
 	Witnesses *witnesses.Witnesses
 }
@@ -73,5 +76,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Halts, x.Sanctions = halts.New(p), sanctions.New(p)
 	x.Complaints = complaints.New(x.Market)
 	x.Witnesses = witnesses.New(x.Log)
+	x.Incidents = incidents.New(p)
 	return x
 }

@@ -26,6 +26,608 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type Incident struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MemberId string                 `protobuf:"bytes,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// leak | tampering | loss | unauthorised_access | availability | other
+	Kind        string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title       string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Description string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	// general | significant | major | critical
+	Grade           string                 `protobuf:"bytes,6,opt,name=grade,proto3" json:"grade,omitempty"`
+	Affected        int64                  `protobuf:"varint,7,opt,name=affected,proto3" json:"affected,omitempty"`
+	AffectsExchange bool                   `protobuf:"varint,8,opt,name=affects_exchange,json=affectsExchange,proto3" json:"affects_exchange,omitempty"`
+	OrderIds        []string               `protobuf:"bytes,9,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
+	FoundAt         *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=found_at,json=foundAt,proto3" json:"found_at,omitempty"`
+	ReportedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	// Absent when the grade needs no report to the authorities.
+	AuthorityDue        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=authority_due,json=authorityDue,proto3" json:"authority_due,omitempty"`
+	AuthorityName       string                 `protobuf:"bytes,13,opt,name=authority_name,json=authorityName,proto3" json:"authority_name,omitempty"`
+	AuthorityRef        string                 `protobuf:"bytes,14,opt,name=authority_ref,json=authorityRef,proto3" json:"authority_ref,omitempty"`
+	AuthorityReportedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=authority_reported_at,json=authorityReportedAt,proto3" json:"authority_reported_at,omitempty"`
+	NotifiedCount       int64                  `protobuf:"varint,16,opt,name=notified_count,json=notifiedCount,proto3" json:"notified_count,omitempty"`
+	NoticeMethod        string                 `protobuf:"bytes,17,opt,name=notice_method,json=noticeMethod,proto3" json:"notice_method,omitempty"`
+	NotifiedAt          *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=notified_at,json=notifiedAt,proto3" json:"notified_at,omitempty"`
+	Remediation         string                 `protobuf:"bytes,19,opt,name=remediation,proto3" json:"remediation,omitempty"`
+	RemediatedAt        *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=remediated_at,json=remediatedAt,proto3" json:"remediated_at,omitempty"`
+	ClosingNote         string                 `protobuf:"bytes,21,opt,name=closing_note,json=closingNote,proto3" json:"closing_note,omitempty"`
+	ClosedAt            *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	// The authority report is past due, or was made late.
+	AuthorityOverdue bool `protobuf:"varint,23,opt,name=authority_overdue,json=authorityOverdue,proto3" json:"authority_overdue,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Incident) Reset() {
+	*x = Incident{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Incident) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Incident) ProtoMessage() {}
+
+func (x *Incident) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Incident.ProtoReflect.Descriptor instead.
+func (*Incident) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Incident) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Incident) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+func (x *Incident) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Incident) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Incident) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Incident) GetGrade() string {
+	if x != nil {
+		return x.Grade
+	}
+	return ""
+}
+
+func (x *Incident) GetAffected() int64 {
+	if x != nil {
+		return x.Affected
+	}
+	return 0
+}
+
+func (x *Incident) GetAffectsExchange() bool {
+	if x != nil {
+		return x.AffectsExchange
+	}
+	return false
+}
+
+func (x *Incident) GetOrderIds() []string {
+	if x != nil {
+		return x.OrderIds
+	}
+	return nil
+}
+
+func (x *Incident) GetFoundAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FoundAt
+	}
+	return nil
+}
+
+func (x *Incident) GetReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetAuthorityDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AuthorityDue
+	}
+	return nil
+}
+
+func (x *Incident) GetAuthorityName() string {
+	if x != nil {
+		return x.AuthorityName
+	}
+	return ""
+}
+
+func (x *Incident) GetAuthorityRef() string {
+	if x != nil {
+		return x.AuthorityRef
+	}
+	return ""
+}
+
+func (x *Incident) GetAuthorityReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AuthorityReportedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetNotifiedCount() int64 {
+	if x != nil {
+		return x.NotifiedCount
+	}
+	return 0
+}
+
+func (x *Incident) GetNoticeMethod() string {
+	if x != nil {
+		return x.NoticeMethod
+	}
+	return ""
+}
+
+func (x *Incident) GetNotifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotifiedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetRemediation() string {
+	if x != nil {
+		return x.Remediation
+	}
+	return ""
+}
+
+func (x *Incident) GetRemediatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RemediatedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetClosingNote() string {
+	if x != nil {
+		return x.ClosingNote
+	}
+	return ""
+}
+
+func (x *Incident) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetAuthorityOverdue() bool {
+	if x != nil {
+		return x.AuthorityOverdue
+	}
+	return false
+}
+
+type ReportIncidentRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Kind            string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title           string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description     string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Grade           string                 `protobuf:"bytes,4,opt,name=grade,proto3" json:"grade,omitempty"`
+	Affected        int64                  `protobuf:"varint,5,opt,name=affected,proto3" json:"affected,omitempty"`
+	AffectsExchange bool                   `protobuf:"varint,6,opt,name=affects_exchange,json=affectsExchange,proto3" json:"affects_exchange,omitempty"`
+	OrderIds        []string               `protobuf:"bytes,7,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
+	FoundAt         *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=found_at,json=foundAt,proto3" json:"found_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ReportIncidentRequest) Reset() {
+	*x = ReportIncidentRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportIncidentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportIncidentRequest) ProtoMessage() {}
+
+func (x *ReportIncidentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportIncidentRequest.ProtoReflect.Descriptor instead.
+func (*ReportIncidentRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReportIncidentRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ReportIncidentRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ReportIncidentRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ReportIncidentRequest) GetGrade() string {
+	if x != nil {
+		return x.Grade
+	}
+	return ""
+}
+
+func (x *ReportIncidentRequest) GetAffected() int64 {
+	if x != nil {
+		return x.Affected
+	}
+	return 0
+}
+
+func (x *ReportIncidentRequest) GetAffectsExchange() bool {
+	if x != nil {
+		return x.AffectsExchange
+	}
+	return false
+}
+
+func (x *ReportIncidentRequest) GetOrderIds() []string {
+	if x != nil {
+		return x.OrderIds
+	}
+	return nil
+}
+
+func (x *ReportIncidentRequest) GetFoundAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FoundAt
+	}
+	return nil
+}
+
+type ReportIncidentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Incident      *Incident              `protobuf:"bytes,1,opt,name=incident,proto3" json:"incident,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportIncidentResponse) Reset() {
+	*x = ReportIncidentResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportIncidentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportIncidentResponse) ProtoMessage() {}
+
+func (x *ReportIncidentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportIncidentResponse.ProtoReflect.Descriptor instead.
+func (*ReportIncidentResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ReportIncidentResponse) GetIncident() *Incident {
+	if x != nil {
+		return x.Incident
+	}
+	return nil
+}
+
+type RecordIncidentStepRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// authority | notified | remediated | closed
+	Step          string `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
+	AuthorityName string `protobuf:"bytes,3,opt,name=authority_name,json=authorityName,proto3" json:"authority_name,omitempty"`
+	AuthorityRef  string `protobuf:"bytes,4,opt,name=authority_ref,json=authorityRef,proto3" json:"authority_ref,omitempty"`
+	// When the step happened (authority, notified); now if absent.
+	At            *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	Count         int64                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
+	Method        string                 `protobuf:"bytes,7,opt,name=method,proto3" json:"method,omitempty"`
+	Text          string                 `protobuf:"bytes,8,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordIncidentStepRequest) Reset() {
+	*x = RecordIncidentStepRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordIncidentStepRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordIncidentStepRequest) ProtoMessage() {}
+
+func (x *RecordIncidentStepRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordIncidentStepRequest.ProtoReflect.Descriptor instead.
+func (*RecordIncidentStepRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RecordIncidentStepRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetAuthorityName() string {
+	if x != nil {
+		return x.AuthorityName
+	}
+	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetAuthorityRef() string {
+	if x != nil {
+		return x.AuthorityRef
+	}
+	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *RecordIncidentStepRequest) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *RecordIncidentStepRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type RecordIncidentStepResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Incident      *Incident              `protobuf:"bytes,1,opt,name=incident,proto3" json:"incident,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordIncidentStepResponse) Reset() {
+	*x = RecordIncidentStepResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordIncidentStepResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordIncidentStepResponse) ProtoMessage() {}
+
+func (x *RecordIncidentStepResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordIncidentStepResponse.ProtoReflect.Descriptor instead.
+func (*RecordIncidentStepResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RecordIncidentStepResponse) GetIncident() *Incident {
+	if x != nil {
+		return x.Incident
+	}
+	return nil
+}
+
+type ListIncidentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      string                 `protobuf:"bytes,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIncidentsRequest) Reset() {
+	*x = ListIncidentsRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIncidentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIncidentsRequest) ProtoMessage() {}
+
+func (x *ListIncidentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIncidentsRequest.ProtoReflect.Descriptor instead.
+func (*ListIncidentsRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListIncidentsRequest) GetMemberId() string {
+	if x != nil {
+		return x.MemberId
+	}
+	return ""
+}
+
+type ListIncidentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Incidents     []*Incident            `protobuf:"bytes,1,rep,name=incidents,proto3" json:"incidents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIncidentsResponse) Reset() {
+	*x = ListIncidentsResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIncidentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIncidentsResponse) ProtoMessage() {}
+
+func (x *ListIncidentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIncidentsResponse.ProtoReflect.Descriptor instead.
+func (*ListIncidentsResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListIncidentsResponse) GetIncidents() []*Incident {
+	if x != nil {
+		return x.Incidents
+	}
+	return nil
+}
+
 type EvidenceFile struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -36,7 +638,7 @@ type EvidenceFile struct {
 
 func (x *EvidenceFile) Reset() {
 	*x = EvidenceFile{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -48,7 +650,7 @@ func (x *EvidenceFile) String() string {
 func (*EvidenceFile) ProtoMessage() {}
 
 func (x *EvidenceFile) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -61,7 +663,7 @@ func (x *EvidenceFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvidenceFile.ProtoReflect.Descriptor instead.
 func (*EvidenceFile) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EvidenceFile) GetName() string {
@@ -99,7 +701,7 @@ type Complaint struct {
 
 func (x *Complaint) Reset() {
 	*x = Complaint{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -111,7 +713,7 @@ func (x *Complaint) String() string {
 func (*Complaint) ProtoMessage() {}
 
 func (x *Complaint) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -124,7 +726,7 @@ func (x *Complaint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Complaint.ProtoReflect.Descriptor instead.
 func (*Complaint) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Complaint) GetId() string {
@@ -211,7 +813,7 @@ type FileComplaintRequest struct {
 
 func (x *FileComplaintRequest) Reset() {
 	*x = FileComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -223,7 +825,7 @@ func (x *FileComplaintRequest) String() string {
 func (*FileComplaintRequest) ProtoMessage() {}
 
 func (x *FileComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -236,7 +838,7 @@ func (x *FileComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileComplaintRequest.ProtoReflect.Descriptor instead.
 func (*FileComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FileComplaintRequest) GetKind() string {
@@ -292,7 +894,7 @@ type FileComplaintResponse struct {
 
 func (x *FileComplaintResponse) Reset() {
 	*x = FileComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +906,7 @@ func (x *FileComplaintResponse) String() string {
 func (*FileComplaintResponse) ProtoMessage() {}
 
 func (x *FileComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +919,7 @@ func (x *FileComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileComplaintResponse.ProtoReflect.Descriptor instead.
 func (*FileComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FileComplaintResponse) GetId() string {
@@ -344,7 +946,7 @@ type GetComplaintStatusRequest struct {
 
 func (x *GetComplaintStatusRequest) Reset() {
 	*x = GetComplaintStatusRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +958,7 @@ func (x *GetComplaintStatusRequest) String() string {
 func (*GetComplaintStatusRequest) ProtoMessage() {}
 
 func (x *GetComplaintStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +971,7 @@ func (x *GetComplaintStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComplaintStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetComplaintStatusRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetComplaintStatusRequest) GetId() string {
@@ -395,7 +997,7 @@ type GetComplaintStatusResponse struct {
 
 func (x *GetComplaintStatusResponse) Reset() {
 	*x = GetComplaintStatusResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +1009,7 @@ func (x *GetComplaintStatusResponse) String() string {
 func (*GetComplaintStatusResponse) ProtoMessage() {}
 
 func (x *GetComplaintStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +1022,7 @@ func (x *GetComplaintStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComplaintStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetComplaintStatusResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetComplaintStatusResponse) GetComplaint() *Complaint {
@@ -438,7 +1040,7 @@ type ListComplaintsRequest struct {
 
 func (x *ListComplaintsRequest) Reset() {
 	*x = ListComplaintsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +1052,7 @@ func (x *ListComplaintsRequest) String() string {
 func (*ListComplaintsRequest) ProtoMessage() {}
 
 func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +1065,7 @@ func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
 func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
 }
 
 type ListComplaintsResponse struct {
@@ -475,7 +1077,7 @@ type ListComplaintsResponse struct {
 
 func (x *ListComplaintsResponse) Reset() {
 	*x = ListComplaintsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -487,7 +1089,7 @@ func (x *ListComplaintsResponse) String() string {
 func (*ListComplaintsResponse) ProtoMessage() {}
 
 func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -500,7 +1102,7 @@ func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
 func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListComplaintsResponse) GetComplaints() []*Complaint {
@@ -524,7 +1126,7 @@ type DecideComplaintRequest struct {
 
 func (x *DecideComplaintRequest) Reset() {
 	*x = DecideComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -536,7 +1138,7 @@ func (x *DecideComplaintRequest) String() string {
 func (*DecideComplaintRequest) ProtoMessage() {}
 
 func (x *DecideComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -549,7 +1151,7 @@ func (x *DecideComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideComplaintRequest.ProtoReflect.Descriptor instead.
 func (*DecideComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DecideComplaintRequest) GetId() string {
@@ -589,7 +1191,7 @@ type DecideComplaintResponse struct {
 
 func (x *DecideComplaintResponse) Reset() {
 	*x = DecideComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +1203,7 @@ func (x *DecideComplaintResponse) String() string {
 func (*DecideComplaintResponse) ProtoMessage() {}
 
 func (x *DecideComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +1216,7 @@ func (x *DecideComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideComplaintResponse.ProtoReflect.Descriptor instead.
 func (*DecideComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DecideComplaintResponse) GetComplaint() *Complaint {
@@ -635,7 +1237,7 @@ type AnswerComplaintRequest struct {
 
 func (x *AnswerComplaintRequest) Reset() {
 	*x = AnswerComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +1249,7 @@ func (x *AnswerComplaintRequest) String() string {
 func (*AnswerComplaintRequest) ProtoMessage() {}
 
 func (x *AnswerComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +1262,7 @@ func (x *AnswerComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerComplaintRequest.ProtoReflect.Descriptor instead.
 func (*AnswerComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AnswerComplaintRequest) GetId() string {
@@ -693,7 +1295,7 @@ type AnswerComplaintResponse struct {
 
 func (x *AnswerComplaintResponse) Reset() {
 	*x = AnswerComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +1307,7 @@ func (x *AnswerComplaintResponse) String() string {
 func (*AnswerComplaintResponse) ProtoMessage() {}
 
 func (x *AnswerComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +1320,7 @@ func (x *AnswerComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerComplaintResponse.ProtoReflect.Descriptor instead.
 func (*AnswerComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AnswerComplaintResponse) GetComplaint() *Complaint {
@@ -746,7 +1348,7 @@ type Halt struct {
 
 func (x *Halt) Reset() {
 	*x = Halt{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +1360,7 @@ func (x *Halt) String() string {
 func (*Halt) ProtoMessage() {}
 
 func (x *Halt) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +1373,7 @@ func (x *Halt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Halt.ProtoReflect.Descriptor instead.
 func (*Halt) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Halt) GetId() string {
@@ -843,7 +1445,7 @@ type Sanction struct {
 
 func (x *Sanction) Reset() {
 	*x = Sanction{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +1457,7 @@ func (x *Sanction) String() string {
 func (*Sanction) ProtoMessage() {}
 
 func (x *Sanction) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +1470,7 @@ func (x *Sanction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sanction.ProtoReflect.Descriptor instead.
 func (*Sanction) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Sanction) GetId() string {
@@ -957,7 +1559,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -969,7 +1571,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -982,7 +1584,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Notice) GetId() string {
@@ -1053,7 +1655,7 @@ type StartHaltRequest struct {
 
 func (x *StartHaltRequest) Reset() {
 	*x = StartHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1667,7 @@ func (x *StartHaltRequest) String() string {
 func (*StartHaltRequest) ProtoMessage() {}
 
 func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1680,7 @@ func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltRequest.ProtoReflect.Descriptor instead.
 func (*StartHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *StartHaltRequest) GetScope() string {
@@ -1118,7 +1720,7 @@ type StartHaltResponse struct {
 
 func (x *StartHaltResponse) Reset() {
 	*x = StartHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1732,7 @@ func (x *StartHaltResponse) String() string {
 func (*StartHaltResponse) ProtoMessage() {}
 
 func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1745,7 @@ func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltResponse.ProtoReflect.Descriptor instead.
 func (*StartHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StartHaltResponse) GetHalt() *Halt {
@@ -1162,7 +1764,7 @@ type LiftHaltRequest struct {
 
 func (x *LiftHaltRequest) Reset() {
 	*x = LiftHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1776,7 @@ func (x *LiftHaltRequest) String() string {
 func (*LiftHaltRequest) ProtoMessage() {}
 
 func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1789,7 @@ func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltRequest.ProtoReflect.Descriptor instead.
 func (*LiftHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{17}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *LiftHaltRequest) GetId() string {
@@ -1206,7 +1808,7 @@ type LiftHaltResponse struct {
 
 func (x *LiftHaltResponse) Reset() {
 	*x = LiftHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1218,7 +1820,7 @@ func (x *LiftHaltResponse) String() string {
 func (*LiftHaltResponse) ProtoMessage() {}
 
 func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1231,7 +1833,7 @@ func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltResponse.ProtoReflect.Descriptor instead.
 func (*LiftHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{18}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *LiftHaltResponse) GetHalt() *Halt {
@@ -1256,7 +1858,7 @@ type ImposeSanctionRequest struct {
 
 func (x *ImposeSanctionRequest) Reset() {
 	*x = ImposeSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1870,7 @@ func (x *ImposeSanctionRequest) String() string {
 func (*ImposeSanctionRequest) ProtoMessage() {}
 
 func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1883,7 @@ func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionRequest.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{19}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ImposeSanctionRequest) GetMemberId() string {
@@ -1342,7 +1944,7 @@ type ImposeSanctionResponse struct {
 
 func (x *ImposeSanctionResponse) Reset() {
 	*x = ImposeSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1354,7 +1956,7 @@ func (x *ImposeSanctionResponse) String() string {
 func (*ImposeSanctionResponse) ProtoMessage() {}
 
 func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1367,7 +1969,7 @@ func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionResponse.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{20}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ImposeSanctionResponse) GetSanction() *Sanction {
@@ -1387,7 +1989,7 @@ type LiftSanctionRequest struct {
 
 func (x *LiftSanctionRequest) Reset() {
 	*x = LiftSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +2001,7 @@ func (x *LiftSanctionRequest) String() string {
 func (*LiftSanctionRequest) ProtoMessage() {}
 
 func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +2014,7 @@ func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionRequest.ProtoReflect.Descriptor instead.
 func (*LiftSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{21}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *LiftSanctionRequest) GetId() string {
@@ -1438,7 +2040,7 @@ type LiftSanctionResponse struct {
 
 func (x *LiftSanctionResponse) Reset() {
 	*x = LiftSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1450,7 +2052,7 @@ func (x *LiftSanctionResponse) String() string {
 func (*LiftSanctionResponse) ProtoMessage() {}
 
 func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1463,7 +2065,7 @@ func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionResponse.ProtoReflect.Descriptor instead.
 func (*LiftSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{22}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LiftSanctionResponse) GetSanction() *Sanction {
@@ -1482,7 +2084,7 @@ type ListSanctionsRequest struct {
 
 func (x *ListSanctionsRequest) Reset() {
 	*x = ListSanctionsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +2096,7 @@ func (x *ListSanctionsRequest) String() string {
 func (*ListSanctionsRequest) ProtoMessage() {}
 
 func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +2109,7 @@ func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSanctionsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{23}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListSanctionsRequest) GetMemberId() string {
@@ -1526,7 +2128,7 @@ type ListSanctionsResponse struct {
 
 func (x *ListSanctionsResponse) Reset() {
 	*x = ListSanctionsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1538,7 +2140,7 @@ func (x *ListSanctionsResponse) String() string {
 func (*ListSanctionsResponse) ProtoMessage() {}
 
 func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1551,7 +2153,7 @@ func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSanctionsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{24}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListSanctionsResponse) GetSanctions() []*Sanction {
@@ -1570,7 +2172,7 @@ type ListNoticesRequest struct {
 
 func (x *ListNoticesRequest) Reset() {
 	*x = ListNoticesRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1582,7 +2184,7 @@ func (x *ListNoticesRequest) String() string {
 func (*ListNoticesRequest) ProtoMessage() {}
 
 func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1595,7 +2197,7 @@ func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
 func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{25}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListNoticesRequest) GetMemberId() string {
@@ -1614,7 +2216,7 @@ type ListNoticesResponse struct {
 
 func (x *ListNoticesResponse) Reset() {
 	*x = ListNoticesResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1626,7 +2228,7 @@ func (x *ListNoticesResponse) String() string {
 func (*ListNoticesResponse) ProtoMessage() {}
 
 func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1639,7 +2241,7 @@ func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesResponse.ProtoReflect.Descriptor instead.
 func (*ListNoticesResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{26}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListNoticesResponse) GetNotices() []*Notice {
@@ -1657,7 +2259,7 @@ type GetAnnouncementsRequest struct {
 
 func (x *GetAnnouncementsRequest) Reset() {
 	*x = GetAnnouncementsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1669,7 +2271,7 @@ func (x *GetAnnouncementsRequest) String() string {
 func (*GetAnnouncementsRequest) ProtoMessage() {}
 
 func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1682,7 +2284,7 @@ func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsRequest.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{27}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{34}
 }
 
 type GetAnnouncementsResponse struct {
@@ -1695,7 +2297,7 @@ type GetAnnouncementsResponse struct {
 
 func (x *GetAnnouncementsResponse) Reset() {
 	*x = GetAnnouncementsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1707,7 +2309,7 @@ func (x *GetAnnouncementsResponse) String() string {
 func (*GetAnnouncementsResponse) ProtoMessage() {}
 
 func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1720,7 +2322,7 @@ func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsResponse.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{28}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetAnnouncementsResponse) GetHalts() []*Halt {
@@ -1741,7 +2343,60 @@ var File_hulian_v1_supervision_proto protoreflect.FileDescriptor
 
 const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\n" +
-	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"6\n" +
+	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\a\n" +
+	"\bIncident\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12\x14\n" +
+	"\x05grade\x18\x06 \x01(\tR\x05grade\x12\x1a\n" +
+	"\baffected\x18\a \x01(\x03R\baffected\x12)\n" +
+	"\x10affects_exchange\x18\b \x01(\bR\x0faffectsExchange\x12\x1b\n" +
+	"\torder_ids\x18\t \x03(\tR\borderIds\x125\n" +
+	"\bfound_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\afoundAt\x12;\n" +
+	"\vreported_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportedAt\x12?\n" +
+	"\rauthority_due\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\fauthorityDue\x12%\n" +
+	"\x0eauthority_name\x18\r \x01(\tR\rauthorityName\x12#\n" +
+	"\rauthority_ref\x18\x0e \x01(\tR\fauthorityRef\x12N\n" +
+	"\x15authority_reported_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x13authorityReportedAt\x12%\n" +
+	"\x0enotified_count\x18\x10 \x01(\x03R\rnotifiedCount\x12#\n" +
+	"\rnotice_method\x18\x11 \x01(\tR\fnoticeMethod\x12;\n" +
+	"\vnotified_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"notifiedAt\x12 \n" +
+	"\vremediation\x18\x13 \x01(\tR\vremediation\x12?\n" +
+	"\rremediated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\fremediatedAt\x12!\n" +
+	"\fclosing_note\x18\x15 \x01(\tR\vclosingNote\x127\n" +
+	"\tclosed_at\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12+\n" +
+	"\x11authority_overdue\x18\x17 \x01(\bR\x10authorityOverdue\"\x94\x02\n" +
+	"\x15ReportIncidentRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x14\n" +
+	"\x05grade\x18\x04 \x01(\tR\x05grade\x12\x1a\n" +
+	"\baffected\x18\x05 \x01(\x03R\baffected\x12)\n" +
+	"\x10affects_exchange\x18\x06 \x01(\bR\x0faffectsExchange\x12\x1b\n" +
+	"\torder_ids\x18\a \x03(\tR\borderIds\x125\n" +
+	"\bfound_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afoundAt\"I\n" +
+	"\x16ReportIncidentResponse\x12/\n" +
+	"\bincident\x18\x01 \x01(\v2\x13.hulian.v1.IncidentR\bincident\"\xf9\x01\n" +
+	"\x19RecordIncidentStepRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04step\x18\x02 \x01(\tR\x04step\x12%\n" +
+	"\x0eauthority_name\x18\x03 \x01(\tR\rauthorityName\x12#\n" +
+	"\rauthority_ref\x18\x04 \x01(\tR\fauthorityRef\x12*\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
+	"\x05count\x18\x06 \x01(\x03R\x05count\x12\x16\n" +
+	"\x06method\x18\a \x01(\tR\x06method\x12\x12\n" +
+	"\x04text\x18\b \x01(\tR\x04text\"M\n" +
+	"\x1aRecordIncidentStepResponse\x12/\n" +
+	"\bincident\x18\x01 \x01(\v2\x13.hulian.v1.IncidentR\bincident\"3\n" +
+	"\x14ListIncidentsRequest\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\tR\bmemberId\"J\n" +
+	"\x15ListIncidentsResponse\x121\n" +
+	"\tincidents\x18\x01 \x03(\v2\x13.hulian.v1.IncidentR\tincidents\"6\n" +
 	"\fEvidenceFile\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\"\xf2\x02\n" +
@@ -1863,7 +2518,8 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\x17GetAnnouncementsRequest\"r\n" +
 	"\x18GetAnnouncementsResponse\x12%\n" +
 	"\x05halts\x18\x01 \x03(\v2\x0f.hulian.v1.HaltR\x05halts\x12/\n" +
-	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\x8a\b\n" +
+	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\x98\n" +
+	"\n" +
 	"\x12SupervisionService\x12F\n" +
 	"\tStartHalt\x12\x1b.hulian.v1.StartHaltRequest\x1a\x1c.hulian.v1.StartHaltResponse\x12C\n" +
 	"\bLiftHalt\x12\x1a.hulian.v1.LiftHaltRequest\x1a\x1b.hulian.v1.LiftHaltResponse\x12U\n" +
@@ -1876,7 +2532,10 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\x12GetComplaintStatus\x12$.hulian.v1.GetComplaintStatusRequest\x1a%.hulian.v1.GetComplaintStatusResponse\x12U\n" +
 	"\x0eListComplaints\x12 .hulian.v1.ListComplaintsRequest\x1a!.hulian.v1.ListComplaintsResponse\x12X\n" +
 	"\x0fDecideComplaint\x12!.hulian.v1.DecideComplaintRequest\x1a\".hulian.v1.DecideComplaintResponse\x12X\n" +
-	"\x0fAnswerComplaint\x12!.hulian.v1.AnswerComplaintRequest\x1a\".hulian.v1.AnswerComplaintResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
+	"\x0fAnswerComplaint\x12!.hulian.v1.AnswerComplaintRequest\x1a\".hulian.v1.AnswerComplaintResponse\x12U\n" +
+	"\x0eReportIncident\x12 .hulian.v1.ReportIncidentRequest\x1a!.hulian.v1.ReportIncidentResponse\x12a\n" +
+	"\x12RecordIncidentStep\x12$.hulian.v1.RecordIncidentStepRequest\x1a%.hulian.v1.RecordIncidentStepResponse\x12R\n" +
+	"\rListIncidents\x12\x1f.hulian.v1.ListIncidentsRequest\x1a .hulian.v1.ListIncidentsResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
 
 var (
 	file_hulian_v1_supervision_proto_rawDescOnce sync.Once
@@ -1890,92 +2549,117 @@ func file_hulian_v1_supervision_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_supervision_proto_rawDescData
 }
 
-var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_hulian_v1_supervision_proto_goTypes = []any{
-	(*EvidenceFile)(nil),               // 0: hulian.v1.EvidenceFile
-	(*Complaint)(nil),                  // 1: hulian.v1.Complaint
-	(*FileComplaintRequest)(nil),       // 2: hulian.v1.FileComplaintRequest
-	(*FileComplaintResponse)(nil),      // 3: hulian.v1.FileComplaintResponse
-	(*GetComplaintStatusRequest)(nil),  // 4: hulian.v1.GetComplaintStatusRequest
-	(*GetComplaintStatusResponse)(nil), // 5: hulian.v1.GetComplaintStatusResponse
-	(*ListComplaintsRequest)(nil),      // 6: hulian.v1.ListComplaintsRequest
-	(*ListComplaintsResponse)(nil),     // 7: hulian.v1.ListComplaintsResponse
-	(*DecideComplaintRequest)(nil),     // 8: hulian.v1.DecideComplaintRequest
-	(*DecideComplaintResponse)(nil),    // 9: hulian.v1.DecideComplaintResponse
-	(*AnswerComplaintRequest)(nil),     // 10: hulian.v1.AnswerComplaintRequest
-	(*AnswerComplaintResponse)(nil),    // 11: hulian.v1.AnswerComplaintResponse
-	(*Halt)(nil),                       // 12: hulian.v1.Halt
-	(*Sanction)(nil),                   // 13: hulian.v1.Sanction
-	(*Notice)(nil),                     // 14: hulian.v1.Notice
-	(*StartHaltRequest)(nil),           // 15: hulian.v1.StartHaltRequest
-	(*StartHaltResponse)(nil),          // 16: hulian.v1.StartHaltResponse
-	(*LiftHaltRequest)(nil),            // 17: hulian.v1.LiftHaltRequest
-	(*LiftHaltResponse)(nil),           // 18: hulian.v1.LiftHaltResponse
-	(*ImposeSanctionRequest)(nil),      // 19: hulian.v1.ImposeSanctionRequest
-	(*ImposeSanctionResponse)(nil),     // 20: hulian.v1.ImposeSanctionResponse
-	(*LiftSanctionRequest)(nil),        // 21: hulian.v1.LiftSanctionRequest
-	(*LiftSanctionResponse)(nil),       // 22: hulian.v1.LiftSanctionResponse
-	(*ListSanctionsRequest)(nil),       // 23: hulian.v1.ListSanctionsRequest
-	(*ListSanctionsResponse)(nil),      // 24: hulian.v1.ListSanctionsResponse
-	(*ListNoticesRequest)(nil),         // 25: hulian.v1.ListNoticesRequest
-	(*ListNoticesResponse)(nil),        // 26: hulian.v1.ListNoticesResponse
-	(*GetAnnouncementsRequest)(nil),    // 27: hulian.v1.GetAnnouncementsRequest
-	(*GetAnnouncementsResponse)(nil),   // 28: hulian.v1.GetAnnouncementsResponse
-	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
+	(*Incident)(nil),                   // 0: hulian.v1.Incident
+	(*ReportIncidentRequest)(nil),      // 1: hulian.v1.ReportIncidentRequest
+	(*ReportIncidentResponse)(nil),     // 2: hulian.v1.ReportIncidentResponse
+	(*RecordIncidentStepRequest)(nil),  // 3: hulian.v1.RecordIncidentStepRequest
+	(*RecordIncidentStepResponse)(nil), // 4: hulian.v1.RecordIncidentStepResponse
+	(*ListIncidentsRequest)(nil),       // 5: hulian.v1.ListIncidentsRequest
+	(*ListIncidentsResponse)(nil),      // 6: hulian.v1.ListIncidentsResponse
+	(*EvidenceFile)(nil),               // 7: hulian.v1.EvidenceFile
+	(*Complaint)(nil),                  // 8: hulian.v1.Complaint
+	(*FileComplaintRequest)(nil),       // 9: hulian.v1.FileComplaintRequest
+	(*FileComplaintResponse)(nil),      // 10: hulian.v1.FileComplaintResponse
+	(*GetComplaintStatusRequest)(nil),  // 11: hulian.v1.GetComplaintStatusRequest
+	(*GetComplaintStatusResponse)(nil), // 12: hulian.v1.GetComplaintStatusResponse
+	(*ListComplaintsRequest)(nil),      // 13: hulian.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),     // 14: hulian.v1.ListComplaintsResponse
+	(*DecideComplaintRequest)(nil),     // 15: hulian.v1.DecideComplaintRequest
+	(*DecideComplaintResponse)(nil),    // 16: hulian.v1.DecideComplaintResponse
+	(*AnswerComplaintRequest)(nil),     // 17: hulian.v1.AnswerComplaintRequest
+	(*AnswerComplaintResponse)(nil),    // 18: hulian.v1.AnswerComplaintResponse
+	(*Halt)(nil),                       // 19: hulian.v1.Halt
+	(*Sanction)(nil),                   // 20: hulian.v1.Sanction
+	(*Notice)(nil),                     // 21: hulian.v1.Notice
+	(*StartHaltRequest)(nil),           // 22: hulian.v1.StartHaltRequest
+	(*StartHaltResponse)(nil),          // 23: hulian.v1.StartHaltResponse
+	(*LiftHaltRequest)(nil),            // 24: hulian.v1.LiftHaltRequest
+	(*LiftHaltResponse)(nil),           // 25: hulian.v1.LiftHaltResponse
+	(*ImposeSanctionRequest)(nil),      // 26: hulian.v1.ImposeSanctionRequest
+	(*ImposeSanctionResponse)(nil),     // 27: hulian.v1.ImposeSanctionResponse
+	(*LiftSanctionRequest)(nil),        // 28: hulian.v1.LiftSanctionRequest
+	(*LiftSanctionResponse)(nil),       // 29: hulian.v1.LiftSanctionResponse
+	(*ListSanctionsRequest)(nil),       // 30: hulian.v1.ListSanctionsRequest
+	(*ListSanctionsResponse)(nil),      // 31: hulian.v1.ListSanctionsResponse
+	(*ListNoticesRequest)(nil),         // 32: hulian.v1.ListNoticesRequest
+	(*ListNoticesResponse)(nil),        // 33: hulian.v1.ListNoticesResponse
+	(*GetAnnouncementsRequest)(nil),    // 34: hulian.v1.GetAnnouncementsRequest
+	(*GetAnnouncementsResponse)(nil),   // 35: hulian.v1.GetAnnouncementsResponse
+	(*timestamppb.Timestamp)(nil),      // 36: google.protobuf.Timestamp
 }
 var file_hulian_v1_supervision_proto_depIdxs = []int32{
-	29, // 0: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
-	29, // 1: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
-	29, // 2: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	1,  // 4: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
-	1,  // 5: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
-	1,  // 6: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	0,  // 7: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	1,  // 8: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	29, // 9: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
-	29, // 10: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
-	29, // 11: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
-	29, // 12: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
-	29, // 13: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	29, // 14: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
-	12, // 15: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
-	12, // 16: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
-	13, // 17: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	13, // 18: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	13, // 19: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
-	14, // 20: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
-	12, // 21: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
-	13, // 22: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
-	15, // 23: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
-	17, // 24: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
-	19, // 25: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
-	21, // 26: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
-	23, // 27: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
-	25, // 28: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
-	27, // 29: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
-	2,  // 30: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
-	4,  // 31: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
-	6,  // 32: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
-	8,  // 33: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
-	10, // 34: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
-	16, // 35: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
-	18, // 36: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
-	20, // 37: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
-	22, // 38: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
-	24, // 39: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
-	26, // 40: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
-	28, // 41: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
-	3,  // 42: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
-	5,  // 43: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
-	7,  // 44: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
-	9,  // 45: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
-	11, // 46: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
-	35, // [35:47] is the sub-list for method output_type
-	23, // [23:35] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	36, // 0: hulian.v1.Incident.found_at:type_name -> google.protobuf.Timestamp
+	36, // 1: hulian.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
+	36, // 2: hulian.v1.Incident.authority_due:type_name -> google.protobuf.Timestamp
+	36, // 3: hulian.v1.Incident.authority_reported_at:type_name -> google.protobuf.Timestamp
+	36, // 4: hulian.v1.Incident.notified_at:type_name -> google.protobuf.Timestamp
+	36, // 5: hulian.v1.Incident.remediated_at:type_name -> google.protobuf.Timestamp
+	36, // 6: hulian.v1.Incident.closed_at:type_name -> google.protobuf.Timestamp
+	36, // 7: hulian.v1.ReportIncidentRequest.found_at:type_name -> google.protobuf.Timestamp
+	0,  // 8: hulian.v1.ReportIncidentResponse.incident:type_name -> hulian.v1.Incident
+	36, // 9: hulian.v1.RecordIncidentStepRequest.at:type_name -> google.protobuf.Timestamp
+	0,  // 10: hulian.v1.RecordIncidentStepResponse.incident:type_name -> hulian.v1.Incident
+	0,  // 11: hulian.v1.ListIncidentsResponse.incidents:type_name -> hulian.v1.Incident
+	36, // 12: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
+	36, // 13: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
+	36, // 14: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
+	7,  // 15: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	8,  // 16: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
+	8,  // 17: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
+	8,  // 18: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	7,  // 19: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	8,  // 20: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	36, // 21: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
+	36, // 22: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
+	36, // 23: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
+	36, // 24: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
+	36, // 25: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	36, // 26: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
+	19, // 27: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
+	19, // 28: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
+	20, // 29: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	20, // 30: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	20, // 31: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
+	21, // 32: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
+	19, // 33: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
+	20, // 34: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
+	22, // 35: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
+	24, // 36: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
+	26, // 37: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
+	28, // 38: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
+	30, // 39: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
+	32, // 40: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
+	34, // 41: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
+	9,  // 42: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
+	11, // 43: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
+	13, // 44: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
+	15, // 45: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
+	17, // 46: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
+	1,  // 47: hulian.v1.SupervisionService.ReportIncident:input_type -> hulian.v1.ReportIncidentRequest
+	3,  // 48: hulian.v1.SupervisionService.RecordIncidentStep:input_type -> hulian.v1.RecordIncidentStepRequest
+	5,  // 49: hulian.v1.SupervisionService.ListIncidents:input_type -> hulian.v1.ListIncidentsRequest
+	23, // 50: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
+	25, // 51: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
+	27, // 52: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
+	29, // 53: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
+	31, // 54: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
+	33, // 55: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
+	35, // 56: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
+	10, // 57: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
+	12, // 58: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
+	14, // 59: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
+	16, // 60: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
+	18, // 61: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
+	2,  // 62: hulian.v1.SupervisionService.ReportIncident:output_type -> hulian.v1.ReportIncidentResponse
+	4,  // 63: hulian.v1.SupervisionService.RecordIncidentStep:output_type -> hulian.v1.RecordIncidentStepResponse
+	6,  // 64: hulian.v1.SupervisionService.ListIncidents:output_type -> hulian.v1.ListIncidentsResponse
+	50, // [50:65] is the sub-list for method output_type
+	35, // [35:50] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_supervision_proto_init() }
@@ -1989,7 +2673,7 @@ func file_hulian_v1_supervision_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_supervision_proto_rawDesc), len(file_hulian_v1_supervision_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -73,6 +73,15 @@ const (
 	// SupervisionServiceAnswerComplaintProcedure is the fully-qualified name of the
 	// SupervisionService's AnswerComplaint RPC.
 	SupervisionServiceAnswerComplaintProcedure = "/hulian.v1.SupervisionService/AnswerComplaint"
+	// SupervisionServiceReportIncidentProcedure is the fully-qualified name of the SupervisionService's
+	// ReportIncident RPC.
+	SupervisionServiceReportIncidentProcedure = "/hulian.v1.SupervisionService/ReportIncident"
+	// SupervisionServiceRecordIncidentStepProcedure is the fully-qualified name of the
+	// SupervisionService's RecordIncidentStep RPC.
+	SupervisionServiceRecordIncidentStepProcedure = "/hulian.v1.SupervisionService/RecordIncidentStep"
+	// SupervisionServiceListIncidentsProcedure is the fully-qualified name of the SupervisionService's
+	// ListIncidents RPC.
+	SupervisionServiceListIncidentsProcedure = "/hulian.v1.SupervisionService/ListIncidents"
 )
 
 // SupervisionServiceClient is a client for the hulian.v1.SupervisionService service.
@@ -105,6 +114,17 @@ type SupervisionServiceClient interface {
 	DecideComplaint(context.Context, *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error)
 	// AnswerComplaint answers with counter-evidence (a party to the order).
 	AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error)
+	// ReportIncident reports one of the member's security incidents
+	// (X-P14); a grade of significant or above starts the authority
+	// report's deadline (a member).
+	ReportIncident(context.Context, *connect.Request[v1.ReportIncidentRequest]) (*connect.Response[v1.ReportIncidentResponse], error)
+	// RecordIncidentStep records the member's step on its incident: the
+	// authority's report, the people's notification, the remediation, or
+	// closing (X-P6, C-13).
+	RecordIncidentStep(context.Context, *connect.Request[v1.RecordIncidentStepRequest]) (*connect.Response[v1.RecordIncidentStepResponse], error)
+	// ListIncidents lists incidents: staff all or one member's, a member its
+	// own; overdue authority reports first.
+	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
 }
 
 // NewSupervisionServiceClient constructs a client for the hulian.v1.SupervisionService service. By
@@ -190,6 +210,24 @@ func NewSupervisionServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(supervisionServiceMethods.ByName("AnswerComplaint")),
 			connect.WithClientOptions(opts...),
 		),
+		reportIncident: connect.NewClient[v1.ReportIncidentRequest, v1.ReportIncidentResponse](
+			httpClient,
+			baseURL+SupervisionServiceReportIncidentProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("ReportIncident")),
+			connect.WithClientOptions(opts...),
+		),
+		recordIncidentStep: connect.NewClient[v1.RecordIncidentStepRequest, v1.RecordIncidentStepResponse](
+			httpClient,
+			baseURL+SupervisionServiceRecordIncidentStepProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("RecordIncidentStep")),
+			connect.WithClientOptions(opts...),
+		),
+		listIncidents: connect.NewClient[v1.ListIncidentsRequest, v1.ListIncidentsResponse](
+			httpClient,
+			baseURL+SupervisionServiceListIncidentsProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("ListIncidents")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -207,6 +245,9 @@ type supervisionServiceClient struct {
 	listComplaints     *connect.Client[v1.ListComplaintsRequest, v1.ListComplaintsResponse]
 	decideComplaint    *connect.Client[v1.DecideComplaintRequest, v1.DecideComplaintResponse]
 	answerComplaint    *connect.Client[v1.AnswerComplaintRequest, v1.AnswerComplaintResponse]
+	reportIncident     *connect.Client[v1.ReportIncidentRequest, v1.ReportIncidentResponse]
+	recordIncidentStep *connect.Client[v1.RecordIncidentStepRequest, v1.RecordIncidentStepResponse]
+	listIncidents      *connect.Client[v1.ListIncidentsRequest, v1.ListIncidentsResponse]
 }
 
 // StartHalt calls hulian.v1.SupervisionService.StartHalt.
@@ -269,6 +310,21 @@ func (c *supervisionServiceClient) AnswerComplaint(ctx context.Context, req *con
 	return c.answerComplaint.CallUnary(ctx, req)
 }
 
+// ReportIncident calls hulian.v1.SupervisionService.ReportIncident.
+func (c *supervisionServiceClient) ReportIncident(ctx context.Context, req *connect.Request[v1.ReportIncidentRequest]) (*connect.Response[v1.ReportIncidentResponse], error) {
+	return c.reportIncident.CallUnary(ctx, req)
+}
+
+// RecordIncidentStep calls hulian.v1.SupervisionService.RecordIncidentStep.
+func (c *supervisionServiceClient) RecordIncidentStep(ctx context.Context, req *connect.Request[v1.RecordIncidentStepRequest]) (*connect.Response[v1.RecordIncidentStepResponse], error) {
+	return c.recordIncidentStep.CallUnary(ctx, req)
+}
+
+// ListIncidents calls hulian.v1.SupervisionService.ListIncidents.
+func (c *supervisionServiceClient) ListIncidents(ctx context.Context, req *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error) {
+	return c.listIncidents.CallUnary(ctx, req)
+}
+
 // SupervisionServiceHandler is an implementation of the hulian.v1.SupervisionService service.
 type SupervisionServiceHandler interface {
 	// StartHalt halts what scope and target name (operator).
@@ -299,6 +355,17 @@ type SupervisionServiceHandler interface {
 	DecideComplaint(context.Context, *connect.Request[v1.DecideComplaintRequest]) (*connect.Response[v1.DecideComplaintResponse], error)
 	// AnswerComplaint answers with counter-evidence (a party to the order).
 	AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error)
+	// ReportIncident reports one of the member's security incidents
+	// (X-P14); a grade of significant or above starts the authority
+	// report's deadline (a member).
+	ReportIncident(context.Context, *connect.Request[v1.ReportIncidentRequest]) (*connect.Response[v1.ReportIncidentResponse], error)
+	// RecordIncidentStep records the member's step on its incident: the
+	// authority's report, the people's notification, the remediation, or
+	// closing (X-P6, C-13).
+	RecordIncidentStep(context.Context, *connect.Request[v1.RecordIncidentStepRequest]) (*connect.Response[v1.RecordIncidentStepResponse], error)
+	// ListIncidents lists incidents: staff all or one member's, a member its
+	// own; overdue authority reports first.
+	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
 }
 
 // NewSupervisionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -380,6 +447,24 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 		connect.WithSchema(supervisionServiceMethods.ByName("AnswerComplaint")),
 		connect.WithHandlerOptions(opts...),
 	)
+	supervisionServiceReportIncidentHandler := connect.NewUnaryHandler(
+		SupervisionServiceReportIncidentProcedure,
+		svc.ReportIncident,
+		connect.WithSchema(supervisionServiceMethods.ByName("ReportIncident")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceRecordIncidentStepHandler := connect.NewUnaryHandler(
+		SupervisionServiceRecordIncidentStepProcedure,
+		svc.RecordIncidentStep,
+		connect.WithSchema(supervisionServiceMethods.ByName("RecordIncidentStep")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceListIncidentsHandler := connect.NewUnaryHandler(
+		SupervisionServiceListIncidentsProcedure,
+		svc.ListIncidents,
+		connect.WithSchema(supervisionServiceMethods.ByName("ListIncidents")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.SupervisionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SupervisionServiceStartHaltProcedure:
@@ -406,6 +491,12 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 			supervisionServiceDecideComplaintHandler.ServeHTTP(w, r)
 		case SupervisionServiceAnswerComplaintProcedure:
 			supervisionServiceAnswerComplaintHandler.ServeHTTP(w, r)
+		case SupervisionServiceReportIncidentProcedure:
+			supervisionServiceReportIncidentHandler.ServeHTTP(w, r)
+		case SupervisionServiceRecordIncidentStepProcedure:
+			supervisionServiceRecordIncidentStepHandler.ServeHTTP(w, r)
+		case SupervisionServiceListIncidentsProcedure:
+			supervisionServiceListIncidentsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -461,4 +552,16 @@ func (UnimplementedSupervisionServiceHandler) DecideComplaint(context.Context, *
 
 func (UnimplementedSupervisionServiceHandler) AnswerComplaint(context.Context, *connect.Request[v1.AnswerComplaintRequest]) (*connect.Response[v1.AnswerComplaintResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.AnswerComplaint is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) ReportIncident(context.Context, *connect.Request[v1.ReportIncidentRequest]) (*connect.Response[v1.ReportIncidentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ReportIncident is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) RecordIncidentStep(context.Context, *connect.Request[v1.RecordIncidentStepRequest]) (*connect.Response[v1.RecordIncidentStepResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.RecordIncidentStep is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ListIncidents is not implemented"))
 }
