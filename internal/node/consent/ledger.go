@@ -126,6 +126,15 @@ func (l *Ledger) Publish(ctx context.Context, n *Notice, by string) (*Published,
 				out.Invalidated += int64(len(evs))
 			}
 		}
+		// From the first notice on, the node runs its ledger: deliveries
+		// read its head.
+		if _, managed, err := tx.ConsentManaged(ctx); err != nil {
+			return err
+		} else if !managed {
+			if err := tx.SetSetting(ctx, nodestore.SettingConsentHead, "0"); err != nil {
+				return err
+			}
+		}
 		return tx.Record(ctx, nodestore.EventNoticePublished, fmt.Sprintf("v%d (%d consents invalidated)", n.Version, out.Invalidated))
 	})
 	if err != nil {
@@ -334,9 +343,3 @@ func (l *Ledger) Bind(ctx context.Context, order, purpose, by string) error {
 	})
 }
 
-// Managed reports whether the node runs its consent ledger: once a
-// notice is published, every delivery is checked against it.
-func Managed(ctx context.Context, tx *nodestore.Tx) (bool, error) {
-	rows, err := tx.Notices(ctx)
-	return len(rows) > 0, err
-}

@@ -109,6 +109,17 @@ func (tx *Tx) ConsentGen(ctx context.Context) (int64, error) {
 	return strconv.ParseInt(v, 10, 64)
 }
 
+// ConsentManaged reports whether the node runs its consent ledger (a
+// notice was published), and the ledger's head.
+func (tx *Tx) ConsentManaged(ctx context.Context) (int64, bool, error) {
+	v, err := tx.Setting(ctx, SettingConsentHead)
+	if err != nil || v == "" {
+		return 0, false, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, true, err
+}
+
 // AppendConsentEvents appends events to the ledger in order, chaining
 // each to the one before with hash(prev, event), and sets each history's
 // state. The head setting is written first, so that appends by other

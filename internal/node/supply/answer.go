@@ -115,7 +115,9 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	}
 
 	var v *nodestore.DatasetVersion
-	var gen int64
+	var gen, consentGen int64
+	var managed bool
+	var purpose string
 	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		fresh, err := tx.RememberNonce(ctx, relay.Nonce)
 		if err != nil {
@@ -127,11 +129,22 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 		if v, err = tx.CurrentVersionForListing(ctx, req.ListingID); err != nil {
 			return err
 		}
-		gen, err = tx.ExclusionsGen(ctx)
+		if gen, err = tx.ExclusionsGen(ctx); err != nil {
+			return err
+		}
+		// The consent ledger's head, read in the same transaction as the
+		// nonce: a withdrawal committed before this request is seen.
+		if consentGen, managed, err = tx.ConsentManaged(ctx); err != nil || !managed {
+			return err
+		}
+		purpose, err = tx.OrderPurpose(ctx, req.OrderID)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if managed && purpose == "" {
+		return nil, errUnbound(req.OrderID)
 	}
 	if err := n.CheckRegion(catalog.SubjectKind(v.Subject)); err != nil {
 		return nil, err
@@ -166,7 +179,13 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 			return nil, err
 		}
 	}
-	a, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols)
+	var allow *bitset
+	if managed {
+		if allow, err = n.allowedRows(ctx, oc.data, purpose, consentGen); err != nil {
+			return nil, err
+		}
+	}
+	a, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -193,10 +212,10 @@ func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *Ans
 
 // answer looks tokens up, seals the matches' values of cols to the
 // demander and signs the statement.
-func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int) (*Answer, error) {
+func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, error) {
 	// The request's bytes are the tokens themselves: a view, not a copy.
 	tokens := unsafe.Slice((*ordertoken.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/ordertoken.TokenSize)
-	ms := oc.lookup(tokens)
+	ms := oc.lookup(tokens, allow)
 	plain := oc.data.encodeAnswer(ms, cols)
 	sealed, err := seal.Seal(demander, orderID, requestID, plain)
 	clear(plain)

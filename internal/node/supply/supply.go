@@ -39,6 +39,10 @@ type datasetData struct {
 	excluded atomic.Pointer[bitset]
 	exclGen  atomic.Int64 // the exclusions generation excluded reflects
 	exclMu   sync.Mutex   // serialises refreshes of excluded
+	// consents are, by purpose, the rows the consent ledger lets the node
+	// provide to a third party (consent.go).
+	consentMu sync.Mutex
+	consents  map[string]*consentView
 }
 
 // dictColumn is one tag column, dictionary-coded: tags have few distinct
@@ -521,8 +525,9 @@ func (d *datasetData) index(k ordertoken.Key) (*tokenindex.Index, error) {
 }
 
 // lookup answers tokens (16 bytes each) from oc: the distinct matched
-// tokens not excluded, in ascending order, with their rows.
-func (oc *orderContext) lookup(tokens []ordertoken.Token) []tokenindex.Match {
+// tokens not excluded and, with allow, allowed, in ascending order, with
+// their rows.
+func (oc *orderContext) lookup(tokens []ordertoken.Token, allow *bitset) []tokenindex.Match {
 	var hits []tokenindex.Hit
 	if len(tokens) >= 1<<15 {
 		hits = oc.index.Join(tokens)
@@ -531,7 +536,7 @@ func (oc *orderContext) lookup(tokens []ordertoken.Token) []tokenindex.Match {
 	}
 	ms := make([]tokenindex.Match, 0, len(hits))
 	for _, h := range hits {
-		if oc.data.isExcluded(h.Ref) {
+		if oc.data.isExcluded(h.Ref) || (allow != nil && !allow.has(h.Ref)) {
 			continue
 		}
 		hi, lo := tokenindex.Halves(tokens[h.Query][:])

@@ -1,0 +1,158 @@
+package supply
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"hulian/internal/errs"
+	"hulian/internal/node/consent"
+	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/exid"
+)
+
+// A node that runs its consent ledger answers an order only for subjects
+// whose consent, at the request's time, covers provision to a third party
+// for the purpose the order is bound to (X-P1, PIPL Art. 23). Per dataset
+// version in memory and per purpose, a bitset marks the rows it may
+// provide; it follows the ledger's head: a request that finds the head
+// moved reads only the histories the new events touched, so a withdrawal
+// is honoured from the next request on, however large the dataset.
+
+// consentView is one purpose's provable rows of a dataset version.
+type consentView struct {
+	mu   sync.Mutex // serialises refreshes
+	bits atomic.Pointer[bitset]
+	seq  atomic.Int64 // the ledger head bits reflect
+}
+
+func (d *datasetData) consentFor(purpose string) *consentView {
+	d.consentMu.Lock()
+	defer d.consentMu.Unlock()
+	if d.consents == nil {
+		d.consents = map[string]*consentView{}
+	}
+	v := d.consents[purpose]
+	if v == nil {
+		v = &consentView{}
+		d.consents[purpose] = v
+	}
+	return v
+}
+
+// row returns id's row, if the version has it.
+func (d *datasetData) row(id exid.ExID) (int, bool) {
+	return slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) })
+}
+
+func provable(s *nodestore.ConsentState) bool {
+	return s.State == consent.StateActive && s.ThirdParty
+}
+
+// allowedRows returns the rows of d the ledger at head gen lets the node
+// provide for purpose.
+func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, gen int64) (*bitset, error) {
+	v := d.consentFor(purpose)
+	if b := v.bits.Load(); b != nil && v.seq.Load() >= gen {
+		return b, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if b := v.bits.Load(); b != nil && v.seq.Load() >= gen {
+		return b, nil
+	}
+	if v.bits.Load() == nil {
+		return n.buildConsent(ctx, d, v, purpose)
+	}
+	// The events since the head the bits reflect name the histories to
+	// read again; their states are read in the same snapshot as the new
+	// head.
+	var head int64
+	touched := map[string][]byte{}
+	var states map[string]*nodestore.ConsentState
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
+		var err error
+		if head, err = tx.ConsentGen(ctx); err != nil {
+			return err
+		}
+		for from := v.seq.Load() + 1; from <= head; {
+			evs, err := tx.ConsentEvents(ctx, nil, from, 10000)
+			if err != nil {
+				return err
+			}
+			if len(evs) == 0 {
+				break
+			}
+			for _, e := range evs {
+				if e.Purpose == purpose {
+					touched[string(e.ExID)] = e.ExID
+				}
+			}
+			from = evs[len(evs)-1].Seq + 1
+		}
+		ids := make([][]byte, 0, len(touched))
+		for _, id := range touched {
+			ids = append(ids, id)
+		}
+		states, err = tx.ConsentStates(ctx, purpose, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	old := v.bits.Load()
+	b := &bitset{words: slices.Clone(old.words)}
+	for k, raw := range touched {
+		if len(raw) != exid.Size {
+			continue
+		}
+		i, ok := d.row(exid.ExID(raw))
+		if !ok {
+			continue
+		}
+		if s := states[k]; s != nil && provable(s) {
+			b.words[i>>6] |= 1 << (uint(i) & 63)
+		} else {
+			b.words[i>>6] &^= 1 << (uint(i) & 63)
+		}
+	}
+	v.bits.Store(b)
+	v.seq.Store(head)
+	return b, nil
+}
+
+// buildConsent reads every history of purpose in force, in one snapshot
+// with the ledger's head.
+func (n *Side) buildConsent(ctx context.Context, d *datasetData, v *consentView, purpose string) (*bitset, error) {
+	b := &bitset{words: make([]uint64, (len(d.ids)+63)/64)}
+	var head int64
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
+		var err error
+		if head, err = tx.ConsentGen(ctx); err != nil {
+			return err
+		}
+		return tx.EachConsentState(ctx, purpose, consent.StateActive, func(s *nodestore.ConsentState) error {
+			if !provable(s) || len(s.ExID) != exid.Size {
+				return nil
+			}
+			if i, ok := d.row(exid.ExID(s.ExID)); ok {
+				b.words[i>>6] |= 1 << (uint(i) & 63)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.bits.Store(b)
+	v.seq.Store(head)
+	return b, nil
+}
+
+// errUnbound is the answer for an order the node has not bound to a
+// purpose of its notice.
+func errUnbound(order string) error {
+	return errs.New(errs.FailedPrecondition, "order", "供应方节点实行同意台账，但订单 "+order+" 尚未对应隐私告知中的目的（hulian node consent bind）",
+		"the supplier's node runs its consent ledger and order "+order+" is not bound to a purpose of its notice (hulian node consent bind)")
+}
