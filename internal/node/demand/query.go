@@ -209,13 +209,44 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 		if send, recs, err = n.authorised(ctx, ids, level); err != nil {
 			return nil, err
 		}
+	}
+	// And, on a node that runs its consent ledger, only customers whose
+	// consent covers the order's purpose (consent.go).
+	keep, err := n.consented(ctx, p.OrderID, all)
+	if err != nil {
+		return nil, err
+	}
+	filtered := level > authz.None || keep != nil
+	if keep != nil {
+		if level == authz.None {
+			send = make([]int, len(all))
+			for i := range send {
+				send[i] = i
+			}
+		}
+		k := 0
+		for j, at := range send {
+			if keep[at] {
+				send[k] = at
+				if recs != nil {
+					recs[k] = recs[j]
+				}
+				k++
+			}
+		}
+		send = send[:k]
+		if recs != nil {
+			recs = recs[:k]
+		}
+	}
+	if filtered {
 		ids = make([]exid.ExID, len(send))
 		for i, at := range send {
 			ids[i] = all[at]
 		}
 	}
 	out := &chunkResult{requestID: requestID, values: make([][]string, len(all))}
-	if level > authz.None {
+	if filtered {
 		out.unauthorised, out.sent = len(all)-len(send), append(make([]int, 0, len(send)), send...)
 	}
 	if len(ids) == 0 {

@@ -166,3 +166,59 @@ func TestConsentProperty(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDemanderAsksOnlyConsented (X-P1): a demander's node that runs its
+// consent ledger sends tokens only for customers whose ledger has the
+// order's purpose in force; the others are not asked — the platform never
+// sees their tokens — and a withdrawal holds from the next query.
+func TestDemanderAsksOnlyConsented(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 100)
+	ctx := context.Background()
+	dn := x.demander.Node
+	l := consent.New(dn)
+	n := &consent.Notice{Version: 1, Controller: "乙银行", Contact: "privacy@yi.example.cn", TextZH: "隐私政策", TextEN: "Privacy notice",
+		Purposes: []consent.Purpose{
+			{Code: "risk", NameZH: "贷前风险评估", NameEN: "pre-loan risk assessment", Categories: []string{"消费水平"}, Methods: []string{"collect", "use"}, Retention: "3 年"},
+			{Code: "marketing", NameZH: "营销", NameEN: "marketing", Categories: []string{"消费水平"}, Methods: []string{"use"}, Retention: "1 年"},
+		}}
+	if _, err := l.Publish(ctx, n, "test"); err != nil {
+		t.Fatal(err)
+	}
+	ids := []exid.ExID{personID(1), personID(2), personID(3), personID(4)}
+	if _, err := x.demander.Query(ctx, "ord_one", ids); !errs.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("an unbound order: %v", err)
+	}
+	if err := l.Bind(ctx, "ord_one", "risk", "test"); err != nil {
+		t.Fatal(err)
+	}
+	at := dn.Now().Add(-time.Hour)
+	in := func(i int, purpose string) consent.Input {
+		id := personID(i)
+		return consent.Input{ExID: id[:], Purpose: purpose, Action: consent.Given, Basis: consent.BasisContract, NoticeVersion: 1, Method: "contract", At: at}
+	}
+	if _, err := l.Record(ctx, []consent.Input{in(1, "risk"), in(2, "risk"), in(3, "marketing")}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sentTo := func() [][]byte {
+		x.relay.mu.Lock()
+		defer x.relay.mu.Unlock()
+		return x.relay.sent["ord_one"]
+	}
+	before := len(sentTo())
+	res, err := x.demander.Query(ctx, "ord_one", ids)
+	if err != nil || res.Matched != 2 || fmt.Sprint(res.Unauthorised) != "[2 3]" {
+		t.Fatalf("query: %+v %v", res, err)
+	}
+	sent := sentTo()
+	if len(sent) != before+1 || len(sent[len(sent)-1]) != 2*16 {
+		t.Fatalf("the platform saw %d requests, the last of %d bytes", len(sent)-before, len(sent[len(sent)-1]))
+	}
+	id1 := personID(1)
+	if _, err := l.Record(ctx, []consent.Input{{ExID: id1[:], Purpose: "risk", Action: consent.OptedOut, NoticeVersion: 1, At: dn.Now()}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 1 || fmt.Sprint(res.Unauthorised) != "[0 2 3]" {
+		t.Fatalf("after an opt-out: %+v %v", res, err)
+	}
+}
