@@ -2,8 +2,11 @@ package consent_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/node/consent"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/protocol/exid"
 	"hulian/internal/storage/storagetest"
 )
 
@@ -223,6 +227,133 @@ func TestNoticeChange(t *testing.T) {
 		}
 		if _, err := l.Verify(ctx); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+func exidText(i int) string { return exid.ExID(subject(i)).String() }
+
+// TestImport: a file with one bad row is refused naming its line and
+// column, and nothing of it is stored; a row that contradicts one above
+// it (a withdrawal of a consent the file never gave) too; a good file is
+// stored at once, in one transaction.
+func TestImport(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		n := openNode(t, dsn)
+		l := consent.New(n)
+		if _, err := l.Publish(ctx, notice(1), "test"); err != nil {
+			t.Fatal(err)
+		}
+		head := "exid,purpose,action,basis,notice_version,method,evidence,at,separate,minor,guardian\n"
+		row := func(i int, purpose, action, method, at, separate string) string {
+			return fmt.Sprintf("%s,%s,%s,consent,1,%s,form-%d,%s,%s,,\n", exidText(i), purpose, action, method, i, at, separate)
+		}
+		good := row(1, "exchange", "given", "app_opt_in", "2026-11-01 10:00", "是") + row(2, "marketing", "given", "web_opt_in", "2026-11-01T02:00:00Z", "") +
+			row(1, "exchange", "withdrawn", "privacy_centre", "2026-11-20 09:30", "")
+		for _, c := range []struct {
+			name, file, want string
+		}{
+			{"bad exid", head + good + "sub_x,exchange,given,consent,1,app_opt_in,f,2026-11-01 10:00,true,,\n", "line 5"},
+			{"pre-ticked", head + row(3, "marketing", "given", "pre_ticked", "2026-11-01 10:00", "") + good, "line 2"},
+			{"bad time", head + good + row(4, "marketing", "given", "app_opt_in", "yesterday", ""), "line 5"},
+			{"bad flag", head + row(5, "exchange", "given", "app_opt_in", "2026-11-01 10:00", "maybe"), "separate"},
+			{"withdrawn twice", head + good + row(1, "exchange", "withdrawn", "privacy_centre", "2026-11-21 09:30", ""), "line 5"},
+			{"missing column", "exid,purpose\n" + exidText(1) + ",exchange\n", "action"},
+		} {
+			_, err := l.Import(ctx, "consents.csv", strings.NewReader(c.file), "", "test")
+			if err == nil || !strings.Contains(errs.Message(err, "en"), c.want) || !strings.Contains(errs.Message(err, "en"), "consents.csv") {
+				t.Errorf("%s: %v, want %q", c.name, err, c.want)
+			}
+		}
+		var events int64
+		n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { events, _, err = tx.ConsentHead(ctx); return err })
+		if events != 0 {
+			t.Fatalf("refused files stored %d events", events)
+		}
+		res, err := l.Import(ctx, "consents.csv", strings.NewReader(head+good), "", "test")
+		if err != nil || res.Rows != 3 || res.ByAction[consent.Withdrawn] != 1 {
+			t.Fatalf("good file: %+v %v", res, err)
+		}
+		if k, err := l.Verify(ctx); err != nil || k != 3 {
+			t.Errorf("verify: %d %v", k, err)
+		}
+	})
+}
+
+// TestReceipt: the receipt of a consent in force carries Kantara v1.1's
+// fields, verifies with the node's key, and fails once changed; there is
+// none for a withdrawn consent.
+func TestReceipt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	n := openNode(t, "sqlite://"+t.TempDir()+"/n.db")
+	l := consent.New(n)
+	if _, err := l.Publish(ctx, notice(1), "test"); err != nil {
+		t.Fatal(err)
+	}
+	at := n.Now().Add(-time.Hour)
+	in := consent.Input{ExID: subject(1), Purpose: "exchange", Action: consent.Given, Basis: consent.BasisConsent, NoticeVersion: 1, Method: "app_opt_in",
+		Evidence: "form-1", At: at, Separate: true}
+	if _, err := l.Record(ctx, []consent.Input{in}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	tok, r, err := l.Receipt(ctx, subject(1), "exchange", "https://jia.example.cn/privacy/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := consent.VerifyReceipt(tok, n.Keys.Ed25519.Public().(ed25519.PublicKey))
+	if err != nil || got.ConsentReceiptID != r.ConsentReceiptID || !got.Services[0].Purposes[0].ThirdPartyDisclosure || got.Jurisdiction != "CN" ||
+		got.ConsentTimestamp != at.Unix() || got.Extensions["separate"] != "true" {
+		t.Fatalf("receipt: %+v %v", got, err)
+	}
+	parts := strings.Split(tok, ".")
+	forged := parts[0] + "." + strings.Replace(parts[1], parts[1][10:14], "AAAA", 1) + "." + parts[2]
+	if _, err := consent.VerifyReceipt(forged, n.Keys.Ed25519.Public().(ed25519.PublicKey)); err == nil {
+		t.Error("a changed receipt verifies")
+	}
+	if _, err := l.Record(ctx, []consent.Input{{ExID: subject(1), Purpose: "exchange", Action: consent.Withdrawn, NoticeVersion: 1, At: n.Now()}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Receipt(ctx, subject(1), "exchange", ""); !errs.Is(err, errs.NotFound) {
+		t.Errorf("a receipt for a withdrawn consent: %v", err)
+	}
+}
+
+func FuzzParseNotice(f *testing.F) {
+	b, _ := json.Marshal(notice(1))
+	f.Add(b)
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"purposes":[{"code":"x"}]} {}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := consent.ParseNotice(b)
+		if err == nil {
+			n.Check() // must not panic
+		}
+	})
+}
+
+func FuzzVerifyReceipt(f *testing.F) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	tok, _ := consent.SignReceipt(&consent.Receipt{Version: consent.ReceiptVersion}, priv)
+	f.Add(tok)
+	f.Add("a.b.c")
+	f.Add("")
+	pub := priv.Public().(ed25519.PublicKey)
+	f.Fuzz(func(t *testing.T, s string) {
+		if r, err := consent.VerifyReceipt(s, pub); err == nil && r.Version != consent.ReceiptVersion {
+			t.Fatal("a receipt of another version verifies")
+		}
+	})
+}
+
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-11-01 10:00", "2026-11-01T02:00:00Z", "2026-11-01T10:00", "x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if tm, err := consent.ParseTime(s); err == nil && tm.IsZero() {
+			t.Fatal("a zero time parses")
 		}
 	})
 }
