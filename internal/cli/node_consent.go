@@ -289,12 +289,18 @@ func newNodeConsentCmd(env *Env) *cobra.Command {
 		}
 		return k
 	}
-	exidFlag := func(c *NodeConsentCmd, k *cobra.Command) { k.Flags().StringVar(&c.ExID, "exid", "", "the subject's exID") }
-	purposeFlag := func(c *NodeConsentCmd, k *cobra.Command) { k.Flags().StringVar(&c.Purpose, "purpose", "", "the purpose's code in the notice") }
+	exidFlag := func(c *NodeConsentCmd, k *cobra.Command) {
+		k.Flags().StringVar(&c.ExID, "exid", "", "the subject's exID")
+	}
+	purposeFlag := func(c *NodeConsentCmd, k *cobra.Command) {
+		k.Flags().StringVar(&c.Purpose, "purpose", "", "the purpose's code in the notice")
+	}
 	notice := &cobra.Command{Use: "notice", Short: "the privacy notice's versions (S-1, S-2)"}
 	notice.AddCommand(
 		sub("publish", "publish a new notice version from a JSON file; consents to purposes it changes are invalidated (P-8)", cobra.NoArgs,
-			(*NodeConsentCmd).Publish, func(c *NodeConsentCmd, k *cobra.Command) { k.Flags().StringVar(&c.File, "file", "", "the notice, JSON") }),
+			(*NodeConsentCmd).Publish, func(c *NodeConsentCmd, k *cobra.Command) {
+				k.Flags().StringVar(&c.File, "file", "", "the notice, JSON")
+			}),
 		sub("list", "list the notice versions", cobra.NoArgs, (*NodeConsentCmd).Notices, nil),
 	)
 	cmd.AddCommand(notice,

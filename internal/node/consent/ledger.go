@@ -342,4 +342,3 @@ func (l *Ledger) Bind(ctx context.Context, order, purpose, by string) error {
 		return tx.Record(ctx, nodestore.EventOrderBound, order+" → "+purpose)
 	})
 }
-
