@@ -41,7 +41,7 @@ func notice(version int) *consent.Notice {
 				Categories: []string{"消费偏好标签"}, Methods: []string{"store", "process", "provide"}, Recipients: []string{"经上海数据交易所撮合的需求方"},
 				Retention: "1 年", ThirdParty: true},
 			{Code: "health", NameZH: "健康管理服务", NameEN: "health management", Categories: []string{"体检结果"}, Methods: []string{"collect", "use"},
-				Retention: "5 年", Sensitive: true},
+				Retention: "5 年", Sensitive: true, Impact: "体检结果用于为您制定健康计划；泄露可能影响您的就业与保险"},
 		}}
 }
 
@@ -77,6 +77,7 @@ func TestNoticeCheck(t *testing.T) {
 		{"provide without third party", func(n *consent.Notice) { n.Purposes[0].Methods = []string{"provide"} }, "purposes[0].third_party"},
 		{"third party without recipients", func(n *consent.Notice) { n.Purposes[1].Recipients = nil }, "purposes[1].recipients"},
 		{"no retention", func(n *consent.Notice) { n.Purposes[2].Retention = " " }, "purposes[2].retention"},
+		{"sensitive without impact", func(n *consent.Notice) { n.Purposes[2].Impact = "" }, "purposes[2].impact"},
 	} {
 		n := notice(1)
 		c.edit(n)

@@ -39,6 +39,9 @@ type Purpose struct {
 	Retention   string   `json:"retention"`    // how long it is kept
 	CrossBorder string   `json:"cross_border"` // "" when nothing leaves the country
 	Sensitive   bool     `json:"sensitive"`    // sensitive personal information: separate consent (Art. 29)
+	// Impact states, for sensitive information, why processing it is
+	// necessary and how it affects the individual's rights (Art. 30).
+	Impact string `json:"impact,omitempty"`
 	ThirdParty  bool     `json:"third_party"`  // provided to third parties: separate consent (Art. 23)
 }
 
@@ -129,6 +132,11 @@ func (n *Notice) Check() error {
 		if err := need(at("retention"), p.Retention, 200, "须写明保存期限", "state the retention period"); err != nil {
 			return err
 		}
+		if p.Sensitive {
+			if err := need(at("impact"), p.Impact, 2000, "处理敏感个人信息的，须告知其必要性及对个人权益的影响（第三十条）", "for sensitive information, state why it is necessary and how it affects the individual (Art. 30)"); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -159,7 +167,8 @@ func Changed(old, p *Purpose) bool {
 		return slices.Equal(a, b)
 	}
 	return old.NameZH != p.NameZH || old.NameEN != p.NameEN || !same(old.Methods, p.Methods) || !same(old.Categories, p.Categories) ||
-		!same(old.Recipients, p.Recipients) || old.Sensitive != p.Sensitive || old.ThirdParty != p.ThirdParty || old.CrossBorder != p.CrossBorder
+		!same(old.Recipients, p.Recipients) || old.Sensitive != p.Sensitive || old.ThirdParty != p.ThirdParty || old.CrossBorder != p.CrossBorder ||
+		old.Impact != p.Impact
 }
 
 // ParseNotice reads a notice from its JSON, refusing unknown fields so
