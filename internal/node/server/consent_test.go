@@ -71,7 +71,13 @@ func TestConsentAwareAnswers(t *testing.T) {
 				t.Fatalf("nobody consented: %+v %v", res, err)
 			}
 			at := x.supplier.Node.Now().Add(-time.Hour)
-			if _, err := l.Record(ctx, []consent.Input{give(1, "exchange", at), give(2, "exchange", at), give(3, "exchange", at), give(4, "marketing", at)}, "test"); err != nil {
+			// Subjects 1–3 and 5–16 consent to provision (enough that every
+			// tag value has k = 2 of them), 4 to marketing only.
+			ins := []consent.Input{give(1, "exchange", at), give(2, "exchange", at), give(3, "exchange", at), give(4, "marketing", at)}
+			for i := 5; i <= 16; i++ {
+				ins = append(ins, give(i, "exchange", at))
+			}
+			if _, err := l.Record(ctx, ins, "test"); err != nil {
 				t.Fatal(err)
 			}
 			res, err := x.demander.Query(ctx, "ord_one", ids)
@@ -124,6 +130,17 @@ func TestConsentProperty(t *testing.T) {
 	ids := make([]exid.ExID, people)
 	for i := range ids {
 		ids[i] = personID(i + (i/30)*40)
+	}
+	// A base of consented subjects the test never asks about keeps every
+	// tag value above k, so that the gate over consented rows never stops
+	// the answers (TestConsentGate tests that).
+	at0 := x.supplier.Node.Now().Add(-2 * time.Hour)
+	var base []consent.Input
+	for i := 40; i < 60; i++ {
+		base = append(base, give(i, "exchange", at0))
+	}
+	if _, err := l.Record(ctx, base, "test"); err != nil {
+		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	model := map[int]string{} // subject index → state of its "exchange" history
@@ -220,5 +237,46 @@ func TestDemanderAsksOnlyConsented(t *testing.T) {
 	}
 	if res, err = x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 1 || fmt.Sprint(res.Unauthorised) != "[0 2 3]" {
 		t.Fatalf("after an opt-out: %+v %v", res, err)
+	}
+}
+
+// TestConsentGate (X-E8 after consent changes): the dataset passed the
+// gate with k = 2; when the subjects consenting to the order's purpose
+// leave a tag value with fewer than k of them (but some), the supplier
+// stops answering the order, saying why, until enough consent; a
+// withdrawal can stop it again.
+func TestConsentGate(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 100)
+	ctx := context.Background()
+	l := consent.New(x.supplier.Node)
+	if _, err := l.Publish(ctx, exchangeNotice(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Bind(ctx, "ord_one", "exchange", "test"); err != nil {
+		t.Fatal(err)
+	}
+	at := x.supplier.Node.Now().Add(-time.Hour)
+	ids := []exid.ExID{personID(0), personID(3), personID(6), personID(9)}
+	// 0 and 3 live in the north; one has a high level, one a low: each
+	// level has one consenting person, fewer than k.
+	if _, err := l.Record(ctx, []consent.Input{give(0, "exchange", at), give(3, "exchange", at)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := x.demander.Query(ctx, "ord_one", ids)
+	if !errs.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("one person behind a value: %v", err)
+	}
+	if _, err := l.Record(ctx, []consent.Input{give(6, "exchange", at), give(9, "exchange", at)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 4 {
+		t.Fatalf("two behind every value: %+v %v", res, err)
+	}
+	if _, err := l.Record(ctx, []consent.Input{withdraw(9, x.supplier.Node.Now())}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.demander.Query(ctx, "ord_one", ids); !errs.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("a withdrawal leaves one behind a value: %v", err)
 	}
 }

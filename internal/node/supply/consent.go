@@ -23,8 +23,15 @@ import (
 // consentView is one purpose's provable rows of a dataset version.
 type consentView struct {
 	mu   sync.Mutex // serialises refreshes
-	bits atomic.Pointer[bitset]
-	seq  atomic.Int64 // the ledger head bits reflect
+	snap atomic.Pointer[consentSnap]
+}
+
+// consentSnap is a view as of one ledger head, replaced as a whole.
+type consentSnap struct {
+	seq     int64 // the ledger head it reflects
+	bits    *bitset
+	counts  gateCounts // allowed subjects per tag value
+	failing string     // a value below K, if any (consentgate.go)
 }
 
 func (d *datasetData) consentFor(purpose string) *consentView {
@@ -51,32 +58,55 @@ func provable(s *nodestore.ConsentState) bool {
 }
 
 // allowedRows returns the rows of d the ledger at head gen lets the node
-// provide for purpose.
+// provide for purpose, or an error when a tag value of them points to
+// fewer than K people.
 func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, gen int64) (*bitset, error) {
+	snap, err := n.consentSnap(ctx, d, purpose, gen)
+	if err != nil {
+		return nil, err
+	}
+	if snap.failing != "" {
+		g, _ := d.consentGate()
+		return nil, errBelowK(g.k, snap.failing)
+	}
+	return snap.bits, nil
+}
+
+func (n *Side) consentSnap(ctx context.Context, d *datasetData, purpose string, gen int64) (*consentSnap, error) {
 	v := d.consentFor(purpose)
-	if b := v.bits.Load(); b != nil && v.seq.Load() >= gen {
-		return b, nil
+	if s := v.snap.Load(); s != nil && s.seq >= gen {
+		return s, nil
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if b := v.bits.Load(); b != nil && v.seq.Load() >= gen {
-		return b, nil
+	old := v.snap.Load()
+	if old != nil && old.seq >= gen {
+		return old, nil
 	}
-	if v.bits.Load() == nil {
-		return n.buildConsent(ctx, d, v, purpose)
+	g, err := d.consentGate()
+	if err != nil {
+		return nil, err
 	}
-	// The events since the head the bits reflect name the histories to
-	// read again; their states are read in the same snapshot as the new
-	// head.
+	if old == nil {
+		s, err := n.buildConsent(ctx, d, g, purpose)
+		if err != nil {
+			return nil, err
+		}
+		v.snap.Store(s)
+		return s, nil
+	}
+	// The events since the head the snapshot reflects name the histories
+	// to read again; their states are read in the same snapshot as the
+	// new head.
 	var head int64
 	touched := map[string][]byte{}
 	var states map[string]*nodestore.ConsentState
-	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
+	err = n.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		var err error
 		if head, err = tx.ConsentGen(ctx); err != nil {
 			return err
 		}
-		for from := v.seq.Load() + 1; from <= head; {
+		for from := old.seq + 1; from <= head; {
 			evs, err := tx.ConsentEvents(ctx, nil, from, 10000)
 			if err != nil {
 				return err
@@ -101,8 +131,7 @@ func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, 
 	if err != nil {
 		return nil, err
 	}
-	old := v.bits.Load()
-	b := &bitset{words: slices.Clone(old.words)}
+	s := &consentSnap{seq: head, bits: &bitset{words: slices.Clone(old.bits.words)}, counts: old.counts.clone()}
 	for k, raw := range touched {
 		if len(raw) != exid.Size {
 			continue
@@ -111,33 +140,38 @@ func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, 
 		if !ok {
 			continue
 		}
-		if s := states[k]; s != nil && provable(s) {
-			b.words[i>>6] |= 1 << (uint(i) & 63)
-		} else {
-			b.words[i>>6] &^= 1 << (uint(i) & 63)
+		was := s.bits.has(uint32(i))
+		now := states[k] != nil && provable(states[k])
+		switch {
+		case now && !was:
+			s.bits.words[i>>6] |= 1 << (uint(i) & 63)
+			g.add(s.counts, d, i, 1)
+		case was && !now:
+			s.bits.words[i>>6] &^= 1 << (uint(i) & 63)
+			g.add(s.counts, d, i, -1)
 		}
 	}
-	v.bits.Store(b)
-	v.seq.Store(head)
-	return b, nil
+	s.failing = g.failing(s.counts)
+	v.snap.Store(s)
+	return s, nil
 }
 
 // buildConsent reads every history of purpose in force, in one snapshot
-// with the ledger's head.
-func (n *Side) buildConsent(ctx context.Context, d *datasetData, v *consentView, purpose string) (*bitset, error) {
-	b := &bitset{words: make([]uint64, (len(d.ids)+63)/64)}
-	var head int64
+// with the ledger's head, and counts the allowed subjects per tag value.
+func (n *Side) buildConsent(ctx context.Context, d *datasetData, g *consentGate, purpose string) (*consentSnap, error) {
+	s := &consentSnap{bits: &bitset{words: make([]uint64, (len(d.ids)+63)/64)}, counts: g.newCounts()}
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		var err error
-		if head, err = tx.ConsentGen(ctx); err != nil {
+		if s.seq, err = tx.ConsentGen(ctx); err != nil {
 			return err
 		}
-		return tx.EachConsentState(ctx, purpose, consent.StateActive, func(s *nodestore.ConsentState) error {
-			if !provable(s) || len(s.ExID) != exid.Size {
+		return tx.EachConsentState(ctx, purpose, consent.StateActive, func(st *nodestore.ConsentState) error {
+			if !provable(st) || len(st.ExID) != exid.Size {
 				return nil
 			}
-			if i, ok := d.row(exid.ExID(s.ExID)); ok {
-				b.words[i>>6] |= 1 << (uint(i) & 63)
+			if i, ok := d.row(exid.ExID(st.ExID)); ok && !s.bits.has(uint32(i)) {
+				s.bits.words[i>>6] |= 1 << (uint(i) & 63)
+				g.add(s.counts, d, i, 1)
 			}
 			return nil
 		})
@@ -145,9 +179,8 @@ func (n *Side) buildConsent(ctx context.Context, d *datasetData, v *consentView,
 	if err != nil {
 		return nil, err
 	}
-	v.bits.Store(b)
-	v.seq.Store(head)
-	return b, nil
+	s.failing = g.failing(s.counts)
+	return s, nil
 }
 
 // errUnbound is the answer for an order the node has not bound to a

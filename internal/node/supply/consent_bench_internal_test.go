@@ -2,6 +2,7 @@ package supply
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hulian/internal/compliance/gate"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/node/consent"
@@ -43,6 +45,15 @@ func BenchmarkWithdrawalLatency(b *testing.B) {
 		b.Fatal(err)
 	}
 	d := memDataset(rows)
+	// The version's gate report: K and the values counted, as the gate
+	// over consented rows reads it.
+	rep := gate.SignedReport{K: 1000, Counts: []gate.ValueCount{{Key: "consumption_level", Value: "high"}, {Key: "consumption_level", Value: "low"}}}
+	for c := range 300 {
+		rep.Counts = append(rep.Counts, gate.ValueCount{Key: "city", Value: fmt.Sprintf("城市%d", c)})
+	}
+	if d.report, err = json.Marshal(rep); err != nil {
+		b.Fatal(err)
+	}
 	// Every subject consented: written as the states the ledger keeps,
 	// in bulk (recording millions of events one by one is not what is
 	// measured).

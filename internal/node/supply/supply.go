@@ -43,6 +43,9 @@ type datasetData struct {
 	// provide to a third party (consent.go).
 	consentMu sync.Mutex
 	consents  map[string]*consentView
+	report    []byte // the version's signed gate report, for the gate over consented rows
+	gateOnce  sync.Once
+	gate      *consentGate
 }
 
 // dictColumn is one tag column, dictionary-coded: tags have few distinct
@@ -184,6 +187,7 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 		d.cols[j].pack(codes[j])
 	}
 	d.excluded.Store(d.exclusionSet(exclusions))
+	d.report = v.GateReport
 	d.exclGen.Store(gen)
 	return d, nil
 }
