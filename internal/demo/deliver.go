@@ -166,7 +166,8 @@ func (d *Demo) stepBatch(ctx context.Context) error {
 		switch {
 		case d.w.unsigned[c.id]:
 			unsigned++
-		case held[c.mobile]:
+		case held[c.mobile] && !d.w.withdrawn[c.id]:
+			// Those who withdrew their consent are not answered.
 			want++
 		}
 	}

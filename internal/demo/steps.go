@@ -53,6 +53,7 @@ var steps = []step{
 	{i18n.T("供应方起草挂牌", "the supplier drafts its listing"), (*Demo).stepListingDraft},
 	{i18n.T("供应方把原始标识转换为 exID（经平台 OPRF）", "the supplier turns raw IDs into exIDs (the platform's OPRF)"), (*Demo).stepSupplierExID},
 	{i18n.T("供应方节点导入数据集，运行合规检查并签名", "the supplier's node imports the dataset, runs the gate and signs the report"), (*Demo).stepImport},
+	{i18n.T("供应方节点发布隐私告知，导入客户的单独同意（同意台账）", "the supplier's node publishes its privacy notice and imports its customers' separate consents (the consent ledger)"), (*Demo).stepConsent},
 	{i18n.T("提交挂牌与签名的合规报告", "submit the listing with the signed gate report"), (*Demo).stepSubmit},
 	{i18n.T("运营方审核挂牌", "the operator reviews the listing"), (*Demo).stepListingReview},
 	{i18n.T("供应方发布挂牌", "the supplier publishes the listing"), (*Demo).stepPublish},
@@ -63,10 +64,12 @@ var steps = []step{
 	{i18n.T("供应方报价", "the supplier makes an offer"), (*Demo).stepOffer},
 	{i18n.T("需求方选定报价，生成订单", "the demander selects the offer: an order"), (*Demo).stepSelect},
 	{i18n.T("双方签署确认单，订单生效", "both confirmations signed: the order is active"), (*Demo).stepConfirm},
+	{i18n.T("供应方节点把实时订单对应到隐私告知中的目的", "the supplier's node binds the real-time order to its notice's purpose"), (*Demo).stepBindRealtime},
 	{i18n.T("运营方为需求方充值额度", "the operator tops up the demander's quota"), (*Demo).stepTopUp},
 	{i18n.T("实时配送", "real-time delivery"), (*Demo).stepRealtime},
 	{i18n.T("技术性暂停与恢复", "a technical halt and resumption"), (*Demo).stepHalt},
 	{i18n.T("权利人投诉：受理即暂停，抗辩后恢复", "a right holder's complaint: accepted, the order suspended; answered, restored"), (*Demo).stepComplaint},
+	{i18n.T("数据主体撤回同意：下一次配送即少查得相应人数", "data subjects withdraw consent: the next delivery matches exactly that many fewer"), (*Demo).stepWithdraw},
 	{i18n.T("需求方发布批量需求（月度客户画像批量更新）", "the demander publishes a batch demand (a monthly refresh of its customers' profiles)"), (*Demo).stepBatchDemand},
 	{i18n.T("批量订单：供应方报价，需求方选定，双方签署", "the batch order: the supplier offers, the demander selects, both sign"), (*Demo).stepBatchOrder},
 	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},
@@ -809,7 +812,7 @@ func (d *Demo) stepBatchOrder(ctx context.Context) error {
 		return err
 	}
 	d.w.summary.BatchOrderID = d.w.bt.orderID
-	return nil
+	return d.bindOrder(ctx, d.w.bt.orderID)
 }
 
 func (d *Demo) stepTopUp(ctx context.Context) error {

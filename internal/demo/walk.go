@@ -70,6 +70,7 @@ type Summary struct {
 	Destroyed                        int    // deliveries destroyed, both orders
 	LogSize                          int64
 	WitnessedSize                    int64 // the newest checkpoint the regulator's witness verified and cosigned
+	Withdrawn                        int   // the supplier's customers who withdrew consent between two deliveries
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order
 }
@@ -124,6 +125,9 @@ type walk struct {
 	// whom no delivery asks for.
 	unsigned map[exid.ExID]bool
 	witness  *demoWitness // the regulator's witness of the log
+	// withdrawn are the supplier's customers who withdrew their consent
+	// in the demo: no delivery after it matches them.
+	withdrawn map[exid.ExID]bool
 }
 
 // deal is one demand and the order made from it.

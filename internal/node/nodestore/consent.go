@@ -140,20 +140,71 @@ func (tx *Tx) AppendConsentEvents(ctx context.Context, evs []*ConsentEvent, hash
 		e.Seq, e.Prev, e.Recorded = seq, prev, tx.Now()
 		e.Hash = hash(prev, e)
 		prev = e.Hash
-		if _, err := tx.Exec(ctx, `INSERT INTO node_consent_events (seq, exid, purpose, action, basis, notice_version, method, evidence, separate,
-			minor, guardian, at, recorded_at, recorded_by, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
-			e.Seq, e.ExID, e.Purpose, e.Action, e.Basis, e.NoticeVersion, e.Method, e.Evidence, e.Separate, e.Minor, e.Guardian,
-			e.At.UTC(), e.Recorded, e.RecordedBy, e.Prev, e.Hash); err != nil {
+	}
+	// Many rows a statement: a feed of a million consents is one
+	// transaction of a few thousand statements, not two million.
+	const batch = 200
+	for start := 0; start < len(evs); start += batch {
+		part := evs[start:min(start+batch, len(evs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO node_consent_events (seq, exid, purpose, action, basis, notice_version, method, evidence, separate,
+			minor, guardian, at, recorded_at, recorded_by, prev_hash, hash) VALUES `)
+		args := make([]any, 0, 16*len(part))
+		for i, e := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(placeholders(len(args), 16))
+			args = append(args, e.Seq, e.ExID, e.Purpose, e.Action, e.Basis, e.NoticeVersion, e.Method, e.Evidence, e.Separate, e.Minor, e.Guardian,
+				e.At.UTC(), e.Recorded, e.RecordedBy, e.Prev, e.Hash)
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO node_consents (exid, purpose, state, basis, notice_version, third_party, seq) VALUES ($1,$2,$3,$4,$5,$6,$7)
-			ON CONFLICT (exid, purpose) DO UPDATE SET state = excluded.state, basis = excluded.basis, notice_version = excluded.notice_version,
-				third_party = excluded.third_party, seq = excluded.seq`,
-			e.ExID, e.Purpose, e.State, e.Basis, e.NoticeVersion, e.ThirdParty, e.Seq); err != nil {
+		// One history may appear twice in a batch: its last event wins,
+		// and an upsert cannot touch a row twice in one statement.
+		last := map[string]*ConsentEvent{}
+		var order []string
+		for _, e := range part {
+			k := e.Purpose + "\x00" + string(e.ExID)
+			if _, ok := last[k]; !ok {
+				order = append(order, k)
+			}
+			last[k] = e
+		}
+		q.Reset()
+		q.WriteString(`INSERT INTO node_consents (exid, purpose, state, basis, notice_version, third_party, seq) VALUES `)
+		args = args[:0]
+		for i, k := range order {
+			e := last[k]
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(placeholders(len(args), 7))
+			args = append(args, e.ExID, e.Purpose, e.State, e.Basis, e.NoticeVersion, e.ThirdParty, e.Seq)
+		}
+		q.WriteString(` ON CONFLICT (exid, purpose) DO UPDATE SET state = excluded.state, basis = excluded.basis, notice_version = excluded.notice_version,
+			third_party = excluded.third_party, seq = excluded.seq`)
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
 	return tx.SetSetting(ctx, SettingConsentHead, strconv.FormatInt(seq, 10))
+}
+
+// placeholders writes "($n+1, …, $n+k)".
+func placeholders(n, k int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := 1; i <= k; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n + i))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 const consentEventColumns = `seq, exid, purpose, action, basis, notice_version, method, evidence, separate, minor, guardian, at, recorded_at, recorded_by, prev_hash, hash`
