@@ -81,6 +81,9 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "GET /orders", c.orders, true)
 	c.handle(mux, "GET /deliveries", c.deliveries, true)
 	c.handle(mux, "GET /settings", c.settings, true)
+	c.handle(mux, "GET /consent", c.consentPage, true)
+	c.handle(mux, "POST /consent/bind", c.consentBind, true)
+	c.handle(mux, "POST /consent/verify", c.consentVerify, true)
 	c.handle(mux, "/", c.notFound, false)
 }
 

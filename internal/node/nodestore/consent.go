@@ -344,3 +344,54 @@ func (tx *Tx) OrderPurpose(ctx context.Context, order string) (string, error) {
 	}
 	return p, err
 }
+
+// ConsentCount is how many histories of a purpose are in a state.
+type ConsentCount struct {
+	Purpose string
+	State   string
+	N       int64
+}
+
+// ConsentCounts counts the histories by purpose and state.
+func (tx *Tx) ConsentCounts(ctx context.Context) ([]ConsentCount, error) {
+	rows, err := tx.Query(ctx, `SELECT purpose, state, COUNT(*) FROM node_consents GROUP BY purpose, state ORDER BY purpose, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ConsentCount
+	for rows.Next() {
+		var c ConsentCount
+		if err := rows.Scan(&c.Purpose, &c.State, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// OrderBinding is an order bound to a purpose.
+type OrderBinding struct {
+	Order   string
+	Purpose string
+	By      string
+	At      time.Time
+}
+
+// OrderBindings lists the orders bound to purposes, newest first.
+func (tx *Tx) OrderBindings(ctx context.Context) ([]OrderBinding, error) {
+	rows, err := tx.Query(ctx, `SELECT order_id, purpose, bound_by, bound_at FROM node_order_purposes ORDER BY bound_at DESC, order_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OrderBinding
+	for rows.Next() {
+		var b OrderBinding
+		if err := rows.Scan(&b.Order, &b.Purpose, &b.By, &b.At); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

@@ -91,7 +91,7 @@ func TestConsolePages(t *testing.T) {
 	// The key the node pinned, with the fingerprint people compare.
 	_, _, body = get(t, dm.URL()+"/settings", dem)
 	wantAll(t, "settings", body, escaped(x.relay.vkey), `<code id="fingerprint">`+bizlog.Fingerprint(x.relay.vkey)+`</code>`)
-	for _, path := range []string{"/", "/datasets", "/orders", "/deliveries", "/settings"} {
+	for _, path := range []string{"/", "/datasets", "/orders", "/deliveries", "/consent", "/settings"} {
 		for _, lang := range []string{"zh-CN", "en"} {
 			code, _, body := get(t, dm.URL()+path, dem, &http.Cookie{Name: "lang", Value: lang})
 			if code != http.StatusOK {
