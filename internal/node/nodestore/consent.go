@@ -142,8 +142,10 @@ func (tx *Tx) AppendConsentEvents(ctx context.Context, evs []*ConsentEvent, hash
 		prev = e.Hash
 	}
 	// Many rows a statement: a feed of a million consents is one
-	// transaction of a few thousand statements, not two million.
-	const batch = 200
+	// transaction of tens of thousands of statements, not two million. Not
+	// more: the SQLite driver finds each parameter by a scan of the
+	// statement's parameters, so binding grows with their square.
+	const batch = 16
 	for start := 0; start < len(evs); start += batch {
 		part := evs[start:min(start+batch, len(evs))]
 		var q strings.Builder
@@ -255,7 +257,7 @@ type ConsentState struct {
 // purpose, by exID; a subject without one is absent.
 func (tx *Tx) ConsentStates(ctx context.Context, purpose string, exids [][]byte) (map[string]*ConsentState, error) {
 	out := make(map[string]*ConsentState, len(exids))
-	const batch = 500
+	const batch = 100 // the SQLite driver binds parameters in time square in their number
 	for start := 0; start < len(exids); start += batch {
 		part := exids[start:min(start+batch, len(exids))]
 		marks := make([]string, len(part))
