@@ -17,6 +17,7 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/market"
 	"hulian/internal/platform/disputes"
+	"hulian/internal/platform/incidents"
 	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
@@ -135,16 +136,23 @@ func TestBrowserEveryPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A significant incident of the demander's, its authorities' report
+	// overdue.
+	inc, err := m.Exchange.Incidents.Report(m.Dem.ctx(), incidents.Report{Kind: "leak", Title: "测试库被公网访问", Description: "误配置导致公网可访问",
+		Grade: "significant", Affected: 1_200_000, Found: m.clock.Now().Add(-6 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	roles := []struct {
 		login string
 		paths []string
 	}{
 		{"", []string{"/login", "/apply", "/quotes", "/announcements", "/complain", "/complain/status"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/complaints", "/quota?member=" + m.Dem.ID, "/tokens"}},
-		{"regulator", []string{"/members", "/supervision", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders"}},
+			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/complaints", "/incidents", "/incidents/" + inc.ID, "/quota?member=" + m.Dem.ID, "/tokens"}},
+		{"regulator", []string{"/members", "/supervision", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders", "/incidents"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, "/disputes", "/books", "/notices", "/quota", "/tokens", "/quotes"}},
+			"/deliveries", "/statements", stm, "/disputes", "/books", "/notices", "/incidents", "/incidents/" + inc.ID, "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
 	ctx, cancel := context.WithTimeout(bg, 10*time.Minute)
