@@ -69,8 +69,8 @@ type Summary struct {
 	ComplaintRefused                 string // why a delivery was refused while a complaint suspended the order
 	Destroyed                        int    // deliveries destroyed, both orders
 	LogSize                          int64
-	WitnessedSize                    int64 // the newest checkpoint the regulator's witness verified and cosigned
-	Withdrawn                        int   // the supplier's customers who withdrew consent between two deliveries
+	WitnessedSize                    int64  // the newest checkpoint the regulator's witness verified and cosigned
+	Withdrawn                        int    // the supplier's customers who withdrew consent between two deliveries
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order
 }

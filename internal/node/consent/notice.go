@@ -39,10 +39,10 @@ type Purpose struct {
 	Retention   string   `json:"retention"`    // how long it is kept
 	CrossBorder string   `json:"cross_border"` // "" when nothing leaves the country
 	Sensitive   bool     `json:"sensitive"`    // sensitive personal information: separate consent (Art. 29)
+	ThirdParty  bool     `json:"third_party"`  // provided to third parties: separate consent (Art. 23)
 	// Impact states, for sensitive information, why processing it is
 	// necessary and how it affects the individual's rights (Art. 30).
 	Impact string `json:"impact,omitempty"`
-	ThirdParty  bool     `json:"third_party"`  // provided to third parties: separate consent (Art. 23)
 }
 
 // Notice is one version of the member's privacy notice (隐私政策).
