@@ -58,6 +58,17 @@ func init() {
 			return fmt.Sprintf(`{"id":%q,"step":"remediated","text":"从另一份备份恢复"}`, in.ID)
 		}},
 		"ListIncidents": {allowed: seesA, body: func(t *testing.T, f *fixture) string { return fmt.Sprintf(`{"member_id":%q}`, f.A.ID) }},
+		"OpenOrderDispute": {allowed: []string{"memberA", "nodeA"}, body: func(t *testing.T, f *fixture) string {
+			return fmt.Sprintf(`{"order_id":%q,"reason":"配送结果为空"}`, f.demandingOrderOfA(t))
+		}},
+		"MediateOrderDispute": {allowed: []string{"operator"}, body: func(t *testing.T, f *fixture) string {
+			d, err := f.M.Exchange.Mediation.Open(auth.WithActor(context.Background(), f.A.actor()), f.demandingOrderOfA(t), "配送结果为空", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"id":%q,"step":"note","text":"已联系双方"}`, d.ID)
+		}},
+		"ListOrderDisputes": {allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, body: func(t *testing.T, f *fixture) string { return `{}` }},
 	} {
 		rules["/hulian.v1.SupervisionService/"+proc] = r
 	}
@@ -79,24 +90,32 @@ func (f *fixture) filedComplaint(t *testing.T) (id, code string) {
 func (f *fixture) acceptedComplaint(t *testing.T) string {
 	t.Helper()
 	id, _ := f.filedComplaint(t)
+	o := f.demandingOrderOfA(t)
+	if _, err := f.M.Exchange.Complaints.Accept(staffCtx(), id, o, "初步成立"); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// demandingOrderOfA is a new active order A demands.
+func (f *fixture) demandingOrderOfA(t *testing.T) string {
+	t.Helper()
 	// MemberService/Resubmit, tried before this service, leaves A a
-	// supplier only; the order needs it to demand.
+	// supplier only; the order needs it to demand. LiftSanction's rule
+	// leaves A suspended by the suspensions the roles refused could not
+	// lift; the order needs it in good standing.
 	ctx := staffCtx()
 	if err := f.M.DB.Transact(ctx, func(tx *store.Tx) error {
 		m, err := tx.Member(ctx, f.A.ID, true)
 		if err != nil {
 			return err
 		}
-		m.Demander = true
+		m.Demander, m.Standing = true, member.StandingGood
 		return tx.UpdateMember(ctx, m)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	o := f.orderOfA(t, true)
-	if _, err := f.M.Exchange.Complaints.Accept(staffCtx(), id, o.ID, "初步成立"); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return f.orderOfA(t, true).ID
 }
 
 func init() {

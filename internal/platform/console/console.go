@@ -115,6 +115,7 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.supervisionRoutes(mux)
 	c.complaintRoutes(mux)
 	c.incidentRoutes(mux)
+	c.mediationRoutes(mux)
 	c.handle(mux, "GET /home", c.home)
 	c.handle(mux, "POST /home/agreement", c.signAgreement)
 	c.handle(mux, "POST /home/keys", c.registerKeys)

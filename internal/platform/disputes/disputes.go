@@ -356,23 +356,9 @@ func receipts(ctx context.Context, tx *store.Tx, head *store.IssuedStatement, or
 	if len(seqs) > MaxEvidence {
 		seqs = seqs[:MaxEvidence]
 	}
-	out := make([]bizlog.Receipt, 0, len(seqs))
-	for _, seq := range seqs {
-		if seq >= cp.Size {
-			continue // not yet under a checkpoint: the answer names it without a proof
-		}
-		es, err := tx.LogEntries(ctx, store.LogFilter{From: seq, To: seq, Limit: 1})
-		if err != nil {
-			return nil, err
-		}
-		if len(es) != 1 {
-			return nil, errs.New(errs.Internal, "seq", fmt.Sprintf("业务日志缺少第 %d 条", seq), fmt.Sprintf("the log lacks entry %d", seq))
-		}
-		proof, err := tx.InclusionProof(ctx, seq, cp.Size)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, bizlog.Receipt{Entry: es[0], Checkpoint: string(cp.Note), Proof: proof})
+	out, err := tx.ReceiptsOf(ctx, cp, seqs)
+	if err != nil {
+		return nil, err
 	}
 	return json.Marshal(out)
 }

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/platform/listings"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/marketstats"
+	"hulian/internal/platform/mediation"
 	"hulian/internal/platform/payouts"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/sanctions"
@@ -50,6 +51,8 @@ type Exchange struct {
 	Complaints *complaints.Complaints
 	// Incidents are members' security incident reports.
 	Incidents *incidents.Incidents
+	// Mediation is disputes between the members of an order.
+	Mediation *mediation.Mediation
 	// Witnesses takes the regulator's witnesses' cosignatures of the log.
 	Witnesses *witnesses.Witnesses
 }
@@ -77,5 +80,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Complaints = complaints.New(x.Market)
 	x.Witnesses = witnesses.New(x.Log)
 	x.Incidents = incidents.New(p)
+	x.Mediation = mediation.New(x.Market)
 	return x
 }

@@ -575,3 +575,28 @@ func (tx *Tx) CreateLogKey(ctx context.Context, k *LogKey) error {
 	}
 	return err
 }
+
+// ReceiptsOf returns the receipts of the entries seqs under checkpoint cp:
+// each entry with its inclusion proof in cp, which anyone holding the
+// log's key checks alone. Entries cp does not cover yet are left out.
+func (tx *Tx) ReceiptsOf(ctx context.Context, cp *Checkpoint, seqs []int64) ([]bizlog.Receipt, error) {
+	out := make([]bizlog.Receipt, 0, len(seqs))
+	for _, seq := range seqs {
+		if seq >= cp.Size {
+			continue
+		}
+		es, err := tx.LogEntries(ctx, LogFilter{From: seq, To: seq, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(es) != 1 {
+			return nil, errs.New(errs.Internal, "seq", fmt.Sprintf("业务日志缺少第 %d 条", seq), fmt.Sprintf("the log lacks entry %d", seq))
+		}
+		proof, err := tx.InclusionProof(ctx, seq, cp.Size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bizlog.Receipt{Entry: es[0], Checkpoint: string(cp.Note), Proof: proof})
+	}
+	return out, nil
+}

@@ -82,6 +82,15 @@ const (
 	// SupervisionServiceListIncidentsProcedure is the fully-qualified name of the SupervisionService's
 	// ListIncidents RPC.
 	SupervisionServiceListIncidentsProcedure = "/hulian.v1.SupervisionService/ListIncidents"
+	// SupervisionServiceOpenOrderDisputeProcedure is the fully-qualified name of the
+	// SupervisionService's OpenOrderDispute RPC.
+	SupervisionServiceOpenOrderDisputeProcedure = "/hulian.v1.SupervisionService/OpenOrderDispute"
+	// SupervisionServiceMediateOrderDisputeProcedure is the fully-qualified name of the
+	// SupervisionService's MediateOrderDispute RPC.
+	SupervisionServiceMediateOrderDisputeProcedure = "/hulian.v1.SupervisionService/MediateOrderDispute"
+	// SupervisionServiceListOrderDisputesProcedure is the fully-qualified name of the
+	// SupervisionService's ListOrderDisputes RPC.
+	SupervisionServiceListOrderDisputesProcedure = "/hulian.v1.SupervisionService/ListOrderDisputes"
 )
 
 // SupervisionServiceClient is a client for the hulian.v1.SupervisionService service.
@@ -125,6 +134,16 @@ type SupervisionServiceClient interface {
 	// ListIncidents lists incidents: staff all or one member's, a member its
 	// own; overdue authority reports first.
 	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
+	// OpenOrderDispute opens a dispute about one of the member's orders
+	// (X-G4); with suspend, one that affects the exchange, the order is
+	// suspended at once (a member).
+	OpenOrderDispute(context.Context, *connect.Request[v1.OpenOrderDisputeRequest]) (*connect.Response[v1.OpenOrderDisputeResponse], error)
+	// MediateOrderDispute takes the operator's step: extract the order's
+	// log records with their receipts, note the mediation, or settle.
+	MediateOrderDispute(context.Context, *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error)
+	// ListOrderDisputes lists order disputes: staff all, a member those of
+	// its orders, with the evidence extracted.
+	ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error)
 }
 
 // NewSupervisionServiceClient constructs a client for the hulian.v1.SupervisionService service. By
@@ -228,26 +247,47 @@ func NewSupervisionServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(supervisionServiceMethods.ByName("ListIncidents")),
 			connect.WithClientOptions(opts...),
 		),
+		openOrderDispute: connect.NewClient[v1.OpenOrderDisputeRequest, v1.OpenOrderDisputeResponse](
+			httpClient,
+			baseURL+SupervisionServiceOpenOrderDisputeProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("OpenOrderDispute")),
+			connect.WithClientOptions(opts...),
+		),
+		mediateOrderDispute: connect.NewClient[v1.MediateOrderDisputeRequest, v1.MediateOrderDisputeResponse](
+			httpClient,
+			baseURL+SupervisionServiceMediateOrderDisputeProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("MediateOrderDispute")),
+			connect.WithClientOptions(opts...),
+		),
+		listOrderDisputes: connect.NewClient[v1.ListOrderDisputesRequest, v1.ListOrderDisputesResponse](
+			httpClient,
+			baseURL+SupervisionServiceListOrderDisputesProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("ListOrderDisputes")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // supervisionServiceClient implements SupervisionServiceClient.
 type supervisionServiceClient struct {
-	startHalt          *connect.Client[v1.StartHaltRequest, v1.StartHaltResponse]
-	liftHalt           *connect.Client[v1.LiftHaltRequest, v1.LiftHaltResponse]
-	imposeSanction     *connect.Client[v1.ImposeSanctionRequest, v1.ImposeSanctionResponse]
-	liftSanction       *connect.Client[v1.LiftSanctionRequest, v1.LiftSanctionResponse]
-	listSanctions      *connect.Client[v1.ListSanctionsRequest, v1.ListSanctionsResponse]
-	listNotices        *connect.Client[v1.ListNoticesRequest, v1.ListNoticesResponse]
-	getAnnouncements   *connect.Client[v1.GetAnnouncementsRequest, v1.GetAnnouncementsResponse]
-	fileComplaint      *connect.Client[v1.FileComplaintRequest, v1.FileComplaintResponse]
-	getComplaintStatus *connect.Client[v1.GetComplaintStatusRequest, v1.GetComplaintStatusResponse]
-	listComplaints     *connect.Client[v1.ListComplaintsRequest, v1.ListComplaintsResponse]
-	decideComplaint    *connect.Client[v1.DecideComplaintRequest, v1.DecideComplaintResponse]
-	answerComplaint    *connect.Client[v1.AnswerComplaintRequest, v1.AnswerComplaintResponse]
-	reportIncident     *connect.Client[v1.ReportIncidentRequest, v1.ReportIncidentResponse]
-	recordIncidentStep *connect.Client[v1.RecordIncidentStepRequest, v1.RecordIncidentStepResponse]
-	listIncidents      *connect.Client[v1.ListIncidentsRequest, v1.ListIncidentsResponse]
+	startHalt           *connect.Client[v1.StartHaltRequest, v1.StartHaltResponse]
+	liftHalt            *connect.Client[v1.LiftHaltRequest, v1.LiftHaltResponse]
+	imposeSanction      *connect.Client[v1.ImposeSanctionRequest, v1.ImposeSanctionResponse]
+	liftSanction        *connect.Client[v1.LiftSanctionRequest, v1.LiftSanctionResponse]
+	listSanctions       *connect.Client[v1.ListSanctionsRequest, v1.ListSanctionsResponse]
+	listNotices         *connect.Client[v1.ListNoticesRequest, v1.ListNoticesResponse]
+	getAnnouncements    *connect.Client[v1.GetAnnouncementsRequest, v1.GetAnnouncementsResponse]
+	fileComplaint       *connect.Client[v1.FileComplaintRequest, v1.FileComplaintResponse]
+	getComplaintStatus  *connect.Client[v1.GetComplaintStatusRequest, v1.GetComplaintStatusResponse]
+	listComplaints      *connect.Client[v1.ListComplaintsRequest, v1.ListComplaintsResponse]
+	decideComplaint     *connect.Client[v1.DecideComplaintRequest, v1.DecideComplaintResponse]
+	answerComplaint     *connect.Client[v1.AnswerComplaintRequest, v1.AnswerComplaintResponse]
+	reportIncident      *connect.Client[v1.ReportIncidentRequest, v1.ReportIncidentResponse]
+	recordIncidentStep  *connect.Client[v1.RecordIncidentStepRequest, v1.RecordIncidentStepResponse]
+	listIncidents       *connect.Client[v1.ListIncidentsRequest, v1.ListIncidentsResponse]
+	openOrderDispute    *connect.Client[v1.OpenOrderDisputeRequest, v1.OpenOrderDisputeResponse]
+	mediateOrderDispute *connect.Client[v1.MediateOrderDisputeRequest, v1.MediateOrderDisputeResponse]
+	listOrderDisputes   *connect.Client[v1.ListOrderDisputesRequest, v1.ListOrderDisputesResponse]
 }
 
 // StartHalt calls hulian.v1.SupervisionService.StartHalt.
@@ -325,6 +365,21 @@ func (c *supervisionServiceClient) ListIncidents(ctx context.Context, req *conne
 	return c.listIncidents.CallUnary(ctx, req)
 }
 
+// OpenOrderDispute calls hulian.v1.SupervisionService.OpenOrderDispute.
+func (c *supervisionServiceClient) OpenOrderDispute(ctx context.Context, req *connect.Request[v1.OpenOrderDisputeRequest]) (*connect.Response[v1.OpenOrderDisputeResponse], error) {
+	return c.openOrderDispute.CallUnary(ctx, req)
+}
+
+// MediateOrderDispute calls hulian.v1.SupervisionService.MediateOrderDispute.
+func (c *supervisionServiceClient) MediateOrderDispute(ctx context.Context, req *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error) {
+	return c.mediateOrderDispute.CallUnary(ctx, req)
+}
+
+// ListOrderDisputes calls hulian.v1.SupervisionService.ListOrderDisputes.
+func (c *supervisionServiceClient) ListOrderDisputes(ctx context.Context, req *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error) {
+	return c.listOrderDisputes.CallUnary(ctx, req)
+}
+
 // SupervisionServiceHandler is an implementation of the hulian.v1.SupervisionService service.
 type SupervisionServiceHandler interface {
 	// StartHalt halts what scope and target name (operator).
@@ -366,6 +421,16 @@ type SupervisionServiceHandler interface {
 	// ListIncidents lists incidents: staff all or one member's, a member its
 	// own; overdue authority reports first.
 	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
+	// OpenOrderDispute opens a dispute about one of the member's orders
+	// (X-G4); with suspend, one that affects the exchange, the order is
+	// suspended at once (a member).
+	OpenOrderDispute(context.Context, *connect.Request[v1.OpenOrderDisputeRequest]) (*connect.Response[v1.OpenOrderDisputeResponse], error)
+	// MediateOrderDispute takes the operator's step: extract the order's
+	// log records with their receipts, note the mediation, or settle.
+	MediateOrderDispute(context.Context, *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error)
+	// ListOrderDisputes lists order disputes: staff all, a member those of
+	// its orders, with the evidence extracted.
+	ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error)
 }
 
 // NewSupervisionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -465,6 +530,24 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 		connect.WithSchema(supervisionServiceMethods.ByName("ListIncidents")),
 		connect.WithHandlerOptions(opts...),
 	)
+	supervisionServiceOpenOrderDisputeHandler := connect.NewUnaryHandler(
+		SupervisionServiceOpenOrderDisputeProcedure,
+		svc.OpenOrderDispute,
+		connect.WithSchema(supervisionServiceMethods.ByName("OpenOrderDispute")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceMediateOrderDisputeHandler := connect.NewUnaryHandler(
+		SupervisionServiceMediateOrderDisputeProcedure,
+		svc.MediateOrderDispute,
+		connect.WithSchema(supervisionServiceMethods.ByName("MediateOrderDispute")),
+		connect.WithHandlerOptions(opts...),
+	)
+	supervisionServiceListOrderDisputesHandler := connect.NewUnaryHandler(
+		SupervisionServiceListOrderDisputesProcedure,
+		svc.ListOrderDisputes,
+		connect.WithSchema(supervisionServiceMethods.ByName("ListOrderDisputes")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.SupervisionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SupervisionServiceStartHaltProcedure:
@@ -497,6 +580,12 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 			supervisionServiceRecordIncidentStepHandler.ServeHTTP(w, r)
 		case SupervisionServiceListIncidentsProcedure:
 			supervisionServiceListIncidentsHandler.ServeHTTP(w, r)
+		case SupervisionServiceOpenOrderDisputeProcedure:
+			supervisionServiceOpenOrderDisputeHandler.ServeHTTP(w, r)
+		case SupervisionServiceMediateOrderDisputeProcedure:
+			supervisionServiceMediateOrderDisputeHandler.ServeHTTP(w, r)
+		case SupervisionServiceListOrderDisputesProcedure:
+			supervisionServiceListOrderDisputesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -564,4 +653,16 @@ func (UnimplementedSupervisionServiceHandler) RecordIncidentStep(context.Context
 
 func (UnimplementedSupervisionServiceHandler) ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ListIncidents is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) OpenOrderDispute(context.Context, *connect.Request[v1.OpenOrderDisputeRequest]) (*connect.Response[v1.OpenOrderDisputeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.OpenOrderDispute is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) MediateOrderDispute(context.Context, *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.MediateOrderDispute is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ListOrderDisputes is not implemented"))
 }
