@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 
+	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node/consent"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/privacy"
 	"hulian/internal/protocol/exid"
 )
 
@@ -64,6 +66,22 @@ type consentData struct {
 	Looked   bool
 	Verified string // the verification's outcome, when asked
 	Broken   string
+	Requests []requestRow // from the privacy centre, open first
+}
+
+// requestRow is a data subject's request as staff see it.
+type requestRow struct {
+	*nodestore.SubjectRequest
+	ExID    string
+	Kind    string
+	Overdue bool
+}
+
+var requestKinds = map[string]i18n.Text{
+	"copy":     i18n.T("复制信息", "a copy"),
+	"correct":  i18n.T("更正", "a correction"),
+	"delete":   i18n.T("删除", "deletion"),
+	"complain": i18n.T("投诉", "a complaint"),
 }
 
 func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
@@ -98,6 +116,14 @@ func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
 			}
 			d.Purposes = append(d.Purposes, row)
 		}
+	}
+	rs, err := privacy.New(c.Node).Requests(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.DateOf(c.Node.Now())
+	for _, q := range rs {
+		d.Requests = append(d.Requests, requestRow{SubjectRequest: q, ExID: exid.ExID(q.ExID).String(), Kind: label(requestKinds, q.Kind, v.Lang), Overdue: privacy.Overdue(q, today)})
 	}
 	if s := strings.TrimSpace(r.URL.Query().Get("exid")); s != "" {
 		d.ExID, d.Looked = s, true
@@ -178,5 +204,24 @@ func (c *console) consentVerify(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	v.Data = d
 	c.render(w, http.StatusOK, "consent.html", v)
+	return nil
+}
+
+// consentCloseRequest records the outcome of a data subject's request.
+func (c *console) consentCloseRequest(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.Title = "consent"
+	_, err := privacy.New(c.Node).Close(r.Context(), r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("outcome"), "console:"+v.Account.Login)
+	if err != nil {
+		if errs.KindOf(err) == errs.NotFound {
+			return err
+		}
+		d, verr := c.consentView(r, v)
+		if verr != nil {
+			return verr
+		}
+		v.Data = d
+		return &formError{page: "consent.html", err: err}
+	}
+	http.Redirect(w, r, "/consent#requests", http.StatusSeeOther)
 	return nil
 }

@@ -84,6 +84,7 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "GET /consent", c.consentPage, true)
 	c.handle(mux, "POST /consent/bind", c.consentBind, true)
 	c.handle(mux, "POST /consent/verify", c.consentVerify, true)
+	c.handle(mux, "POST /consent/requests/{id}", c.consentCloseRequest, true)
 	c.handle(mux, "/", c.notFound, false)
 }
 

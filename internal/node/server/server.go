@@ -18,10 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"hulian/internal/calendar"
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
 	"hulian/internal/node/console"
 	"hulian/internal/node/demand"
+	"hulian/internal/node/privacy"
 	"hulian/internal/node/staff"
 	"hulian/internal/node/supply"
 	"hulian/internal/tlsfiles"
@@ -58,11 +60,13 @@ type Config struct {
 
 // Main is a running member node.
 type Main struct {
-	cfg     Config
-	Node    *node.Node
-	Supply  *supply.Side // the supplier's side: datasets and answers
-	Demand  *demand.Side // the demander's side: queries and deliveries kept
-	Staff   *staff.Staff // who may log in to the console
+	cfg    Config
+	Node   *node.Node
+	Supply *supply.Side // the supplier's side: datasets and answers
+	Demand *demand.Side // the demander's side: queries and deliveries kept
+	Staff  *staff.Staff // who may log in to the console
+	// Privacy is the privacy centre for the people in the member's data.
+	Privacy *privacy.Centre
 	Metrics *prometheus.Registry
 	logger  *slog.Logger
 	srv     *httpserve.Server
@@ -97,9 +101,15 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
+	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Privacy: privacy.New(n), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Staff.Logger = m.logger
+	// Requests from the privacy centre are due in working days: the
+	// holiday calendar of HULIAN_HOLIDAYS over the embedded one.
+	if m.Privacy.Calendar, err = calendar.FromEnv(); err != nil {
+		n.Close()
+		return nil, err
+	}
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.Node.DB.DB.FaultMetrics("hulian_node_db_errors_total"))
 	if err := m.listen(serverTLS); err != nil {
 		m.closeListeners()
@@ -321,6 +331,7 @@ func (m *Main) buildHandler() http.Handler {
 		m.mountAnswer(mux)
 	}
 	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
+	privacy.Mount(mux, m.Privacy, m.logger, m.cfg.SecureCookies)
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }
 

@@ -1,0 +1,140 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"hulian/internal/node/consent"
+	"hulian/internal/node/privacy"
+	"hulian/internal/protocol/exid"
+)
+
+// enter opens the privacy centre with a link token and returns the
+// session cookie.
+func enter(t *testing.T, base, token string) (int, *http.Cookie) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base + "/privacy/enter?t=" + url.QueryEscape(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, ck := range res.Cookies() {
+		if ck.Name == privacy.Cookie {
+			return res.StatusCode, ck
+		}
+	}
+	return res.StatusCode, nil
+}
+
+// TestPrivacyCentre (O-4, S-6, X-P3): a customer arrives from the
+// member's app through a signed link, spent on first use (a reused, a
+// changed or an expired link gets nothing); the page lists the notice's
+// purposes with the customer's own choices; a withdrawal there holds from
+// the very next delivery; a refusal and a request with its due date in
+// working days are recorded; forms need the session's token; another
+// customer sees only their own.
+func TestPrivacyCentre(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 100)
+	ctx := context.Background()
+	base := x.supplier.URL()
+	l := consent.New(x.supplier.Node)
+	if _, err := l.Publish(ctx, exchangeNotice(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Bind(ctx, "ord_one", "exchange", "test"); err != nil {
+		t.Fatal(err)
+	}
+	at := x.supplier.Node.Now().Add(-time.Hour)
+	var ins []consent.Input
+	for i := 1; i <= 16; i++ {
+		ins = append(ins, give(i, "exchange", at))
+	}
+	if _, err := l.Record(ctx, ins, "test"); err != nil {
+		t.Fatal(err)
+	}
+	key, err := x.supplier.Privacy.LinkKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := x.supplier.Node.Now()
+	if code, _, _ := get(t, base+"/privacy"); code != http.StatusUnauthorized {
+		t.Errorf("the centre without a session: %d", code)
+	}
+	tok := privacy.MintLink(key, personID(1), now, 5*time.Minute)
+	for name, bad := range map[string]string{
+		"changed":  privacy.MintLink(key, personID(1), now, 5*time.Minute)[:30] + strings.Repeat("A", 3) + tok[33:],
+		"expired":  privacy.MintLink(key, personID(1), now.Add(-time.Hour), 5*time.Minute),
+		"foreign":  privacy.MintLink(make([]byte, 32), personID(1), now, 5*time.Minute),
+		"nonsense": "x.y",
+	} {
+		if code, ck := enter(t, base, bad); code != http.StatusUnauthorized || ck != nil {
+			t.Errorf("a %s link: %d %v", name, code, ck)
+		}
+	}
+	code, session := enter(t, base, tok)
+	if code != http.StatusSeeOther || session == nil {
+		t.Fatalf("enter: %d", code)
+	}
+	if code, ck := enter(t, base, tok); code != http.StatusUnauthorized || ck != nil {
+		t.Errorf("a link used twice: %d", code)
+	}
+	_, _, body := get(t, base+"/privacy", session)
+	wantAll(t, "the centre", body, `id="purpose-exchange" data-state="active"`, `id="withdraw-exchange"`, `id="purpose-marketing" data-state=""`, "需求方")
+	csrf := between(body, `name="csrf" value="`, `"`)
+
+	ids := []exid.ExID{personID(1), personID(2)}
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 2 {
+		t.Fatalf("before the withdrawal: %+v %v", res, err)
+	}
+	if code, _, _ := post(t, base+"/privacy/choice", url.Values{"purpose": {"exchange"}, "action": {"withdraw"}}, session); code != http.StatusForbidden {
+		t.Errorf("a choice without the form's token: %d", code)
+	}
+	if code, _, body := post(t, base+"/privacy/choice", url.Values{"csrf": {csrf}, "purpose": {"exchange"}, "action": {"withdraw"}}, session); code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d %s", code, body)
+	}
+	res, err := x.demander.Query(ctx, "ord_one", ids)
+	if err != nil || res.Matched != 1 || res.Values[0] != nil {
+		t.Fatalf("the next delivery after the withdrawal: %+v %v", res, err)
+	}
+	if code, _, _ := post(t, base+"/privacy/choice", url.Values{"csrf": {csrf}, "purpose": {"marketing"}, "action": {"refuse"}}, session); code != http.StatusSeeOther {
+		t.Errorf("refuse: %d", code)
+	}
+	if code, _, body := post(t, base+"/privacy/request", url.Values{"csrf": {csrf}, "kind": {"delete"}, "details": {" "}}, session); code != http.StatusBadRequest || !strings.Contains(body, `id="error"`) {
+		t.Errorf("a deletion request without details: %d", code)
+	}
+	if code, _, _ := post(t, base+"/privacy/request", url.Values{"csrf": {csrf}, "kind": {"delete"}, "details": {"请删除我的消费记录"}}, session, &http.Cookie{Name: "lang", Value: "en"}); code != http.StatusSeeOther {
+		t.Errorf("request: %d", code)
+	}
+	_, _, body = get(t, base+"/privacy", session, &http.Cookie{Name: "lang", Value: "en"})
+	wantAll(t, "the centre after", body, `id="purpose-exchange" data-state="withdrawn"`, `id="purpose-marketing" data-state="opted_out"`, `data-status="open"`, "to be answered by")
+	rs, err := x.supplier.Privacy.Requests(ctx, nil)
+	if err != nil || len(rs) != 1 || rs[0].DueOn == "" {
+		t.Fatalf("requests: %+v %v", rs, err)
+	}
+	// Staff see it on the console's consent page and close it there.
+	staff := login(t, x.supplier)
+	_, _, page := get(t, base+"/consent", staff)
+	wantAll(t, "the staff's requests", page, `id="req-`+rs[0].ID+`" data-status="open"`, "请删除我的消费记录")
+	scsrf := between(page, `name="csrf" value="`, `"`)
+	if code, _, _ := post(t, base+"/consent/requests/"+rs[0].ID, url.Values{"csrf": {scsrf}, "status": {"refused"}, "outcome": {" "}}, staff); code != http.StatusBadRequest {
+		t.Errorf("a refusal without its reason: %d", code)
+	}
+	if code, _, _ := post(t, base+"/consent/requests/"+rs[0].ID, url.Values{"csrf": {scsrf}, "status": {"done"}, "outcome": {"已删除全部消费记录"}}, staff); code != http.StatusSeeOther {
+		t.Errorf("close: %d", code)
+	}
+	_, _, body = get(t, base+"/privacy", session)
+	wantAll(t, "the centre after the request is closed", body, `data-status="done"`, "已删除全部消费记录")
+	// Another customer sees their own choices only.
+	_, other := enter(t, base, privacy.MintLink(key, personID(2), now, 5*time.Minute))
+	_, _, body = get(t, base+"/privacy", other)
+	wantAll(t, "another customer's centre", body, `id="purpose-exchange" data-state="active"`)
+	if strings.Contains(body, "data-status=") {
+		t.Errorf("another customer sees the first's requests")
+	}
+}
