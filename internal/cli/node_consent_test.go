@@ -78,6 +78,16 @@ func TestNodeConsent(t *testing.T) {
 	if code, out, _ := run("verify"); code != 0 || !strings.Contains(out, "3 events") {
 		t.Errorf("verify: %d %q", code, out)
 	}
+	// The privacy centre's link key and a link for one customer.
+	if code, out, _ := runWithStdin(t, "", "node", "privacy", "link-key", "--db", db); code != 0 || len(strings.TrimSpace(out)) != 64 {
+		t.Errorf("link-key: %d %q", code, out)
+	}
+	if code, out, _ := runWithStdin(t, "", "node", "privacy", "link", "--db", db, "--exid", id(1), "--base", "https://node.example.cn"); code != 0 || !strings.HasPrefix(out, "https://node.example.cn/privacy/enter?t=") {
+		t.Errorf("link: %d %q", code, out)
+	}
+	if code, _, stderr := runWithStdin(t, "", "node", "privacy", "link", "--db", db, "--exid", id(1), "--ttl", "1h"); code != 2 || !strings.Contains(stderr, "--ttl") {
+		t.Errorf("a link for an hour: %d %q", code, stderr)
+	}
 	path := filepath.Join(dir, "node.db")
 	if err := execSQLite(path, `UPDATE node_consent_events SET evidence = 'forged' WHERE seq = 1`); err != nil {
 		t.Fatal(err)

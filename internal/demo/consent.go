@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"hulian/internal/errs"
 	"hulian/internal/node/consent"
+	"hulian/internal/node/privacy"
 	"hulian/internal/protocol/exid"
 )
 
@@ -156,16 +161,21 @@ func (d *Demo) stepWithdraw(ctx context.Context) error {
 	d.w.summary.RealtimeQueried += len(ids)
 	d.w.summary.RealtimeMatched += before.Matched
 	d.w.summary.ChargedFen += before.ChargeFen
-	l := consent.New(d.Supplier.Node)
-	var ins []consent.Input
 	d.w.withdrawn = map[exid.ExID]bool{}
-	for _, id := range ids[:demoWithdrawals] {
-		ins = append(ins, consent.Input{ExID: id[:], Purpose: "exchange", Action: consent.Withdrawn, NoticeVersion: 1, Method: "privacy_centre", At: d.Supplier.Node.Now()})
-		d.w.withdrawn[id] = true
-	}
-	start := time.Now()
-	if _, err := l.Record(ctx, ins, "privacy-centre"); err != nil {
+	key, err := d.Supplier.Privacy.LinkKey(ctx)
+	if err != nil {
 		return err
+	}
+	var start time.Time
+	for _, id := range ids[:demoWithdrawals] {
+		// The supplier's app signs a link for its logged-in customer; the
+		// customer withdraws on the privacy centre's page.
+		link := d.Supplier.URL() + "/privacy/enter?t=" + privacy.MintLink(key, id, d.Supplier.Node.Now(), 5*time.Minute)
+		start = time.Now()
+		if err := withdrawInCentre(ctx, link, "exchange"); err != nil {
+			return err
+		}
+		d.w.withdrawn[id] = true
 	}
 	after, err := d.Demander.Demand.Query(ctx, d.w.rt.orderID, ids)
 	if err != nil {
@@ -180,8 +190,60 @@ func (d *Demo) stepWithdraw(ctx context.Context) error {
 		return errs.New(errs.Internal, "matched", fmt.Sprintf("撤回 %d 人后查得 %d → %d", demoWithdrawals, before.Matched, after.Matched),
 			fmt.Sprintf("after %d withdrawals the matches went %d → %d", demoWithdrawals, before.Matched, after.Matched))
 	}
-	d.n.say("同一请求（%d 个 exID）先查得 %d 个；随后其中 %d 人在供应方的隐私中心撤回同意（记入同意台账，哈希链相连）；紧接着的下一次请求查得 %d 个，正好少 %d 个（从撤回写入到应答共 %d ms）。平台对此一无所知：它只见到令牌与计数",
-		"the same request (%d exIDs) first matched %d; then %d of them withdrew consent in the supplier's privacy centre (recorded in the consent ledger, chained by hashes); the very next request matched %d, exactly %d fewer (%d ms from the withdrawal's commit to the answer). The platform knows nothing of it: it sees tokens and counts",
+	d.n.say("同一请求（%d 个 exID）先查得 %d 个；随后其中 %d 人各自经供应方 App 的签名链接进入供应方的隐私中心，在页面上撤回同意（记入同意台账，哈希链相连）；紧接着的下一次请求查得 %d 个，正好少 %d 个（从最后一次撤回到应答共 %d ms）。平台对此一无所知：它只见到令牌与计数",
+		"the same request (%d exIDs) first matched %d; then %d of them, each arriving from the supplier's app by a signed link, withdrew consent on the supplier's privacy centre page (recorded in the consent ledger, chained by hashes); the very next request matched %d, exactly %d fewer (%d ms from the last withdrawal to the answer). The platform knows nothing of it: it sees tokens and counts",
 		len(ids), before.Matched, demoWithdrawals, after.Matched, demoWithdrawals, took.Milliseconds())
+	return nil
+}
+
+// withdrawInCentre is a customer in the privacy centre: follow the app's
+// link, read the page, press "withdraw my consent" for purpose.
+func withdrawInCentre(ctx context.Context, link, purpose string) error {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return err
+	}
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	get := func(u string) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return "", err
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		if err == nil && res.StatusCode != http.StatusOK {
+			err = fmt.Errorf("privacy centre: %s", res.Status)
+		}
+		return string(b), err
+	}
+	page, err := get(link)
+	if err != nil {
+		return err
+	}
+	_, rest, ok := strings.Cut(page, `name="csrf" value="`)
+	csrf, _, _ := strings.Cut(rest, `"`)
+	if !ok || csrf == "" {
+		return errors.New("privacy centre: the page has no form")
+	}
+	u, _ := url.Parse(link)
+	u.Path, u.RawQuery = "/privacy/choice", ""
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(url.Values{"csrf": {csrf}, "purpose": {purpose}, "action": {"withdraw"}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `data-state="withdrawn"`) {
+		return fmt.Errorf("privacy centre: withdrawing answered %s", res.Status)
+	}
 	return nil
 }
