@@ -5,6 +5,13 @@ import "hulian/internal/i18n"
 // supervisionMessages are the supervision pages' text: halts, sanctions,
 // members' notices and the public announcements.
 var supervisionMessages = map[string]i18n.Text{
+	"sv.vol.title":          i18n.T("监管事项月度数量", "Supervision by month"),
+	"sv.vol.lead":           i18n.T("近 12 个月（北京时间）每月的投诉、安全事件、订单纠纷、违规处置与技术性暂停的数量，由业务日志统计。", "The complaints, incidents, order disputes, sanctions and technical halts of each of the last 12 months (Beijing time), counted from the business log."),
+	"sv.vol.complaints":     i18n.T("投诉", "complaints"),
+	"sv.vol.incidents":      i18n.T("安全事件", "incidents"),
+	"sv.vol.disputes":       i18n.T("订单纠纷", "order disputes"),
+	"sv.vol.sanctions":      i18n.T("违规处置", "sanctions"),
+	"sv.vol.halts":          i18n.T("技术性暂停", "halts"),
 	"members.supervision":   i18n.T("监管处置：技术性暂停与违规处置 →", "Oversight: technical halts and sanctions →"),
 	"nav.notices":           i18n.T("通知", "Notices"),
 	"sv.title":              i18n.T("监管处置", "Oversight"),

@@ -60,6 +60,22 @@ func (b *nameBook) account(id string) string {
 	return b.accounts[id]
 }
 
+// listing is a listing's title, the ID when it has none or is unknown.
+func (b *nameBook) listing(id string) string {
+	if b == nil || id == "" {
+		return id
+	}
+	title := id
+	b.p.DB.Read(b.ctx, func(tx *store.Tx) error {
+		m, err := tx.ListingTitles(b.ctx, []string{id})
+		if t, ok := m[id]; ok && err == nil && t != "" {
+			title = t
+		}
+		return err
+	})
+	return title
+}
+
 // Member is the organisation name of a member ID.
 func (v *view) Member(id string) string { return v.names.member(id) }
 

@@ -23,6 +23,7 @@ func (c *console) supervisionRoutes(mux *http.ServeMux) {
 }
 
 type supervisionData struct {
+	Volumes   *volumeChart // supervision entries of the log per month
 	Halts     []*store.Halt
 	Sanctions []*store.Sanction
 	Members   []memberOption
@@ -58,6 +59,9 @@ func (c *console) supervisionView(r *http.Request) (*view, error) {
 	}
 	d := supervisionData{Causes: haltCauses, Kinds: sanctionKinds, CanAct: auth.Can(auth.ActorFrom(ctx).Role, auth.PermSupervise)}
 	var err error
+	if d.Volumes, err = volumes(ctx, c.p.DB, c.p.DB.Now()); err != nil {
+		return nil, err
+	}
 	if d.Halts, err = c.x.Halts.List(ctx, false); err != nil {
 		return nil, err
 	}
@@ -193,6 +197,8 @@ func (v *view) HaltTarget(h *store.Halt) string {
 	switch h.Scope {
 	case platform.HaltMember:
 		return v.Member(h.Target)
+	case platform.HaltListing:
+		return v.names.listing(h.Target)
 	case platform.HaltCategory:
 		if c, ok := v.taxonomyLeaf(h.Target); ok {
 			return c

@@ -58,6 +58,8 @@ func TestSupervisionPages(t *testing.T) {
 	}
 	if r := op.get("/supervision"); !strings.Contains(r.Body, "甲零售有限公司") || !strings.Contains(r.Body, "未按期提交销毁证明") {
 		t.Error("the sanction is not on the supervision page by the member's name")
+	} else if !strings.Contains(r.Body, `id="volume-chart"`) || !regexp.MustCompile(`<title>\d{4}-\d{2} 违规处置: 1</title>`).MatchString(r.Body) {
+		t.Error("the supervision page's chart does not count the sanction from the log")
 	}
 	if r := anon.get("/announcements"); !strings.Contains(r.Body, `id="warnings"`) || !strings.Contains(r.Body, "甲零售有限公司") {
 		t.Error("the published warning is not announced")
