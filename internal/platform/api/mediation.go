@@ -43,9 +43,24 @@ func (s *supervisionService) ListOrderDisputes(ctx context.Context, _ *connect.R
 	}
 	res := &hulianv1.ListOrderDisputesResponse{Disputes: make([]*hulianv1.OrderDispute, 0, len(ds))}
 	for _, d := range ds {
-		res.Disputes = append(res.Disputes, orderDisputeToProto(d))
+		// The evidence, up to 200 receipts a dispute, is fetched one
+		// dispute at a time.
+		p := orderDisputeToProto(d)
+		p.Evidence = nil
+		res.Disputes = append(res.Disputes, p)
 	}
 	return connect.NewResponse(res), nil
+}
+
+func (s *supervisionService) GetOrderDispute(ctx context.Context, req *connect.Request[hulianv1.GetOrderDisputeRequest]) (*connect.Response[hulianv1.GetOrderDisputeResponse], error) {
+	if err := checkID("id", "odp_", req.Msg.Id); err != nil {
+		return nil, err
+	}
+	d, err := s.x.Mediation.Get(ctx, req.Msg.Id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hulianv1.GetOrderDisputeResponse{Dispute: orderDisputeToProto(d)}), nil
 }
 
 func orderDisputeToProto(d *store.OrderDispute) *hulianv1.OrderDispute {

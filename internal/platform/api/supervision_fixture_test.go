@@ -69,6 +69,13 @@ func init() {
 			return fmt.Sprintf(`{"id":%q,"step":"note","text":"已联系双方"}`, d.ID)
 		}},
 		"ListOrderDisputes": {allowed: []string{"operator", "regulator", "memberA", "memberB", "nodeA", "nodeB"}, body: func(t *testing.T, f *fixture) string { return `{}` }},
+		"GetOrderDispute": {allowed: seesA, body: func(t *testing.T, f *fixture) string {
+			d, err := f.M.Exchange.Mediation.Open(auth.WithActor(context.Background(), f.A.actor()), f.demandingOrderOfA(t), "配送结果为空", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf(`{"id":%q}`, d.ID)
+		}},
 	} {
 		rules["/hulian.v1.SupervisionService/"+proc] = r
 	}

@@ -26,6 +26,94 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type GetOrderDisputeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderDisputeRequest) Reset() {
+	*x = GetOrderDisputeRequest{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderDisputeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderDisputeRequest) ProtoMessage() {}
+
+func (x *GetOrderDisputeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderDisputeRequest.ProtoReflect.Descriptor instead.
+func (*GetOrderDisputeRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetOrderDisputeRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetOrderDisputeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *OrderDispute          `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderDisputeResponse) Reset() {
+	*x = GetOrderDisputeResponse{}
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderDisputeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderDisputeResponse) ProtoMessage() {}
+
+func (x *GetOrderDisputeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderDisputeResponse.ProtoReflect.Descriptor instead.
+func (*GetOrderDisputeResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetOrderDisputeResponse) GetDispute() *OrderDispute {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
 type MediationNote struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	At            *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
@@ -37,7 +125,7 @@ type MediationNote struct {
 
 func (x *MediationNote) Reset() {
 	*x = MediationNote{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -49,7 +137,7 @@ func (x *MediationNote) String() string {
 func (*MediationNote) ProtoMessage() {}
 
 func (x *MediationNote) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[0]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -62,7 +150,7 @@ func (x *MediationNote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediationNote.ProtoReflect.Descriptor instead.
 func (*MediationNote) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{0}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MediationNote) GetAt() *timestamppb.Timestamp {
@@ -110,7 +198,7 @@ type OrderDispute struct {
 
 func (x *OrderDispute) Reset() {
 	*x = OrderDispute{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -122,7 +210,7 @@ func (x *OrderDispute) String() string {
 func (*OrderDispute) ProtoMessage() {}
 
 func (x *OrderDispute) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[1]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -135,7 +223,7 @@ func (x *OrderDispute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderDispute.ProtoReflect.Descriptor instead.
 func (*OrderDispute) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{1}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *OrderDispute) GetId() string {
@@ -240,7 +328,7 @@ type OpenOrderDisputeRequest struct {
 
 func (x *OpenOrderDisputeRequest) Reset() {
 	*x = OpenOrderDisputeRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -252,7 +340,7 @@ func (x *OpenOrderDisputeRequest) String() string {
 func (*OpenOrderDisputeRequest) ProtoMessage() {}
 
 func (x *OpenOrderDisputeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[2]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -265,7 +353,7 @@ func (x *OpenOrderDisputeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenOrderDisputeRequest.ProtoReflect.Descriptor instead.
 func (*OpenOrderDisputeRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{2}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OpenOrderDisputeRequest) GetOrderId() string {
@@ -298,7 +386,7 @@ type OpenOrderDisputeResponse struct {
 
 func (x *OpenOrderDisputeResponse) Reset() {
 	*x = OpenOrderDisputeResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -310,7 +398,7 @@ func (x *OpenOrderDisputeResponse) String() string {
 func (*OpenOrderDisputeResponse) ProtoMessage() {}
 
 func (x *OpenOrderDisputeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[3]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -323,7 +411,7 @@ func (x *OpenOrderDisputeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenOrderDisputeResponse.ProtoReflect.Descriptor instead.
 func (*OpenOrderDisputeResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{3}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *OpenOrderDisputeResponse) GetDispute() *OrderDispute {
@@ -346,7 +434,7 @@ type MediateOrderDisputeRequest struct {
 
 func (x *MediateOrderDisputeRequest) Reset() {
 	*x = MediateOrderDisputeRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -358,7 +446,7 @@ func (x *MediateOrderDisputeRequest) String() string {
 func (*MediateOrderDisputeRequest) ProtoMessage() {}
 
 func (x *MediateOrderDisputeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[4]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -371,7 +459,7 @@ func (x *MediateOrderDisputeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediateOrderDisputeRequest.ProtoReflect.Descriptor instead.
 func (*MediateOrderDisputeRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{4}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MediateOrderDisputeRequest) GetId() string {
@@ -411,7 +499,7 @@ type MediateOrderDisputeResponse struct {
 
 func (x *MediateOrderDisputeResponse) Reset() {
 	*x = MediateOrderDisputeResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +511,7 @@ func (x *MediateOrderDisputeResponse) String() string {
 func (*MediateOrderDisputeResponse) ProtoMessage() {}
 
 func (x *MediateOrderDisputeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[5]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +524,7 @@ func (x *MediateOrderDisputeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediateOrderDisputeResponse.ProtoReflect.Descriptor instead.
 func (*MediateOrderDisputeResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{5}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MediateOrderDisputeResponse) GetDispute() *OrderDispute {
@@ -454,7 +542,7 @@ type ListOrderDisputesRequest struct {
 
 func (x *ListOrderDisputesRequest) Reset() {
 	*x = ListOrderDisputesRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +554,7 @@ func (x *ListOrderDisputesRequest) String() string {
 func (*ListOrderDisputesRequest) ProtoMessage() {}
 
 func (x *ListOrderDisputesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[6]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +567,7 @@ func (x *ListOrderDisputesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrderDisputesRequest.ProtoReflect.Descriptor instead.
 func (*ListOrderDisputesRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{6}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
 }
 
 type ListOrderDisputesResponse struct {
@@ -491,7 +579,7 @@ type ListOrderDisputesResponse struct {
 
 func (x *ListOrderDisputesResponse) Reset() {
 	*x = ListOrderDisputesResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -503,7 +591,7 @@ func (x *ListOrderDisputesResponse) String() string {
 func (*ListOrderDisputesResponse) ProtoMessage() {}
 
 func (x *ListOrderDisputesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[7]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -516,7 +604,7 @@ func (x *ListOrderDisputesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrderDisputesResponse.ProtoReflect.Descriptor instead.
 func (*ListOrderDisputesResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{7}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListOrderDisputesResponse) GetDisputes() []*OrderDispute {
@@ -561,7 +649,7 @@ type Incident struct {
 
 func (x *Incident) Reset() {
 	*x = Incident{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -573,7 +661,7 @@ func (x *Incident) String() string {
 func (*Incident) ProtoMessage() {}
 
 func (x *Incident) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[8]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -586,7 +674,7 @@ func (x *Incident) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Incident.ProtoReflect.Descriptor instead.
 func (*Incident) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{8}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Incident) GetId() string {
@@ -766,7 +854,7 @@ type ReportIncidentRequest struct {
 
 func (x *ReportIncidentRequest) Reset() {
 	*x = ReportIncidentRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +866,7 @@ func (x *ReportIncidentRequest) String() string {
 func (*ReportIncidentRequest) ProtoMessage() {}
 
 func (x *ReportIncidentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[9]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -791,7 +879,7 @@ func (x *ReportIncidentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportIncidentRequest.ProtoReflect.Descriptor instead.
 func (*ReportIncidentRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{9}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReportIncidentRequest) GetKind() string {
@@ -859,7 +947,7 @@ type ReportIncidentResponse struct {
 
 func (x *ReportIncidentResponse) Reset() {
 	*x = ReportIncidentResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +959,7 @@ func (x *ReportIncidentResponse) String() string {
 func (*ReportIncidentResponse) ProtoMessage() {}
 
 func (x *ReportIncidentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[10]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +972,7 @@ func (x *ReportIncidentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportIncidentResponse.ProtoReflect.Descriptor instead.
 func (*ReportIncidentResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{10}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReportIncidentResponse) GetIncident() *Incident {
@@ -912,7 +1000,7 @@ type RecordIncidentStepRequest struct {
 
 func (x *RecordIncidentStepRequest) Reset() {
 	*x = RecordIncidentStepRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1012,7 @@ func (x *RecordIncidentStepRequest) String() string {
 func (*RecordIncidentStepRequest) ProtoMessage() {}
 
 func (x *RecordIncidentStepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[11]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1025,7 @@ func (x *RecordIncidentStepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIncidentStepRequest.ProtoReflect.Descriptor instead.
 func (*RecordIncidentStepRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{11}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RecordIncidentStepRequest) GetId() string {
@@ -1005,7 +1093,7 @@ type RecordIncidentStepResponse struct {
 
 func (x *RecordIncidentStepResponse) Reset() {
 	*x = RecordIncidentStepResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1105,7 @@ func (x *RecordIncidentStepResponse) String() string {
 func (*RecordIncidentStepResponse) ProtoMessage() {}
 
 func (x *RecordIncidentStepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[12]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1118,7 @@ func (x *RecordIncidentStepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIncidentStepResponse.ProtoReflect.Descriptor instead.
 func (*RecordIncidentStepResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{12}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecordIncidentStepResponse) GetIncident() *Incident {
@@ -1049,7 +1137,7 @@ type ListIncidentsRequest struct {
 
 func (x *ListIncidentsRequest) Reset() {
 	*x = ListIncidentsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1149,7 @@ func (x *ListIncidentsRequest) String() string {
 func (*ListIncidentsRequest) ProtoMessage() {}
 
 func (x *ListIncidentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[13]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1162,7 @@ func (x *ListIncidentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentsRequest.ProtoReflect.Descriptor instead.
 func (*ListIncidentsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{13}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListIncidentsRequest) GetMemberId() string {
@@ -1093,7 +1181,7 @@ type ListIncidentsResponse struct {
 
 func (x *ListIncidentsResponse) Reset() {
 	*x = ListIncidentsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1193,7 @@ func (x *ListIncidentsResponse) String() string {
 func (*ListIncidentsResponse) ProtoMessage() {}
 
 func (x *ListIncidentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[14]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1206,7 @@ func (x *ListIncidentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentsResponse.ProtoReflect.Descriptor instead.
 func (*ListIncidentsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{14}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListIncidentsResponse) GetIncidents() []*Incident {
@@ -1138,7 +1226,7 @@ type EvidenceFile struct {
 
 func (x *EvidenceFile) Reset() {
 	*x = EvidenceFile{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1150,7 +1238,7 @@ func (x *EvidenceFile) String() string {
 func (*EvidenceFile) ProtoMessage() {}
 
 func (x *EvidenceFile) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[15]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1163,7 +1251,7 @@ func (x *EvidenceFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvidenceFile.ProtoReflect.Descriptor instead.
 func (*EvidenceFile) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{15}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EvidenceFile) GetName() string {
@@ -1201,7 +1289,7 @@ type Complaint struct {
 
 func (x *Complaint) Reset() {
 	*x = Complaint{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1301,7 @@ func (x *Complaint) String() string {
 func (*Complaint) ProtoMessage() {}
 
 func (x *Complaint) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[16]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1314,7 @@ func (x *Complaint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Complaint.ProtoReflect.Descriptor instead.
 func (*Complaint) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{16}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Complaint) GetId() string {
@@ -1313,7 +1401,7 @@ type FileComplaintRequest struct {
 
 func (x *FileComplaintRequest) Reset() {
 	*x = FileComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1413,7 @@ func (x *FileComplaintRequest) String() string {
 func (*FileComplaintRequest) ProtoMessage() {}
 
 func (x *FileComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[17]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1426,7 @@ func (x *FileComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileComplaintRequest.ProtoReflect.Descriptor instead.
 func (*FileComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{17}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FileComplaintRequest) GetKind() string {
@@ -1394,7 +1482,7 @@ type FileComplaintResponse struct {
 
 func (x *FileComplaintResponse) Reset() {
 	*x = FileComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1494,7 @@ func (x *FileComplaintResponse) String() string {
 func (*FileComplaintResponse) ProtoMessage() {}
 
 func (x *FileComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[18]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1507,7 @@ func (x *FileComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileComplaintResponse.ProtoReflect.Descriptor instead.
 func (*FileComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{18}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *FileComplaintResponse) GetId() string {
@@ -1446,7 +1534,7 @@ type GetComplaintStatusRequest struct {
 
 func (x *GetComplaintStatusRequest) Reset() {
 	*x = GetComplaintStatusRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1458,7 +1546,7 @@ func (x *GetComplaintStatusRequest) String() string {
 func (*GetComplaintStatusRequest) ProtoMessage() {}
 
 func (x *GetComplaintStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[19]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1471,7 +1559,7 @@ func (x *GetComplaintStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComplaintStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetComplaintStatusRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{19}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetComplaintStatusRequest) GetId() string {
@@ -1497,7 +1585,7 @@ type GetComplaintStatusResponse struct {
 
 func (x *GetComplaintStatusResponse) Reset() {
 	*x = GetComplaintStatusResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1597,7 @@ func (x *GetComplaintStatusResponse) String() string {
 func (*GetComplaintStatusResponse) ProtoMessage() {}
 
 func (x *GetComplaintStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[20]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1610,7 @@ func (x *GetComplaintStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComplaintStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetComplaintStatusResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{20}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetComplaintStatusResponse) GetComplaint() *Complaint {
@@ -1540,7 +1628,7 @@ type ListComplaintsRequest struct {
 
 func (x *ListComplaintsRequest) Reset() {
 	*x = ListComplaintsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1640,7 @@ func (x *ListComplaintsRequest) String() string {
 func (*ListComplaintsRequest) ProtoMessage() {}
 
 func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[21]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1653,7 @@ func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
 func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{21}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{23}
 }
 
 type ListComplaintsResponse struct {
@@ -1577,7 +1665,7 @@ type ListComplaintsResponse struct {
 
 func (x *ListComplaintsResponse) Reset() {
 	*x = ListComplaintsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1677,7 @@ func (x *ListComplaintsResponse) String() string {
 func (*ListComplaintsResponse) ProtoMessage() {}
 
 func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[22]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1690,7 @@ func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
 func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{22}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListComplaintsResponse) GetComplaints() []*Complaint {
@@ -1626,7 +1714,7 @@ type DecideComplaintRequest struct {
 
 func (x *DecideComplaintRequest) Reset() {
 	*x = DecideComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1726,7 @@ func (x *DecideComplaintRequest) String() string {
 func (*DecideComplaintRequest) ProtoMessage() {}
 
 func (x *DecideComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[23]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1739,7 @@ func (x *DecideComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideComplaintRequest.ProtoReflect.Descriptor instead.
 func (*DecideComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{23}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DecideComplaintRequest) GetId() string {
@@ -1691,7 +1779,7 @@ type DecideComplaintResponse struct {
 
 func (x *DecideComplaintResponse) Reset() {
 	*x = DecideComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1703,7 +1791,7 @@ func (x *DecideComplaintResponse) String() string {
 func (*DecideComplaintResponse) ProtoMessage() {}
 
 func (x *DecideComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[24]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1716,7 +1804,7 @@ func (x *DecideComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideComplaintResponse.ProtoReflect.Descriptor instead.
 func (*DecideComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{24}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DecideComplaintResponse) GetComplaint() *Complaint {
@@ -1737,7 +1825,7 @@ type AnswerComplaintRequest struct {
 
 func (x *AnswerComplaintRequest) Reset() {
 	*x = AnswerComplaintRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1837,7 @@ func (x *AnswerComplaintRequest) String() string {
 func (*AnswerComplaintRequest) ProtoMessage() {}
 
 func (x *AnswerComplaintRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[25]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1850,7 @@ func (x *AnswerComplaintRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerComplaintRequest.ProtoReflect.Descriptor instead.
 func (*AnswerComplaintRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{25}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AnswerComplaintRequest) GetId() string {
@@ -1795,7 +1883,7 @@ type AnswerComplaintResponse struct {
 
 func (x *AnswerComplaintResponse) Reset() {
 	*x = AnswerComplaintResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1807,7 +1895,7 @@ func (x *AnswerComplaintResponse) String() string {
 func (*AnswerComplaintResponse) ProtoMessage() {}
 
 func (x *AnswerComplaintResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[26]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1820,7 +1908,7 @@ func (x *AnswerComplaintResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerComplaintResponse.ProtoReflect.Descriptor instead.
 func (*AnswerComplaintResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{26}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AnswerComplaintResponse) GetComplaint() *Complaint {
@@ -1848,7 +1936,7 @@ type Halt struct {
 
 func (x *Halt) Reset() {
 	*x = Halt{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1860,7 +1948,7 @@ func (x *Halt) String() string {
 func (*Halt) ProtoMessage() {}
 
 func (x *Halt) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[27]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1873,7 +1961,7 @@ func (x *Halt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Halt.ProtoReflect.Descriptor instead.
 func (*Halt) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{27}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Halt) GetId() string {
@@ -1945,7 +2033,7 @@ type Sanction struct {
 
 func (x *Sanction) Reset() {
 	*x = Sanction{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2045,7 @@ func (x *Sanction) String() string {
 func (*Sanction) ProtoMessage() {}
 
 func (x *Sanction) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[28]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2058,7 @@ func (x *Sanction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sanction.ProtoReflect.Descriptor instead.
 func (*Sanction) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{28}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Sanction) GetId() string {
@@ -2059,7 +2147,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2071,7 +2159,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[29]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2084,7 +2172,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{29}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Notice) GetId() string {
@@ -2155,7 +2243,7 @@ type StartHaltRequest struct {
 
 func (x *StartHaltRequest) Reset() {
 	*x = StartHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2167,7 +2255,7 @@ func (x *StartHaltRequest) String() string {
 func (*StartHaltRequest) ProtoMessage() {}
 
 func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[30]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2180,7 +2268,7 @@ func (x *StartHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltRequest.ProtoReflect.Descriptor instead.
 func (*StartHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{30}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StartHaltRequest) GetScope() string {
@@ -2220,7 +2308,7 @@ type StartHaltResponse struct {
 
 func (x *StartHaltResponse) Reset() {
 	*x = StartHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2320,7 @@ func (x *StartHaltResponse) String() string {
 func (*StartHaltResponse) ProtoMessage() {}
 
 func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[31]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2333,7 @@ func (x *StartHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartHaltResponse.ProtoReflect.Descriptor instead.
 func (*StartHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{31}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *StartHaltResponse) GetHalt() *Halt {
@@ -2264,7 +2352,7 @@ type LiftHaltRequest struct {
 
 func (x *LiftHaltRequest) Reset() {
 	*x = LiftHaltRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2364,7 @@ func (x *LiftHaltRequest) String() string {
 func (*LiftHaltRequest) ProtoMessage() {}
 
 func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[32]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2377,7 @@ func (x *LiftHaltRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltRequest.ProtoReflect.Descriptor instead.
 func (*LiftHaltRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{32}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *LiftHaltRequest) GetId() string {
@@ -2308,7 +2396,7 @@ type LiftHaltResponse struct {
 
 func (x *LiftHaltResponse) Reset() {
 	*x = LiftHaltResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2320,7 +2408,7 @@ func (x *LiftHaltResponse) String() string {
 func (*LiftHaltResponse) ProtoMessage() {}
 
 func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[33]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +2421,7 @@ func (x *LiftHaltResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftHaltResponse.ProtoReflect.Descriptor instead.
 func (*LiftHaltResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{33}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *LiftHaltResponse) GetHalt() *Halt {
@@ -2358,7 +2446,7 @@ type ImposeSanctionRequest struct {
 
 func (x *ImposeSanctionRequest) Reset() {
 	*x = ImposeSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2458,7 @@ func (x *ImposeSanctionRequest) String() string {
 func (*ImposeSanctionRequest) ProtoMessage() {}
 
 func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[34]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2471,7 @@ func (x *ImposeSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionRequest.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{34}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ImposeSanctionRequest) GetMemberId() string {
@@ -2444,7 +2532,7 @@ type ImposeSanctionResponse struct {
 
 func (x *ImposeSanctionResponse) Reset() {
 	*x = ImposeSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2456,7 +2544,7 @@ func (x *ImposeSanctionResponse) String() string {
 func (*ImposeSanctionResponse) ProtoMessage() {}
 
 func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[35]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2469,7 +2557,7 @@ func (x *ImposeSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImposeSanctionResponse.ProtoReflect.Descriptor instead.
 func (*ImposeSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{35}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ImposeSanctionResponse) GetSanction() *Sanction {
@@ -2489,7 +2577,7 @@ type LiftSanctionRequest struct {
 
 func (x *LiftSanctionRequest) Reset() {
 	*x = LiftSanctionRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[36]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2501,7 +2589,7 @@ func (x *LiftSanctionRequest) String() string {
 func (*LiftSanctionRequest) ProtoMessage() {}
 
 func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[36]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2514,7 +2602,7 @@ func (x *LiftSanctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionRequest.ProtoReflect.Descriptor instead.
 func (*LiftSanctionRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{36}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *LiftSanctionRequest) GetId() string {
@@ -2540,7 +2628,7 @@ type LiftSanctionResponse struct {
 
 func (x *LiftSanctionResponse) Reset() {
 	*x = LiftSanctionResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[37]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2552,7 +2640,7 @@ func (x *LiftSanctionResponse) String() string {
 func (*LiftSanctionResponse) ProtoMessage() {}
 
 func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[37]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2565,7 +2653,7 @@ func (x *LiftSanctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftSanctionResponse.ProtoReflect.Descriptor instead.
 func (*LiftSanctionResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{37}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *LiftSanctionResponse) GetSanction() *Sanction {
@@ -2584,7 +2672,7 @@ type ListSanctionsRequest struct {
 
 func (x *ListSanctionsRequest) Reset() {
 	*x = ListSanctionsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[38]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2684,7 @@ func (x *ListSanctionsRequest) String() string {
 func (*ListSanctionsRequest) ProtoMessage() {}
 
 func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[38]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2697,7 @@ func (x *ListSanctionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSanctionsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{38}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListSanctionsRequest) GetMemberId() string {
@@ -2628,7 +2716,7 @@ type ListSanctionsResponse struct {
 
 func (x *ListSanctionsResponse) Reset() {
 	*x = ListSanctionsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[39]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2640,7 +2728,7 @@ func (x *ListSanctionsResponse) String() string {
 func (*ListSanctionsResponse) ProtoMessage() {}
 
 func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[39]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2653,7 +2741,7 @@ func (x *ListSanctionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSanctionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSanctionsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{39}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListSanctionsResponse) GetSanctions() []*Sanction {
@@ -2672,7 +2760,7 @@ type ListNoticesRequest struct {
 
 func (x *ListNoticesRequest) Reset() {
 	*x = ListNoticesRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[40]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2684,7 +2772,7 @@ func (x *ListNoticesRequest) String() string {
 func (*ListNoticesRequest) ProtoMessage() {}
 
 func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[40]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2697,7 +2785,7 @@ func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
 func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{40}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListNoticesRequest) GetMemberId() string {
@@ -2716,7 +2804,7 @@ type ListNoticesResponse struct {
 
 func (x *ListNoticesResponse) Reset() {
 	*x = ListNoticesResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[41]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2728,7 +2816,7 @@ func (x *ListNoticesResponse) String() string {
 func (*ListNoticesResponse) ProtoMessage() {}
 
 func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[41]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2741,7 +2829,7 @@ func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesResponse.ProtoReflect.Descriptor instead.
 func (*ListNoticesResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{41}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListNoticesResponse) GetNotices() []*Notice {
@@ -2759,7 +2847,7 @@ type GetAnnouncementsRequest struct {
 
 func (x *GetAnnouncementsRequest) Reset() {
 	*x = GetAnnouncementsRequest{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[42]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2771,7 +2859,7 @@ func (x *GetAnnouncementsRequest) String() string {
 func (*GetAnnouncementsRequest) ProtoMessage() {}
 
 func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[42]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2784,7 +2872,7 @@ func (x *GetAnnouncementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsRequest.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsRequest) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{42}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{44}
 }
 
 type GetAnnouncementsResponse struct {
@@ -2797,7 +2885,7 @@ type GetAnnouncementsResponse struct {
 
 func (x *GetAnnouncementsResponse) Reset() {
 	*x = GetAnnouncementsResponse{}
-	mi := &file_hulian_v1_supervision_proto_msgTypes[43]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2809,7 +2897,7 @@ func (x *GetAnnouncementsResponse) String() string {
 func (*GetAnnouncementsResponse) ProtoMessage() {}
 
 func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hulian_v1_supervision_proto_msgTypes[43]
+	mi := &file_hulian_v1_supervision_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2822,7 +2910,7 @@ func (x *GetAnnouncementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnnouncementsResponse.ProtoReflect.Descriptor instead.
 func (*GetAnnouncementsResponse) Descriptor() ([]byte, []int) {
-	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{43}
+	return file_hulian_v1_supervision_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetAnnouncementsResponse) GetHalts() []*Halt {
@@ -2843,7 +2931,11 @@ var File_hulian_v1_supervision_proto protoreflect.FileDescriptor
 
 const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\n" +
-	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"_\n" +
+	"\x1bhulian/v1/supervision.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"(\n" +
+	"\x16GetOrderDisputeRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"L\n" +
+	"\x17GetOrderDisputeResponse\x121\n" +
+	"\adispute\x18\x01 \x01(\v2\x17.hulian.v1.OrderDisputeR\adispute\"_\n" +
 	"\rMediationNote\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x0e\n" +
 	"\x02by\x18\x02 \x01(\tR\x02by\x12\x12\n" +
@@ -3055,7 +3147,7 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\x17GetAnnouncementsRequest\"r\n" +
 	"\x18GetAnnouncementsResponse\x12%\n" +
 	"\x05halts\x18\x01 \x03(\v2\x0f.hulian.v1.HaltR\x05halts\x12/\n" +
-	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\xbb\f\n" +
+	"\bwarnings\x18\x02 \x03(\v2\x13.hulian.v1.SanctionR\bwarnings2\x95\r\n" +
 	"\x12SupervisionService\x12F\n" +
 	"\tStartHalt\x12\x1b.hulian.v1.StartHaltRequest\x1a\x1c.hulian.v1.StartHaltResponse\x12C\n" +
 	"\bLiftHalt\x12\x1a.hulian.v1.LiftHaltRequest\x1a\x1b.hulian.v1.LiftHaltResponse\x12U\n" +
@@ -3074,7 +3166,8 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\rListIncidents\x12\x1f.hulian.v1.ListIncidentsRequest\x1a .hulian.v1.ListIncidentsResponse\x12[\n" +
 	"\x10OpenOrderDispute\x12\".hulian.v1.OpenOrderDisputeRequest\x1a#.hulian.v1.OpenOrderDisputeResponse\x12d\n" +
 	"\x13MediateOrderDispute\x12%.hulian.v1.MediateOrderDisputeRequest\x1a&.hulian.v1.MediateOrderDisputeResponse\x12^\n" +
-	"\x11ListOrderDisputes\x12#.hulian.v1.ListOrderDisputesRequest\x1a$.hulian.v1.ListOrderDisputesResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
+	"\x11ListOrderDisputes\x12#.hulian.v1.ListOrderDisputesRequest\x1a$.hulian.v1.ListOrderDisputesResponse\x12X\n" +
+	"\x0fGetOrderDispute\x12!.hulian.v1.GetOrderDisputeRequest\x1a\".hulian.v1.GetOrderDisputeResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
 
 var (
 	file_hulian_v1_supervision_proto_rawDescOnce sync.Once
@@ -3088,139 +3181,144 @@ func file_hulian_v1_supervision_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_supervision_proto_rawDescData
 }
 
-var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_hulian_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_hulian_v1_supervision_proto_goTypes = []any{
-	(*MediationNote)(nil),               // 0: hulian.v1.MediationNote
-	(*OrderDispute)(nil),                // 1: hulian.v1.OrderDispute
-	(*OpenOrderDisputeRequest)(nil),     // 2: hulian.v1.OpenOrderDisputeRequest
-	(*OpenOrderDisputeResponse)(nil),    // 3: hulian.v1.OpenOrderDisputeResponse
-	(*MediateOrderDisputeRequest)(nil),  // 4: hulian.v1.MediateOrderDisputeRequest
-	(*MediateOrderDisputeResponse)(nil), // 5: hulian.v1.MediateOrderDisputeResponse
-	(*ListOrderDisputesRequest)(nil),    // 6: hulian.v1.ListOrderDisputesRequest
-	(*ListOrderDisputesResponse)(nil),   // 7: hulian.v1.ListOrderDisputesResponse
-	(*Incident)(nil),                    // 8: hulian.v1.Incident
-	(*ReportIncidentRequest)(nil),       // 9: hulian.v1.ReportIncidentRequest
-	(*ReportIncidentResponse)(nil),      // 10: hulian.v1.ReportIncidentResponse
-	(*RecordIncidentStepRequest)(nil),   // 11: hulian.v1.RecordIncidentStepRequest
-	(*RecordIncidentStepResponse)(nil),  // 12: hulian.v1.RecordIncidentStepResponse
-	(*ListIncidentsRequest)(nil),        // 13: hulian.v1.ListIncidentsRequest
-	(*ListIncidentsResponse)(nil),       // 14: hulian.v1.ListIncidentsResponse
-	(*EvidenceFile)(nil),                // 15: hulian.v1.EvidenceFile
-	(*Complaint)(nil),                   // 16: hulian.v1.Complaint
-	(*FileComplaintRequest)(nil),        // 17: hulian.v1.FileComplaintRequest
-	(*FileComplaintResponse)(nil),       // 18: hulian.v1.FileComplaintResponse
-	(*GetComplaintStatusRequest)(nil),   // 19: hulian.v1.GetComplaintStatusRequest
-	(*GetComplaintStatusResponse)(nil),  // 20: hulian.v1.GetComplaintStatusResponse
-	(*ListComplaintsRequest)(nil),       // 21: hulian.v1.ListComplaintsRequest
-	(*ListComplaintsResponse)(nil),      // 22: hulian.v1.ListComplaintsResponse
-	(*DecideComplaintRequest)(nil),      // 23: hulian.v1.DecideComplaintRequest
-	(*DecideComplaintResponse)(nil),     // 24: hulian.v1.DecideComplaintResponse
-	(*AnswerComplaintRequest)(nil),      // 25: hulian.v1.AnswerComplaintRequest
-	(*AnswerComplaintResponse)(nil),     // 26: hulian.v1.AnswerComplaintResponse
-	(*Halt)(nil),                        // 27: hulian.v1.Halt
-	(*Sanction)(nil),                    // 28: hulian.v1.Sanction
-	(*Notice)(nil),                      // 29: hulian.v1.Notice
-	(*StartHaltRequest)(nil),            // 30: hulian.v1.StartHaltRequest
-	(*StartHaltResponse)(nil),           // 31: hulian.v1.StartHaltResponse
-	(*LiftHaltRequest)(nil),             // 32: hulian.v1.LiftHaltRequest
-	(*LiftHaltResponse)(nil),            // 33: hulian.v1.LiftHaltResponse
-	(*ImposeSanctionRequest)(nil),       // 34: hulian.v1.ImposeSanctionRequest
-	(*ImposeSanctionResponse)(nil),      // 35: hulian.v1.ImposeSanctionResponse
-	(*LiftSanctionRequest)(nil),         // 36: hulian.v1.LiftSanctionRequest
-	(*LiftSanctionResponse)(nil),        // 37: hulian.v1.LiftSanctionResponse
-	(*ListSanctionsRequest)(nil),        // 38: hulian.v1.ListSanctionsRequest
-	(*ListSanctionsResponse)(nil),       // 39: hulian.v1.ListSanctionsResponse
-	(*ListNoticesRequest)(nil),          // 40: hulian.v1.ListNoticesRequest
-	(*ListNoticesResponse)(nil),         // 41: hulian.v1.ListNoticesResponse
-	(*GetAnnouncementsRequest)(nil),     // 42: hulian.v1.GetAnnouncementsRequest
-	(*GetAnnouncementsResponse)(nil),    // 43: hulian.v1.GetAnnouncementsResponse
-	(*timestamppb.Timestamp)(nil),       // 44: google.protobuf.Timestamp
+	(*GetOrderDisputeRequest)(nil),      // 0: hulian.v1.GetOrderDisputeRequest
+	(*GetOrderDisputeResponse)(nil),     // 1: hulian.v1.GetOrderDisputeResponse
+	(*MediationNote)(nil),               // 2: hulian.v1.MediationNote
+	(*OrderDispute)(nil),                // 3: hulian.v1.OrderDispute
+	(*OpenOrderDisputeRequest)(nil),     // 4: hulian.v1.OpenOrderDisputeRequest
+	(*OpenOrderDisputeResponse)(nil),    // 5: hulian.v1.OpenOrderDisputeResponse
+	(*MediateOrderDisputeRequest)(nil),  // 6: hulian.v1.MediateOrderDisputeRequest
+	(*MediateOrderDisputeResponse)(nil), // 7: hulian.v1.MediateOrderDisputeResponse
+	(*ListOrderDisputesRequest)(nil),    // 8: hulian.v1.ListOrderDisputesRequest
+	(*ListOrderDisputesResponse)(nil),   // 9: hulian.v1.ListOrderDisputesResponse
+	(*Incident)(nil),                    // 10: hulian.v1.Incident
+	(*ReportIncidentRequest)(nil),       // 11: hulian.v1.ReportIncidentRequest
+	(*ReportIncidentResponse)(nil),      // 12: hulian.v1.ReportIncidentResponse
+	(*RecordIncidentStepRequest)(nil),   // 13: hulian.v1.RecordIncidentStepRequest
+	(*RecordIncidentStepResponse)(nil),  // 14: hulian.v1.RecordIncidentStepResponse
+	(*ListIncidentsRequest)(nil),        // 15: hulian.v1.ListIncidentsRequest
+	(*ListIncidentsResponse)(nil),       // 16: hulian.v1.ListIncidentsResponse
+	(*EvidenceFile)(nil),                // 17: hulian.v1.EvidenceFile
+	(*Complaint)(nil),                   // 18: hulian.v1.Complaint
+	(*FileComplaintRequest)(nil),        // 19: hulian.v1.FileComplaintRequest
+	(*FileComplaintResponse)(nil),       // 20: hulian.v1.FileComplaintResponse
+	(*GetComplaintStatusRequest)(nil),   // 21: hulian.v1.GetComplaintStatusRequest
+	(*GetComplaintStatusResponse)(nil),  // 22: hulian.v1.GetComplaintStatusResponse
+	(*ListComplaintsRequest)(nil),       // 23: hulian.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),      // 24: hulian.v1.ListComplaintsResponse
+	(*DecideComplaintRequest)(nil),      // 25: hulian.v1.DecideComplaintRequest
+	(*DecideComplaintResponse)(nil),     // 26: hulian.v1.DecideComplaintResponse
+	(*AnswerComplaintRequest)(nil),      // 27: hulian.v1.AnswerComplaintRequest
+	(*AnswerComplaintResponse)(nil),     // 28: hulian.v1.AnswerComplaintResponse
+	(*Halt)(nil),                        // 29: hulian.v1.Halt
+	(*Sanction)(nil),                    // 30: hulian.v1.Sanction
+	(*Notice)(nil),                      // 31: hulian.v1.Notice
+	(*StartHaltRequest)(nil),            // 32: hulian.v1.StartHaltRequest
+	(*StartHaltResponse)(nil),           // 33: hulian.v1.StartHaltResponse
+	(*LiftHaltRequest)(nil),             // 34: hulian.v1.LiftHaltRequest
+	(*LiftHaltResponse)(nil),            // 35: hulian.v1.LiftHaltResponse
+	(*ImposeSanctionRequest)(nil),       // 36: hulian.v1.ImposeSanctionRequest
+	(*ImposeSanctionResponse)(nil),      // 37: hulian.v1.ImposeSanctionResponse
+	(*LiftSanctionRequest)(nil),         // 38: hulian.v1.LiftSanctionRequest
+	(*LiftSanctionResponse)(nil),        // 39: hulian.v1.LiftSanctionResponse
+	(*ListSanctionsRequest)(nil),        // 40: hulian.v1.ListSanctionsRequest
+	(*ListSanctionsResponse)(nil),       // 41: hulian.v1.ListSanctionsResponse
+	(*ListNoticesRequest)(nil),          // 42: hulian.v1.ListNoticesRequest
+	(*ListNoticesResponse)(nil),         // 43: hulian.v1.ListNoticesResponse
+	(*GetAnnouncementsRequest)(nil),     // 44: hulian.v1.GetAnnouncementsRequest
+	(*GetAnnouncementsResponse)(nil),    // 45: hulian.v1.GetAnnouncementsResponse
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
 }
 var file_hulian_v1_supervision_proto_depIdxs = []int32{
-	44, // 0: hulian.v1.MediationNote.at:type_name -> google.protobuf.Timestamp
-	44, // 1: hulian.v1.OrderDispute.opened_at:type_name -> google.protobuf.Timestamp
-	44, // 2: hulian.v1.OrderDispute.evidence_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: hulian.v1.OrderDispute.notes:type_name -> hulian.v1.MediationNote
-	44, // 4: hulian.v1.OrderDispute.settled_at:type_name -> google.protobuf.Timestamp
-	1,  // 5: hulian.v1.OpenOrderDisputeResponse.dispute:type_name -> hulian.v1.OrderDispute
-	1,  // 6: hulian.v1.MediateOrderDisputeResponse.dispute:type_name -> hulian.v1.OrderDispute
-	1,  // 7: hulian.v1.ListOrderDisputesResponse.disputes:type_name -> hulian.v1.OrderDispute
-	44, // 8: hulian.v1.Incident.found_at:type_name -> google.protobuf.Timestamp
-	44, // 9: hulian.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
-	44, // 10: hulian.v1.Incident.authority_due:type_name -> google.protobuf.Timestamp
-	44, // 11: hulian.v1.Incident.authority_reported_at:type_name -> google.protobuf.Timestamp
-	44, // 12: hulian.v1.Incident.notified_at:type_name -> google.protobuf.Timestamp
-	44, // 13: hulian.v1.Incident.remediated_at:type_name -> google.protobuf.Timestamp
-	44, // 14: hulian.v1.Incident.closed_at:type_name -> google.protobuf.Timestamp
-	44, // 15: hulian.v1.ReportIncidentRequest.found_at:type_name -> google.protobuf.Timestamp
-	8,  // 16: hulian.v1.ReportIncidentResponse.incident:type_name -> hulian.v1.Incident
-	44, // 17: hulian.v1.RecordIncidentStepRequest.at:type_name -> google.protobuf.Timestamp
-	8,  // 18: hulian.v1.RecordIncidentStepResponse.incident:type_name -> hulian.v1.Incident
-	8,  // 19: hulian.v1.ListIncidentsResponse.incidents:type_name -> hulian.v1.Incident
-	44, // 20: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
-	44, // 21: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
-	44, // 22: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
-	15, // 23: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	16, // 24: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
-	16, // 25: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
-	16, // 26: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	15, // 27: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	16, // 28: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	44, // 29: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
-	44, // 30: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
-	44, // 31: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
-	44, // 32: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
-	44, // 33: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	44, // 34: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
-	27, // 35: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
-	27, // 36: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
-	28, // 37: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	28, // 38: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	28, // 39: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
-	29, // 40: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
-	27, // 41: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
-	28, // 42: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
-	30, // 43: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
-	32, // 44: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
-	34, // 45: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
-	36, // 46: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
-	38, // 47: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
-	40, // 48: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
-	42, // 49: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
-	17, // 50: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
-	19, // 51: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
-	21, // 52: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
-	23, // 53: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
-	25, // 54: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
-	9,  // 55: hulian.v1.SupervisionService.ReportIncident:input_type -> hulian.v1.ReportIncidentRequest
-	11, // 56: hulian.v1.SupervisionService.RecordIncidentStep:input_type -> hulian.v1.RecordIncidentStepRequest
-	13, // 57: hulian.v1.SupervisionService.ListIncidents:input_type -> hulian.v1.ListIncidentsRequest
-	2,  // 58: hulian.v1.SupervisionService.OpenOrderDispute:input_type -> hulian.v1.OpenOrderDisputeRequest
-	4,  // 59: hulian.v1.SupervisionService.MediateOrderDispute:input_type -> hulian.v1.MediateOrderDisputeRequest
-	6,  // 60: hulian.v1.SupervisionService.ListOrderDisputes:input_type -> hulian.v1.ListOrderDisputesRequest
-	31, // 61: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
-	33, // 62: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
-	35, // 63: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
-	37, // 64: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
-	39, // 65: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
-	41, // 66: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
-	43, // 67: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
-	18, // 68: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
-	20, // 69: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
-	22, // 70: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
-	24, // 71: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
-	26, // 72: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
-	10, // 73: hulian.v1.SupervisionService.ReportIncident:output_type -> hulian.v1.ReportIncidentResponse
-	12, // 74: hulian.v1.SupervisionService.RecordIncidentStep:output_type -> hulian.v1.RecordIncidentStepResponse
-	14, // 75: hulian.v1.SupervisionService.ListIncidents:output_type -> hulian.v1.ListIncidentsResponse
-	3,  // 76: hulian.v1.SupervisionService.OpenOrderDispute:output_type -> hulian.v1.OpenOrderDisputeResponse
-	5,  // 77: hulian.v1.SupervisionService.MediateOrderDispute:output_type -> hulian.v1.MediateOrderDisputeResponse
-	7,  // 78: hulian.v1.SupervisionService.ListOrderDisputes:output_type -> hulian.v1.ListOrderDisputesResponse
-	61, // [61:79] is the sub-list for method output_type
-	43, // [43:61] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	3,  // 0: hulian.v1.GetOrderDisputeResponse.dispute:type_name -> hulian.v1.OrderDispute
+	46, // 1: hulian.v1.MediationNote.at:type_name -> google.protobuf.Timestamp
+	46, // 2: hulian.v1.OrderDispute.opened_at:type_name -> google.protobuf.Timestamp
+	46, // 3: hulian.v1.OrderDispute.evidence_at:type_name -> google.protobuf.Timestamp
+	2,  // 4: hulian.v1.OrderDispute.notes:type_name -> hulian.v1.MediationNote
+	46, // 5: hulian.v1.OrderDispute.settled_at:type_name -> google.protobuf.Timestamp
+	3,  // 6: hulian.v1.OpenOrderDisputeResponse.dispute:type_name -> hulian.v1.OrderDispute
+	3,  // 7: hulian.v1.MediateOrderDisputeResponse.dispute:type_name -> hulian.v1.OrderDispute
+	3,  // 8: hulian.v1.ListOrderDisputesResponse.disputes:type_name -> hulian.v1.OrderDispute
+	46, // 9: hulian.v1.Incident.found_at:type_name -> google.protobuf.Timestamp
+	46, // 10: hulian.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
+	46, // 11: hulian.v1.Incident.authority_due:type_name -> google.protobuf.Timestamp
+	46, // 12: hulian.v1.Incident.authority_reported_at:type_name -> google.protobuf.Timestamp
+	46, // 13: hulian.v1.Incident.notified_at:type_name -> google.protobuf.Timestamp
+	46, // 14: hulian.v1.Incident.remediated_at:type_name -> google.protobuf.Timestamp
+	46, // 15: hulian.v1.Incident.closed_at:type_name -> google.protobuf.Timestamp
+	46, // 16: hulian.v1.ReportIncidentRequest.found_at:type_name -> google.protobuf.Timestamp
+	10, // 17: hulian.v1.ReportIncidentResponse.incident:type_name -> hulian.v1.Incident
+	46, // 18: hulian.v1.RecordIncidentStepRequest.at:type_name -> google.protobuf.Timestamp
+	10, // 19: hulian.v1.RecordIncidentStepResponse.incident:type_name -> hulian.v1.Incident
+	10, // 20: hulian.v1.ListIncidentsResponse.incidents:type_name -> hulian.v1.Incident
+	46, // 21: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
+	46, // 22: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
+	46, // 23: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
+	17, // 24: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	18, // 25: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
+	18, // 26: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
+	18, // 27: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	17, // 28: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	18, // 29: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	46, // 30: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
+	46, // 31: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
+	46, // 32: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
+	46, // 33: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
+	46, // 34: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	46, // 35: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
+	29, // 36: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
+	29, // 37: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
+	30, // 38: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	30, // 39: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	30, // 40: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
+	31, // 41: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
+	29, // 42: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
+	30, // 43: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
+	32, // 44: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
+	34, // 45: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
+	36, // 46: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
+	38, // 47: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
+	40, // 48: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
+	42, // 49: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
+	44, // 50: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
+	19, // 51: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
+	21, // 52: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
+	23, // 53: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
+	25, // 54: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
+	27, // 55: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
+	11, // 56: hulian.v1.SupervisionService.ReportIncident:input_type -> hulian.v1.ReportIncidentRequest
+	13, // 57: hulian.v1.SupervisionService.RecordIncidentStep:input_type -> hulian.v1.RecordIncidentStepRequest
+	15, // 58: hulian.v1.SupervisionService.ListIncidents:input_type -> hulian.v1.ListIncidentsRequest
+	4,  // 59: hulian.v1.SupervisionService.OpenOrderDispute:input_type -> hulian.v1.OpenOrderDisputeRequest
+	6,  // 60: hulian.v1.SupervisionService.MediateOrderDispute:input_type -> hulian.v1.MediateOrderDisputeRequest
+	8,  // 61: hulian.v1.SupervisionService.ListOrderDisputes:input_type -> hulian.v1.ListOrderDisputesRequest
+	0,  // 62: hulian.v1.SupervisionService.GetOrderDispute:input_type -> hulian.v1.GetOrderDisputeRequest
+	33, // 63: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
+	35, // 64: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
+	37, // 65: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
+	39, // 66: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
+	41, // 67: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
+	43, // 68: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
+	45, // 69: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
+	20, // 70: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
+	22, // 71: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
+	24, // 72: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
+	26, // 73: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
+	28, // 74: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
+	12, // 75: hulian.v1.SupervisionService.ReportIncident:output_type -> hulian.v1.ReportIncidentResponse
+	14, // 76: hulian.v1.SupervisionService.RecordIncidentStep:output_type -> hulian.v1.RecordIncidentStepResponse
+	16, // 77: hulian.v1.SupervisionService.ListIncidents:output_type -> hulian.v1.ListIncidentsResponse
+	5,  // 78: hulian.v1.SupervisionService.OpenOrderDispute:output_type -> hulian.v1.OpenOrderDisputeResponse
+	7,  // 79: hulian.v1.SupervisionService.MediateOrderDispute:output_type -> hulian.v1.MediateOrderDisputeResponse
+	9,  // 80: hulian.v1.SupervisionService.ListOrderDisputes:output_type -> hulian.v1.ListOrderDisputesResponse
+	1,  // 81: hulian.v1.SupervisionService.GetOrderDispute:output_type -> hulian.v1.GetOrderDisputeResponse
+	63, // [63:82] is the sub-list for method output_type
+	44, // [44:63] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_supervision_proto_init() }
@@ -3234,7 +3332,7 @@ func file_hulian_v1_supervision_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_supervision_proto_rawDesc), len(file_hulian_v1_supervision_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   44,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

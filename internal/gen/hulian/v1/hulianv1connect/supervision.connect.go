@@ -91,6 +91,9 @@ const (
 	// SupervisionServiceListOrderDisputesProcedure is the fully-qualified name of the
 	// SupervisionService's ListOrderDisputes RPC.
 	SupervisionServiceListOrderDisputesProcedure = "/hulian.v1.SupervisionService/ListOrderDisputes"
+	// SupervisionServiceGetOrderDisputeProcedure is the fully-qualified name of the
+	// SupervisionService's GetOrderDispute RPC.
+	SupervisionServiceGetOrderDisputeProcedure = "/hulian.v1.SupervisionService/GetOrderDispute"
 )
 
 // SupervisionServiceClient is a client for the hulian.v1.SupervisionService service.
@@ -142,8 +145,11 @@ type SupervisionServiceClient interface {
 	// log records with their receipts, note the mediation, or settle.
 	MediateOrderDispute(context.Context, *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error)
 	// ListOrderDisputes lists order disputes: staff all, a member those of
-	// its orders, with the evidence extracted.
+	// its orders, without their evidence.
 	ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error)
+	// GetOrderDispute returns one order dispute with the evidence extracted:
+	// staff, or a member of the order.
+	GetOrderDispute(context.Context, *connect.Request[v1.GetOrderDisputeRequest]) (*connect.Response[v1.GetOrderDisputeResponse], error)
 }
 
 // NewSupervisionServiceClient constructs a client for the hulian.v1.SupervisionService service. By
@@ -265,6 +271,12 @@ func NewSupervisionServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(supervisionServiceMethods.ByName("ListOrderDisputes")),
 			connect.WithClientOptions(opts...),
 		),
+		getOrderDispute: connect.NewClient[v1.GetOrderDisputeRequest, v1.GetOrderDisputeResponse](
+			httpClient,
+			baseURL+SupervisionServiceGetOrderDisputeProcedure,
+			connect.WithSchema(supervisionServiceMethods.ByName("GetOrderDispute")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -288,6 +300,7 @@ type supervisionServiceClient struct {
 	openOrderDispute    *connect.Client[v1.OpenOrderDisputeRequest, v1.OpenOrderDisputeResponse]
 	mediateOrderDispute *connect.Client[v1.MediateOrderDisputeRequest, v1.MediateOrderDisputeResponse]
 	listOrderDisputes   *connect.Client[v1.ListOrderDisputesRequest, v1.ListOrderDisputesResponse]
+	getOrderDispute     *connect.Client[v1.GetOrderDisputeRequest, v1.GetOrderDisputeResponse]
 }
 
 // StartHalt calls hulian.v1.SupervisionService.StartHalt.
@@ -380,6 +393,11 @@ func (c *supervisionServiceClient) ListOrderDisputes(ctx context.Context, req *c
 	return c.listOrderDisputes.CallUnary(ctx, req)
 }
 
+// GetOrderDispute calls hulian.v1.SupervisionService.GetOrderDispute.
+func (c *supervisionServiceClient) GetOrderDispute(ctx context.Context, req *connect.Request[v1.GetOrderDisputeRequest]) (*connect.Response[v1.GetOrderDisputeResponse], error) {
+	return c.getOrderDispute.CallUnary(ctx, req)
+}
+
 // SupervisionServiceHandler is an implementation of the hulian.v1.SupervisionService service.
 type SupervisionServiceHandler interface {
 	// StartHalt halts what scope and target name (operator).
@@ -429,8 +447,11 @@ type SupervisionServiceHandler interface {
 	// log records with their receipts, note the mediation, or settle.
 	MediateOrderDispute(context.Context, *connect.Request[v1.MediateOrderDisputeRequest]) (*connect.Response[v1.MediateOrderDisputeResponse], error)
 	// ListOrderDisputes lists order disputes: staff all, a member those of
-	// its orders, with the evidence extracted.
+	// its orders, without their evidence.
 	ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error)
+	// GetOrderDispute returns one order dispute with the evidence extracted:
+	// staff, or a member of the order.
+	GetOrderDispute(context.Context, *connect.Request[v1.GetOrderDisputeRequest]) (*connect.Response[v1.GetOrderDisputeResponse], error)
 }
 
 // NewSupervisionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -548,6 +569,12 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 		connect.WithSchema(supervisionServiceMethods.ByName("ListOrderDisputes")),
 		connect.WithHandlerOptions(opts...),
 	)
+	supervisionServiceGetOrderDisputeHandler := connect.NewUnaryHandler(
+		SupervisionServiceGetOrderDisputeProcedure,
+		svc.GetOrderDispute,
+		connect.WithSchema(supervisionServiceMethods.ByName("GetOrderDispute")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.SupervisionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SupervisionServiceStartHaltProcedure:
@@ -586,6 +613,8 @@ func NewSupervisionServiceHandler(svc SupervisionServiceHandler, opts ...connect
 			supervisionServiceMediateOrderDisputeHandler.ServeHTTP(w, r)
 		case SupervisionServiceListOrderDisputesProcedure:
 			supervisionServiceListOrderDisputesHandler.ServeHTTP(w, r)
+		case SupervisionServiceGetOrderDisputeProcedure:
+			supervisionServiceGetOrderDisputeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -665,4 +694,8 @@ func (UnimplementedSupervisionServiceHandler) MediateOrderDispute(context.Contex
 
 func (UnimplementedSupervisionServiceHandler) ListOrderDisputes(context.Context, *connect.Request[v1.ListOrderDisputesRequest]) (*connect.Response[v1.ListOrderDisputesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.ListOrderDisputes is not implemented"))
+}
+
+func (UnimplementedSupervisionServiceHandler) GetOrderDispute(context.Context, *connect.Request[v1.GetOrderDisputeRequest]) (*connect.Response[v1.GetOrderDisputeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SupervisionService.GetOrderDispute is not implemented"))
 }
