@@ -245,7 +245,7 @@ func (c *NodeConsentCmd) Verify(ctx context.Context) error {
 	var b *consent.Broken
 	switch {
 	case errors.As(err, &b):
-		fmt.Fprintln(c.env.Stderr, i18n.T(fmt.Sprintf("同意台账验证失败：第 %d 条记录", b.Seq), fmt.Sprintf("consent ledger verification failed: event %d", b.Seq)).In(c.env.Lang)+": "+b.Reason)
+		fmt.Fprintln(c.env.Stderr, i18n.T(fmt.Sprintf("同意台账验证失败：第 %d 条记录%s", b.Seq, b.Reason.ZH), fmt.Sprintf("consent ledger verification failed: event %d: %s", b.Seq, b.Reason.EN)).In(c.env.Lang))
 		return ExitError{Code: 1}
 	case err != nil:
 		return err

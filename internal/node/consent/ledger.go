@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
 )
@@ -248,10 +249,10 @@ func (l *Ledger) History(ctx context.Context, exid []byte) ([]*nodestore.Consent
 // of place.
 type Broken struct {
 	Seq    int64
-	Reason string
+	Reason i18n.Text
 }
 
-func (b *Broken) Error() string { return fmt.Sprintf("consent ledger event %d: %s", b.Seq, b.Reason) }
+func (b *Broken) Error() string { return fmt.Sprintf("consent ledger event %d: %s", b.Seq, b.Reason.EN) }
 
 // Verify recomputes the ledger's hash chain from its first event and
 // checks every event's sequence, link and hash, and that each history's
@@ -269,11 +270,11 @@ func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 			for _, e := range page {
 				switch {
 				case e.Seq != n+1:
-					return &Broken{Seq: n + 1, Reason: "missing"}
+					return &Broken{Seq: n + 1, Reason: i18n.T("缺失", "missing")}
 				case !bytes.Equal(e.Prev, prev):
-					return &Broken{Seq: e.Seq, Reason: "its link to the event before is wrong"}
+					return &Broken{Seq: e.Seq, Reason: i18n.T("与前一条记录的链接不符", "its link to the event before is wrong")}
 				case !bytes.Equal(Hash(prev, e), e.Hash):
-					return &Broken{Seq: e.Seq, Reason: "changed after it was recorded"}
+					return &Broken{Seq: e.Seq, Reason: i18n.T("记录后被改动", "changed after it was recorded")}
 				}
 				prev, n = e.Hash, e.Seq
 				last[e.Purpose+"\x00"+string(e.ExID)] = e
@@ -292,7 +293,7 @@ func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 			err := tx.EachConsentState(ctx, p, "", func(s *nodestore.ConsentState) error {
 				e := last[p+"\x00"+string(s.ExID)]
 				if e == nil || e.Seq != s.Seq || stateOf(e.Action) != s.State {
-					return &Broken{Seq: s.Seq, Reason: "a history's state is not the one its events leave"}
+					return &Broken{Seq: s.Seq, Reason: i18n.T("某一主体的现状与其记录不符", "a history's state is not the one its events leave")}
 				}
 				seen++
 				return nil
@@ -302,7 +303,7 @@ func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 			}
 		}
 		if seen != len(last) {
-			return &Broken{Seq: n, Reason: "a history's state is missing"}
+			return &Broken{Seq: n, Reason: i18n.T("缺少某一主体的现状", "a history's state is missing")}
 		}
 		return nil
 	})

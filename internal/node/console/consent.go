@@ -196,7 +196,7 @@ func (c *console) consentVerify(w http.ResponseWriter, r *http.Request, v *view)
 	var b *consent.Broken
 	switch {
 	case errors.As(err, &b):
-		d.Broken = i18n.T("第 "+strconv.FormatInt(b.Seq, 10)+" 条记录："+b.Reason, "event "+strconv.FormatInt(b.Seq, 10)+": "+b.Reason).In(v.Lang)
+		d.Broken = i18n.T("第 "+strconv.FormatInt(b.Seq, 10)+" 条记录"+b.Reason.ZH, "event "+strconv.FormatInt(b.Seq, 10)+": "+b.Reason.EN).In(v.Lang)
 	case err != nil:
 		return err
 	default:
