@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"hulian/internal/calendar"
@@ -36,6 +37,7 @@ type Web struct {
 	Logger        *slog.Logger
 	SecureCookies bool
 	pages         map[i18n.Lang]*template.Template
+	notices       map[i18n.Lang]*template.Template
 	cop           *http.CrossOriginProtection
 }
 
@@ -44,9 +46,10 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Web{C: c, Logger: logger, SecureCookies: secure, pages: map[i18n.Lang]*template.Template{}, cop: http.NewCrossOriginProtection()}
+	w := &Web{C: c, Logger: logger, SecureCookies: secure, pages: map[i18n.Lang]*template.Template{}, notices: map[i18n.Lang]*template.Template{},
+		cop: http.NewCrossOriginProtection()}
 	for _, lang := range []i18n.Lang{i18n.ZH, i18n.EN} {
-		w.pages[lang] = template.Must(template.New("centre.html").Funcs(template.FuncMap{
+		fm := template.FuncMap{
 			"t": func(zh, en string) (string, error) {
 				if zh == "" || en == "" {
 					return "", errors.New("untranslated text")
@@ -60,7 +63,9 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 				}
 				return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
 			},
-		}).ParseFS(files, "templates/centre.html"))
+		}
+		w.pages[lang] = template.Must(template.New("centre.html").Funcs(fm).ParseFS(files, "templates/centre.html"))
+		w.notices[lang] = template.Must(template.New("notice.html").Funcs(fm).ParseFS(files, "templates/notice.html"))
 	}
 	css, _ := files.ReadFile("templates/centre.css")
 	mux.HandleFunc("GET /privacy/centre.css", func(rw http.ResponseWriter, r *http.Request) {
@@ -68,6 +73,8 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 		rw.Header().Set("Cache-Control", "max-age=3600")
 		rw.Write(css)
 	})
+	mux.HandleFunc("GET /privacy/notice", w.notice)
+	mux.HandleFunc("GET /privacy/notice/{version}", w.notice)
 	mux.HandleFunc("GET /privacy/enter", w.enter)
 	mux.HandleFunc("GET /privacy", w.page)
 	mux.HandleFunc("POST /privacy/choice", w.choice)
@@ -273,6 +280,51 @@ func (w *Web) render(rw http.ResponseWriter, status int, d *pageData) {
 		return
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	rw.Write(buf.Bytes())
+}
+
+type noticeData struct {
+	Lang   i18n.Lang
+	Path   string
+	Notice *consent.Notice
+	Newer  bool // a later version is published
+	Err    *errs.Error
+}
+
+// notice is the public page of the notice in force, or of one version:
+// anyone may read what the member says it does (S-1), and every version
+// stays readable, so a consent's receipt can name the one it was given
+// under.
+func (w *Web) notice(rw http.ResponseWriter, r *http.Request) {
+	d := &noticeData{Lang: httpserve.LangOf(r), Path: r.URL.Path}
+	status := http.StatusOK
+	ns, err := consent.New(w.C.N).Notices(r.Context())
+	switch {
+	case err != nil:
+		d.Err, status = public(err), public(err).Kind.HTTPStatus()
+	case len(ns) == 0:
+		d.Err, status = errs.New(errs.NotFound, "", "尚未发布隐私告知", "no privacy notice is published"), http.StatusNotFound
+	case r.PathValue("version") == "":
+		d.Notice = ns[0]
+	default:
+		for _, n := range ns {
+			if strconv.Itoa(n.Version) == r.PathValue("version") {
+				d.Notice, d.Newer = n, n.Version != ns[0].Version
+			}
+		}
+		if d.Notice == nil {
+			d.Err, status = errs.New(errs.NotFound, "", "没有这一版本", "no such version"), http.StatusNotFound
+		}
+	}
+	var buf bytes.Buffer
+	if err := w.notices[d.Lang].Execute(&buf, d); err != nil {
+		w.Logger.Error("render the privacy notice", "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Cache-Control", "max-age=300")
 	rw.WriteHeader(status)
 	rw.Write(buf.Bytes())
 }

@@ -58,6 +58,12 @@ func TestPrivacyCentre(t *testing.T) {
 	if _, err := l.Record(ctx, ins, "test"); err != nil {
 		t.Fatal(err)
 	}
+	// The notice's public pages: the one in force, and each version.
+	_, _, page := get(t, base+"/privacy/notice")
+	wantAll(t, "the public notice", page, `data-version="1"`, `id="purpose-exchange"`, "需求方", "1 年")
+	if code, _, _ := get(t, base+"/privacy/notice/9"); code != http.StatusNotFound {
+		t.Errorf("a version never published: %d", code)
+	}
 	key, err := x.supplier.Privacy.LinkKey(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +125,7 @@ func TestPrivacyCentre(t *testing.T) {
 	}
 	// Staff see it on the console's consent page and close it there.
 	staff := login(t, x.supplier)
-	_, _, page := get(t, base+"/consent", staff)
+	_, _, page = get(t, base+"/consent", staff)
 	wantAll(t, "the staff's requests", page, `id="req-`+rs[0].ID+`" data-status="open"`, "请删除我的消费记录")
 	scsrf := between(page, `name="csrf" value="`, `"`)
 	if code, _, _ := post(t, base+"/consent/requests/"+rs[0].ID, url.Values{"csrf": {scsrf}, "status": {"refused"}, "outcome": {" "}}, staff); code != http.StatusBadRequest {
