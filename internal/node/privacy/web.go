@@ -9,7 +9,9 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"hulian/internal/calendar"
@@ -137,6 +139,9 @@ type choiceRow struct {
 type requestRow struct {
 	*nodestore.SubjectRequest
 	Overdue bool
+	// Escalate is, for a complaint, the exchange operator's public
+	// complaint form, prefilled with the member and the request.
+	Escalate string
 }
 
 type pageData struct {
@@ -180,7 +185,12 @@ func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lan
 	}
 	today := calendar.DateOf(w.C.N.Now())
 	for _, r := range rs {
-		d.Requests = append(d.Requests, requestRow{SubjectRequest: r, Overdue: Overdue(r, today)})
+		row := requestRow{SubjectRequest: r, Overdue: Overdue(r, today)}
+		if r.Kind == "complain" && w.C.N.PlatformURL() != "" {
+			concerns := i18n.T("成员 "+w.C.N.MemberID()+"（其隐私中心请求 "+r.ID+"）", "member "+w.C.N.MemberID()+" (its privacy centre's request "+r.ID+")").In(lang)
+			row.Escalate = strings.TrimRight(w.C.N.PlatformURL(), "/") + "/complain?" + url.Values{"kind": {"privacy"}, "concerns": {concerns}}.Encode()
+		}
+		d.Requests = append(d.Requests, row)
 	}
 	return d, nil
 }

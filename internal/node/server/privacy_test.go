@@ -136,6 +136,12 @@ func TestPrivacyCentre(t *testing.T) {
 	}
 	_, _, body = get(t, base+"/privacy", session)
 	wantAll(t, "the centre after the request is closed", body, `data-status="done"`, "已删除全部消费记录")
+	// A complaint links to the exchange operator's public form, prefilled.
+	if code, _, _ := post(t, base+"/privacy/request", url.Values{"csrf": {csrf}, "kind": {"complain"}, "details": {"未经同意提供给第三方"}}, session); code != http.StatusSeeOther {
+		t.Errorf("complain: %d", code)
+	}
+	_, _, body = get(t, base+"/privacy", session, &http.Cookie{Name: "lang", Value: "en"})
+	wantAll(t, "the escalation link", body, `class="escalate"`, x.relay.URL()+"/complain?concerns=member", supplierID)
 	// Another customer sees their own choices only.
 	_, other := enter(t, base, privacy.MintLink(key, personID(2), now, 5*time.Minute))
 	_, _, body = get(t, base+"/privacy", other)

@@ -34,8 +34,19 @@ type complainData struct {
 }
 
 // complainForm is the public complaint form: no account needed.
+// A member's privacy centre escalates a person's complaint here with the
+// form prefilled: what it concerns and its kind, which the person can
+// still change.
 func (c *console) complainForm(w http.ResponseWriter, r *http.Request) error {
-	c.render(w, r, http.StatusOK, "complain.html", &view{Title: "cp.title", Data: complainData{}, fields: complainFields})
+	form := url.Values{}
+	q := r.URL.Query()
+	if s := strings.TrimSpace(q.Get("concerns")); s != "" && len(s) <= 500 {
+		form.Set("concerns", s)
+	}
+	if k := q.Get("kind"); k == "privacy" || k == "trade_secret" {
+		form.Set("kind", k)
+	}
+	c.render(w, r, http.StatusOK, "complain.html", &view{Title: "cp.title", Data: complainData{}, Form: form, fields: complainFields})
 	return nil
 }
 

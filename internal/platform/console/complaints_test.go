@@ -60,6 +60,11 @@ func TestComplaintPages(t *testing.T) {
 	}
 
 	anon := m.browser(t)
+	// A member's privacy centre escalates here with the form prefilled.
+	if r := anon.get("/complain?kind=privacy&concerns=" + url.QueryEscape("成员 mem_x（其隐私中心请求 req_y）")); !strings.Contains(r.Body, `value="成员 mem_x（其隐私中心请求 req_y）"`) ||
+		!strings.Contains(r.Body, `value="privacy" checked`) {
+		t.Errorf("the prefilled form:\n%s", r.Body)
+	}
 	fields := map[string]string{"kind": "privacy", "complainant": "张三", "contact": "13800000000", "concerns": o.ID, "description": "未经同意使用我的号码"}
 	ct, body := complainForm(t, fields, nil)
 	req := func(ct string, body *bytes.Buffer) response {
