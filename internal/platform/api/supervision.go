@@ -204,6 +204,6 @@ func (s *supervisionService) AnswerComplaint(ctx context.Context, req *connect.R
 // complaintToProto is a complaint without the complainant's identity,
 // which stays with the operator's console.
 func complaintToProto(c *store.Complaint) *hulianv1.Complaint {
-	return &hulianv1.Complaint{Id: c.ID, Kind: c.Kind, Status: c.Status, Description: c.Description, OrderId: c.Order, OperatorNote: c.OperatorNote,
+	return &hulianv1.Complaint{Id: c.ID, Kind: c.Kind, Status: c.Status, Description: c.Description, OrderId: c.Order, ListingId: c.Listing, OperatorNote: c.OperatorNote,
 		Answer: c.Answer, FiledAt: timestamp(c.Filed), AcceptedAt: timestamp(c.Accepted), ResolvedAt: timestamp(c.Resolved)}
 }

@@ -25,6 +25,8 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
+	"hulian/internal/market"
+	"hulian/internal/platform/listings"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/throttle"
 	"hulian/internal/platform/trading"
@@ -70,12 +72,13 @@ var allowed = map[string]string{"application/pdf": "pdf", "image/png": "png", "i
 type Complaints struct {
 	DB       *store.DB
 	Market   *trading.Market
+	Listings *listings.Registry
 	Throttle *throttle.Throttle // filings per client address and network
 }
 
 // New returns the complaints room.
-func New(mk *trading.Market) *Complaints {
-	return &Complaints{DB: mk.P.DB, Market: mk, Throttle: mk.P.Throttle}
+func New(mk *trading.Market, ls *listings.Registry) *Complaints {
+	return &Complaints{DB: mk.P.DB, Market: mk, Listings: ls, Throttle: mk.P.Throttle}
 }
 
 // File is an evidence file as uploaded.
@@ -247,10 +250,18 @@ func wrongStatus(cp *store.Complaint, zh, en string) error {
 	return errs.New(errs.FailedPrecondition, "complaint", "投诉当前状态为 "+cp.Status+"，"+zh, "the complaint is "+cp.Status+"; "+en)
 }
 
-// Accept accepts a complaint for handling (operator), naming the order it
-// concerns: the order is suspended in the same transaction and both
-// members are notified.
-func (c *Complaints) Accept(ctx context.Context, id, orderID, grounds string) (*store.Complaint, error) {
+// Accept accepts a complaint for handling (operator), naming the order or
+// the listing it concerns: the order is suspended — or the listing, with
+// every active order under it — in the same transaction, and the members
+// are notified.
+func (c *Complaints) Accept(ctx context.Context, id, target, grounds string) (*store.Complaint, error) {
+	if strings.HasPrefix(strings.TrimSpace(target), "lst_") {
+		return c.acceptListing(ctx, id, strings.TrimSpace(target), grounds)
+	}
+	return c.acceptOrder(ctx, id, target, grounds)
+}
+
+func (c *Complaints) acceptOrder(ctx context.Context, id, orderID, grounds string) (*store.Complaint, error) {
 	if err := auth.Require(ctx, auth.PermSupervise); err != nil {
 		return nil, err
 	}
@@ -270,6 +281,7 @@ func (c *Complaints) Accept(ctx context.Context, id, orderID, grounds string) (*
 			return "", nil, err
 		}
 		cp.Status, cp.Order, cp.Demander, cp.Supplier, cp.OperatorNote, cp.Accepted = Accepted, o.ID, o.Terms.Demander, o.Terms.Supplier, grounds, tx.Now()
+		cp.SuspendedOrders = []string{o.ID}
 		for _, m := range []string{o.Terms.Demander, o.Terms.Supplier} {
 			if err := tx.Notify(ctx, &store.Notice{ID: auth.NewID("ntc_"), Member: m, Kind: KindAccepted, Object: cp.ID, Created: tx.Now(),
 				TitleZH: "订单 " + o.ID + " 因投诉已暂停，请提交抗辩证据", TitleEN: "Order " + o.ID + " is suspended on a complaint: answer with counter-evidence",
@@ -278,6 +290,53 @@ func (c *Complaints) Accept(ctx context.Context, id, orderID, grounds string) (*
 			}
 		}
 		return KindAccepted, bizlog.P{"order": o.ID, "note": grounds}, nil
+	})
+}
+
+// acceptListing accepts a complaint about a listing: the listing and every
+// active order under it are suspended in one transaction; the supplier
+// answers; each order's demander is told.
+func (c *Complaints) acceptListing(ctx context.Context, id, listingID, grounds string) (*store.Complaint, error) {
+	if err := auth.Require(ctx, auth.PermSupervise); err != nil {
+		return nil, err
+	}
+	grounds, err := note(grounds)
+	if err != nil {
+		return nil, err
+	}
+	return c.step(ctx, id, func(tx *store.Tx, cp *store.Complaint) (string, bizlog.P, error) {
+		if cp.Status != Received {
+			return "", nil, wrongStatus(cp, "不能再次受理", "it cannot be accepted again")
+		}
+		reason := "投诉 " + cp.ID + " 已受理，暂停数据互联"
+		l, err := c.Listings.SuspendListingIn(ctx, tx, listingID, reason)
+		if errs.Is(err, errs.NotFound) {
+			return "", nil, errs.Invalidf("order", "找不到挂牌："+listingID, "no such listing: "+listingID)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		os, err := tx.ActiveOrdersOfListing(ctx, l.MemberID, l.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		cp.Status, cp.Listing, cp.Supplier, cp.OperatorNote, cp.Accepted = Accepted, l.ID, l.MemberID, grounds, tx.Now()
+		told := map[string]bool{l.MemberID: true}
+		for _, o := range os {
+			if _, err := c.Market.SuspendOrderIn(ctx, tx, o.ID, reason); err != nil {
+				return "", nil, err
+			}
+			cp.SuspendedOrders = append(cp.SuspendedOrders, o.ID)
+			told[o.Terms.Demander] = true
+		}
+		for m := range told {
+			if err := tx.Notify(ctx, &store.Notice{ID: auth.NewID("ntc_"), Member: m, Kind: KindAccepted, Object: cp.ID, Created: tx.Now(),
+				TitleZH: "挂牌 " + l.Title + " 及其订单因投诉已暂停", TitleEN: "Listing " + l.Title + " and its orders are suspended on a complaint",
+				Body: grounds}); err != nil {
+				return "", nil, err
+			}
+		}
+		return KindAccepted, bizlog.P{"listing": l.ID, "orders": strings.Join(cp.SuspendedOrders, ","), "note": grounds}, nil
 	})
 }
 
@@ -365,22 +424,48 @@ func (c *Complaints) resolve(ctx context.Context, id, grounds, outcome string) (
 		if cp.Status != Accepted && cp.Status != Answered {
 			return "", nil, wrongStatus(cp, "不能作出处理决定", "it cannot be decided")
 		}
+		told := map[string]bool{cp.Supplier: true}
+		if cp.Demander != "" {
+			told[cp.Demander] = true
+		}
 		if outcome == Restored {
-			if _, err := c.Market.ResumeOrderIn(ctx, tx, cp.Order); err != nil {
-				return "", nil, err
+			if cp.Listing != "" {
+				if _, err := c.Listings.ResumeListingIn(ctx, tx, cp.Listing); err != nil {
+					return "", nil, err
+				}
+			}
+			// Exactly the orders accepting the complaint suspended, where
+			// nothing else has ended or suspended them since. (A complaint
+			// accepted before the orders were kept names its one order.)
+			suspended := cp.SuspendedOrders
+			if len(suspended) == 0 && cp.Order != "" {
+				suspended = []string{cp.Order}
+			}
+			for _, oid := range suspended {
+				o, err := tx.Order(ctx, oid, true)
+				if err != nil {
+					return "", nil, err
+				}
+				if o.Status != market.Suspended || !strings.Contains(o.Reason, cp.ID) {
+					continue
+				}
+				if _, err := c.Market.ResumeOrderIn(ctx, tx, oid); err != nil {
+					return "", nil, err
+				}
+				told[o.Terms.Demander] = true
 			}
 		}
 		cp.Status, cp.OperatorNote, cp.Resolved = outcome, grounds, tx.Now()
-		zh, en := "投诉已处理：维持暂停", "The complaint is upheld: the order stays suspended"
+		zh, en := "投诉已处理：维持暂停", "The complaint is upheld: the exchange stays suspended"
 		if outcome == Restored {
-			zh, en = "投诉已处理：订单恢复", "The complaint is decided: the order resumes"
+			zh, en = "投诉已处理：数据互联恢复", "The complaint is decided: the exchange resumes"
 		}
-		for _, m := range []string{cp.Demander, cp.Supplier} {
+		for m := range told {
 			if err := tx.Notify(ctx, &store.Notice{ID: auth.NewID("ntc_"), Member: m, Kind: kind, Object: cp.ID, Created: tx.Now(), TitleZH: zh, TitleEN: en, Body: grounds}); err != nil {
 				return "", nil, err
 			}
 		}
-		return kind, bizlog.P{"order": cp.Order, "note": grounds}, nil
+		return kind, bizlog.P{"order": cp.Order, "listing": cp.Listing, "note": grounds}, nil
 	})
 }
 

@@ -76,6 +76,9 @@ func (b *nameBook) listing(id string) string {
 	return title
 }
 
+// ListingTitle is a listing's title.
+func (v *view) ListingTitle(id string) string { return v.names.listing(id) }
+
 // Member is the organisation name of a member ID.
 func (v *view) Member(id string) string { return v.names.member(id) }
 

@@ -77,7 +77,7 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Books = books.New(x.Log)
 	x.Stats = marketstats.New(p)
 	x.Halts, x.Sanctions = halts.New(p), sanctions.New(p)
-	x.Complaints = complaints.New(x.Market)
+	x.Complaints = complaints.New(x.Market, x.Listings)
 	x.Witnesses = witnesses.New(x.Log)
 	x.Incidents = incidents.New(p)
 	x.Mediation = mediation.New(x.Market)

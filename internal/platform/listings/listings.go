@@ -185,28 +185,34 @@ func (r *Registry) transition(ctx context.Context, perm auth.Permission, id, kin
 	}
 	var l *catalog.Listing
 	err := r.P.DB.Transact(ctx, func(tx *store.Tx) (err error) {
-		l, err = tx.Listing(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		a := auth.ActorFrom(ctx)
-		if !a.Role.IsStaff() && l.MemberID != a.MemberID {
-			return errs.New(errs.PermissionDenied, "", "只能操作本成员的挂牌", "you can act only on your own listings")
-		}
-		payload, err := step(tx, l)
-		if err != nil {
-			return err
-		}
-		if err := tx.SaveListing(ctx, l, false); err != nil {
-			return err
-		}
-		if payload == nil {
-			payload = bizlog.P{}
-		}
-		payload["version"], payload["status"] = l.Version, string(l.Status)
-		_, err = tx.Append(ctx, l.MemberID, kind, l.ID, payload)
+		l, err = r.transitionIn(ctx, tx, id, kind, step)
 		return err
 	})
+	return l, err
+}
+
+// transitionIn is transition in the caller's transaction.
+func (r *Registry) transitionIn(ctx context.Context, tx *store.Tx, id, kind string, step func(tx *store.Tx, l *catalog.Listing) (bizlog.P, error)) (*catalog.Listing, error) {
+	l, err := tx.Listing(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	a := auth.ActorFrom(ctx)
+	if !a.Role.IsStaff() && l.MemberID != a.MemberID {
+		return nil, errs.New(errs.PermissionDenied, "", "只能操作本成员的挂牌", "you can act only on your own listings")
+	}
+	payload, err := step(tx, l)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SaveListing(ctx, l, false); err != nil {
+		return nil, err
+	}
+	if payload == nil {
+		payload = bizlog.P{}
+	}
+	payload["version"], payload["status"] = l.Version, string(l.Status)
+	_, err = tx.Append(ctx, l.MemberID, kind, l.ID, payload)
 	return l, err
 }
 
@@ -274,6 +280,22 @@ func (r *Registry) PublishListing(ctx context.Context, id string) (*catalog.List
 func (r *Registry) SuspendListing(ctx context.Context, id, reason string) (*catalog.Listing, error) {
 	return r.transition(ctx, auth.PermCatalogReview, id, KindListingSuspended, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
 		return bizlog.P{"reason": reason}, l.Suspend(reason)
+	})
+}
+
+// SuspendListingIn suspends a published listing in the caller's
+// transaction — a complaint accepted (X-G3) — so that it commits with what
+// caused it. The caller checked the actor's permission.
+func (r *Registry) SuspendListingIn(ctx context.Context, tx *store.Tx, id, reason string) (*catalog.Listing, error) {
+	return r.transitionIn(ctx, tx, id, KindListingSuspended, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return bizlog.P{"reason": reason}, l.Suspend(reason)
+	})
+}
+
+// ResumeListingIn resumes a suspended listing in the caller's transaction.
+func (r *Registry) ResumeListingIn(ctx context.Context, tx *store.Tx, id string) (*catalog.Listing, error) {
+	return r.transitionIn(ctx, tx, id, KindListingResumed, func(_ *store.Tx, l *catalog.Listing) (bizlog.P, error) {
+		return nil, l.Resume()
 	})
 }
 

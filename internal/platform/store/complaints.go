@@ -3,31 +3,37 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"hulian/internal/errs"
+	"hulian/internal/market"
 )
 
 // Complaint is a complaint of an infringed privacy or trade secret (X-G3).
 type Complaint struct {
-	ID           string
-	CodeSHA256   string
-	Kind         string // privacy, trade_secret
-	Complainant  string
-	Contact      string
-	Concerns     string // what the complainant named, as given
-	Description  string
-	Status       string // received, accepted, rejected, answered, restored, upheld
-	Order        string // the exchange suspended, once accepted
-	Demander     string
-	Supplier     string
-	OperatorNote string
-	Answer       string
-	AnsweredBy   string
-	Filed        time.Time
-	Accepted     time.Time
-	Answered     time.Time
-	Resolved     time.Time
+	ID          string
+	CodeSHA256  string
+	Kind        string // privacy, trade_secret
+	Complainant string
+	Contact     string
+	Concerns    string // what the complainant named, as given
+	Description string
+	Status      string // received, accepted, rejected, answered, restored, upheld
+	Order       string // the exchange suspended, once accepted: an order…
+	Listing     string // …or a listing, with every order under it
+	Demander    string // the order's demander; "" for a listing
+	Supplier    string // the order's supplier, or the listing's
+	// SuspendedOrders are the orders accepting the complaint suspended:
+	// restoring resumes exactly these.
+	SuspendedOrders []string
+	OperatorNote    string
+	Answer          string
+	AnsweredBy      string
+	Filed           time.Time
+	Accepted        time.Time
+	Answered        time.Time
+	Resolved        time.Time
 }
 
 // Evidence is one file of a complaint's evidence.
@@ -66,20 +72,25 @@ func (tx *Tx) SaveComplaint(ctx context.Context, c *Complaint) error {
 		return err
 	}
 	_, err := tx.exec(ctx, `UPDATE complaints SET status = $2, order_id = $3, demander_id = $4, supplier_id = $5, operator_note = $6, answer = $7,
-		answered_by = $8, accepted_at = $9, answered_at = $10, resolved_at = $11 WHERE id = $1`,
-		c.ID, c.Status, c.Order, c.Demander, c.Supplier, c.OperatorNote, c.Answer, c.AnsweredBy, nullTime(c.Accepted), nullTime(c.Answered), nullTime(c.Resolved))
+		answered_by = $8, accepted_at = $9, answered_at = $10, resolved_at = $11, listing_id = $12, suspended_orders = $13 WHERE id = $1`,
+		c.ID, c.Status, c.Order, c.Demander, c.Supplier, c.OperatorNote, c.Answer, c.AnsweredBy, nullTime(c.Accepted), nullTime(c.Answered), nullTime(c.Resolved),
+		c.Listing, strings.Join(c.SuspendedOrders, ","))
 	return err
 }
 
 const complaintCols = `id, code_sha256, kind, complainant, contact, concerns, description, status, order_id, demander_id, supplier_id,
-	operator_note, answer, answered_by, filed_at, accepted_at, answered_at, resolved_at`
+	operator_note, answer, answered_by, filed_at, accepted_at, answered_at, resolved_at, listing_id, suspended_orders`
 
 func scanComplaint(row interface{ Scan(...any) error }) (*Complaint, error) {
 	var c Complaint
 	var acc, ans, res sql.NullTime
+	var suspended string
 	if err := row.Scan(&c.ID, &c.CodeSHA256, &c.Kind, &c.Complainant, &c.Contact, &c.Concerns, &c.Description, &c.Status, &c.Order, &c.Demander, &c.Supplier,
-		&c.OperatorNote, &c.Answer, &c.AnsweredBy, &c.Filed, &acc, &ans, &res); err != nil {
+		&c.OperatorNote, &c.Answer, &c.AnsweredBy, &c.Filed, &acc, &ans, &res, &c.Listing, &suspended); err != nil {
 		return nil, err
+	}
+	if suspended != "" {
+		c.SuspendedOrders = strings.Split(suspended, ",")
 	}
 	c.Filed, c.Accepted, c.Answered, c.Resolved = c.Filed.UTC(), fromNull(acc), fromNull(ans), fromNull(res)
 	return &c, nil
@@ -174,4 +185,24 @@ func (tx *Tx) EvidenceOf(ctx context.Context, complaint string, data bool) ([]*E
 		out = append(out, &e)
 	}
 	return out, rows.Err()
+}
+
+// ActiveOrdersOfListing returns the active orders under a listing (staff),
+// locked for the update that suspends them.
+func (tx *Tx) ActiveOrdersOfListing(ctx context.Context, supplier, listing string) ([]*market.Order, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return nil, err
+	}
+	os, err := marketBodies[market.Order](tx.query(ctx, `SELECT body FROM orders WHERE supplier_id = $1 AND status = $2 ORDER BY id`+tx.Eng.ForUpdate(),
+		supplier, string(market.Active)))
+	if err != nil {
+		return nil, err
+	}
+	out := os[:0]
+	for _, o := range os {
+		if o.Terms.ListingID == listing {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }

@@ -1277,12 +1277,15 @@ type Complaint struct {
 	Status      string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The order suspended, once accepted (not shown to the complainant).
-	OrderId       string                 `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	OperatorNote  string                 `protobuf:"bytes,6,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
-	Answer        string                 `protobuf:"bytes,7,opt,name=answer,proto3" json:"answer,omitempty"`
-	FiledAt       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=filed_at,json=filedAt,proto3" json:"filed_at,omitempty"`
-	AcceptedAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
-	ResolvedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	OrderId      string                 `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OperatorNote string                 `protobuf:"bytes,6,opt,name=operator_note,json=operatorNote,proto3" json:"operator_note,omitempty"`
+	Answer       string                 `protobuf:"bytes,7,opt,name=answer,proto3" json:"answer,omitempty"`
+	FiledAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=filed_at,json=filedAt,proto3" json:"filed_at,omitempty"`
+	AcceptedAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
+	ResolvedAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	// The listing suspended, with every order under it, when the complaint
+	// concerns a listing.
+	ListingId     string `protobuf:"bytes,11,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1385,6 +1388,13 @@ func (x *Complaint) GetResolvedAt() *timestamppb.Timestamp {
 		return x.ResolvedAt
 	}
 	return nil
+}
+
+func (x *Complaint) GetListingId() string {
+	if x != nil {
+		return x.ListingId
+	}
+	return ""
 }
 
 type FileComplaintRequest struct {
@@ -1705,7 +1715,8 @@ type DecideComplaintRequest struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// accept | decline | restore | uphold
 	Step string `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
-	// The order to suspend, for accept.
+	// The order to suspend, for accept — or a listing (lst_…), suspended
+	// with every order under it.
 	OrderId       string `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -3028,7 +3039,7 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\tincidents\x18\x01 \x03(\v2\x13.hulian.v1.IncidentR\tincidents\"6\n" +
 	"\fEvidenceFile\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\"\xf2\x02\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\x91\x03\n" +
 	"\tComplaint\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
@@ -3042,7 +3053,9 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"acceptedAt\x12;\n" +
 	"\vresolved_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"resolvedAt\"\xd9\x01\n" +
+	"resolvedAt\x12\x1d\n" +
+	"\n" +
+	"listing_id\x18\v \x01(\tR\tlistingId\"\xd9\x01\n" +
 	"\x14FileComplaintRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12 \n" +
 	"\vcomplainant\x18\x02 \x01(\tR\vcomplainant\x12\x18\n" +
