@@ -18,7 +18,9 @@ import (
 // same transaction — a delivery under the order is refused from then on;
 // the supplier answers; restoring resumes the listing and exactly the
 // orders the complaint suspended; a listing that does not exist is refused
-// at the field, nothing suspended.
+// at the field, nothing suspended. A complaint about a member as a whole
+// does the same for its published listings and every active order it is
+// party to.
 func TestComplaintAboutListing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newRelayEnv(t, db, terms{topUp: 10_000_000})
@@ -67,6 +69,34 @@ func TestComplaintAboutListing(t *testing.T) {
 		}
 		if err := deliver(); err != nil {
 			t.Errorf("a delivery after restoring: %v", err)
+		}
+
+		// A complaint about the supplier as a whole: its published listing
+		// and every active order it is party to.
+		rc, err = cs.File(t.Context(), complaints.Filing{Kind: "trade_secret", Complainant: "某公司", Contact: "legal@example.com", Concerns: "该供方",
+			Description: "供方出售我司的客户数据", Files: []complaints.File{{Name: "说明.txt", Data: []byte("a plain text statement")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cs.Accept(e.op, rc.ID, "mem_nobody", "初步成立")
+		wantErr(t, "an unknown member", err, errs.Invalid, "order")
+		if cp, err = cs.Accept(e.op, rc.ID, e.sup.member.ID, "初步成立，暂停该成员的数据互联"); err != nil {
+			t.Fatal(err)
+		}
+		if cp.Member != e.sup.member.ID || len(cp.SuspendedListings) != 1 || len(cp.SuspendedOrders) != 1 {
+			t.Fatalf("accepted about a member: %+v", cp)
+		}
+		if err := deliver(); !errs.Is(err, errs.FailedPrecondition) {
+			t.Errorf("a delivery after the complaint about the member: %v", err)
+		}
+		if _, err := cs.Answer(e.dem.ctx, rc.ID, "不是我", nil); err == nil {
+			t.Error("a member the complaint is not about answered it")
+		}
+		if _, err := cs.Restore(e.op, rc.ID, "证据不足"); err != nil {
+			t.Fatal(err)
+		}
+		if err := deliver(); err != nil {
+			t.Errorf("a delivery after restoring the member: %v", err)
 		}
 	})
 }

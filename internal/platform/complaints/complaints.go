@@ -24,6 +24,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/platform/listings"
@@ -255,8 +256,9 @@ func wrongStatus(cp *store.Complaint, zh, en string) error {
 // every active order under it — in the same transaction, and the members
 // are notified.
 func (c *Complaints) Accept(ctx context.Context, id, target, grounds string) (*store.Complaint, error) {
-	if strings.HasPrefix(strings.TrimSpace(target), "lst_") {
-		return c.acceptListing(ctx, id, strings.TrimSpace(target), grounds)
+	switch target = strings.TrimSpace(target); {
+	case strings.HasPrefix(target, "lst_"), strings.HasPrefix(target, "mem_"):
+		return c.acceptWhole(ctx, id, target, grounds)
 	}
 	return c.acceptOrder(ctx, id, target, grounds)
 }
@@ -293,10 +295,12 @@ func (c *Complaints) acceptOrder(ctx context.Context, id, orderID, grounds strin
 	})
 }
 
-// acceptListing accepts a complaint about a listing: the listing and every
-// active order under it are suspended in one transaction; the supplier
-// answers; each order's demander is told.
-func (c *Complaints) acceptListing(ctx context.Context, id, listingID, grounds string) (*store.Complaint, error) {
+// acceptWhole accepts a complaint about a listing, or a member as a
+// whole: the listing (or every published listing of the member) and every
+// active order under it (or the member is party to) are suspended in one
+// transaction; the listing's supplier (or the member) answers; every
+// member concerned is told.
+func (c *Complaints) acceptWhole(ctx context.Context, id, target, grounds string) (*store.Complaint, error) {
 	if err := auth.Require(ctx, auth.PermSupervise); err != nil {
 		return nil, err
 	}
@@ -309,34 +313,61 @@ func (c *Complaints) acceptListing(ctx context.Context, id, listingID, grounds s
 			return "", nil, wrongStatus(cp, "不能再次受理", "it cannot be accepted again")
 		}
 		reason := "投诉 " + cp.ID + " 已受理，暂停数据互联"
-		l, err := c.Listings.SuspendListingIn(ctx, tx, listingID, reason)
-		if errs.Is(err, errs.NotFound) {
-			return "", nil, errs.Invalidf("order", "找不到挂牌："+listingID, "no such listing: "+listingID)
+		var ls []*catalog.Listing
+		var os []*market.Order
+		if strings.HasPrefix(target, "lst_") {
+			l, err := tx.Listing(ctx, target, false)
+			if errs.Is(err, errs.NotFound) {
+				return "", nil, errs.Invalidf("order", "找不到挂牌："+target, "no such listing: "+target)
+			}
+			if err != nil {
+				return "", nil, err
+			}
+			ls = []*catalog.Listing{l}
+			if os, err = tx.ActiveOrdersOfListing(ctx, l.MemberID, l.ID); err != nil {
+				return "", nil, err
+			}
+			cp.Listing, cp.Supplier = l.ID, l.MemberID
+		} else {
+			if _, err := tx.Member(ctx, target, false); err != nil {
+				return "", nil, errs.Invalidf("order", "找不到成员："+target, "no such member: "+target)
+			}
+			var err error
+			if ls, err = tx.SearchListings(ctx, store.ListingQuery{Status: catalog.StatusPublished, Member: target, Limit: 1000}); err != nil {
+				return "", nil, err
+			}
+			if os, err = tx.ActiveOrdersOfMember(ctx, target); err != nil {
+				return "", nil, err
+			}
+			cp.Member, cp.Supplier = target, target
 		}
-		if err != nil {
-			return "", nil, err
+		told := map[string]bool{cp.Supplier: true}
+		for _, l := range ls {
+			if l.Status != catalog.StatusPublished {
+				continue
+			}
+			if _, err := c.Listings.SuspendListingIn(ctx, tx, l.ID, reason); err != nil {
+				return "", nil, err
+			}
+			cp.SuspendedListings = append(cp.SuspendedListings, l.ID)
 		}
-		os, err := tx.ActiveOrdersOfListing(ctx, l.MemberID, l.ID)
-		if err != nil {
-			return "", nil, err
-		}
-		cp.Status, cp.Listing, cp.Supplier, cp.OperatorNote, cp.Accepted = Accepted, l.ID, l.MemberID, grounds, tx.Now()
-		told := map[string]bool{l.MemberID: true}
 		for _, o := range os {
 			if _, err := c.Market.SuspendOrderIn(ctx, tx, o.ID, reason); err != nil {
 				return "", nil, err
 			}
 			cp.SuspendedOrders = append(cp.SuspendedOrders, o.ID)
-			told[o.Terms.Demander] = true
+			told[o.Terms.Demander], told[o.Terms.Supplier] = true, true
 		}
+		cp.Status, cp.OperatorNote, cp.Accepted = Accepted, grounds, tx.Now()
 		for m := range told {
 			if err := tx.Notify(ctx, &store.Notice{ID: auth.NewID("ntc_"), Member: m, Kind: KindAccepted, Object: cp.ID, Created: tx.Now(),
-				TitleZH: "挂牌 " + l.Title + " 及其订单因投诉已暂停", TitleEN: "Listing " + l.Title + " and its orders are suspended on a complaint",
+				TitleZH: "数据互联因投诉已暂停，请提交抗辩证据", TitleEN: "An exchange is suspended on a complaint: answer with counter-evidence",
 				Body: grounds}); err != nil {
 				return "", nil, err
 			}
 		}
-		return KindAccepted, bizlog.P{"listing": l.ID, "orders": strings.Join(cp.SuspendedOrders, ","), "note": grounds}, nil
+		return KindAccepted, bizlog.P{"listing": cp.Listing, "member": cp.Member, "listings": strings.Join(cp.SuspendedListings, ","),
+			"orders": strings.Join(cp.SuspendedOrders, ","), "note": grounds}, nil
 	})
 }
 
@@ -429,8 +460,17 @@ func (c *Complaints) resolve(ctx context.Context, id, grounds, outcome string) (
 			told[cp.Demander] = true
 		}
 		if outcome == Restored {
-			if cp.Listing != "" {
-				if _, err := c.Listings.ResumeListingIn(ctx, tx, cp.Listing); err != nil {
+			// The listings it suspended, unless something else has
+			// changed them since.
+			for _, lid := range cp.SuspendedListings {
+				l, err := tx.Listing(ctx, lid, false)
+				if err != nil {
+					return "", nil, err
+				}
+				if l.Status != catalog.StatusSuspended || !strings.Contains(l.ReviewNote, cp.ID) {
+					continue
+				}
+				if _, err := c.Listings.ResumeListingIn(ctx, tx, lid); err != nil {
 					return "", nil, err
 				}
 			}
@@ -465,7 +505,7 @@ func (c *Complaints) resolve(ctx context.Context, id, grounds, outcome string) (
 				return "", nil, err
 			}
 		}
-		return kind, bizlog.P{"order": cp.Order, "listing": cp.Listing, "note": grounds}, nil
+		return kind, bizlog.P{"order": cp.Order, "listing": cp.Listing, "member": cp.Member, "note": grounds}, nil
 	})
 }
 

@@ -118,4 +118,18 @@ func TestComplaintPages(t *testing.T) {
 	if r := anon.get("/complaints/" + id[1]); r.Status == http.StatusOK {
 		t.Error("a stranger opened the complaint's page")
 	}
+	// A complaint about the listing: the page names it and what it
+	// suspended, by title.
+	ct, body = complainForm(t, fields, map[string][]byte{"说明.txt": []byte("挂牌数据含未授权号码")})
+	r = req(ct, body)
+	id2 := regexp.MustCompile(`(cpl_[a-z2-7]+)`).FindStringSubmatch(r.Body)
+	if id2 == nil {
+		t.Fatalf("second filing: %d", r.Status)
+	}
+	if r := op.post("/complaints/"+id2[1]+"/accept", url.Values{"csrf": {op.csrf()}, "order": {m.Listing.ID}, "note": {"暂停该挂牌"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("accept a listing: %d\n%s", r.Status, r.Body)
+	}
+	if r := sup.get("/complaints/" + id2[1]); !strings.Contains(r.Body, `id="cp-listing"`) || !strings.Contains(r.Body, m.Listing.Title) || !strings.Contains(r.Body, o.ID) {
+		t.Errorf("the listing complaint's page:\n%s", r.Body)
+	}
 }

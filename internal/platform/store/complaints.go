@@ -21,19 +21,21 @@ type Complaint struct {
 	Description string
 	Status      string // received, accepted, rejected, answered, restored, upheld
 	Order       string // the exchange suspended, once accepted: an order…
-	Listing     string // …or a listing, with every order under it
-	Demander    string // the order's demander; "" for a listing
-	Supplier    string // the order's supplier, or the listing's
-	// SuspendedOrders are the orders accepting the complaint suspended:
-	// restoring resumes exactly these.
-	SuspendedOrders []string
-	OperatorNote    string
-	Answer          string
-	AnsweredBy      string
-	Filed           time.Time
-	Accepted        time.Time
-	Answered        time.Time
-	Resolved        time.Time
+	Listing     string // …or a listing, with every order under it…
+	Member      string // …or a member as a whole: its published listings and active orders
+	Demander    string // the order's demander; "" otherwise
+	Supplier    string // the member who answers: the order's or the listing's supplier, or the member complained about
+	// SuspendedOrders and SuspendedListings are what accepting the
+	// complaint suspended: restoring resumes exactly these.
+	SuspendedOrders   []string
+	SuspendedListings []string
+	OperatorNote      string
+	Answer            string
+	AnsweredBy        string
+	Filed             time.Time
+	Accepted          time.Time
+	Answered          time.Time
+	Resolved          time.Time
 }
 
 // Evidence is one file of a complaint's evidence.
@@ -72,25 +74,29 @@ func (tx *Tx) SaveComplaint(ctx context.Context, c *Complaint) error {
 		return err
 	}
 	_, err := tx.exec(ctx, `UPDATE complaints SET status = $2, order_id = $3, demander_id = $4, supplier_id = $5, operator_note = $6, answer = $7,
-		answered_by = $8, accepted_at = $9, answered_at = $10, resolved_at = $11, listing_id = $12, suspended_orders = $13 WHERE id = $1`,
+		answered_by = $8, accepted_at = $9, answered_at = $10, resolved_at = $11, listing_id = $12, member_id = $13, suspended_orders = $14,
+		suspended_listings = $15 WHERE id = $1`,
 		c.ID, c.Status, c.Order, c.Demander, c.Supplier, c.OperatorNote, c.Answer, c.AnsweredBy, nullTime(c.Accepted), nullTime(c.Answered), nullTime(c.Resolved),
-		c.Listing, strings.Join(c.SuspendedOrders, ","))
+		c.Listing, c.Member, strings.Join(c.SuspendedOrders, ","), strings.Join(c.SuspendedListings, ","))
 	return err
 }
 
 const complaintCols = `id, code_sha256, kind, complainant, contact, concerns, description, status, order_id, demander_id, supplier_id,
-	operator_note, answer, answered_by, filed_at, accepted_at, answered_at, resolved_at, listing_id, suspended_orders`
+	operator_note, answer, answered_by, filed_at, accepted_at, answered_at, resolved_at, listing_id, member_id, suspended_orders, suspended_listings`
 
 func scanComplaint(row interface{ Scan(...any) error }) (*Complaint, error) {
 	var c Complaint
 	var acc, ans, res sql.NullTime
-	var suspended string
+	var orders, listings string
 	if err := row.Scan(&c.ID, &c.CodeSHA256, &c.Kind, &c.Complainant, &c.Contact, &c.Concerns, &c.Description, &c.Status, &c.Order, &c.Demander, &c.Supplier,
-		&c.OperatorNote, &c.Answer, &c.AnsweredBy, &c.Filed, &acc, &ans, &res, &c.Listing, &suspended); err != nil {
+		&c.OperatorNote, &c.Answer, &c.AnsweredBy, &c.Filed, &acc, &ans, &res, &c.Listing, &c.Member, &orders, &listings); err != nil {
 		return nil, err
 	}
-	if suspended != "" {
-		c.SuspendedOrders = strings.Split(suspended, ",")
+	if orders != "" {
+		c.SuspendedOrders = strings.Split(orders, ",")
+	}
+	if listings != "" {
+		c.SuspendedListings = strings.Split(listings, ",")
 	}
 	c.Filed, c.Accepted, c.Answered, c.Resolved = c.Filed.UTC(), fromNull(acc), fromNull(ans), fromNull(res)
 	return &c, nil
@@ -205,4 +211,14 @@ func (tx *Tx) ActiveOrdersOfListing(ctx context.Context, supplier, listing strin
 		}
 	}
 	return out, nil
+}
+
+// ActiveOrdersOfMember returns the active orders a member is party to
+// (staff), locked for the update that suspends them.
+func (tx *Tx) ActiveOrdersOfMember(ctx context.Context, member string) ([]*market.Order, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return nil, err
+	}
+	return marketBodies[market.Order](tx.query(ctx, `SELECT body FROM orders WHERE (demander_id = $1 OR supplier_id = $1) AND status = $2 ORDER BY id`+tx.Eng.ForUpdate(),
+		member, string(market.Active)))
 }
