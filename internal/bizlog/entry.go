@@ -30,6 +30,9 @@ const (
 	// KindWitnessRegistered: the regulator's witness of the log first
 	// published a cosignature (X-G1).
 	KindWitnessRegistered = "log.witness_registered"
+	// KindWitnessAlarm: a witness reported the log forked, rolled back or
+	// rewritten.
+	KindWitnessAlarm = "log.witness_alarm"
 )
 
 // Entry is one leaf of the business log.

@@ -90,6 +90,13 @@ func (w *Witness) Round(ctx context.Context, audit int64) (*Result, error) {
 		if rerr := w.Store.RecordAlarm(ctx, a); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
+		// Told to the platform too, for the regulator's console; a
+		// platform rewriting its log may drop it, so it is best effort:
+		// the witness's own record above is the one that counts.
+		if w.Signer != nil && w.Token != "" {
+			body, _ := json.Marshal(map[string]any{"verifier_key": w.Verifier, "first_index": a.Index, "reason": a.Reason.EN})
+			w.do(ctx, http.MethodPost, "/log/v1/witness-alarm", nil, body)
+		}
 	}
 	return res, err
 }

@@ -264,6 +264,11 @@ func TestWitnessAlarms(t *testing.T) {
 				if len(alarms) != 1 || alarms[0].Index != tc.index(base) {
 					t.Errorf("recorded alarms: %+v", alarms)
 				}
+				// The platform was told too: its console shows the alarm.
+				st, err := p.ws.Status(p.staff())
+				if err != nil || len(st.Witnesses) != 1 || st.Witnesses[0].Alarm == "" || st.Witnesses[0].AlarmIndex != tc.index(base) {
+					t.Errorf("the platform's view of the alarm: %+v %v", st.Witnesses, err)
+				}
 			})
 		}
 	}
@@ -326,6 +331,13 @@ func TestCosignRefused(t *testing.T) {
 	again, _ := note.Sign(n, other.Signer)
 	if _, err := p.ws.Cosign(reg, other.Verifier, again); !errs.Is(err, errs.Conflict) {
 		t.Errorf("second key under a registered name: %v", err)
+	}
+	// Alarms: the regulator's registered witness only.
+	if err := p.ws.Alarm(auth.WithActor(ctx, actors["member"]), w.Verifier, 1, "x"); !errs.Is(err, errs.PermissionDenied) {
+		t.Errorf("a member reports an alarm: %v", err)
+	}
+	if err := p.ws.Alarm(reg, other.Verifier, 1, "x"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("an alarm from a witness registered under another key: %v", err)
 	}
 	// A checkpoint the platform did not sign.
 	signer, _, _ := p.k.Signer(p.staff())

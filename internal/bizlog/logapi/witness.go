@@ -14,7 +14,15 @@ import (
 // platform/witnesses).
 type Witnesses interface {
 	Cosign(ctx context.Context, vkey string, msg []byte) (*store.Cosignature, error)
+	Alarm(ctx context.Context, vkey string, index int64, reason string) error
 	Witnessed(ctx context.Context) ([]byte, error)
+}
+
+// AlarmRequest is the JSON body of POST /log/v1/witness-alarm.
+type AlarmRequest struct {
+	VerifierKey string `json:"verifier_key"`
+	Index       int64  `json:"first_index"`
+	Reason      string `json:"reason"`
 }
 
 // CosignRequest is the JSON body of POST /log/v1/cosignature: a witness's
@@ -50,6 +58,19 @@ func MountWitnesses(mux *http.ServeMux, ws Witnesses) {
 			return
 		}
 		writeJSON(w, map[string]any{"witness": c.Witness, "size": c.Size})
+	})
+	mux.HandleFunc("POST /log/v1/witness-alarm", func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxCosign+1))
+		var req AlarmRequest
+		if err != nil || len(b) > maxCosign || json.Unmarshal(b, &req) != nil {
+			fail(w, r, errs.Invalidf("body", "请求体须为不超过 16 KiB 的 JSON：verifier_key、first_index 与 reason", "the body must be JSON of at most 16 KiB: verifier_key, first_index and reason"))
+			return
+		}
+		if err := ws.Alarm(r.Context(), req.VerifierKey, req.Index, req.Reason); err != nil {
+			fail(w, r, err)
+			return
+		}
+		writeJSON(w, map[string]any{"recorded": true})
 	})
 	mux.HandleFunc("GET /log/v1/witnessed", func(w http.ResponseWriter, r *http.Request) {
 		msg, err := ws.Witnessed(r.Context())

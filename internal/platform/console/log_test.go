@@ -43,6 +43,9 @@ func TestLogPage(t *testing.T) {
 	if _, err := p.Exchange.Witnesses.Cosign(auth.WithActor(context.Background(), racct.Actor()), key.Verifier, cosigned); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.Exchange.Witnesses.Alarm(auth.WithActor(context.Background(), racct.Actor()), key.Verifier, 3, "entry 3 differs"); err != nil {
+		t.Fatal(err)
+	}
 	reg, mem := p.browser(t), p.browser(t)
 	reg.login("regulator")
 	mem.login("jia.ltd")
@@ -58,8 +61,8 @@ func TestLogPage(t *testing.T) {
 	if !strings.Contains(r.Body, `id="fingerprint" translate="no">`+bizlog.Fingerprint(vkey)+"<") {
 		t.Errorf("the log page lacks the verifier key's fingerprint")
 	}
-	if !strings.Contains(r.Body, `data-witness="hulian.witness/console-test"`) || !strings.Contains(r.Body, "正常") {
-		t.Errorf("the log page does not list the witness as current")
+	if !strings.Contains(r.Body, `data-witness="hulian.witness/console-test"`) || !strings.Contains(r.Body, "正常") || !strings.Contains(r.Body, "告警：第一处不符的记录 #3") {
+		t.Errorf("the log page does not list the witness as current, with its alarm")
 	}
 	if r := reg.get("/log?kind=no.such.kind"); !strings.Contains(r.Body, "没有符合条件的条目") {
 		t.Errorf("filter by kind: %s", r.Body)

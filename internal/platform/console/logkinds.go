@@ -18,6 +18,7 @@ var logKinds = map[string]i18n.Text{
 	"token.revoked":                  i18n.T("撤销 API 令牌", "API token revoked"),
 	"log.key_created":                i18n.T("生成日志签名密钥", "log signing key created"),
 	"log.witness_registered":         i18n.T("登记日志见证者", "log witness registered"),
+	"log.witness_alarm":              i18n.T("日志见证者告警", "log witness alarm"),
 	"incident.reported":              i18n.T("报告安全事件", "incident reported"),
 	"incident.authority_reported":    i18n.T("安全事件已报告主管部门", "incident reported to the authorities"),
 	"incident.subjects_notified":     i18n.T("已通知受影响的个人", "people affected told"),

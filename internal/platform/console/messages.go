@@ -167,6 +167,7 @@ var messages = map[string]i18n.Text{
 	"log.witness.behind":   i18n.T("落后记录数", "Entries behind"),
 	"log.witness.state":    i18n.T("状态", "State"),
 	"log.witness.stale":    i18n.T("超过 15 分钟未联署", "no cosignature for 15 minutes"),
+	"log.witness.alarm":    i18n.T("告警：第一处不符的记录", "alarm: first entry that differs"),
 	"log.witness.current":  i18n.T("正常", "current"),
 	"log.witness.none":     i18n.T("尚无见证者。监管方以范围为 log 的令牌运行 hulian log witness 即可开始。", "No witness yet. The regulator starts one with hulian log witness and a token of scope log."),
 	"log.size":             i18n.T("树大小（条目数）", "Tree size (entries)"),

@@ -21,6 +21,10 @@ type Witness struct {
 	Size     int64
 	Signed   time.Time
 	Received time.Time
+	// The newest alarm it reported, if any.
+	AlarmAt    time.Time
+	AlarmIndex int64
+	Alarm      string
 }
 
 // Cosignature is a witness's signature line on the checkpoint of Size
@@ -74,9 +78,11 @@ func (tx *Tx) AddCosignature(ctx context.Context, c *Cosignature) error {
 // Witnesses lists the registered witnesses with the newest checkpoint
 // each cosigned. Anyone may read them: cosignatures are public.
 func (tx *Tx) Witnesses(ctx context.Context) ([]*Witness, error) {
-	rows, err := tx.query(ctx, `SELECT w.name, w.verifier_key, w.registered_by, w.registered_at, c.size, c.signed_at, c.received_at
+	rows, err := tx.query(ctx, `SELECT w.name, w.verifier_key, w.registered_by, w.registered_at, c.size, c.signed_at, c.received_at, a.at, a.first_index, a.reason
 		FROM log_witnesses w LEFT JOIN log_cosignatures c ON c.witness = w.name
 			AND c.size = (SELECT MAX(size) FROM log_cosignatures x WHERE x.witness = w.name)
+		LEFT JOIN log_witness_alarms a ON a.witness = w.name
+			AND a.at = (SELECT MAX(at) FROM log_witness_alarms y WHERE y.witness = w.name)
 		ORDER BY w.name`)
 	if err != nil {
 		return nil, err
@@ -85,12 +91,14 @@ func (tx *Tx) Witnesses(ctx context.Context) ([]*Witness, error) {
 	var out []*Witness
 	for rows.Next() {
 		w := &Witness{}
-		var size sql.NullInt64
-		var signed, received sql.NullTime
-		if err := rows.Scan(&w.Name, &w.VerifierKey, &w.RegisteredBy, &w.Registered, &size, &signed, &received); err != nil {
+		var size, index sql.NullInt64
+		var signed, received, alarmAt sql.NullTime
+		var reason sql.NullString
+		if err := rows.Scan(&w.Name, &w.VerifierKey, &w.RegisteredBy, &w.Registered, &size, &signed, &received, &alarmAt, &index, &reason); err != nil {
 			return nil, err
 		}
 		w.Size, w.Signed, w.Received = size.Int64, fromNull(signed), fromNull(received)
+		w.AlarmAt, w.AlarmIndex, w.Alarm = fromNull(alarmAt), index.Int64, reason.String
 		out = append(out, w)
 	}
 	return out, rows.Err()
@@ -120,4 +128,13 @@ func (tx *Tx) NewestCosigned(ctx context.Context) (int64, []*Cosignature, error)
 		out = append(out, c)
 	}
 	return size.Int64, out, rows.Err()
+}
+
+// AddWitnessAlarm records an alarm a registered witness reported (staff).
+func (tx *Tx) AddWitnessAlarm(ctx context.Context, witness string, index int64, reason string) error {
+	if err := canSee(ctx, ""); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO log_witness_alarms (witness, at, first_index, reason) VALUES ($1, $2, $3, $4)`, witness, tx.Now(), index, reason)
+	return err
 }

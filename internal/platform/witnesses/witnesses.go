@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	fnote "github.com/transparency-dev/formats/note"
@@ -113,6 +114,38 @@ func (w *Witnesses) Cosign(ctx context.Context, vkey string, msg []byte) (*store
 		return nil, err
 	}
 	return c, nil
+}
+
+// Alarm records an alarm a registered witness reports about the log (the
+// regulator): the first index found to differ and why. It is logged, and
+// the console shows it beside the witness. A platform rewriting its log
+// could drop it; the witness's own record stays on the regulator's machine.
+func (w *Witnesses) Alarm(ctx context.Context, vkey string, index int64, reason string) error {
+	if err := auth.Require(ctx, auth.PermWitness); err != nil {
+		return err
+	}
+	wv, err := fnote.NewVerifierForCosignatureV1(vkey)
+	if err != nil {
+		return errs.Invalidf("verifier_key", "见证者公钥格式错误", "malformed witness verifier key")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 2000 || index < -1 {
+		return errs.Invalidf("reason", "须写明告警内容（最长 2000 字节）与首个不符的序号", "state the alarm (at most 2000 bytes) and the first index that differs")
+	}
+	return w.Log.P.DB.Transact(ctx, func(tx *store.Tx) error {
+		known, err := tx.WitnessNamed(ctx, wv.Name())
+		if err != nil {
+			return err
+		}
+		if known.VerifierKey != vkey {
+			return errs.New(errs.NotFound, "witness", "没有该见证者", "no such witness")
+		}
+		if err := tx.AddWitnessAlarm(ctx, known.Name, index, reason); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, "", bizlog.KindWitnessAlarm, known.Name, bizlog.P{"first_index": index, "reason": reason})
+		return err
+	})
 }
 
 // Witnessed is the newest checkpoint a witness cosigned, as a signed note
