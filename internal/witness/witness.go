@@ -345,9 +345,17 @@ func (w *Witness) audit(ctx context.Context, st *State, n int64) (int64, error) 
 		if err != nil {
 			return 0, err
 		}
+		if len(mine) == 0 {
+			return 0, fmt.Errorf("the witness's copy lacks entry %d", i)
+		}
 		theirs, err := w.entries(ctx, i)
 		if err != nil {
 			return 0, err
+		}
+		// A shorter page than asked, contiguous, is compared as far as it
+		// goes; the rest waits for the next request.
+		if n := len(theirs); n > 0 && n < len(mine) && theirs[n-1].Seq == i+int64(n-1) {
+			mine = mine[:n]
 		}
 		for k, leaf := range mine {
 			seq := i + int64(k)
