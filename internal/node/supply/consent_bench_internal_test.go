@@ -82,7 +82,7 @@ func BenchmarkWithdrawalLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	oc, k, dem := testContext(b, d)
+	oc, k, _ := testContext(b, d)
 	if _, err := s.allowedRows(ctx, d, "exchange", 0); err != nil {
 		b.Fatal(err)
 	}
@@ -122,7 +122,6 @@ func BenchmarkWithdrawalLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	_ = dem
 }
 
 func mustRow(b *testing.B, d *datasetData, i int) uint32 {
