@@ -252,7 +252,9 @@ type Broken struct {
 	Reason i18n.Text
 }
 
-func (b *Broken) Error() string { return fmt.Sprintf("consent ledger event %d: %s", b.Seq, b.Reason.EN) }
+func (b *Broken) Error() string {
+	return fmt.Sprintf("consent ledger event %d: %s", b.Seq, b.Reason.EN)
+}
 
 // Verify recomputes the ledger's hash chain from its first event and
 // checks every event's sequence, link and hash, and that each history's

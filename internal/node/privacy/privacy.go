@@ -287,4 +287,3 @@ func Overdue(r *nodestore.SubjectRequest, day calendar.Date) bool {
 	due, err := calendar.ParseDate(r.DueOn)
 	return err == nil && day.After(due)
 }
-
