@@ -178,7 +178,7 @@ func (t *Table) Add(row int, rec []string) error {
 		if c.tag.ValueType == Hit {
 			// A hit tag's only value is membership of the set; rows
 			// outside it do not point to anyone by this tag.
-			if isHit(cell) {
+			if IsHit(cell) {
 				t.count(c, HitValue, h)
 			}
 			continue
@@ -187,7 +187,7 @@ func (t *Table) Add(row int, rec []string) error {
 			t.count(c, strings.TrimSpace(cell), h)
 			continue
 		}
-		t.scratch = splitMulti(t.scratch[:0], cell)
+		t.scratch = SplitMulti(t.scratch[:0], cell)
 		for _, v := range t.scratch {
 			t.count(c, v, h)
 		}
@@ -227,8 +227,8 @@ func (t *Table) count(c *column, v string, h uint64) {
 // platform checks (X-E7).
 const HitValue = "1"
 
-// isHit reads a hit cell: 1, true, yes, y or 是 mark a member of the set.
-func isHit(cell string) bool {
+// IsHit reads a hit cell: 1, true, yes, y or 是 mark a member of the set.
+func IsHit(cell string) bool {
 	switch strings.ToLower(strings.TrimSpace(cell)) {
 	case "1", "true", "yes", "y", "是":
 		return true
@@ -236,9 +236,9 @@ func isHit(cell string) bool {
 	return false
 }
 
-// splitMulti cuts a multi-value cell at '|' and ';', dropping empty values
+// SplitMulti cuts a multi-value cell at '|' and ';', dropping empty values
 // and repeats within the cell.
-func splitMulti(dst []string, cell string) []string {
+func SplitMulti(dst []string, cell string) []string {
 	start := 0
 	for i := 0; i <= len(cell); i++ {
 		if i < len(cell) && cell[i] != '|' && cell[i] != ';' {

@@ -70,17 +70,14 @@ func newConsentGate(d *datasetData) (*consentGate, error) {
 			var parts []int32
 			switch {
 			case hit:
-				switch strings.ToLower(strings.TrimSpace(text)) {
-				case "1", "true", "yes", "y", "是":
+				if gate.IsHit(text) {
 					parts = []int32{0}
 				}
 			case slices.Contains(g.names[c], strings.TrimSpace(text)):
 				parts = []int32{index(strings.TrimSpace(text))}
 			default:
-				for _, p := range strings.FieldsFunc(text, func(r rune) bool { return r == '|' || r == ';' }) {
-					if p = strings.TrimSpace(p); p != "" && !slices.Contains(parts, index(p)) {
-						parts = append(parts, index(p))
-					}
+				for _, p := range gate.SplitMulti(nil, text) {
+					parts = append(parts, index(p))
 				}
 			}
 			g.comps[c][code] = parts
