@@ -22,6 +22,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,6 +52,9 @@ type Centre struct {
 	// one.
 	Calendar *calendar.Calendar
 	DueDays  int
+
+	keyMu sync.Mutex
+	key   []byte // the link key once read: it never changes
 }
 
 // New returns the privacy centre of n.
@@ -58,8 +62,14 @@ func New(n *node.Node) *Centre { return &Centre{N: n} }
 
 var b64 = base64.RawURLEncoding
 
-// LinkKey returns the key of the signed links, made on first use.
+// LinkKey returns the key of the signed links, made on first use. Every
+// request of the centre needs it: it is read from the store once.
 func (c *Centre) LinkKey(ctx context.Context) ([]byte, error) {
+	c.keyMu.Lock()
+	defer c.keyMu.Unlock()
+	if c.key != nil {
+		return c.key, nil
+	}
 	var key []byte
 	err := c.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		v, err := tx.Setting(ctx, nodestore.SettingPrivacyLinkKey)
@@ -79,7 +89,11 @@ func (c *Centre) LinkKey(ctx context.Context) ([]byte, error) {
 		key, err = hex.DecodeString(v)
 		return err
 	})
-	return key, err
+	if err != nil {
+		return nil, err
+	}
+	c.key = key
+	return key, nil
 }
 
 func mac(key []byte, label string, payload []byte) []byte {
