@@ -117,7 +117,7 @@ func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
 			d.Purposes = append(d.Purposes, row)
 		}
 	}
-	rs, err := privacy.New(c.Node).Requests(ctx, nil)
+	rs, err := c.Privacy.Requests(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (c *console) consentVerify(w http.ResponseWriter, r *http.Request, v *view)
 // consentCloseRequest records the outcome of a data subject's request.
 func (c *console) consentCloseRequest(w http.ResponseWriter, r *http.Request, v *view) error {
 	v.Title = "consent"
-	_, err := privacy.New(c.Node).Close(r.Context(), r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("outcome"), "console:"+v.Account.Login)
+	_, err := c.Privacy.Close(r.Context(), r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("outcome"), "console:"+v.Account.Login)
 	if err != nil {
 		if errs.KindOf(err) == errs.NotFound {
 			return err

@@ -27,6 +27,7 @@ import (
 	"hulian/internal/node"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/privacy"
 	"hulian/internal/node/staff"
 	"hulian/internal/node/supply"
 	"hulian/internal/pricing"
@@ -46,7 +47,9 @@ type Deps struct {
 	Supply *supply.Side
 	Demand *demand.Side
 	Staff  *staff.Staff
-	Logger *slog.Logger
+	// Privacy is the node's privacy centre, whose requests staff answer.
+	Privacy *privacy.Centre
+	Logger  *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 }

@@ -330,7 +330,7 @@ func (m *Main) buildHandler() http.Handler {
 	if m.cfg.AnswerListen == "" {
 		m.mountAnswer(mux)
 	}
-	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
+	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Privacy: m.Privacy, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
 	privacy.Mount(mux, m.Privacy, m.logger, m.cfg.SecureCookies)
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }
