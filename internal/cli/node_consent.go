@@ -268,6 +268,9 @@ func (c *NodeConsentCmd) Bind(ctx context.Context) error {
 	}
 	defer nd.Close()
 	if err := consent.New(nd).Bind(ctx, c.Order, c.Purpose, c.actor()); err != nil {
+		if e := (*errs.Error)(nil); errors.As(err, &e) && e.Field == "purpose" {
+			return withFlag(err, "--purpose")
+		}
 		return err
 	}
 	c.say("订单 %s 对应目的 %s：此后只为其同意覆盖该目的的主体应答或查询", "order %s is purpose %s: from now on only subjects whose consent covers it are answered or asked", c.Order, c.Purpose)

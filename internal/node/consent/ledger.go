@@ -337,7 +337,7 @@ func (l *Ledger) Bind(ctx context.Context, order, purpose, by string) error {
 			return errs.New(errs.FailedPrecondition, "notice", "尚未发布隐私告知", "no privacy notice is published yet")
 		}
 		if latest.Find(purpose) == nil {
-			return errs.Invalidf("--purpose", fmt.Sprintf("现行隐私告知（第 %d 版）中没有目的 %q", latest.Version, purpose), fmt.Sprintf("the notice in force (version %d) has no purpose %q", latest.Version, purpose))
+			return errs.Invalidf("purpose", fmt.Sprintf("现行隐私告知（第 %d 版）中没有目的 %q", latest.Version, purpose), fmt.Sprintf("the notice in force (version %d) has no purpose %q", latest.Version, purpose))
 		}
 		if err := tx.BindOrder(ctx, order, purpose, by); err != nil {
 			return err

@@ -174,11 +174,6 @@ func (c *console) consentBind(w http.ResponseWriter, r *http.Request, v *view) e
 			return verr
 		}
 		v.Data = d
-		if e := (*errs.Error)(nil); errors.As(err, &e) && e.Field == "--purpose" {
-			c2 := *e
-			c2.Field = "purpose"
-			err = &c2
-		}
 		return &formError{page: "consent.html", err: err}
 	}
 	http.Redirect(w, r, "/consent#bindings", http.StatusSeeOther)
