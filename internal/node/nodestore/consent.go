@@ -260,14 +260,12 @@ func (tx *Tx) ConsentStates(ctx context.Context, purpose string, exids [][]byte)
 	const batch = 100 // the SQLite driver binds parameters in time square in their number
 	for start := 0; start < len(exids); start += batch {
 		part := exids[start:min(start+batch, len(exids))]
-		marks := make([]string, len(part))
 		args := []any{purpose}
-		for i, id := range part {
+		for _, id := range part {
 			args = append(args, id)
-			marks[i] = "$" + strconv.Itoa(i+2)
 		}
 		rows, err := tx.Query(ctx, `SELECT exid, purpose, state, basis, notice_version, third_party, seq FROM node_consents
-			WHERE purpose = $1 AND exid IN (`+strings.Join(marks, ",")+`)`, args...)
+			WHERE purpose = $1 AND exid IN `+placeholders(1, len(part)), args...)
 		if err != nil {
 			return nil, err
 		}
