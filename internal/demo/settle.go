@@ -24,7 +24,7 @@ import (
 func (d *Demo) stepStatements(ctx context.Context) error {
 	s := d.Platform.Exchange.Statements
 	month := settlement.MonthOf(d.Platform.DB.Now())
-	sts, err := s.Compute(ctx, month)
+	sts, err := s.Compute(ctx, month, true)
 	if err != nil {
 		return err
 	}

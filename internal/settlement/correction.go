@@ -56,7 +56,7 @@ func Correct(prev *Statement, n int, dispute string, adds []Adjustment) (*Statem
 		return nil, errs.Invalidf("adjustments", "更正须至少包含一项调整", "a correction needs at least one adjustment")
 	}
 	st := &Statement{
-		ID: Root(prev.ID) + "_c" + strconv.Itoa(n), Month: prev.Month, Demander: prev.Demander, Supplier: prev.Supplier,
+		ID: Root(prev.ID) + "_c" + strconv.Itoa(n), Month: prev.Month, From: prev.From, Demander: prev.Demander, Supplier: prev.Supplier,
 		Lines: prev.Lines, LinesSHA256: prev.LinesSHA256, Corrects: prev.ID, Dispute: dispute,
 		Adjustments: append(append([]Adjustment(nil), prev.Adjustments...), adds...),
 	}
@@ -100,7 +100,7 @@ func (st *Statement) credits() int64 {
 func checkAdjustments(st *Statement) error {
 	charge := map[string]int64{}
 	for _, l := range st.Lines {
-		charge[l.Order] = l.ChargeFen
+		charge[l.Order] += l.ChargeFen // a period of several months has a line per month
 	}
 	credited := map[string]int64{}
 	for i, a := range st.Adjustments {
@@ -128,7 +128,7 @@ func SameCorrection(prev, st *Statement) error {
 	switch {
 	case st.Corrects != prev.ID || Root(st.ID) != Root(prev.ID):
 		return fmt.Errorf("statement %s: does not follow %s in its chain", st.ID, prev.ID)
-	case st.Month != prev.Month || st.Demander != prev.Demander || st.Supplier != prev.Supplier:
+	case st.Month != prev.Month || st.From != prev.From || st.Demander != prev.Demander || st.Supplier != prev.Supplier:
 		return fmt.Errorf("statement %s: another pair or month than %s", st.ID, prev.ID)
 	case st.LinesSHA256 != prev.LinesSHA256 || LinesHash(st.Lines) != st.LinesSHA256:
 		return fmt.Errorf("statement %s: its lines differ from those of %s", st.ID, prev.ID)

@@ -38,6 +38,9 @@ const (
 
 // Line is one order's part of a statement.
 type Line struct {
+	// Month is set on the lines of a statement whose period is several
+	// months (a cycle the pair agreed): one line per order and month.
+	Month      string `json:"month,omitempty"`
 	Order      string `json:"order"`
 	Listing    string `json:"listing"`
 	Deliveries int64  `json:"deliveries"`
@@ -51,7 +54,8 @@ type Line struct {
 // Statement is what one demander owes one supplier for a month.
 type Statement struct {
 	ID          string `json:"id"`
-	Month       string `json:"month"` // YYYY-MM
+	Month       string `json:"month"`          // YYYY-MM, the period's last month
+	From        string `json:"from,omitempty"` // its first, when the period is several months
 	Demander    string `json:"demander"`
 	Supplier    string `json:"supplier"`
 	Lines       []Line `json:"lines"`
@@ -131,16 +135,22 @@ type Delivery struct {
 	ChargeFen int64     `json:"charge_fen"`
 }
 
-// Builder accumulates a month's delivery entries into statements.
+// Builder accumulates delivery entries into monthly statements.
 type Builder struct {
-	month string
-	lines map[string]*Line     // by order
-	pairs map[string][2]string // order → demander, supplier
+	from, to string               // months counted; "" for no bound
+	lines    map[lineKey]*Line    // by month and order
+	pairs    map[string][2]string // order → demander, supplier
 }
 
+type lineKey struct{ month, order string }
+
 // NewBuilder starts the statements of month (YYYY-MM).
-func NewBuilder(month string) *Builder {
-	return &Builder{month: month, lines: map[string]*Line{}, pairs: map[string][2]string{}}
+func NewBuilder(month string) *Builder { return NewRangeBuilder(month, month) }
+
+// NewRangeBuilder starts the monthly statements of the months from..to
+// (either "" for no bound): for periods of several months, and verifiers.
+func NewRangeBuilder(from, to string) *Builder {
+	return &Builder{from: from, to: to, lines: map[lineKey]*Line{}, pairs: map[string][2]string{}}
 }
 
 // Add counts e if it is a delivery of the builder's month; other entries
@@ -163,17 +173,21 @@ func unreadable(seq int64) error {
 // AddDelivery counts d if it is of the builder's month: for a reader that
 // takes the payload's fields out in the database.
 func (b *Builder) AddDelivery(d Delivery) error {
-	if MonthOf(d.At) != b.month {
+	m := MonthOf(d.At)
+	if (b.from != "" && m < b.from) || (b.to != "" && m > b.to) {
 		return nil
 	}
 	if d.Demander == "" || d.Supplier == "" || d.ChargeFen < 0 {
 		return unreadable(d.Seq)
 	}
-	l := b.lines[d.Order]
+	k := lineKey{m, d.Order}
+	l := b.lines[k]
 	if l == nil {
 		l = &Line{Order: d.Order, Listing: d.Listing, FirstSeq: d.Seq, LastSeq: d.Seq}
-		b.lines[d.Order] = l
-		b.pairs[d.Order] = [2]string{d.Demander, d.Supplier}
+		b.lines[k] = l
+		if _, ok := b.pairs[d.Order]; !ok {
+			b.pairs[d.Order] = [2]string{d.Demander, d.Supplier}
+		}
 	}
 	if b.pairs[d.Order] != [2]string{d.Demander, d.Supplier} {
 		return otherParties(d.Seq, d.Order)
@@ -196,16 +210,16 @@ func otherParties(seq int64, order string) error {
 // Merge adds what other counted, for builders that each read part of a
 // month's entries (in any order: lines keep the lowest and highest entry).
 func (b *Builder) Merge(other *Builder) error {
-	for order, o := range other.lines {
-		l := b.lines[order]
+	for k, o := range other.lines {
+		if p, ok := b.pairs[k.order]; ok && p != other.pairs[k.order] {
+			return otherParties(o.FirstSeq, k.order)
+		}
+		b.pairs[k.order] = other.pairs[k.order]
+		l := b.lines[k]
 		if l == nil {
 			c := *o
-			b.lines[order] = &c
-			b.pairs[order] = other.pairs[order]
+			b.lines[k] = &c
 			continue
-		}
-		if b.pairs[order] != other.pairs[order] {
-			return otherParties(max(l.FirstSeq, o.FirstSeq), order)
 		}
 		l.Deliveries += o.Deliveries
 		l.Queried += o.Queried
@@ -216,16 +230,16 @@ func (b *Builder) Merge(other *Builder) error {
 	return nil
 }
 
-// Statements are the month's statements, one per pair that had a
-// delivery, ordered by demander then supplier; lines by order ID.
+// Statements are the monthly statements, one per month and pair that had
+// a delivery, ordered by month, demander then supplier; lines by order ID.
 func (b *Builder) Statements() []*Statement {
-	byPair := map[[2]string]*Statement{}
-	for order, l := range b.lines {
-		p := b.pairs[order]
-		st := byPair[p]
+	byPair := map[[3]string]*Statement{}
+	for k, l := range b.lines {
+		p := b.pairs[k.order]
+		st := byPair[[3]string{k.month, p[0], p[1]}]
 		if st == nil {
-			st = &Statement{ID: ID(b.month, p[0], p[1]), Month: b.month, Demander: p[0], Supplier: p[1]}
-			byPair[p] = st
+			st = &Statement{ID: ID(k.month, p[0], p[1]), Month: k.month, Demander: p[0], Supplier: p[1]}
+			byPair[[3]string{k.month, p[0], p[1]}] = st
 		}
 		st.Lines = append(st.Lines, *l)
 		st.TotalFen += l.ChargeFen
@@ -237,6 +251,9 @@ func (b *Builder) Statements() []*Statement {
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b *Statement) int {
+		if c := strings.Compare(a.Month, b.Month); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Demander, b.Demander); c != 0 {
 			return c
 		}
@@ -257,6 +274,9 @@ func (st *Statement) Payload(signature string, changeFen int64) (bizlog.P, error
 	}
 	p := bizlog.P{"statement": st.ID, "month": st.Month, "demander": st.Demander, "supplier": st.Supplier,
 		"total_fen": st.TotalFen, "lines_sha256": st.LinesSHA256, "lines": string(lines), "signature": signature}
+	if st.From != "" {
+		p["from"] = st.From
+	}
 	if st.Corrects != "" {
 		adj, err := json.Marshal(st.Adjustments)
 		if err != nil {
@@ -273,6 +293,7 @@ func FromEntry(e *bizlog.Entry) (*Statement, error) {
 	var p struct {
 		ID                string `json:"statement"`
 		Month             string `json:"month"`
+		From              string `json:"from"`
 		Demander          string `json:"demander"`
 		Supplier          string `json:"supplier"`
 		TotalFen          int64  `json:"total_fen"`
@@ -290,7 +311,7 @@ func FromEntry(e *bizlog.Entry) (*Statement, error) {
 	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" || (e.Kind == KindCorrected) != (p.Corrects != "") {
 		return nil, bad
 	}
-	st := &Statement{ID: p.ID, Month: p.Month, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256,
+	st := &Statement{ID: p.ID, Month: p.Month, From: p.From, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256,
 		Corrects: p.Corrects, Dispute: p.Dispute, AdjustmentsSHA256: p.AdjustmentsSHA256}
 	if err := json.Unmarshal([]byte(p.Lines), &st.Lines); err != nil {
 		return nil, bad
@@ -307,7 +328,7 @@ func FromEntry(e *bizlog.Entry) (*Statement, error) {
 // first difference.
 func Same(want, got *Statement) error {
 	switch {
-	case want.ID != got.ID || want.Month != got.Month || want.Demander != got.Demander || want.Supplier != got.Supplier:
+	case want.ID != got.ID || want.Month != got.Month || want.From != got.From || want.Demander != got.Demander || want.Supplier != got.Supplier:
 		return fmt.Errorf("statement %s: another pair or month", got.ID)
 	case want.TotalFen != got.TotalFen:
 		return fmt.Errorf("statement %s: total %d fen, the log's deliveries make %d", got.ID, got.TotalFen, want.TotalFen)

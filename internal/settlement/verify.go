@@ -15,8 +15,9 @@ type Verifier struct {
 	// cannot be recomputed and is skipped, not failed.
 	From    int64
 	Skipped int
-	months  map[string]*Builder
+	months  *Builder
 	issued  []issued
+	cycles  []agreed
 }
 
 type issued struct {
@@ -24,20 +25,26 @@ type issued struct {
 	st  *Statement
 }
 
+type agreed struct {
+	seq   int64
+	pair  [2]string
+	cycle Cycle
+}
+
 // NewVerifier starts an empty verification.
-func NewVerifier() *Verifier { return &Verifier{months: map[string]*Builder{}} }
+func NewVerifier() *Verifier { return &Verifier{months: NewRangeBuilder("", "")} }
 
 // Add reads one entry.
 func (v *Verifier) Add(e *bizlog.Entry) error {
 	switch e.Kind {
 	case KindDelivered:
-		m := MonthOf(e.At)
-		b := v.months[m]
-		if b == nil {
-			b = NewBuilder(m)
-			v.months[m] = b
+		return v.months.Add(e)
+	case KindCycleAgreed:
+		pair, c, err := CycleFromEntry(e)
+		if err != nil {
+			return err
 		}
-		return b.Add(e)
+		v.cycles = append(v.cycles, agreed{e.Seq, pair, c})
 	case KindIssued, KindCorrected:
 		st, err := FromEntry(e)
 		if err != nil {
@@ -51,11 +58,9 @@ func (v *Verifier) Add(e *bizlog.Entry) error {
 // Finish compares each recorded statement with its recomputation, in log
 // order, and returns how many matched or the first mismatch.
 func (v *Verifier) Finish() (int, error) {
-	want := map[string]*Statement{}
-	for _, b := range v.months {
-		for _, st := range b.Statements() {
-			want[st.ID] = st
-		}
+	monthly := map[[3]string]*Statement{} // month, demander, supplier
+	for _, st := range v.months.Statements() {
+		monthly[[3]string{st.Month, st.Demander, st.Supplier}] = st
 	}
 	heads := map[string]*Statement{} // chain root → latest statement checked
 	skipped := map[string]bool{}     // chains whose original was skipped
@@ -74,11 +79,10 @@ func (v *Verifier) Finish() (int, error) {
 				skipped[root] = true
 				continue
 			}
-			w := want[is.st.ID]
-			if w == nil {
-				w = &Statement{ID: is.st.ID, Month: is.st.Month, Demander: is.st.Demander, Supplier: is.st.Supplier, LinesSHA256: LinesHash(nil)}
+			if err := v.period(is); err != nil {
+				return checked, fmt.Errorf("log entry %d: %w", is.seq, err)
 			}
-			if err := Same(w, is.st); err != nil {
+			if err := Same(v.recompute(monthly, is.st), is.st); err != nil {
 				return checked, fmt.Errorf("log entry %d: %w", is.seq, err)
 			}
 		}
@@ -102,6 +106,55 @@ func (v *Verifier) Finish() (int, error) {
 		checked++
 	}
 	return checked, nil
+}
+
+// period checks that st covers the period the pair's agreed cycles give
+// its month, as the log held them when st was issued. A verification that
+// does not start at the log's beginning may miss agreements: it trusts the
+// period st states.
+func (v *Verifier) period(is issued) error {
+	if v.From > 1 {
+		return nil
+	}
+	var sch Schedule
+	key := PairKey(is.st.Demander, is.st.Supplier)
+	for _, a := range v.cycles {
+		if a.seq < is.seq && a.pair == key {
+			var err error
+			if sch, err = sch.With(a.cycle); err != nil {
+				return fmt.Errorf("statement %s: the cycle agreed at entry %d: %w", is.st.ID, a.seq, err)
+			}
+		}
+	}
+	from, to := sch.Period(is.st.Month)
+	stated := is.st.From
+	if stated == "" {
+		stated = is.st.Month
+	}
+	if to != is.st.Month || from != stated {
+		return fmt.Errorf("statement %s: covers %s to %s, but the pair's cycle makes the period %s to %s", is.st.ID, stated, is.st.Month, from, to)
+	}
+	return nil
+}
+
+// recompute is what the log's deliveries make of st's pair and period.
+func (v *Verifier) recompute(monthly map[[3]string]*Statement, st *Statement) *Statement {
+	if st.From == "" {
+		if w := monthly[[3]string{st.Month, st.Demander, st.Supplier}]; w != nil {
+			return w
+		}
+		return &Statement{ID: st.ID, Month: st.Month, Demander: st.Demander, Supplier: st.Supplier, LinesSHA256: LinesHash(nil)}
+	}
+	if monthIndex(st.From) < 0 || st.From > st.Month {
+		return &Statement{ID: st.ID, Month: st.Month} // not a period: Same names the difference
+	}
+	var in []*Statement
+	for m := st.From; m <= st.Month; m = AddMonths(m, 1) {
+		if w := monthly[[3]string{m, st.Demander, st.Supplier}]; w != nil {
+			in = append(in, w)
+		}
+	}
+	return combine(st.From, st.Month, st.Demander, st.Supplier, in)
 }
 
 // before reports whether st counts deliveries the verifier did not read.

@@ -10,6 +10,7 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/books"
 	"hulian/internal/platform/complaints"
+	"hulian/internal/platform/cycles"
 	"hulian/internal/platform/disputes"
 	"hulian/internal/platform/halts"
 	"hulian/internal/platform/incidents"
@@ -39,7 +40,9 @@ type Exchange struct {
 	// Statements issues the monthly statements from the log; Disputes
 	// answers disputes of them with corrections; Payouts pays suppliers;
 	// Books keeps the accounts; Stats publishes the market's figures.
+	// Cycles are the settlement cycles pairs of members agree.
 	Statements *statements.Statements
+	Cycles     *cycles.Cycles
 	Disputes   *disputes.Disputes
 	Payouts    *payouts.Payouts
 	Books      *books.Books
@@ -71,6 +74,7 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Relay = relay.New(p, x.Market, x.Log, a)
 	x.Statements = statements.New(x.Log)
 	x.Statements.Logger = p.Logger
+	x.Cycles = cycles.New(p)
 	x.Disputes = disputes.New(x.Log, x.Statements)
 	x.Payouts = payouts.New(x.Disputes)
 	x.Payouts.Logger = p.Logger

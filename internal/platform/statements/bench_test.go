@@ -73,7 +73,7 @@ func BenchmarkStatements(b *testing.B) {
 			start, end, _ := settlement.ParseMonth("2026-11")
 			b.Run("statements", func(b *testing.B) {
 				for b.Loop() {
-					sts, err := s.Compute(ctx, "2026-11")
+					sts, err := s.Compute(ctx, "2026-11", false)
 					if err != nil || len(sts) != 1000 {
 						b.Fatalf("%d statements, %v", len(sts), err)
 					}

@@ -72,16 +72,48 @@ func (s *Statements) IssueAt(month string) (time.Time, error) {
 	return day.Start().Add(time.Duration(s.Hour) * time.Hour).UTC(), nil
 }
 
-// Compute streams month's delivery entries from the log, in one read, and
-// returns its statements: memory grows with the month's orders, not with
-// its deliveries. It reads as the platform itself: callers that show the
-// result to someone check that they may see it (Run requires PermSettle).
-func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.Statement, error) {
-	start, end, err := settlement.ParseMonth(month)
-	if err != nil {
+// Compute returns the statements due for month: for each pair whose
+// settlement period ends in month (monthly unless the pair agreed another
+// cycle), the period's statement. With partial, pairs whose period runs on
+// are included too, as their period so far: the provisional preview. It
+// reads as the platform itself: callers that show the result to someone
+// check that they may see it (Run requires PermSettle).
+func (s *Statements) Compute(ctx context.Context, month string, partial bool) ([]*settlement.Statement, error) {
+	if _, _, err := settlement.ParseMonth(month); err != nil {
 		return nil, err
 	}
 	ctx = auth.WithActor(ctx, auth.System)
+	var schedules map[[2]string]settlement.Schedule
+	if err := s.db().Read(ctx, func(tx *store.Tx) (err error) { schedules, err = tx.Schedules(ctx); return err }); err != nil {
+		return nil, err
+	}
+	// The months to read: from the earliest first month of a period that
+	// ends in month (or, for a preview, contains it).
+	first := month
+	for _, sch := range schedules {
+		if from, to := sch.Period(month); (to == month || partial) && from < first {
+			first = from
+		}
+	}
+	monthly, err := s.computeMonths(ctx, first, month)
+	if err != nil {
+		return nil, err
+	}
+	return settlement.Assemble(month, schedules, monthly, partial), nil
+}
+
+// computeMonths streams the delivery entries of the months first..last
+// from the log, in one read, and returns the monthly statements: memory
+// grows with the months' orders, not with their deliveries.
+func (s *Statements) computeMonths(ctx context.Context, first, last string) ([]*settlement.Statement, error) {
+	start, _, err := settlement.ParseMonth(first)
+	if err != nil {
+		return nil, err
+	}
+	_, end, err := settlement.ParseMonth(last)
+	if err != nil {
+		return nil, err
+	}
 	// One goroutine reads the entries in batches; the others decode their
 	// payloads into builders of their own, merged at the end. Decoding is
 	// most of the work, so the read and the decoding share the cores.
@@ -90,7 +122,7 @@ func (s *Statements) Compute(ctx context.Context, month string) ([]*settlement.S
 	builders := make([]*settlement.Builder, workers)
 	g, gctx := errgroup.WithContext(ctx)
 	for i := range builders {
-		b := settlement.NewBuilder(month)
+		b := settlement.NewRangeBuilder(first, last)
 		builders[i] = b
 		g.Go(func() error {
 			for batch := range batches {
@@ -167,11 +199,12 @@ func (s *Statements) Run(ctx context.Context, month string) (sts []*store.Issued
 			return sts, false, err
 		}
 	}
-	computed, err := s.Compute(ctx, month)
+	preview := s.now().Before(due)
+	computed, err := s.Compute(ctx, month, preview)
 	if err != nil {
 		return nil, false, err
 	}
-	if s.now().Before(due) {
+	if preview {
 		for _, st := range computed {
 			sts = append(sts, &store.IssuedStatement{Statement: *st})
 		}
@@ -184,6 +217,13 @@ func (s *Statements) Run(ctx context.Context, month string) (sts []*store.Issued
 	var issued int
 	err = s.db().Transact(ctx, func(tx *store.Tx) error {
 		issued = 0
+		first, err := tx.InsertStatementRun(ctx, month, len(computed))
+		if err != nil {
+			return err
+		}
+		if !first {
+			return errAlreadyIssued
+		}
 		for _, st := range computed {
 			sig, err := Sign(signer, st)
 			if err != nil {
@@ -243,6 +283,9 @@ func (s *Statements) List(ctx context.Context, f store.StatementFilter) ([]*stor
 // correction's summary adds what it corrects and its adjustments' hash.
 func Sign(s note.Signer, st *settlement.Statement) (string, error) {
 	text := fmt.Sprintf("hulian statement v1\n%s\n%s\n%s\n%s\n%s\n%s\n", st.ID, st.Month, st.Demander, st.Supplier, strconv.FormatInt(st.TotalFen, 10), st.LinesSHA256)
+	if st.From != "" {
+		text += "from " + st.From + "\n"
+	}
 	if st.Corrects != "" {
 		text += "corrects " + st.Corrects + "\n" + st.AdjustmentsSHA256 + "\n"
 	}

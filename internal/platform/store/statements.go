@@ -41,10 +41,24 @@ func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, e
 		}
 	}
 	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
-		root_id, corrects, dispute_id, adjustments, adjustments_sha256)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT DO NOTHING`,
+		root_id, corrects, dispute_id, adjustments, adjustments_sha256, from_month)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT DO NOTHING`,
 		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesSHA256, st.Signature, st.Seq, st.Issued,
-		settlement.Root(st.ID), st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256)
+		settlement.Root(st.ID), st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256, st.From)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertStatementRun records that month's statements were issued, and
+// reports whether this run is the first: a second one must not stand.
+func (tx *Tx) InsertStatementRun(ctx context.Context, month string, issued int) (bool, error) {
+	if err := canSee(ctx, ""); err != nil {
+		return false, err
+	}
+	res, err := tx.exec(ctx, `INSERT INTO statement_runs (month, issued_at, statements) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, month, tx.Now(), issued)
 	if err != nil {
 		return false, err
 	}
@@ -53,13 +67,14 @@ func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, e
 }
 
 // MonthIssued reports whether month's statements have been issued: a
-// run that finds them needs not read the month again.
+// run that finds them needs not read the month again. Months issued before
+// runs were recorded are known by their statements.
 func (tx *Tx) MonthIssued(ctx context.Context, month string) (bool, error) {
 	if err := canSee(ctx, ""); err != nil {
 		return false, err
 	}
 	var one int
-	err := tx.queryRow(ctx, `SELECT 1 FROM statements WHERE month = $1 LIMIT 1`, month).Scan(&one)
+	err := tx.queryRow(ctx, `SELECT 1 FROM statement_runs WHERE month = $1 UNION ALL SELECT 1 FROM statements WHERE month = $1 LIMIT 1`, month).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -87,7 +102,7 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 		f.Member = own
 	}
 	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
-		corrects, dispute_id, adjustments, adjustments_sha256 FROM statements WHERE 1=1`
+		corrects, dispute_id, adjustments, adjustments_sha256, from_month FROM statements WHERE 1=1`
 	var args []any
 	if f.ID != "" {
 		args = append(args, f.ID)
@@ -122,7 +137,7 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 		var st IssuedStatement
 		var lines, adj string
 		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesSHA256, &st.Signature, &st.Seq, &st.Issued,
-			&st.Corrects, &st.Dispute, &adj, &st.AdjustmentsSHA256); err != nil {
+			&st.Corrects, &st.Dispute, &adj, &st.AdjustmentsSHA256, &st.From); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(lines), &st.Lines); err != nil {
