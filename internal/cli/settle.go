@@ -105,14 +105,18 @@ func (c *SettleRunCmd) Run(ctx context.Context) error {
 		fmt.Fprintf(c.env.Stdout, i18n.T("%s 的结算单（出具日 %s，北京时间）\n", "Statements for %s (issued from %s, Beijing time)\n").In(lang), c.Month, when)
 	}
 	if len(out.Statements) == 0 {
-		fmt.Fprintln(c.env.Stdout, i18n.T("本月没有计费的配送。", "No charged deliveries this month.").In(lang))
+		fmt.Fprintln(c.env.Stdout, i18n.T("没有该月到期的结算单：该月没有计费的配送，或其结算期尚未届满。", "No statements are due for this month: no charged deliveries, or their settlement periods run on.").In(lang))
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, i18n.T("结算单\t需方\t供方\t订单数\t配送次数\t金额（元）", "Statement\tDemander\tSupplier\tOrders\tDeliveries\tAmount (yuan)").In(lang))
 	var total int64
 	for _, st := range out.Statements {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", st.ID, st.DemanderName, st.SupplierName, len(st.Lines), st.Deliveries(), pricing.FormatYuan(st.TotalFen))
+		id := st.ID
+		if st.From != "" {
+			id += " (" + st.Period() + ")" // a cycle of several months the pair agreed
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", id, st.DemanderName, st.SupplierName, st.Orders(), st.Deliveries(), pricing.FormatYuan(st.TotalFen))
 		total += st.TotalFen
 	}
 	fmt.Fprintf(tw, "%s\t\t\t\t\t%s\n", i18n.T("合计", "Total").In(lang), pricing.FormatYuan(total))

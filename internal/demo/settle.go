@@ -33,7 +33,7 @@ func (d *Demo) stepStatements(ctx context.Context) error {
 		total += st.TotalFen
 		d.n.say("结算单 %s（%s，临时）：需方 %s → 供方 %s，%d 个订单，%d 次计费配送，合计 %s",
 			"statement %s (%s, provisional): demander %s → supplier %s, %d orders, %d charged deliveries, total %s",
-			st.ID, month, d.name(st.Demander), d.name(st.Supplier), len(st.Lines), st.Deliveries(), yuan(st.TotalFen))
+			st.ID, month, d.name(st.Demander), d.name(st.Supplier), st.Orders(), st.Deliveries(), yuan(st.TotalFen))
 	}
 	if total != d.w.summary.ChargedFen {
 		return errs.New(errs.Internal, "total_fen", fmt.Sprintf("本月结算单合计 %s，而配送共扣费 %s", yuan(total), yuan(d.w.summary.ChargedFen)),

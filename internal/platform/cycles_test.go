@@ -60,7 +60,7 @@ func TestSettlementCycles(t *testing.T) {
 				{e.dem.ctx, sup, settlement.Cycle{Months: 3, From: m0}, errs.Invalid, "from"},
 				{e.dem.ctx, sup, settlement.Cycle{Months: 5, From: q}, errs.Invalid, "months"},
 				{e.dem.ctx, dem, settlement.Cycle{Months: 3, From: q}, errs.Invalid, "counterparty"},
-				{e.dem.ctx, stranger, settlement.Cycle{Months: 3, From: q}, errs.Invalid, "counterparty"},
+				{e.dem.ctx, stranger, settlement.Cycle{Months: 3, From: q}, errs.NotFound, "counterparty"},
 				{e.op, sup, settlement.Cycle{Months: 3, From: q}, errs.PermissionDenied, ""},
 			} {
 				_, err := cy.Propose(bad.ctx, bad.other, bad.c, "")

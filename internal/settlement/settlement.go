@@ -71,6 +71,24 @@ type Statement struct {
 	AdjustmentsSHA256 string       `json:"adjustments_sha256,omitempty"`
 }
 
+// Period is the months the statement covers: its month, or the first
+// and last of a period of several.
+func (st *Statement) Period() string {
+	if st.From == "" {
+		return st.Month
+	}
+	return st.From + " – " + st.Month
+}
+
+// Orders is how many orders the statement's lines count.
+func (st *Statement) Orders() int {
+	seen := map[string]bool{}
+	for _, l := range st.Lines {
+		seen[l.Order] = true
+	}
+	return len(seen)
+}
+
 // Deliveries is how many charged deliveries the statement counts.
 func (st *Statement) Deliveries() int64 {
 	var n int64

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"hulian/internal/auth"
-	"hulian/internal/calendar"
-	"hulian/internal/market"
 )
 
 // complainForm is a multipart complaint with the given evidence files.
@@ -42,22 +40,7 @@ func TestComplaintPages(t *testing.T) {
 	t.Parallel()
 	m := startMarket(t)
 	m.staff(t, auth.RoleOperator, "operator")
-	d, err := m.Market.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Market.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID}); err != nil {
-		t.Fatal(err)
-	}
-	views, _ := m.Market.Offers(m.Dem.ctx(), d.ID)
-	o, err := m.Market.SelectOffer(m.Dem.ctx(), views[0].Offer.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Market.SignConfirmation(m.Dem.ctx(), o.ID, market.DemandSide, o.TermsHash)
-	if _, err := m.Market.SignConfirmation(m.Sup.ctx(), o.ID, market.SupplySide, o.TermsHash); err != nil {
-		t.Fatal(err)
-	}
+	o := m.activeOrder(t)
 
 	anon := m.browser(t)
 	// A member's privacy centre escalates here with the form prefilled.

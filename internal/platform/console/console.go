@@ -116,6 +116,7 @@ func (c *console) routes(mux *http.ServeMux) {
 	c.complaintRoutes(mux)
 	c.incidentRoutes(mux)
 	c.mediationRoutes(mux)
+	c.cyclesRoutes(mux)
 	c.handle(mux, "GET /home", c.home)
 	c.handle(mux, "POST /home/agreement", c.signAgreement)
 	c.handle(mux, "POST /home/keys", c.registerKeys)

@@ -94,6 +94,29 @@ type marketT struct {
 	Listing, Shut    *catalog.Listing
 }
 
+// activeOrder is an order between the demander and the supplier on the
+// listing, signed by both.
+func (m *marketT) activeOrder(t *testing.T) *market.Order {
+	t.Helper()
+	d, err := m.Market.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Market.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID}); err != nil {
+		t.Fatal(err)
+	}
+	views, _ := m.Market.Offers(m.Dem.ctx(), d.ID)
+	o, err := m.Market.SelectOffer(m.Dem.ctx(), views[0].Offer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Market.SignConfirmation(m.Dem.ctx(), o.ID, market.DemandSide, o.TermsHash)
+	if _, err := m.Market.SignConfirmation(m.Sup.ctx(), o.ID, market.SupplySide, o.TermsHash); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 func startMarket(t testing.TB) *marketT {
 	t.Helper()
 	p := startPlatform(t, false)

@@ -149,10 +149,10 @@ func TestBrowserEveryPage(t *testing.T) {
 	}{
 		{"", []string{"/login", "/apply", "/quotes", "/announcements", "/complain", "/complain/status"}},
 		{"operator", []string{"/members", "/members/" + m.Dem.ID, "/log", "/catalog/queue", "/catalog", "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/supervision", "/complaints", "/incidents", "/incidents/" + inc.ID, "/mediation", "/quota?member=" + m.Dem.ID, "/tokens"}},
+			"/deliveries", "/statements", stm, stm + "_c1", "/disputes", "/payouts", "/books", "/cycles", "/supervision", "/complaints", "/incidents", "/incidents/" + inc.ID, "/mediation", "/quota?member=" + m.Dem.ID, "/tokens"}},
 		{"regulator", []string{"/members", "/supervision", "/log", "/deliveries", "/statements", "/payouts", "/books", "/orders", "/incidents"}},
 		{"bing.fin", []string{"/home", "/catalog", "/demands", "/demands/new", "/demands/" + d.ID, "/orders", "/orders/" + o.ID,
-			"/deliveries", "/statements", stm, "/disputes", "/books", "/notices", "/incidents", "/incidents/" + inc.ID, "/mediation", "/quota", "/tokens", "/quotes"}},
+			"/deliveries", "/statements", stm, "/disputes", "/books", "/cycles", "/notices", "/incidents", "/incidents/" + inc.ID, "/mediation", "/quota", "/tokens", "/quotes"}},
 		{"jia.data", []string{"/listings", "/listings/" + m.Listing.ID, "/listings/new", "/demands", "/demands/" + d.ID}},
 	}
 	ctx, cancel := context.WithTimeout(bg, 10*time.Minute)

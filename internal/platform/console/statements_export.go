@@ -23,7 +23,7 @@ func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, name
 	t := func(k string) string { return messages[k].In(lang) }
 	rows = [][]string{
 		{t("st.id"), st.ID},
-		{t("st.month"), st.Month},
+		{t("st.month"), st.Period()},
 		{t("st.demander"), names.member(st.Demander), st.Demander},
 		{t("st.supplier"), names.member(st.Supplier), st.Supplier},
 		{t("st.issued"), st.Issued.In(calendar.Shanghai).Format("2006-01-02 15:04:05") + " (UTC+8)"},
@@ -32,9 +32,18 @@ func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, name
 		{},
 		{t("mk.order.id"), t("st.listing"), t("st.deliveries"), t("dl.queried"), t("dl.matched"), t("st.amount"), t("st.entries")},
 	}
+	if st.From != "" {
+		// A period of several months has a line per order and month: the
+		// month goes last, so the amounts keep their column.
+		rows[len(rows)-1] = append(rows[len(rows)-1], t("st.line_month"))
+	}
 	for _, l := range st.Lines {
-		rows = append(rows, []string{l.Order, l.Listing, strconv.FormatInt(l.Deliveries, 10), strconv.FormatInt(l.Queried, 10),
-			strconv.FormatInt(l.Matched, 10), pricing.FormatYuan(l.ChargeFen), fmt.Sprintf("#%d–#%d", l.FirstSeq, l.LastSeq)})
+		row := []string{l.Order, l.Listing, strconv.FormatInt(l.Deliveries, 10), strconv.FormatInt(l.Queried, 10),
+			strconv.FormatInt(l.Matched, 10), pricing.FormatYuan(l.ChargeFen), fmt.Sprintf("#%d–#%d", l.FirstSeq, l.LastSeq)}
+		if st.From != "" {
+			row = append(row, l.Month)
+		}
+		rows = append(rows, row)
 		fen = append(fen, l.ChargeFen)
 	}
 	for _, a := range st.Adjustments {

@@ -13,7 +13,6 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/browsertest"
-	"hulian/internal/calendar"
 	"hulian/internal/market"
 )
 
@@ -35,22 +34,7 @@ func TestBrowserComplaintAndSanction(t *testing.T) {
 	defer done()
 	m := startMarket(t)
 	m.staff(t, auth.RoleOperator, "operator")
-	d, err := m.Market.PublishDemand(m.Dem.ctx(), demandOf(calendar.DateOf(m.clock.Now())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Market.MakeOffer(m.Sup.ctx(), d.ID, &market.Offer{ListingID: m.Listing.ID}); err != nil {
-		t.Fatal(err)
-	}
-	views, _ := m.Market.Offers(m.Dem.ctx(), d.ID)
-	o, err := m.Market.SelectOffer(m.Dem.ctx(), views[0].Offer.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Market.SignConfirmation(m.Dem.ctx(), o.ID, market.DemandSide, o.TermsHash)
-	if _, err := m.Market.SignConfirmation(m.Sup.ctx(), o.ID, market.SupplySide, o.TermsHash); err != nil {
-		t.Fatal(err)
-	}
+	o := m.activeOrder(t)
 	evidence := filepath.Join(t.TempDir(), "说明.txt")
 	os.WriteFile(evidence, []byte("2026-03-01 收到营销短信，号码从未授权"), 0o600)
 	counter := filepath.Join(t.TempDir(), "授权记录.txt")
@@ -66,7 +50,7 @@ func TestBrowserComplaintAndSanction(t *testing.T) {
 	}
 	fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SetValue(chromedp.CSS(sel), v) }
 
-	err = chromedp.Do(b,
+	err := chromedp.Do(b,
 		chromedp.Navigate(base+"/complain"),
 		chromedp.WaitVisible(chromedp.CSS("#complain-form")),
 		chromedp.Click(chromedp.CSS(`input[name=kind][value=privacy]`)),

@@ -92,7 +92,9 @@ func (c *Cycles) Propose(ctx context.Context, counterparty string, cy settlement
 			return err
 		}
 		if !trading {
-			return errs.Invalidf("counterparty", "贵方与该成员之间没有订单，无从约定结算周期", "you have no orders with that member: there is no settlement to agree a cycle for")
+			// A member one does not trade with is as absent as one that
+			// does not exist.
+			return errs.New(errs.NotFound, "counterparty", "找不到与贵方有订单往来的该成员", "no member you have orders with by that ID")
 		}
 		month := thisMonth(tx)
 		if err := future(ctx, tx, pair, cy, month); err != nil {
@@ -192,6 +194,12 @@ func (c *Cycles) List(ctx context.Context) (cs []*store.CycleAgreement, month st
 		return err
 	})
 	return cs, month, err
+}
+
+// Counterparties are the members the caller has orders with.
+func (c *Cycles) Counterparties(ctx context.Context) (ms []string, err error) {
+	err = c.db().Read(ctx, func(tx *store.Tx) (err error) { ms, err = tx.Counterparties(ctx); return err })
+	return ms, err
 }
 
 // InForce is the cycle a pair's statements follow in month, by the

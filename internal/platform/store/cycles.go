@@ -163,3 +163,26 @@ func (tx *Tx) cycles(ctx context.Context, q string, args ...any) ([]*CycleAgreem
 	}
 	return out, rows.Err()
 }
+
+// Counterparties are the members the caller's member has orders with, in
+// either direction: those it may agree a cycle with.
+func (tx *Tx) Counterparties(ctx context.Context) ([]string, error) {
+	own, all, err := tenant(ctx)
+	if err != nil || all {
+		return nil, err // staff trade with no one
+	}
+	rows, err := tx.query(ctx, `SELECT supplier_id FROM orders WHERE demander_id = $1 UNION SELECT demander_id FROM orders WHERE supplier_id = $1`, own)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -38,8 +38,10 @@ type StatementLine struct {
 	Matched    int64                  `protobuf:"varint,5,opt,name=matched,proto3" json:"matched,omitempty"`
 	ChargeFen  int64                  `protobuf:"varint,6,opt,name=charge_fen,json=chargeFen,proto3" json:"charge_fen,omitempty"`
 	// The first and last delivery entries counted.
-	FirstSeq      int64 `protobuf:"varint,7,opt,name=first_seq,json=firstSeq,proto3" json:"first_seq,omitempty"`
-	LastSeq       int64 `protobuf:"varint,8,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	FirstSeq int64 `protobuf:"varint,7,opt,name=first_seq,json=firstSeq,proto3" json:"first_seq,omitempty"`
+	LastSeq  int64 `protobuf:"varint,8,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// Set on a statement of several months: the month the line counts.
+	Month         string `protobuf:"bytes,9,opt,name=month,proto3" json:"month,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -130,6 +132,13 @@ func (x *StatementLine) GetLastSeq() int64 {
 	return 0
 }
 
+func (x *StatementLine) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
 // A correction's credit on one order: amount_fen is negative.
 type Adjustment struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -210,8 +219,11 @@ type Statement struct {
 	DisputeId         string        `protobuf:"bytes,12,opt,name=dispute_id,json=disputeId,proto3" json:"dispute_id,omitempty"`
 	Adjustments       []*Adjustment `protobuf:"bytes,13,rep,name=adjustments,proto3" json:"adjustments,omitempty"`
 	AdjustmentsSha256 string        `protobuf:"bytes,14,opt,name=adjustments_sha256,json=adjustmentsSha256,proto3" json:"adjustments_sha256,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The period's first month when it is several months (an agreed
+	// cycle); month is its last.
+	FromMonth     string `protobuf:"bytes,15,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Statement) Reset() {
@@ -338,6 +350,13 @@ func (x *Statement) GetAdjustments() []*Adjustment {
 func (x *Statement) GetAdjustmentsSha256() string {
 	if x != nil {
 		return x.AdjustmentsSha256
+	}
+	return ""
+}
+
+func (x *Statement) GetFromMonth() string {
+	if x != nil {
+		return x.FromMonth
 	}
 	return ""
 }
@@ -1849,11 +1868,438 @@ func (x *GetBookResponse) GetMismatches() []string {
 	return nil
 }
 
+// A settlement cycle proposed by one member of a pair to the other. The
+// pair is in ID order (member_a < member_b); one agreement covers both
+// directions of their trade.
+type SettlementCycle struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MemberAId  string                 `protobuf:"bytes,2,opt,name=member_a_id,json=memberAId,proto3" json:"member_a_id,omitempty"`
+	MemberBId  string                 `protobuf:"bytes,3,opt,name=member_b_id,json=memberBId,proto3" json:"member_b_id,omitempty"`
+	ProposerId string                 `protobuf:"bytes,4,opt,name=proposer_id,json=proposerId,proto3" json:"proposer_id,omitempty"`
+	Months     int32                  `protobuf:"varint,5,opt,name=months,proto3" json:"months,omitempty"`
+	// YYYY-MM: the first month of the first period.
+	FromMonth string `protobuf:"bytes,6,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
+	Note      string `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
+	// proposed | agreed | declined
+	Status     string                 `protobuf:"bytes,8,opt,name=status,proto3" json:"status,omitempty"`
+	ProposedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=proposed_at,json=proposedAt,proto3" json:"proposed_at,omitempty"`
+	AnsweredAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	// A proposal whose first month has begun can no longer be accepted.
+	Lapsed        bool `protobuf:"varint,11,opt,name=lapsed,proto3" json:"lapsed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettlementCycle) Reset() {
+	*x = SettlementCycle{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettlementCycle) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettlementCycle) ProtoMessage() {}
+
+func (x *SettlementCycle) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettlementCycle.ProtoReflect.Descriptor instead.
+func (*SettlementCycle) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SettlementCycle) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetMemberAId() string {
+	if x != nil {
+		return x.MemberAId
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetMemberBId() string {
+	if x != nil {
+		return x.MemberBId
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetProposerId() string {
+	if x != nil {
+		return x.ProposerId
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetMonths() int32 {
+	if x != nil {
+		return x.Months
+	}
+	return 0
+}
+
+func (x *SettlementCycle) GetFromMonth() string {
+	if x != nil {
+		return x.FromMonth
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *SettlementCycle) GetProposedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ProposedAt
+	}
+	return nil
+}
+
+func (x *SettlementCycle) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *SettlementCycle) GetLapsed() bool {
+	if x != nil {
+		return x.Lapsed
+	}
+	return false
+}
+
+type ProposeCycleRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CounterpartyId string                 `protobuf:"bytes,1,opt,name=counterparty_id,json=counterpartyId,proto3" json:"counterparty_id,omitempty"`
+	Months         int32                  `protobuf:"varint,2,opt,name=months,proto3" json:"months,omitempty"`
+	FromMonth      string                 `protobuf:"bytes,3,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
+	Note           string                 `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ProposeCycleRequest) Reset() {
+	*x = ProposeCycleRequest{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeCycleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeCycleRequest) ProtoMessage() {}
+
+func (x *ProposeCycleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeCycleRequest.ProtoReflect.Descriptor instead.
+func (*ProposeCycleRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ProposeCycleRequest) GetCounterpartyId() string {
+	if x != nil {
+		return x.CounterpartyId
+	}
+	return ""
+}
+
+func (x *ProposeCycleRequest) GetMonths() int32 {
+	if x != nil {
+		return x.Months
+	}
+	return 0
+}
+
+func (x *ProposeCycleRequest) GetFromMonth() string {
+	if x != nil {
+		return x.FromMonth
+	}
+	return ""
+}
+
+func (x *ProposeCycleRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type ProposeCycleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cycle         *SettlementCycle       `protobuf:"bytes,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeCycleResponse) Reset() {
+	*x = ProposeCycleResponse{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeCycleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeCycleResponse) ProtoMessage() {}
+
+func (x *ProposeCycleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeCycleResponse.ProtoReflect.Descriptor instead.
+func (*ProposeCycleResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ProposeCycleResponse) GetCycle() *SettlementCycle {
+	if x != nil {
+		return x.Cycle
+	}
+	return nil
+}
+
+type AnswerCycleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CycleId       string                 `protobuf:"bytes,1,opt,name=cycle_id,json=cycleId,proto3" json:"cycle_id,omitempty"`
+	Accept        bool                   `protobuf:"varint,2,opt,name=accept,proto3" json:"accept,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerCycleRequest) Reset() {
+	*x = AnswerCycleRequest{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerCycleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerCycleRequest) ProtoMessage() {}
+
+func (x *AnswerCycleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerCycleRequest.ProtoReflect.Descriptor instead.
+func (*AnswerCycleRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AnswerCycleRequest) GetCycleId() string {
+	if x != nil {
+		return x.CycleId
+	}
+	return ""
+}
+
+func (x *AnswerCycleRequest) GetAccept() bool {
+	if x != nil {
+		return x.Accept
+	}
+	return false
+}
+
+type AnswerCycleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cycle         *SettlementCycle       `protobuf:"bytes,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerCycleResponse) Reset() {
+	*x = AnswerCycleResponse{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerCycleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerCycleResponse) ProtoMessage() {}
+
+func (x *AnswerCycleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerCycleResponse.ProtoReflect.Descriptor instead.
+func (*AnswerCycleResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AnswerCycleResponse) GetCycle() *SettlementCycle {
+	if x != nil {
+		return x.Cycle
+	}
+	return nil
+}
+
+type ListCyclesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCyclesRequest) Reset() {
+	*x = ListCyclesRequest{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCyclesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCyclesRequest) ProtoMessage() {}
+
+func (x *ListCyclesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCyclesRequest.ProtoReflect.Descriptor instead.
+func (*ListCyclesRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{31}
+}
+
+type ListCyclesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Cycles []*SettlementCycle     `protobuf:"bytes,1,rep,name=cycles,proto3" json:"cycles,omitempty"`
+	// The business month (YYYY-MM, Beijing) the proposals were judged in.
+	Month         string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCyclesResponse) Reset() {
+	*x = ListCyclesResponse{}
+	mi := &file_hulian_v1_settlement_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCyclesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCyclesResponse) ProtoMessage() {}
+
+func (x *ListCyclesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_settlement_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCyclesResponse.ProtoReflect.Descriptor instead.
+func (*ListCyclesResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_settlement_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListCyclesResponse) GetCycles() []*SettlementCycle {
+	if x != nil {
+		return x.Cycles
+	}
+	return nil
+}
+
+func (x *ListCyclesResponse) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
 var File_hulian_v1_settlement_proto protoreflect.FileDescriptor
 
 const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\n" +
-	"\x1ahulian/v1/settlement.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x01\n" +
+	"\x1ahulian/v1/settlement.proto\x12\thulian.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x02\n" +
 	"\rStatementLine\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -1866,13 +2312,14 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\n" +
 	"charge_fen\x18\x06 \x01(\x03R\tchargeFen\x12\x1b\n" +
 	"\tfirst_seq\x18\a \x01(\x03R\bfirstSeq\x12\x19\n" +
-	"\blast_seq\x18\b \x01(\x03R\alastSeq\"^\n" +
+	"\blast_seq\x18\b \x01(\x03R\alastSeq\x12\x14\n" +
+	"\x05month\x18\t \x01(\tR\x05month\"^\n" +
 	"\n" +
 	"Adjustment\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
 	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xef\x03\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x8e\x04\n" +
 	"\tStatement\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\x12\x1f\n" +
@@ -1891,7 +2338,9 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\n" +
 	"dispute_id\x18\f \x01(\tR\tdisputeId\x127\n" +
 	"\vadjustments\x18\r \x03(\v2\x15.hulian.v1.AdjustmentR\vadjustments\x12-\n" +
-	"\x12adjustments_sha256\x18\x0e \x01(\tR\x11adjustmentsSha256\"\xf1\x02\n" +
+	"\x12adjustments_sha256\x18\x0e \x01(\tR\x11adjustmentsSha256\x12\x1d\n" +
+	"\n" +
+	"from_month\x18\x0f \x01(\tR\tfromMonth\"\xf1\x02\n" +
 	"\aDispute\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fstatement_id\x18\x02 \x01(\tR\vstatementId\x12\x19\n" +
@@ -2023,7 +2472,41 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\ahistory\x18\x03 \x03(\v2\x13.hulian.v1.BookLineR\ahistory\x12\x1e\n" +
 	"\n" +
 	"mismatches\x18\x04 \x03(\tR\n" +
-	"mismatches2\xfb\x05\n" +
+	"mismatches\"\xf7\x02\n" +
+	"\x0fSettlementCycle\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
+	"\vmember_a_id\x18\x02 \x01(\tR\tmemberAId\x12\x1e\n" +
+	"\vmember_b_id\x18\x03 \x01(\tR\tmemberBId\x12\x1f\n" +
+	"\vproposer_id\x18\x04 \x01(\tR\n" +
+	"proposerId\x12\x16\n" +
+	"\x06months\x18\x05 \x01(\x05R\x06months\x12\x1d\n" +
+	"\n" +
+	"from_month\x18\x06 \x01(\tR\tfromMonth\x12\x12\n" +
+	"\x04note\x18\a \x01(\tR\x04note\x12\x16\n" +
+	"\x06status\x18\b \x01(\tR\x06status\x12;\n" +
+	"\vproposed_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"proposedAt\x12;\n" +
+	"\vanswered_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12\x16\n" +
+	"\x06lapsed\x18\v \x01(\bR\x06lapsed\"\x89\x01\n" +
+	"\x13ProposeCycleRequest\x12'\n" +
+	"\x0fcounterparty_id\x18\x01 \x01(\tR\x0ecounterpartyId\x12\x16\n" +
+	"\x06months\x18\x02 \x01(\x05R\x06months\x12\x1d\n" +
+	"\n" +
+	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"H\n" +
+	"\x14ProposeCycleResponse\x120\n" +
+	"\x05cycle\x18\x01 \x01(\v2\x1a.hulian.v1.SettlementCycleR\x05cycle\"G\n" +
+	"\x12AnswerCycleRequest\x12\x19\n" +
+	"\bcycle_id\x18\x01 \x01(\tR\acycleId\x12\x16\n" +
+	"\x06accept\x18\x02 \x01(\bR\x06accept\"G\n" +
+	"\x13AnswerCycleResponse\x120\n" +
+	"\x05cycle\x18\x01 \x01(\v2\x1a.hulian.v1.SettlementCycleR\x05cycle\"\x13\n" +
+	"\x11ListCyclesRequest\"^\n" +
+	"\x12ListCyclesResponse\x122\n" +
+	"\x06cycles\x18\x01 \x03(\v2\x1a.hulian.v1.SettlementCycleR\x06cycles\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\tR\x05month2\xe5\a\n" +
 	"\x11SettlementService\x12U\n" +
 	"\x0eListStatements\x12 .hulian.v1.ListStatementsRequest\x1a!.hulian.v1.ListStatementsResponse\x12O\n" +
 	"\fGetStatement\x12\x1e.hulian.v1.GetStatementRequest\x1a\x1f.hulian.v1.GetStatementResponse\x12L\n" +
@@ -2033,7 +2516,11 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\rRecordInvoice\x12\x1f.hulian.v1.RecordInvoiceRequest\x1a .hulian.v1.RecordInvoiceResponse\x12U\n" +
 	"\x0eReceiveInvoice\x12 .hulian.v1.ReceiveInvoiceRequest\x1a!.hulian.v1.ReceiveInvoiceResponse\x12R\n" +
 	"\rRecordPayment\x12\x1f.hulian.v1.RecordPaymentRequest\x1a .hulian.v1.RecordPaymentResponse\x12@\n" +
-	"\aGetBook\x12\x19.hulian.v1.GetBookRequest\x1a\x1a.hulian.v1.GetBookResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
+	"\aGetBook\x12\x19.hulian.v1.GetBookRequest\x1a\x1a.hulian.v1.GetBookResponse\x12O\n" +
+	"\fProposeCycle\x12\x1e.hulian.v1.ProposeCycleRequest\x1a\x1f.hulian.v1.ProposeCycleResponse\x12L\n" +
+	"\vAnswerCycle\x12\x1d.hulian.v1.AnswerCycleRequest\x1a\x1e.hulian.v1.AnswerCycleResponse\x12I\n" +
+	"\n" +
+	"ListCycles\x12\x1c.hulian.v1.ListCyclesRequest\x1a\x1d.hulian.v1.ListCyclesResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
 
 var (
 	file_hulian_v1_settlement_proto_rawDescOnce sync.Once
@@ -2047,7 +2534,7 @@ func file_hulian_v1_settlement_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_settlement_proto_rawDescData
 }
 
-var file_hulian_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_hulian_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_hulian_v1_settlement_proto_goTypes = []any{
 	(*StatementLine)(nil),            // 0: hulian.v1.StatementLine
 	(*Adjustment)(nil),               // 1: hulian.v1.Adjustment
@@ -2075,25 +2562,32 @@ var file_hulian_v1_settlement_proto_goTypes = []any{
 	(*BookBalance)(nil),              // 23: hulian.v1.BookBalance
 	(*BookLine)(nil),                 // 24: hulian.v1.BookLine
 	(*GetBookResponse)(nil),          // 25: hulian.v1.GetBookResponse
-	nil,                              // 26: hulian.v1.BookLine.ChangesFenEntry
-	nil,                              // 27: hulian.v1.BookLine.AfterFenEntry
-	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
+	(*SettlementCycle)(nil),          // 26: hulian.v1.SettlementCycle
+	(*ProposeCycleRequest)(nil),      // 27: hulian.v1.ProposeCycleRequest
+	(*ProposeCycleResponse)(nil),     // 28: hulian.v1.ProposeCycleResponse
+	(*AnswerCycleRequest)(nil),       // 29: hulian.v1.AnswerCycleRequest
+	(*AnswerCycleResponse)(nil),      // 30: hulian.v1.AnswerCycleResponse
+	(*ListCyclesRequest)(nil),        // 31: hulian.v1.ListCyclesRequest
+	(*ListCyclesResponse)(nil),       // 32: hulian.v1.ListCyclesResponse
+	nil,                              // 33: hulian.v1.BookLine.ChangesFenEntry
+	nil,                              // 34: hulian.v1.BookLine.AfterFenEntry
+	(*timestamppb.Timestamp)(nil),    // 35: google.protobuf.Timestamp
 }
 var file_hulian_v1_settlement_proto_depIdxs = []int32{
 	0,  // 0: hulian.v1.Statement.lines:type_name -> hulian.v1.StatementLine
-	28, // 1: hulian.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
+	35, // 1: hulian.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
 	1,  // 2: hulian.v1.Statement.adjustments:type_name -> hulian.v1.Adjustment
-	28, // 3: hulian.v1.Dispute.opened_at:type_name -> google.protobuf.Timestamp
-	28, // 4: hulian.v1.Dispute.answered_at:type_name -> google.protobuf.Timestamp
-	28, // 5: hulian.v1.Payout.confirmed_at:type_name -> google.protobuf.Timestamp
-	28, // 6: hulian.v1.Payout.overdue_at:type_name -> google.protobuf.Timestamp
+	35, // 3: hulian.v1.Dispute.opened_at:type_name -> google.protobuf.Timestamp
+	35, // 4: hulian.v1.Dispute.answered_at:type_name -> google.protobuf.Timestamp
+	35, // 5: hulian.v1.Payout.confirmed_at:type_name -> google.protobuf.Timestamp
+	35, // 6: hulian.v1.Payout.overdue_at:type_name -> google.protobuf.Timestamp
 	2,  // 7: hulian.v1.ListStatementsResponse.statements:type_name -> hulian.v1.Statement
 	7,  // 8: hulian.v1.ListStatementsResponse.summaries:type_name -> hulian.v1.MemberSummary
 	2,  // 9: hulian.v1.GetStatementResponse.statement:type_name -> hulian.v1.Statement
 	2,  // 10: hulian.v1.GetStatementResponse.chain:type_name -> hulian.v1.Statement
 	3,  // 11: hulian.v1.GetStatementResponse.disputes:type_name -> hulian.v1.Dispute
 	4,  // 12: hulian.v1.GetStatementResponse.payout:type_name -> hulian.v1.Payout
-	28, // 13: hulian.v1.GetStatementResponse.dispute_deadline:type_name -> google.protobuf.Timestamp
+	35, // 13: hulian.v1.GetStatementResponse.dispute_deadline:type_name -> google.protobuf.Timestamp
 	3,  // 14: hulian.v1.OpenDisputeResponse.dispute:type_name -> hulian.v1.Dispute
 	1,  // 15: hulian.v1.AnswerDisputeRequest.credits:type_name -> hulian.v1.Adjustment
 	3,  // 16: hulian.v1.AnswerDisputeResponse.dispute:type_name -> hulian.v1.Dispute
@@ -2102,33 +2596,44 @@ var file_hulian_v1_settlement_proto_depIdxs = []int32{
 	4,  // 19: hulian.v1.RecordInvoiceResponse.payout:type_name -> hulian.v1.Payout
 	4,  // 20: hulian.v1.ReceiveInvoiceResponse.payout:type_name -> hulian.v1.Payout
 	4,  // 21: hulian.v1.RecordPaymentResponse.payout:type_name -> hulian.v1.Payout
-	26, // 22: hulian.v1.BookLine.changes_fen:type_name -> hulian.v1.BookLine.ChangesFenEntry
-	27, // 23: hulian.v1.BookLine.after_fen:type_name -> hulian.v1.BookLine.AfterFenEntry
+	33, // 22: hulian.v1.BookLine.changes_fen:type_name -> hulian.v1.BookLine.ChangesFenEntry
+	34, // 23: hulian.v1.BookLine.after_fen:type_name -> hulian.v1.BookLine.AfterFenEntry
 	23, // 24: hulian.v1.GetBookResponse.balances:type_name -> hulian.v1.BookBalance
 	24, // 25: hulian.v1.GetBookResponse.history:type_name -> hulian.v1.BookLine
-	5,  // 26: hulian.v1.SettlementService.ListStatements:input_type -> hulian.v1.ListStatementsRequest
-	8,  // 27: hulian.v1.SettlementService.GetStatement:input_type -> hulian.v1.GetStatementRequest
-	10, // 28: hulian.v1.SettlementService.OpenDispute:input_type -> hulian.v1.OpenDisputeRequest
-	12, // 29: hulian.v1.SettlementService.AnswerDispute:input_type -> hulian.v1.AnswerDisputeRequest
-	14, // 30: hulian.v1.SettlementService.ConfirmStatement:input_type -> hulian.v1.ConfirmStatementRequest
-	16, // 31: hulian.v1.SettlementService.RecordInvoice:input_type -> hulian.v1.RecordInvoiceRequest
-	18, // 32: hulian.v1.SettlementService.ReceiveInvoice:input_type -> hulian.v1.ReceiveInvoiceRequest
-	20, // 33: hulian.v1.SettlementService.RecordPayment:input_type -> hulian.v1.RecordPaymentRequest
-	22, // 34: hulian.v1.SettlementService.GetBook:input_type -> hulian.v1.GetBookRequest
-	6,  // 35: hulian.v1.SettlementService.ListStatements:output_type -> hulian.v1.ListStatementsResponse
-	9,  // 36: hulian.v1.SettlementService.GetStatement:output_type -> hulian.v1.GetStatementResponse
-	11, // 37: hulian.v1.SettlementService.OpenDispute:output_type -> hulian.v1.OpenDisputeResponse
-	13, // 38: hulian.v1.SettlementService.AnswerDispute:output_type -> hulian.v1.AnswerDisputeResponse
-	15, // 39: hulian.v1.SettlementService.ConfirmStatement:output_type -> hulian.v1.ConfirmStatementResponse
-	17, // 40: hulian.v1.SettlementService.RecordInvoice:output_type -> hulian.v1.RecordInvoiceResponse
-	19, // 41: hulian.v1.SettlementService.ReceiveInvoice:output_type -> hulian.v1.ReceiveInvoiceResponse
-	21, // 42: hulian.v1.SettlementService.RecordPayment:output_type -> hulian.v1.RecordPaymentResponse
-	25, // 43: hulian.v1.SettlementService.GetBook:output_type -> hulian.v1.GetBookResponse
-	35, // [35:44] is the sub-list for method output_type
-	26, // [26:35] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	35, // 26: hulian.v1.SettlementCycle.proposed_at:type_name -> google.protobuf.Timestamp
+	35, // 27: hulian.v1.SettlementCycle.answered_at:type_name -> google.protobuf.Timestamp
+	26, // 28: hulian.v1.ProposeCycleResponse.cycle:type_name -> hulian.v1.SettlementCycle
+	26, // 29: hulian.v1.AnswerCycleResponse.cycle:type_name -> hulian.v1.SettlementCycle
+	26, // 30: hulian.v1.ListCyclesResponse.cycles:type_name -> hulian.v1.SettlementCycle
+	5,  // 31: hulian.v1.SettlementService.ListStatements:input_type -> hulian.v1.ListStatementsRequest
+	8,  // 32: hulian.v1.SettlementService.GetStatement:input_type -> hulian.v1.GetStatementRequest
+	10, // 33: hulian.v1.SettlementService.OpenDispute:input_type -> hulian.v1.OpenDisputeRequest
+	12, // 34: hulian.v1.SettlementService.AnswerDispute:input_type -> hulian.v1.AnswerDisputeRequest
+	14, // 35: hulian.v1.SettlementService.ConfirmStatement:input_type -> hulian.v1.ConfirmStatementRequest
+	16, // 36: hulian.v1.SettlementService.RecordInvoice:input_type -> hulian.v1.RecordInvoiceRequest
+	18, // 37: hulian.v1.SettlementService.ReceiveInvoice:input_type -> hulian.v1.ReceiveInvoiceRequest
+	20, // 38: hulian.v1.SettlementService.RecordPayment:input_type -> hulian.v1.RecordPaymentRequest
+	22, // 39: hulian.v1.SettlementService.GetBook:input_type -> hulian.v1.GetBookRequest
+	27, // 40: hulian.v1.SettlementService.ProposeCycle:input_type -> hulian.v1.ProposeCycleRequest
+	29, // 41: hulian.v1.SettlementService.AnswerCycle:input_type -> hulian.v1.AnswerCycleRequest
+	31, // 42: hulian.v1.SettlementService.ListCycles:input_type -> hulian.v1.ListCyclesRequest
+	6,  // 43: hulian.v1.SettlementService.ListStatements:output_type -> hulian.v1.ListStatementsResponse
+	9,  // 44: hulian.v1.SettlementService.GetStatement:output_type -> hulian.v1.GetStatementResponse
+	11, // 45: hulian.v1.SettlementService.OpenDispute:output_type -> hulian.v1.OpenDisputeResponse
+	13, // 46: hulian.v1.SettlementService.AnswerDispute:output_type -> hulian.v1.AnswerDisputeResponse
+	15, // 47: hulian.v1.SettlementService.ConfirmStatement:output_type -> hulian.v1.ConfirmStatementResponse
+	17, // 48: hulian.v1.SettlementService.RecordInvoice:output_type -> hulian.v1.RecordInvoiceResponse
+	19, // 49: hulian.v1.SettlementService.ReceiveInvoice:output_type -> hulian.v1.ReceiveInvoiceResponse
+	21, // 50: hulian.v1.SettlementService.RecordPayment:output_type -> hulian.v1.RecordPaymentResponse
+	25, // 51: hulian.v1.SettlementService.GetBook:output_type -> hulian.v1.GetBookResponse
+	28, // 52: hulian.v1.SettlementService.ProposeCycle:output_type -> hulian.v1.ProposeCycleResponse
+	30, // 53: hulian.v1.SettlementService.AnswerCycle:output_type -> hulian.v1.AnswerCycleResponse
+	32, // 54: hulian.v1.SettlementService.ListCycles:output_type -> hulian.v1.ListCyclesResponse
+	43, // [43:55] is the sub-list for method output_type
+	31, // [31:43] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_settlement_proto_init() }
@@ -2142,7 +2647,7 @@ func file_hulian_v1_settlement_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_settlement_proto_rawDesc), len(file_hulian_v1_settlement_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

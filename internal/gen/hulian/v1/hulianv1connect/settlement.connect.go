@@ -67,6 +67,15 @@ const (
 	// SettlementServiceGetBookProcedure is the fully-qualified name of the SettlementService's GetBook
 	// RPC.
 	SettlementServiceGetBookProcedure = "/hulian.v1.SettlementService/GetBook"
+	// SettlementServiceProposeCycleProcedure is the fully-qualified name of the SettlementService's
+	// ProposeCycle RPC.
+	SettlementServiceProposeCycleProcedure = "/hulian.v1.SettlementService/ProposeCycle"
+	// SettlementServiceAnswerCycleProcedure is the fully-qualified name of the SettlementService's
+	// AnswerCycle RPC.
+	SettlementServiceAnswerCycleProcedure = "/hulian.v1.SettlementService/AnswerCycle"
+	// SettlementServiceListCyclesProcedure is the fully-qualified name of the SettlementService's
+	// ListCycles RPC.
+	SettlementServiceListCyclesProcedure = "/hulian.v1.SettlementService/ListCycles"
 )
 
 // SettlementServiceClient is a client for the hulian.v1.SettlementService service.
@@ -96,6 +105,15 @@ type SettlementServiceClient interface {
 	// GetBook returns the book's balances and a member's history: a member
 	// its own, staff all (and the reconciliation with the quota).
 	GetBook(context.Context, *connect.Request[v1.GetBookRequest]) (*connect.Response[v1.GetBookResponse], error)
+	// ProposeCycle proposes to a counterparty (a member with an order
+	// between them) that their statements cover 1, 2, 3, 6 or 12 months from
+	// a future month on (a member).
+	ProposeCycle(context.Context, *connect.Request[v1.ProposeCycleRequest]) (*connect.Response[v1.ProposeCycleResponse], error)
+	// AnswerCycle accepts or declines a proposal (the other member).
+	AnswerCycle(context.Context, *connect.Request[v1.AnswerCycleRequest]) (*connect.Response[v1.AnswerCycleResponse], error)
+	// ListCycles lists proposals and agreements: a member its pairs', staff
+	// all.
+	ListCycles(context.Context, *connect.Request[v1.ListCyclesRequest]) (*connect.Response[v1.ListCyclesResponse], error)
 }
 
 // NewSettlementServiceClient constructs a client for the hulian.v1.SettlementService service. By
@@ -163,6 +181,24 @@ func NewSettlementServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(settlementServiceMethods.ByName("GetBook")),
 			connect.WithClientOptions(opts...),
 		),
+		proposeCycle: connect.NewClient[v1.ProposeCycleRequest, v1.ProposeCycleResponse](
+			httpClient,
+			baseURL+SettlementServiceProposeCycleProcedure,
+			connect.WithSchema(settlementServiceMethods.ByName("ProposeCycle")),
+			connect.WithClientOptions(opts...),
+		),
+		answerCycle: connect.NewClient[v1.AnswerCycleRequest, v1.AnswerCycleResponse](
+			httpClient,
+			baseURL+SettlementServiceAnswerCycleProcedure,
+			connect.WithSchema(settlementServiceMethods.ByName("AnswerCycle")),
+			connect.WithClientOptions(opts...),
+		),
+		listCycles: connect.NewClient[v1.ListCyclesRequest, v1.ListCyclesResponse](
+			httpClient,
+			baseURL+SettlementServiceListCyclesProcedure,
+			connect.WithSchema(settlementServiceMethods.ByName("ListCycles")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -177,6 +213,9 @@ type settlementServiceClient struct {
 	receiveInvoice   *connect.Client[v1.ReceiveInvoiceRequest, v1.ReceiveInvoiceResponse]
 	recordPayment    *connect.Client[v1.RecordPaymentRequest, v1.RecordPaymentResponse]
 	getBook          *connect.Client[v1.GetBookRequest, v1.GetBookResponse]
+	proposeCycle     *connect.Client[v1.ProposeCycleRequest, v1.ProposeCycleResponse]
+	answerCycle      *connect.Client[v1.AnswerCycleRequest, v1.AnswerCycleResponse]
+	listCycles       *connect.Client[v1.ListCyclesRequest, v1.ListCyclesResponse]
 }
 
 // ListStatements calls hulian.v1.SettlementService.ListStatements.
@@ -224,6 +263,21 @@ func (c *settlementServiceClient) GetBook(ctx context.Context, req *connect.Requ
 	return c.getBook.CallUnary(ctx, req)
 }
 
+// ProposeCycle calls hulian.v1.SettlementService.ProposeCycle.
+func (c *settlementServiceClient) ProposeCycle(ctx context.Context, req *connect.Request[v1.ProposeCycleRequest]) (*connect.Response[v1.ProposeCycleResponse], error) {
+	return c.proposeCycle.CallUnary(ctx, req)
+}
+
+// AnswerCycle calls hulian.v1.SettlementService.AnswerCycle.
+func (c *settlementServiceClient) AnswerCycle(ctx context.Context, req *connect.Request[v1.AnswerCycleRequest]) (*connect.Response[v1.AnswerCycleResponse], error) {
+	return c.answerCycle.CallUnary(ctx, req)
+}
+
+// ListCycles calls hulian.v1.SettlementService.ListCycles.
+func (c *settlementServiceClient) ListCycles(ctx context.Context, req *connect.Request[v1.ListCyclesRequest]) (*connect.Response[v1.ListCyclesResponse], error) {
+	return c.listCycles.CallUnary(ctx, req)
+}
+
 // SettlementServiceHandler is an implementation of the hulian.v1.SettlementService service.
 type SettlementServiceHandler interface {
 	// ListStatements lists issued statements and corrections: a member its
@@ -251,6 +305,15 @@ type SettlementServiceHandler interface {
 	// GetBook returns the book's balances and a member's history: a member
 	// its own, staff all (and the reconciliation with the quota).
 	GetBook(context.Context, *connect.Request[v1.GetBookRequest]) (*connect.Response[v1.GetBookResponse], error)
+	// ProposeCycle proposes to a counterparty (a member with an order
+	// between them) that their statements cover 1, 2, 3, 6 or 12 months from
+	// a future month on (a member).
+	ProposeCycle(context.Context, *connect.Request[v1.ProposeCycleRequest]) (*connect.Response[v1.ProposeCycleResponse], error)
+	// AnswerCycle accepts or declines a proposal (the other member).
+	AnswerCycle(context.Context, *connect.Request[v1.AnswerCycleRequest]) (*connect.Response[v1.AnswerCycleResponse], error)
+	// ListCycles lists proposals and agreements: a member its pairs', staff
+	// all.
+	ListCycles(context.Context, *connect.Request[v1.ListCyclesRequest]) (*connect.Response[v1.ListCyclesResponse], error)
 }
 
 // NewSettlementServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -314,6 +377,24 @@ func NewSettlementServiceHandler(svc SettlementServiceHandler, opts ...connect.H
 		connect.WithSchema(settlementServiceMethods.ByName("GetBook")),
 		connect.WithHandlerOptions(opts...),
 	)
+	settlementServiceProposeCycleHandler := connect.NewUnaryHandler(
+		SettlementServiceProposeCycleProcedure,
+		svc.ProposeCycle,
+		connect.WithSchema(settlementServiceMethods.ByName("ProposeCycle")),
+		connect.WithHandlerOptions(opts...),
+	)
+	settlementServiceAnswerCycleHandler := connect.NewUnaryHandler(
+		SettlementServiceAnswerCycleProcedure,
+		svc.AnswerCycle,
+		connect.WithSchema(settlementServiceMethods.ByName("AnswerCycle")),
+		connect.WithHandlerOptions(opts...),
+	)
+	settlementServiceListCyclesHandler := connect.NewUnaryHandler(
+		SettlementServiceListCyclesProcedure,
+		svc.ListCycles,
+		connect.WithSchema(settlementServiceMethods.ByName("ListCycles")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.SettlementService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SettlementServiceListStatementsProcedure:
@@ -334,6 +415,12 @@ func NewSettlementServiceHandler(svc SettlementServiceHandler, opts ...connect.H
 			settlementServiceRecordPaymentHandler.ServeHTTP(w, r)
 		case SettlementServiceGetBookProcedure:
 			settlementServiceGetBookHandler.ServeHTTP(w, r)
+		case SettlementServiceProposeCycleProcedure:
+			settlementServiceProposeCycleHandler.ServeHTTP(w, r)
+		case SettlementServiceAnswerCycleProcedure:
+			settlementServiceAnswerCycleHandler.ServeHTTP(w, r)
+		case SettlementServiceListCyclesProcedure:
+			settlementServiceListCyclesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -377,4 +464,16 @@ func (UnimplementedSettlementServiceHandler) RecordPayment(context.Context, *con
 
 func (UnimplementedSettlementServiceHandler) GetBook(context.Context, *connect.Request[v1.GetBookRequest]) (*connect.Response[v1.GetBookResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SettlementService.GetBook is not implemented"))
+}
+
+func (UnimplementedSettlementServiceHandler) ProposeCycle(context.Context, *connect.Request[v1.ProposeCycleRequest]) (*connect.Response[v1.ProposeCycleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SettlementService.ProposeCycle is not implemented"))
+}
+
+func (UnimplementedSettlementServiceHandler) AnswerCycle(context.Context, *connect.Request[v1.AnswerCycleRequest]) (*connect.Response[v1.AnswerCycleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SettlementService.AnswerCycle is not implemented"))
+}
+
+func (UnimplementedSettlementServiceHandler) ListCycles(context.Context, *connect.Request[v1.ListCyclesRequest]) (*connect.Response[v1.ListCyclesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.SettlementService.ListCycles is not implemented"))
 }
