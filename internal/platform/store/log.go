@@ -366,8 +366,21 @@ func (tx *Tx) EachLogEntry(ctx context.Context, kind string, since, until time.T
 	if err := canSee(ctx, ""); err != nil {
 		return err
 	}
-	rows, err := tx.query(ctx, `SELECT seq, at, member_id, object, payload FROM log_entries WHERE kind = $1 AND at >= $2 AND at < $3 ORDER BY seq`,
-		kind, since.UTC(), until.UTC())
+	// The entries of a period lie in a range of sequence numbers: entries
+	// are appended in time order, but for the skew between replicas'
+	// clocks and transactions that took their time before appending, which
+	// seqMargin covers. Bounding the range keeps a month's read from
+	// walking every earlier month's entries of the kind.
+	from, err := tx.firstSeqAt(ctx, since.Add(-seqMargin))
+	if err != nil {
+		return err
+	}
+	to, err := tx.firstSeqAt(ctx, until.Add(seqMargin))
+	if err != nil {
+		return err
+	}
+	rows, err := tx.query(ctx, `SELECT seq, at, member_id, object, payload FROM log_entries WHERE kind = $1 AND seq >= $2 AND seq < $3 AND at >= $4 AND at < $5 ORDER BY seq`,
+		kind, from, to, since.UTC(), until.UTC())
 	if err != nil {
 		return err
 	}
@@ -384,6 +397,35 @@ func (tx *Tx) EachLogEntry(ctx context.Context, kind string, since, until time.T
 		}
 	}
 	return rows.Err()
+}
+
+// seqMargin is how far out of time order an entry may be appended and
+// still be found by EachLogEntry: far beyond any clock skew or
+// transaction a healthy deployment has.
+const seqMargin = 24 * time.Hour
+
+// firstSeqAt is the lowest sequence number of an entry at or after t (one
+// past the last entry if none is), by binary search over the primary key.
+func (tx *Tx) firstSeqAt(ctx context.Context, t time.Time) (int64, error) {
+	var lo, hi int64 // lo: the first entry; hi: one past the last
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), -1) + 1 FROM log_entries`).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var at time.Time
+		var seq int64
+		err := tx.queryRow(ctx, `SELECT seq, at FROM log_entries WHERE seq >= $1 ORDER BY seq LIMIT 1`, mid).Scan(&seq, &at)
+		if err != nil {
+			return 0, err
+		}
+		if at.Before(t) {
+			lo = seq + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 // EachLogEntryOf streams the entries of any of kinds, in sequence order,
