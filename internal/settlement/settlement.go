@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
@@ -177,11 +179,20 @@ func (b *Builder) Add(e *bizlog.Entry) error {
 	if e.Kind != KindDelivered {
 		return nil
 	}
-	d := Delivery{Seq: e.Seq, At: e.At, Order: e.Object}
-	if err := json.Unmarshal(e.Payload, &d); err != nil {
-		return unreadable(e.Seq)
+	return b.AddPayload(MonthOf(e.At), e.Seq, e.Object, e.Payload)
+}
+
+// AddPayload counts a delivery entry of month, by its index, order and
+// payload: for a reader that reads a month at a time and so need not read
+// each entry's time. Decoding payloads is most of a month's work: it uses
+// goccy/go-json, a drop-in for encoding/json several times faster on these
+// flat objects (docs/benchmarks.md), with the same results.
+func (b *Builder) AddPayload(month string, seq int64, order string, payload []byte) error {
+	d := Delivery{Seq: seq, Order: order}
+	if err := gojson.Unmarshal(payload, &d); err != nil {
+		return unreadable(seq)
 	}
-	return b.AddDelivery(d)
+	return b.add(month, d)
 }
 
 func unreadable(seq int64) error {
@@ -190,8 +201,9 @@ func unreadable(seq int64) error {
 
 // AddDelivery counts d if it is of the builder's month: for a reader that
 // takes the payload's fields out in the database.
-func (b *Builder) AddDelivery(d Delivery) error {
-	m := MonthOf(d.At)
+func (b *Builder) AddDelivery(d Delivery) error { return b.add(MonthOf(d.At), d) }
+
+func (b *Builder) add(m string, d Delivery) error {
 	if (b.from != "" && m < b.from) || (b.to != "" && m > b.to) {
 		return nil
 	}

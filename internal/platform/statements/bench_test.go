@@ -2,9 +2,9 @@ package statements_test
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,29 +20,44 @@ import (
 var benchEntries = flag.Int("statements.entries", 100_000, "delivery entries in the benchmark's month (the target is 10,000,000)")
 
 // fill writes n delivery entries for 1,000 pairs of members (one order
-// each) spread over November 2026, straight into the log's table: the
-// statements read entries, not the tree, so the benchmark skips building
-// it.
+// each) spread over November 2026, straight into the log's table, a few
+// hundred rows a statement: the statements read entries, not the tree, so
+// the benchmark skips building it.
 func fill(b *testing.B, db *store.DB, n int) {
 	b.Helper()
 	start := time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC) // 1 November in Beijing
 	step := 30 * 24 * time.Hour / time.Duration(n)
+	const per = 250 // rows a statement: 2,000 parameters
 	tx, err := db.Writer().Begin()
 	if err != nil {
 		b.Fatal(err)
 	}
-	insert := func(tx *sql.Tx, seq int) error {
-		p := seq % 1000
-		payload := fmt.Sprintf(`{"charge_fen":%d,"demander":"mem_d%03d","listing":"lst_%03d","matched":%d,"queried":%d,"supplier":"mem_s%03d"}`, seq%97, p, p, seq%7, 10, p%50)
-		_, err := tx.Exec(`INSERT INTO log_entries (seq, at, actor, member_id, kind, object, payload, leaf_hash) VALUES ($1,$2,'node:x',$3,$4,$5,$6,$7)`,
-			seq, start.Add(time.Duration(seq)*step), fmt.Sprintf("mem_d%03d", p), settlement.KindDelivered, fmt.Sprintf("ord_%03d", p), []byte(payload), []byte{0})
-		return err
-	}
-	for i := range n {
-		if err := insert(tx, i); err != nil {
+	var q strings.Builder
+	args := make([]any, 0, 8*per)
+	flush := func() {
+		if len(args) == 0 {
+			return
+		}
+		if _, err := tx.Exec(`INSERT INTO log_entries (seq, at, actor, member_id, kind, object, payload, leaf_hash) VALUES `+q.String(), args...); err != nil {
 			b.Fatal(err)
 		}
-		if i%50_000 == 49_999 {
+		q.Reset()
+		args = args[:0]
+	}
+	for seq := range n {
+		p := seq % 1000
+		payload := fmt.Sprintf(`{"charge_fen":%d,"demander":"mem_d%03d","listing":"lst_%03d","matched":%d,"queried":%d,"supplier":"mem_s%03d"}`, seq%97, p, p, seq%7, 10, p%50)
+		if q.Len() > 0 {
+			q.WriteByte(',')
+		}
+		k := len(args)
+		fmt.Fprintf(&q, "($%d,$%d,'node:x',$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
+		args = append(args, seq, start.Add(time.Duration(seq)*step), fmt.Sprintf("mem_d%03d", p), settlement.KindDelivered, fmt.Sprintf("ord_%03d", p), []byte(payload), []byte{0})
+		if len(args) == 7*per {
+			flush()
+		}
+		if seq%100_000 == 99_999 {
+			flush()
 			if err := tx.Commit(); err != nil {
 				b.Fatal(err)
 			}
@@ -51,6 +66,7 @@ func fill(b *testing.B, db *store.DB, n int) {
 			}
 		}
 	}
+	flush()
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}

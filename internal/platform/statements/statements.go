@@ -103,78 +103,65 @@ func (s *Statements) Compute(ctx context.Context, month string, partial bool) ([
 }
 
 // computeMonths streams the delivery entries of the months first..last
-// from the log, in one read, and returns the monthly statements: memory
-// grows with the months' orders, not with their deliveries.
+// from the log and returns the monthly statements: memory grows with the
+// months' orders, not with their deliveries. Each month's entries lie in a
+// range of sequence numbers; each core reads and decodes a part of each
+// month's range, in a read transaction of its own, into a builder of its
+// own, merged at the end. Entries are never changed once appended, so the
+// parts need not share a snapshot; the ranges are fixed before they start.
 func (s *Statements) computeMonths(ctx context.Context, first, last string) ([]*settlement.Statement, error) {
-	start, _, err := settlement.ParseMonth(first)
+	type part struct {
+		month      string
+		start, end time.Time
+		from, to   int64
+	}
+	workers := int64(max(1, runtime.GOMAXPROCS(0)))
+	var parts []part
+	err := s.db().Read(ctx, func(tx *store.Tx) error {
+		for m := first; m <= last; m = settlement.AddMonths(m, 1) {
+			start, end, err := settlement.ParseMonth(m)
+			if err != nil {
+				return err
+			}
+			from, to, err := tx.LogSeqRange(ctx, start, end)
+			if err != nil {
+				return err
+			}
+			size := max(1, (to-from+workers-1)/workers)
+			for lo := from; lo < to; lo += size {
+				parts = append(parts, part{m, start, end, lo, min(to, lo+size)})
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	_, end, err := settlement.ParseMonth(last)
-	if err != nil {
-		return nil, err
-	}
-	// One goroutine reads the entries in batches; the others decode their
-	// payloads into builders of their own, merged at the end. Decoding is
-	// most of the work, so the read and the decoding share the cores.
-	workers := max(1, runtime.GOMAXPROCS(0))
-	batches := make(chan []bizlog.Entry, 2*workers)
-	builders := make([]*settlement.Builder, workers)
+	builders := make([]*settlement.Builder, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
-	for i := range builders {
+	g.SetLimit(int(workers))
+	for i, p := range parts {
 		b := settlement.NewRangeBuilder(first, last)
 		builders[i] = b
 		g.Go(func() error {
-			for batch := range batches {
-				for j := range batch {
-					if err := b.Add(&batch[j]); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		defer close(batches)
-		batch := make([]bizlog.Entry, 0, computeBatch)
-		err := s.db().Read(gctx, func(tx *store.Tx) error {
-			return tx.EachLogEntry(gctx, settlement.KindDelivered, start, end, func(e *bizlog.Entry) error {
-				batch = append(batch, *e) // the payload is the row's own copy
-				if len(batch) < computeBatch {
-					return nil
-				}
-				select {
-				case batches <- batch:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-				batch = make([]bizlog.Entry, 0, computeBatch)
-				return nil
+			return s.db().Read(gctx, func(tx *store.Tx) error {
+				return tx.EachLogEntryIn(gctx, settlement.KindDelivered, p.from, p.to, p.start, p.end, func(e *bizlog.Entry) error {
+					return b.AddPayload(p.month, e.Seq, e.Object, e.Payload)
+				})
 			})
 		})
-		if err == nil && len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-gctx.Done():
-				err = gctx.Err()
-			}
-		}
-		return err
-	})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for _, b := range builders[1:] {
-		if err := builders[0].Merge(b); err != nil {
+	out := settlement.NewRangeBuilder(first, last)
+	for _, b := range builders {
+		if err := out.Merge(b); err != nil {
 			return nil, err
 		}
 	}
-	return builders[0].Statements(), nil
+	return out.Statements(), nil
 }
-
-// computeBatch is how many entries the reader hands a decoder at a time.
-const computeBatch = 512
 
 // Run issues month's statements if they are due and not yet issued, and
 // returns them; before they are due it returns a provisional preview and

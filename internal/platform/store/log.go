@@ -357,29 +357,46 @@ func (tx *Tx) LogEntries(ctx context.Context, f LogFilter) ([]bizlog.Entry, erro
 	return out, rows.Err()
 }
 
-// EachLogEntry streams the entries of kind made at or after since and
-// before until, in sequence order, to fn, with one query: for month-long
-// reads (statements) that paging would make into thousands of queries.
-// The entry passed to fn is reused; fn must copy what it keeps. Platform
-// staff and the system only.
+// EachLogEntry streams the entries of kind appended in [since, until), in
+// sequence order, to fn, with one query: for long reads that paging would
+// make into thousands of queries. The entry passed to fn is reused; fn
+// must copy what it keeps; it carries the index, object and payload (see
+// EachLogEntryIn). Platform staff and the system only.
 func (tx *Tx) EachLogEntry(ctx context.Context, kind string, since, until time.Time, fn func(*bizlog.Entry) error) error {
+	from, to, err := tx.LogSeqRange(ctx, since, until)
+	if err != nil {
+		return err
+	}
+	return tx.EachLogEntryIn(ctx, kind, from, to, since, until, fn)
+}
+
+// LogSeqRange is a range [from, to) of sequence numbers that holds every
+// entry appended in [since, until). Entries are appended in time order,
+// but for the skew between replicas' clocks and transactions that took
+// their time before appending, which seqMargin covers: bounding the range
+// keeps a month's read from walking every earlier month's entries, and
+// lets readers split it.
+func (tx *Tx) LogSeqRange(ctx context.Context, since, until time.Time) (from, to int64, err error) {
+	if err := canSee(ctx, ""); err != nil {
+		return 0, 0, err
+	}
+	if from, err = tx.firstSeqAt(ctx, since.Add(-seqMargin)); err != nil {
+		return 0, 0, err
+	}
+	to, err = tx.firstSeqAt(ctx, until.Add(seqMargin))
+	return from, to, err
+}
+
+// EachLogEntryIn streams the entries of kind with sequence numbers in
+// [from, to) appended in [since, until), in sequence order, to fn. Only
+// the entries' index, object and payload are read: a caller reading a
+// month knows its time well enough, and parsing each entry's time is a
+// good part of a month's read.
+func (tx *Tx) EachLogEntryIn(ctx context.Context, kind string, from, to int64, since, until time.Time, fn func(*bizlog.Entry) error) error {
 	if err := canSee(ctx, ""); err != nil {
 		return err
 	}
-	// The entries of a period lie in a range of sequence numbers: entries
-	// are appended in time order, but for the skew between replicas'
-	// clocks and transactions that took their time before appending, which
-	// seqMargin covers. Bounding the range keeps a month's read from
-	// walking every earlier month's entries of the kind.
-	from, err := tx.firstSeqAt(ctx, since.Add(-seqMargin))
-	if err != nil {
-		return err
-	}
-	to, err := tx.firstSeqAt(ctx, until.Add(seqMargin))
-	if err != nil {
-		return err
-	}
-	rows, err := tx.query(ctx, `SELECT seq, at, member_id, object, payload FROM log_entries WHERE kind = $1 AND seq >= $2 AND seq < $3 AND at >= $4 AND at < $5 ORDER BY seq`,
+	rows, err := tx.query(ctx, `SELECT seq, object, payload FROM log_entries WHERE kind = $1 AND seq >= $2 AND seq < $3 AND at >= $4 AND at < $5 ORDER BY seq`,
 		kind, from, to, since.UTC(), until.UTC())
 	if err != nil {
 		return err
@@ -388,10 +405,10 @@ func (tx *Tx) EachLogEntry(ctx context.Context, kind string, since, until time.T
 	e := bizlog.Entry{Kind: kind}
 	var payload []byte
 	for rows.Next() {
-		if err := rows.Scan(&e.Seq, &e.At, &e.Member, &e.Object, &payload); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Object, &payload); err != nil {
 			return err
 		}
-		e.At, e.Payload = e.At.UTC(), payload
+		e.Payload = payload
 		if err := fn(&e); err != nil {
 			return err
 		}
