@@ -93,7 +93,28 @@ func TestIncidents(t *testing.T) {
 			{Kind: "authority", AuthorityName: "上海市网信办", AuthorityRef: "沪网信报〔2026〕12 号", At: now.Add(-30 * time.Minute)},
 			{Kind: "notified", Count: 1_200_000, Method: "短信与 App 站内信，告知风险与改密建议"},
 			{Kind: "remediated", Text: "关闭公网访问，轮换凭据，排查访问日志"},
-			{Kind: "closed", Text: "已报告、已通知、已补救"},
+		} {
+			if in, err = is.Record(e.sup.ctx, in.ID, st); err != nil {
+				t.Fatalf("%s: %v", st.Kind, err)
+			}
+		}
+		_, err = is.Record(e.sup.ctx, in.ID, incidents.Step{Kind: "closed", Text: "处理完毕"})
+		if !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "compensation") {
+			t.Errorf("closing before the compensation: %v", err)
+		}
+		for _, bad := range []incidents.Step{
+			{Kind: "compensated", Count: 3, AmountFen: 30_000},
+			{Kind: "compensated", Count: -1, Text: "x"},
+			{Kind: "compensated", AmountFen: 100, Text: "paid someone"},
+			{Kind: "compensated", Count: 1, AmountFen: -5, Text: "x"},
+		} {
+			if _, err := is.Record(e.sup.ctx, in.ID, bad); !errs.Is(err, errs.Invalid) {
+				t.Errorf("%+v: %v", bad, err)
+			}
+		}
+		for _, st := range []incidents.Step{
+			{Kind: "compensated", Count: 37, AmountFen: 37 * 50_000, Text: "经核实遭受诈骗损失的 37 人，每人赔付 500 元"},
+			{Kind: "closed", Text: "已报告、已通知、已补救、已赔偿"},
 		} {
 			if in, err = is.Record(e.sup.ctx, in.ID, st); err != nil {
 				t.Fatalf("%s: %v", st.Kind, err)
@@ -108,6 +129,12 @@ func TestIncidents(t *testing.T) {
 		auth := e.entries(t, incidents.KindAuthority)
 		if len(auth) != 1 || !strings.Contains(auth[0], `"late":true`) {
 			t.Errorf("authority entries: %v", auth)
+		}
+		if in.CompensatedCount != 37 || in.CompensationFen != 1_850_000 {
+			t.Errorf("compensation: %d people, %d fen", in.CompensatedCount, in.CompensationFen)
+		}
+		if es := e.entries(t, incidents.KindCompensated); len(es) != 1 || !strings.Contains(es[0], `"amount_fen":1850000`) || strings.Contains(es[0], "诈骗") {
+			t.Errorf("compensation entries: %v", es)
 		}
 		for _, k := range []string{incidents.KindNotified, incidents.KindRemedied, incidents.KindClosed} {
 			es := e.entries(t, k)

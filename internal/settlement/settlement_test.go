@@ -213,3 +213,36 @@ func TestSummaries(t *testing.T) {
 		t.Errorf("net %d", got[1].NetFen())
 	}
 }
+
+// FuzzAddPayload: a delivery payload is read as encoding/json reads it —
+// the builder decodes with goccy/go-json for speed — or refused when
+// encoding/json refuses it, naming the entry.
+func FuzzAddPayload(f *testing.F) {
+	f.Add([]byte(`{"charge_fen":42,"demander":"mem_d","listing":"lst_1","matched":3,"queried":10,"supplier":"mem_s"}`))
+	f.Add([]byte(`{"charge_fen":1e3,"demander":"mem_d","supplier":"mem_s"}`))
+	f.Add([]byte(`{"charge_fen":-1,"demander":"mem_d","supplier":"mem_s"}`))
+	f.Add([]byte(`{"demander":"\u006dem_d","supplier":"mem_s","charge_fen":9223372036854775807}`))
+	f.Add([]byte(`{"demander":"mem_d","supplier":"mem_s","Charge_Fen":5,"charge_fen":"5"}`))
+	f.Add([]byte(`{"demander":"mem_d","supplier":"mem_s","charge_fen":5}trailing`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var want settlement.Delivery
+		stdErr := json.Unmarshal(payload, &want)
+		b := settlement.NewBuilder("2026-11")
+		err := b.AddPayload("2026-11", 7, "ord_1", payload)
+		if stdErr != nil || want.Demander == "" || want.Supplier == "" || want.ChargeFen < 0 {
+			if err == nil {
+				t.Fatalf("accepted what encoding/json reads as %+v (%v)", want, stdErr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("refused what encoding/json reads as %+v: %v", want, err)
+		}
+		sts := b.Statements()
+		l := sts[0].Lines[0]
+		if sts[0].Demander != want.Demander || sts[0].Supplier != want.Supplier || l.Listing != want.Listing || l.ChargeFen != want.ChargeFen ||
+			l.Queried != want.Queried || l.Matched != want.Matched {
+			t.Fatalf("read %+v %+v, encoding/json reads %+v", sts[0], l, want)
+		}
+	})
+}

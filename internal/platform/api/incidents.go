@@ -30,7 +30,7 @@ func (s *supervisionService) RecordIncidentStep(ctx context.Context, req *connec
 		return nil, err
 	}
 	in, err := s.x.Incidents.Record(ctx, m.Id, incidents.Step{Kind: m.Step, AuthorityName: m.AuthorityName, AuthorityRef: m.AuthorityRef,
-		At: optionalTime(m.At), Count: m.Count, Method: m.Method, Text: m.Text})
+		At: optionalTime(m.At), Count: m.Count, Method: m.Method, Text: m.Text, AmountFen: m.AmountFen})
 	if err != nil {
 		return nil, err
 	}
@@ -67,5 +67,6 @@ func incidentToProto(in *store.Incident, now time.Time) *hulianv1.Incident {
 		Affected: in.Affected, AffectsExchange: in.AffectsExchange, OrderIds: in.Orders, FoundAt: timestamp(in.Found), ReportedAt: timestamp(in.Reported),
 		AuthorityDue: timestamp(in.AuthorityDue), AuthorityName: in.AuthorityName, AuthorityRef: in.AuthorityRef, AuthorityReportedAt: timestamp(in.AuthorityAt),
 		NotifiedCount: in.NotifiedCount, NoticeMethod: in.NoticeMethod, NotifiedAt: timestamp(in.NotifiedAt), Remediation: in.Remediation,
-		RemediatedAt: timestamp(in.RemediatedAt), ClosingNote: in.ClosingNote, ClosedAt: timestamp(in.Closed), AuthorityOverdue: incidents.Overdue(in, now)}
+		RemediatedAt: timestamp(in.RemediatedAt), ClosingNote: in.ClosingNote, ClosedAt: timestamp(in.Closed), AuthorityOverdue: incidents.Overdue(in, now),
+		CompensatedCount: in.CompensatedCount, CompensationFen: in.CompensationFen, CompensationNote: in.CompensationNote, CompensatedAt: timestamp(in.CompensatedAt)}
 }

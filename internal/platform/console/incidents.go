@@ -30,6 +30,8 @@ type incidentRow struct {
 	*store.Incident
 	Overdue bool
 	Missing []string // the steps still needed to close, in the viewer's language
+	// Compensation is the total paid to the people affected.
+	Compensation Money
 }
 
 type incidentsData struct {
@@ -43,7 +45,7 @@ func (c *console) incidentRows(ins []*store.Incident) []incidentRow {
 	now := c.p.DB.Now()
 	out := make([]incidentRow, 0, len(ins))
 	for _, in := range ins {
-		out = append(out, incidentRow{Incident: in, Overdue: incidents.Overdue(in, now) && in.Closed.IsZero()})
+		out = append(out, incidentRow{Incident: in, Overdue: incidents.Overdue(in, now) && in.Closed.IsZero(), Compensation: Money(in.CompensationFen)})
 	}
 	return out
 }
@@ -115,7 +117,7 @@ type incidentData struct {
 	CanAct bool
 }
 
-var incidentNotices = map[string]string{"report": "ic.done.report", "authority": "ic.done.step", "notified": "ic.done.step", "remediated": "ic.done.step", "closed": "ic.done.closed"}
+var incidentNotices = map[string]string{"report": "ic.done.report", "authority": "ic.done.step", "notified": "ic.done.step", "remediated": "ic.done.step", "compensated": "ic.done.step", "closed": "ic.done.closed"}
 
 func (c *console) incidentView(r *http.Request) (*view, error) {
 	ctx := r.Context()
@@ -129,7 +131,7 @@ func (c *console) incidentView(r *http.Request) (*view, error) {
 		row.Missing = append(row.Missing, m.In(langOf(r)))
 	}
 	d := incidentData{incidentRow: row, CanAct: a.Role == auth.RoleMember && a.MemberID == in.Member && in.Closed.IsZero()}
-	return &view{Title: "ic.one", Data: d, Notice: incidentNotices[r.URL.Query().Get("done")], fields: []string{"authority_name", "authority_ref", "at", "count", "method", "text"}}, nil
+	return &view{Title: "ic.one", Data: d, Notice: incidentNotices[r.URL.Query().Get("done")], fields: []string{"authority_name", "authority_ref", "at", "count", "method", "text", "comp_count", "comp_amount", "comp_text"}}, nil
 }
 
 // incident is one incident with its steps and, for its member, the forms
@@ -158,8 +160,19 @@ func (c *console) incidentStep(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if err == nil && kind == "compensated" {
+		// The compensation form's inputs have names of their own, so that
+		// an error about one is shown beside it, not beside the notice's.
+		st.Text = r.PostFormValue("comp_text")
+		if st.Count, err = parseCount("comp_count", r.PostFormValue("comp_count")); err == nil {
+			st.AmountFen, err = parseYuan("comp_amount", r.PostFormValue("comp_amount"))
+		}
+	}
 	if err == nil {
 		_, err = c.x.Incidents.Record(r.Context(), id, st)
+		if e, ok := err.(*errs.Error); ok && kind == "compensated" {
+			err = withField(e, map[string]string{"count": "comp_count", "amount_fen": "comp_amount", "text": "comp_text"}[e.Field])
+		}
 	}
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.PermissionDenied || k == errs.NotFound {

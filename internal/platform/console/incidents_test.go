@@ -62,15 +62,23 @@ func TestIncidentPages(t *testing.T) {
 		{"authority", url.Values{"authority_name": {"上海市网信办"}, "authority_ref": {"沪网信报 12 号"}}},
 		{"notified", url.Values{"count": {"1500000"}, "method": {"短信通知"}}},
 		{"remediated", url.Values{"text": {"关闭公网访问"}}},
+		{"compensated", url.Values{"comp_count": {"12"}, "comp_amount": {"6000.00"}, "comp_text": {"经核实受损的 12 人每人赔付 500 元"}}},
 		{"closed", url.Values{"text": {"处置完毕"}}},
 	} {
+		if s.step == "compensated" {
+			// Without saying how: the error is shown at the form's own field.
+			r := mem.post("/incidents/"+id+"/compensated", url.Values{"csrf": {mem.csrf()}, "comp_count": {"12"}, "comp_amount": {"6000"}})
+			if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `id="e-comp_text"`) || strings.Contains(r.Body, `id="e-text"`) {
+				t.Errorf("a compensation without how: %d\n%s", r.Status, r.Body)
+			}
+		}
 		s.form.Set("csrf", mem.csrf())
 		if r := mem.post("/incidents/"+id+"/"+s.step, s.form); r.Status != http.StatusSeeOther {
 			t.Fatalf("%s: %d\n%s", s.step, r.Status, r.Body)
 		}
 	}
-	if r := mem.get("/incidents/" + id); !strings.Contains(r.Body, "已结案") || strings.Contains(r.Body, `id="authority-form"`) {
-		t.Errorf("the closed incident's page")
+	if r := mem.get("/incidents/" + id); !strings.Contains(r.Body, "已结案") || strings.Contains(r.Body, `id="authority-form"`) || !strings.Contains(r.Body, "¥6000.00") {
+		t.Errorf("the closed incident's page:\n%s", mem.get("/incidents/"+id).Body)
 	}
 	if r := other.get("/incidents/" + id); r.Status != http.StatusNotFound {
 		t.Errorf("another member opened it: %d", r.Status)

@@ -32,11 +32,12 @@ import (
 
 // Log entry kinds.
 const (
-	KindReported  = "incident.reported"
-	KindAuthority = "incident.authority_reported"
-	KindNotified  = "incident.subjects_notified"
-	KindRemedied  = "incident.remediated"
-	KindClosed    = "incident.closed"
+	KindReported    = "incident.reported"
+	KindAuthority   = "incident.authority_reported"
+	KindNotified    = "incident.subjects_notified"
+	KindRemedied    = "incident.remediated"
+	KindCompensated = "incident.compensated"
+	KindClosed      = "incident.closed"
 )
 
 // Kinds of incident.
@@ -224,7 +225,7 @@ func (s *Incidents) Report(ctx context.Context, r Report) (*store.Incident, erro
 
 // Step is one of the member's steps on an incident.
 type Step struct {
-	Kind string // authority, notified, remediated, closed
+	Kind string // authority, notified, remediated, compensated, closed
 	// authority: to whom, the report's reference, when.
 	AuthorityName string
 	AuthorityRef  string
@@ -233,7 +234,10 @@ type Step struct {
 	Count  int64
 	Method string
 	// remediated, closed: what was done; the closing summary.
-	Text string
+	// compensated: how, or why no one was (with Count people and
+	// AmountFen in all).
+	Text      string
+	AmountFen int64
 }
 
 // Record records a step on one of the member's incidents, in the log. A
@@ -293,6 +297,25 @@ func (s *Incidents) Record(ctx context.Context, id string, st Step) (*store.Inci
 			}
 			in.Remediation, in.RemediatedAt = t, now
 			kind, p = KindRemedied, bizlog.P{"remediation_sha256": bizlog.Commit([]byte(t))}
+		case "compensated":
+			t, err := text("text", st.Text, 2000, "须写明赔偿方式，或未赔偿的理由", "say how the people were compensated, or why none was")
+			if err != nil {
+				return err
+			}
+			switch {
+			case st.Count < 0 || st.Count > 2_000_000_000:
+				return errs.Invalidf("count", "获赔人数须为 0 至 20 亿之间的整数", "the people compensated must be a whole number from 0 to 2 billion")
+			case st.AmountFen < 0 || st.AmountFen > 1_000_000_000_000_00:
+				return errs.Invalidf("amount_fen", "赔偿总额须为非负金额", "the total compensation must not be negative")
+			case st.Count == 0 && st.AmountFen > 0:
+				return errs.Invalidf("count", "有赔偿金额时须写明获赔人数", "give the number of people compensated with the amount")
+			}
+			at, err := stepTime(st.At, in.Found, now)
+			if err != nil {
+				return err
+			}
+			in.CompensatedCount, in.CompensationFen, in.CompensationNote, in.CompensatedAt = st.Count, st.AmountFen, t, at
+			kind, p = KindCompensated, bizlog.P{"count": st.Count, "amount_fen": st.AmountFen, "note_sha256": bizlog.Commit([]byte(t)), "at": at.Format(time.RFC3339)}
 		case "closed":
 			t, err := text("text", st.Text, 2000, "须写明结案说明", "give a closing summary")
 			if err != nil {
@@ -308,7 +331,7 @@ func (s *Incidents) Record(ctx context.Context, id string, st Step) (*store.Inci
 			in.ClosingNote, in.Closed = t, now
 			kind, p = KindClosed, bizlog.P{"summary_sha256": bizlog.Commit([]byte(t))}
 		default:
-			return errs.Invalidf("step", "步骤须为 authority、notified、remediated 或 closed", "the step must be authority, notified, remediated or closed")
+			return errs.Invalidf("step", "步骤须为 authority、notified、remediated、compensated 或 closed", "the step must be authority, notified, remediated, compensated or closed")
 		}
 		if err := tx.UpdateIncident(ctx, in); err != nil {
 			return err
@@ -347,6 +370,9 @@ func Missing(in *store.Incident) []i18n.Text {
 	}
 	if in.RemediatedAt.IsZero() {
 		out = append(out, i18n.T("补救措施", "the remediation"))
+	}
+	if in.Affected > 0 && in.CompensatedAt.IsZero() {
+		out = append(out, i18n.T("对受影响个人的赔偿（或未赔偿的理由）", "the compensation of the people affected (or why there was none)"))
 	}
 	return out
 }

@@ -34,13 +34,19 @@ type Incident struct {
 	NotifiedAt      time.Time
 	Remediation     string
 	RemediatedAt    time.Time
-	ClosingNote     string
-	Closed          time.Time
+	// The people's compensation (X-P6): how many, the total, and how — or
+	// why none was paid.
+	CompensatedCount int64
+	CompensationFen  int64
+	CompensationNote string
+	CompensatedAt    time.Time
+	ClosingNote      string
+	Closed           time.Time
 }
 
 const incidentColumns = `id, member_id, kind, title, description, grade, affected, affects_exchange, orders, found_at, reported_by, reported_at,
 	authority_due, authority_name, authority_ref, authority_reported_at, notified_count, notice_method, notified_at,
-	remediation, remediated_at, closing_note, closed_at`
+	remediation, remediated_at, closing_note, closed_at, compensated_count, compensation_fen, compensation_note, compensated_at`
 
 // InsertIncident records a member's incident report: the member's own
 // only.
@@ -48,7 +54,7 @@ func (tx *Tx) InsertIncident(ctx context.Context, in *Incident) error {
 	if err := canSee(ctx, in.Member); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO incidents (`+incidentColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)`,
+	_, err := tx.exec(ctx, `INSERT INTO incidents (`+incidentColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)`,
 		incidentArgs(in)...)
 	return err
 }
@@ -56,7 +62,8 @@ func (tx *Tx) InsertIncident(ctx context.Context, in *Incident) error {
 func incidentArgs(in *Incident) []any {
 	return []any{in.ID, in.Member, in.Kind, in.Title, in.Description, in.Grade, in.Affected, in.AffectsExchange, strings.Join(in.Orders, ","),
 		in.Found, in.ReportedBy, in.Reported, nullTime(in.AuthorityDue), in.AuthorityName, in.AuthorityRef, nullTime(in.AuthorityAt),
-		in.NotifiedCount, in.NoticeMethod, nullTime(in.NotifiedAt), in.Remediation, nullTime(in.RemediatedAt), in.ClosingNote, nullTime(in.Closed)}
+		in.NotifiedCount, in.NoticeMethod, nullTime(in.NotifiedAt), in.Remediation, nullTime(in.RemediatedAt), in.ClosingNote, nullTime(in.Closed),
+		in.CompensatedCount, in.CompensationFen, in.CompensationNote, nullTime(in.CompensatedAt)}
 }
 
 // UpdateIncident stores an incident's steps (its member only). A closed
@@ -66,10 +73,12 @@ func (tx *Tx) UpdateIncident(ctx context.Context, in *Incident) error {
 		return err
 	}
 	res, err := tx.exec(ctx, `UPDATE incidents SET authority_name = $2, authority_ref = $3, authority_reported_at = $4, notified_count = $5,
-		notice_method = $6, notified_at = $7, remediation = $8, remediated_at = $9, closing_note = $10, closed_at = $11
+		notice_method = $6, notified_at = $7, remediation = $8, remediated_at = $9, closing_note = $10, closed_at = $11,
+		compensated_count = $12, compensation_fen = $13, compensation_note = $14, compensated_at = $15
 		WHERE id = $1 AND closed_at IS NULL`,
 		in.ID, in.AuthorityName, in.AuthorityRef, nullTime(in.AuthorityAt), in.NotifiedCount, in.NoticeMethod, nullTime(in.NotifiedAt),
-		in.Remediation, nullTime(in.RemediatedAt), in.ClosingNote, nullTime(in.Closed))
+		in.Remediation, nullTime(in.RemediatedAt), in.ClosingNote, nullTime(in.Closed),
+		in.CompensatedCount, in.CompensationFen, in.CompensationNote, nullTime(in.CompensatedAt))
 	if err != nil {
 		return err
 	}
@@ -135,10 +144,10 @@ func (tx *Tx) Incidents(ctx context.Context, member string, limit int) ([]*Incid
 func scanIncident(sc interface{ Scan(...any) error }) (*Incident, error) {
 	in := &Incident{}
 	var orders string
-	var due, authAt, notifiedAt, remediatedAt, closed sql.NullTime
+	var due, authAt, notifiedAt, remediatedAt, closed, compensated sql.NullTime
 	err := sc.Scan(&in.ID, &in.Member, &in.Kind, &in.Title, &in.Description, &in.Grade, &in.Affected, &in.AffectsExchange, &orders, &in.Found,
 		&in.ReportedBy, &in.Reported, &due, &in.AuthorityName, &in.AuthorityRef, &authAt, &in.NotifiedCount, &in.NoticeMethod, &notifiedAt,
-		&in.Remediation, &remediatedAt, &in.ClosingNote, &closed)
+		&in.Remediation, &remediatedAt, &in.ClosingNote, &closed, &in.CompensatedCount, &in.CompensationFen, &in.CompensationNote, &compensated)
 	if err != nil {
 		return nil, err
 	}
@@ -146,5 +155,6 @@ func scanIncident(sc interface{ Scan(...any) error }) (*Incident, error) {
 		in.Orders = strings.Split(orders, ",")
 	}
 	in.AuthorityDue, in.AuthorityAt, in.NotifiedAt, in.RemediatedAt, in.Closed = fromNull(due), fromNull(authAt), fromNull(notifiedAt), fromNull(remediatedAt), fromNull(closed)
+	in.CompensatedAt = fromNull(compensated)
 	return in, nil
 }

@@ -643,6 +643,12 @@ type Incident struct {
 	ClosedAt            *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
 	// The authority report is past due, or was made late.
 	AuthorityOverdue bool `protobuf:"varint,23,opt,name=authority_overdue,json=authorityOverdue,proto3" json:"authority_overdue,omitempty"`
+	// The people's compensation (X-P6): how many, the total, and how (or
+	// why none was paid).
+	CompensatedCount int64                  `protobuf:"varint,24,opt,name=compensated_count,json=compensatedCount,proto3" json:"compensated_count,omitempty"`
+	CompensationFen  int64                  `protobuf:"varint,25,opt,name=compensation_fen,json=compensationFen,proto3" json:"compensation_fen,omitempty"`
+	CompensationNote string                 `protobuf:"bytes,26,opt,name=compensation_note,json=compensationNote,proto3" json:"compensation_note,omitempty"`
+	CompensatedAt    *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=compensated_at,json=compensatedAt,proto3" json:"compensated_at,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -838,6 +844,34 @@ func (x *Incident) GetAuthorityOverdue() bool {
 	return false
 }
 
+func (x *Incident) GetCompensatedCount() int64 {
+	if x != nil {
+		return x.CompensatedCount
+	}
+	return 0
+}
+
+func (x *Incident) GetCompensationFen() int64 {
+	if x != nil {
+		return x.CompensationFen
+	}
+	return 0
+}
+
+func (x *Incident) GetCompensationNote() string {
+	if x != nil {
+		return x.CompensationNote
+	}
+	return ""
+}
+
+func (x *Incident) GetCompensatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompensatedAt
+	}
+	return nil
+}
+
 type ReportIncidentRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Kind            string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -985,15 +1019,17 @@ func (x *ReportIncidentResponse) GetIncident() *Incident {
 type RecordIncidentStepRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// authority | notified | remediated | closed
+	// authority | notified | remediated | compensated | closed
 	Step          string `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
 	AuthorityName string `protobuf:"bytes,3,opt,name=authority_name,json=authorityName,proto3" json:"authority_name,omitempty"`
 	AuthorityRef  string `protobuf:"bytes,4,opt,name=authority_ref,json=authorityRef,proto3" json:"authority_ref,omitempty"`
 	// When the step happened (authority, notified); now if absent.
-	At            *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
-	Count         int64                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
-	Method        string                 `protobuf:"bytes,7,opt,name=method,proto3" json:"method,omitempty"`
-	Text          string                 `protobuf:"bytes,8,opt,name=text,proto3" json:"text,omitempty"`
+	At     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	Count  int64                  `protobuf:"varint,6,opt,name=count,proto3" json:"count,omitempty"`
+	Method string                 `protobuf:"bytes,7,opt,name=method,proto3" json:"method,omitempty"`
+	Text   string                 `protobuf:"bytes,8,opt,name=text,proto3" json:"text,omitempty"`
+	// compensated: the total paid, in fen (with count, the people paid).
+	AmountFen     int64 `protobuf:"varint,9,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1082,6 +1118,13 @@ func (x *RecordIncidentStepRequest) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *RecordIncidentStepRequest) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
 }
 
 type RecordIncidentStepResponse struct {
@@ -2983,7 +3026,7 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\adispute\x18\x01 \x01(\v2\x17.hulian.v1.OrderDisputeR\adispute\"\x1a\n" +
 	"\x18ListOrderDisputesRequest\"P\n" +
 	"\x19ListOrderDisputesResponse\x123\n" +
-	"\bdisputes\x18\x01 \x03(\v2\x17.hulian.v1.OrderDisputeR\bdisputes\"\xc3\a\n" +
+	"\bdisputes\x18\x01 \x03(\v2\x17.hulian.v1.OrderDisputeR\bdisputes\"\x8b\t\n" +
 	"\bIncident\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x12\n" +
@@ -3010,7 +3053,11 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\rremediated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\fremediatedAt\x12!\n" +
 	"\fclosing_note\x18\x15 \x01(\tR\vclosingNote\x127\n" +
 	"\tclosed_at\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12+\n" +
-	"\x11authority_overdue\x18\x17 \x01(\bR\x10authorityOverdue\"\x94\x02\n" +
+	"\x11authority_overdue\x18\x17 \x01(\bR\x10authorityOverdue\x12+\n" +
+	"\x11compensated_count\x18\x18 \x01(\x03R\x10compensatedCount\x12)\n" +
+	"\x10compensation_fen\x18\x19 \x01(\x03R\x0fcompensationFen\x12+\n" +
+	"\x11compensation_note\x18\x1a \x01(\tR\x10compensationNote\x12A\n" +
+	"\x0ecompensated_at\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\rcompensatedAt\"\x94\x02\n" +
 	"\x15ReportIncidentRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
@@ -3021,7 +3068,7 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\torder_ids\x18\a \x03(\tR\borderIds\x125\n" +
 	"\bfound_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afoundAt\"I\n" +
 	"\x16ReportIncidentResponse\x12/\n" +
-	"\bincident\x18\x01 \x01(\v2\x13.hulian.v1.IncidentR\bincident\"\xf9\x01\n" +
+	"\bincident\x18\x01 \x01(\v2\x13.hulian.v1.IncidentR\bincident\"\x98\x02\n" +
 	"\x19RecordIncidentStepRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04step\x18\x02 \x01(\tR\x04step\x12%\n" +
@@ -3030,7 +3077,9 @@ const file_hulian_v1_supervision_proto_rawDesc = "" +
 	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
 	"\x05count\x18\x06 \x01(\x03R\x05count\x12\x16\n" +
 	"\x06method\x18\a \x01(\tR\x06method\x12\x12\n" +
-	"\x04text\x18\b \x01(\tR\x04text\"M\n" +
+	"\x04text\x18\b \x01(\tR\x04text\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\t \x01(\x03R\tamountFen\"M\n" +
 	"\x1aRecordIncidentStepResponse\x12/\n" +
 	"\bincident\x18\x01 \x01(\v2\x13.hulian.v1.IncidentR\bincident\"3\n" +
 	"\x14ListIncidentsRequest\x12\x1b\n" +
@@ -3261,77 +3310,78 @@ var file_hulian_v1_supervision_proto_depIdxs = []int32{
 	46, // 13: hulian.v1.Incident.notified_at:type_name -> google.protobuf.Timestamp
 	46, // 14: hulian.v1.Incident.remediated_at:type_name -> google.protobuf.Timestamp
 	46, // 15: hulian.v1.Incident.closed_at:type_name -> google.protobuf.Timestamp
-	46, // 16: hulian.v1.ReportIncidentRequest.found_at:type_name -> google.protobuf.Timestamp
-	10, // 17: hulian.v1.ReportIncidentResponse.incident:type_name -> hulian.v1.Incident
-	46, // 18: hulian.v1.RecordIncidentStepRequest.at:type_name -> google.protobuf.Timestamp
-	10, // 19: hulian.v1.RecordIncidentStepResponse.incident:type_name -> hulian.v1.Incident
-	10, // 20: hulian.v1.ListIncidentsResponse.incidents:type_name -> hulian.v1.Incident
-	46, // 21: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
-	46, // 22: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
-	46, // 23: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
-	17, // 24: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	18, // 25: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
-	18, // 26: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
-	18, // 27: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	17, // 28: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
-	18, // 29: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
-	46, // 30: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
-	46, // 31: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
-	46, // 32: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
-	46, // 33: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
-	46, // 34: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	46, // 35: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
-	29, // 36: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
-	29, // 37: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
-	30, // 38: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	30, // 39: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
-	30, // 40: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
-	31, // 41: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
-	29, // 42: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
-	30, // 43: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
-	32, // 44: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
-	34, // 45: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
-	36, // 46: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
-	38, // 47: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
-	40, // 48: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
-	42, // 49: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
-	44, // 50: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
-	19, // 51: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
-	21, // 52: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
-	23, // 53: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
-	25, // 54: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
-	27, // 55: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
-	11, // 56: hulian.v1.SupervisionService.ReportIncident:input_type -> hulian.v1.ReportIncidentRequest
-	13, // 57: hulian.v1.SupervisionService.RecordIncidentStep:input_type -> hulian.v1.RecordIncidentStepRequest
-	15, // 58: hulian.v1.SupervisionService.ListIncidents:input_type -> hulian.v1.ListIncidentsRequest
-	4,  // 59: hulian.v1.SupervisionService.OpenOrderDispute:input_type -> hulian.v1.OpenOrderDisputeRequest
-	6,  // 60: hulian.v1.SupervisionService.MediateOrderDispute:input_type -> hulian.v1.MediateOrderDisputeRequest
-	8,  // 61: hulian.v1.SupervisionService.ListOrderDisputes:input_type -> hulian.v1.ListOrderDisputesRequest
-	0,  // 62: hulian.v1.SupervisionService.GetOrderDispute:input_type -> hulian.v1.GetOrderDisputeRequest
-	33, // 63: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
-	35, // 64: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
-	37, // 65: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
-	39, // 66: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
-	41, // 67: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
-	43, // 68: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
-	45, // 69: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
-	20, // 70: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
-	22, // 71: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
-	24, // 72: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
-	26, // 73: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
-	28, // 74: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
-	12, // 75: hulian.v1.SupervisionService.ReportIncident:output_type -> hulian.v1.ReportIncidentResponse
-	14, // 76: hulian.v1.SupervisionService.RecordIncidentStep:output_type -> hulian.v1.RecordIncidentStepResponse
-	16, // 77: hulian.v1.SupervisionService.ListIncidents:output_type -> hulian.v1.ListIncidentsResponse
-	5,  // 78: hulian.v1.SupervisionService.OpenOrderDispute:output_type -> hulian.v1.OpenOrderDisputeResponse
-	7,  // 79: hulian.v1.SupervisionService.MediateOrderDispute:output_type -> hulian.v1.MediateOrderDisputeResponse
-	9,  // 80: hulian.v1.SupervisionService.ListOrderDisputes:output_type -> hulian.v1.ListOrderDisputesResponse
-	1,  // 81: hulian.v1.SupervisionService.GetOrderDispute:output_type -> hulian.v1.GetOrderDisputeResponse
-	63, // [63:82] is the sub-list for method output_type
-	44, // [44:63] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	46, // 16: hulian.v1.Incident.compensated_at:type_name -> google.protobuf.Timestamp
+	46, // 17: hulian.v1.ReportIncidentRequest.found_at:type_name -> google.protobuf.Timestamp
+	10, // 18: hulian.v1.ReportIncidentResponse.incident:type_name -> hulian.v1.Incident
+	46, // 19: hulian.v1.RecordIncidentStepRequest.at:type_name -> google.protobuf.Timestamp
+	10, // 20: hulian.v1.RecordIncidentStepResponse.incident:type_name -> hulian.v1.Incident
+	10, // 21: hulian.v1.ListIncidentsResponse.incidents:type_name -> hulian.v1.Incident
+	46, // 22: hulian.v1.Complaint.filed_at:type_name -> google.protobuf.Timestamp
+	46, // 23: hulian.v1.Complaint.accepted_at:type_name -> google.protobuf.Timestamp
+	46, // 24: hulian.v1.Complaint.resolved_at:type_name -> google.protobuf.Timestamp
+	17, // 25: hulian.v1.FileComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	18, // 26: hulian.v1.GetComplaintStatusResponse.complaint:type_name -> hulian.v1.Complaint
+	18, // 27: hulian.v1.ListComplaintsResponse.complaints:type_name -> hulian.v1.Complaint
+	18, // 28: hulian.v1.DecideComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	17, // 29: hulian.v1.AnswerComplaintRequest.evidence:type_name -> hulian.v1.EvidenceFile
+	18, // 30: hulian.v1.AnswerComplaintResponse.complaint:type_name -> hulian.v1.Complaint
+	46, // 31: hulian.v1.Halt.started_at:type_name -> google.protobuf.Timestamp
+	46, // 32: hulian.v1.Halt.lifted_at:type_name -> google.protobuf.Timestamp
+	46, // 33: hulian.v1.Sanction.imposed_at:type_name -> google.protobuf.Timestamp
+	46, // 34: hulian.v1.Sanction.lifted_at:type_name -> google.protobuf.Timestamp
+	46, // 35: hulian.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	46, // 36: hulian.v1.Notice.read_at:type_name -> google.protobuf.Timestamp
+	29, // 37: hulian.v1.StartHaltResponse.halt:type_name -> hulian.v1.Halt
+	29, // 38: hulian.v1.LiftHaltResponse.halt:type_name -> hulian.v1.Halt
+	30, // 39: hulian.v1.ImposeSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	30, // 40: hulian.v1.LiftSanctionResponse.sanction:type_name -> hulian.v1.Sanction
+	30, // 41: hulian.v1.ListSanctionsResponse.sanctions:type_name -> hulian.v1.Sanction
+	31, // 42: hulian.v1.ListNoticesResponse.notices:type_name -> hulian.v1.Notice
+	29, // 43: hulian.v1.GetAnnouncementsResponse.halts:type_name -> hulian.v1.Halt
+	30, // 44: hulian.v1.GetAnnouncementsResponse.warnings:type_name -> hulian.v1.Sanction
+	32, // 45: hulian.v1.SupervisionService.StartHalt:input_type -> hulian.v1.StartHaltRequest
+	34, // 46: hulian.v1.SupervisionService.LiftHalt:input_type -> hulian.v1.LiftHaltRequest
+	36, // 47: hulian.v1.SupervisionService.ImposeSanction:input_type -> hulian.v1.ImposeSanctionRequest
+	38, // 48: hulian.v1.SupervisionService.LiftSanction:input_type -> hulian.v1.LiftSanctionRequest
+	40, // 49: hulian.v1.SupervisionService.ListSanctions:input_type -> hulian.v1.ListSanctionsRequest
+	42, // 50: hulian.v1.SupervisionService.ListNotices:input_type -> hulian.v1.ListNoticesRequest
+	44, // 51: hulian.v1.SupervisionService.GetAnnouncements:input_type -> hulian.v1.GetAnnouncementsRequest
+	19, // 52: hulian.v1.SupervisionService.FileComplaint:input_type -> hulian.v1.FileComplaintRequest
+	21, // 53: hulian.v1.SupervisionService.GetComplaintStatus:input_type -> hulian.v1.GetComplaintStatusRequest
+	23, // 54: hulian.v1.SupervisionService.ListComplaints:input_type -> hulian.v1.ListComplaintsRequest
+	25, // 55: hulian.v1.SupervisionService.DecideComplaint:input_type -> hulian.v1.DecideComplaintRequest
+	27, // 56: hulian.v1.SupervisionService.AnswerComplaint:input_type -> hulian.v1.AnswerComplaintRequest
+	11, // 57: hulian.v1.SupervisionService.ReportIncident:input_type -> hulian.v1.ReportIncidentRequest
+	13, // 58: hulian.v1.SupervisionService.RecordIncidentStep:input_type -> hulian.v1.RecordIncidentStepRequest
+	15, // 59: hulian.v1.SupervisionService.ListIncidents:input_type -> hulian.v1.ListIncidentsRequest
+	4,  // 60: hulian.v1.SupervisionService.OpenOrderDispute:input_type -> hulian.v1.OpenOrderDisputeRequest
+	6,  // 61: hulian.v1.SupervisionService.MediateOrderDispute:input_type -> hulian.v1.MediateOrderDisputeRequest
+	8,  // 62: hulian.v1.SupervisionService.ListOrderDisputes:input_type -> hulian.v1.ListOrderDisputesRequest
+	0,  // 63: hulian.v1.SupervisionService.GetOrderDispute:input_type -> hulian.v1.GetOrderDisputeRequest
+	33, // 64: hulian.v1.SupervisionService.StartHalt:output_type -> hulian.v1.StartHaltResponse
+	35, // 65: hulian.v1.SupervisionService.LiftHalt:output_type -> hulian.v1.LiftHaltResponse
+	37, // 66: hulian.v1.SupervisionService.ImposeSanction:output_type -> hulian.v1.ImposeSanctionResponse
+	39, // 67: hulian.v1.SupervisionService.LiftSanction:output_type -> hulian.v1.LiftSanctionResponse
+	41, // 68: hulian.v1.SupervisionService.ListSanctions:output_type -> hulian.v1.ListSanctionsResponse
+	43, // 69: hulian.v1.SupervisionService.ListNotices:output_type -> hulian.v1.ListNoticesResponse
+	45, // 70: hulian.v1.SupervisionService.GetAnnouncements:output_type -> hulian.v1.GetAnnouncementsResponse
+	20, // 71: hulian.v1.SupervisionService.FileComplaint:output_type -> hulian.v1.FileComplaintResponse
+	22, // 72: hulian.v1.SupervisionService.GetComplaintStatus:output_type -> hulian.v1.GetComplaintStatusResponse
+	24, // 73: hulian.v1.SupervisionService.ListComplaints:output_type -> hulian.v1.ListComplaintsResponse
+	26, // 74: hulian.v1.SupervisionService.DecideComplaint:output_type -> hulian.v1.DecideComplaintResponse
+	28, // 75: hulian.v1.SupervisionService.AnswerComplaint:output_type -> hulian.v1.AnswerComplaintResponse
+	12, // 76: hulian.v1.SupervisionService.ReportIncident:output_type -> hulian.v1.ReportIncidentResponse
+	14, // 77: hulian.v1.SupervisionService.RecordIncidentStep:output_type -> hulian.v1.RecordIncidentStepResponse
+	16, // 78: hulian.v1.SupervisionService.ListIncidents:output_type -> hulian.v1.ListIncidentsResponse
+	5,  // 79: hulian.v1.SupervisionService.OpenOrderDispute:output_type -> hulian.v1.OpenOrderDisputeResponse
+	7,  // 80: hulian.v1.SupervisionService.MediateOrderDispute:output_type -> hulian.v1.MediateOrderDisputeResponse
+	9,  // 81: hulian.v1.SupervisionService.ListOrderDisputes:output_type -> hulian.v1.ListOrderDisputesResponse
+	1,  // 82: hulian.v1.SupervisionService.GetOrderDispute:output_type -> hulian.v1.GetOrderDisputeResponse
+	64, // [64:83] is the sub-list for method output_type
+	45, // [45:64] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_supervision_proto_init() }
