@@ -27,9 +27,15 @@ type SubjectRequest struct {
 	Outcome     string
 	ClosedBy    string
 	Closed      time.Time
+	// A complaint handed over to the exchange operator: the platform's
+	// complaint and the code its status is followed with.
+	EscalatedID   string
+	EscalatedCode string
+	Escalated     time.Time
 }
 
-const subjectRequestColumns = `id, exid, kind, details, filed_at, due_on, provisional, status, outcome, closed_by, closed_at`
+const subjectRequestColumns = `id, exid, kind, details, filed_at, due_on, provisional, status, outcome, closed_by, closed_at,
+	escalated_id, escalated_code, escalated_at`
 
 // InsertSubjectRequest records a request.
 func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error {
@@ -55,14 +61,35 @@ func (tx *Tx) CloseSubjectRequest(ctx context.Context, r *SubjectRequest) error 
 	return nil
 }
 
+// EscalateSubjectRequest records that a complaint was handed over to the
+// exchange operator; one handed over already is a Conflict.
+func (tx *Tx) EscalateSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+	res, err := tx.Exec(ctx, `UPDATE node_subject_requests SET escalated_id = $2, escalated_code = $3, escalated_at = $4 WHERE id = $1 AND escalated_id = ''`,
+		r.ID, r.EscalatedID, r.EscalatedCode, r.Escalated)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if err == nil {
+			err = errs.New(errs.Conflict, "request", "该投诉已转交平台运营方", "the complaint has been handed over already")
+		}
+		return err
+	}
+	return nil
+}
+
 func scanSubjectRequest(sc interface{ Scan(...any) error }) (*SubjectRequest, error) {
 	r := &SubjectRequest{}
-	var closed sql.NullTime
-	if err := sc.Scan(&r.ID, &r.ExID, &r.Kind, &r.Details, &r.Filed, &r.DueOn, &r.Provisional, &r.Status, &r.Outcome, &r.ClosedBy, &closed); err != nil {
+	var closed, escalated sql.NullTime
+	if err := sc.Scan(&r.ID, &r.ExID, &r.Kind, &r.Details, &r.Filed, &r.DueOn, &r.Provisional, &r.Status, &r.Outcome, &r.ClosedBy, &closed,
+		&r.EscalatedID, &r.EscalatedCode, &escalated); err != nil {
 		return nil, err
 	}
 	if closed.Valid {
 		r.Closed = closed.Time
+	}
+	if escalated.Valid {
+		r.Escalated = escalated.Time
 	}
 	return r, nil
 }

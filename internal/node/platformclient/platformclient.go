@@ -35,6 +35,8 @@ type connectPlatform struct {
 	// gzip, since a batch chunk's sealed answer is tens of megabytes of
 	// ciphertext, which does not compress.
 	bulk hulianv1connect.DeliveryServiceClient
+	// supervision files the people's complaints the node hands over.
+	supervision hulianv1connect.SupervisionServiceClient
 }
 
 // New is the node's client of the platform's API; it is a node.PlatformFunc.
@@ -48,10 +50,11 @@ func WithTLS(tlsCfg *tls.Config) node.PlatformFunc {
 	return func(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
 		base := tlsfiles.Transport(tlsCfg)
 		return &connectPlatform{
-			baseURL:  baseURL,
-			memberID: memberID,
-			base:     base,
-			signed:   rpc.NewClient(baseURL, rpc.WithNodeKey(memberID, key), rpc.WithTransport(base)),
+			baseURL:     baseURL,
+			memberID:    memberID,
+			base:        base,
+			signed:      rpc.NewClient(baseURL, rpc.WithNodeKey(memberID, key), rpc.WithTransport(base)),
+			supervision: rpc.NewSupervisionClient(baseURL, rpc.WithNodeKey(memberID, key), rpc.WithTransport(base)),
 			bulk: hulianv1connect.NewDeliveryServiceClient(&http.Client{Transport: &rpc.NodeTransport{Base: base, Member: memberID, Key: key}, Timeout: 10 * time.Minute},
 				strings.TrimSuffix(baseURL, "/"), connect.WithAcceptCompression("gzip", nil, nil)),
 		}

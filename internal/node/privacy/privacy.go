@@ -55,6 +55,8 @@ type Centre struct {
 
 	keyMu sync.Mutex
 	key   []byte // the link key once read: it never changes
+
+	escalateMu sync.Mutex // one hand-over to the operator at a time
 }
 
 // New returns the privacy centre of n.

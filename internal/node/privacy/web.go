@@ -81,6 +81,7 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 	mux.HandleFunc("GET /privacy", w.page)
 	mux.HandleFunc("POST /privacy/choice", w.choice)
 	mux.HandleFunc("POST /privacy/request", w.request)
+	mux.HandleFunc("POST /privacy/escalate", w.escalate)
 }
 
 func (w *Web) cookie() string { return httpserve.CookieName(Cookie, w.SecureCookies) }
@@ -140,8 +141,12 @@ type requestRow struct {
 	*nodestore.SubjectRequest
 	Overdue bool
 	// Escalate is, for a complaint, the exchange operator's public
-	// complaint form, prefilled with the member and the request.
-	Escalate string
+	// complaint form, prefilled with the member and the request;
+	// CanEscalate offers the node's hand-over instead, and StatusURL
+	// follows a complaint handed over.
+	Escalate    string
+	CanEscalate bool
+	StatusURL   string
 }
 
 type pageData struct {
@@ -188,7 +193,12 @@ func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lan
 		row := requestRow{SubjectRequest: r, Overdue: Overdue(r, today)}
 		if r.Kind == "complain" && w.C.N.PlatformURL() != "" {
 			concerns := i18n.T("成员 "+w.C.N.MemberID()+"（其隐私中心请求 "+r.ID+"）", "member "+w.C.N.MemberID()+" (its privacy centre's request "+r.ID+")").In(lang)
-			row.Escalate = strings.TrimRight(w.C.N.PlatformURL(), "/") + "/complain?" + url.Values{"kind": {"privacy"}, "concerns": {concerns}}.Encode()
+			base := strings.TrimRight(w.C.N.PlatformURL(), "/")
+			row.Escalate = base + "/complain?" + url.Values{"kind": {"privacy"}, "concerns": {concerns}}.Encode()
+			row.CanEscalate = r.EscalatedID == ""
+			if r.EscalatedID != "" {
+				row.StatusURL = base + "/complain/status?" + url.Values{"id": {r.EscalatedID}, "code": {r.EscalatedCode}}.Encode()
+			}
 		}
 		d.Requests = append(d.Requests, row)
 	}
@@ -240,6 +250,16 @@ func (w *Web) request(rw http.ResponseWriter, r *http.Request) {
 		_, err = w.C.File(r.Context(), id, r.PostFormValue("kind"), r.PostFormValue("details"))
 	}
 	w.after(rw, r, id, csrf, err, "request")
+}
+
+// escalate hands one of the person's complaints over to the operator.
+func (w *Web) escalate(rw http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(rw, r.Body, maxForm)
+	id, csrf, err := w.person(r)
+	if err == nil {
+		_, err = w.C.Escalate(r.Context(), id, r.PostFormValue("request"), r.PostFormValue("complainant"), r.PostFormValue("contact"))
+	}
+	w.after(rw, r, id, csrf, err, "escalate")
 }
 
 // after redirects to the page, or shows it again with the error.

@@ -142,8 +142,43 @@ func TestPrivacyCentre(t *testing.T) {
 	}
 	_, _, body = get(t, base+"/privacy", session, &http.Cookie{Name: "lang", Value: "en"})
 	wantAll(t, "the escalation link", body, `class="escalate"`, x.relay.URL()+"/complain?concerns=member", supplierID)
-	// Another customer sees their own choices only.
+	// The node hands the complaint over to the operator in the person's
+	// name: without a contact it is shown again with the error; then the
+	// platform receives it, signed by the member's node, naming the member
+	// and the request and not the person's exID, and the centre shows the
+	// complaint's ID and code with a link to follow it. Twice is refused.
+	rs, _ = x.supplier.Privacy.Requests(ctx, nil)
+	var complaint string
+	for _, r := range rs {
+		if r.Kind == "complain" {
+			complaint = r.ID
+		}
+	}
+	if code, _, body := post(t, base+"/privacy/escalate", url.Values{"csrf": {csrf}, "request": {complaint}, "complainant": {"张三"}}, session); code != http.StatusBadRequest || !strings.Contains(body, `id="error"`) {
+		t.Errorf("a hand-over without a contact: %d", code)
+	}
 	_, other := enter(t, base, privacy.MintLink(key, personID(2), now, 5*time.Minute))
+	_, _, obody := get(t, base+"/privacy", other)
+	if code, _, _ := post(t, base+"/privacy/escalate", url.Values{"csrf": {between(obody, `name="csrf" value="`, `"`)}, "request": {complaint}, "complainant": {"李四"}, "contact": {"13900000000"}}, other); code != http.StatusNotFound {
+		t.Errorf("another person handing the complaint over: %d", code)
+	}
+	if code, _, body := post(t, base+"/privacy/escalate", url.Values{"csrf": {csrf}, "request": {complaint}, "complainant": {"张三"}, "contact": {"zhangsan@example.cn"}}, session); code != http.StatusSeeOther {
+		t.Fatalf("hand over: %d %s", code, body)
+	}
+	filed, signers := x.relay.supervision.complaints()
+	if len(filed) != 1 || signers[0] != supplierID || filed[0].Kind != "privacy" || filed[0].Complainant != "张三" || !strings.Contains(filed[0].Concerns, supplierID) ||
+		!strings.Contains(filed[0].Concerns, complaint) || !strings.Contains(filed[0].Description, "未经同意提供给第三方") || strings.Contains(filed[0].Description+filed[0].Concerns, personID(1).String()) {
+		t.Fatalf("the platform received %+v from %v", filed, signers)
+	}
+	_, _, body = get(t, base+"/privacy", session)
+	wantAll(t, "the complaint handed over", body, `id="escalated-`+complaint+`"`, "cmp_test1", "code-1", x.relay.URL()+"/complain/status?code=code-1&amp;id=cmp_test1")
+	if code, _, _ := post(t, base+"/privacy/escalate", url.Values{"csrf": {csrf}, "request": {complaint}, "complainant": {"张三"}, "contact": {"zhangsan@example.cn"}}, session); code == http.StatusSeeOther {
+		t.Error("a complaint handed over twice")
+	}
+	if filed, _ := x.relay.supervision.complaints(); len(filed) != 1 {
+		t.Errorf("the platform received %d complaints", len(filed))
+	}
+	// Another customer sees their own choices only.
 	_, _, body = get(t, base+"/privacy", other)
 	wantAll(t, "another customer's centre", body, `id="purpose-exchange" data-state="active"`)
 	if strings.Contains(body, "data-status=") {

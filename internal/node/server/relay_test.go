@@ -44,9 +44,10 @@ type fakeRelay struct {
 	hulianv1connect.UnimplementedMemberServiceHandler
 	hulianv1connect.UnimplementedMarketServiceHandler
 
-	srv    *httptest.Server
-	signer note.Signer
-	vkey   string
+	supervision *fakeSupervision // complaints handed over by nodes
+	srv         *httptest.Server
+	signer      note.Signer
+	vkey        string
 	// handOut replaces a member's node key in what the relay gives the
 	// other party, receipts unchanged; substitute logs another key as the
 	// member's registration. Both are a platform attacking the nodes.
@@ -103,6 +104,8 @@ func newFakeRelay(t *testing.T) *fakeRelay {
 	mux.Handle(hulianv1connect.NewDeliveryServiceHandler(r))
 	mux.Handle(hulianv1connect.NewMemberServiceHandler(r))
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(r))
+	r.supervision = &fakeSupervision{}
+	mux.Handle(hulianv1connect.NewSupervisionServiceHandler(r.supervision))
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	return r
