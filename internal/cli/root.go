@@ -102,4 +102,5 @@ var commands = []func(*Env) *cobra.Command{
 	newTokenCmd,
 	newCalendarCmd,
 	newSettleCmd,
+	newCheckCmd,
 }

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"hulian/internal/compliance/necessity"
+	"hulian/internal/errs"
+	"hulian/internal/i18n"
+)
+
+// CheckNecessityCmd checks collected fields against the personal
+// information necessary for an app type's or a scenario's basic function
+// (S-4, S-9, O-2). Exit status: 0 when every field is necessary, 1 when
+// some are not (each on its own line with the reason), 2 for an unknown
+// type or field (with the nearest known names).
+type CheckNecessityCmd struct {
+	env     *Env
+	AppType string
+	Fields  string
+	JSON    bool
+}
+
+// splitFields splits a list of field names on ASCII or full-width commas
+// and the enumeration comma, as people write them.
+func splitFields(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Run checks and prints.
+func (c *CheckNecessityCmd) Run(_ context.Context) error {
+	fields := splitFields(c.Fields)
+	switch {
+	case strings.TrimSpace(c.AppType) == "":
+		return errs.Invalidf("--app-type", "须用 --app-type 给出 App 类型或场景，如 地图导航类", "give the app type or scenario with --app-type, e.g. 地图导航类")
+	case len(fields) == 0:
+		return errs.Invalidf("--fields", "须用 --fields 给出要检查的字段，以逗号分隔", "give the fields to check with --fields, comma-separated")
+	}
+	cat, err := necessity.Default()
+	if err != nil {
+		return err
+	}
+	lang := c.env.Lang
+	results, unknown := cat.Check(c.AppType, fields, lang)
+	enc := json.NewEncoder(c.env.Stdout)
+	enc.SetEscapeHTML(false)
+	if len(unknown) > 0 {
+		for _, u := range unknown {
+			if c.JSON {
+				if err := enc.Encode(struct {
+					necessity.Unknown
+					Error string `json:"error"`
+				}{u, u.Message(lang)}); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(c.env.Stderr, "hulian:", u.Message(lang))
+		}
+		return ExitError{Code: 2}
+	}
+	all := true
+	for _, r := range results {
+		all = all && r.Necessary
+		if c.JSON {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+			continue
+		}
+		name := r.Asked
+		if len(r.Names) != 1 || r.Names[0] != r.Asked {
+			name += i18n.T("（"+strings.Join(r.Names, "、")+"）", " ("+strings.Join(r.Names, ", ")+")").In(lang)
+		}
+		if r.Necessary {
+			fmt.Fprintln(c.env.Stdout, i18n.T("必要\t", "necessary\t").In(lang)+name)
+		} else {
+			fmt.Fprintln(c.env.Stdout, i18n.T("不必要\t", "not necessary\t").In(lang)+name+i18n.T("：", ": ").In(lang)+r.Reason)
+		}
+	}
+	if !all {
+		return ExitError{Code: 1}
+	}
+	return nil
+}
+
+func newCheckCmd(env *Env) *cobra.Command {
+	check := &cobra.Command{Use: "check", Short: i18n.T("合规自查", "compliance self-checks").In(env.Lang)}
+	c := &CheckNecessityCmd{env: env}
+	nec := &cobra.Command{
+		Use: "necessity --app-type TYPE --fields F1,F2,…",
+		Short: i18n.T("按《常见类型移动互联网应用程序必要个人信息范围规定》及上海消费场景检查字段是否为必要个人信息；全部必要时退出码 0，有不必要的为 1，类型或字段未知为 2",
+			"check fields against the personal information necessary for an app type (the 2021 regulation's 39 types) or a Shanghai consumer scenario; exit 0 when all are necessary, 1 when some are not, 2 for an unknown type or field").In(env.Lang),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return c.Run(cmd.Context()) },
+	}
+	nec.Flags().StringVar(&c.AppType, "app-type", "", i18n.T("App 类型（如 地图导航类）或场景（如 餐饮扫码点餐）", "the app type as the regulation names it (e.g. 地图导航类) or a scenario (e.g. 餐饮扫码点餐)").In(env.Lang))
+	nec.Flags().StringVar(&c.Fields, "fields", "", i18n.T("要检查的字段，以逗号分隔（如 注册用户移动电话号码,位置信息 或 手机号）", "the fields to check, comma-separated (e.g. 注册用户移动电话号码,位置信息 or 手机号)").In(env.Lang))
+	nec.Flags().BoolVar(&c.JSON, "json", false, i18n.T("每个字段输出一个 JSON 对象（每行一个）", "print one JSON object per field, one a line").In(env.Lang))
+	check.AddCommand(nec)
+	return check
+}

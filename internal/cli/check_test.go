@@ -1,0 +1,62 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestCheckNecessity: `hulian check necessity` exits 0 when every field is
+// necessary for the type, 1 naming each one that is not with the reason,
+// 2 for an unknown type or field with the nearest known names; fields by
+// the regulation's names or synonyms, separated by either comma; --json
+// prints one object per field; --lang zh-CN answers in Chinese.
+func TestCheckNecessity(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		out    []string
+		stderr string
+	}{
+		{[]string{"--app-type", "地图导航类", "--fields", "位置信息,出发地，到达地"}, 0, []string{"necessary\t位置信息\n", "necessary\t到达地\n"}, ""},
+		{[]string{"--app-type", "网络约车类", "--fields", "手机号、行踪轨迹"}, 0, []string{"necessary\t手机号 (注册用户移动电话号码)\n"}, ""},
+		{[]string{"--app-type", "地图导航类", "--fields", "注册用户移动电话号码,位置信息"}, 1,
+			[]string{"not necessary\t注册用户移动电话号码: 注册用户移动电话号码 is not necessary for the basic function of a 地图导航类 app (定位和导航)\n", "necessary\t位置信息\n"}, ""},
+		{[]string{"--app-type", "实用工具类", "--fields", "位置信息"}, 1, []string{"needs no personal information"}, ""},
+		{[]string{"--app-type", "停车扫码缴费", "--fields", "车牌号,身份证号"}, 1, []string{"necessary\t车牌号", "not necessary\t身份证号 (证件类型和号码)", "scenario"}, ""},
+		{[]string{"--app-type", "地图类", "--fields", "位置信息"}, 2, nil, "unknown app type or scenario 地图类; the nearest known: 地图导航类"},
+		{[]string{"--app-type", "地图导航类", "--fields", "位置信息,身份正号"}, 2, nil, "unknown field 身份正号; the nearest known: 身份证号"},
+		{[]string{"--app-type", "地图导航类"}, 2, nil, "--fields"},
+		{[]string{"--fields", "位置信息"}, 2, nil, "--app-type"},
+		{[]string{"--app-type", "地图导航类", "--fields", "位置信息", "--lang", "zh-CN"}, 0, []string{"必要\t位置信息\n"}, ""},
+	} {
+		code, out, stderr := runWithStdin(t, "", append([]string{"check", "necessity"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, tc.code, tc.stderr)
+		}
+		for _, o := range tc.out {
+			if !strings.Contains(out, o) {
+				t.Errorf("%v: output %q lacks %q", tc.args, out, o)
+			}
+		}
+	}
+	code, out, _ := runWithStdin(t, "", "check", "necessity", "--app-type", "网上购物类", "--fields", "手机号,通讯录", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != 2 {
+		t.Fatalf("--json: exit %d, %q", code, out)
+	}
+	var r struct {
+		Field     string   `json:"field"`
+		Names     []string `json:"names"`
+		Necessary bool     `json:"necessary"`
+		Reason    string   `json:"reason"`
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &r); err != nil || r.Field != "通讯录" || r.Necessary || r.Reason == "" {
+		t.Errorf("--json line: %+v %v", r, err)
+	}
+	code, out, _ = runWithStdin(t, "", "check", "necessity", "--app-type", "地图导航类", "--fields", "身份正号", "--json")
+	if code != 2 || !strings.Contains(out, `"nearest":["身份证号"`) {
+		t.Errorf("--json of an unknown field: %d %q", code, out)
+	}
+}
