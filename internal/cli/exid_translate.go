@@ -18,7 +18,6 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
-	"hulian/internal/platform/api"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/oprf"
@@ -142,7 +141,7 @@ func (c *ExidTranslateCmd) translator(ctx context.Context) (*exid.Translator, er
 	if err := pk.UnmarshalBinary(chosen.Key); err != nil {
 		return nil, errs.New(errs.Unavailable, "--platform", "平台公布的公钥无效", "the platform published an invalid key")
 	}
-	eval := api.Evaluator{Client: client.ExID, Retry: policy}
+	eval := rpc.Evaluator{Client: client.ExID, Retry: policy}
 	return &exid.Translator{Eval: eval, Epoch: int(chosen.Epoch), Key: pk, Type: c.typ}, nil
 }
 

@@ -538,7 +538,7 @@ func (d *Demo) translator(ctx context.Context, p *party) (*exid.Translator, erro
 			return nil, err
 		}
 		d.w.epoch = int(k.Epoch)
-		return &exid.Translator{Eval: api.Evaluator{Client: p.api.ExID}, Epoch: int(k.Epoch), Key: pk, Type: ident.Mobile}, nil
+		return &exid.Translator{Eval: rpc.Evaluator{Client: p.api.ExID}, Epoch: int(k.Epoch), Key: pk, Type: ident.Mobile}, nil
 	}
 	return nil, errs.New(errs.Unavailable, "epoch", "平台没有当前的 OPRF 公钥", "the platform has no current OPRF key")
 }

@@ -57,6 +57,11 @@ type Centre struct {
 	key   []byte // the link key once read: it never changes
 
 	escalateMu sync.Mutex // one hand-over to the operator at a time
+
+	// Senders deliver one-time codes for entry by a mobile number or an
+	// e-mail address; without them, entry is by the app's link only.
+	Senders Senders
+	limits  otpLimits
 }
 
 // New returns the privacy centre of n.

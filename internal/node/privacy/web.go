@@ -82,6 +82,10 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 	mux.HandleFunc("POST /privacy/choice", w.choice)
 	mux.HandleFunc("POST /privacy/request", w.request)
 	mux.HandleFunc("POST /privacy/escalate", w.escalate)
+	mux.HandleFunc("GET /privacy/start", w.start)
+	mux.HandleFunc("POST /privacy/start", w.sendCode)
+	mux.HandleFunc("GET /privacy/code", w.codePage)
+	mux.HandleFunc("POST /privacy/code", w.enterByCode)
 }
 
 func (w *Web) cookie() string { return httpserve.CookieName(Cookie, w.SecureCookies) }
@@ -99,7 +103,12 @@ func (w *Web) enter(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, err)
 		return
 	}
-	http.SetCookie(rw, &http.Cookie{Name: w.cookie(), Value: v, Path: "/privacy", MaxAge: int(SessionTTL.Seconds()), HttpOnly: true,
+	w.begin(rw, r, v)
+}
+
+// begin sets the session cookie and goes to the centre.
+func (w *Web) begin(rw http.ResponseWriter, r *http.Request, session string) {
+	http.SetCookie(rw, &http.Cookie{Name: w.cookie(), Value: session, Path: "/privacy", MaxAge: int(SessionTTL.Seconds()), HttpOnly: true,
 		Secure: w.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.Redirect(rw, r, "/privacy", http.StatusSeeOther)
 }
@@ -150,6 +159,10 @@ type requestRow struct {
 }
 
 type pageData struct {
+	// Entry, when set, is the page of entry by a one-time code; CanCode
+	// offers it beside an error such as an ended session.
+	Entry    *entryData
+	CanCode  bool
 	Lang     i18n.Lang
 	Path     string
 	CSRF     string
@@ -299,7 +312,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	if e.Kind == errs.Internal || e.Kind == errs.Unavailable {
 		w.Logger.ErrorContext(r.Context(), "privacy centre request failed", "path", r.URL.Path, "err", err)
 	}
-	w.render(rw, e.Kind.HTTPStatus(), &pageData{Lang: httpserve.LangOf(r), Path: r.URL.Path, Err: e})
+	w.render(rw, e.Kind.HTTPStatus(), &pageData{Lang: httpserve.LangOf(r), Path: r.URL.Path, Err: e, CanCode: len(w.C.Channels()) > 0})
 }
 
 func (w *Web) render(rw http.ResponseWriter, status int, d *pageData) {

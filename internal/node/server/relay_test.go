@@ -45,6 +45,7 @@ type fakeRelay struct {
 	hulianv1connect.UnimplementedMarketServiceHandler
 
 	supervision *fakeSupervision // complaints handed over by nodes
+	exid        *fakeExID        // issuance, for the privacy centre's entry by code
 	srv         *httptest.Server
 	signer      note.Signer
 	vkey        string
@@ -106,6 +107,8 @@ func newFakeRelay(t *testing.T) *fakeRelay {
 	mux.Handle(hulianv1connect.NewMarketServiceHandler(r))
 	r.supervision = &fakeSupervision{}
 	mux.Handle(hulianv1connect.NewSupervisionServiceHandler(r.supervision))
+	r.exid = newFakeExID(t)
+	mux.Handle(hulianv1connect.NewExIDServiceHandler(r.exid))
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	return r

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -107,6 +108,13 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	// Requests from the privacy centre are due in working days: the
 	// holiday calendar of HULIAN_HOLIDAYS over the embedded one.
 	if m.Privacy.Calendar, err = calendar.FromEnv(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	// Entry by a one-time code: the senders HULIAN_PRIVACY_SMTP,
+	// HULIAN_PRIVACY_SMS_URL or HULIAN_PRIVACY_OUTBOX configure; without
+	// any, the centre opens from the member's app only.
+	if m.Privacy.Senders, err = privacy.SendersFromEnv(os.Getenv); err != nil {
 		n.Close()
 		return nil, err
 	}
