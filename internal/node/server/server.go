@@ -22,6 +22,9 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/httpserve"
 	"hulian/internal/node"
+	"hulian/internal/node/apitoken"
+	"hulian/internal/node/consent"
+	"hulian/internal/node/consentapi"
 	"hulian/internal/node/console"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/privacy"
@@ -340,6 +343,9 @@ func (m *Main) buildHandler() http.Handler {
 	}
 	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Privacy: m.Privacy, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
 	privacy.Mount(mux, m.Privacy, m.logger, m.cfg.SecureCookies)
+	// The consent ledger's API for the member's own systems, with the
+	// node's API tokens; receipts point to the node's public notice page.
+	consentapi.Mount(mux, &consentapi.Service{Ledger: consent.New(m.Node), Tokens: &apitoken.Tokens{DB: m.Node.DB}, PolicyURL: "/privacy/notice"})
 	return httpserve.Observe(m.Metrics, "hulian_node", m.logger, secureHeaders(mux))
 }
 
