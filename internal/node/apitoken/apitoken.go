@@ -83,7 +83,10 @@ func (t *Tokens) Check(r *http.Request) (*nodestore.APIToken, error) {
 		return nil, errUnauthenticated
 	}
 	var tok *nodestore.APIToken
-	err := t.DB.Read(r.Context(), func(tx *nodestore.Tx) (err error) { tok, err = tx.APITokenByDigest(r.Context(), digest(secret)); return err })
+	err := t.DB.Read(r.Context(), func(tx *nodestore.Tx) (err error) {
+		tok, err = tx.APITokenByDigest(r.Context(), digest(secret))
+		return err
+	})
 	if errs.Is(err, errs.NotFound) {
 		return nil, errUnauthenticated
 	}
