@@ -820,3 +820,30 @@ func TestPeerKeySubstituted(t *testing.T) {
 		t.Fatalf("with the registered keys: %+v %v", res, err)
 	}
 }
+
+// TestExclusionGate (X-E8, O-4): exclusions take people out of the rows
+// the gate passed; when a tag value is left with some but fewer than K
+// people the supplier stops answering the order, saying why, and a new
+// version that passes the gate answers again.
+func TestExclusionGate(t *testing.T) {
+	t.Parallel()
+	x := newExchange(t, "sqlite", 6) // K = 2; each region has two people
+	ctx := context.Background()
+	ids := []exid.ExID{personID(0), personID(3)}
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 2 {
+		t.Fatalf("before: %+v %v", res, err)
+	}
+	if _, err := x.supplier.Supply.Exclude(ctx, "spend", []exid.ExID{personID(1)}, "deleted"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := x.demander.Query(ctx, "ord_one", ids)
+	// The relay carries the refusal's kind; its reason stays with the
+	// supplier's node (home_region=south: 1).
+	if !errs.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("a region left with one person: %v", err)
+	}
+	x.importSpend(t, 9, 2) // three people a region again, person 1 still excluded
+	if res, err := x.demander.Query(ctx, "ord_one", ids); err != nil || res.Matched != 2 {
+		t.Fatalf("a new version: %+v %v", res, err)
+	}
+}

@@ -180,10 +180,15 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 		}
 	}
 	var allow *bitset
+	var snap *consentSnap
 	if managed {
-		if allow, err = n.allowedRows(ctx, oc.data, purpose, consentGen); err != nil {
+		if snap, err = n.allowedSnap(ctx, oc.data, purpose, consentGen); err != nil {
 			return nil, err
 		}
+		allow = snap.bits
+	}
+	if err := oc.data.exclusionGate(purpose, snap); err != nil {
+		return nil, err
 	}
 	a, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
 	if err != nil {

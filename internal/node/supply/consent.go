@@ -61,6 +61,15 @@ func provable(s *nodestore.ConsentState) bool {
 // provide for purpose, or an error when a tag value of them points to
 // fewer than K people.
 func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, gen int64) (*bitset, error) {
+	snap, err := n.allowedSnap(ctx, d, purpose, gen)
+	if err != nil {
+		return nil, err
+	}
+	return snap.bits, nil
+}
+
+// allowedSnap is allowedRows's view itself, for the exclusions' gate.
+func (n *Side) allowedSnap(ctx context.Context, d *datasetData, purpose string, gen int64) (*consentSnap, error) {
 	snap, err := n.consentSnap(ctx, d, purpose, gen)
 	if err != nil {
 		return nil, err
@@ -69,7 +78,7 @@ func (n *Side) allowedRows(ctx context.Context, d *datasetData, purpose string, 
 		g, _ := d.consentGate()
 		return nil, errBelowK(g.k, snap.failing)
 	}
-	return snap.bits, nil
+	return snap, nil
 }
 
 func (n *Side) consentSnap(ctx context.Context, d *datasetData, purpose string, gen int64) (*consentSnap, error) {

@@ -46,6 +46,12 @@ type datasetData struct {
 	report    []byte // the version's signed gate report, for the gate over consented rows
 	gateOnce  sync.Once
 	gate      *consentGate
+	// exclGates are, by purpose ("" without the consent ledger), the gate
+	// over the rows left once exclusions are taken out (exclgate.go).
+	exclGateMu sync.Mutex
+	exclGates  map[string]*exclGate
+	fullOnce   sync.Once
+	full       gateCounts // every row's counts, for the gate without the ledger
 }
 
 // dictColumn is one tag column, dictionary-coded: tags have few distinct
@@ -74,7 +80,12 @@ func (c *dictColumn) code(row int) uint32 {
 // value returns the encoded value of row: uvarint length, then the text.
 func (c *dictColumn) value(row int) []byte { return c.dict[c.code(row)] }
 
-type bitset struct{ words []uint64 }
+// bitset is a set of rows; rows lists them, when the set was built from
+// few (exclusions), so that they can be walked without scanning words.
+type bitset struct {
+	words []uint64
+	rows  []uint32
+}
 
 func (b *bitset) has(i uint32) bool {
 	return b != nil && int(i>>6) < len(b.words) && b.words[i>>6]&(1<<(i&63)) != 0
@@ -227,8 +238,9 @@ func (d *datasetData) exclusionSet(excluded [][]byte) *bitset {
 			continue
 		}
 		id := exid.ExID(raw)
-		if i, ok := slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) }); ok {
+		if i, ok := slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) }); ok && !b.has(uint32(i)) {
 			b.words[i>>6] |= 1 << (uint(i) & 63)
+			b.rows = append(b.rows, uint32(i))
 		}
 	}
 	return b
