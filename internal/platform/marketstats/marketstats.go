@@ -12,6 +12,7 @@
 package marketstats
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -80,17 +81,21 @@ func (s *Stats) Monthly(ctx context.Context, n int) ([]Month, error) {
 	cells := map[[2]string]*cell{} // month, category
 	var months []string
 	for _, st := range sts {
-		if !slices.Contains(months, st.Month) {
-			months = append(months, st.Month)
-		}
-		// A correction's credits lower the value of the line they credit.
+		// A correction's credits lower the value of the line they credit
+		// (of a statement of several months, its order's first line).
 		credit := map[string]int64{}
 		for _, a := range st.Adjustments {
 			credit[a.Order] += a.AmountFen
 		}
 		for _, l := range st.Lines {
+			month := cmp.Or(l.Month, st.Month) // a line of a period of several months names its own
+			if !slices.Contains(months, month) {
+				months = append(months, month)
+			}
+			lineCredit := credit[l.Order]
+			delete(credit, l.Order)
 			for _, cat := range cats[l.Listing] {
-				k := [2]string{st.Month, cat}
+				k := [2]string{month, cat}
 				c := cells[k]
 				if c == nil {
 					c = &cell{pairs: map[[2]string]bool{}}
@@ -99,7 +104,7 @@ func (s *Stats) Monthly(ctx context.Context, n int) ([]Month, error) {
 				c.pairs[[2]string{st.Demander, st.Supplier}] = true
 				c.f.Deliveries += l.Deliveries
 				c.f.Matched += l.Matched
-				c.f.ValueFen += l.ChargeFen + credit[l.Order]
+				c.f.ValueFen += l.ChargeFen + lineCredit
 			}
 		}
 	}
