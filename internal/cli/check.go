@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"hulian/internal/compliance/consentflow"
 	"hulian/internal/compliance/necessity"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
@@ -93,6 +95,55 @@ func (c *CheckNecessityCmd) Run(_ context.Context) error {
 	return nil
 }
 
+// CheckConsentFlowCmd checks a collection point's description (S-3, S-4,
+// P-2, C-3). Exit status: 0 with no finding, 1 with findings (each on its
+// own line with the clause and the fix), 2 for a description that cannot
+// be read (naming the line and field).
+type CheckConsentFlowCmd struct {
+	env  *Env
+	File string
+	JSON bool
+}
+
+// Run checks and prints.
+func (c *CheckConsentFlowCmd) Run(_ context.Context) error {
+	if c.File == "" {
+		return errs.Invalidf("--file", "须用 --file 给出收集点的描述文件（JSON）", "give the collection point's description (JSON) with --file")
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
+	}
+	defer f.Close()
+	p, err := consentflow.Parse(f)
+	if err != nil {
+		return err
+	}
+	lang := c.env.Lang
+	findings, err := consentflow.Check(p, lang)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(c.env.Stdout)
+	enc.SetEscapeHTML(false)
+	for _, fd := range findings {
+		if c.JSON {
+			if err := enc.Encode(fd); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(c.env.Stdout, i18n.T("[%s] %s（%s）→ 修正：%s\n", "[%s] %s (%s) → fix: %s\n").In(lang), fd.Clause, fd.Finding, fd.Subject, fd.Fix)
+	}
+	if len(findings) > 0 {
+		return ExitError{Code: 1}
+	}
+	if !c.JSON {
+		fmt.Fprintln(c.env.Stdout, i18n.T("未发现问题：", "no findings: ").In(lang)+p.Name)
+	}
+	return nil
+}
+
 func newCheckCmd(env *Env) *cobra.Command {
 	check := &cobra.Command{Use: "check", Short: i18n.T("合规自查", "compliance self-checks").In(env.Lang)}
 	c := &CheckNecessityCmd{env: env}
@@ -106,6 +157,16 @@ func newCheckCmd(env *Env) *cobra.Command {
 	nec.Flags().StringVar(&c.AppType, "app-type", "", i18n.T("App 类型（如 地图导航类）或场景（如 餐饮扫码点餐）", "the app type as the regulation names it (e.g. 地图导航类) or a scenario (e.g. 餐饮扫码点餐)").In(env.Lang))
 	nec.Flags().StringVar(&c.Fields, "fields", "", i18n.T("要检查的字段，以逗号分隔（如 注册用户移动电话号码,位置信息 或 手机号）", "the fields to check, comma-separated (e.g. 注册用户移动电话号码,位置信息 or 手机号)").In(env.Lang))
 	nec.Flags().BoolVar(&c.JSON, "json", false, i18n.T("每个字段输出一个 JSON 对象（每行一个）", "print one JSON object per field, one a line").In(env.Lang))
-	check.AddCommand(nec)
+	cf := &CheckConsentFlowCmd{env: env}
+	flow := &cobra.Command{
+		Use: "consent-flow --file POINT.json",
+		Short: i18n.T("检查收集点征求同意的方式：默认勾选、同意前收集、捆绑同意、拒绝后频繁索取、非必要信息设为必填等；无问题退出码 0，有问题为 1，描述无法读取为 2",
+			"check how a collection point asks for consent: pre-ticked boxes, collection before consent, bundled consent, asking again after a refusal, unnecessary data made required; exit 0 with no finding, 1 with findings, 2 for a description that cannot be read").In(env.Lang),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cf.Run(cmd.Context()) },
+	}
+	flow.Flags().StringVar(&cf.File, "file", "", i18n.T("收集点的描述（JSON，格式见 docs/compliance.md）", "the collection point's description (JSON; see docs/compliance.md)").In(env.Lang))
+	flow.Flags().BoolVar(&cf.JSON, "json", false, i18n.T("每项问题输出一个 JSON 对象（每行一个）", "print one JSON object per finding, one a line").In(env.Lang))
+	check.AddCommand(nec, flow)
 	return check
 }

@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -58,5 +60,39 @@ func TestCheckNecessity(t *testing.T) {
 	code, out, _ = runWithStdin(t, "", "check", "necessity", "--app-type", "地图导航类", "--fields", "身份正号", "--json")
 	if code != 2 || !strings.Contains(out, `"nearest":["身份证号"`) {
 		t.Errorf("--json of an unknown field: %d %q", code, out)
+	}
+}
+
+// TestCheckConsentFlow: `hulian check consent-flow` exits 0 for a point
+// that asks properly, 1 naming each finding with its clause and fix, 2 for
+// a description it cannot read, naming the line.
+func TestCheckConsentFlow(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.json", `{"name": "下单页", "app_type": "网上购物类", "policy_shown_before": true,
+		"fields": [{"name": "手机号", "required": true}], "consents": [{"purposes": ["下单"], "mechanism": "checkbox"}]}`)
+	bad := write("bad.json", `{"name": "注册页", "app_type": "地图导航类", "policy_shown_before": true,
+		"fields": [{"name": "手机号", "required": true}], "consents": [{"purposes": ["导航"], "mechanism": "checkbox", "pre_checked": true}]}`)
+	broken := write("broken.json", "{\"name\": \"x\",\n\"colour\": 1}")
+	if code, out, stderr := runWithStdin(t, "", "check", "consent-flow", "--file", good); code != 0 || !strings.Contains(out, "no findings") {
+		t.Errorf("a clean point: %d %q %q", code, out, stderr)
+	}
+	code, out, _ := runWithStdin(t, "", "check", "consent-flow", "--file", bad)
+	if code != 1 || !strings.Contains(out, "[S-3] the consent is pre-ticked (consents[0]) → fix: leave the box unticked") || !strings.Contains(out, "[S-4]") {
+		t.Errorf("findings: %d %q", code, out)
+	}
+	code, out, _ = runWithStdin(t, "", "check", "consent-flow", "--file", bad, "--json")
+	if code != 1 || !strings.Contains(out, `"rule":"pre_checked"`) || strings.Count(out, "\n") != 3 {
+		t.Errorf("--json: %d %q", code, out)
+	}
+	if code, _, stderr := runWithStdin(t, "", "check", "consent-flow", "--file", broken); code != 2 || !strings.Contains(stderr, "line 2, colour: unknown field") {
+		t.Errorf("a broken description: %d %q", code, stderr)
 	}
 }
