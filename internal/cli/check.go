@@ -11,6 +11,7 @@ import (
 
 	"hulian/internal/compliance/consentflow"
 	"hulian/internal/compliance/necessity"
+	"hulian/internal/compliance/policy"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 )
@@ -144,6 +145,60 @@ func (c *CheckConsentFlowCmd) Run(_ context.Context) error {
 	return nil
 }
 
+// CheckPolicyCmd checks a privacy policy's text (S-1, S-2, C-3, S-6,
+// P-7). Exit status: 0 when every requirement is met, 1 when some are not
+// (each on its own line with the clause and the fix; those met with the
+// passage that meets them), 2 for a file that cannot be read.
+type CheckPolicyCmd struct {
+	env  *Env
+	File string
+	JSON bool
+}
+
+// Run checks and prints.
+func (c *CheckPolicyCmd) Run(_ context.Context) error {
+	if c.File == "" {
+		return errs.Invalidf("--file", "须用 --file 给出隐私政策（文本或 HTML）", "give the privacy policy (text or HTML) with --file")
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
+	}
+	defer f.Close()
+	p, err := policy.Read(f)
+	if err != nil {
+		return err
+	}
+	lang := c.env.Lang
+	findings := policy.Check(p, lang)
+	enc := json.NewEncoder(c.env.Stdout)
+	enc.SetEscapeHTML(false)
+	for _, fd := range findings {
+		if c.JSON {
+			if err := enc.Encode(fd); err != nil {
+				return err
+			}
+			continue
+		}
+		mark := i18n.T("符合", "met").In(lang)
+		if !fd.Met {
+			mark = i18n.T("缺失", "missing").In(lang)
+		}
+		line := fmt.Sprintf("%s\t[%s] %s", mark, fd.Clause, fd.Detail)
+		if fd.Line > 0 {
+			line += fmt.Sprintf(i18n.T("（第 %d 行：「%s」）", " (line %d: \"%s\")").In(lang), fd.Line, fd.Quote)
+		}
+		if fd.Fix != "" {
+			line += i18n.T(" → 修正：", " → fix: ").In(lang) + fd.Fix
+		}
+		fmt.Fprintln(c.env.Stdout, line)
+	}
+	if policy.Missing(findings) > 0 {
+		return ExitError{Code: 1}
+	}
+	return nil
+}
+
 func newCheckCmd(env *Env) *cobra.Command {
 	check := &cobra.Command{Use: "check", Short: i18n.T("合规自查", "compliance self-checks").In(env.Lang)}
 	c := &CheckNecessityCmd{env: env}
@@ -167,6 +222,16 @@ func newCheckCmd(env *Env) *cobra.Command {
 	}
 	flow.Flags().StringVar(&cf.File, "file", "", i18n.T("收集点的描述（JSON，格式见 docs/compliance.md）", "the collection point's description (JSON; see docs/compliance.md)").In(env.Lang))
 	flow.Flags().BoolVar(&cf.JSON, "json", false, i18n.T("每项问题输出一个 JSON 对象（每行一个）", "print one JSON object per finding, one a line").In(env.Lang))
-	check.AddCommand(nec, flow)
+	pc := &CheckPolicyCmd{env: env}
+	pol := &cobra.Command{
+		Use: "policy --file POLICY.html|txt",
+		Short: i18n.T("检查隐私政策是否写明收集规则、逐项的目的方式范围、收集的信息、第三方、保存期限、个人权利、投诉渠道与联系方式；全部写明退出码 0，有缺失为 1，无法读取为 2",
+			"check a privacy policy for the collection rules, purposes, methods and scope item by item, the information collected, third parties, retention, people's rights, a complaint channel and contact; exit 0 when all are there, 1 when some are missing, 2 for a file that cannot be read").In(env.Lang),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return pc.Run(cmd.Context()) },
+	}
+	pol.Flags().StringVar(&pc.File, "file", "", i18n.T("隐私政策（文本或 HTML，UTF-8 或 GB 18030）", "the privacy policy (text or HTML, UTF-8 or GB 18030)").In(env.Lang))
+	pol.Flags().BoolVar(&pc.JSON, "json", false, i18n.T("每项要求输出一个 JSON 对象（每行一个）", "print one JSON object per requirement, one a line").In(env.Lang))
+	check.AddCommand(nec, flow, pol)
 	return check
 }

@@ -96,3 +96,33 @@ func TestCheckConsentFlow(t *testing.T) {
 		t.Errorf("a broken description: %d %q", code, stderr)
 	}
 }
+
+// TestCheckPolicy: `hulian check policy` exits 0 for a policy that shows
+// everything, 1 naming what is missing with its clause and fix (and what
+// is there with its line), 2 for a file that cannot be read.
+func TestCheckPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.txt")
+	os.WriteFile(full, []byte(`本政策说明我们收集和使用您个人信息的规则。
+为了提供服务，我们通过您主动填写的方式收集您的手机号码、收货地址。
+我们不向任何第三方提供您的个人信息。我们不与合作伙伴共享，第三方名称清单为空。
+保存期限：订单完成后三年，期满删除。
+您可以查阅、更正、删除您的信息，或撤回同意，或注销账户。
+投诉请联系我们：privacy@ding.example.cn`), 0o600)
+	short := filepath.Join(dir, "short.html")
+	os.WriteFile(short, []byte("<html><body>\n<p>我们会收集您的手机号码、位置信息用于服务。</p>\n</body></html>"), 0o600)
+	if code, out, _ := runWithStdin(t, "", "check", "policy", "--file", full); code != 0 || strings.Contains(out, "missing") {
+		t.Errorf("a full policy: %d %q", code, out)
+	}
+	code, out, _ := runWithStdin(t, "", "check", "policy", "--file", short)
+	if code != 1 || !strings.Contains(out, "missing\t[PIPL Art. 17] does not state the retention period → fix:") || !strings.Contains(out, `(line 2: "我们会收集您的手机号码、位置信息用于服务。")`) {
+		t.Errorf("a short policy: %d %q", code, out)
+	}
+	if code, out, _ := runWithStdin(t, "", "check", "policy", "--file", short, "--json"); code != 1 || !strings.Contains(out, `"rule":"retention","met":false`) {
+		t.Errorf("--json: %d %q", code, out)
+	}
+	if code, _, stderr := runWithStdin(t, "", "check", "policy", "--file", filepath.Join(dir, "none.txt")); code != 2 || !strings.Contains(stderr, "cannot open") {
+		t.Errorf("a missing file: %d %q", code, stderr)
+	}
+}

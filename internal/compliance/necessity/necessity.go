@@ -153,6 +153,9 @@ func (c *Catalogue) reason(t *Type, missing []string, lang i18n.Lang) string {
 		fmt.Sprintf("%s is not necessary for the basic function of a %s %s (%s)", data, t.Name, what.EN, t.Basic)).In(lang)
 }
 
+// Names are every name and synonym the catalogue knows, sorted.
+func (c *Catalogue) Names() []string { return c.allNames() }
+
 func (c *Catalogue) allNames() []string {
 	out := make([]string, 0, len(c.names))
 	for n := range c.names {
