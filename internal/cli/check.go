@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hulian/internal/compliance/consentflow"
+	"hulian/internal/compliance/diffprice"
 	"hulian/internal/compliance/necessity"
 	"hulian/internal/compliance/policy"
 	"hulian/internal/errs"
@@ -199,6 +200,69 @@ func (c *CheckPolicyCmd) Run(_ context.Context) error {
 	return nil
 }
 
+// CheckPricingCmd looks for differential pricing by profile in a price
+// log (P-5). Exit status: 0 when none is found, 1 when some attribute
+// prices the same offer differently (with its effect and evidence rows),
+// 2 for a log that cannot be read (naming the line and column).
+type CheckPricingCmd struct {
+	env      *Env
+	File     string
+	Declared string
+	Window   string
+	JSON     bool
+}
+
+// Run tests and prints.
+func (c *CheckPricingCmd) Run(_ context.Context) error {
+	if c.File == "" {
+		return errs.Invalidf("--file", "须用 --file 给出价格记录（CSV）", "give the price log (CSV) with --file")
+	}
+	window, err := diffprice.ParseWindow(c.Window)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
+	}
+	defer f.Close()
+	lg, err := diffprice.Read(f)
+	if err != nil {
+		return err
+	}
+	rep, err := diffprice.Detect(lg, diffprice.Options{Declared: splitFields(c.Declared), Window: window})
+	if err != nil {
+		return err
+	}
+	lang := c.env.Lang
+	if c.JSON {
+		enc := json.NewEncoder(c.env.Stdout)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(c.env.Stdout, i18n.T("%d 条报价，%d 个可比组（同一商品、时段、渠道与声明的定价因素），每个属性的检验水平 %.4f\n",
+			"%d offers, %d strata (one product, window, channel and declared factors), each attribute tested at %.4f\n").In(lang), rep.Rows, rep.Strata, rep.Level)
+		for _, r := range rep.Results {
+			mark := i18n.T("未发现", "none").In(lang)
+			if r.Found {
+				mark = i18n.T("发现", "found").In(lang)
+			}
+			fmt.Fprintf(c.env.Stdout, "%s\t[P-5] %s\n", mark, r.Describe(lang))
+			for _, e := range r.Evidence {
+				fmt.Fprintln(c.env.Stdout, "\t\t"+e.FormatEvidence(lang))
+			}
+		}
+	}
+	for _, r := range rep.Results {
+		if r.Found {
+			return ExitError{Code: 1}
+		}
+	}
+	return nil
+}
+
 func newCheckCmd(env *Env) *cobra.Command {
 	check := &cobra.Command{Use: "check", Short: i18n.T("合规自查", "compliance self-checks").In(env.Lang)}
 	c := &CheckNecessityCmd{env: env}
@@ -232,6 +296,18 @@ func newCheckCmd(env *Env) *cobra.Command {
 	}
 	pol.Flags().StringVar(&pc.File, "file", "", i18n.T("隐私政策（文本或 HTML，UTF-8 或 GB 18030）", "the privacy policy (text or HTML, UTF-8 or GB 18030)").In(env.Lang))
 	pol.Flags().BoolVar(&pc.JSON, "json", false, i18n.T("每项要求输出一个 JSON 对象（每行一个）", "print one JSON object per requirement, one a line").In(env.Lang))
-	check.AddCommand(nec, flow, pol)
+	pr := &CheckPricingCmd{env: env}
+	price := &cobra.Command{
+		Use: "pricing --file PRICES.csv [--declared COL,…] [--window 1h]",
+		Short: i18n.T("检测“大数据杀熟”：同一商品同一时段的价格是否随客户画像而不同（已声明的合法定价因素除外）；未发现退出码 0，发现为 1，记录无法读取为 2",
+			"detect differential pricing by profile: whether the same product at the same time is priced differently by a customer attribute other than the declared lawful factors; exit 0 when none is found, 1 when found, 2 for a log that cannot be read").In(env.Lang),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return pr.Run(cmd.Context()) },
+	}
+	price.Flags().StringVar(&pr.File, "file", "", i18n.T("价格记录：customer, product, time, price（元）, channel 及客户画像属性列", "the price log: customer, product, time, price (yuan), channel and the profile attribute columns").In(env.Lang))
+	price.Flags().StringVar(&pr.Declared, "declared", "", i18n.T("声明的合法定价因素列（如 member_tier,coupon），在其各值内比较", "the declared lawful price factors (e.g. member_tier,coupon), compared within each of their values").In(env.Lang))
+	price.Flags().StringVar(&pr.Window, "window", "1h", i18n.T("视为同一时段的时间窗", "offers this close count as the same time").In(env.Lang))
+	price.Flags().BoolVar(&pr.JSON, "json", false, i18n.T("以 JSON 输出报告", "print the report as JSON").In(env.Lang))
+	check.AddCommand(nec, flow, pol, price)
 	return check
 }

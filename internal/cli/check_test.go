@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,43 @@ func TestCheckPolicy(t *testing.T) {
 	}
 	if code, _, stderr := runWithStdin(t, "", "check", "policy", "--file", filepath.Join(dir, "none.txt")); code != 2 || !strings.Contains(stderr, "cannot open") {
 		t.Errorf("a missing file: %d %q", code, stderr)
+	}
+}
+
+// TestCheckPricing: `hulian check pricing` finds a price that follows the
+// device within one product and hour (exit 1, with evidence lines), finds
+// nothing where the only difference is a declared tier (exit 0), and names
+// a bad row (exit 2).
+func TestCheckPricing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("customer,product,time,price,channel,device,member_tier\n")
+	for i := range 60 {
+		device, tier := []string{"ios", "android"}[i%2], []string{"gold", "normal"}[(i/2)%2]
+		price := 100.0 + float64(i%5)*0.3
+		if tier == "gold" {
+			price -= 10
+		}
+		if device == "ios" {
+			price += 6
+		}
+		fmt.Fprintf(&b, "c%d,p1,2026-11-03 10:%02d,%.2f,app,%s,%s\n", i, i%60, price, device, tier)
+	}
+	biased := filepath.Join(dir, "biased.csv")
+	os.WriteFile(biased, []byte(b.String()), 0o600)
+	code, out, stderr := runWithStdin(t, "", "check", "pricing", "--file", biased, "--declared", "member_tier")
+	if code != 1 || !strings.Contains(out, "found\t[P-5] the same product at the same time is priced differently by device") || !strings.Contains(out, "(ios) ¥") {
+		t.Errorf("biased: %d %q %q", code, out, stderr)
+	}
+	fair := filepath.Join(dir, "fair.csv")
+	os.WriteFile(fair, []byte(strings.ReplaceAll(b.String(), ",ios,", ",android,")), 0o600)
+	if code, out, _ := runWithStdin(t, "", "check", "pricing", "--file", fair, "--declared", "member_tier"); code != 0 || strings.Contains(out, "found\t") {
+		t.Errorf("fair: %d %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("customer,product,time,price,channel,device\nc1,p1,2026-11-03 10:00,abc,app,ios\n"), 0o600)
+	if code, _, stderr := runWithStdin(t, "", "check", "pricing", "--file", bad); code != 2 || !strings.Contains(stderr, "line 2, price") {
+		t.Errorf("bad: %d %q", code, stderr)
 	}
 }
