@@ -113,14 +113,14 @@ func TestFalsePositives(t *testing.T) {
 func TestRead(t *testing.T) {
 	head := "customer,product,time,price,channel,device\n"
 	for text, want := range map[string]string{
-		"customer,product,time,price,device\n":           "line 1, channel",
-		"customer,product,time,price,channel\n":          "no profile attribute",
+		"customer,product,time,price,device\n":          "line 1, channel",
+		"customer,product,time,price,channel\n":         "no profile attribute",
 		head + "c1,p1,2026-11-03 10:00,1.999,app,ios\n": "line 2, price",
 		head + "c1,p1,yesterday,1.99,app,ios\n":         "line 2, time",
 		head + "c1,,2026-11-03 10:00,1.99,app,ios\n":    "line 2, product",
 		head + "c1,p1,2026-11-03 10:00,1.99,app\n":      "line 2, file",
-		head:                                            "no rows",
-		"customer,customer,product\n":                   "named twice",
+		head:                          "no rows",
+		"customer,customer,product\n": "named twice",
 	} {
 		_, err := diffprice.Read(strings.NewReader(text))
 		if err == nil || !strings.Contains(errs.Message(err, i18n.EN), want) {
