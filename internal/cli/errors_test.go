@@ -44,7 +44,9 @@ func TestErrorMessages(t *testing.T) {
 			[]string{"there is no node database", "hulian node"}},
 		{"deliveries without a node", []string{"node", "deliveries", "list", "--db", nodeDB},
 			[]string{"这里没有节点数据库"}, []string{"there is no node database"}},
-		{"platform not reached", []string{"exid", "translate", "--platform", "http://127.0.0.1:1", "--credentials", tok, "--type", "mobile", "13800138000"},
+		// --retry-for 0: the platform's absence is reported at once rather
+		// than waited out for two minutes (TestTranslateRetried covers the waiting).
+		{"platform not reached", []string{"exid", "translate", "--platform", "http://127.0.0.1:1", "--credentials", tok, "--type", "mobile", "--retry-for", "0", "13800138000"},
 			[]string{"无法连接平台", "connection refused"}, []string{"cannot reach the platform", "connection refused"}},
 		{"token file missing", []string{"exid", "translate", "--platform", "http://127.0.0.1:1", "--credentials", missing, "--type", "mobile", "13800138000"},
 			[]string{"--credentials", "无法读取令牌文件 " + missing, "no such file or directory"},
