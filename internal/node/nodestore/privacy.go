@@ -32,15 +32,18 @@ type SubjectRequest struct {
 	EscalatedID   string
 	EscalatedCode string
 	Escalated     time.Time
+	// Decision is the automated decision an explanation or a review is
+	// asked of.
+	Decision string
 }
 
 const subjectRequestColumns = `id, exid, kind, details, filed_at, due_on, provisional, status, outcome, closed_by, closed_at,
-	escalated_id, escalated_code, escalated_at`
+	escalated_id, escalated_code, escalated_at, decision_id`
 
 // InsertSubjectRequest records a request.
 func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_subject_requests (id, exid, kind, details, filed_at, due_on, provisional, status) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-		r.ID, r.ExID, r.Kind, r.Details, r.Filed, r.DueOn, r.Provisional, r.Status)
+	_, err := tx.Exec(ctx, `INSERT INTO node_subject_requests (id, exid, kind, details, filed_at, due_on, provisional, status, decision_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		r.ID, r.ExID, r.Kind, r.Details, r.Filed, r.DueOn, r.Provisional, r.Status, r.Decision)
 	return err
 }
 
@@ -82,7 +85,7 @@ func scanSubjectRequest(sc interface{ Scan(...any) error }) (*SubjectRequest, er
 	r := &SubjectRequest{}
 	var closed, escalated sql.NullTime
 	if err := sc.Scan(&r.ID, &r.ExID, &r.Kind, &r.Details, &r.Filed, &r.DueOn, &r.Provisional, &r.Status, &r.Outcome, &r.ClosedBy, &closed,
-		&r.EscalatedID, &r.EscalatedCode, &escalated); err != nil {
+		&r.EscalatedID, &r.EscalatedCode, &escalated, &r.Decision); err != nil {
 		return nil, err
 	}
 	if closed.Valid {

@@ -209,7 +209,7 @@ func (c *Centre) CSRF(ctx context.Context, session string) (string, error) {
 }
 
 // Request kinds.
-var RequestKinds = []string{"copy", "correct", "delete", "complain"}
+var RequestKinds = []string{"copy", "correct", "delete", "complain", "explain", "review"}
 
 // Due returns the due date of a request filed on day: DueDays working
 // days later. When the calendar does not cover a year it reaches, the
@@ -239,6 +239,14 @@ func (c *Centre) Due(day calendar.Date) (calendar.Date, bool) {
 
 // File records a person's request, due in working days.
 func (c *Centre) File(ctx context.Context, id exid.ExID, kind, details string) (*nodestore.SubjectRequest, error) {
+	return c.FileAbout(ctx, id, kind, "", details)
+}
+
+// FileAbout records a request that may be about one of the member's
+// automated decisions: an explanation of it ("explain"), or a person to
+// decide instead ("review", for a decision whose effect is significant,
+// PIPL Art. 24 ¶3).
+func (c *Centre) FileAbout(ctx context.Context, id exid.ExID, kind, decision, details string) (*nodestore.SubjectRequest, error) {
 	ok := false
 	for _, k := range RequestKinds {
 		ok = ok || k == kind
@@ -246,15 +254,33 @@ func (c *Centre) File(ctx context.Context, id exid.ExID, kind, details string) (
 	if !ok {
 		return nil, errs.Invalidf("kind", "请选择请求类型", "choose what you ask for")
 	}
-	details = strings.TrimSpace(details)
+	details, decision = strings.TrimSpace(details), strings.TrimSpace(decision)
+	about := kind == "explain" || kind == "review"
+	switch {
+	case about && decision == "":
+		return nil, errs.Invalidf("decision", "请选择所涉的自动化决策", "choose the automated decision it is about")
+	case !about && decision != "":
+		return nil, errs.Invalidf("decision", "只有解释说明和人工决定的请求涉及自动化决策", "only an explanation or a human review is about an automated decision")
+	case about && details == "":
+		details = "—"
+	}
 	if utf8.RuneCountInString(details) > 2000 || (details == "" && kind != "copy") {
 		return nil, errs.Invalidf("details", "请说明（最长 2000 字）", "say what you ask for (at most 2000 characters)")
 	}
 	now := c.N.Now()
 	due, provisional := c.Due(calendar.DateOf(now))
 	r := &nodestore.SubjectRequest{ID: auth.NewID("req_"), ExID: id[:], Kind: kind, Details: details, Filed: now.UTC(), DueOn: due.String(),
-		Provisional: provisional, Status: "open"}
+		Provisional: provisional, Status: "open", Decision: decision}
 	err := c.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+		if about {
+			d, err := tx.DecisionByID(ctx, decision)
+			if err != nil {
+				return err
+			}
+			if kind == "review" && !d.Significant {
+				return errs.Invalidf("decision", "该决策对个人权益无重大影响：可要求解释说明", "this decision has no significant effect on people: ask for an explanation")
+			}
+		}
 		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
 			return err
 		}

@@ -166,8 +166,9 @@ type pageData struct {
 	Lang     i18n.Lang
 	Path     string
 	CSRF     string
-	Notice   *consent.Notice
-	Choices  []choiceRow
+	Notice    *consent.Notice
+	Choices   []choiceRow
+	Decisions []*nodestore.Decision // the member's automated decisions in use (P-4)
 	Requests []requestRow
 	Done     string
 	Err      *errs.Error
@@ -196,6 +197,9 @@ func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lan
 			row.CanRefus = row.State != consent.StateOptedOut && !row.CanWith
 			d.Choices = append(d.Choices, row)
 		}
+	}
+	if err := w.C.N.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { d.Decisions, err = tx.Decisions(ctx, false); return err }); err != nil {
+		return nil, err
 	}
 	rs, err := w.C.Requests(ctx, id[:])
 	if err != nil {
@@ -260,7 +264,7 @@ func (w *Web) request(rw http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rw, r.Body, maxForm)
 	id, csrf, err := w.person(r)
 	if err == nil {
-		_, err = w.C.File(r.Context(), id, r.PostFormValue("kind"), r.PostFormValue("details"))
+		_, err = w.C.FileAbout(r.Context(), id, r.PostFormValue("kind"), r.PostFormValue("decision"), r.PostFormValue("details"))
 	}
 	w.after(rw, r, id, csrf, err, "request")
 }
