@@ -161,17 +161,17 @@ type requestRow struct {
 type pageData struct {
 	// Entry, when set, is the page of entry by a one-time code; CanCode
 	// offers it beside an error such as an ended session.
-	Entry    *entryData
-	CanCode  bool
-	Lang     i18n.Lang
-	Path     string
-	CSRF     string
+	Entry     *entryData
+	CanCode   bool
+	Lang      i18n.Lang
+	Path      string
+	CSRF      string
 	Notice    *consent.Notice
 	Choices   []choiceRow
 	Decisions []*nodestore.Decision // the member's automated decisions in use (P-4)
-	Requests []requestRow
-	Done     string
-	Err      *errs.Error
+	Requests  []requestRow
+	Done      string
+	Err       *errs.Error
 }
 
 func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lang) (*pageData, error) {
