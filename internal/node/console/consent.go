@@ -82,6 +82,18 @@ var requestKinds = map[string]i18n.Text{
 	"correct":  i18n.T("更正", "a correction"),
 	"delete":   i18n.T("删除", "deletion"),
 	"complain": i18n.T("投诉", "a complaint"),
+	"explain":  i18n.T("解释说明自动化决策", "an explanation of an automated decision"),
+	"review":   i18n.T("由人工决定", "a person to decide"),
+}
+
+// decisionOf names the automated decision a request is about, if any.
+func decisionOf(q *nodestore.SubjectRequest, decs []*nodestore.Decision) string {
+	for _, d := range decs {
+		if d.ID == q.Decision {
+			return " · " + d.Name
+		}
+	}
+	return ""
 }
 
 func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
@@ -96,11 +108,15 @@ func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
 		return nil, err
 	}
 	var counts []nodestore.ConsentCount
+	var decs []*nodestore.Decision
 	err = c.Node.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		if counts, err = tx.ConsentCounts(ctx); err != nil {
 			return err
 		}
-		d.Bindings, err = tx.OrderBindings(ctx)
+		if d.Bindings, err = tx.OrderBindings(ctx); err != nil {
+			return err
+		}
+		decs, err = tx.Decisions(ctx, true)
 		return err
 	})
 	if err != nil {
@@ -123,7 +139,7 @@ func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
 	}
 	today := calendar.DateOf(c.Node.Now())
 	for _, q := range rs {
-		d.Requests = append(d.Requests, requestRow{SubjectRequest: q, ExID: exid.ExID(q.ExID).String(), Kind: label(requestKinds, q.Kind, v.Lang), Overdue: privacy.Overdue(q, today)})
+		d.Requests = append(d.Requests, requestRow{SubjectRequest: q, ExID: exid.ExID(q.ExID).String(), Kind: label(requestKinds, q.Kind, v.Lang) + decisionOf(q, decs), Overdue: privacy.Overdue(q, today)})
 	}
 	if s := strings.TrimSpace(r.URL.Query().Get("exid")); s != "" {
 		d.ExID, d.Looked = s, true

@@ -64,6 +64,9 @@ func TestDecisionsInCentre(t *testing.T) {
 	if len(rs) != 2 || rs[0].Decision != credit.ID || rs[0].DueOn == "" {
 		t.Fatalf("requests: %+v", rs)
 	}
+	// Staff see the requests on the console, by the scenario's name.
+	_, _, page := get(t, base+"/consent", login(t, x.supplier))
+	wantAll(t, "the staff's requests", page, "由人工决定 · 信用额度评估", "解释说明自动化决策 · 信用额度评估")
 	if code, _, _ := post(t, base+"/privacy/choice", url.Values{"csrf": {csrf}, "purpose": {"marketing"}, "action": {"refuse"}}, session); code != http.StatusSeeOther {
 		t.Errorf("opting out of personalisation: %d", code)
 	}
