@@ -146,9 +146,11 @@ func (d *Demo) stepWithdraw(ctx context.Context) error {
 	}
 	held := d.supplierHolds()
 	var ids []exid.ExID
+	mobiles := map[exid.ExID]string{}
 	for _, c := range cs {
 		if held[c.mobile] && !d.w.unsigned[c.id] && len(ids) < 10 {
 			ids = append(ids, c.id)
+			mobiles[c.id] = c.mobile
 		}
 	}
 	if len(ids) <= demoWithdrawals {
@@ -167,13 +169,22 @@ func (d *Demo) stepWithdraw(ctx context.Context) error {
 		return err
 	}
 	var start time.Time
-	for _, id := range ids[:demoWithdrawals] {
-		// The supplier's app signs a link for its logged-in customer; the
-		// customer withdraws on the privacy centre's page.
-		link := d.Supplier.URL() + "/privacy/enter?t=" + privacy.MintLink(key, id, d.Supplier.Node.Now(), 5*time.Minute)
+	for i, id := range ids[:demoWithdrawals] {
 		start = time.Now()
-		if err := withdrawInCentre(ctx, link, "exchange"); err != nil {
-			return err
+		if i == 0 {
+			// The first customer has no link: they prove their number with
+			// a code sent to it, and the centre computes their exID
+			// through the platform's OPRF only then.
+			if err := withdrawByCode(ctx, d.Supplier.URL(), mobiles[id], d.w.outbox, "exchange"); err != nil {
+				return err
+			}
+		} else {
+			// The supplier's app signs a link for its logged-in customer;
+			// the customer withdraws on the privacy centre's page.
+			link := d.Supplier.URL() + "/privacy/enter?t=" + privacy.MintLink(key, id, d.Supplier.Node.Now(), 5*time.Minute)
+			if err := withdrawInCentre(ctx, link, "exchange"); err != nil {
+				return err
+			}
 		}
 		d.w.withdrawn[id] = true
 	}
@@ -190,60 +201,124 @@ func (d *Demo) stepWithdraw(ctx context.Context) error {
 		return errs.New(errs.Internal, "matched", fmt.Sprintf("撤回 %d 人后查得 %d → %d", demoWithdrawals, before.Matched, after.Matched),
 			fmt.Sprintf("after %d withdrawals the matches went %d → %d", demoWithdrawals, before.Matched, after.Matched))
 	}
-	d.n.say("同一请求（%d 个 exID）先查得 %d 个；随后其中 %d 人各自经供应方 App 的签名链接进入供应方的隐私中心，在页面上撤回同意（记入同意台账，哈希链相连）；紧接着的下一次请求查得 %d 个，正好少 %d 个（从最后一次撤回到应答共 %d ms）。平台对此一无所知：它只见到令牌与计数",
-		"the same request (%d exIDs) first matched %d; then %d of them, each arriving from the supplier's app by a signed link, withdrew consent on the supplier's privacy centre page (recorded in the consent ledger, chained by hashes); the very next request matched %d, exactly %d fewer (%d ms from the last withdrawal to the answer). The platform knows nothing of it: it sees tokens and counts",
-		len(ids), before.Matched, demoWithdrawals, after.Matched, demoWithdrawals, took.Milliseconds())
+	d.n.say("同一请求（%d 个 exID）先查得 %d 个；随后其中 %d 人进入供应方的隐私中心，在页面上撤回同意（记入同意台账，哈希链相连）：第一人以发到手机的验证码进入（验证码见 %s），其余经供应方 App 的签名链接进入；紧接着的下一次请求查得 %d 个，正好少 %d 个（从最后一次撤回到应答共 %d ms）。平台对此一无所知：它只见到令牌与计数",
+		"the same request (%d exIDs) first matched %d; then %d of them entered the supplier's privacy centre and withdrew consent on its page (recorded in the consent ledger, chained by hashes) — the first by a code sent to their phone (the codes are in %s), the others by a signed link from the supplier's app; the very next request matched %d, exactly %d fewer (%d ms from the last withdrawal to the answer). The platform knows nothing of it: it sees tokens and counts",
+		len(ids), before.Matched, demoWithdrawals, d.Path(PrivacyOutbox), after.Matched, demoWithdrawals, took.Milliseconds())
+	return nil
+}
+
+// visitor is a person's browser in the privacy centre: cookies kept,
+// redirects followed.
+type visitor struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func newVisitor(ctx context.Context) (*visitor, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	return &visitor{ctx: ctx, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}, nil
+}
+
+// do sends a request and returns the final page, which must be 200 OK.
+func (v *visitor) do(method, u string, form url.Values) (string, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(v.ctx, method, u, body)
+	if err != nil {
+		return "", err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := v.c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("privacy centre: %s answered %s", u, res.Status)
+	}
+	return string(b), err
+}
+
+// field is the value of the first input named name on page.
+func field(page, name string) string {
+	_, rest, ok := strings.Cut(page, `name="`+name+`" value="`)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, `"`)
+	return v
+}
+
+// withdraw presses "withdraw my consent" for purpose on the centre's page.
+func (v *visitor) withdraw(base, page, purpose string) error {
+	csrf := field(page, "csrf")
+	if csrf == "" {
+		return errors.New("privacy centre: the page has no form")
+	}
+	after, err := v.do(http.MethodPost, base+"/privacy/choice", url.Values{"csrf": {csrf}, "purpose": {purpose}, "action": {"withdraw"}})
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(after, `data-state="withdrawn"`) {
+		return errors.New("privacy centre: the withdrawal is not shown")
+	}
 	return nil
 }
 
 // withdrawInCentre is a customer in the privacy centre: follow the app's
 // link, read the page, press "withdraw my consent" for purpose.
 func withdrawInCentre(ctx context.Context, link, purpose string) error {
-	jar, err := cookiejar.New(nil)
+	v, err := newVisitor(ctx)
 	if err != nil {
 		return err
 	}
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	get := func(u string) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return "", err
-		}
-		res, err := c.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		if err == nil && res.StatusCode != http.StatusOK {
-			err = fmt.Errorf("privacy centre: %s", res.Status)
-		}
-		return string(b), err
-	}
-	page, err := get(link)
+	page, err := v.do(http.MethodGet, link, nil)
 	if err != nil {
 		return err
-	}
-	_, rest, ok := strings.Cut(page, `name="csrf" value="`)
-	csrf, _, _ := strings.Cut(rest, `"`)
-	if !ok || csrf == "" {
-		return errors.New("privacy centre: the page has no form")
 	}
 	u, _ := url.Parse(link)
-	u.Path, u.RawQuery = "/privacy/choice", ""
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(url.Values{"csrf": {csrf}, "purpose": {purpose}, "action": {"withdraw"}}.Encode()))
+	return v.withdraw(u.Scheme+"://"+u.Host, page, purpose)
+}
+
+// withdrawByCode is a customer without the app's link: give the mobile
+// number, read the code the centre sent (from the outbox), enter it, and
+// withdraw on the page.
+func withdrawByCode(ctx context.Context, base, mobile string, outbox *privacy.Outbox, purpose string) error {
+	v, err := newVisitor(ctx)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := c.Do(req)
+	page, err := v.do(http.MethodPost, base+"/privacy/start", url.Values{"channel": {string(privacy.ByMobile)}, "address": {mobile}})
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `data-state="withdrawn"`) {
-		return fmt.Errorf("privacy centre: withdrawing answered %s", res.Status)
+	id := field(page, "id")
+	sent := outbox.Sent()
+	if id == "" || len(sent) == 0 {
+		return errors.New("privacy centre: no code was sent")
 	}
-	return nil
+	code := codeIn(sent[len(sent)-1].Text)
+	if page, err = v.do(http.MethodPost, base+"/privacy/code", url.Values{"id": {id}, "code": {code}}); err != nil {
+		return err
+	}
+	return v.withdraw(base, page, purpose)
+}
+
+// codeIn is the six-digit code in a message.
+func codeIn(text string) string {
+	for i := 0; i+6 <= len(text); i++ {
+		s := text[i : i+6]
+		if strings.Trim(s, "0123456789") == "" && (i == 0 || text[i-1] < '0' || text[i-1] > '9') && (i+6 == len(text) || text[i+6] < '0' || text[i+6] > '9') {
+			return s
+		}
+	}
+	return ""
 }

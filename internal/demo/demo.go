@@ -108,6 +108,9 @@ const (
 	SupplierDB  = "supplier.db"
 	DemanderDB  = "demander.db"
 	PlatformKEK = "platform.kek" // with a PostgreSQL platform database
+	// PrivacyOutbox keeps the one-time codes the supplier's privacy centre
+	// sends: the demo sends no text messages.
+	PrivacyOutbox = "supplier-files/privacy-outbox.txt"
 
 	SupplierBase   = "supplier-files/base.csv"      // raw numbers and tags
 	SupplierExIDs  = "supplier-files/base.exid.csv" // the same rows keyed by exID

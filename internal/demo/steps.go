@@ -27,6 +27,7 @@ import (
 	"hulian/internal/netguard"
 	"hulian/internal/node"
 	"hulian/internal/node/platformclient"
+	"hulian/internal/node/privacy"
 	nodeserver "hulian/internal/node/server"
 	"hulian/internal/node/supply"
 	"hulian/internal/platform/api"
@@ -417,6 +418,10 @@ func (d *Demo) stepNodeKeys(ctx context.Context) error {
 	if d.Supplier, err = d.openNode(ctx, "supplier", SupplierDB, d.opts.SupplierPort, d.w.sup.memberID); err != nil {
 		return err
 	}
+	// The supplier's privacy centre sends its one-time codes to a file
+	// beside the databases: the demo has no SMS gateway or mail server.
+	d.w.outbox = &privacy.Outbox{Path: d.Path(PrivacyOutbox)}
+	d.Supplier.Privacy.Senders = privacy.Senders{privacy.ByMobile: d.w.outbox, privacy.ByEmail: d.w.outbox}
 	if d.Demander, err = d.openNode(ctx, "demander", DemanderDB, d.opts.DemanderPort, d.w.dem.memberID); err != nil {
 		return err
 	}

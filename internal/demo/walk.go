@@ -18,6 +18,7 @@ import (
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
 	"hulian/internal/i18n"
+	"hulian/internal/node/privacy"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/oprf"
 	"hulian/internal/rpc"
@@ -103,6 +104,7 @@ func (p *party) connect(baseURL string, lang i18n.Lang) {
 
 // walk is the walkthrough's state, filled in step by step.
 type walk struct {
+	outbox        *privacy.Outbox // the supplier's privacy centre's one-time codes
 	anon          *rpc.Client
 	op, reg       party
 	sup, dem      party
