@@ -88,6 +88,8 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "POST /consent/bind", c.consentBind, true)
 	c.handle(mux, "POST /consent/verify", c.consentVerify, true)
 	c.handle(mux, "POST /consent/requests/{id}", c.consentCloseRequest, true)
+	c.handle(mux, "GET /checks", c.checksPage, true)
+	c.handle(mux, "POST /checks/{check}", c.checksRun, true)
 	c.handle(mux, "/", c.notFound, false)
 }
 
