@@ -73,7 +73,6 @@ func (c *console) checksRun(w http.ResponseWriter, r *http.Request, v *view) err
 		return err
 	}
 	v.Data = d
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
 	lang := v.Lang
 	kind := r.PathValue("check")
 	d.Check = kind

@@ -177,7 +177,7 @@ func (c *console) handle(mux *http.ServeMux, pattern string, h handler, login bo
 		err := c.cop.Check(r)
 		if err != nil {
 			err = errs.New(errs.PermissionDenied, "", "请求来自其他网站，已拒绝", "the request came from another site and was refused")
-		} else {
+		} else if err = limitBody(w, r); err == nil {
 			err = c.session(r, v)
 		}
 		if err == nil && login && v.Account == nil {
@@ -198,6 +198,33 @@ func (c *console) handle(mux *http.ServeMux, pattern string, h handler, login bo
 			c.fail(w, r, v, err)
 		}
 	}))
+}
+
+// limitBody bounds a change's body before anything reads it (the form's
+// anti-forgery token is read from it): a form a few kilobytes, an upload
+// to the self-checks maxUpload. An upload is parsed here, its files beyond
+// a megabyte kept in temporary files, so that one too large is named as
+// such rather than taken for a stale form.
+func limitBody(w http.ResponseWriter, r *http.Request) error {
+	if httpserve.SafeMethod(r.Method) {
+		return nil
+	}
+	limit := int64(1 << 20)
+	if strings.HasPrefix(r.URL.Path, "/checks/") {
+		limit = maxUpload + 1<<20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return nil
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errs.Invalidf("file", "上传的文件超过 32 MiB", "the file is over 32 MiB")
+		}
+		return errs.Invalidf("file", "无法读取上传的表单", "cannot read the uploaded form")
+	}
+	return nil
 }
 
 // cookie is the session cookie's name: with the __Host- prefix under

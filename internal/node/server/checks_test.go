@@ -83,4 +83,8 @@ func TestChecksPage(t *testing.T) {
 	if code, _ := postFile(t, base+"/checks/pricing", map[string]string{"csrf": csrf}, "prices", "prices.csv", "customer,product\n", staff); code != http.StatusBadRequest {
 		t.Errorf("a bad price log: %d", code)
 	}
+	// An upload over the limit is named as such, not taken for a stale form.
+	if code, body := postFile(t, base+"/checks/policy", map[string]string{"csrf": csrf}, "policy", "big.txt", strings.Repeat("隐私政策。", 3<<20), staff); code != http.StatusBadRequest || !strings.Contains(body, "32 MiB") {
+		t.Errorf("an upload over 32 MiB: %d", code)
+	}
 }
