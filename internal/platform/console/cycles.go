@@ -53,6 +53,11 @@ func (c *console) cyclesView(r *http.Request) (*view, error) {
 	}
 	a := auth.ActorFrom(ctx)
 	d := cyclesData{Month: month, Choices: settlement.CycleMonths, Next: settlement.AddMonths(month, 1)}
+	// The schedules as the statements' run applies them.
+	schedules, err := store.SchedulesOf(cs)
+	if err != nil {
+		return nil, err
+	}
 	pairs := map[[2]string]bool{}
 	for _, p := range cs {
 		lapsed := cycles.Lapsed(p, month)
@@ -61,8 +66,8 @@ func (c *console) cyclesView(r *http.Request) (*view, error) {
 		k := [2]string{p.MemberA, p.MemberB}
 		if p.Status == store.CycleAgreed && !pairs[k] {
 			pairs[k] = true
-			n, from, to := cycles.InForce(cs, p.MemberA, p.MemberB, month)
-			d.InForce = append(d.InForce, inForceRow{A: p.MemberA, B: p.MemberB, Months: n, From: from, To: to})
+			from, to := schedules[k].Period(month)
+			d.InForce = append(d.InForce, inForceRow{A: p.MemberA, B: p.MemberB, Months: schedules[k].Months(month), From: from, To: to})
 		}
 	}
 	if a.Role == auth.RoleMember && auth.Can(a.Role, auth.PermTrade) {

@@ -10,7 +10,6 @@ package cycles
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -200,26 +199,4 @@ func (c *Cycles) List(ctx context.Context) (cs []*store.CycleAgreement, month st
 func (c *Cycles) Counterparties(ctx context.Context) (ms []string, err error) {
 	err = c.db().Read(ctx, func(tx *store.Tx) (err error) { ms, err = tx.Counterparties(ctx); return err })
 	return ms, err
-}
-
-// InForce is the cycle a pair's statements follow in month, by the
-// agreements listed (any order, as List returns them).
-func InForce(cs []*store.CycleAgreement, a, b, month string) (months int, from, to string) {
-	pair := settlement.PairKey(a, b)
-	var agreed []*store.CycleAgreement
-	for _, c := range cs {
-		if c.Status == store.CycleAgreed && c.MemberA == pair[0] && c.MemberB == pair[1] {
-			agreed = append(agreed, c)
-		}
-	}
-	// Applied in the order agreed, as the statements' run applies them.
-	slices.SortStableFunc(agreed, func(x, y *store.CycleAgreement) int { return x.Answered.Compare(y.Answered) })
-	var sch settlement.Schedule
-	for _, c := range agreed {
-		if s, err := sch.With(c.Cycle); err == nil {
-			sch = s
-		}
-	}
-	from, to = sch.Period(month)
-	return sch.Months(month), from, to
 }

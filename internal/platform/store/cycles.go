@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"hulian/internal/errs"
@@ -111,12 +113,32 @@ func (tx *Tx) Schedules(ctx context.Context) (map[[2]string]settlement.Schedule,
 	if err := canSee(ctx, ""); err != nil {
 		return nil, err
 	}
-	cs, err := tx.cycles(ctx, `SELECT `+cycleColumns+` FROM settlement_cycles WHERE status = $1 ORDER BY answered_at, id`, CycleAgreed)
+	cs, err := tx.cycles(ctx, `SELECT `+cycleColumns+` FROM settlement_cycles WHERE status = $1`, CycleAgreed)
 	if err != nil {
 		return nil, err
 	}
-	out := map[[2]string]settlement.Schedule{}
+	return SchedulesOf(cs)
+}
+
+// SchedulesOf are the schedules the agreed cycles among cs make, by pair:
+// each applied in the order it was agreed (answered, then ID), a later
+// agreement for the same month replacing an earlier one. Proposals not
+// agreed are ignored; cs is not changed.
+func SchedulesOf(cs []*CycleAgreement) (map[[2]string]settlement.Schedule, error) {
+	var agreed []*CycleAgreement
 	for _, c := range cs {
+		if c.Status == CycleAgreed {
+			agreed = append(agreed, c)
+		}
+	}
+	slices.SortFunc(agreed, func(x, y *CycleAgreement) int {
+		if c := x.Answered.Compare(y.Answered); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	out := map[[2]string]settlement.Schedule{}
+	for _, c := range agreed {
 		k := [2]string{c.MemberA, c.MemberB}
 		s, err := out[k].With(c.Cycle)
 		if err != nil {
