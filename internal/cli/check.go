@@ -29,21 +29,22 @@ type CheckNecessityCmd struct {
 	JSON    bool
 }
 
-// splitFields splits a list of field names on ASCII or full-width commas
-// and the enumeration comma, as people write them.
-func splitFields(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
+// openInput opens the file a check's --file names; need says what to give
+// when none is named.
+func openInput(path string, need i18n.Text) (*os.File, error) {
+	if path == "" {
+		return nil, errs.Invalidf("--file", need.ZH, need.EN)
 	}
-	return out
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errs.Invalidf("--file", "无法打开 "+path, "cannot open "+path)
+	}
+	return f, nil
 }
 
 // Run checks and prints.
 func (c *CheckNecessityCmd) Run(_ context.Context) error {
-	fields := splitFields(c.Fields)
+	fields := necessity.SplitFields(c.Fields)
 	switch {
 	case strings.TrimSpace(c.AppType) == "":
 		return errs.Invalidf("--app-type", "须用 --app-type 给出 App 类型或场景，如 地图导航类", "give the app type or scenario with --app-type, e.g. 地图导航类")
@@ -109,12 +110,9 @@ type CheckConsentFlowCmd struct {
 
 // Run checks and prints.
 func (c *CheckConsentFlowCmd) Run(_ context.Context) error {
-	if c.File == "" {
-		return errs.Invalidf("--file", "须用 --file 给出收集点的描述文件（JSON）", "give the collection point's description (JSON) with --file")
-	}
-	f, err := os.Open(c.File)
+	f, err := openInput(c.File, i18n.T("须用 --file 给出收集点的描述文件（JSON）", "give the collection point's description (JSON) with --file"))
 	if err != nil {
-		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
+		return err
 	}
 	defer f.Close()
 	p, err := consentflow.Parse(f)
@@ -158,12 +156,9 @@ type CheckPolicyCmd struct {
 
 // Run checks and prints.
 func (c *CheckPolicyCmd) Run(_ context.Context) error {
-	if c.File == "" {
-		return errs.Invalidf("--file", "须用 --file 给出隐私政策（文本或 HTML）", "give the privacy policy (text or HTML) with --file")
-	}
-	f, err := os.Open(c.File)
+	f, err := openInput(c.File, i18n.T("须用 --file 给出隐私政策（文本或 HTML）", "give the privacy policy (text or HTML) with --file"))
 	if err != nil {
-		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
+		return err
 	}
 	defer f.Close()
 	p, err := policy.Read(f)
@@ -214,23 +209,20 @@ type CheckPricingCmd struct {
 
 // Run tests and prints.
 func (c *CheckPricingCmd) Run(_ context.Context) error {
-	if c.File == "" {
-		return errs.Invalidf("--file", "须用 --file 给出价格记录（CSV）", "give the price log (CSV) with --file")
+	f, err := openInput(c.File, i18n.T("须用 --file 给出价格记录（CSV）", "give the price log (CSV) with --file"))
+	if err != nil {
+		return err
 	}
+	defer f.Close()
 	window, err := diffprice.ParseWindow(c.Window)
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(c.File)
-	if err != nil {
-		return errs.Invalidf("--file", "无法打开 "+c.File, "cannot open "+c.File)
-	}
-	defer f.Close()
 	lg, err := diffprice.Read(f)
 	if err != nil {
 		return err
 	}
-	rep, err := diffprice.Detect(lg, diffprice.Options{Declared: splitFields(c.Declared), Window: window})
+	rep, err := diffprice.Detect(lg, diffprice.Options{Declared: necessity.SplitFields(c.Declared), Window: window})
 	if err != nil {
 		return err
 	}

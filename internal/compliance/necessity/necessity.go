@@ -60,6 +60,18 @@ func Default() (*Catalogue, error) {
 	return defaultCat, defaultErr
 }
 
+// SplitFields splits a list of field names on ASCII or full-width commas
+// and the enumeration comma, as people write them.
+func SplitFields(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Type finds a type or scenario by its name, "" if none.
 func (c *Catalogue) Type(name string) *Type {
 	name = strings.TrimSpace(name)

@@ -106,12 +106,7 @@ func (c *console) checksRun(w http.ResponseWriter, r *http.Request, v *view) err
 func (c *console) checkNecessity(r *http.Request, d *checksData, lang i18n.Lang) error {
 	typ, fields := r.PostFormValue("app_type"), r.PostFormValue("fields")
 	d.Form["app_type"], d.Form["fields"] = typ, fields
-	var list []string
-	for _, f := range strings.FieldsFunc(fields, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			list = append(list, f)
-		}
-	}
+	list := necessity.SplitFields(fields) // the form's input is one line
 	if len(list) == 0 {
 		return errs.Invalidf("fields", "请填写要检查的字段", "give the fields to check")
 	}
