@@ -94,6 +94,9 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	if job.Translate, job.Normalize, err = c.translator(ctx, c.env, n, c.Platform); err != nil {
 		return err
 	}
+	if job.Translate != nil {
+		job.KeyType, _ = c.idType()
+	}
 	bar := newQueryProgress(c.env, c.In)
 	job.Progress = bar.update
 	job.Retry = retry.Policy{For: c.RetryFor, Wait: bar.wait}

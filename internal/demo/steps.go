@@ -74,6 +74,7 @@ var steps = []step{
 	{i18n.T("需求方发布批量需求（月度客户画像批量更新）", "the demander publishes a batch demand (a monthly refresh of its customers' profiles)"), (*Demo).stepBatchDemand},
 	{i18n.T("批量订单：供应方报价，需求方选定，双方签署", "the batch order: the supplier offers, the demander selects, both sign"), (*Demo).stepBatchOrder},
 	{i18n.T("批量配送（需求方全部客户名单，经批量订单）", "batch delivery (the demander's whole customer list, under the batch order)"), (*Demo).stepBatch},
+	{i18n.T("客户要求删除：供应方删除，并通知已获得数据的需求方一并删除", "a customer asks for deletion: the supplier deletes, and tells the demander that received the data to delete it too"), (*Demo).stepErase},
 	{i18n.T("按请求销毁已配送数据并向平台出具销毁证明", "destroy delivered data on request, with an attestation to the platform"), (*Demo).stepDestroy},
 	{i18n.T("本月结算单（临时，按业务日志计算）", "this month's statements (provisional, computed from the business log)"), (*Demo).stepStatements},
 	{i18n.T("月末结算：出具结算单、异议与更正、供方发票与付款", "the month's close: statements issued, a dispute and its correction, the supplier's invoice and payout"), (*Demo).stepMonthClose},

@@ -72,6 +72,8 @@ type Summary struct {
 	LogSize                          int64
 	WitnessedSize                    int64  // the newest checkpoint the regulator's witness verified and cosigned
 	Withdrawn                        int    // the supplier's customers who withdrew consent between two deliveries
+	Erased                           int    // customers whose deletion travelled to the demander's results
+	Notices                          int    // the correction and deletion notices the supplier's node made
 	OrderID                          string // the real-time order
 	BatchOrderID                     string // the batch order
 }

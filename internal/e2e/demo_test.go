@@ -83,7 +83,7 @@ func TestDemoPopulationFileAndDir(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"read 4,000 distinct mobile numbers", "(100 duplicates dropped)", "gate: 0 prohibited findings",
-		"the log is intact", "all 35 steps done", "provisional): demander", "issues correction", "the payout is due by", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
+		"the log is intact", "all 36 steps done", "rows of its results file", "provisional): demander", "issues correction", "the payout is due by", "the total equals what the deliveries charged", "method batch", "chunks, each a delivery metered"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the narration lacks %q:\n%s", want, out)
 		}
@@ -227,6 +227,10 @@ func demoPrivacy(t *testing.T, platformDB string) {
 	// delivery after it did not match them.
 	if sum.Withdrawn == 0 || !strings.Contains(narration.String(), fmt.Sprintf("exactly %d fewer", sum.Withdrawn)) && !strings.Contains(narration.String(), fmt.Sprintf("正好少 %d 个", sum.Withdrawn)) {
 		t.Errorf("withdrawals: %d", sum.Withdrawn)
+	}
+	// A customer's deletion travelled to the demander's results file.
+	if sum.Erased != 1 || sum.Notices < 2 {
+		t.Errorf("deletion: %d erased, %d notices", sum.Erased, sum.Notices)
 	}
 	// The regulator's witness followed the log and cosigned its end.
 	if sum.WitnessedSize == 0 || sum.WitnessedSize > sum.LogSize {

@@ -21,14 +21,7 @@ type ExIDPlatform interface {
 // control of their number in the privacy centre. Invalid input is an
 // Invalid error from normalisation.
 func (n *Node) ExIDOf(ctx context.Context, typ ident.Type, raw string) (exid.ExID, error) {
-	if n.platform == nil {
-		return exid.ExID{}, errNotConfigured()
-	}
-	ep, ok := n.platform.(ExIDPlatform)
-	if !ok {
-		return exid.ExID{}, errs.New(errs.FailedPrecondition, "--platform", "平台客户端不支持生成 exID", "the platform client cannot make exIDs")
-	}
-	t, err := ep.ExIDTranslator(ctx, typ)
+	t, err := n.ExIDTranslator(ctx, typ)
 	if err != nil {
 		return exid.ExID{}, err
 	}
@@ -37,4 +30,17 @@ func (n *Node) ExIDOf(ctx context.Context, typ ident.Type, raw string) (exid.ExI
 		return exid.ExID{}, err
 	}
 	return res[0].ExID, res[0].Err
+}
+
+// ExIDTranslator returns a translator of raw identifiers of typ through
+// the platform, with requests signed by the node.
+func (n *Node) ExIDTranslator(ctx context.Context, typ ident.Type) (*exid.Translator, error) {
+	if n.platform == nil {
+		return nil, errNotConfigured()
+	}
+	ep, ok := n.platform.(ExIDPlatform)
+	if !ok {
+		return nil, errs.New(errs.FailedPrecondition, "--platform", "平台客户端不支持生成 exID", "the platform client cannot make exIDs")
+	}
+	return ep.ExIDTranslator(ctx, typ)
 }

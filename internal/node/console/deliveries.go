@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 
 	"hulian/internal/calendar"
 	"hulian/internal/node/nodestore"
@@ -19,7 +20,11 @@ type deliveriesData struct {
 	Rows       []deliveryRow
 	Live       int
 	Unattested int
-	Names      map[string]string // supplier member ID → name, from the orders
+	Names      map[string]string // member ID → name, from the orders
+	// Sent are the notices of corrections and deletions this node made as
+	// a supplier; Applied those it applied as a demander (X-P4, O-4).
+	Sent    []*nodestore.RectificationOut
+	Applied []*nodestore.RectificationIn
 }
 
 // deliveries lists the deliveries the node received with their retention
@@ -53,6 +58,18 @@ func (c *console) deliveries(w http.ResponseWriter, r *http.Request, v *view) er
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	if err := c.Node.DB.Read(r.Context(), func(tx *nodestore.Tx) (err error) {
+		if d.Sent, err = tx.RectificationsOut(r.Context(), "", false); err != nil {
+			return err
+		}
+		d.Applied, err = tx.RectificationsIn(r.Context(), "")
+		return err
+	}); err != nil {
+		return err
+	}
+	// The latest first, at most 200 of each.
+	slices.Reverse(d.Sent)
+	d.Sent, d.Applied = d.Sent[:min(len(d.Sent), 200)], d.Applied[:min(len(d.Applied), 200)]
 	v.Title, v.Data = "deliveries", d
 	c.render(w, http.StatusOK, "deliveries.html", v)
 	return nil

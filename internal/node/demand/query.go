@@ -18,6 +18,7 @@ import (
 	"hulian/internal/protocol/authz"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/protocol/seal"
 )
@@ -126,7 +127,7 @@ func (n *Side) Query(ctx context.Context, orderID string, ids []exid.ExID) (*Que
 	if p.MaxTokens > 0 && len(ids) > p.MaxTokens {
 		return nil, errs.Invalidf("ids", "单次实时查询最多 "+strconv.Itoa(p.MaxTokens)+" 个 exID，请分批或用批量查询", "one real-time query carries at most "+strconv.Itoa(p.MaxTokens)+" exIDs; split it or use a batch query")
 	}
-	c, err := n.deliverChunk(ctx, p, peer, auth.NewID("rq_"), ids, nil)
+	c, err := n.deliverChunk(ctx, p, peer, auth.NewID("rq_"), ids, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (c *chunkResult) charge() int64 {
 // deliverChunk sends the tokens of ids as request requestID, checks the
 // receipt, records the delivery (with the files its data goes to) and
 // opens the answer.
-func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.PublicKey, requestID string, ids []exid.ExID, files []string) (*chunkResult, error) {
+func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.PublicKey, requestID string, ids []exid.ExID, files []string, keyType ident.Type) (*chunkResult, error) {
 	if _, err := seal.InfoFor(p.OrderID, requestID); err != nil {
 		return nil, err
 	}
@@ -304,7 +305,7 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		return tx.RecordDelivery(ctx, &nodestore.Delivery{OrderID: r.OrderID, RequestID: r.RequestID, Supplier: r.Supplier,
 			Queried: r.Queried, Matched: r.Matched, ChargeFen: r.ChargeFen, Commitment: r.Commitment.String(), Seq: r.Seq,
-			Receipt: d.Receipt, RetainUntil: r.RetainUntil, Files: abs})
+			Receipt: d.Receipt, RetainUntil: r.RetainUntil, Files: abs, KeyType: string(keyType)})
 	})
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 	"hulian/internal/retry"
 )
 
@@ -59,6 +60,9 @@ type QueryJob struct {
 	// checks one raw ID first, so that a bad row stops the run before
 	// its chunk is sent.
 	Translate func(ctx context.Context, raw []string) ([]exid.Result, error)
+	// KeyType is the raw IDs' type, recorded with the deliveries so that
+	// a notice of corrections or deletions can find their rows later.
+	KeyType   ident.Type
 	Normalize func(raw string) error
 	Chunk     int // IDs per request, at most the order's max_tokens; 0: max_tokens, at most DefaultQueryChunk
 	InFlight  int // chunks in flight, 1 to 4; default 3
@@ -469,7 +473,7 @@ func (n *Side) queryChunk(ctx context.Context, j QueryJob, p *node.OrderPeer, pe
 		}
 		c.ids = ids
 	}
-	return n.deliverChunk(ctx, p, peerKey, batch+"/"+strconv.FormatInt(c.seq, 10), c.ids, []string{j.Out})
+	return n.deliverChunk(ctx, p, peerKey, batch+"/"+strconv.FormatInt(c.seq, 10), c.ids, []string{j.Out}, j.KeyType)
 }
 
 // formatChunk renders a chunk's rows as they go to the results (key,

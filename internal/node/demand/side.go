@@ -5,13 +5,20 @@
 // platform (X-P12).
 package demand
 
-import "hulian/internal/node"
+import (
+	"sync"
+
+	"hulian/internal/node"
+)
 
 // Side is the demander's side of the node it embeds. One node has one
 // Side: it caches the orders' peers it has looked up.
 type Side struct {
 	*node.Node
 	peers peers
+	// applyMu serialises runs of ApplyRectifications: two would rewrite
+	// the same files.
+	applyMu sync.Mutex
 }
 
 // New returns the demander's side of n.

@@ -149,9 +149,12 @@ type Delivery struct {
 	// entry AttestSeq.
 	AttestedAt *time.Time
 	AttestSeq  int64
+	// KeyType is the identifier type of the files' keys when they are the
+	// member's raw IDs, "" when they are exIDs.
+	KeyType string
 }
 
-const deliveryColumns = `order_id, request_id, supplier, queried, matched, charge_fen, commitment, seq, receipt, retain_until, files, delivered_at, destroyed_at, destroy_reason, attested_at, attest_seq`
+const deliveryColumns = `order_id, request_id, supplier, queried, matched, charge_fen, commitment, seq, receipt, retain_until, files, delivered_at, destroyed_at, destroy_reason, attested_at, attest_seq, key_type`
 
 func scanDelivery(sc interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
@@ -160,7 +163,7 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*Delivery, error) {
 	var attestSeq sql.NullInt64
 	var queried, matched int64
 	if err := sc.Scan(&d.OrderID, &d.RequestID, &d.Supplier, &queried, &matched, &d.ChargeFen, &d.Commitment, &d.Seq, &d.Receipt,
-		&d.RetainUntil, &files, &d.DeliveredAt, &destroyed, &d.DestroyReason, &attested, &attestSeq); err != nil {
+		&d.RetainUntil, &files, &d.DeliveredAt, &destroyed, &d.DestroyReason, &attested, &attestSeq, &d.KeyType); err != nil {
 		return nil, err
 	}
 	d.Queried, d.Matched = uint64(queried), uint64(matched)
@@ -194,9 +197,9 @@ func (tx *Tx) RecordDelivery(ctx context.Context, d *Delivery) error {
 		if d.DeliveredAt.IsZero() {
 			d.DeliveredAt = tx.Now()
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO node_deliveries (order_id, request_id, supplier, queried, matched, charge_fen, commitment, seq, receipt, retain_until, files, delivered_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			d.OrderID, d.RequestID, d.Supplier, int64(d.Queried), int64(d.Matched), d.ChargeFen, d.Commitment, d.Seq, d.Receipt, d.RetainUntil, string(files), d.DeliveredAt.UTC())
+		_, err = tx.Exec(ctx, `INSERT INTO node_deliveries (order_id, request_id, supplier, queried, matched, charge_fen, commitment, seq, receipt, retain_until, files, delivered_at, key_type)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			d.OrderID, d.RequestID, d.Supplier, int64(d.Queried), int64(d.Matched), d.ChargeFen, d.Commitment, d.Seq, d.Receipt, d.RetainUntil, string(files), d.DeliveredAt.UTC(), d.KeyType)
 		return err
 	case err != nil:
 		return err

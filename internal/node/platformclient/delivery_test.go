@@ -27,7 +27,9 @@ import (
 	nodeserver "hulian/internal/node/server"
 	"hulian/internal/node/supply"
 	"hulian/internal/platform"
+	"hulian/internal/platform/exchange"
 	"hulian/internal/platform/relay"
+	pserver "hulian/internal/platform/server"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/exid"
@@ -55,6 +57,99 @@ var (
 // the demander's destruction is recorded on the platform.
 func TestDeliveryWithPlatform(t *testing.T) {
 	t.Parallel()
+	w := newDeliveryWorld(t)
+	ctx, pm, opCtx, sup, dem, o, dir := context.Background(), w.pm, w.opCtx, w.sup, w.dem, w.order, w.dir
+	const rows = deliveryRows
+	// Real time: the values of the people asked, in the order's columns.
+	ids := []exid.ExID{deliveryPerson(3), deliveryPerson(rows + 5), deliveryPerson(10)}
+	q, err := dem.m.Demand.Query(ctx, o.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{e2eLevels[1], e2eCities[1]}, nil, {e2eLevels[0], e2eCities[1]}}
+	if !slices.Equal(q.Columns, []string{"level", "city"}) || !slices.EqualFunc(q.Values, want, slices.Equal) || q.Receipt.Supplier != sup.id || q.ChargeFen != 2 {
+		t.Fatalf("query: columns %v values %v receipt %+v", q.Columns, q.Values, q.Receipt)
+	}
+	vs, _ := sup.m.Node.VerifierKey(ctx)
+	vd, _ := dem.m.Node.VerifierKey(ctx)
+	if vs == "" || vs != vd {
+		t.Errorf("pinned keys: supplier %q demander %q", vs, vd)
+	}
+
+	// A file in chunks of 700 (the listing allows 1,000 per request).
+	var in strings.Builder
+	in.WriteString("exid\n")
+	for i := range 2500 {
+		fmt.Fprintf(&in, "%s\n", deliveryPerson(i*2))
+	}
+	inPath, outPath := filepath.Join(dir, "ids.csv"), filepath.Join(dir, "results.csv")
+	os.WriteFile(inPath, []byte(in.String()), 0o600)
+	prog, err := dem.m.Demand.QueryFile(ctx, demand.QueryJob{OrderID: o.ID, In: inPath, Out: outPath, Chunk: 700})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog.Rows != 2500 || prog.Chunks != 4 || prog.Matched != 2000 || prog.ChargeFen != 2000 {
+		t.Errorf("file query: %+v", prog)
+	}
+	got, _ := os.ReadFile(outPath)
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(lines) != 2501 || lines[0] != "exid,matched,level,city" || lines[1] != deliveryPerson(0).String()+",1,A,上海" || lines[2500] != deliveryPerson(4998).String()+",0,," {
+		t.Errorf("results: %d lines, %q … %q", len(lines), lines[:2], lines[len(lines)-1])
+	}
+
+	// Destroyed on request: the file goes, the platform records it.
+	s, err := dem.m.Demand.DestroyDeliveries(ctx, o.ID)
+	if err != nil || s.Destroyed != 5 || s.FilesDeleted != 1 || s.Attested != 5 {
+		t.Fatalf("destroy: %+v %v", s, err)
+	}
+	recorded, err := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID})
+	if err != nil || len(recorded) != 5 {
+		t.Fatalf("platform deliveries: %d %v", len(recorded), err)
+	}
+	for _, r := range recorded {
+		if r.DestroyedAt.IsZero() {
+			t.Errorf("platform: delivery %s not destroyed", r.RequestID)
+		}
+	}
+	// A supplier node that is down: a clear error and nothing charged.
+	before := len(recorded)
+	sup.stop()
+	if _, err := dem.m.Demand.Query(ctx, o.ID, ids); !errs.Is(err, errs.Unavailable) {
+		t.Errorf("supplier down: %v", err)
+	}
+	if after, _ := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID}); len(after) != before {
+		t.Errorf("a delivery was recorded while the supplier was down")
+	}
+}
+
+// side is a member with its running node.
+type side struct {
+	m    *nodeserver.Main
+	ctx  context.Context
+	id   string
+	kek  string
+	dsn  string
+	name string
+	stop func()
+}
+
+// deliveryWorld is a platform with a supplier and a demander onboarded,
+// the supplier's dataset "spend" of deliveryRows people listed, and an
+// active batch order between them, paid for.
+type deliveryWorld struct {
+	pm       *pserver.Main
+	p        *exchange.Exchange
+	opCtx    context.Context
+	sup, dem *side
+	listing  *catalog.Listing
+	order    *market.Order
+	dir      string
+}
+
+const deliveryRows = 4000 // k = 1000 per value
+
+func newDeliveryWorld(t *testing.T) *deliveryWorld {
+	t.Helper()
 	ctx := context.Background()
 	eng := "sqlite"
 	pm := startPlatform(t, eng)
@@ -66,15 +161,6 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	opCtx := auth.WithActor(ctx, op.Actor())
 	dir := t.TempDir()
 
-	type side struct {
-		m    *nodeserver.Main
-		ctx  context.Context
-		id   string
-		kek  string
-		dsn  string
-		name string
-		stop func()
-	}
 	seed := int(time.Now().UnixNano() % 1e8)
 	onboard := func(n int, name string, supplier bool) *side {
 		m, acct, err := p.Apply(ctx, platform.Application{
@@ -148,7 +234,7 @@ func TestDeliveryWithPlatform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rows = 4000 // k = 1000 per value
+	const rows = deliveryRows
 	var data strings.Builder
 	data.WriteString("exid,lvl,city\n")
 	for i := range rows {
@@ -197,64 +283,5 @@ func TestDeliveryWithPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Real time: the values of the people asked, in the order's columns.
-	ids := []exid.ExID{deliveryPerson(3), deliveryPerson(rows + 5), deliveryPerson(10)}
-	q, err := dem.m.Demand.Query(ctx, o.ID, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [][]string{{e2eLevels[1], e2eCities[1]}, nil, {e2eLevels[0], e2eCities[1]}}
-	if !slices.Equal(q.Columns, []string{"level", "city"}) || !slices.EqualFunc(q.Values, want, slices.Equal) || q.Receipt.Supplier != sup.id || q.ChargeFen != 2 {
-		t.Fatalf("query: columns %v values %v receipt %+v", q.Columns, q.Values, q.Receipt)
-	}
-	vs, _ := sup.m.Node.VerifierKey(ctx)
-	vd, _ := dem.m.Node.VerifierKey(ctx)
-	if vs == "" || vs != vd {
-		t.Errorf("pinned keys: supplier %q demander %q", vs, vd)
-	}
-
-	// A file in chunks of 700 (the listing allows 1,000 per request).
-	var in strings.Builder
-	in.WriteString("exid\n")
-	for i := range 2500 {
-		fmt.Fprintf(&in, "%s\n", deliveryPerson(i*2))
-	}
-	inPath, outPath := filepath.Join(dir, "ids.csv"), filepath.Join(dir, "results.csv")
-	os.WriteFile(inPath, []byte(in.String()), 0o600)
-	prog, err := dem.m.Demand.QueryFile(ctx, demand.QueryJob{OrderID: o.ID, In: inPath, Out: outPath, Chunk: 700})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if prog.Rows != 2500 || prog.Chunks != 4 || prog.Matched != 2000 || prog.ChargeFen != 2000 {
-		t.Errorf("file query: %+v", prog)
-	}
-	got, _ := os.ReadFile(outPath)
-	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
-	if len(lines) != 2501 || lines[0] != "exid,matched,level,city" || lines[1] != deliveryPerson(0).String()+",1,A,上海" || lines[2500] != deliveryPerson(4998).String()+",0,," {
-		t.Errorf("results: %d lines, %q … %q", len(lines), lines[:2], lines[len(lines)-1])
-	}
-
-	// Destroyed on request: the file goes, the platform records it.
-	s, err := dem.m.Demand.DestroyDeliveries(ctx, o.ID)
-	if err != nil || s.Destroyed != 5 || s.FilesDeleted != 1 || s.Attested != 5 {
-		t.Fatalf("destroy: %+v %v", s, err)
-	}
-	recorded, err := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID})
-	if err != nil || len(recorded) != 5 {
-		t.Fatalf("platform deliveries: %d %v", len(recorded), err)
-	}
-	for _, r := range recorded {
-		if r.DestroyedAt.IsZero() {
-			t.Errorf("platform: delivery %s not destroyed", r.RequestID)
-		}
-	}
-	// A supplier node that is down: a clear error and nothing charged.
-	before := len(recorded)
-	sup.stop()
-	if _, err := dem.m.Demand.Query(ctx, o.ID, ids); !errs.Is(err, errs.Unavailable) {
-		t.Errorf("supplier down: %v", err)
-	}
-	if after, _ := pm.Relay.Deliveries(opCtx, relay.DeliveryQuery{OrderID: o.ID}); len(after) != before {
-		t.Errorf("a delivery was recorded while the supplier was down")
-	}
+	return &deliveryWorld{pm: pm, p: p, opCtx: opCtx, sup: sup, dem: dem, listing: l, order: o, dir: dir}
 }

@@ -31,6 +31,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/exid"
 )
 
@@ -62,6 +63,10 @@ type Centre struct {
 	// e-mail address; without them, entry is by the app's link only.
 	Senders Senders
 	limits  otpLimits
+
+	// Supplied lists the orders a person's data was provided to (the
+	// supplier's records, supply.SuppliedOf); nil shows none.
+	Supplied func(ctx context.Context, id exid.ExID) ([]*supply.Supplied, error)
 }
 
 // New returns the privacy centre of n.
@@ -314,9 +319,27 @@ func (c *Centre) Close(ctx context.Context, reqID, status, outcome, by string) (
 		if r, err = tx.SubjectRequest(ctx, reqID); err != nil {
 			return err
 		}
+		if r.Status != "open" {
+			return errs.New(errs.FailedPrecondition, "status", "该请求已办结", "the request is closed already")
+		}
 		r.Status, r.Outcome, r.ClosedBy, r.Closed = status, outcome, by, tx.Now()
 		if err := tx.CloseSubjectRequest(ctx, r); err != nil {
 			return err
+		}
+		if r.Kind == "delete" && status == "done" {
+			// A deletion done leaves the person out of every dataset's
+			// answers from the next request on, and the demanders that
+			// received their data are told to delete it too (the
+			// supplier's notices, supply.Rectify).
+			if _, err := tx.Exclude(ctx, "", r.ExID, "deletion request "+r.ID); err != nil {
+				return err
+			}
+			if err := tx.BumpExclusionsGen(ctx); err != nil {
+				return err
+			}
+			if err := tx.Record(ctx, nodestore.EventDatasetExcluded, "dataset=* exids=1 reason=deletion request "+r.ID); err != nil {
+				return err
+			}
 		}
 		return tx.Record(ctx, "privacy.request_closed", r.ID+" "+status)
 	})

@@ -18,8 +18,10 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
+	"hulian/internal/node"
 	"hulian/internal/node/consent"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/supply"
 	"hulian/internal/protocol/exid"
 )
 
@@ -59,6 +61,7 @@ func Mount(mux *http.ServeMux, c *Centre, logger *slog.Logger, secure bool) {
 				return i18n.T(zh, en).In(lang), nil
 			},
 			"both": func(zh, en string) string { return i18n.T(zh, en).In(lang) },
+			"join": strings.Join,
 			"bj": func(t time.Time) string {
 				if t.IsZero() {
 					return "—"
@@ -158,6 +161,64 @@ type requestRow struct {
 	StatusURL   string
 }
 
+// providedRow is one recipient of the person's data.
+type providedRow struct {
+	*supply.Supplied
+	Recipient   string // the demander's name, or its member ID when the platform cannot be asked
+	Purpose     string // the order's confirmed purpose
+	First, Last time.Time
+	Deleted     bool // a notice told the recipient to delete it
+	Corrected   bool
+}
+
+// provided lists the recipients of the person's data, named as the
+// platform's orders name them.
+func (w *Web) provided(ctx context.Context, id exid.ExID) ([]providedRow, error) {
+	if w.C.Supplied == nil {
+		return nil, nil
+	}
+	ss, err := w.C.Supplied(ctx, id)
+	if err != nil || len(ss) == 0 {
+		return nil, err
+	}
+	orders := map[string]*node.Order{}
+	if w.C.N.PlatformURL() != "" {
+		// The names are a courtesy: without the platform, the member IDs
+		// still say who received the data.
+		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		list, err := w.C.N.Orders(octx)
+		cancel()
+		if err == nil {
+			for _, o := range list {
+				orders[o.ID] = o
+			}
+		}
+	}
+	var out []providedRow
+	for _, s := range ss {
+		r := providedRow{Supplied: s, Recipient: s.Demander, Purpose: s.Purpose}
+		r.First, _ = time.Parse(time.RFC3339, s.First)
+		r.Last, _ = time.Parse(time.RFC3339, s.Last)
+		if o := orders[s.OrderID]; o != nil {
+			if o.PeerName != "" {
+				r.Recipient = o.PeerName
+			}
+			if o.Purpose != "" {
+				r.Purpose = o.Purpose
+			}
+		}
+		for _, why := range s.Notified {
+			if why == supply.ReasonCorrected {
+				r.Corrected = true
+			} else {
+				r.Deleted = true
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 type pageData struct {
 	// Entry, when set, is the page of entry by a one-time code; CanCode
 	// offers it beside an error such as an ended session.
@@ -169,9 +230,12 @@ type pageData struct {
 	Notice    *consent.Notice
 	Choices   []choiceRow
 	Decisions []*nodestore.Decision // the member's automated decisions in use (P-4)
-	Requests  []requestRow
-	Done      string
-	Err       *errs.Error
+	// Provided are the recipients of the person's data (PIPL Art. 45):
+	// the orders the node answered with it.
+	Provided []providedRow
+	Requests []requestRow
+	Done     string
+	Err      *errs.Error
 }
 
 func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lang) (*pageData, error) {
@@ -199,6 +263,9 @@ func (w *Web) data(ctx context.Context, id exid.ExID, csrf string, lang i18n.Lan
 		}
 	}
 	if err := w.C.N.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { d.Decisions, err = tx.Decisions(ctx, false); return err }); err != nil {
+		return nil, err
+	}
+	if d.Provided, err = w.provided(ctx, id); err != nil {
 		return nil, err
 	}
 	rs, err := w.C.Requests(ctx, id[:])

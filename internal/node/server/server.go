@@ -108,6 +108,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Privacy: privacy.New(n), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Staff.Logger = m.logger
+	m.Privacy.Supplied = m.Supply.SuppliedOf
 	// Requests from the privacy centre are due in working days: the
 	// holiday calendar of HULIAN_HOLIDAYS over the embedded one.
 	if m.Privacy.Calendar, err = calendar.FromEnv(); err != nil {
@@ -281,6 +282,9 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		s, err := m.Demand.SweepDeliveries(sctx)
 		err = errors.Join(err, m.Supply.PruneNonces(sctx))
+		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {
+			err = errors.Join(err, m.rectify(sctx))
+		}
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			m.logger.Error("retention sweep failed", "err", err)
@@ -297,6 +301,20 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		case <-t.C:
 		}
 	}
+}
+
+// rectify sends the notices of corrections and deletions the node's data
+// calls for, and applies those sent to it.
+func (m *Main) rectify(ctx context.Context) error {
+	out, err := m.Supply.Rectify(ctx)
+	if out.Made > 0 || out.Sent > 0 {
+		m.logger.Info("correction and deletion notices sent", "made", out.Made, "people", out.Subjects, "sent", out.Sent, "unsent", out.Unsent)
+	}
+	in, aerr := m.Demand.ApplyRectifications(ctx)
+	if in.Notices > 0 || in.Attested > 0 {
+		m.logger.Info("correction and deletion notices applied", "notices", in.Notices, "rows", in.Applied, "absent", in.Absent, "attested", in.Attested)
+	}
+	return errors.Join(err, aerr)
 }
 
 // autoIntegrate completes onboarding step 4 on start when the platform says

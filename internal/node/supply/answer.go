@@ -12,6 +12,7 @@ import (
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/tokenindex"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/protocol/seal"
@@ -190,8 +191,14 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err := oc.data.exclusionGate(purpose, snap); err != nil {
 		return nil, err
 	}
-	a, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
+	a, ms, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
 	if err != nil {
+		return nil, err
+	}
+	// What was supplied is recorded before the answer leaves: the privacy
+	// centre shows a person where their data went, and a later correction
+	// or deletion is sent to the demanders that received it (rectify.go).
+	if err := n.recordSupplied(ctx, req, v.ID, purpose, ms); err != nil {
 		return nil, err
 	}
 	return n.cache.answers.put(req.OrderID, req.RequestID, tokensHash, a, n.Now()), nil
@@ -217,7 +224,7 @@ func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *Ans
 
 // answer looks tokens up, seals the matches' values of cols to the
 // demander and signs the statement.
-func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, error) {
+func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, []tokenindex.Match, error) {
 	// The request's bytes are the tokens themselves: a view, not a copy.
 	tokens := unsafe.Slice((*ordertoken.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/ordertoken.TokenSize)
 	ms := oc.lookup(tokens, allow)
@@ -225,15 +232,15 @@ func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey,
 	sealed, err := seal.Seal(demander, orderID, requestID, plain)
 	clear(plain)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a := &Answer{Sealed: sealed, Queried: uint64(len(tokens)), Matched: uint64(len(ms))}
 	a.Signature, err = evidence.Answer{OrderID: orderID, RequestID: requestID, Queried: a.Queried, Matched: a.Matched,
 		Tokens: tokensHash, Commitment: seal.Commitment(sealed)}.Sign(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a, nil
+	return a, ms, nil
 }
 
 // Answer cache bounds: a retry comes within seconds or minutes; an hour

@@ -300,6 +300,9 @@ type supplier struct {
 	loading  map[int64]*load          // dataset versions being loaded
 	budget   int                      // bytes of indexes kept before the least recently used are dropped
 	answers  *answerCache
+	// rectifyMu serialises runs of Rectify in the process: the sweep's
+	// and a staff member's would otherwise both name the same rows.
+	rectifyMu sync.Mutex
 }
 
 type build struct {

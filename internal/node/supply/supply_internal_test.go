@@ -103,7 +103,7 @@ func TestAnswerEncoding(t *testing.T) {
 		return b
 	}(), nil)
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
-	a, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, evidence.HashOf(raw), []int{1, 0}, nil)
+	a, _, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, evidence.HashOf(raw), []int{1, 0}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func benchAnswer(b *testing.B, rows, asked int) {
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		if _, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, h, []int{0, 1}, nil); err != nil {
+		if _, _, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, h, []int{0, 1}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func Mount(mux *http.ServeMux, x *exchange.Exchange) {
 	mux.Handle(hulianv1connect.NewQuotaServiceHandler(&quotaService{p: p}, opts...))
 	mux.Handle(hulianv1connect.NewSettlementServiceHandler(&settlementService{x: x}, opts...))
 	mux.Handle(hulianv1connect.NewSupervisionServiceHandler(&supervisionService{x: x}, opts...))
-	mountDelivery(mux, x.Relay, opts)
+	mountDelivery(mux, x.Relay, x.Rectify, opts)
 }
 
 // HandlerOptions are the options every service of the platform's API is

@@ -11,6 +11,7 @@ import (
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/gen/hulian/v1/hulianv1connect"
+	"hulian/internal/platform/rectify"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/authz"
@@ -23,8 +24,8 @@ const MaxDeliverBytes = relay.MaxChunkTokens*relay.TokenSize + 64<<10
 
 // mountDelivery registers DeliveryService with the larger read limit for
 // Deliver alone.
-func mountDelivery(mux *http.ServeMux, r *relay.Relay, opts []connect.HandlerOption) {
-	svc := &deliveryService{p: r}
+func mountDelivery(mux *http.ServeMux, r *relay.Relay, rc *rectify.Rectify, opts []connect.HandlerOption) {
+	svc := &deliveryService{p: r, rectify: rc}
 	path, small := hulianv1connect.NewDeliveryServiceHandler(svc, opts...)
 	_, big := hulianv1connect.NewDeliveryServiceHandler(svc, append(opts[:len(opts):len(opts)], connect.WithReadMaxBytes(MaxDeliverBytes))...)
 	mux.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +38,10 @@ func mountDelivery(mux *http.ServeMux, r *relay.Relay, opts []connect.HandlerOpt
 }
 
 // deliveryService implements hulian.v1.DeliveryService.
-type deliveryService struct{ p *relay.Relay }
+type deliveryService struct {
+	p       *relay.Relay
+	rectify *rectify.Rectify // the notices of corrections and deletions (rectify.go)
+}
 
 func (s *deliveryService) RegisterEndpoint(ctx context.Context, req *connect.Request[hulianv1.RegisterEndpointRequest]) (*connect.Response[hulianv1.RegisterEndpointResponse], error) {
 	u, vkey, err := s.p.RegisterEndpoint(ctx, req.Msg.Url)

@@ -20,6 +20,7 @@ import (
 	"hulian/internal/market"
 	"hulian/internal/member"
 	"hulian/internal/node/suppliertest"
+	"hulian/internal/platform/rectify"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/protocol/evidence"
@@ -103,6 +104,20 @@ func (f *fixture) deliveredOfA(t *testing.T) (*market.Order, string) {
 	return o, req
 }
 
+// noticeToA has member C's node send a notice for an order of A's and
+// returns its ID.
+func (f *fixture) noticeToA(t *testing.T) string {
+	t.Helper()
+	m := f.market(t)
+	o := f.orderOfA(t, true)
+	id := auth.NewID("rn_")
+	if _, err := f.M.Rectify.Send(auth.WithActor(context.Background(), auth.NodeActor(m.C.ID)), rectify.Notice{ID: id, OrderID: o.ID, Action: rectify.Delete,
+		Subjects: 1, Sealed: []byte("sealed"), Authenticator: make([]byte, 32)}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func init() {
 	for proc, r := range map[string]rule{
 		"/hulian.v1.DeliveryService/RegisterEndpoint": {
@@ -141,6 +156,28 @@ func init() {
 			body: func(t *testing.T, f *fixture) string {
 				f.deliveredOfA(t)
 				return `{}`
+			},
+		},
+		// Only the order's supplier node sends a notice: member C, no role
+		// here; node A is the demander and is refused.
+		"/hulian.v1.DeliveryService/SendRectification": {
+			stage: member.StageActive,
+			body: func(t *testing.T, f *fixture) string {
+				o := f.orderOfA(t, true)
+				return fmt.Sprintf(`{"notice_id":%q,"order_id":%q,"action":"delete","count":1,"sealed":"AAAA","authenticator":%q}`,
+					auth.NewID("rn_"), o.ID, base64.StdEncoding.EncodeToString(make([]byte, 32)))
+			},
+		},
+		"/hulian.v1.DeliveryService/PendingRectifications": {
+			allowed: []string{"nodeA", "nodeB"},
+			stage:   member.StageActive,
+			body:    func(t *testing.T, f *fixture) string { return `{}` },
+		},
+		"/hulian.v1.DeliveryService/AttestRectification": {
+			allowed: []string{"nodeA"},
+			stage:   member.StageActive,
+			body: func(t *testing.T, f *fixture) string {
+				return fmt.Sprintf(`{"notice_id":%q,"applied":1}`, f.noticeToA(t))
 			},
 		},
 		// The supplier node's service: the platform does not serve it.

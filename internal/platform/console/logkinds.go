@@ -65,6 +65,8 @@ var logKinds = map[string]i18n.Text{
 	"delivery.completed":             i18n.T("完成配送", "delivery completed"),
 	"delivery.redelivered":           i18n.T("重发配送结果", "delivery resent"),
 	"delivery.destroyed":             i18n.T("销毁证明", "destruction attested"),
+	"rectification.sent":             i18n.T("发出更正或删除通知", "correction or deletion notice sent"),
+	"rectification.applied":          i18n.T("执行更正或删除通知", "correction or deletion notice applied"),
 	"settlement.statement_issued":    i18n.T("出具结算单", "statement issued"),
 	"settlement.cycle_proposed":      i18n.T("提议结算周期", "settlement cycle proposed"),
 	"settlement.cycle_agreed":        i18n.T("约定结算周期", "settlement cycle agreed"),

@@ -20,6 +20,7 @@ import (
 	"hulian/internal/platform/marketstats"
 	"hulian/internal/platform/mediation"
 	"hulian/internal/platform/payouts"
+	"hulian/internal/platform/rectify"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/sanctions"
 	"hulian/internal/platform/statements"
@@ -37,6 +38,9 @@ type Exchange struct {
 	Issuer   *issuance.Issuer   // exID issuance
 	Log      *logkeeper.Keeper  // the business log's key, checkpoints and reading
 	Relay    *relay.Relay       // the delivery relay
+	// Rectify passes suppliers' notices of corrections and deletions to
+	// the demanders that received the data.
+	Rectify *rectify.Rectify
 	// Statements issues the monthly statements from the log; Disputes
 	// answers disputes of them with corrections; Payouts pays suppliers;
 	// Books keeps the accounts; Stats publishes the market's figures.
@@ -85,5 +89,6 @@ func Over(p *platform.Platform, a relay.Answerer) *Exchange {
 	x.Witnesses = witnesses.New(x.Log)
 	x.Incidents = incidents.New(p)
 	x.Mediation = mediation.New(x.Market)
+	x.Rectify = rectify.New(p)
 	return x
 }

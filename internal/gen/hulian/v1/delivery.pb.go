@@ -1065,6 +1065,447 @@ func (x *AnswerResponse) GetSignature() []byte {
 	return nil
 }
 
+type SendRectificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the supplier's node ("rn_" and 26 base32 characters): a
+	// notice sent again is recorded once.
+	NoticeId string `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	OrderId  string `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// "delete" or "correct".
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// The subjects the notice names.
+	Count uint32 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	// The notice, HPKE-sealed to the demander's registered X25519 key
+	// (docs/rectification.md).
+	Sealed []byte `protobuf:"bytes,5,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	// The order key's authenticator over the sealed notice.
+	Authenticator []byte `protobuf:"bytes,6,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendRectificationRequest) Reset() {
+	*x = SendRectificationRequest{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendRectificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendRectificationRequest) ProtoMessage() {}
+
+func (x *SendRectificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendRectificationRequest.ProtoReflect.Descriptor instead.
+func (*SendRectificationRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SendRectificationRequest) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *SendRectificationRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SendRectificationRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *SendRectificationRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *SendRectificationRequest) GetSealed() []byte {
+	if x != nil {
+		return x.Sealed
+	}
+	return nil
+}
+
+func (x *SendRectificationRequest) GetAuthenticator() []byte {
+	if x != nil {
+		return x.Authenticator
+	}
+	return nil
+}
+
+type SendRectificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rectification.sent log entry.
+	Seq           int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendRectificationResponse) Reset() {
+	*x = SendRectificationResponse{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendRectificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendRectificationResponse) ProtoMessage() {}
+
+func (x *SendRectificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendRectificationResponse.ProtoReflect.Descriptor instead.
+func (*SendRectificationResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SendRectificationResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+type PendingRectificationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         uint32                 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingRectificationsRequest) Reset() {
+	*x = PendingRectificationsRequest{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingRectificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingRectificationsRequest) ProtoMessage() {}
+
+func (x *PendingRectificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingRectificationsRequest.ProtoReflect.Descriptor instead.
+func (*PendingRectificationsRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PendingRectificationsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type Rectification struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NoticeId      string                 `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Supplier      string                 `protobuf:"bytes,3,opt,name=supplier,proto3" json:"supplier,omitempty"`
+	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	Count         uint32                 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	Sealed        []byte                 `protobuf:"bytes,6,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	Authenticator []byte                 `protobuf:"bytes,7,opt,name=authenticator,proto3" json:"authenticator,omitempty"`
+	SentSeq       int64                  `protobuf:"varint,8,opt,name=sent_seq,json=sentSeq,proto3" json:"sent_seq,omitempty"`
+	SentAt        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rectification) Reset() {
+	*x = Rectification{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rectification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rectification) ProtoMessage() {}
+
+func (x *Rectification) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rectification.ProtoReflect.Descriptor instead.
+func (*Rectification) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Rectification) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *Rectification) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Rectification) GetSupplier() string {
+	if x != nil {
+		return x.Supplier
+	}
+	return ""
+}
+
+func (x *Rectification) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *Rectification) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Rectification) GetSealed() []byte {
+	if x != nil {
+		return x.Sealed
+	}
+	return nil
+}
+
+func (x *Rectification) GetAuthenticator() []byte {
+	if x != nil {
+		return x.Authenticator
+	}
+	return nil
+}
+
+func (x *Rectification) GetSentSeq() int64 {
+	if x != nil {
+		return x.SentSeq
+	}
+	return 0
+}
+
+func (x *Rectification) GetSentAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SentAt
+	}
+	return nil
+}
+
+type PendingRectificationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notices       []*Rectification       `protobuf:"bytes,1,rep,name=notices,proto3" json:"notices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingRectificationsResponse) Reset() {
+	*x = PendingRectificationsResponse{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingRectificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingRectificationsResponse) ProtoMessage() {}
+
+func (x *PendingRectificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingRectificationsResponse.ProtoReflect.Descriptor instead.
+func (*PendingRectificationsResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *PendingRectificationsResponse) GetNotices() []*Rectification {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
+type AttestRectificationRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	NoticeId string                 `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	// Rows of the node's delivered result files changed by the notice.
+	Applied uint64 `protobuf:"varint,2,opt,name=applied,proto3" json:"applied,omitempty"`
+	// Subjects of the notice found in none of the files the node still
+	// holds (destroyed already, or delivered in real time to the member's
+	// own systems).
+	Absent        uint64 `protobuf:"varint,3,opt,name=absent,proto3" json:"absent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttestRectificationRequest) Reset() {
+	*x = AttestRectificationRequest{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttestRectificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttestRectificationRequest) ProtoMessage() {}
+
+func (x *AttestRectificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttestRectificationRequest.ProtoReflect.Descriptor instead.
+func (*AttestRectificationRequest) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AttestRectificationRequest) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *AttestRectificationRequest) GetApplied() uint64 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
+}
+
+func (x *AttestRectificationRequest) GetAbsent() uint64 {
+	if x != nil {
+		return x.Absent
+	}
+	return 0
+}
+
+type AttestRectificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rectification.applied log entry.
+	Seq           int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttestRectificationResponse) Reset() {
+	*x = AttestRectificationResponse{}
+	mi := &file_hulian_v1_delivery_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttestRectificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttestRectificationResponse) ProtoMessage() {}
+
+func (x *AttestRectificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hulian_v1_delivery_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttestRectificationResponse.ProtoReflect.Descriptor instead.
+func (*AttestRectificationResponse) Descriptor() ([]byte, []int) {
+	return file_hulian_v1_delivery_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AttestRectificationResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_hulian_v1_delivery_proto protoreflect.FileDescriptor
 
 const file_hulian_v1_delivery_proto_rawDesc = "" +
@@ -1163,13 +1604,45 @@ const file_hulian_v1_delivery_proto_rawDesc = "" +
 	"\x06sealed\x18\x01 \x01(\fR\x06sealed\x12\x18\n" +
 	"\aqueried\x18\x02 \x01(\x04R\aqueried\x12\x18\n" +
 	"\amatched\x18\x03 \x01(\x04R\amatched\x12\x1c\n" +
-	"\tsignature\x18\x04 \x01(\fR\tsignature2\xb8\x03\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\"\xbe\x01\n" +
+	"\x18SendRectificationRequest\x12\x1b\n" +
+	"\tnotice_id\x18\x01 \x01(\tR\bnoticeId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06action\x18\x03 \x01(\tR\x06action\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\rR\x05count\x12\x16\n" +
+	"\x06sealed\x18\x05 \x01(\fR\x06sealed\x12$\n" +
+	"\rauthenticator\x18\x06 \x01(\fR\rauthenticator\"-\n" +
+	"\x19SendRectificationResponse\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\"4\n" +
+	"\x1cPendingRectificationsRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\rR\x05limit\"\x9f\x02\n" +
+	"\rRectification\x12\x1b\n" +
+	"\tnotice_id\x18\x01 \x01(\tR\bnoticeId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1a\n" +
+	"\bsupplier\x18\x03 \x01(\tR\bsupplier\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\rR\x05count\x12\x16\n" +
+	"\x06sealed\x18\x06 \x01(\fR\x06sealed\x12$\n" +
+	"\rauthenticator\x18\a \x01(\fR\rauthenticator\x12\x19\n" +
+	"\bsent_seq\x18\b \x01(\x03R\asentSeq\x123\n" +
+	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"S\n" +
+	"\x1dPendingRectificationsResponse\x122\n" +
+	"\anotices\x18\x01 \x03(\v2\x18.hulian.v1.RectificationR\anotices\"k\n" +
+	"\x1aAttestRectificationRequest\x12\x1b\n" +
+	"\tnotice_id\x18\x01 \x01(\tR\bnoticeId\x12\x18\n" +
+	"\aapplied\x18\x02 \x01(\x04R\aapplied\x12\x16\n" +
+	"\x06absent\x18\x03 \x01(\x04R\x06absent\"/\n" +
+	"\x1bAttestRectificationResponse\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq2\xea\x05\n" +
 	"\x0fDeliveryService\x12[\n" +
 	"\x10RegisterEndpoint\x12\".hulian.v1.RegisterEndpointRequest\x1a#.hulian.v1.RegisterEndpointResponse\x12O\n" +
 	"\fGetOrderPeer\x12\x1e.hulian.v1.GetOrderPeerRequest\x1a\x1f.hulian.v1.GetOrderPeerResponse\x12@\n" +
 	"\aDeliver\x12\x19.hulian.v1.DeliverRequest\x1a\x1a.hulian.v1.DeliverResponse\x12^\n" +
 	"\x11AttestDestruction\x12#.hulian.v1.AttestDestructionRequest\x1a$.hulian.v1.AttestDestructionResponse\x12U\n" +
-	"\x0eListDeliveries\x12 .hulian.v1.ListDeliveriesRequest\x1a!.hulian.v1.ListDeliveriesResponse2N\n" +
+	"\x0eListDeliveries\x12 .hulian.v1.ListDeliveriesRequest\x1a!.hulian.v1.ListDeliveriesResponse\x12^\n" +
+	"\x11SendRectification\x12#.hulian.v1.SendRectificationRequest\x1a$.hulian.v1.SendRectificationResponse\x12j\n" +
+	"\x15PendingRectifications\x12'.hulian.v1.PendingRectificationsRequest\x1a(.hulian.v1.PendingRectificationsResponse\x12d\n" +
+	"\x13AttestRectification\x12%.hulian.v1.AttestRectificationRequest\x1a&.hulian.v1.AttestRectificationResponse2N\n" +
 	"\rAnswerService\x12=\n" +
 	"\x06Answer\x12\x18.hulian.v1.AnswerRequest\x1a\x19.hulian.v1.AnswerResponseB(Z&hulian/internal/gen/hulian/v1;hulianv1b\x06proto3"
 
@@ -1185,45 +1658,60 @@ func file_hulian_v1_delivery_proto_rawDescGZIP() []byte {
 	return file_hulian_v1_delivery_proto_rawDescData
 }
 
-var file_hulian_v1_delivery_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_hulian_v1_delivery_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_hulian_v1_delivery_proto_goTypes = []any{
-	(*RegisterEndpointRequest)(nil),   // 0: hulian.v1.RegisterEndpointRequest
-	(*RegisterEndpointResponse)(nil),  // 1: hulian.v1.RegisterEndpointResponse
-	(*GetOrderPeerRequest)(nil),       // 2: hulian.v1.GetOrderPeerRequest
-	(*GetOrderPeerResponse)(nil),      // 3: hulian.v1.GetOrderPeerResponse
-	(*DeliverRequest)(nil),            // 4: hulian.v1.DeliverRequest
-	(*DeliverResponse)(nil),           // 5: hulian.v1.DeliverResponse
-	(*AttestDestructionRequest)(nil),  // 6: hulian.v1.AttestDestructionRequest
-	(*AttestDestructionResponse)(nil), // 7: hulian.v1.AttestDestructionResponse
-	(*ListDeliveriesRequest)(nil),     // 8: hulian.v1.ListDeliveriesRequest
-	(*Delivery)(nil),                  // 9: hulian.v1.Delivery
-	(*ListDeliveriesResponse)(nil),    // 10: hulian.v1.ListDeliveriesResponse
-	(*AnswerRequest)(nil),             // 11: hulian.v1.AnswerRequest
-	(*AnswerResponse)(nil),            // 12: hulian.v1.AnswerResponse
-	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
+	(*RegisterEndpointRequest)(nil),       // 0: hulian.v1.RegisterEndpointRequest
+	(*RegisterEndpointResponse)(nil),      // 1: hulian.v1.RegisterEndpointResponse
+	(*GetOrderPeerRequest)(nil),           // 2: hulian.v1.GetOrderPeerRequest
+	(*GetOrderPeerResponse)(nil),          // 3: hulian.v1.GetOrderPeerResponse
+	(*DeliverRequest)(nil),                // 4: hulian.v1.DeliverRequest
+	(*DeliverResponse)(nil),               // 5: hulian.v1.DeliverResponse
+	(*AttestDestructionRequest)(nil),      // 6: hulian.v1.AttestDestructionRequest
+	(*AttestDestructionResponse)(nil),     // 7: hulian.v1.AttestDestructionResponse
+	(*ListDeliveriesRequest)(nil),         // 8: hulian.v1.ListDeliveriesRequest
+	(*Delivery)(nil),                      // 9: hulian.v1.Delivery
+	(*ListDeliveriesResponse)(nil),        // 10: hulian.v1.ListDeliveriesResponse
+	(*AnswerRequest)(nil),                 // 11: hulian.v1.AnswerRequest
+	(*AnswerResponse)(nil),                // 12: hulian.v1.AnswerResponse
+	(*SendRectificationRequest)(nil),      // 13: hulian.v1.SendRectificationRequest
+	(*SendRectificationResponse)(nil),     // 14: hulian.v1.SendRectificationResponse
+	(*PendingRectificationsRequest)(nil),  // 15: hulian.v1.PendingRectificationsRequest
+	(*Rectification)(nil),                 // 16: hulian.v1.Rectification
+	(*PendingRectificationsResponse)(nil), // 17: hulian.v1.PendingRectificationsResponse
+	(*AttestRectificationRequest)(nil),    // 18: hulian.v1.AttestRectificationRequest
+	(*AttestRectificationResponse)(nil),   // 19: hulian.v1.AttestRectificationResponse
+	(*timestamppb.Timestamp)(nil),         // 20: google.protobuf.Timestamp
 }
 var file_hulian_v1_delivery_proto_depIdxs = []int32{
-	13, // 0: hulian.v1.AttestDestructionRequest.destroyed_at:type_name -> google.protobuf.Timestamp
-	13, // 1: hulian.v1.Delivery.delivered_at:type_name -> google.protobuf.Timestamp
-	13, // 2: hulian.v1.Delivery.destroyed_at:type_name -> google.protobuf.Timestamp
+	20, // 0: hulian.v1.AttestDestructionRequest.destroyed_at:type_name -> google.protobuf.Timestamp
+	20, // 1: hulian.v1.Delivery.delivered_at:type_name -> google.protobuf.Timestamp
+	20, // 2: hulian.v1.Delivery.destroyed_at:type_name -> google.protobuf.Timestamp
 	9,  // 3: hulian.v1.ListDeliveriesResponse.deliveries:type_name -> hulian.v1.Delivery
-	0,  // 4: hulian.v1.DeliveryService.RegisterEndpoint:input_type -> hulian.v1.RegisterEndpointRequest
-	2,  // 5: hulian.v1.DeliveryService.GetOrderPeer:input_type -> hulian.v1.GetOrderPeerRequest
-	4,  // 6: hulian.v1.DeliveryService.Deliver:input_type -> hulian.v1.DeliverRequest
-	6,  // 7: hulian.v1.DeliveryService.AttestDestruction:input_type -> hulian.v1.AttestDestructionRequest
-	8,  // 8: hulian.v1.DeliveryService.ListDeliveries:input_type -> hulian.v1.ListDeliveriesRequest
-	11, // 9: hulian.v1.AnswerService.Answer:input_type -> hulian.v1.AnswerRequest
-	1,  // 10: hulian.v1.DeliveryService.RegisterEndpoint:output_type -> hulian.v1.RegisterEndpointResponse
-	3,  // 11: hulian.v1.DeliveryService.GetOrderPeer:output_type -> hulian.v1.GetOrderPeerResponse
-	5,  // 12: hulian.v1.DeliveryService.Deliver:output_type -> hulian.v1.DeliverResponse
-	7,  // 13: hulian.v1.DeliveryService.AttestDestruction:output_type -> hulian.v1.AttestDestructionResponse
-	10, // 14: hulian.v1.DeliveryService.ListDeliveries:output_type -> hulian.v1.ListDeliveriesResponse
-	12, // 15: hulian.v1.AnswerService.Answer:output_type -> hulian.v1.AnswerResponse
-	10, // [10:16] is the sub-list for method output_type
-	4,  // [4:10] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	20, // 4: hulian.v1.Rectification.sent_at:type_name -> google.protobuf.Timestamp
+	16, // 5: hulian.v1.PendingRectificationsResponse.notices:type_name -> hulian.v1.Rectification
+	0,  // 6: hulian.v1.DeliveryService.RegisterEndpoint:input_type -> hulian.v1.RegisterEndpointRequest
+	2,  // 7: hulian.v1.DeliveryService.GetOrderPeer:input_type -> hulian.v1.GetOrderPeerRequest
+	4,  // 8: hulian.v1.DeliveryService.Deliver:input_type -> hulian.v1.DeliverRequest
+	6,  // 9: hulian.v1.DeliveryService.AttestDestruction:input_type -> hulian.v1.AttestDestructionRequest
+	8,  // 10: hulian.v1.DeliveryService.ListDeliveries:input_type -> hulian.v1.ListDeliveriesRequest
+	13, // 11: hulian.v1.DeliveryService.SendRectification:input_type -> hulian.v1.SendRectificationRequest
+	15, // 12: hulian.v1.DeliveryService.PendingRectifications:input_type -> hulian.v1.PendingRectificationsRequest
+	18, // 13: hulian.v1.DeliveryService.AttestRectification:input_type -> hulian.v1.AttestRectificationRequest
+	11, // 14: hulian.v1.AnswerService.Answer:input_type -> hulian.v1.AnswerRequest
+	1,  // 15: hulian.v1.DeliveryService.RegisterEndpoint:output_type -> hulian.v1.RegisterEndpointResponse
+	3,  // 16: hulian.v1.DeliveryService.GetOrderPeer:output_type -> hulian.v1.GetOrderPeerResponse
+	5,  // 17: hulian.v1.DeliveryService.Deliver:output_type -> hulian.v1.DeliverResponse
+	7,  // 18: hulian.v1.DeliveryService.AttestDestruction:output_type -> hulian.v1.AttestDestructionResponse
+	10, // 19: hulian.v1.DeliveryService.ListDeliveries:output_type -> hulian.v1.ListDeliveriesResponse
+	14, // 20: hulian.v1.DeliveryService.SendRectification:output_type -> hulian.v1.SendRectificationResponse
+	17, // 21: hulian.v1.DeliveryService.PendingRectifications:output_type -> hulian.v1.PendingRectificationsResponse
+	19, // 22: hulian.v1.DeliveryService.AttestRectification:output_type -> hulian.v1.AttestRectificationResponse
+	12, // 23: hulian.v1.AnswerService.Answer:output_type -> hulian.v1.AnswerResponse
+	15, // [15:24] is the sub-list for method output_type
+	6,  // [6:15] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_hulian_v1_delivery_proto_init() }
@@ -1237,7 +1725,7 @@ func file_hulian_v1_delivery_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hulian_v1_delivery_proto_rawDesc), len(file_hulian_v1_delivery_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

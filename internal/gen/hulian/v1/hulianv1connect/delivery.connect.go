@@ -55,6 +55,15 @@ const (
 	// DeliveryServiceListDeliveriesProcedure is the fully-qualified name of the DeliveryService's
 	// ListDeliveries RPC.
 	DeliveryServiceListDeliveriesProcedure = "/hulian.v1.DeliveryService/ListDeliveries"
+	// DeliveryServiceSendRectificationProcedure is the fully-qualified name of the DeliveryService's
+	// SendRectification RPC.
+	DeliveryServiceSendRectificationProcedure = "/hulian.v1.DeliveryService/SendRectification"
+	// DeliveryServicePendingRectificationsProcedure is the fully-qualified name of the
+	// DeliveryService's PendingRectifications RPC.
+	DeliveryServicePendingRectificationsProcedure = "/hulian.v1.DeliveryService/PendingRectifications"
+	// DeliveryServiceAttestRectificationProcedure is the fully-qualified name of the DeliveryService's
+	// AttestRectification RPC.
+	DeliveryServiceAttestRectificationProcedure = "/hulian.v1.DeliveryService/AttestRectification"
 	// AnswerServiceAnswerProcedure is the fully-qualified name of the AnswerService's Answer RPC.
 	AnswerServiceAnswerProcedure = "/hulian.v1.AnswerService/Answer"
 )
@@ -81,6 +90,18 @@ type DeliveryServiceClient interface {
 	// and the regulator all; overdue_only lists those past their retention
 	// deadline without a destruction attestation.
 	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
+	// SendRectification passes a supplier's notice of corrections or
+	// deletions (X-P4, O-4) to the demander of an order that received the
+	// data. The notice is sealed to the demander's node and authenticated
+	// with the order key: the platform learns the order, the action and the
+	// count, and logs them. Node-signed, the order's supplier only.
+	SendRectification(context.Context, *connect.Request[v1.SendRectificationRequest]) (*connect.Response[v1.SendRectificationResponse], error)
+	// PendingRectifications lists the notices the calling node has not yet
+	// attested, oldest first. Node-signed, demanders.
+	PendingRectifications(context.Context, *connect.Request[v1.PendingRectificationsRequest]) (*connect.Response[v1.PendingRectificationsResponse], error)
+	// AttestRectification records that the demander's node applied a notice
+	// to the data it holds. Node-signed, the order's demander only.
+	AttestRectification(context.Context, *connect.Request[v1.AttestRectificationRequest]) (*connect.Response[v1.AttestRectificationResponse], error)
 }
 
 // NewDeliveryServiceClient constructs a client for the hulian.v1.DeliveryService service. By
@@ -124,16 +145,37 @@ func NewDeliveryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithSchema(deliveryServiceMethods.ByName("ListDeliveries")),
 			connect.WithClientOptions(opts...),
 		),
+		sendRectification: connect.NewClient[v1.SendRectificationRequest, v1.SendRectificationResponse](
+			httpClient,
+			baseURL+DeliveryServiceSendRectificationProcedure,
+			connect.WithSchema(deliveryServiceMethods.ByName("SendRectification")),
+			connect.WithClientOptions(opts...),
+		),
+		pendingRectifications: connect.NewClient[v1.PendingRectificationsRequest, v1.PendingRectificationsResponse](
+			httpClient,
+			baseURL+DeliveryServicePendingRectificationsProcedure,
+			connect.WithSchema(deliveryServiceMethods.ByName("PendingRectifications")),
+			connect.WithClientOptions(opts...),
+		),
+		attestRectification: connect.NewClient[v1.AttestRectificationRequest, v1.AttestRectificationResponse](
+			httpClient,
+			baseURL+DeliveryServiceAttestRectificationProcedure,
+			connect.WithSchema(deliveryServiceMethods.ByName("AttestRectification")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // deliveryServiceClient implements DeliveryServiceClient.
 type deliveryServiceClient struct {
-	registerEndpoint  *connect.Client[v1.RegisterEndpointRequest, v1.RegisterEndpointResponse]
-	getOrderPeer      *connect.Client[v1.GetOrderPeerRequest, v1.GetOrderPeerResponse]
-	deliver           *connect.Client[v1.DeliverRequest, v1.DeliverResponse]
-	attestDestruction *connect.Client[v1.AttestDestructionRequest, v1.AttestDestructionResponse]
-	listDeliveries    *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	registerEndpoint      *connect.Client[v1.RegisterEndpointRequest, v1.RegisterEndpointResponse]
+	getOrderPeer          *connect.Client[v1.GetOrderPeerRequest, v1.GetOrderPeerResponse]
+	deliver               *connect.Client[v1.DeliverRequest, v1.DeliverResponse]
+	attestDestruction     *connect.Client[v1.AttestDestructionRequest, v1.AttestDestructionResponse]
+	listDeliveries        *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	sendRectification     *connect.Client[v1.SendRectificationRequest, v1.SendRectificationResponse]
+	pendingRectifications *connect.Client[v1.PendingRectificationsRequest, v1.PendingRectificationsResponse]
+	attestRectification   *connect.Client[v1.AttestRectificationRequest, v1.AttestRectificationResponse]
 }
 
 // RegisterEndpoint calls hulian.v1.DeliveryService.RegisterEndpoint.
@@ -161,6 +203,21 @@ func (c *deliveryServiceClient) ListDeliveries(ctx context.Context, req *connect
 	return c.listDeliveries.CallUnary(ctx, req)
 }
 
+// SendRectification calls hulian.v1.DeliveryService.SendRectification.
+func (c *deliveryServiceClient) SendRectification(ctx context.Context, req *connect.Request[v1.SendRectificationRequest]) (*connect.Response[v1.SendRectificationResponse], error) {
+	return c.sendRectification.CallUnary(ctx, req)
+}
+
+// PendingRectifications calls hulian.v1.DeliveryService.PendingRectifications.
+func (c *deliveryServiceClient) PendingRectifications(ctx context.Context, req *connect.Request[v1.PendingRectificationsRequest]) (*connect.Response[v1.PendingRectificationsResponse], error) {
+	return c.pendingRectifications.CallUnary(ctx, req)
+}
+
+// AttestRectification calls hulian.v1.DeliveryService.AttestRectification.
+func (c *deliveryServiceClient) AttestRectification(ctx context.Context, req *connect.Request[v1.AttestRectificationRequest]) (*connect.Response[v1.AttestRectificationResponse], error) {
+	return c.attestRectification.CallUnary(ctx, req)
+}
+
 // DeliveryServiceHandler is an implementation of the hulian.v1.DeliveryService service.
 type DeliveryServiceHandler interface {
 	// RegisterEndpoint records the base URL where the calling member's node
@@ -183,6 +240,18 @@ type DeliveryServiceHandler interface {
 	// and the regulator all; overdue_only lists those past their retention
 	// deadline without a destruction attestation.
 	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
+	// SendRectification passes a supplier's notice of corrections or
+	// deletions (X-P4, O-4) to the demander of an order that received the
+	// data. The notice is sealed to the demander's node and authenticated
+	// with the order key: the platform learns the order, the action and the
+	// count, and logs them. Node-signed, the order's supplier only.
+	SendRectification(context.Context, *connect.Request[v1.SendRectificationRequest]) (*connect.Response[v1.SendRectificationResponse], error)
+	// PendingRectifications lists the notices the calling node has not yet
+	// attested, oldest first. Node-signed, demanders.
+	PendingRectifications(context.Context, *connect.Request[v1.PendingRectificationsRequest]) (*connect.Response[v1.PendingRectificationsResponse], error)
+	// AttestRectification records that the demander's node applied a notice
+	// to the data it holds. Node-signed, the order's demander only.
+	AttestRectification(context.Context, *connect.Request[v1.AttestRectificationRequest]) (*connect.Response[v1.AttestRectificationResponse], error)
 }
 
 // NewDeliveryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -222,6 +291,24 @@ func NewDeliveryServiceHandler(svc DeliveryServiceHandler, opts ...connect.Handl
 		connect.WithSchema(deliveryServiceMethods.ByName("ListDeliveries")),
 		connect.WithHandlerOptions(opts...),
 	)
+	deliveryServiceSendRectificationHandler := connect.NewUnaryHandler(
+		DeliveryServiceSendRectificationProcedure,
+		svc.SendRectification,
+		connect.WithSchema(deliveryServiceMethods.ByName("SendRectification")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deliveryServicePendingRectificationsHandler := connect.NewUnaryHandler(
+		DeliveryServicePendingRectificationsProcedure,
+		svc.PendingRectifications,
+		connect.WithSchema(deliveryServiceMethods.ByName("PendingRectifications")),
+		connect.WithHandlerOptions(opts...),
+	)
+	deliveryServiceAttestRectificationHandler := connect.NewUnaryHandler(
+		DeliveryServiceAttestRectificationProcedure,
+		svc.AttestRectification,
+		connect.WithSchema(deliveryServiceMethods.ByName("AttestRectification")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/hulian.v1.DeliveryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DeliveryServiceRegisterEndpointProcedure:
@@ -234,6 +321,12 @@ func NewDeliveryServiceHandler(svc DeliveryServiceHandler, opts ...connect.Handl
 			deliveryServiceAttestDestructionHandler.ServeHTTP(w, r)
 		case DeliveryServiceListDeliveriesProcedure:
 			deliveryServiceListDeliveriesHandler.ServeHTTP(w, r)
+		case DeliveryServiceSendRectificationProcedure:
+			deliveryServiceSendRectificationHandler.ServeHTTP(w, r)
+		case DeliveryServicePendingRectificationsProcedure:
+			deliveryServicePendingRectificationsHandler.ServeHTTP(w, r)
+		case DeliveryServiceAttestRectificationProcedure:
+			deliveryServiceAttestRectificationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -261,6 +354,18 @@ func (UnimplementedDeliveryServiceHandler) AttestDestruction(context.Context, *c
 
 func (UnimplementedDeliveryServiceHandler) ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.DeliveryService.ListDeliveries is not implemented"))
+}
+
+func (UnimplementedDeliveryServiceHandler) SendRectification(context.Context, *connect.Request[v1.SendRectificationRequest]) (*connect.Response[v1.SendRectificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.DeliveryService.SendRectification is not implemented"))
+}
+
+func (UnimplementedDeliveryServiceHandler) PendingRectifications(context.Context, *connect.Request[v1.PendingRectificationsRequest]) (*connect.Response[v1.PendingRectificationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.DeliveryService.PendingRectifications is not implemented"))
+}
+
+func (UnimplementedDeliveryServiceHandler) AttestRectification(context.Context, *connect.Request[v1.AttestRectificationRequest]) (*connect.Response[v1.AttestRectificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("hulian.v1.DeliveryService.AttestRectification is not implemented"))
 }
 
 // AnswerServiceClient is a client for the hulian.v1.AnswerService service.
