@@ -19,6 +19,7 @@ import (
 	"hulian/internal/platform/rectify"
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/protocol/ident"
 )
 
 // TestRectifyWithPlatform runs corrections and deletions from the
@@ -171,5 +172,65 @@ func TestRectifyWithPlatform(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(outPath); !bytes.Equal(before, after) {
 		t.Error("a forged notice changed the results")
+	}
+}
+
+// TestRectifyRawKeys applies a deletion to a results file keyed by the
+// demander's own mobile numbers: the node turns the keys of matched rows
+// back into exIDs through the platform to find the person's row.
+func TestRectifyRawKeys(t *testing.T) {
+	t.Parallel()
+	w := newDeliveryWorld(t)
+	ctx, sup, dem, o := context.Background(), w.sup, w.dem, w.order
+	mobiles := make([]string, 20)
+	for i := range mobiles {
+		mobiles[i] = fmt.Sprintf("1380013%04d", i)
+	}
+	tr, err := sup.m.Node.ExIDTranslator(ctx, ident.Mobile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Translate(ctx, mobiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data strings.Builder
+	data.WriteString("exid,lvl,city\n")
+	for i := range deliveryRows {
+		fmt.Fprintf(&data, "%s,%s,%s\n", deliveryPerson(i), e2eLevels[i%2], e2eCities[(i/2)%2])
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		fmt.Fprintf(&data, "%s,A,北京\n", r.ExID)
+	}
+	lj, _ := json.Marshal(w.listing)
+	if res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"}); err != nil || !res.Pass {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+
+	inPath, outPath := filepath.Join(w.dir, "raw-ids.csv"), filepath.Join(w.dir, "raw-results.csv")
+	os.WriteFile(inPath, []byte("mobile\n"+strings.Join(mobiles, "\n")+"\n"), 0o600)
+	dtr, err := dem.m.Node.ExIDTranslator(ctx, ident.Mobile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := dem.m.Demand.QueryFile(ctx, demand.QueryJob{OrderID: o.ID, In: inPath, Out: outPath, Column: "mobile", Translate: dtr.Translate, KeyType: ident.Mobile}); err != nil || p.Matched != 20 {
+		t.Fatalf("query: %+v %v", p, err)
+	}
+	if _, err := sup.m.Supply.Exclude(ctx, "", []exid.ExID{res[3].ExID}, "deletion request"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := sup.m.Supply.Rectify(ctx); err != nil || rep.Made != 1 || rep.Sent != 1 {
+		t.Fatalf("rectify: %+v %v", rep, err)
+	}
+	if ap, err := dem.m.Demand.ApplyRectifications(ctx); err != nil || ap.Applied != 1 || ap.Absent != 0 {
+		t.Fatalf("apply: %+v %v", ap, err)
+	}
+	b, _ := os.ReadFile(outPath)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 21 || lines[4] != mobiles[3]+","+demand.MatchedDeleted+",," || lines[5] != mobiles[4]+",1,A,北京" {
+		t.Errorf("results: %q", lines)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hulian/internal/node/consent"
+	"hulian/internal/node/nodestore"
 	"hulian/internal/node/privacy"
 	"hulian/internal/protocol/exid"
 )
@@ -136,6 +137,15 @@ func TestPrivacyCentre(t *testing.T) {
 	}
 	_, _, body = get(t, base+"/privacy", session)
 	wantAll(t, "the centre after the request is closed", body, `data-status="done"`, "已删除全部消费记录")
+	// A deletion done leaves the person out of every dataset's answers.
+	var excluded bool
+	p1 := personID(1)
+	if err := x.supplier.Node.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { excluded, err = tx.Excluded(ctx, "", p1[:]); return err }); err != nil || !excluded {
+		t.Errorf("after the deletion request is done, excluded = %v %v", excluded, err)
+	}
+	if code, _, _ := post(t, base+"/consent/requests/"+rs[0].ID, url.Values{"csrf": {scsrf}, "status": {"refused"}, "outcome": {"改主意"}}, staff); code != http.StatusPreconditionFailed {
+		t.Errorf("closing a closed request again: %d", code)
+	}
 	// A complaint links to the exchange operator's public form, prefilled.
 	if code, _, _ := post(t, base+"/privacy/request", url.Values{"csrf": {csrf}, "kind": {"complain"}, "details": {"未经同意提供给第三方"}}, session); code != http.StatusSeeOther {
 		t.Errorf("complain: %d", code)
