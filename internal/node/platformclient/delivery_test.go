@@ -34,6 +34,7 @@ import (
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"
+	"hulian/internal/storage/storagetest"
 )
 
 // deliveryPerson is supplier row i's exID.
@@ -57,7 +58,7 @@ var (
 // the demander's destruction is recorded on the platform.
 func TestDeliveryWithPlatform(t *testing.T) {
 	t.Parallel()
-	w := newDeliveryWorld(t)
+	w := newDeliveryWorld(t, "sqlite")
 	ctx, pm, opCtx, sup, dem, o, dir := context.Background(), w.pm, w.opCtx, w.sup, w.dem, w.order, w.dir
 	const rows = deliveryRows
 	// Real time: the values of the people asked, in the order's columns.
@@ -148,10 +149,9 @@ type deliveryWorld struct {
 
 const deliveryRows = 4000 // k = 1000 per value
 
-func newDeliveryWorld(t *testing.T) *deliveryWorld {
+func newDeliveryWorld(t *testing.T, eng string) *deliveryWorld {
 	t.Helper()
 	ctx := context.Background()
-	eng := "sqlite"
 	pm := startPlatform(t, eng)
 	p := pm.Exchange
 	op, err := p.CreateStaff(ctx, auth.RoleOperator, storetest.Name("op"), "运营员", "correct horse battery staple", true)
@@ -183,6 +183,9 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 			t.Fatal(err)
 		}
 		s := &side{ctx: mctx, id: m.ID, kek: keyring.NewKEKText(), dsn: "sqlite://" + filepath.Join(dir, name+".db"), name: name}
+		if eng != "sqlite" {
+			s.dsn = storagetest.DSN(t, eng)
+		}
 		cfg := nodeserver.Config{Listen: "127.0.0.1:0", MaintainEvery: time.Hour, Node: node.Config{DB: s.dsn, KEKEnv: s.kek, MemberID: m.ID,
 			PlatformURL: pm.URL(), Region: "CN-SH", NewPlatform: platformclient.New}}
 		first, err := node.Open(ctx, cfg.Node)

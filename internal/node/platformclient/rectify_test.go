@@ -20,6 +20,7 @@ import (
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"
+	"hulian/internal/storage/storagetest"
 )
 
 // TestRectifyWithPlatform runs corrections and deletions from the
@@ -32,7 +33,15 @@ import (
 // person lists the order their data went to and the notice.
 func TestRectifyWithPlatform(t *testing.T) {
 	t.Parallel()
-	w := newDeliveryWorld(t)
+	for _, eng := range storagetest.Engines(t) {
+		t.Run(eng, func(t *testing.T) {
+			t.Parallel()
+			testRectify(t, newDeliveryWorld(t, eng))
+		})
+	}
+}
+
+func testRectify(t *testing.T, w *deliveryWorld) {
 	ctx, sup, dem, o := context.Background(), w.sup, w.dem, w.order
 
 	// The demander asks for the first 20 people by exID into a file.
@@ -180,7 +189,7 @@ func TestRectifyWithPlatform(t *testing.T) {
 // back into exIDs through the platform to find the person's row.
 func TestRectifyRawKeys(t *testing.T) {
 	t.Parallel()
-	w := newDeliveryWorld(t)
+	w := newDeliveryWorld(t, "sqlite")
 	ctx, sup, dem, o := context.Background(), w.sup, w.dem, w.order
 	mobiles := make([]string, 20)
 	for i := range mobiles {
