@@ -37,6 +37,7 @@ type NodeStaffCmd struct {
 	Login         string
 	Name          string
 	PasswordStdin bool
+	Roles         string // comma-separated: admin, committee, security, staff
 }
 
 func (c *NodeStaffCmd) open(ctx context.Context) (*staff.Staff, func(), error) {
@@ -74,11 +75,38 @@ func (c *NodeStaffCmd) Add(ctx context.Context) error {
 		return err
 	}
 	defer done()
-	a, err := s.Create(ctx, c.Login, c.Name, pw, "cli:"+currentUser())
+	roles := staff.DefaultRoles
+	if c.Roles != "" {
+		if roles, err = staff.ParseRoles(c.Roles); err != nil {
+			return err
+		}
+	}
+	a, err := s.Create(ctx, c.Login, c.Name, pw, "cli:"+currentUser(), roles...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.env.Stdout, "%s %s (%s)\n", i18n.T("已创建节点控制台账户", "created node console account").In(c.env.Lang), a.Login, a.DisplayName)
+	fmt.Fprintf(c.env.Stdout, "%s %s (%s) %s\n", i18n.T("已创建节点控制台账户", "created node console account").In(c.env.Lang), a.Login, a.DisplayName, strings.Join(a.Roles, ","))
+	return nil
+}
+
+// SetRoles replaces an account's roles.
+func (c *NodeStaffCmd) SetRoles(ctx context.Context) error {
+	if err := c.needLogin(); err != nil {
+		return err
+	}
+	roles, err := staff.ParseRoles(c.Roles)
+	if err != nil {
+		return err
+	}
+	s, done, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.SetRoles(ctx, c.Login, roles, "cli:"+currentUser()); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.env.Stdout, i18n.T("已设置角色：", "roles set: ").In(c.env.Lang)+c.Login+" "+strings.Join(roles, ","))
 	return nil
 }
 
@@ -133,19 +161,19 @@ func (c *NodeStaffCmd) List(ctx context.Context) error {
 	}
 	lang := c.env.Lang
 	w := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, i18n.T("登录名\t姓名\t创建时间（北京时间）\t状态", "LOGIN\tNAME\tCREATED (BEIJING)\tSTATE").In(lang))
+	fmt.Fprintln(w, i18n.T("登录名\t姓名\t角色\t创建时间（北京时间）\t状态", "LOGIN\tNAME\tROLES\tCREATED (BEIJING)\tSTATE").In(lang))
 	for _, a := range as {
 		state := i18n.T("可登录", "active").In(lang)
 		if a.Disabled != nil {
 			state = i18n.T("已停用", "disabled").In(lang)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Login, a.DisplayName, a.Created.In(calendar.Shanghai).Format("2006-01-02 15:04"), state)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Login, a.DisplayName, strings.Join(a.Roles, ","), a.Created.In(calendar.Shanghai).Format("2006-01-02 15:04"), state)
 	}
 	return w.Flush()
 }
 
 func newNodeStaffCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "staff", Short: "manage the node console's accounts (add, list, passwd, disable)"}
+	cmd := &cobra.Command{Use: "staff", Short: "manage the node console's accounts (add, list, passwd, disable, roles)"}
 	sub := func(use, short string, withLogin, withPassword bool, run func(*NodeStaffCmd, context.Context) error) *cobra.Command {
 		c := &NodeStaffCmd{env: env}
 		s := &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
@@ -162,6 +190,9 @@ func newNodeStaffCmd(env *Env) *cobra.Command {
 		if use == "add" {
 			s.Flags().StringVar(&c.Name, "name", "", "display name")
 		}
+		if use == "add" || use == "roles" {
+			s.Flags().StringVar(&c.Roles, "roles", "", "roles, comma-separated: admin, committee (data management committee), security, staff; add's default is admin,committee / 角色")
+		}
 		return s
 	}
 	cmd.AddCommand(
@@ -169,6 +200,7 @@ func newNodeStaffCmd(env *Env) *cobra.Command {
 		sub("list", "list the console accounts", false, false, (*NodeStaffCmd).List),
 		sub("passwd", "replace an account's password (ends its sessions)", true, true, (*NodeStaffCmd).Passwd),
 		sub("disable", "stop an account from logging in (ends its sessions)", true, false, (*NodeStaffCmd).Disable),
+		sub("roles", "replace an account's roles (--roles) / 设置角色", true, false, (*NodeStaffCmd).SetRoles),
 	)
 	return cmd
 }

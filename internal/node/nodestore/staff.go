@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"hulian/internal/auth"
@@ -16,6 +18,7 @@ const (
 	EventAccountCreated  = "account.created"
 	EventAccountDisabled = "account.disabled"
 	EventPasswordSet     = "account.password_set"
+	EventRolesSet        = "account.roles_set"
 )
 
 // Account is a node console login. Accounts belong to the node, not to the
@@ -29,15 +32,25 @@ type Account struct {
 	Created      time.Time
 	CreatedBy    string
 	Disabled     *time.Time
+	// Roles say what the account may do beyond reading the console: see
+	// package staff.
+	Roles []string
 }
 
-const accountColumns = `id, login, display_name, password_hash, created_at, created_by, disabled_at`
+// Has reports whether the account holds role.
+func (a *Account) Has(role string) bool { return a != nil && slices.Contains(a.Roles, role) }
+
+const accountColumns = `id, login, display_name, password_hash, created_at, created_by, disabled_at, roles`
 
 func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 	var a Account
 	var disabled sql.NullTime
-	if err := sc.Scan(&a.ID, &a.Login, &a.DisplayName, &a.PasswordHash, &a.Created, &a.CreatedBy, &disabled); err != nil {
+	var roles string
+	if err := sc.Scan(&a.ID, &a.Login, &a.DisplayName, &a.PasswordHash, &a.Created, &a.CreatedBy, &disabled, &roles); err != nil {
 		return nil, err
+	}
+	if roles != "" {
+		a.Roles = strings.Split(roles, ",")
 	}
 	a.Created = a.Created.UTC()
 	if disabled.Valid {
@@ -50,8 +63,8 @@ func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 // CreateAccount stores a new account; Conflict if the login is taken.
 func (tx *Tx) CreateAccount(ctx context.Context, a *Account) error {
 	a.Created = tx.Now()
-	_, err := tx.Exec(ctx, `INSERT INTO node_accounts (`+accountColumns+`) VALUES ($1,$2,$3,$4,$5,$6,NULL)`,
-		a.ID, a.Login, a.DisplayName, a.PasswordHash, a.Created, a.CreatedBy)
+	_, err := tx.Exec(ctx, `INSERT INTO node_accounts (`+accountColumns+`) VALUES ($1,$2,$3,$4,$5,$6,NULL,$7)`,
+		a.ID, a.Login, a.DisplayName, a.PasswordHash, a.Created, a.CreatedBy, strings.Join(a.Roles, ","))
 	if err != nil && tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "login", "该登录名已被使用", "this login name is taken")
 	}
@@ -90,6 +103,12 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
 	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM node_accounts WHERE disabled_at IS NULL`).Scan(&n)
 	return n, err
+}
+
+// SetRoles replaces an account's roles.
+func (tx *Tx) SetRoles(ctx context.Context, id string, roles []string) error {
+	_, err := tx.Exec(ctx, `UPDATE node_accounts SET roles = $1 WHERE id = $2`, strings.Join(roles, ","), id)
+	return err
 }
 
 // SetPassword replaces an account's password hash and ends its sessions.

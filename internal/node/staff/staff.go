@@ -9,10 +9,52 @@ package staff
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"hulian/internal/auth"
+	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
 )
+
+// Roles of a node's accounts. Every account reads the console; roles say
+// who may decide: the data management committee approves collection
+// plans and data-use applications (C-2, C-9), security staff act on
+// alerts (C-12), administrators manage the node.
+const (
+	RoleAdmin     = "admin"
+	RoleCommittee = "committee"
+	RoleSecurity  = "security"
+	RoleStaff     = "staff"
+)
+
+// Roles lists the roles, in the order they are shown.
+var Roles = []string{RoleAdmin, RoleCommittee, RoleSecurity, RoleStaff}
+
+// DefaultRoles are an account's roles when none are given: those of the
+// accounts made before roles existed, which could do everything.
+var DefaultRoles = []string{RoleAdmin, RoleCommittee}
+
+// ParseRoles reads a comma-separated list of roles.
+func ParseRoles(s string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(Roles, r) {
+			return nil, errs.Invalidf("--roles", "未知的角色 "+r+"；可用："+strings.Join(Roles, ", "), "unknown role "+r+"; the roles are "+strings.Join(Roles, ", "))
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errs.Invalidf("--roles", "至少给出一个角色："+strings.Join(Roles, ", "), "give at least one role: "+strings.Join(Roles, ", "))
+	}
+	return out, nil
+}
 
 // Staff manages a node's accounts and sessions.
 type Staff struct {
@@ -26,17 +68,25 @@ func New(db *nodestore.DB) *Staff { return &Staff{db: db, Logger: slog.New(slog.
 // Create adds an account. by names who created it (a console account's
 // login, or "cli:<user>" from the command line); the creation is recorded
 // in the node's activity in the same transaction.
-func (s *Staff) Create(ctx context.Context, login, name, password, by string) (*nodestore.Account, error) {
+// With no roles it gets DefaultRoles.
+func (s *Staff) Create(ctx context.Context, login, name, password, by string, roles ...string) (*nodestore.Account, error) {
+	if len(roles) == 0 {
+		roles = DefaultRoles
+	}
+	roles, err := ParseRoles(strings.Join(roles, ","))
+	if err != nil {
+		return nil, err
+	}
 	login, name, hash, err := auth.NewAccountSecret(ctx, login, name, password)
 	if err != nil {
 		return nil, err
 	}
-	a := &nodestore.Account{ID: auth.NewID("nac_"), Login: login, DisplayName: name, PasswordHash: hash, CreatedBy: by}
+	a := &nodestore.Account{ID: auth.NewID("nac_"), Login: login, DisplayName: name, PasswordHash: hash, CreatedBy: by, Roles: roles}
 	err = s.db.Transact(ctx, func(tx *nodestore.Tx) error {
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return err
 		}
-		return tx.Record(ctx, nodestore.EventAccountCreated, login+" by "+by)
+		return tx.Record(ctx, nodestore.EventAccountCreated, login+" roles="+strings.Join(roles, ",")+" by "+by)
 	})
 	if err != nil {
 		return nil, err
@@ -66,6 +116,28 @@ func (s *Staff) SetPassword(ctx context.Context, login, password, by string) err
 			return err
 		}
 		return tx.Record(ctx, nodestore.EventPasswordSet, a.Login+" by "+by)
+	})
+}
+
+// SetRoles replaces an account's roles.
+func (s *Staff) SetRoles(ctx context.Context, login string, roles []string, by string) error {
+	roles, err := ParseRoles(strings.Join(roles, ","))
+	if err != nil {
+		return err
+	}
+	login, err = auth.CheckLogin(login)
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		a, err := tx.AccountByLogin(ctx, login)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetRoles(ctx, a.ID, roles); err != nil {
+			return err
+		}
+		return tx.Record(ctx, nodestore.EventRolesSet, a.Login+" roles="+strings.Join(roles, ",")+" by "+by)
 	})
 }
 
