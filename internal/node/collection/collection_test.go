@@ -156,7 +156,9 @@ func TestBatches(t *testing.T) {
 			mod   func(*collection.BatchInput)
 			field string
 		}{
-			"column outside the plan": {func(b *collection.BatchInput) { b.In = strings.NewReader("手机号,渠道,收入\n13800138000,门店,1\n") }, "收入"},
+			"column outside the plan": {func(b *collection.BatchInput) {
+				b.In = strings.NewReader("手机号,渠道,收入\n13800138000,门店,1\n")
+			}, "收入"},
 			"required column missing": {func(b *collection.BatchInput) { b.In = strings.NewReader("手机号,性别\n13800138000,男\n") }, "渠道"},
 			"method":                  {func(b *collection.BatchInput) { b.Method = "wifi_probe" }, "--method"},
 			"source":                  {func(b *collection.BatchInput) { b.Source = "第三方名单" }, "--source"},
