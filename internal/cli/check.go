@@ -29,15 +29,15 @@ type CheckNecessityCmd struct {
 	JSON    bool
 }
 
-// openInput opens the file a check's --file names; need says what to give
-// when none is named.
-func openInput(path string, need i18n.Text) (*os.File, error) {
+// openInput opens the file a flag names; need says what to give when none
+// is named.
+func openInput(flag, path string, need i18n.Text) (*os.File, error) {
 	if path == "" {
-		return nil, errs.Invalidf("--file", need.ZH, need.EN)
+		return nil, errs.Invalidf(flag, need.ZH, need.EN)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, errs.Invalidf("--file", "无法打开 "+path, "cannot open "+path)
+		return nil, errs.Invalidf(flag, "无法打开 "+path, "cannot open "+path)
 	}
 	return f, nil
 }
@@ -110,7 +110,7 @@ type CheckConsentFlowCmd struct {
 
 // Run checks and prints.
 func (c *CheckConsentFlowCmd) Run(_ context.Context) error {
-	f, err := openInput(c.File, i18n.T("须用 --file 给出收集点的描述文件（JSON）", "give the collection point's description (JSON) with --file"))
+	f, err := openInput("--file", c.File, i18n.T("须用 --file 给出收集点的描述文件（JSON）", "give the collection point's description (JSON) with --file"))
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ type CheckPolicyCmd struct {
 
 // Run checks and prints.
 func (c *CheckPolicyCmd) Run(_ context.Context) error {
-	f, err := openInput(c.File, i18n.T("须用 --file 给出隐私政策（文本或 HTML）", "give the privacy policy (text or HTML) with --file"))
+	f, err := openInput("--file", c.File, i18n.T("须用 --file 给出隐私政策（文本或 HTML）", "give the privacy policy (text or HTML) with --file"))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ type CheckPricingCmd struct {
 
 // Run tests and prints.
 func (c *CheckPricingCmd) Run(_ context.Context) error {
-	f, err := openInput(c.File, i18n.T("须用 --file 给出价格记录（CSV）", "give the price log (CSV) with --file"))
+	f, err := openInput("--file", c.File, i18n.T("须用 --file 给出价格记录（CSV）", "give the price log (CSV) with --file"))
 	if err != nil {
 		return err
 	}

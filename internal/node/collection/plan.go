@@ -54,6 +54,16 @@ var MethodNames = map[string]i18n.Text{
 // Frequencies a plan collects at.
 var Frequencies = []string{"once", "continuous", "daily", "weekly", "monthly", "quarterly"}
 
+// FrequencyNames name the frequencies for people.
+var FrequencyNames = map[string]i18n.Text{
+	"once":       i18n.T("一次性", "once"),
+	"continuous": i18n.T("持续", "continuously"),
+	"daily":      i18n.T("每天", "daily"),
+	"weekly":     i18n.T("每周", "weekly"),
+	"monthly":    i18n.T("每月", "monthly"),
+	"quarterly":  i18n.T("每季度", "quarterly"),
+}
+
 // Severities of findings: a blocking finding stops approval.
 const (
 	Block = "block"

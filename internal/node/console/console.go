@@ -88,6 +88,9 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "POST /consent/bind", c.consentBind, true)
 	c.handle(mux, "POST /consent/verify", c.consentVerify, true)
 	c.handle(mux, "POST /consent/requests/{id}", c.consentCloseRequest, true)
+	c.handle(mux, "GET /collection", c.collectionPage, true)
+	c.handle(mux, "POST /collection/plans", c.collectionPropose, true)
+	c.handle(mux, "POST /collection/plans/{id}/decide", c.collectionDecide, true)
 	c.handle(mux, "GET /checks", c.checksPage, true)
 	c.handle(mux, "POST /checks/{check}", c.checksRun, true)
 	c.handle(mux, "/", c.notFound, false)
@@ -147,6 +150,9 @@ func funcs(lang i18n.Lang) template.FuncMap {
 		},
 		"yuan": func(fen int64) string { return "¥" + pricing.FormatYuan(fen) },
 		"text": func(x i18n.Text) string { return x.In(lang) },
+		// Who did something, as the console records it: a console login
+		// is shown as the login.
+		"trimPrefix": strings.TrimPrefix,
 	}
 }
 
