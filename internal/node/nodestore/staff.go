@@ -35,22 +35,35 @@ type Account struct {
 	// Roles say what the account may do beyond reading the console: see
 	// package staff.
 	Roles []string
+	// Domains are the business domains (marketing, finance, …) whose
+	// datasets the account may use; ReadsBlocked is set while its reads of
+	// personal data are blocked after an abnormal one.
+	Domains      []string
+	ReadsBlocked *time.Time
 }
 
 // Has reports whether the account holds role.
 func (a *Account) Has(role string) bool { return a != nil && slices.Contains(a.Roles, role) }
 
-const accountColumns = `id, login, display_name, password_hash, created_at, created_by, disabled_at, roles`
+const accountColumns = `id, login, display_name, password_hash, created_at, created_by, disabled_at, roles, domains, reads_blocked_at`
 
 func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 	var a Account
 	var disabled sql.NullTime
-	var roles string
-	if err := sc.Scan(&a.ID, &a.Login, &a.DisplayName, &a.PasswordHash, &a.Created, &a.CreatedBy, &disabled, &roles); err != nil {
+	var roles, domains string
+	var blocked sql.NullTime
+	if err := sc.Scan(&a.ID, &a.Login, &a.DisplayName, &a.PasswordHash, &a.Created, &a.CreatedBy, &disabled, &roles, &domains, &blocked); err != nil {
 		return nil, err
 	}
 	if roles != "" {
 		a.Roles = strings.Split(roles, ",")
+	}
+	if domains != "" {
+		a.Domains = strings.Split(domains, ",")
+	}
+	if blocked.Valid {
+		t := blocked.Time.UTC()
+		a.ReadsBlocked = &t
 	}
 	a.Created = a.Created.UTC()
 	if disabled.Valid {
@@ -63,8 +76,8 @@ func scanAccount(sc interface{ Scan(...any) error }) (*Account, error) {
 // CreateAccount stores a new account; Conflict if the login is taken.
 func (tx *Tx) CreateAccount(ctx context.Context, a *Account) error {
 	a.Created = tx.Now()
-	_, err := tx.Exec(ctx, `INSERT INTO node_accounts (`+accountColumns+`) VALUES ($1,$2,$3,$4,$5,$6,NULL,$7)`,
-		a.ID, a.Login, a.DisplayName, a.PasswordHash, a.Created, a.CreatedBy, strings.Join(a.Roles, ","))
+	_, err := tx.Exec(ctx, `INSERT INTO node_accounts (`+accountColumns+`) VALUES ($1,$2,$3,$4,$5,$6,NULL,$7,$8,NULL)`,
+		a.ID, a.Login, a.DisplayName, a.PasswordHash, a.Created, a.CreatedBy, strings.Join(a.Roles, ","), strings.Join(a.Domains, ","))
 	if err != nil && tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "login", "该登录名已被使用", "this login name is taken")
 	}
@@ -108,6 +121,23 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 // SetRoles replaces an account's roles.
 func (tx *Tx) SetRoles(ctx context.Context, id string, roles []string) error {
 	_, err := tx.Exec(ctx, `UPDATE node_accounts SET roles = $1 WHERE id = $2`, strings.Join(roles, ","), id)
+	return err
+}
+
+// SetDomains replaces an account's business domains.
+func (tx *Tx) SetDomains(ctx context.Context, id string, domains []string) error {
+	_, err := tx.Exec(ctx, `UPDATE node_accounts SET domains = $1 WHERE id = $2`, strings.Join(domains, ","), id)
+	return err
+}
+
+// BlockReads blocks an account's reads of personal data (at), or unblocks
+// them (nil).
+func (tx *Tx) BlockReads(ctx context.Context, login string, at *time.Time) error {
+	var v any
+	if at != nil {
+		v = at.UTC()
+	}
+	_, err := tx.Exec(ctx, `UPDATE node_accounts SET reads_blocked_at = $1 WHERE login = $2`, v, login)
 	return err
 }
 

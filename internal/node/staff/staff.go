@@ -141,6 +141,44 @@ func (s *Staff) SetRoles(ctx context.Context, login string, roles []string, by s
 	})
 }
 
+// CheckDomain validates a business domain's name, given by flag.
+func CheckDomain(flag, d string) error {
+	if d == "" || len(d) > 32 || strings.Trim(d, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return errs.Invalidf(flag, "业务域名称为 1 至 32 个小写字母、数字、- 或 _，如 marketing："+d, "a domain is 1 to 32 lower-case letters, digits, - or _, e.g. marketing: "+d)
+	}
+	return nil
+}
+
+// SetDomains replaces an account's business domains (marketing, finance,
+// …): it uses only the datasets of those domains.
+func (s *Staff) SetDomains(ctx context.Context, login string, domains []string, by string) error {
+	var ds []string
+	for _, d := range domains {
+		d = strings.TrimSpace(d)
+		if d == "" || slices.Contains(ds, d) {
+			continue
+		}
+		if err := CheckDomain("--domains", d); err != nil {
+			return err
+		}
+		ds = append(ds, d)
+	}
+	login, err := auth.CheckLogin(login)
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *nodestore.Tx) error {
+		a, err := tx.AccountByLogin(ctx, login)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetDomains(ctx, a.ID, ds); err != nil {
+			return err
+		}
+		return tx.Record(ctx, nodestore.EventAccountDomains, a.Login+" domains="+strings.Join(ds, ",")+" by "+by)
+	})
+}
+
 // Disable stops an account from logging in and ends its sessions.
 func (s *Staff) Disable(ctx context.Context, login, by string) error {
 	login, err := auth.CheckLogin(login)
