@@ -25,6 +25,7 @@ import (
 	"hulian/internal/httpserve"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
+	"hulian/internal/node/datause"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/privacy"
@@ -49,6 +50,9 @@ type Deps struct {
 	Staff  *staff.Staff
 	// Privacy is the node's privacy centre, whose requests staff answer.
 	Privacy *privacy.Centre
+	// Uses is the node's data-use governance: applications, grants,
+	// exports and the read monitor.
+	Uses *datause.Uses
 	Logger  *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
@@ -91,6 +95,12 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "GET /collection", c.collectionPage, true)
 	c.handle(mux, "POST /collection/plans", c.collectionPropose, true)
 	c.handle(mux, "POST /collection/plans/{id}/decide", c.collectionDecide, true)
+	c.handle(mux, "GET /datause", c.datausePage, true)
+	c.handle(mux, "POST /datause/apply", c.datauseApply, true)
+	c.handle(mux, "POST /datause/unblock", c.datauseUnblock, true)
+	c.handle(mux, "POST /datause/{id}/decide", c.datauseDecide, true)
+	c.handle(mux, "POST /datause/{id}/revoke", c.datauseRevoke, true)
+	c.handle(mux, "POST /datause/{id}/export", c.datauseExport, true)
 	c.handle(mux, "GET /checks", c.checksPage, true)
 	c.handle(mux, "POST /checks/{check}", c.checksRun, true)
 	c.handle(mux, "/", c.notFound, false)

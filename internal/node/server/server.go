@@ -26,6 +26,7 @@ import (
 	"hulian/internal/node/consent"
 	"hulian/internal/node/consentapi"
 	"hulian/internal/node/console"
+	"hulian/internal/node/datause"
 	"hulian/internal/node/demand"
 	"hulian/internal/node/privacy"
 	"hulian/internal/node/staff"
@@ -71,6 +72,9 @@ type Main struct {
 	Staff  *staff.Staff // who may log in to the console
 	// Privacy is the privacy centre for the people in the member's data.
 	Privacy *privacy.Centre
+	// Uses governs the member's own use of the data (applications,
+	// grants, exports, the read monitor).
+	Uses    *datause.Uses
 	Metrics *prometheus.Registry
 	logger  *slog.Logger
 	srv     *httpserve.Server
@@ -109,6 +113,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Staff.Logger = m.logger
 	m.Privacy.Supplied = m.Supply.SuppliedOf
+	// Alerts of abnormal reads go to the console and, when
+	// HULIAN_NODE_SECURITY_WEBHOOK names one, to security staff's own
+	// endpoint.
+	m.Uses = datause.New(n)
+	m.Uses.Webhook = os.Getenv("HULIAN_NODE_SECURITY_WEBHOOK")
 	// Requests from the privacy centre are due in working days: the
 	// holiday calendar of HULIAN_HOLIDAYS over the embedded one.
 	if m.Privacy.Calendar, err = calendar.FromEnv(); err != nil {
@@ -359,7 +368,7 @@ func (m *Main) buildHandler() http.Handler {
 	if m.cfg.AnswerListen == "" {
 		m.mountAnswer(mux)
 	}
-	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Privacy: m.Privacy, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
+	console.Mount(mux, console.Deps{Node: m.Node, Supply: m.Supply, Demand: m.Demand, Staff: m.Staff, Privacy: m.Privacy, Uses: m.Uses, Logger: m.logger, SecureCookies: m.cfg.SecureCookies})
 	privacy.Mount(mux, m.Privacy, m.logger, m.cfg.SecureCookies)
 	// The consent ledger's API for the member's own systems, with the
 	// node's API tokens; receipts point to the node's public notice page.
