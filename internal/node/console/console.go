@@ -52,8 +52,8 @@ type Deps struct {
 	Privacy *privacy.Centre
 	// Uses is the node's data-use governance: applications, grants,
 	// exports and the read monitor.
-	Uses *datause.Uses
-	Logger  *slog.Logger
+	Uses   *datause.Uses
+	Logger *slog.Logger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 }
