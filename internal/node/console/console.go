@@ -101,6 +101,7 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "POST /datause/{id}/decide", c.datauseDecide, true)
 	c.handle(mux, "POST /datause/{id}/revoke", c.datauseRevoke, true)
 	c.handle(mux, "POST /datause/{id}/export", c.datauseExport, true)
+	c.handle(mux, "GET /thirdparties", c.thirdPartiesPage, true)
 	c.handle(mux, "GET /checks", c.checksPage, true)
 	c.handle(mux, "POST /checks/{check}", c.checksRun, true)
 	c.handle(mux, "/", c.notFound, false)
