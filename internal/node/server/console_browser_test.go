@@ -57,7 +57,7 @@ func TestBrowserNodeConsole(t *testing.T) {
 			if err := chromedp.Do(b, chromedp.EmulateViewport(width, 900)); err != nil {
 				t.Fatal(err)
 			}
-			for _, path := range []string{"/", "/datasets", "/datasets/spend", "/orders", "/deliveries", "/consent", "/collection", "/datause", "/thirdparties", "/settings", "/checks"} {
+			for _, path := range []string{"/", "/datasets", "/datasets/spend", "/orders", "/deliveries", "/consent", "/collection", "/datause", "/thirdparties", "/inspections", "/settings", "/checks"} {
 				name := fmt.Sprintf("node %s %d %s", lang, width, path)
 				if err := chromedp.Do(b, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 					t.Errorf("%s: %v", name, err)
