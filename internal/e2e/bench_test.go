@@ -123,6 +123,17 @@ func BenchmarkRealtime(b *testing.B) {
 	}
 	demX := x.Dem.Node.Public().X25519
 	supID := x.Sup.Node.MemberID()
+	// The supplier checks the demander's key against its logged
+	// registration, and the request's authenticator under the order key,
+	// as for a relayed request.
+	dp, err := x.Sup.Node.Delivery()
+	if err != nil {
+		b.Fatal(err)
+	}
+	supPeer, err := dp.OrderPeer(ctx, x.OrderID)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var seq atomic.Int64
 	direct := measure(b, b.N, func(i int) error {
 		id := "direct-" + strconv.FormatInt(seq.Add(1), 10)
@@ -130,7 +141,8 @@ func BenchmarkRealtime(b *testing.B) {
 		rand.Read(nonce)
 		_, err := x.Sup.Supply.Answer(ctx, &evidence.Relay{OrderID: x.OrderID, RequestID: id, Supplier: supID, Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: time.Now()},
 			&supply.AnswerRequest{OrderID: x.OrderID, RequestID: id, ListingID: x.Listing, DemanderMember: x.Dem.Node.MemberID(), DemanderX25519: demX,
-				Columns: []string{"level", "city"}, Tokens: wire[i%reqs]})
+				Columns: []string{"level", "city"}, Tokens: wire[i%reqs], DemanderKeyReceipt: supPeer.PeerKeyReceipt,
+				Authenticator: func() []byte { a := k.Authenticator(id, evidence.HashOf(wire[i%reqs])); return a[:] }()})
 		return err
 	})
 	b.ReportMetric(relay.idsPerSec(per), "IDs/s")
