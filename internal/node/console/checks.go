@@ -200,11 +200,8 @@ func (c *console) checkPricing(r *http.Request, d *checksData, lang i18n.Lang) e
 	if err != nil {
 		return err
 	}
-	var decl []string
-	for _, s := range strings.FieldsFunc(declared, func(r rune) bool { return r == ',' || r == '，' || r == ' ' }) {
-		decl = append(decl, s)
-	}
-	rep, err := diffprice.Detect(lg, diffprice.Options{Declared: decl, Window: win})
+	// The declared factors are read as the command line reads them.
+	rep, err := diffprice.Detect(lg, diffprice.Options{Declared: necessity.SplitFields(declared), Window: win})
 	if err != nil {
 		return err
 	}

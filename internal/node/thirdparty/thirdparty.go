@@ -225,7 +225,7 @@ func (r *Register) Audit(ctx context.Context, id, finding string, passed bool, b
 	})
 }
 
-// Terminate ends a contract, recording why and how the data was disposal
+// Terminate ends a contract, recording why, and how the data was disposed
 // of (returned or deleted, with its evidence).
 func (r *Register) Terminate(ctx context.Context, id, reason, disposal, by string) error {
 	reason, err := required("--reason", reason, 2000, "须写明终止原因", "state why the contract ends")
