@@ -33,6 +33,10 @@ type GateCmd struct {
 	Sign    bool
 	NodeDB  string
 	KEKFile string
+	// Status and Source, with --sign, are the supplier's declaration the
+	// report carries (P-6, O-7).
+	Status string
+	Source string
 }
 
 // Validate checks the options before any file is opened.
@@ -45,6 +49,11 @@ func (c *GateCmd) Validate() error {
 	}
 	if c.Listing == "" {
 		return errs.Invalidf("--listing", "请用 --listing 指定挂牌文件（JSON）", "name the listing file (JSON) with --listing")
+	}
+	if c.Sign {
+		if err := (gate.Declaration{Status: c.Status, Source: c.Source}).Check(); err != nil {
+			return err
+		}
 	}
 	if c.Sign && c.JSON {
 		return errs.Invalidf("--json", "--sign 输出签名报告（JSON），不能与 --json 同用", "--sign prints the signed report (JSON); do not combine it with --json")
@@ -220,6 +229,8 @@ func newGateCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&c.JSON, "json", false, "machine-readable output / 输出 JSON")
 	cmd.Flags().BoolVar(&c.Sign, "sign", false, "print the gate report signed by the node's key, for submitting the listing / 输出节点签名的合规检查报告")
 	cmd.Flags().StringVar(&c.NodeDB, "node-db", "", "with --sign: the node's database URL (env HULIAN_DB) / 节点数据库")
+	cmd.Flags().StringVar(&c.Status, "status", "deidentified", "with --sign: the data is deidentified or anonymised (only de-identified data can be listed) / 去标识化或匿名化")
+	cmd.Flags().StringVar(&c.Source, "source", "", "with --sign: the data's source and the lawful basis it was collected on / 数据来源及其合法依据")
 	cmd.Flags().StringVar(&c.KEKFile, "kek-file", "", "with --sign: the node's key-encryption key file (env "+nodekey.EnvKEK+" takes precedence) / 节点密钥加密密钥文件")
 	return cmd
 }

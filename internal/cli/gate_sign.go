@@ -55,7 +55,7 @@ func (c *GateCmd) signed(n *node.Node, l gate.Listing, out gateOutput, pass bool
 	if !pass {
 		return ExitError{Code: 1}
 	}
-	r := gate.NewSignedReport(l, out.Report, out.Findings, time.Now())
+	r := gate.NewSignedReport(l, out.Report, out.Findings, gate.Declaration{Status: c.Status, Source: c.Source}, time.Now())
 	supply.New(n).SignGateReport(r)
 	e := json.NewEncoder(c.env.Stdout)
 	e.SetEscapeHTML(false)

@@ -108,7 +108,7 @@ func TestGateSignedReport(t *testing.T) {
 		}
 		data := datasetCSV(t, 1000, 1200)
 
-		code, out, stderr := runCLI(t, env, "gate", data, "--id-column", "exid", "--listing", listing, "--sign", "--node-db", nodeDB)
+		code, out, stderr := runCLI(t, env, "gate", data, "--id-column", "exid", "--listing", listing, "--sign", "--source", "会员消费记录，依会员协议收集", "--node-db", nodeDB)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -138,7 +138,7 @@ func TestGateSignedReport(t *testing.T) {
 		}
 
 		// 999 hits: the hit value "1" is below k, so nothing is signed.
-		code, out, _ = runCLI(t, env, "gate", datasetCSV(t, 1000, 999), "--id-column", "exid", "--listing", listing, "--sign", "--node-db", nodeDB)
+		code, out, _ = runCLI(t, env, "gate", datasetCSV(t, 1000, 999), "--id-column", "exid", "--listing", listing, "--sign", "--source", "会员消费记录，依会员协议收集", "--node-db", nodeDB)
 		if code != 1 || out != "" {
 			t.Errorf("failing data: exit %d, stdout %q", code, out)
 		}
@@ -170,8 +170,10 @@ func TestGateSignBadInput(t *testing.T) {
 		{"no node db", []string{"--listing", withID}, "--node-db"},
 		{"absent node db", []string{"--listing", withID, "--node-db", missing}, "no node database"},
 		{"with --json", []string{"--listing", withID, "--node-db", missing, "--json"}, "--json"},
+		{"no source", []string{"--listing", withID, "--source", " "}, "--source"},
+		{"unknown status", []string{"--listing", withID, "--status", "raw"}, "--status"},
 	} {
-		args := append([]string{"gate", data, "--id-column", "exid", "--sign"}, tc.args...)
+		args := append([]string{"gate", data, "--id-column", "exid", "--sign", "--source", "会员消费记录"}, tc.args...)
 		code, out, stderr := runCLI(t, nil, args...)
 		if code != 2 || out != "" || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q (want %q)", tc.name, code, out, stderr, tc.want)

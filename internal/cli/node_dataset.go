@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
@@ -53,10 +54,16 @@ type NodeDatasetImportCmd struct {
 	Credentials string
 	Encoding    string
 	Batch       int
+	// Status and Source are the dataset's declaration (P-6, O-7).
+	Status string
+	Source string
 }
 
 func (c *NodeDatasetImportCmd) Validate() error {
 	if err := supply.CheckDatasetName(c.Name); err != nil {
+		return err
+	}
+	if err := (gate.Declaration{Status: c.Status, Source: c.Source}).Check(); err != nil {
 		return err
 	}
 	switch {
@@ -108,7 +115,7 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer n.Close()
-	im := supply.DatasetImport{Name: c.Name, IDColumn: c.IDColumn, Batch: c.Batch}
+	im := supply.DatasetImport{Name: c.Name, IDColumn: c.IDColumn, Batch: c.Batch, Status: c.Status, Source: c.Source}
 	im.Encoding, _ = scan.ParseEncoding(c.Encoding)
 	if c.IDType != "" {
 		typ, _ := ident.ParseType(c.IDType)
@@ -156,6 +163,8 @@ func newNodeDatasetImportCmd(env *Env) *cobra.Command {
 	fl.StringVar(&c.Listing, "listing", "", "the listing as the platform returns it (JSON); only its tag columns are kept / 挂牌文件")
 	fl.StringVar(&c.In, "in", "", "the dataset CSV with a header row / 数据集 CSV")
 	fl.StringVar(&c.IDColumn, "id-column", "", "the subject ID column: exIDs, or raw IDs with --id-type / 主体 ID 列")
+	fl.StringVar(&c.Status, "status", "deidentified", "the data is deidentified (linkable to a person only with the exID, as every dataset keyed by exIDs) or anonymised; only de-identified data can be listed / 去标识化或匿名化")
+	fl.StringVar(&c.Source, "source", "", "the data's source and the lawful basis it was collected on, e.g. \"our membership system, under clause 5 of the membership agreement\" (required) / 数据来源及其合法依据（必填）")
 	fl.StringVar(&c.IDType, "id-type", "", "the column holds raw IDs of this type (e.g. mobile), translated through the platform and never stored / 原始标识类型")
 	fl.StringVar(&c.Platform, "platform", "", "with --id-type: the platform's base URL (default: the node's)")
 	fl.StringVar(&c.Credentials, "credentials", "", "with --id-type: a file holding the member's API token")

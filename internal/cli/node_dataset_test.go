@@ -39,7 +39,7 @@ func TestNodeDataset(t *testing.T) {
 	}
 	data := filepath.Join(dir, "data.csv")
 	writeDatasetFile(t, data, b.String())
-	base := []string{"node", "dataset", "import", "--db", db, "--name", "spend", "--listing", listing, "--in", data, "--id-column", "exid"}
+	base := []string{"node", "dataset", "import", "--db", db, "--name", "spend", "--listing", listing, "--in", data, "--id-column", "exid", "--source", "会员消费记录，依会员协议收集"}
 
 	tests := []struct {
 		name   string

@@ -607,7 +607,8 @@ func (d *Demo) stepImport(ctx context.Context) error {
 	}
 	defer f.Close()
 	start := time.Now()
-	res, err := d.Supplier.Supply.ImportDataset(ctx, supply.DatasetImport{Name: datasetName, Listing: bytes.NewReader(lj), In: f, IDColumn: "exid"})
+	res, err := d.Supplier.Supply.ImportDataset(ctx, supply.DatasetImport{Name: datasetName, Listing: bytes.NewReader(lj), In: f, IDColumn: "exid",
+		Status: gate.Deidentified, Source: "自有门店与线上商城的会员消费记录，依会员协议收集，经会员单独同意向需求方提供"})
 	if err != nil {
 		return err
 	}

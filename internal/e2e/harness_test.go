@@ -191,7 +191,7 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	must(tb, err)
 	f, err := os.Open(in)
 	must(tb, err)
-	res, err := x.Sup.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "bench", Listing: lj, In: f, IDColumn: "exid"})
+	res, err := x.Sup.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: lj, In: f, IDColumn: "exid"})
 	f.Close()
 	must(tb, err)
 	if !res.Pass {

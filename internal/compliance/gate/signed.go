@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hulian/internal/catalog"
 	"hulian/internal/compliance/scan"
@@ -28,7 +30,38 @@ type SignedReport struct {
 	Findings  int          `json:"findings"` // prohibited-content findings (X-F1..X-F5, X-E4); must be 0
 	Counts    []ValueCount `json:"counts"`
 	Created   time.Time    `json:"created"`
-	Signature []byte       `json:"signature,omitempty"`
+	// Status and Source are the supplier's declaration of the data (P-6,
+	// O-7): de-identified or anonymised, and where it came from on what
+	// lawful basis. Reports made before they existed carry neither.
+	Status    string `json:"status,omitempty"`
+	Source    string `json:"source,omitempty"`
+	Signature []byte `json:"signature,omitempty"`
+}
+
+// Data statuses (PIPL Art. 73): de-identified data can be linked to a
+// person again with additional information kept apart — the exchange
+// matches people by exID, so only such data can be listed; anonymised data
+// cannot be linked to anyone and is no longer personal information.
+const (
+	Deidentified = "deidentified"
+	Anonymised   = "anonymised"
+)
+
+// Declaration is what a supplier declares of a dataset when it imports it.
+type Declaration struct {
+	Status string
+	Source string // the data's source and the lawful basis it was collected on
+}
+
+// Check refuses an incomplete declaration, naming the flag.
+func (d Declaration) Check() error {
+	if d.Status != Deidentified && d.Status != Anonymised {
+		return errs.Invalidf("--status", "须声明数据为 deidentified（去标识化）或 anonymised（匿名化）", "declare the data deidentified or anonymised")
+	}
+	if s := strings.TrimSpace(d.Source); s == "" || utf8.RuneCountInString(s) > 500 {
+		return errs.Invalidf("--source", "须写明数据的来源及其合法依据（最长 500 字），如“自有会员系统，依会员协议第 5 条收集”", "state the data's source and the lawful basis it was collected on (at most 500 characters), e.g. our membership system, collected under clause 5 of the membership agreement")
+	}
+	return nil
 }
 
 // ValueCount is the number of distinct subjects with one tag value.
@@ -64,6 +97,12 @@ func (r *SignedReport) Check(l *catalog.Listing, nodeKey ed25519.PublicKey, k in
 	bad := func(field, zh, en string) error { return errs.Invalidf("gate_report."+field, zh, en) }
 	if len(nodeKey) != ed25519.PublicKeySize || !ed25519.Verify(nodeKey, r.SignedBytes(), r.Signature) {
 		return bad("signature", "合规检查报告的签名与供应方节点密钥不符", "the gate report's signature does not match the supplier node's key")
+	}
+	if r.Status != Deidentified {
+		return bad("status", "只有供方声明为去标识化的数据可以挂牌（匿名化数据无法与个人关联，也就无法按 exID 配送）", "only data its supplier declares de-identified can be listed (anonymised data cannot be linked to anyone, so cannot be delivered by exID)")
+	}
+	if strings.TrimSpace(r.Source) == "" {
+		return bad("source", "只有来源明确、合法的数据可以挂牌：报告未写明数据来源", "only data of a known, lawful source can be listed: the report states no source")
 	}
 	if r.ListingID != l.ID || r.Version != l.Version {
 		return bad("listing_id", "合规检查报告不是针对该挂牌的当前版本", "the gate report is not for this listing's current version")
@@ -110,9 +149,9 @@ func (r *SignedReport) Check(l *catalog.Listing, nodeKey ed25519.PublicKey, k in
 // NewSignedReport turns the gate's table and the scanner's findings into
 // the report the platform checks against the listing: one count per tag
 // value and the number of prohibited findings. The node signs it.
-func NewSignedReport(l Listing, t Report, findings []scan.Finding, now time.Time) *SignedReport {
+func NewSignedReport(l Listing, t Report, findings []scan.Finding, d Declaration, now time.Time) *SignedReport {
 	r := &SignedReport{ListingID: l.ID, Version: l.Version, Rows: int64(t.Rows), Subjects: int64(t.Subjects), K: t.K,
-		Counts: make([]ValueCount, 0, len(t.Values)), Created: now.UTC()}
+		Counts: make([]ValueCount, 0, len(t.Values)), Created: now.UTC(), Status: d.Status, Source: strings.TrimSpace(d.Source)}
 	for _, f := range findings {
 		if scan.Prohibited(f) {
 			r.Findings++

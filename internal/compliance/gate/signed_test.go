@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"hulian/internal/catalog/catalogtest"
+	"hulian/internal/compliance/gate"
 )
 
 // TestGateReport checks X-E8 at listing: every value at least 1000
@@ -47,5 +48,21 @@ func TestGateReport(t *testing.T) {
 	r.Sign(key)
 	if err := r.Check(l, pub, 1000); err == nil {
 		t.Error("report run with k = 10 accepted")
+	}
+	// P-6, O-7: only de-identified data of a stated source is listed.
+	r = catalogtest.Report(l, key, 5000)
+	r.Status = gate.Anonymised
+	r.Sign(key)
+	if err := r.Check(l, pub, 1000); err == nil || !strings.Contains(err.Error(), "gate_report.status") {
+		t.Errorf("anonymised data: %v", err)
+	}
+	r = catalogtest.Report(l, key, 5000)
+	r.Source = ""
+	r.Sign(key)
+	if err := r.Check(l, pub, 1000); err == nil || !strings.Contains(err.Error(), "gate_report.source") {
+		t.Errorf("no source: %v", err)
+	}
+	if err := (gate.Declaration{Status: "raw", Source: "x"}).Check(); err == nil {
+		t.Error("an unknown status declared")
 	}
 }

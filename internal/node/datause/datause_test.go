@@ -57,7 +57,7 @@ func newWorld(t *testing.T, dsn string, rows int) *world {
 		fmt.Fprintf(&b, "%s,%s,%s\n", person(i), []string{"high", "low"}[i%2], []string{"上海", "北京"}[i%2])
 	}
 	listing := `{"id":"lst_test","version":1,"subject":"person","k":2,"tags":[{"key":"level","column":"level","value_type":"single","values":["high","low"]},{"key":"city","column":"city","value_type":"single","values":["上海","北京"]}]}`
-	if _, err := supply.New(n).ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: strings.NewReader(listing), In: strings.NewReader(b.String()), IDColumn: "exid"}); err != nil {
+	if _, err := supply.New(n).ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "spend", Listing: strings.NewReader(listing), In: strings.NewReader(b.String()), IDColumn: "exid"}); err != nil {
 		t.Fatal(err)
 	}
 	w := &world{n: n, u: datause.New(n), clock: clock}

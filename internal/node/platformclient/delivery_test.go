@@ -244,7 +244,7 @@ func newDeliveryWorld(t *testing.T, eng string) *deliveryWorld {
 		fmt.Fprintf(&data, "%s,%s,%s\n", deliveryPerson(i), e2eLevels[i%2], e2eCities[(i/2)%2])
 	}
 	lj, _ := json.Marshal(l)
-	res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"})
+	res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"})
 	if err != nil || !res.Pass {
 		t.Fatalf("import: %+v %v", res, err)
 	}

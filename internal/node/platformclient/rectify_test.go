@@ -122,7 +122,7 @@ func testRectify(t *testing.T, w *deliveryWorld) {
 		fmt.Fprintf(&data, "%s,%s,%s\n", deliveryPerson(i), lvl, e2eCities[(i/2)%2])
 	}
 	lj, _ := json.Marshal(w.listing)
-	if res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"}); err != nil || !res.Pass || res.Version != 2 {
+	if res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"}); err != nil || !res.Pass || res.Version != 2 {
 		t.Fatalf("version 2: %+v %v", res, err)
 	}
 	rep, err = sup.m.Supply.Rectify(ctx)
@@ -215,7 +215,7 @@ func TestRectifyRawKeys(t *testing.T) {
 		fmt.Fprintf(&data, "%s,A,北京\n", r.ExID)
 	}
 	lj, _ := json.Marshal(w.listing)
-	if res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"}); err != nil || !res.Pass {
+	if res, err := sup.m.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "spend", Listing: bytes.NewReader(lj), In: strings.NewReader(data.String()), IDColumn: "exid"}); err != nil || !res.Pass {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 

@@ -135,7 +135,7 @@ func newExchange(t *testing.T, engine string, rows int) *exchange {
 
 func (x *exchange) importSpend(t *testing.T, rows, v int) {
 	t.Helper()
-	res, err := x.supplier.Supply.ImportDataset(context.Background(), supply.DatasetImport{Name: "spend", Listing: strings.NewReader(spendListing),
+	res, err := x.supplier.Supply.ImportDataset(context.Background(), supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "spend", Listing: strings.NewReader(spendListing),
 		In: strings.NewReader(spendCSV(rows, v)), IDColumn: "exid"})
 	if err != nil || !res.Pass {
 		t.Fatalf("import: %+v %v", res, err)

@@ -40,6 +40,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hulian/internal/catalog"
+	"hulian/internal/compliance/gate"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
@@ -234,7 +235,7 @@ func (s *Supplier) Serve(t testing.TB, member, verifierKey string, l *catalog.Li
 		w.Write(append([]string{id.String()}, vals...))
 	}
 	w.Flush()
-	res, err := s.main.Supply.ImportDataset(ctx, supply.DatasetImport{Name: "relay-test", Listing: bytes.NewReader(lj), In: &in, IDColumn: "exid"})
+	res, err := s.main.Supply.ImportDataset(ctx, supply.DatasetImport{Status: gate.Deidentified, Source: "测试数据：合成的会员消费记录", Name: "relay-test", Listing: bytes.NewReader(lj), In: &in, IDColumn: "exid"})
 	if err != nil {
 		t.Fatalf("import the supplier's dataset: %v", err)
 	}

@@ -47,6 +47,12 @@ type DatasetImport struct {
 	Translate func(ctx context.Context, raw []string) ([]exid.Result, error)
 	Scanner   *scan.Scanner // the prohibited-content scanner; the default one if nil
 	Batch     int           // rows per batch; DefaultImportBatch if 0
+	// Status and Source are the supplier's declaration (P-6, O-7): the
+	// data is de-identified or anonymised, and where it came from on what
+	// lawful basis. The signed gate report carries them; the platform lists
+	// only de-identified data of a stated source.
+	Status string
+	Source string
 }
 
 // DatasetImported is the outcome of an import.
@@ -119,6 +125,10 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	}
 	if im.IDColumn == "" {
 		return nil, errs.Invalidf("--id-column", "请用 --id-column 指定主体 ID 列", "name the subject ID column with --id-column")
+	}
+	decl := gate.Declaration{Status: im.Status, Source: im.Source}
+	if err := decl.Check(); err != nil {
+		return nil, err
 	}
 	l, err := readImportListing(im.Listing)
 	if err != nil {
@@ -216,7 +226,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 		}
 		out.Table = table.Report()
 		out.Pass = out.Table.Pass && len(out.Findings) == 0
-		out.Report = gate.NewSignedReport(l.Listing, out.Table, out.Findings, tx.Now())
+		out.Report = gate.NewSignedReport(l.Listing, out.Table, out.Findings, decl, tx.Now())
 		n.SignGateReport(out.Report)
 		if v.GateReport, err = json.Marshal(out.Report); err != nil {
 			return err

@@ -22,7 +22,7 @@ func BenchmarkImportDataset(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := n.ImportDataset(context.Background(), supply.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(data), IDColumn: "exid"}); err != nil {
+		if _, err := n.ImportDataset(context.Background(), supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(data), IDColumn: "exid"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -34,7 +34,7 @@ func BenchmarkDatasetValues(b *testing.B) {
 	n := openBench(b, node.Config{DB: storagetest.DSN(b, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
 	defer n.Close()
 	ctx := context.Background()
-	if _, err := n.ImportDataset(ctx, supply.DatasetImport{Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(csvOf(20000, exidText)), IDColumn: "exid"}); err != nil {
+	if _, err := n.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: strings.NewReader(testListing(1000, "person")), In: strings.NewReader(csvOf(20000, exidText)), IDColumn: "exid"}); err != nil {
 		b.Fatal(err)
 	}
 	ids := make([]exid.ExID, 1000)

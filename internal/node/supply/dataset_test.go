@@ -80,7 +80,7 @@ func eachNode(t *testing.T, fn func(t *testing.T, dsn, kek string, n *supply.Sid
 }
 
 func importCSV(ctx context.Context, n *supply.Side, name, listing, data string, batch int) (*supply.DatasetImported, error) {
-	return n.ImportDataset(ctx, supply.DatasetImport{Name: name, Listing: strings.NewReader(listing), In: strings.NewReader(data), IDColumn: "exid", Batch: batch})
+	return n.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: name, Listing: strings.NewReader(listing), In: strings.NewReader(data), IDColumn: "exid", Batch: batch})
 }
 
 // TestImportDataset covers X-A1: the supplier's rows stay in the node's own
@@ -383,7 +383,7 @@ func TestImportRawIDs(t *testing.T) {
 			return res, nil
 		}
 		raw := func(i int) string { return fmt.Sprintf("1380000%04d", i) }
-		im := supply.DatasetImport{Name: "raw", Listing: strings.NewReader(testListing(2, "person")), In: strings.NewReader(csvOf(7, raw)), IDColumn: "exid", Batch: 3, Translate: translate}
+		im := supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "raw", Listing: strings.NewReader(testListing(2, "person")), In: strings.NewReader(csvOf(7, raw)), IDColumn: "exid", Batch: 3, Translate: translate}
 		if _, err := n.ImportDataset(ctx, im); err != nil {
 			t.Fatal(err)
 		}
@@ -395,6 +395,29 @@ func TestImportRawIDs(t *testing.T) {
 		_, err = n.ImportDataset(ctx, im)
 		if rowOf(err) != 6 || !strings.Contains(errs.Message(err, i18n.EN), "not a mobile number") {
 			t.Errorf("rejected raw ID: %v", err)
+		}
+	})
+}
+
+// TestImportDeclaration (P-6, O-7): an import declares the data
+// de-identified or anonymised and states its source; the signed report
+// carries the declaration, which the platform checks at listing.
+func TestImportDeclaration(t *testing.T) {
+	t.Parallel()
+	eachNode(t, func(t *testing.T, _, _ string, n *supply.Side) {
+		ctx := context.Background()
+		for _, im := range []supply.DatasetImport{
+			{Status: "deidentified", Source: " "},
+			{Status: "pseudonymous", Source: "会员消费记录"},
+		} {
+			im.Name, im.Listing, im.In, im.IDColumn = "spend", strings.NewReader(testListing(2, "person")), strings.NewReader(csvOf(6, exidText)), "exid"
+			if _, err := n.ImportDataset(ctx, im); !errs.Is(err, errs.Invalid) {
+				t.Errorf("declaration %q/%q: %v", im.Status, im.Source, err)
+			}
+		}
+		res, err := importCSV(ctx, n, "spend", testListing(2, "person"), csvOf(6, exidText), 0)
+		if err != nil || res.Report.Status != "deidentified" || res.Report.Source == "" {
+			t.Fatalf("the report's declaration: %+v %v", res.Report, err)
 		}
 	})
 }

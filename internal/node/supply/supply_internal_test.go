@@ -239,7 +239,7 @@ func BenchmarkLoadDataset(b *testing.B) {
 	}
 	listing := `{"id":"lst_bench","version":1,"subject":"person","k":100,"tags":[{"key":"level","column":"level","value_type":"single","values":["high","low"]},` +
 		`{"key":"city","column":"city","value_type":"single","values":[` + strings.Join(cities, ",") + `]}]}`
-	if _, err := n.ImportDataset(ctx, DatasetImport{Name: "bench", Listing: strings.NewReader(listing), In: strings.NewReader(data.String()), IDColumn: "exid", Batch: 5000}); err != nil {
+	if _, err := n.ImportDataset(ctx, DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: strings.NewReader(listing), In: strings.NewReader(data.String()), IDColumn: "exid", Batch: 5000}); err != nil {
 		b.Fatal(err)
 	}
 	var v *nodestore.DatasetVersion

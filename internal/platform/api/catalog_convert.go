@@ -110,7 +110,7 @@ func gateReportFromProto(g *hulianv1.GateReport) *gate.SignedReport {
 		return nil
 	}
 	r := &gate.SignedReport{ListingID: g.ListingId, Version: int(g.Version), Rows: g.Rows, Subjects: g.Subjects,
-		K: int(g.K), Findings: int(g.Findings), Signature: g.Signature}
+		K: int(g.K), Findings: int(g.Findings), Signature: g.Signature, Status: g.Status, Source: g.Source}
 	if g.Created != nil {
 		r.Created = g.Created.AsTime()
 	}
@@ -125,7 +125,7 @@ func gateReportFromProto(g *hulianv1.GateReport) *gate.SignedReport {
 // GateReportToProto writes a signed gate report for SubmitListing.
 func GateReportToProto(r *gate.SignedReport) *hulianv1.GateReport {
 	g := &hulianv1.GateReport{ListingId: r.ListingID, Version: int32(r.Version), Rows: r.Rows, Subjects: r.Subjects,
-		K: int32(r.K), Findings: int32(r.Findings), Created: timestamp(r.Created), Signature: r.Signature}
+		K: int32(r.K), Findings: int32(r.Findings), Created: timestamp(r.Created), Signature: r.Signature, Status: r.Status, Source: r.Source}
 	for _, c := range r.Counts {
 		g.Counts = append(g.Counts, &hulianv1.GateValueCount{Key: c.Key, Value: c.Value, Subjects: c.Subjects})
 	}

@@ -1469,16 +1469,21 @@ func (x *GateValueCount) GetSubjects() int64 {
 // node's registered key over "hulian-gate-report-v1\n" followed by the
 // report's JSON as gate.SignedReport.SignedBytes encodes it.
 type GateReport struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ListingId     string                 `protobuf:"bytes,1,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`
-	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	Rows          int64                  `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
-	Subjects      int64                  `protobuf:"varint,4,opt,name=subjects,proto3" json:"subjects,omitempty"`
-	K             int32                  `protobuf:"varint,5,opt,name=k,proto3" json:"k,omitempty"`
-	Findings      int32                  `protobuf:"varint,6,opt,name=findings,proto3" json:"findings,omitempty"`
-	Counts        []*GateValueCount      `protobuf:"bytes,7,rep,name=counts,proto3" json:"counts,omitempty"`
-	Created       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created,proto3" json:"created,omitempty"`
-	Signature     []byte                 `protobuf:"bytes,9,opt,name=signature,proto3" json:"signature,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ListingId string                 `protobuf:"bytes,1,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`
+	Version   int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Rows      int64                  `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
+	Subjects  int64                  `protobuf:"varint,4,opt,name=subjects,proto3" json:"subjects,omitempty"`
+	K         int32                  `protobuf:"varint,5,opt,name=k,proto3" json:"k,omitempty"`
+	Findings  int32                  `protobuf:"varint,6,opt,name=findings,proto3" json:"findings,omitempty"`
+	Counts    []*GateValueCount      `protobuf:"bytes,7,rep,name=counts,proto3" json:"counts,omitempty"`
+	Created   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created,proto3" json:"created,omitempty"`
+	Signature []byte                 `protobuf:"bytes,9,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The supplier's declaration (P-6, O-7): "deidentified" or
+	// "anonymised", and the data's source and lawful basis. Only
+	// de-identified data of a stated source is listed.
+	Status        string `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	Source        string `protobuf:"bytes,11,opt,name=source,proto3" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1574,6 +1579,20 @@ func (x *GateReport) GetSignature() []byte {
 		return x.Signature
 	}
 	return nil
+}
+
+func (x *GateReport) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *GateReport) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
 }
 
 type CreateListingRequest struct {
@@ -2959,7 +2978,7 @@ const file_hulian_v1_catalog_proto_rawDesc = "" +
 	"\x0eGateValueCount\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1a\n" +
-	"\bsubjects\x18\x03 \x01(\x03R\bsubjects\"\xa6\x02\n" +
+	"\bsubjects\x18\x03 \x01(\x03R\bsubjects\"\xd6\x02\n" +
 	"\n" +
 	"GateReport\x12\x1d\n" +
 	"\n" +
@@ -2971,7 +2990,10 @@ const file_hulian_v1_catalog_proto_rawDesc = "" +
 	"\bfindings\x18\x06 \x01(\x05R\bfindings\x121\n" +
 	"\x06counts\x18\a \x03(\v2\x19.hulian.v1.GateValueCountR\x06counts\x124\n" +
 	"\acreated\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x12\x1c\n" +
-	"\tsignature\x18\t \x01(\fR\tsignature\"K\n" +
+	"\tsignature\x18\t \x01(\fR\tsignature\x12\x16\n" +
+	"\x06status\x18\n" +
+	" \x01(\tR\x06status\x12\x16\n" +
+	"\x06source\x18\v \x01(\tR\x06source\"K\n" +
 	"\x14CreateListingRequest\x123\n" +
 	"\acontent\x18\x01 \x01(\v2\x19.hulian.v1.ListingContentR\acontent\"E\n" +
 	"\x15CreateListingResponse\x12,\n" +
