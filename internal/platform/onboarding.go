@@ -261,6 +261,19 @@ func (p *Platform) PassIntegration(ctx context.Context, id string) (*member.Memb
 	})
 }
 
+// RequireNode admits a trading call signed by a member's node key (the
+// relay's node procedures, suppliers' notices) and returns its actor.
+func RequireNode(ctx context.Context) (auth.Actor, error) {
+	if err := auth.Require(ctx, auth.PermTrade); err != nil {
+		return auth.Actor{}, err
+	}
+	a := auth.ActorFrom(ctx)
+	if !a.Node || a.MemberID == "" {
+		return auth.Actor{}, errs.New(errs.PermissionDenied, "", "此操作须由成员节点以节点密钥签名调用", "this call must be signed by the member's node key")
+	}
+	return a, nil
+}
+
 // RequireTrading is the one gate before listing, ordering or receiving a
 // delivery: the acting member must have completed all four onboarding steps,
 // be in good standing, and not be halted. Call it inside the transaction of

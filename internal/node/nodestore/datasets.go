@@ -271,6 +271,33 @@ func (tx *Tx) Exclude(ctx context.Context, dataset string, exid []byte, reason s
 	return n > 0, err
 }
 
+// ExcludeSubjects excludes ids from dataset ("" for all), advances the
+// exclusions' generation — a serving node compares it on every answer, so
+// the exclusion reaches answers from memory at once, even when made by
+// another process — and records the event, naming the count, not the
+// exIDs: the trail is read by staff who need not see who withdrew. It
+// returns how many exclusions are new.
+func (tx *Tx) ExcludeSubjects(ctx context.Context, dataset string, ids [][]byte, reason string) (int, error) {
+	added := 0
+	for _, id := range ids {
+		isNew, err := tx.Exclude(ctx, dataset, id, reason)
+		if err != nil {
+			return 0, err
+		}
+		if isNew {
+			added++
+		}
+	}
+	if err := tx.BumpExclusionsGen(ctx); err != nil {
+		return 0, err
+	}
+	scope := dataset
+	if scope == "" {
+		scope = "*"
+	}
+	return added, tx.Record(ctx, EventDatasetExcluded, fmt.Sprintf("dataset=%s exids=%d new=%d reason=%s", scope, len(ids), added, reason))
+}
+
 // Excluded reports whether exid is excluded from dataset.
 func (tx *Tx) Excluded(ctx context.Context, dataset string, exid []byte) (bool, error) {
 	var one int

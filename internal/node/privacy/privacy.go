@@ -331,13 +331,7 @@ func (c *Centre) Close(ctx context.Context, reqID, status, outcome, by string) (
 			// answers from the next request on, and the demanders that
 			// received their data are told to delete it too (the
 			// supplier's notices, supply.Rectify).
-			if _, err := tx.Exclude(ctx, "", r.ExID, "deletion request "+r.ID); err != nil {
-				return err
-			}
-			if err := tx.BumpExclusionsGen(ctx); err != nil {
-				return err
-			}
-			if err := tx.Record(ctx, nodestore.EventDatasetExcluded, "dataset=* exids=1 reason=deletion request "+r.ID); err != nil {
+			if _, err := tx.ExcludeSubjects(ctx, "", [][]byte{r.ExID}, "deletion request "+r.ID); err != nil {
 				return err
 			}
 		}

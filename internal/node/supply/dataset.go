@@ -478,31 +478,14 @@ func (n *Side) Exclude(ctx context.Context, name string, ids []exid.ExID, reason
 	if len(ids) == 0 {
 		return 0, errs.Invalidf("EXID", "请给出要排除的 exID", "give the exIDs to exclude")
 	}
+	raw := make([][]byte, len(ids))
+	for i := range ids {
+		raw[i] = ids[i][:]
+	}
 	added := 0
-	err := n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-		added = 0
-		for _, id := range ids {
-			isNew, err := tx.Exclude(ctx, name, id[:], reason)
-			if err != nil {
-				return err
-			}
-			if isNew {
-				added++
-			}
-		}
-		// A serving node compares this generation on every answer, so the
-		// exclusion reaches answers from memory at once, even when it is
-		// made by another process.
-		if err := tx.BumpExclusionsGen(ctx); err != nil {
-			return err
-		}
-		scope := name
-		if scope == "" {
-			scope = "*"
-		}
-		// The event names the count, not the exIDs: the trail is read by
-		// staff who need not see who withdrew.
-		return tx.Record(ctx, nodestore.EventDatasetExcluded, fmt.Sprintf("dataset=%s exids=%d new=%d reason=%s", scope, len(ids), added, reason))
+	err := n.DB.Transact(ctx, func(tx *nodestore.Tx) (err error) {
+		added, err = tx.ExcludeSubjects(ctx, name, raw, reason)
+		return err
 	})
 	return added, err
 }

@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 
-	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
@@ -61,17 +60,6 @@ type Notice struct {
 	Authenticator []byte
 }
 
-func requireNode(ctx context.Context) (auth.Actor, error) {
-	if err := auth.Require(ctx, auth.PermTrade); err != nil {
-		return auth.Actor{}, err
-	}
-	a := auth.ActorFrom(ctx)
-	if !a.Node || a.MemberID == "" {
-		return auth.Actor{}, errs.New(errs.PermissionDenied, "", "此操作须由成员节点以节点密钥签名调用", "this call must be signed by the member's node key")
-	}
-	return a, nil
-}
-
 func (n *Notice) check() error {
 	if n.Action != Delete && n.Action != Correct {
 		return errs.Invalidf("action", "动作须为 delete（删除）或 correct（更正）", "action must be delete or correct")
@@ -92,7 +80,7 @@ func (n *Notice) check() error {
 // under the supplier. A notice ID sent before with the same content is
 // answered with the first entry; with other content it is a Conflict.
 func (r *Rectify) Send(ctx context.Context, n Notice) (seq int64, err error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -133,7 +121,7 @@ func (r *Rectify) Send(ctx context.Context, n Notice) (seq int64, err error) {
 // Pending lists the notices sent to the calling node's member that it has
 // not attested yet, oldest first, at most limit (MaxPending).
 func (r *Rectify) Pending(ctx context.Context, limit int) ([]*store.Rectification, error) {
-	if _, err := requireNode(ctx); err != nil {
+	if _, err := platform.RequireNode(ctx); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > MaxPending {
@@ -151,7 +139,7 @@ func (r *Rectify) Pending(ctx context.Context, limit int) ([]*store.Rectificatio
 // changed in the data it holds, absent subjects not found in it. Attesting
 // again returns the first entry.
 func (r *Rectify) Attest(ctx context.Context, noticeID string, applied, absent int64) (seq int64, err error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -141,18 +141,6 @@ func (r *Relay) signer(ctx context.Context) (note.Signer, string, error) {
 	return s, vkey, nil
 }
 
-// requireNode admits only requests signed by a member's node.
-func requireNode(ctx context.Context) (auth.Actor, error) {
-	if err := auth.Require(ctx, auth.PermTrade); err != nil {
-		return auth.Actor{}, err
-	}
-	a := auth.ActorFrom(ctx)
-	if !a.Node || a.MemberID == "" {
-		return auth.Actor{}, errs.New(errs.PermissionDenied, "", "此操作须由成员节点以节点密钥签名调用", "this call must be signed by the member's node key")
-	}
-	return a, nil
-}
-
 // CheckEndpointURL validates a node's base URL: http(s)://host[:port][/path]
 // with no user information, query or fragment.
 func CheckEndpointURL(raw string) (string, error) {
@@ -187,7 +175,7 @@ func CheckEndpointURL(raw string) (string, error) {
 // pins (it signs relayed requests and receipts). The member must have
 // opened its account (its node keys are registered).
 func (r *Relay) RegisterEndpoint(ctx context.Context, raw string) (string, string, error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -271,7 +259,7 @@ func orderColumns(ctx context.Context, tx *store.Tx, o *market.Order) ([]string,
 // GetOrderPeer gives a party's node the other party's X25519 key and the
 // order's delivery parameters.
 func (r *Relay) GetOrderPeer(ctx context.Context, orderID string) (*OrderPeer, error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +368,7 @@ func monthOf(d calendar.Date) string { return fmt.Sprintf("%04d-%02d", d.Year, i
 // order's listing names a verification method. Their SHA-256 and level
 // are logged with the delivery; a repeated request ID keeps the first's.
 func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, authenticator []byte, az Authorisations) (*DeliveryResult, error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -727,7 +715,7 @@ type Attestation struct {
 // already attested are skipped; if all were, nothing new is logged and the
 // earlier entry's number is returned. Node-signed, the demander only.
 func (r *Relay) AttestDestruction(ctx context.Context, orderID string, requestIDs []string, reason string, destroyedAt time.Time) (*Attestation, error) {
-	a, err := requireNode(ctx)
+	a, err := platform.RequireNode(ctx)
 	if err != nil {
 		return nil, err
 	}
