@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type nodeFlags struct {
 	Platform     string
 	Member       string
 	InsecureHTTP bool
+	Crypto       string
 	PlatformTLS  tlsfiles.Client // what calls to the platform add: CAs, a client certificate
 }
 
@@ -44,6 +46,7 @@ func (f *nodeFlags) register(cmd *cobra.Command, withPlatform bool) {
 		fl.StringVar(&f.Member, "member", "", "this member's ID on the platform, mem_… (remembered by the node)")
 		fl.BoolVar(&f.InsecureHTTP, "insecure-http", false, "accept an http:// platform URL on the internet (not advised: requests and answers travel readable)")
 	}
+	fl.StringVar(&f.Crypto, "crypto", "", "cryptography profile: default (AES-256-GCM at rest) or gm (SM4-GCM, 国密); remembered by the node (env HULIAN_CRYPTO)")
 	fl.StringVar(&f.PlatformTLS.CA, "tls-ca", "", "trust this CA (PEM) besides the system's when calling the platform")
 	fl.StringVar(&f.PlatformTLS.Cert, "tls-client-cert", "", "present this client certificate (PEM) when calling the platform (mutual TLS)")
 	fl.StringVar(&f.PlatformTLS.Key, "tls-client-key", "", "the private key of --tls-client-cert (PEM)")
@@ -57,6 +60,7 @@ func (f *nodeFlags) config(env *Env, logger *slog.Logger) (node.Config, error) {
 	return node.Config{
 		DB: f.DB, KEKEnv: env.Getenv(nodekey.EnvKEK), KEKFile: f.KEKFile,
 		MemberID: strings.TrimSpace(f.Member), PlatformURL: strings.TrimSpace(f.Platform), InsecureHTTP: f.InsecureHTTP,
+		Crypto: cmp.Or(f.Crypto, env.Getenv("HULIAN_CRYPTO")),
 		Logger: logger, NewPlatform: platformclient.WithTLS(tlsCfg),
 	}, nil
 }
@@ -182,7 +186,7 @@ func newNodeCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&c.AnswerListen, "answer-listen", "", "serve the answer endpoint for the platform on this address of its own, e.g. :8443, so that --listen (the console) can stay on loopback")
 	cmd.Flags().StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9091 (default: not served)")
 	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
-	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env), newNodeConsentCmd(env), newNodePrivacyCmd(env), newNodeTokenCmd(env), newNodeDecisionsCmd(env), newNodeRectifyCmd(env), newNodeCollectionCmd(env), newNodeDataUseCmd(env), newNodeThirdPartyCmd(env), newNodeInspectCmd(env))
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env), newNodeConsentCmd(env), newNodePrivacyCmd(env), newNodeTokenCmd(env), newNodeDecisionsCmd(env), newNodeRectifyCmd(env), newNodeCollectionCmd(env), newNodeDataUseCmd(env), newNodeThirdPartyCmd(env), newNodeInspectCmd(env), newNodeGradingCmd(env))
 	return cmd
 }
 

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
-	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -315,7 +314,7 @@ func demoPrivacy(t *testing.T, platformDB string) {
 		}
 	}
 	if platformDB != "" {
-		b := dumpPostgres(t, platformDB)
+		b := storagetest.Dump(t, platformDB)
 		checked = append(checked, fmt.Sprintf("the PostgreSQL database (%d bytes as JSON rows)", len(b)))
 		for _, hit := range n.find("postgres", b, 10) {
 			t.Error(hit)
@@ -391,50 +390,4 @@ func agreementDigests(t *testing.T, path string) []string {
 		t.Fatal("no authorisation records")
 	}
 	return out
-}
-
-// dumpPostgres returns every row of every table in the database's schema
-// as JSON text, a bytea as lowercase hex: what a copy of the database would
-// give away.
-func dumpPostgres(t *testing.T, dsn string) []byte {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	if len(tables) < 10 {
-		t.Fatalf("only %d tables in the platform's schema: %v", len(tables), tables)
-	}
-	var out bytes.Buffer
-	for _, table := range tables {
-		rs, err := db.Query(`SELECT row_to_json(x)::text FROM "` + table + `" x`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rs.Next() {
-			var row string
-			if err := rs.Scan(&row); err != nil {
-				t.Fatal(err)
-			}
-			out.WriteString(table + " " + row + "\n")
-		}
-		if err := rs.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out.Bytes()
 }

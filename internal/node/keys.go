@@ -15,7 +15,10 @@ import (
 // loadKeys returns the node's keys, generating and storing them on first
 // start. Both keys are written in one transaction; if another process
 // starting on the same database wins the race, its keys are used.
-func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer) (keys *nodekey.Keys, created bool, err error) {
+// New keys are sealed under s; stored ones open under the sealer of the
+// construction they were sealed with (sealerFor), so a node that changes
+// its cryptography profile keeps its keys.
+func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor func(alg string) (keyring.Sealer, error)) (keys *nodekey.Keys, created bool, err error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		var x, e *nodestore.SealedKey
 		err := db.Read(ctx, func(tx *nodestore.Tx) error {
@@ -31,6 +34,11 @@ func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer) (keys *no
 		}
 		switch {
 		case x != nil && e != nil:
+			if x.Sealer != s.Algorithm() {
+				if s, err = sealerFor(x.Sealer); err != nil {
+					return nil, false, err
+				}
+			}
 			k, err := openKeys(s, x, e)
 			return k, false, err
 		case x != nil || e != nil:

@@ -64,6 +64,10 @@ type Config struct {
 	// 3166-2 code, --region); when empty, the stored value is used. The
 	// member's application gives the default (O-6).
 	Region string
+	// Crypto, when set, is the cryptography profile (--crypto): "default"
+	// for AES-256-GCM at rest, "gm" for SM4-GCM (the 国密 profile); when
+	// empty, the stored one is used (the default on a new node).
+	Crypto string
 	Logger *slog.Logger
 	Now    func() time.Time
 	// NewPlatform builds the platform client (platformclient.New in
@@ -87,6 +91,25 @@ type Node struct {
 	peerKeys    peerkey.Newest
 	// verifiedReceipts are the peer key receipts CheckPeerKey verified.
 	verifiedReceipts receiptCache
+	profile          string         // the cryptography profile (keyring.ProfileDefault or ProfileGM)
+	sealer           keyring.Sealer // seals new keys under the KEK, by the profile
+	kek              []byte         // opens what an earlier profile sealed
+}
+
+// CryptoProfile is the node's cryptography profile.
+func (n *Node) CryptoProfile() string { return n.profile }
+
+// Sealer seals new secrets at rest under the node's key-encryption key,
+// with the profile's construction.
+func (n *Node) Sealer() keyring.Sealer { return n.sealer }
+
+// SealerFor returns the sealer of construction alg under the node's KEK,
+// for secrets sealed before the profile changed.
+func (n *Node) SealerFor(alg string) (keyring.Sealer, error) {
+	if alg == n.sealer.Algorithm() {
+		return n.sealer, nil
+	}
+	return keyring.ForAlgorithm(alg, n.kek)
 }
 
 // Open opens the node's database (applying migrations), loads its
@@ -135,16 +158,27 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if path, loose := sqlite.Loose(cfg.DB); loose {
 		cfg.Logger.Warn("the database file is readable by other users; chmod 600 it and its -wal and -shm files", "file", path)
 	}
-	sealer, err := keyring.NewAESGCM(kek.Key)
-	if err != nil {
-		return nil, err
+	if strings.TrimSpace(cfg.Crypto) != "" {
+		if _, err := keyring.ParseProfile("--crypto", cfg.Crypto); err != nil {
+			return nil, err
+		}
 	}
 	db, err := nodestore.Open(ctx, cfg.DB, nodestore.Options{Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform}
-	keys, created, err := loadKeys(ctx, db, sealer)
+	profile, err := settleProfile(ctx, db, cfg.Crypto)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sealer, err := keyring.ForAlgorithm(keyring.SealerOf(profile), kek.Key)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform, profile: profile, sealer: sealer, kek: kek.Key}
+	keys, created, err := loadKeys(ctx, db, sealer, n.SealerFor)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -165,6 +199,40 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// settleProfile stores the cryptography profile given now and returns the
+// one in force: a node keeps the profile it was deployed with, so that
+// every command run on it seals alike without repeating --crypto.
+func settleProfile(ctx context.Context, db *nodestore.DB, given string) (string, error) {
+	var profile string
+	err := db.Transact(ctx, func(tx *nodestore.Tx) error {
+		if strings.TrimSpace(given) != "" {
+			p, err := keyring.ParseProfile("--crypto", given)
+			if err != nil {
+				return err
+			}
+			old, err := tx.Setting(ctx, nodestore.SettingCryptoProfile)
+			if err != nil {
+				return err
+			}
+			if old != p {
+				if err := tx.SetSetting(ctx, nodestore.SettingCryptoProfile, p); err != nil {
+					return err
+				}
+				if err := tx.Record(ctx, nodestore.EventCryptoProfile, "profile="+p); err != nil {
+					return err
+				}
+			}
+		}
+		stored, err := tx.Setting(ctx, nodestore.SettingCryptoProfile)
+		if err != nil {
+			return err
+		}
+		profile, err = keyring.ParseProfile("crypto_profile", stored)
+		return err
+	})
+	return profile, err
 }
 
 // settle stores the member and platform given now and reads back what is

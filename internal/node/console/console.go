@@ -105,6 +105,8 @@ func Mount(mux *http.ServeMux, d Deps) {
 	c.handle(mux, "GET /inspections", c.inspectionsPage, true)
 	c.handle(mux, "POST /inspections/run", c.inspectionsRun, true)
 	c.handle(mux, "POST /inspections/findings/{id}/remedy", c.inspectionsRemedy, true)
+	c.handle(mux, "GET /grading", c.gradingPage, true)
+	c.handle(mux, "POST /grading/confirm", c.gradingConfirm, true)
 	c.handle(mux, "GET /checks", c.checksPage, true)
 	c.handle(mux, "POST /checks/{check}", c.checksRun, true)
 	c.handle(mux, "/", c.notFound, false)

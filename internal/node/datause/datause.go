@@ -28,6 +28,7 @@ import (
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
 	"hulian/internal/node"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/staff"
 	"hulian/internal/protocol/exid"
@@ -252,7 +253,13 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 			dataset, fields = a.Dataset, a.Fields
 		}
 		if rerr := u.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-			if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: acct.Login, Application: id, Dataset: dataset, Fields: fields, Outcome: Refused, At: tx.Now()}); err != nil {
+			// A refused attempt at a sensitive field is an access to it
+			// too, and is found among them (C-7).
+			sensitive, err := grading.Sensitive(ctx, tx, dataset, fields)
+			if err != nil {
+				return err
+			}
+			if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: acct.Login, Application: id, Dataset: dataset, Fields: fields, Sensitive: sensitive, Outcome: Refused, At: tx.Now()}); err != nil {
 				return err
 			}
 			return tx.Record(ctx, nodestore.EventReadRefused, fmt.Sprintf("%s application=%s: %s", acct.Login, id, errs.Message(err, "en")))
@@ -320,6 +327,7 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 	}
 
 	var served int64
+	var sensitive []string
 	err = u.N.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		ex, err := tx.Exclusions(ctx, a.Dataset)
 		if err != nil {
@@ -328,6 +336,13 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 		excluded := make(map[string]bool, len(ex))
 		for _, id := range ex {
 			excluded[string(id)] = true
+		}
+		fields, err := grading.Ciphers(ctx, u.N, tx, v)
+		if err != nil {
+			return err
+		}
+		if sensitive, err = grading.Sensitive(ctx, tx, a.Dataset, a.Fields); err != nil {
+			return err
 		}
 		cw := csv.NewWriter(w)
 		cw.Write(append([]string{"exid"}, a.Fields...))
@@ -340,6 +355,9 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 			vals = vals[:0]
 			if err := json.Unmarshal(raw, &vals); err != nil {
 				return err
+			}
+			if err := fields.Open(vals, id); err != nil {
+				return fmt.Errorf("dataset %s: %w", a.Dataset, err)
 			}
 			if len(id) != exid.Size {
 				return fmt.Errorf("dataset %s: a stored exID of %d bytes", a.Dataset, len(id))
@@ -363,10 +381,10 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 		return served, err
 	}
 	err = u.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-		if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: acct.Login, Application: a.ID, Dataset: a.Dataset, Fields: a.Fields, Rows: served, Outcome: Served, At: tx.Now()}); err != nil {
+		if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: acct.Login, Application: a.ID, Dataset: a.Dataset, Fields: a.Fields, Sensitive: sensitive, Rows: served, Outcome: Served, At: tx.Now()}); err != nil {
 			return err
 		}
-		return tx.Record(ctx, nodestore.EventDataRead, fmt.Sprintf("%s application=%s dataset=%s rows=%d", acct.Login, a.ID, a.Dataset, served))
+		return tx.Record(ctx, nodestore.EventDataRead, fmt.Sprintf("%s application=%s dataset=%s rows=%d sensitive=%s", acct.Login, a.ID, a.Dataset, served, strings.Join(sensitive, ",")))
 	})
 	return served, err
 }
@@ -398,7 +416,11 @@ func (u *Uses) block(ctx context.Context, login string, a *nodestore.UseApplicat
 	al := &nodestore.ReadAlert{ID: auth.NewID("alr_"), Login: login, RowsAsked: asked, RowsToday: today, Threshold: threshold, Baseline: baseline, Reason: reason}
 	err := u.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		al.Raised = tx.Now()
-		if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: login, Application: a.ID, Dataset: a.Dataset, Fields: a.Fields, Rows: asked, Outcome: Blocked, At: al.Raised}); err != nil {
+		sensitive, err := grading.Sensitive(ctx, tx, a.Dataset, a.Fields)
+		if err != nil {
+			return err
+		}
+		if err := tx.RecordRead(ctx, &nodestore.DataRead{Login: login, Application: a.ID, Dataset: a.Dataset, Fields: a.Fields, Sensitive: sensitive, Rows: asked, Outcome: Blocked, At: al.Raised}); err != nil {
 			return err
 		}
 		if err := tx.InsertAlert(ctx, al); err != nil {

@@ -19,6 +19,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/node/datause"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/staff"
 	"hulian/internal/node/supply"
@@ -264,4 +265,42 @@ func engineOf(dsn string) string {
 		return "sqlite"
 	}
 	return "postgres"
+}
+
+// TestSensitiveReads (C-7): once a field is graded sensitive its values are
+// encrypted at rest, an export through a live grant still gives them in
+// clear, and every read of it — served or refused — is found among the
+// reads of sensitive fields.
+func TestSensitiveReads(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		w := newWorld(t, dsn, 6)
+		// A city of residence, graded by the committee as location data.
+		if _, err := grading.Confirm(ctx, w.n, w.wang, "spend", "city", "location", 0, "常住城市"); err != nil {
+			t.Fatal(err)
+		}
+		id := w.grant(t, w.analyst, "level", "city")
+		var out strings.Builder
+		if n, err := w.u.Export(ctx, w.analyst, id, &out); err != nil || n != 6 || !strings.Contains(out.String(), "上海") {
+			t.Fatalf("export: %d %v %q", n, err, out.String())
+		}
+		if _, err := w.u.Export(ctx, w.other, id, io.Discard); !errs.Is(err, errs.PermissionDenied) {
+			t.Fatalf("another account used the grant: %v", err)
+		}
+		rs, err := grading.Access(ctx, w.n, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 2 || rs[0].Outcome != datause.Refused || rs[0].Login != "finance" || rs[1].Outcome != datause.Served || rs[1].Rows != 6 ||
+			len(rs[1].Sensitive) != 1 || rs[1].Sensitive[0] != "city" {
+			t.Errorf("sensitive reads %+v", rs)
+		}
+		// An export of the level alone touches no sensitive field.
+		if _, err := w.u.Export(ctx, w.analyst, w.grant(t, w.analyst, "level"), io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if rs, _ := grading.Access(ctx, w.n, 10); len(rs) != 2 {
+			t.Errorf("a read of the level alone is listed among sensitive reads: %+v", rs)
+		}
+	})
 }

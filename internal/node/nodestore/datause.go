@@ -117,6 +117,7 @@ func (tx *Tx) Uses(ctx context.Context, login string) ([]*UseApplication, error)
 type DataRead struct {
 	Login, Application, Dataset string
 	Fields                      []string
+	Sensitive                   []string // those of Fields graded sensitive, encrypted at rest
 	Rows                        int64
 	Outcome                     string // served, refused, blocked
 	At                          time.Time
@@ -124,8 +125,8 @@ type DataRead struct {
 
 // RecordRead meters a read.
 func (tx *Tx) RecordRead(ctx context.Context, r *DataRead) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_data_reads (login, application, dataset, fields, rows_read, outcome, read_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-		r.Login, r.Application, r.Dataset, jsonText(r.Fields), r.Rows, r.Outcome, r.At.UTC())
+	_, err := tx.Exec(ctx, `INSERT INTO node_data_reads (login, application, dataset, fields, sensitive, rows_read, outcome, read_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		r.Login, r.Application, r.Dataset, jsonText(r.Fields), jsonText(nonNil(r.Sensitive)), r.Rows, r.Outcome, r.At.UTC())
 	return err
 }
 
@@ -219,4 +220,12 @@ func (tx *Tx) SetDatasetDomain(ctx context.Context, name, domain string) (bool, 
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// nonNil is s, or an empty list for nil, so that it is stored as [].
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

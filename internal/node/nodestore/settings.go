@@ -14,6 +14,9 @@ const (
 	// SettingPeerKeyPrefix + a member ID holds the log index of the newest
 	// registration of that member's node key this node has verified.
 	SettingPeerKeyPrefix = "peer_key_index/"
+	// SettingCryptoProfile is the cryptography profile the node was
+	// deployed with (keyring.ProfileDefault or ProfileGM).
+	SettingCryptoProfile = "crypto_profile"
 )
 
 // Setting returns a stored setting, "" if unset.
@@ -45,6 +48,7 @@ type Event struct {
 // Event kinds.
 const (
 	EventKeysGenerated  = "keys.generated"
+	EventCryptoProfile  = "crypto.profile_set"
 	EventKeysRegistered = "keys.registered"
 	EventIntegrated     = "integration.passed"
 )

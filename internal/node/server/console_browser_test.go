@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestBrowserNodeConsole(t *testing.T) {
 			if err := chromedp.Do(b, chromedp.EmulateViewport(width, 900)); err != nil {
 				t.Fatal(err)
 			}
-			for _, path := range []string{"/", "/datasets", "/datasets/spend", "/orders", "/deliveries", "/consent", "/collection", "/datause", "/thirdparties", "/inspections", "/settings", "/checks"} {
+			for _, path := range []string{"/", "/datasets", "/datasets/spend", "/orders", "/deliveries", "/consent", "/collection", "/datause", "/thirdparties", "/inspections", "/grading", "/settings", "/checks"} {
 				name := fmt.Sprintf("node %s %d %s", lang, width, path)
 				if err := chromedp.Do(b, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 					t.Errorf("%s: %v", name, err)
@@ -77,5 +78,29 @@ func TestBrowserNodeConsole(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// A committee member grades the dataset's field as financial: its
+	// values are rewritten encrypted at once, and the page says so (C-7).
+	err = chromedp.Do(b,
+		chromedp.Navigate(base+"/grading"),
+		chromedp.WaitVisible(chromedp.CSS(`#fields form`)),
+		chromedp.SetValue(chromedp.CSS(`#fields form select[name=class]`), "property"),
+		chromedp.SetValue(chromedp.CSS(`#fields form select[name=grade]`), "4"),
+		chromedp.SendKeys(chromedp.CSS(`#fields form input[name=note]`), "消费能力分层可推断财产状况"),
+		chromedp.Click(chromedp.CSS(`#fields form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#confirmed")),
+	)
+	browsertest.Save(t, b, shots, "node grading confirmed")
+	if err != nil {
+		t.Fatalf("confirm a grade: %v", err)
+	}
+	row, err := chromedp.Run(b, chromedp.OuterHTML(chromedp.CSS(`#fields tbody tr`)))
+	if err != nil || !strings.Contains(row, `data-encrypted="yes"`) {
+		t.Fatalf("after confirming: %v, %s", err, row)
+	}
+	// The supplier still answers from the encrypted rows.
+	if _, err := x.demander.QueryFile(ctx, demand.QueryJob{OrderID: "ord_one", In: queryCSV(t, x.dir, 5), Out: filepath.Join(x.dir, "results2.csv")}); err != nil {
+		t.Fatal(err)
 	}
 }

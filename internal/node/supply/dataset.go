@@ -15,6 +15,8 @@ import (
 	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
+	"hulian/internal/node/fieldcrypt"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/exid"
 )
@@ -193,6 +195,8 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 			return err
 		}
 		b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
+		graded := false
+		var fields fieldcrypt.Row
 		for {
 			more, err := b.read(ctx, rd)
 			if err != nil {
@@ -212,6 +216,20 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 					return err
 				}
 			}
+			// The columns are graded once the first batch has been
+			// scanned, so that the scanner's findings count; a sensitive
+			// column's values are stored encrypted from the first row.
+			if !graded {
+				if fields, err = grading.Prepare(ctx, n.Node, tx, v, out.Findings); err != nil {
+					return err
+				}
+				graded = true
+			}
+			for _, r := range b.out {
+				if err := fields.Seal(r.Values, r.ExID); err != nil {
+					return err
+				}
+			}
 			dups, err := tx.InsertDatasetRows(ctx, v.ID, b.out)
 			if err != nil {
 				return err
@@ -222,6 +240,11 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 			v.Rows += int64(len(b.recs))
 			if !more {
 				break
+			}
+		}
+		if !graded {
+			if _, err := grading.Prepare(ctx, n.Node, tx, v, out.Findings); err != nil {
+				return err
 			}
 		}
 		out.Table = table.Report()
@@ -444,6 +467,10 @@ func (n *Side) DatasetValues(ctx context.Context, name string, ids []exid.ExID) 
 		if !v.GatePass {
 			return errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
 		}
+		fields, err := grading.Ciphers(ctx, n.Node, tx, v)
+		if err != nil {
+			return err
+		}
 		keys := make([][]byte, 0, min(len(ids), maxLookup))
 		for start := 0; start < len(ids); start += maxLookup {
 			keys = keys[:0]
@@ -455,6 +482,9 @@ func (n *Side) DatasetValues(ctx context.Context, name string, ids []exid.ExID) 
 				return err
 			}
 			for k, vals := range got {
+				if err := fields.Open(vals, []byte(k)); err != nil {
+					return fmt.Errorf("dataset %s version %d: %w", v.Dataset, v.Version, err)
+				}
 				out[exid.ExID([]byte(k))] = vals
 			}
 		}

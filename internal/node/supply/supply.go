@@ -13,6 +13,7 @@ import (
 
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/tokenindex"
 	"hulian/internal/protocol/exid"
@@ -148,7 +149,14 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 		for i := range codes {
 			codes[i] = codes[i][:0]
 		}
-		err := tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {
+		// Sensitive columns are stored encrypted (C-7): each distinct
+		// row is opened once, as it is decoded.
+		fields, err := grading.Ciphers(ctx, n.Node, tx, v)
+		if err != nil {
+			return err
+		}
+		encrypted := fields.Any()
+		err = tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {
 			if len(id) != exid.Size {
 				return fmt.Errorf("dataset %s version %d: an exID of %d bytes", v.Dataset, v.Version, len(id))
 			}
@@ -162,6 +170,9 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 				if len(vals) != ncol {
 					return fmt.Errorf("dataset %s version %d: a row has %d values for %d columns", v.Dataset, v.Version, len(vals), ncol)
 				}
+				if err := fields.Open(vals, id); err != nil {
+					return fmt.Errorf("dataset %s version %d: %w", v.Dataset, v.Version, err)
+				}
 				cs = make([]uint32, ncol)
 				for j, s := range vals {
 					c, ok := dicts[j][s]
@@ -173,7 +184,9 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 					}
 					cs[j] = c
 				}
-				if len(distinct) < maxDistinctRows {
+				// A row with an encrypted value is unique (random
+				// nonces): there is nothing to cache.
+				if !encrypted && len(distinct) < maxDistinctRows {
 					distinct[string(raw)] = cs
 				}
 			}

@@ -10,13 +10,17 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +137,69 @@ func Database(t testing.TB) (dsn string, admin *sql.DB, name string) {
 	}
 	u.Path = "/" + name
 	return u.String(), admin, name
+}
+
+// Dump returns what a copy of the database at dsn would give away: for
+// SQLite the bytes of its file and write-ahead log, for PostgreSQL every
+// row of every table in the test's schema as JSON text (a bytea as hex),
+// each line led by its table's name. Privacy tests grep it.
+func Dump(t testing.TB, dsn string) []byte {
+	t.Helper()
+	if !strings.HasPrefix(dsn, "postgres") {
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		var out []byte
+		for _, f := range []string{path, path + "-wal"} {
+			b, err := os.ReadFile(f)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			out = append(out, b...)
+		}
+		if len(out) == 0 {
+			t.Fatalf("no database file at %s", path)
+		}
+		return out
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables in the schema: %v", len(tables), tables)
+	}
+	var out bytes.Buffer
+	for _, table := range tables {
+		rs, err := db.Query(`SELECT row_to_json(x)::text FROM "` + table + `" x`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var row string
+			if err := rs.Scan(&row); err != nil {
+				t.Fatal(err)
+			}
+			out.WriteString(table + " " + row + "\n")
+		}
+		if err := rs.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
 }
