@@ -73,4 +73,16 @@ func TestNodeGrading(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "SENSITIVE FIELDS") {
 		t.Errorf("access: exit %d %q %q", code, stdout, stderr)
 	}
+	backup := filepath.Join(dir, "backup.db")
+	code, stdout, stderr = runCLI(t, env, "node", "backup", "--db", db, "--out", backup)
+	if code != 0 || !strings.Contains(stdout, "integrity checked") {
+		t.Fatalf("backup: exit %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr = runCLI(t, env, "node", "backup", "--db", db, "--out", backup); code == 0 || !strings.Contains(stderr, "not overwritten") {
+		t.Errorf("a backup over an existing file: exit %d %q", code, stderr)
+	}
+	// The copy is a node: it lists the same grading.
+	if code, stdout, _ = runCLI(t, env, "node", "grading", "list", "--db", "sqlite://"+backup); code != 0 || !strings.Contains(stdout, "property and financial accounts") {
+		t.Errorf("the copy: exit %d %q", code, stdout)
+	}
 }

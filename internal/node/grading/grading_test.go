@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -233,4 +235,51 @@ func fieldOf(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// TestBackup covers O-5's backup: a SQLite node is copied while it serves,
+// the copy passes SQLite's integrity check, keeps the sensitive field
+// encrypted and answers under the same KEK; an existing file is never
+// overwritten; a PostgreSQL node is told to use PostgreSQL's own means.
+func TestBackup(t *testing.T) {
+	t.Parallel()
+	for _, eng := range storagetest.Engines(t) {
+		t.Run(eng, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dsn := storagetest.DSN(t, eng)
+			kek := keyring.NewKEKText()
+			s := openNode(t, dsn, kek, "")
+			importRows(ctx, t, s)
+			path := filepath.Join(t.TempDir(), "backup.db")
+			b, err := s.Node.Backup(ctx, path)
+			if eng != "sqlite" {
+				if !errs.Is(err, errs.FailedPrecondition) || !strings.Contains(errs.Message(err, "en"), "pg_basebackup") {
+					t.Fatalf("a PostgreSQL backup: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Bytes == 0 || b.Schema == 0 {
+				t.Fatalf("backup %+v", b)
+			}
+			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("the copy's mode: %v %v", fi, err)
+			}
+			if _, err := s.Node.Backup(ctx, path); !errs.Is(err, errs.Invalid) {
+				t.Errorf("a second backup over the first: %v", err)
+			}
+			copyDSN := "sqlite://" + path
+			if n := leaks(t, copyDSN); n > 4 {
+				t.Errorf("the copy holds the sensitive value %d times", n)
+			}
+			answers(ctx, t, openNode(t, copyDSN, kek, ""))
+			es, err := s.Node.Events(ctx, 1)
+			if err != nil || len(es) != 1 || es[0].Kind != nodestore.EventBackupMade {
+				t.Errorf("the backup is not recorded: %+v %v", es, err)
+			}
+		})
+	}
 }

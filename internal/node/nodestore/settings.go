@@ -49,6 +49,7 @@ type Event struct {
 const (
 	EventKeysGenerated  = "keys.generated"
 	EventCryptoProfile  = "crypto.profile_set"
+	EventBackupMade     = "backup.made"
 	EventKeysRegistered = "keys.registered"
 	EventIntegrated     = "integration.passed"
 )

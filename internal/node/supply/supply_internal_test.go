@@ -16,6 +16,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
@@ -218,10 +219,19 @@ func mustNow() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) 
 
 // BenchmarkLoadDataset reads a version of 100,000 rows from SQLite into
 // memory: the cold start of the first order over it.
+// BenchmarkLoadDataset reads a version into memory: with every field in
+// clear (the baseline), and with the city graded sensitive, so encrypted
+// at rest under AES-256-GCM or, under the 国密 profile, SM4-GCM.
 func BenchmarkLoadDataset(b *testing.B) {
+	for _, c := range []struct{ name, profile string }{{"clear", ""}, {"aes-256-gcm", keyring.ProfileDefault}, {"sm4-gcm", keyring.ProfileGM}} {
+		b.Run(c.name, func(b *testing.B) { benchLoad(b, c.profile, c.name != "clear") })
+	}
+}
+
+func benchLoad(b *testing.B, profile string, sensitive bool) {
 	const rows = 100_000
 	ctx := context.Background()
-	nd, err := node.Open(ctx, node.Config{DB: "sqlite://" + b.TempDir() + "/node.db", KEKEnv: keyring.NewKEKText(), Region: "CN-SH"})
+	nd, err := node.Open(ctx, node.Config{DB: "sqlite://" + b.TempDir() + "/node.db", KEKEnv: keyring.NewKEKText(), Region: "CN-SH", Crypto: profile})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -241,6 +251,12 @@ func BenchmarkLoadDataset(b *testing.B) {
 		`{"key":"city","column":"city","value_type":"single","values":[` + strings.Join(cities, ",") + `]}]}`
 	if _, err := n.ImportDataset(ctx, DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: strings.NewReader(listing), In: strings.NewReader(data.String()), IDColumn: "exid", Batch: 5000}); err != nil {
 		b.Fatal(err)
+	}
+	if sensitive {
+		committee := &nodestore.Account{Login: "bench", Roles: []string{"committee"}}
+		if _, err := grading.Confirm(ctx, nd, committee, "bench", "city", "location", 0, ""); err != nil {
+			b.Fatal(err)
+		}
 	}
 	var v *nodestore.DatasetVersion
 	n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
