@@ -63,6 +63,13 @@ func noticesIn(ctx context.Context, tx *nodestore.Tx) (map[int]*Notice, *Notice,
 	return byVersion, latest, nil
 }
 
+// InForce returns the notice in force, nil if none is published, within
+// tx — for checks that read it beside other records.
+func InForce(ctx context.Context, tx *nodestore.Tx) (*Notice, error) {
+	_, latest, err := noticesIn(ctx, tx)
+	return latest, err
+}
+
 // Published is the outcome of publishing a notice version.
 type Published struct {
 	Notice      *Notice

@@ -67,6 +67,17 @@ type consentData struct {
 	Verified string // the verification's outcome, when asked
 	Broken   string
 	Requests []requestRow // from the privacy centre, open first
+	// Decisions is the register of automated decisions (P-4) as the
+	// privacy centre shows it, with the requests each has had.
+	Decisions []decisionRow
+}
+
+// decisionRow is an automated decision with its requests for an
+// explanation or a human decision, and the people who opted out of it.
+type decisionRow struct {
+	*nodestore.Decision
+	Explain, Review, Open, Overdue int
+	OptedOut                       int64
 }
 
 // requestRow is a data subject's request as staff see it.
@@ -138,8 +149,36 @@ func (c *console) consentView(r *http.Request, v *view) (*consentData, error) {
 		return nil, err
 	}
 	today := calendar.DateOf(c.Node.Now())
+	byDecision := map[string]*decisionRow{}
+	for _, dec := range decs {
+		row := &decisionRow{Decision: dec}
+		for _, n := range counts {
+			if dec.OptOut != "" && n.Purpose == dec.OptOut && n.State == consent.StateOptedOut {
+				row.OptedOut = n.N
+			}
+		}
+		byDecision[dec.ID] = row
+	}
 	for _, q := range rs {
-		d.Requests = append(d.Requests, requestRow{SubjectRequest: q, ExID: exid.ExID(q.ExID).String(), Kind: label(requestKinds, q.Kind, v.Lang) + decisionOf(q, decs), Overdue: privacy.Overdue(q, today)})
+		overdue := privacy.Overdue(q, today)
+		d.Requests = append(d.Requests, requestRow{SubjectRequest: q, ExID: exid.ExID(q.ExID).String(), Kind: label(requestKinds, q.Kind, v.Lang) + decisionOf(q, decs), Overdue: overdue})
+		if row := byDecision[q.Decision]; row != nil {
+			switch q.Kind {
+			case "explain":
+				row.Explain++
+			case "review":
+				row.Review++
+			}
+			if q.Status == "open" {
+				row.Open++
+			}
+			if overdue {
+				row.Overdue++
+			}
+		}
+	}
+	for _, dec := range decs {
+		d.Decisions = append(d.Decisions, *byDecision[dec.ID])
 	}
 	if s := strings.TrimSpace(r.URL.Query().Get("exid")); s != "" {
 		d.ExID, d.Looked = s, true

@@ -14,6 +14,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
+	"hulian/internal/compliance/classify"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
@@ -53,6 +54,9 @@ var Checklist = []Item{
 	{"requests", "S-6, O-4", i18n.T("个人的请求没有逾期未答复", "no person's request is overdue"), checkRequests},
 	{"retention", "X-P12", i18n.T("收到的配送数据到期均已销毁", "delivered data is destroyed when its retention ends"), checkRetention},
 	{"rectifications", "X-P4", i18n.T("更正与删除通知均已发出", "every correction and deletion notice is sent"), checkRectifications},
+	{"grading", "C-7, O-5, S-7", i18n.T("敏感字段均已加密存储", "every sensitive field is encrypted at rest"), checkGrading},
+	{"backup", "O-5, S-7", i18n.T("数据库在 7 天内备份过", "the database was backed up within 7 days"), checkBackup},
+	{"sharing", "S-5, P-7", i18n.T("向第三方提供的，接收方均在隐私告知中写明并征得同意", "every third party receiving personal information is named in the notice that asks consent for it"), checkSharing},
 	// The ledger's check (no function) runs before the others' transaction:
 	// it reads the whole chain in transactions of its own.
 	{"ledger", "X-P1", i18n.T("同意台账的哈希链完整", "the consent ledger's hash chain is intact"), nil},
@@ -288,4 +292,108 @@ func checkRectifications(ctx context.Context, _ *Inspections, tx *nodestore.Tx, 
 		return false, i18n.Text{}, err
 	}
 	return len(rs) == 0, count(len(rs), "未发出的通知 %d 份", "%d notices not sent"), nil
+}
+
+func checkGrading(ctx context.Context, _ *Inspections, tx *nodestore.Tx, _ calendar.Date) (bool, i18n.Text, error) {
+	gs, err := tx.FieldGrades(ctx, "")
+	if err != nil {
+		return false, i18n.Text{}, err
+	}
+	cat := classify.Default()
+	sensitive := map[string]bool{}
+	unconfirmed := 0
+	for _, g := range gs {
+		if cat.Encrypted(g.Grade) {
+			sensitive[g.Dataset+"\x00"+g.Column] = true
+		}
+		if g.ConfirmedBy == "" {
+			unconfirmed++
+		}
+	}
+	vs, err := tx.Datasets(ctx)
+	if err != nil {
+		return false, i18n.Text{}, err
+	}
+	var clear []string
+	for _, v := range vs {
+		keys, err := tx.FieldKeys(ctx, v.ID)
+		if err != nil {
+			return false, i18n.Text{}, err
+		}
+		enc := map[string]bool{}
+		for _, k := range keys {
+			enc[k.Column] = true
+		}
+		for _, c := range v.Columns {
+			if sensitive[v.Dataset+"\x00"+c] && !enc[c] {
+				clear = append(clear, v.Dataset+"."+c)
+			}
+		}
+	}
+	if len(clear) > 0 {
+		return false, i18n.T("敏感字段未加密："+strings.Join(clear, "、"), "sensitive fields not encrypted: "+strings.Join(clear, ", ")), nil
+	}
+	return true, i18n.T(fmt.Sprintf("共 %d 个字段，%d 个敏感字段均已加密，%d 个尚待人工确认分级", len(gs), len(sensitive), unconfirmed),
+		fmt.Sprintf("%d fields, the %d sensitive ones encrypted; %d grades still to confirm", len(gs), len(sensitive), unconfirmed)), nil
+}
+
+// BackupDays is how recent the node's last backup must be.
+const BackupDays = 7
+
+func checkBackup(ctx context.Context, s *Inspections, tx *nodestore.Tx, day calendar.Date) (bool, i18n.Text, error) {
+	if s.N.DB.Engine() != "sqlite" {
+		// The database's own backups are outside the node's sight: say
+		// so rather than pass or fail on nothing.
+		return true, i18n.T("PostgreSQL：由数据库自身的备份手段负责，请另行核对其记录", "PostgreSQL: backed up by the database's own means; check their records apart"), nil
+	}
+	e, err := tx.LastEvent(ctx, nodestore.EventBackupMade)
+	if err != nil {
+		return false, i18n.Text{}, err
+	}
+	if e == nil {
+		return false, i18n.T("从未备份（hulian node backup）", "never backed up (hulian node backup)"), nil
+	}
+	last := calendar.DateOf(e.At)
+	if last.DaysUntil(day) > BackupDays {
+		return false, i18n.T("最近一次备份在 "+last.String(), "the last backup was on "+last.String()), nil
+	}
+	return true, i18n.T("最近一次备份在 "+last.String(), "the last backup was on "+last.String()), nil
+}
+
+func checkSharing(ctx context.Context, _ *Inspections, tx *nodestore.Tx, _ calendar.Date) (bool, i18n.Text, error) {
+	ps, err := tx.Parties(ctx)
+	if err != nil {
+		return false, i18n.Text{}, err
+	}
+	n, err := consent.InForce(ctx, tx)
+	if err != nil {
+		return false, i18n.Text{}, err
+	}
+	// PIPL Art. 23: a person is told the recipient's name and consents
+	// separately; a recipient named only by its kind is not enough.
+	named := map[string]bool{}
+	if n != nil {
+		for _, p := range n.Purposes {
+			if p.ThirdParty {
+				for _, r := range p.Recipients {
+					named[strings.TrimSpace(r)] = true
+				}
+			}
+		}
+	}
+	var bad []string
+	recipients := 0
+	for _, p := range ps {
+		if p.Status != thirdparty.Contracted || p.Kind != thirdparty.Recipient {
+			continue
+		}
+		recipients++
+		if !named[p.Name] {
+			bad = append(bad, p.Name)
+		}
+	}
+	if len(bad) > 0 {
+		return false, i18n.T("隐私告知未写明、未就其征得同意的接收方："+strings.Join(bad, "、"), "recipients the notice neither names nor asks consent for: "+strings.Join(bad, ", ")), nil
+	}
+	return true, count(recipients, "履约中的接收方 %d 个，均在隐私告知中写明", "%d recipients under contract, each named in the notice"), nil
 }

@@ -61,6 +61,17 @@ func (tx *Tx) Record(ctx context.Context, kind, detail string) error {
 }
 
 // Events returns the latest events, newest first, at most limit.
+// LastEvent returns the newest event of kind, nil if there is none.
+func (tx *Tx) LastEvent(ctx context.Context, kind string) (*Event, error) {
+	var e Event
+	err := tx.QueryRow(ctx, `SELECT id, at, kind, detail FROM node_events WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).Scan(&e.ID, &e.At, &e.Kind, &e.Detail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	e.At = e.At.UTC()
+	return &e, err
+}
+
 func (tx *Tx) Events(ctx context.Context, limit int) ([]Event, error) {
 	rows, err := tx.Query(ctx, `SELECT id, at, kind, detail FROM node_events ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {

@@ -78,4 +78,11 @@ func TestDecisionsInCentre(t *testing.T) {
 	if _, _, body = get(t, base+"/privacy", session); strings.Contains(body, `id="decision-`+rec.ID+`"`) {
 		t.Error("a retired scenario is still shown")
 	}
+	// Staff's register lists every scenario with its rules, the requests
+	// it has had and the people who opted out; a retired one is marked.
+	_, _, page = get(t, base+"/consent", login(t, x.supplier))
+	reg1 := between(page, `id="decision-`+credit.ID+`"`, "</tr>")
+	reg2 := between(page, `id="decision-`+rec.ID+`"`, "</tr>")
+	wantAll(t, "the credit scenario", reg1, "信用额度评估", "按收入证明、还款记录与负债情况评分", "<td>1</td><td>1</td><td>2")
+	wantAll(t, "the retired scenario", reg2, "已停用", "<td>1 <small")
 }
