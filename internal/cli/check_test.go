@@ -77,9 +77,9 @@ func TestCheckConsentFlow(t *testing.T) {
 		}
 		return p
 	}
-	good := write("good.json", `{"name": "下单页", "app_type": "网上购物类", "policy_shown_before": true,
+	good := write("good.json", `{"name": "下单页", "app_type": "网上购物类", "policy_shown_before": true, "policy_always_reachable": true,
 		"fields": [{"name": "手机号", "required": true}], "consents": [{"purposes": ["下单"], "mechanism": "checkbox"}]}`)
-	bad := write("bad.json", `{"name": "注册页", "app_type": "地图导航类", "policy_shown_before": true,
+	bad := write("bad.json", `{"name": "注册页", "app_type": "地图导航类", "policy_shown_before": true, "policy_always_reachable": true,
 		"fields": [{"name": "手机号", "required": true}], "consents": [{"purposes": ["导航"], "mechanism": "checkbox", "pre_checked": true}]}`)
 	broken := write("broken.json", "{\"name\": \"x\",\n\"colour\": 1}")
 	if code, out, stderr := runWithStdin(t, "", "check", "consent-flow", "--file", good); code != 0 || !strings.Contains(out, "no findings") {

@@ -32,6 +32,10 @@ type Point struct {
 	// PolicyShownBefore: the privacy policy is reachable from the point
 	// before anything is collected (C-3, S-1).
 	PolicyShownBefore bool `json:"policy_shown_before"`
+	// PolicyAlwaysReachable: the policy stays reachable afterwards, at any
+	// time — a settings entry, a footer link (C-3's "always reachable").
+	// Not stated counts as not.
+	PolicyAlwaysReachable bool `json:"policy_always_reachable"`
 	// BeforeConsent are data collected before the person answers (an SDK
 	// that starts on launch, a location read on opening).
 	BeforeConsent []string  `json:"before_consent,omitempty"`
@@ -156,6 +160,11 @@ func Check(p *Point, lang i18n.Lang) ([]Finding, error) {
 	var out []Finding
 	add := func(clause, rule, subject string, finding, fix i18n.Text) {
 		out = append(out, Finding{Clause: clause, Rule: rule, Subject: subject, Finding: finding.In(lang), Fix: fix.In(lang)})
+	}
+	if !p.PolicyAlwaysReachable {
+		add("C-3, S-1", "policy_always_reachable", "policy_always_reachable",
+			i18n.T("隐私政策在收集之后无法随时查阅", "the privacy policy cannot be read again at any time after collection"),
+			i18n.T("在设置或页脚保留隐私政策的固定入口，使个人随时可以查阅", "keep a fixed entry to the privacy policy in the settings or the footer, for the person to read at any time"))
 	}
 	if !p.PolicyShownBefore {
 		add("S-1, C-3", "policy_before_collection", "policy_shown_before",

@@ -13,7 +13,7 @@ import (
 const clean = `{
   "name": "下单页",
   "app_type": "网上购物类",
-  "policy_shown_before": true,
+  "policy_shown_before": true, "policy_always_reachable": true,
   "fields": [
     {"name": "手机号", "required": true},
     {"name": "收货地址", "required": true},
@@ -55,6 +55,7 @@ func TestCheck(t *testing.T) {
 	}
 	for change, want := range map[[2]string]string{
 		{`"policy_shown_before": true`, `"policy_shown_before": false`}:               "policy_before_collection",
+		{`"policy_always_reachable": true`, `"policy_always_reachable": false`}:       "policy_always_reachable",
 		{`"fields": [`, `"before_consent": ["设备标识"], "fields": [`}:                    "collection_before_consent",
 		{`"mechanism": "checkbox"}`, `"mechanism": "checkbox", "pre_checked": true}`}: "pre_checked",
 		{`"mechanism": "checkbox"}`, `"mechanism": "implied"}`}:                       "consent_by_default",

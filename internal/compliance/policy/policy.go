@@ -16,6 +16,7 @@ package policy
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -249,7 +250,7 @@ func Check(p *Policy, lang i18n.Lang) []Finding {
 		}
 		out = append(out, f)
 	}
-	out = append(out, p.collected(lang), p.contactDetails(lang), p.thirdPartyNames(lang))
+	out = append(out, p.collected(lang), p.contactDetails(lang), p.thirdPartyNames(lang), p.plainLanguage(lang))
 	if f, ok := p.sensitive(lang); ok {
 		out = append(out, f)
 	}
@@ -293,6 +294,50 @@ func longestFirst(names []string) []string {
 	out := slices.Clone(names)
 	slices.SortStableFunc(out, func(a, b string) int { return utf8.RuneCountInString(b) - utf8.RuneCountInString(a) })
 	return out
+}
+
+// Plain language (C-3: 通俗易懂): the project's measure is the length of
+// the policy's sentences, cut at 。！？； and their ASCII forms. A sentence
+// over longSentence characters is hard to follow at a glance; a policy
+// with one over tooLong, or with more than a fifth of its sentences long,
+// is not in plain language.
+const (
+	longSentence = 120
+	tooLong      = 250
+)
+
+// plainLanguage reports the policy's longest sentence and how many are
+// long.
+func (p *Policy) plainLanguage(lang i18n.Lang) Finding {
+	f := Finding{Clause: "C-3", Rule: "plain_language"}
+	var sentences, long, longest int
+	var at Line
+	var worst string
+	for _, l := range p.Lines {
+		for _, s := range strings.FieldsFunc(l.Text, func(r rune) bool { return strings.ContainsRune("。！？；!?;", r) }) {
+			n := utf8.RuneCountInString(strings.TrimSpace(s))
+			if n == 0 {
+				continue
+			}
+			sentences++
+			if n > longSentence {
+				long++
+			}
+			if n > longest {
+				longest, at, worst = n, l, strings.TrimSpace(s)
+			}
+		}
+	}
+	f.Line, f.Quote = at.N, quote(worst)
+	if longest > tooLong || long*5 > sentences {
+		f.Detail = i18n.T(fmt.Sprintf("%d 句中有 %d 句超过 %d 字，最长一句 %d 字", sentences, long, longSentence, longest),
+			fmt.Sprintf("%d of %d sentences are over %d characters, the longest %d", long, sentences, longSentence, longest)).In(lang)
+		f.Fix = i18n.T("把长句拆成短句，一句只讲一条规则，用日常用语", "cut long sentences into short ones, one rule a sentence, in everyday words").In(lang)
+		return f
+	}
+	f.Met = true
+	f.Detail = i18n.T(fmt.Sprintf("%d 句，最长一句 %d 字", sentences, longest), fmt.Sprintf("%d sentences, the longest %d characters", sentences, longest)).In(lang)
+	return f
 }
 
 // contactDetails: an e-mail address or a phone number people can use.

@@ -70,6 +70,20 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestPlainLanguage (C-3): a sentence that runs on is found, with its
+// line; the complete policy's short sentences are plain.
+func TestPlainLanguage(t *testing.T) {
+	if f := check(t, complete)["plain_language"]; !f.Met {
+		t.Errorf("the complete policy: %+v", f)
+	}
+	runOn := strings.Replace(complete, "本政策说明我们收集和使用您个人信息的规则。",
+		"本政策说明我们"+strings.Repeat("在您使用我们的产品和服务的过程中基于合法正当必要的原则并结合具体业务场景的需要", 6)+"收集和使用您个人信息的规则。", 1)
+	f := check(t, runOn)["plain_language"]
+	if f.Met || f.Line != 2 || !strings.Contains(f.Detail, "longest") {
+		t.Errorf("a run-on sentence: %+v", f)
+	}
+}
+
 // TestRead: HTML is read for its text, scripts left out, lines numbered
 // as in the source; GB 18030 is read; text in neither encoding is refused
 // naming the line; an empty policy is refused.
