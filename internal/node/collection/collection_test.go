@@ -207,6 +207,53 @@ func TestBatches(t *testing.T) {
 	})
 }
 
+// TestProbeBatch (O-1): offline collection by Wi-Fi probes: a plan of the
+// wifi_probe method records the MAC addresses a store's probe saw; each is
+// normalised, and the broadcast address or a malformed one is refused by
+// line, its value never quoted.
+func TestProbeBatch(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		n := open(t, dsn)
+		ps := collection.New(n)
+		today := calendar.DateOf(n.Now())
+		in, err := collection.ParsePlan(strings.NewReader(`{"name":"门店客流统计","purpose":"统计到店客流的时段分布","serves":"按时段安排店员","necessity":"没有客流数据无法排班",
+			"sources":["徐汇门店探针"],"methods":["wifi_probe","video_device"],"frequency":"continuous","formats":["csv"],
+			"fields":[{"name":"设备MAC","required":true,"id_type":"mac"},{"name":"时段","required":true}],"valid_from":"` + today.String() + `","valid_until":"` + today.AddDays(30).String() + `"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ps.Propose(ctx, in, "cli:test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.Decide(ctx, p.ID, true, "", &nodestore.Account{Login: "wang", Roles: []string{staff.RoleCommittee}}); err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		rec, q, err := ps.Record(ctx, collection.BatchInput{PlanID: p.ID, Collector: "探针 AP-3", Place: "徐汇门店", Source: "徐汇门店探针", Method: "wifi_probe", By: "cli:test",
+			In: strings.NewReader("设备MAC,时段\n" +
+				"A4-5E-60-C2-19-0B,10-11\n" + // line 2
+				"a4:5e:60:c2:19:0b,10-11\n" + // line 3: the same device
+				"FF:FF:FF:FF:FF:FF,11-12\n" + // line 4: broadcast
+				"not-a-mac,11-12\n"), // line 5
+			Out: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.RowsKept != 1 || rec.RowsInvalid != 2 || rec.Duplicates != 1 || rec.Method != "wifi_probe" {
+			t.Errorf("batch: %+v", rec)
+		}
+		if len(q.Problems) != 2 || q.Problems[0].Line != 4 || q.Problems[1].Line != 5 || strings.Contains(q.Problems[1].ZH+q.Problems[1].EN, "not-a-mac") {
+			t.Errorf("problems: %+v", q.Problems)
+		}
+		if _, _, err := ps.Record(ctx, collection.BatchInput{PlanID: p.ID, Collector: "x", Place: "徐汇门店", Source: "徐汇门店探针", Method: "mobile_device", By: "cli:test",
+			In: strings.NewReader("设备MAC,时段\n")}); field(t, err) != "--method" {
+			t.Errorf("a method the plan does not name: %v", err)
+		}
+	})
+}
+
 func FuzzParsePlan(f *testing.F) {
 	f.Add(plan(calendar.Date{Year: 2026, Month: 12, Day: 1}, "房产中介", `{"name":"手机号","required":true}`))
 	f.Add(`{"fields":[{"name":""}]}`)

@@ -40,7 +40,9 @@ const (
 )
 
 // Methods are the collection methods of C-4 and O-1.
-var Methods = []string{"online_form", "system_log", "offline_questionnaire", "sensor", "wifi_probe"}
+// Offline, the offline convention names Wi-Fi probes (MAC addresses),
+// video devices and mobile devices (O-1).
+var Methods = []string{"online_form", "system_log", "offline_questionnaire", "sensor", "wifi_probe", "video_device", "mobile_device"}
 
 // MethodNames name the methods for people.
 var MethodNames = map[string]i18n.Text{
@@ -49,6 +51,8 @@ var MethodNames = map[string]i18n.Text{
 	"offline_questionnaire": i18n.T("线下问卷", "offline questionnaire"),
 	"sensor":                i18n.T("传感器", "sensors"),
 	"wifi_probe":            i18n.T("Wi-Fi 探针", "Wi-Fi probes"),
+	"video_device":          i18n.T("视频设备", "video devices"),
+	"mobile_device":         i18n.T("移动设备", "mobile devices"),
 }
 
 // Frequencies a plan collects at.
