@@ -1,11 +1,11 @@
 package catalog
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
+
+	"hulian/internal/jsonstrict"
 
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
@@ -50,14 +50,7 @@ type Taxonomy struct {
 
 var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$`)
 
-func decodeStrict(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errs.Invalidf("file", "JSON 格式错误："+err.Error(), "malformed JSON: "+err.Error())
-	}
-	return nil
-}
+func decodeStrict(b []byte, v any) error { return jsonstrict.Decode(b, "file", v) }
 
 // ParseTaxonomy reads and validates a taxonomy file.
 func ParseTaxonomy(b []byte) (*Taxonomy, error) {

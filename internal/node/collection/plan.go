@@ -11,14 +11,14 @@
 package collection
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"hulian/internal/jsonstrict"
 
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
@@ -98,21 +98,9 @@ type PlanInput struct {
 // ParsePlan reads a plan's JSON; an unknown key or a malformed value is
 // named.
 func ParsePlan(r io.Reader) (*PlanInput, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > 1<<20 {
-		return nil, errs.Invalidf("--file", "采集计划文件超过 1 MiB", "the plan file is over 1 MiB")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var p PlanInput
-	if err := dec.Decode(&p); err != nil {
-		return nil, errs.Invalidf("--file", "采集计划无法解析（JSON）："+err.Error(), "the plan cannot be read (JSON): "+err.Error())
-	}
-	if dec.More() {
-		return nil, errs.Invalidf("--file", "采集计划之后还有多余的内容", "the plan file has trailing content")
+	if err := jsonstrict.Read(r, "--file", 1<<20, &p); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }

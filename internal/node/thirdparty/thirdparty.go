@@ -10,14 +10,14 @@
 package thirdparty
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"hulian/internal/jsonstrict"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
@@ -68,24 +68,7 @@ type Input struct {
 }
 
 // decode reads JSON into v, naming an unknown key.
-func decode(r io.Reader, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20+1))
-	if err != nil {
-		return err
-	}
-	if len(b) > 1<<20 {
-		return errs.Invalidf("--file", "文件超过 1 MiB", "the file is over 1 MiB")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errs.Invalidf("--file", "无法解析（JSON）："+err.Error(), "cannot be read (JSON): "+err.Error())
-	}
-	if dec.More() {
-		return errs.Invalidf("--file", "之后还有多余的内容", "the file has trailing content")
-	}
-	return nil
-}
+func decode(r io.Reader, v any) error { return jsonstrict.Read(r, "--file", 1<<20, v) }
 
 // ParseInput reads a party's JSON.
 func ParseInput(r io.Reader) (*Input, error) {

@@ -6,10 +6,10 @@
 package rectnotice
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+
+	"hulian/internal/jsonstrict"
 
 	"hulian/internal/errs"
 	"hulian/internal/protocol/ordertoken"
@@ -51,14 +51,9 @@ func RequestID(notice string) string { return "rectify/" + notice }
 // Parse reads and checks a notice's plaintext against the notice and
 // order it was sent as, and returns it with its tokens decoded.
 func Parse(b []byte, notice, order string) (*Body, []ordertoken.Token, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var body Body
-	if err := dec.Decode(&body); err != nil {
-		return nil, nil, errs.Invalidf("notice", "通知内容无法解析："+err.Error(), "the notice cannot be read: "+err.Error())
-	}
-	if dec.More() {
-		return nil, nil, errs.Invalidf("notice", "通知内容之后还有多余的数据", "the notice has trailing data")
+	if err := jsonstrict.Decode(b, "notice", &body); err != nil {
+		return nil, nil, err
 	}
 	switch {
 	case body.Version != 1:
