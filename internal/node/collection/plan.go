@@ -18,6 +18,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"hulian/internal/formtext"
+
 	"hulian/internal/jsonstrict"
 
 	"hulian/internal/auth"
@@ -105,13 +107,8 @@ func ParsePlan(r io.Reader) (*PlanInput, error) {
 	return &p, nil
 }
 
-func text(field, value string, max int, zh, en string) (string, error) {
-	value = strings.TrimSpace(value)
-	if value == "" || utf8.RuneCountInString(value) > max {
-		return "", errs.Invalidf(field, fmt.Sprintf("%s（不能为空，最长 %d 字）", zh, max), fmt.Sprintf("%s (required, at most %d characters)", en, max))
-	}
-	return value, nil
-}
+// text checks a required text of a plan.
+var text = formtext.Required
 
 func list(field string, values []string, max int, zh, en string) ([]string, error) {
 	var out []string
@@ -279,20 +276,17 @@ func Blocking(p *nodestore.Plan) bool {
 // did not propose the plan approves or rejects it; a rejection says why. A
 // plan with a blocking finding cannot be approved.
 func (s *Plans) Decide(ctx context.Context, id string, approve bool, note string, by *nodestore.Account) (*nodestore.Plan, error) {
-	if !by.Has(staff.RoleCommittee) {
-		return nil, errs.New(errs.PermissionDenied, "role", "只有数据管理委员会成员可以审批采集计划", "only members of the data management committee decide on collection plans")
-	}
-	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > 2000 || (!approve && note == "") {
-		return nil, errs.Invalidf("note", "驳回须写明理由（最长 2000 字）", "a rejection states its reason (at most 2000 characters)")
+	note, err := staff.Decide(by, approve, note, i18n.T("采集计划", "collection plans"))
+	if err != nil {
+		return nil, err
 	}
 	var p *nodestore.Plan
-	err := s.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+	err = s.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		var err error
 		if p, err = tx.PlanByID(ctx, id); err != nil {
 			return err
 		}
-		if p.ProposedBy == by.Login || p.ProposedBy == "console:"+by.Login {
+		if staff.Own(by, p.ProposedBy) {
 			return errs.New(errs.PermissionDenied, "role", "提出计划的人不能审批自己的计划", "whoever proposed a plan cannot decide on it")
 		}
 		status := Rejected

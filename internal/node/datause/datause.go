@@ -27,6 +27,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
@@ -169,23 +170,20 @@ func inDomain(ctx context.Context, tx *nodestore.Tx, acct *nodestore.Account, da
 // the committee who is not the applicant approves it, or rejects it
 // saying why.
 func (u *Uses) Decide(ctx context.Context, id string, approve bool, note string, by *nodestore.Account) (*nodestore.UseApplication, error) {
-	if !by.Has(staff.RoleCommittee) {
-		return nil, errs.New(errs.PermissionDenied, "role", "只有数据管理委员会成员可以审批数据使用申请", "only members of the data management committee decide on data-use applications")
-	}
-	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > 2000 || (!approve && note == "") {
-		return nil, errs.Invalidf("note", "驳回须写明理由（最长 2000 字）", "a rejection states its reason (at most 2000 characters)")
+	note, err := staff.Decide(by, approve, note, i18n.T("数据使用申请", "data-use applications"))
+	if err != nil {
+		return nil, err
 	}
 	status := Rejected
 	if approve {
 		status = Approved
 	}
 	var a *nodestore.UseApplication
-	err := u.N.DB.Transact(ctx, func(tx *nodestore.Tx) (err error) {
+	err = u.N.DB.Transact(ctx, func(tx *nodestore.Tx) (err error) {
 		if a, err = tx.UseByID(ctx, id); err != nil {
 			return err
 		}
-		if a.Login == by.Login {
+		if staff.Own(by, a.Login) {
 			return errs.New(errs.PermissionDenied, "role", "申请人不能审批自己的申请", "an applicant cannot decide on their own application")
 		}
 		ok, err := tx.SetUseStatus(ctx, id, Submitted, status, by.Login, note)

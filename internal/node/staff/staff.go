@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/i18n"
 	"hulian/internal/node/nodestore"
 )
 
@@ -289,4 +291,26 @@ func normal(login string) string {
 		return ""
 	}
 	return l
+}
+
+// Decide checks a decision of the data management committee before it is
+// made: by is on the committee, and a rejection says why, in at most 2000
+// characters. what names what is decided ("collection plans"), for the
+// refusal. It returns the note trimmed.
+func Decide(by *nodestore.Account, approve bool, note string, what i18n.Text) (string, error) {
+	if !by.Has(RoleCommittee) {
+		return "", errs.New(errs.PermissionDenied, "role", "只有数据管理委员会成员可以审批"+what.ZH, "only members of the data management committee decide on "+what.EN)
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > 2000 || (!approve && note == "") {
+		return "", errs.Invalidf("note", "驳回须写明理由（最长 2000 字）", "a rejection states its reason (at most 2000 characters)")
+	}
+	return note, nil
+}
+
+// Own reports whether a record made by made — a login as the console or
+// the data layer writes it, bare or as "console:LOGIN" — is by's own: no
+// one decides on their own proposal.
+func Own(by *nodestore.Account, made string) bool {
+	return made == by.Login || made == "console:"+by.Login
 }

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"hulian/internal/formtext"
+
 	"hulian/internal/jsonstrict"
 
 	"hulian/internal/auth"
@@ -86,13 +88,8 @@ func ParseTerms(r io.Reader) (*nodestore.Terms, string, error) {
 	return &t.Terms, t.Route, err
 }
 
-func required(field, v string, max int, zh, en string) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" || utf8.RuneCountInString(v) > max {
-		return "", errs.Invalidf(field, fmt.Sprintf("%s（不能为空，最长 %d 字）", zh, max), fmt.Sprintf("%s (required, at most %d characters)", en, max))
-	}
-	return v, nil
-}
+// required checks a required text of the register.
+var required = formtext.Required
 
 // Register is the node's register.
 type Register struct{ N *node.Node }
