@@ -186,7 +186,7 @@ func newNodeCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&c.AnswerListen, "answer-listen", "", "serve the answer endpoint for the platform on this address of its own, e.g. :8443, so that --listen (the console) can stay on loopback")
 	cmd.Flags().StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9091 (default: not served)")
 	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
-	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env), newNodeConsentCmd(env), newNodePrivacyCmd(env), newNodeTokenCmd(env), newNodeDecisionsCmd(env), newNodeRectifyCmd(env), newNodeCollectionCmd(env), newNodeDataUseCmd(env), newNodeThirdPartyCmd(env), newNodeInspectCmd(env), newNodeGradingCmd(env), newNodeBackupCmd(env))
+	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env), newNodeConsentCmd(env), newNodePrivacyCmd(env), newNodeTokenCmd(env), newNodeDecisionsCmd(env), newNodeRectifyCmd(env), newNodeCollectionCmd(env), newNodeDataUseCmd(env), newNodeThirdPartyCmd(env), newNodeInspectCmd(env), newNodeGradingCmd(env), newNodeBackupCmd(env), newNodeIncidentCmd(env))
 	return cmd
 }
 

@@ -3,7 +3,9 @@ package console
 import (
 	"net/http"
 
+	"hulian/internal/i18n"
 	"hulian/internal/node/inspections"
+	"hulian/internal/node/response"
 )
 
 // inspectionsData is the inspections page: whether the quarter's
@@ -11,6 +13,9 @@ import (
 type inspectionsData struct {
 	*inspections.State
 	Checklist []inspections.Item
+	Response  *response.State // the incident response plan and its drills (C-13)
+	Steps     []string // the plan's steps, in their order
+	StepNames map[string]i18n.Text
 }
 
 func (c *console) inspectionsView(r *http.Request) (*inspectionsData, error) {
@@ -18,7 +23,11 @@ func (c *console) inspectionsView(r *http.Request) (*inspectionsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &inspectionsData{State: st, Checklist: inspections.Checklist}, nil
+	rs, err := response.New(c.Node).Status(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return &inspectionsData{State: st, Checklist: inspections.Checklist, Response: rs, Steps: response.Steps, StepNames: response.StepNames}, nil
 }
 
 func (c *console) inspectionsPage(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -23,6 +23,7 @@ import (
 	"hulian/internal/node/datause"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/privacy"
+	"hulian/internal/node/response"
 	"hulian/internal/node/staff"
 	"hulian/internal/node/thirdparty"
 )
@@ -56,6 +57,7 @@ var Checklist = []Item{
 	{"rectifications", "X-P4", i18n.T("更正与删除通知均已发出", "every correction and deletion notice is sent"), checkRectifications},
 	{"grading", "C-7, O-5, S-7", i18n.T("敏感字段均已加密存储", "every sensitive field is encrypted at rest"), checkGrading},
 	{"backup", "O-5, S-7", i18n.T("数据库在 7 天内备份过", "the database was backed up within 7 days"), checkBackup},
+	{"response", "C-13", i18n.T("应急预案在用，并按其间隔演练", "a response plan is in force and drilled as often as it says"), checkResponse},
 	{"sharing", "S-5, P-7", i18n.T("向第三方提供的，接收方均在隐私告知中写明并征得同意", "every third party receiving personal information is named in the notice that asks consent for it"), checkSharing},
 	// The ledger's check (no function) runs before the others' transaction:
 	// it reads the whole chain in transactions of its own.
@@ -396,4 +398,8 @@ func checkSharing(ctx context.Context, _ *Inspections, tx *nodestore.Tx, _ calen
 		return false, i18n.T("隐私告知未写明、未就其征得同意的接收方："+strings.Join(bad, "、"), "recipients the notice neither names nor asks consent for: "+strings.Join(bad, ", ")), nil
 	}
 	return true, count(recipients, "履约中的接收方 %d 个，均在隐私告知中写明", "%d recipients under contract, each named in the notice"), nil
+}
+
+func checkResponse(ctx context.Context, _ *Inspections, tx *nodestore.Tx, day calendar.Date) (bool, i18n.Text, error) {
+	return response.DrillDue(ctx, tx, day)
 }

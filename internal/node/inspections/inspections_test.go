@@ -65,14 +65,15 @@ func TestInspections(t *testing.T) {
 				failed[it.Code] = true
 			}
 		}
-		// A SQLite node never backed up fails that item too; PostgreSQL's
-		// backups are the database's own.
+		// Without a response plan that item fails; a SQLite node never
+		// backed up fails that one too (PostgreSQL's backups are the
+		// database's own).
 		sqlite := strings.HasPrefix(dsn, "sqlite")
-		want := 2
+		want := 3
 		if sqlite {
-			want = 3
+			want = 4
 		}
-		if len(in.Items) != len(inspections.Checklist) || len(failed) != want || !failed["roles"] || !failed["plans"] || failed["backup"] != sqlite || len(fs) != want || fs[0].DueOn != "2027-01-11" {
+		if len(in.Items) != len(inspections.Checklist) || len(failed) != want || !failed["roles"] || !failed["plans"] || !failed["response"] || failed["backup"] != sqlite || len(fs) != want || fs[0].DueOn != "2027-01-11" {
 			t.Fatalf("items: %+v findings: %+v", in.Items, fs)
 		}
 		if !strings.Contains(fs[1].Evidence, "线索") {

@@ -11,7 +11,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hulian/internal/browsertest"
+	"hulian/internal/calendar"
 	"hulian/internal/node/demand"
+	"hulian/internal/node/response"
 )
 
 // TestBrowserNodeConsole logs in to the supplier's node console in
@@ -30,6 +32,18 @@ func TestBrowserNodeConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := x.supplier.Staff.Create(ctx, "ops", "运维值班", "correct horse battery", "test"); err != nil {
+		t.Fatal(err)
+	}
+	// An incident response plan and a drill, for the inspections page.
+	rp := &response.Plan{Lead: "首席信息安全官", Contacts: []response.Contact{{Role: "值班", Name: "李明", Reach: "021-12345678"}}, DrillMonths: 6, Steps: map[string]string{}}
+	for _, st := range response.Steps {
+		rp.Steps[st] = "按预案第 " + st + " 节执行，值班人员 30 分钟内启动"
+	}
+	if _, err := response.New(x.supplier.Node).Publish(ctx, rp, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := response.New(x.supplier.Node).Record(ctx, &response.Drill{HeldOn: calendar.DateOf(x.supplier.Node.Now()).String(), Scenario: "会员库疑似被拖库",
+		Participants: []string{"李明"}, Exercised: []string{"containment", "evidence"}, Findings: "报告模板缺少受影响人数字段"}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	bctx, cancel := context.WithTimeout(ctx, 90*time.Second)
