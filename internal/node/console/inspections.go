@@ -14,7 +14,7 @@ type inspectionsData struct {
 	*inspections.State
 	Checklist []inspections.Item
 	Response  *response.State // the incident response plan and its drills (C-13)
-	Steps     []string // the plan's steps, in their order
+	Steps     []string        // the plan's steps, in their order
 	StepNames map[string]i18n.Text
 }
 
