@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/sig"
 )
 
 // TestTreeVectors checks roots against RFC 6962 test vectors as published
@@ -88,7 +89,7 @@ func TestTreeNodes(t *testing.T) {
 
 func TestCheckpointAndKeys(t *testing.T) {
 	t.Parallel()
-	skey, vkey, err := bizlog.GenerateKey("hulian.test/log")
+	skey, vkey, err := bizlog.GenerateKey(sig.Ed25519, "hulian.test/log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestCheckpointAndKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, vkey2, _ := bizlog.GenerateKey("hulian.test/log")
+	_, vkey2, _ := bizlog.GenerateKey(sig.Ed25519, "hulian.test/log")
 	if _, err := bizlog.Signer(skey, vkey2); err == nil {
 		t.Error("signer accepted with another verifier key")
 	}
@@ -122,7 +123,7 @@ func TestCheckpointAndKeys(t *testing.T) {
 		t.Error("changed checkpoint opens")
 	}
 	// A key signing for another origin is refused.
-	s3, v3, _ := bizlog.GenerateKey("elsewhere")
+	s3, v3, _ := bizlog.GenerateKey(sig.Ed25519, "elsewhere")
 	n3, _ := note.NewSigner(s3)
 	m3, _ := bizlog.Checkpoint{Origin: "hulian.test/log", Size: 1, Root: c.Root}.Sign(n3)
 	if _, err := bizlog.OpenCheckpoint(m3, v3); err == nil {
@@ -168,7 +169,7 @@ func FuzzParseCheckpoint(f *testing.F) {
 }
 
 func FuzzVerifyBundle(f *testing.F) {
-	_, vkey, _ := bizlog.GenerateKey("hulian.test/log")
+	_, vkey, _ := bizlog.GenerateKey(sig.Ed25519, "hulian.test/log")
 	var b bytes.Buffer
 	bw, _ := bizlog.NewBundleWriter(&b, bizlog.BundleHeader{VerifierKey: vkey, To: 1})
 	bw.Entry(&bizlog.Entry{At: time.Unix(0, 0)}, nil)
@@ -182,7 +183,7 @@ func FuzzVerifyBundle(f *testing.F) {
 
 func TestReceiptAndLeaf(t *testing.T) {
 	t.Parallel()
-	skey, vkey, _ := bizlog.GenerateKey("hulian.test/log")
+	skey, vkey, _ := bizlog.GenerateKey(sig.Ed25519, "hulian.test/log")
 	signer, _ := note.NewSigner(skey)
 	tree, _ := bizlog.NewTree(0, nil)
 	var entries []bizlog.Entry
@@ -227,7 +228,7 @@ func TestReceiptAndLeaf(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
-	_, vkey, err := bizlog.GenerateKey("log.test")
+	_, vkey, err := bizlog.GenerateKey(sig.Ed25519, "log.test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestFingerprint(t *testing.T) {
 	if len(f) != 39 || strings.Count(f, " ") != 7 || f != bizlog.Fingerprint(vkey) {
 		t.Errorf("fingerprint %q", f)
 	}
-	if _, other, _ := bizlog.GenerateKey("log.test"); bizlog.Fingerprint(other) == f {
+	if _, other, _ := bizlog.GenerateKey(sig.Ed25519, "log.test"); bizlog.Fingerprint(other) == f {
 		t.Error("two keys share a fingerprint")
 	}
 }

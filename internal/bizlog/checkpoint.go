@@ -1,7 +1,6 @@
 package bizlog
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -9,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"hulian/internal/sig"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -53,7 +54,7 @@ func (c Checkpoint) Sign(s note.Signer) ([]byte, error) {
 // OpenCheckpoint verifies a signed checkpoint note with the verifier key
 // vkey and parses it. The origin must be the key's name: one key, one log.
 func OpenCheckpoint(msg []byte, vkey string) (*Checkpoint, error) {
-	v, err := note.NewVerifier(vkey)
+	v, err := sig.NewNoteVerifier(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("verifier key: %w", err)
 	}
@@ -72,9 +73,10 @@ func OpenCheckpoint(msg []byte, vkey string) (*Checkpoint, error) {
 }
 
 // GenerateKey makes a log signing key for the log named origin, returning
-// the signed-note signer and verifier keys.
-func GenerateKey(origin string) (skey, vkey string, err error) {
-	return note.GenerateKey(rand.Reader, origin)
+// the signed-note signer and verifier keys: Ed25519, or SM2 under the 国密
+// profile (package sig).
+func GenerateKey(alg, origin string) (skey, vkey string, err error) {
+	return sig.GenerateNoteKey(alg, origin)
 }
 
 // KeyAD is the additional data the log signer key is sealed with: it binds
@@ -85,11 +87,11 @@ func KeyAD(vkey string) []byte { return []byte("hulian log signing key v1\n" + v
 // Signer makes the note signer of skey, checking that vkey is its verifier
 // key (by signing and opening a probe).
 func Signer(skey, vkey string) (note.Signer, error) {
-	s, err := note.NewSigner(skey)
+	s, err := sig.NewNoteSigner(skey)
 	if err != nil {
 		return nil, err
 	}
-	v, err := note.NewVerifier(vkey)
+	v, err := sig.NewNoteVerifier(vkey)
 	if err != nil {
 		return nil, err
 	}

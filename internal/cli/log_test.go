@@ -23,6 +23,7 @@ import (
 	"hulian/internal/platform"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
+	"hulian/internal/sig"
 	"hulian/internal/storage/sqlite"
 )
 
@@ -140,7 +141,7 @@ func TestLogExportBundle(t *testing.T) {
 		t.Errorf("forged bundle: code %d, %q", code, errOut)
 	}
 	// Another key than the platform's is refused.
-	_, other, _ := bizlog.GenerateKey(logkeeper.DefaultOrigin)
+	_, other, _ := bizlog.GenerateKey(sig.Ed25519, logkeeper.DefaultOrigin)
 	if code, _, _ := runLog(t, i18n.EN, "log", "verify", "--bundle", filepath.Join(dir, "b5-20.jsonl.gz"), "--key", other); code != 1 {
 		t.Errorf("bundle under a foreign key: code %d", code)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -66,6 +67,7 @@ type PlatformCmd struct {
 	TLS            tlsfiles.Server
 	EndpointTLS    tlsfiles.Client
 	MetricsListen  string
+	Crypto         string
 }
 
 func (c *PlatformCmd) Validate() error {
@@ -103,7 +105,7 @@ func (c *PlatformCmd) Run(ctx context.Context) error {
 		return err
 	}
 	m, err := server.Open(ctx, server.Config{Calendar: cal, Listen: c.Listen, DB: c.DB, Logger: logger, SecureCookies: c.SecureCookies, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Checkpoints: c.Checkpoints, AllowEndpoints: c.allow,
-		TLS: c.TLS, EndpointTLS: c.EndpointTLS, MetricsListen: c.MetricsListen})
+		TLS: c.TLS, EndpointTLS: c.EndpointTLS, MetricsListen: c.MetricsListen, Crypto: cmp.Or(c.Crypto, c.env.Getenv("HULIAN_CRYPTO"))})
 	if err != nil {
 		return err
 	}
@@ -141,6 +143,7 @@ func newPlatformCmd(env *Env) *cobra.Command {
 	f.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure with the __Host- prefix (when HTTPS ends at a proxy in front; automatic with --tls-cert)")
 	tlsFlags(f, &c.TLS, &c.EndpointTLS, "members' answer endpoints")
 	f.StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9090 (default: not served)")
+	f.StringVar(&c.Crypto, "crypto", "", "cryptography profile, fixed at the first start: default, or gm (国密: SM4-GCM for sealed keys, SM2 with SM3 for the log's signatures) (env HULIAN_CRYPTO)")
 	f.StringSliceVar(&c.AllowEndpoints, "allow-endpoints", nil, "networks (CIDR, comma-separated) where members' answer endpoints may be besides the public internet; loopback, private and link-local addresses are refused otherwise")
 	f.StringVar(&c.KEKFile, "kek-file", "", "file holding the key-encryption key in base64 (env HULIAN_KEK takes precedence; default with SQLite: a generated file beside the database)")
 	cmd.AddCommand(newAdminCmd(env), newExidKeyCmd(env))

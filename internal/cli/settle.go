@@ -63,7 +63,7 @@ func (c *SettleRunCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	sealer, err := server.OpenSealer(server.Config{DB: c.DB, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Logger: slog.New(slog.NewTextHandler(c.env.Stderr, nil))})
+	sealer, err := server.OpenSealer(ctx, db, server.Config{DB: c.DB, KEKEnv: c.env.Getenv(server.EnvKEK), KEKFile: c.KEKFile, Logger: slog.New(slog.NewTextHandler(c.env.Stderr, nil))})
 	if err != nil {
 		return err
 	}

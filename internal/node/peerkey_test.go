@@ -15,6 +15,7 @@ import (
 	"hulian/internal/keyring"
 	"hulian/internal/node"
 	"hulian/internal/protocol/peerkey"
+	"hulian/internal/sig"
 )
 
 // registrations is a log of n entries in which entry i registers keys[i]
@@ -22,7 +23,7 @@ import (
 // returns the log's verifier key and each entry's receipt.
 func registrations(t *testing.T, keys [][]byte) (string, [][]byte) {
 	t.Helper()
-	skey, vkey, _ := bizlog.GenerateKey("hulian.test/log")
+	skey, vkey, _ := bizlog.GenerateKey(sig.Ed25519, "hulian.test/log")
 	signer, _ := note.NewSigner(skey)
 	tree, _ := bizlog.NewTree(0, nil)
 	var entries []bizlog.Entry

@@ -16,6 +16,7 @@ import (
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/pricing"
 	"hulian/internal/protocol/evidence"
+	"hulian/internal/sig"
 )
 
 // BenchmarkRelay measures the relay's overhead on a real-time request of
@@ -42,7 +43,7 @@ func BenchmarkRelay(b *testing.B) {
 	})
 
 	b.Run("direct", func(b *testing.B) {
-		skey, vkey, err := bizlog.GenerateKey("bench.example/log")
+		skey, vkey, err := bizlog.GenerateKey(sig.Ed25519, "bench.example/log")
 		if err != nil {
 			b.Fatal(err)
 		}

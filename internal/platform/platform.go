@@ -51,3 +51,13 @@ func (p *Platform) UseSealer(s keyring.Sealer) { p.sealer = s }
 
 // Sealer is the key-encryption key set by UseSealer, nil if none.
 func (p *Platform) Sealer() keyring.Sealer { return p.sealer }
+
+// Profile is the platform's cryptography profile: the 国密 profile when its
+// secrets are sealed with SM4-GCM (server.OpenSealer chooses the sealer by
+// the profile stored at the platform's first start), else the default.
+func (p *Platform) Profile() string {
+	if p.sealer != nil && p.sealer.Algorithm() == keyring.AlgSM4GCM {
+		return keyring.ProfileGM
+	}
+	return keyring.ProfileDefault
+}

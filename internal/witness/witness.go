@@ -28,6 +28,8 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/sig"
+
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -115,7 +117,7 @@ func (w *Witness) round(ctx context.Context, audit int64) (*Result, error) {
 			}
 			key = strings.TrimSpace(string(b))
 		}
-		if _, err := note.NewVerifier(key); err != nil {
+		if _, err := sig.NewNoteVerifier(key); err != nil {
 			return nil, fmt.Errorf("the log verifier key %q: %w", key, err)
 		}
 		st = &State{LogKey: key, VerifiedRoot: bizlog.Hasher.EmptyRoot()}
@@ -379,7 +381,7 @@ func (w *Witness) cosign(msg []byte, logKey string) ([]byte, error) {
 	if w.Signer == nil {
 		return msg, nil
 	}
-	v, err := note.NewVerifier(logKey)
+	v, err := sig.NewNoteVerifier(logKey)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/sig"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
@@ -77,7 +79,7 @@ func (k *Keeper) EnsureKey(ctx context.Context) (string, error) {
 	if origin == "" {
 		origin = DefaultOrigin
 	}
-	skey, vkey, err := bizlog.GenerateKey(origin)
+	skey, vkey, err := bizlog.GenerateKey(sig.AlgFor(k.P.Profile()), origin)
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 
 	"hulian/internal/bizlog/logapi"
 	"hulian/internal/calendar"
+	"hulian/internal/errs"
 	"hulian/internal/httpserve"
 	"hulian/internal/keyring"
 	"hulian/internal/netguard"
@@ -27,6 +29,7 @@ import (
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/webhooks"
+	"hulian/internal/sig"
 	"hulian/internal/storage/sqlite"
 	"hulian/internal/tlsfiles"
 )
@@ -65,6 +68,11 @@ type Config struct {
 	// MetricsListen is where /metrics is served (--metrics-listen), apart
 	// from the public listener; empty: not served.
 	MetricsListen string
+	// Crypto is the cryptography profile (--crypto): "default", or "gm"
+	// for the 国密 profile — SM4-GCM for the sealed keys, SM2 with SM3 for
+	// the log's signatures. It is fixed at the platform's first start;
+	// empty keeps what is stored.
+	Crypto string
 }
 
 // Main is a running platform.
@@ -113,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
-	sealer, err := OpenSealer(cfg)
+	sealer, err := OpenSealer(ctx, db, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -262,8 +270,13 @@ const EnvKEK = "HULIAN_KEK"
 // OpenSealer loads the key-encryption key that seals the platform's keys in
 // its database: HULIAN_KEK, else --kek-file, else (SQLite only) a key file
 // generated beside the database, which is convenient on one machine and
-// logged as a warning, since a copy of the folder then carries both.
-func OpenSealer(cfg Config) (keyring.Sealer, error) {
+// logged as a warning, since a copy of the folder then carries both. It
+// seals with the platform's cryptography profile (SettleProfile).
+func OpenSealer(ctx context.Context, db *store.DB, cfg Config) (keyring.Sealer, error) {
+	profile, err := SettleProfile(ctx, db, cfg.Crypto)
+	if err != nil {
+		return nil, err
+	}
 	src := keyring.KEKSource{EnvName: EnvKEK, Env: cfg.KEKEnv, File: cfg.KEKFile}
 	if path, err := sqlite.Path(cfg.DB); err == nil {
 		src.Beside = path
@@ -281,5 +294,49 @@ func OpenSealer(cfg Config) (keyring.Sealer, error) {
 	if path, loose := sqlite.Loose(cfg.DB); loose {
 		cfg.Logger.Warn("the database file is readable by other users; chmod 600 it and its -wal and -shm files", "file", path)
 	}
-	return keyring.NewAESGCM(kek.Key)
+	return keyring.ForAlgorithm(keyring.SealerOf(profile), kek.Key)
+}
+
+// SettleProfile returns the platform's cryptography profile: the one stored
+// at its first start, which given (--crypto, "" for whatever is stored)
+// must not contradict — the platform's keys are sealed and its log signed
+// under it, and neither is re-done. A platform from before profiles were
+// stored is of the profile its log key shows.
+func SettleProfile(ctx context.Context, db *store.DB, given string) (string, error) {
+	if strings.TrimSpace(given) != "" {
+		if _, err := keyring.ParseProfile("--crypto", given); err != nil {
+			return "", err
+		}
+	}
+	var profile string
+	err := db.Transact(ctx, func(tx *store.Tx) error {
+		stored, err := tx.Setting(ctx, store.SettingCryptoProfile)
+		if err != nil {
+			return err
+		}
+		if stored == "" {
+			if lk, err := tx.LogKey(ctx); err == nil {
+				stored = keyring.ProfileDefault
+				if alg, _ := sig.NoteAlgOf(lk.Verifier); alg == sig.SM2 {
+					stored = keyring.ProfileGM
+				}
+			} else if !errs.Is(err, errs.NotFound) {
+				return err
+			}
+		}
+		want, err := keyring.ParseProfile("--crypto", given)
+		if err != nil {
+			return err
+		}
+		switch {
+		case stored == "":
+			stored = want
+		case strings.TrimSpace(given) != "" && want != stored:
+			return errs.Invalidf("--crypto", "该平台以 "+stored+" 密码配置部署，其密钥已按此封存、日志已按此签名，不能改为 "+want,
+				"this platform was deployed with the "+stored+" cryptography profile: its keys are sealed and its log signed under it, and it cannot change to "+want)
+		}
+		profile = stored
+		return tx.SetSetting(ctx, store.SettingCryptoProfile, stored)
+	})
+	return profile, err
 }

@@ -15,6 +15,7 @@ import (
 	"hulian/internal/bizlog"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
+	"hulian/internal/sig"
 	"hulian/internal/storage/postgres"
 	"hulian/internal/storage/sqlite"
 )
@@ -26,7 +27,7 @@ const testOrigin = "hulian.test/log"
 func buildLog(t testing.TB, db *store.DB, n, every int) (vkey string) {
 	t.Helper()
 	ctx := storetest.Staff(context.Background(), auth.RoleOperator)
-	skey, vkey, err := bizlog.GenerateKey(testOrigin)
+	skey, vkey, err := bizlog.GenerateKey(sig.Ed25519, testOrigin)
 	if err != nil {
 		t.Fatal(err)
 	}

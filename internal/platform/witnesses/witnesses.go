@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/sig"
+
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
@@ -50,7 +52,7 @@ func (w *Witnesses) Cosign(ctx context.Context, vkey string, msg []byte) (*store
 	if err != nil {
 		return nil, err
 	}
-	lv, err := note.NewVerifier(logKey)
+	lv, err := sig.NewNoteVerifier(logKey)
 	if err != nil {
 		return nil, err
 	}

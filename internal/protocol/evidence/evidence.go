@@ -29,6 +29,8 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/sig"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/errs"
@@ -276,7 +278,7 @@ func OpenReceipt(msg, vkey string) (*Receipt, error) {
 
 // open verifies a signed note against vkey and returns its text.
 func open(msg, vkey, what string) (string, error) {
-	v, err := note.NewVerifier(vkey)
+	v, err := sig.NewNoteVerifier(vkey)
 	if err != nil {
 		return "", errs.Invalidf("verifier_key", "平台验证密钥格式错误", "malformed platform verifier key")
 	}

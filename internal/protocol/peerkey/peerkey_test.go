@@ -11,13 +11,14 @@ import (
 
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
+	"hulian/internal/sig"
 )
 
 // oneEntryLog signs a checkpoint over a log of the single entry e and
 // returns its receipt and the log's verifier key.
 func oneEntryLog(t testing.TB, e bizlog.Entry) (receipt []byte, vkey string) {
 	t.Helper()
-	skey, vkey, err := bizlog.GenerateKey("log.test")
+	skey, vkey, err := bizlog.GenerateKey(sig.Ed25519, "log.test")
 	if err != nil {
 		t.Fatal(err)
 	}
