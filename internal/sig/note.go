@@ -1,6 +1,7 @@
 package sig
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -58,8 +59,8 @@ func GenerateNoteKey(alg, name string) (skey, vkey string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	pub := append([]byte{NoteAlgSM2}, s.Public()...)
-	priv := append([]byte{NoteAlgSM2}, s.Seed()...)
+	pub := append([]byte{NoteAlgSM2}, Public(s)...)
+	priv := append([]byte{NoteAlgSM2}, Seed(s)...)
 	h := fmt.Sprintf("%08x", noteKeyHash(name, pub))
 	return "PRIVATE+KEY+" + name + "+" + h + "+" + base64.StdEncoding.EncodeToString(priv),
 		name + "+" + h + "+" + base64.StdEncoding.EncodeToString(pub), nil
@@ -138,7 +139,7 @@ func NewNoteSigner(skey string) (note.Signer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if uint32(h) != noteKeyHash(name, append([]byte{NoteAlgSM2}, s.Public()...)) {
+		if uint32(h) != noteKeyHash(name, append([]byte{NoteAlgSM2}, Public(s)...)) {
 			return nil, errors.New("sig: note key hash mismatch")
 		}
 		return &noteSigner{name: name, hash: uint32(h), s: s}, nil
@@ -159,9 +160,9 @@ func (v *noteVerifier) Verify(msg, signature []byte) bool { return Verify(v.pub,
 type noteSigner struct {
 	name string
 	hash uint32
-	s    Signer
+	s    crypto.Signer
 }
 
 func (s *noteSigner) Name() string                    { return s.name }
 func (s *noteSigner) KeyHash() uint32                 { return s.hash }
-func (s *noteSigner) Sign(msg []byte) ([]byte, error) { return s.s.Sign(msg), nil }
+func (s *noteSigner) Sign(msg []byte) ([]byte, error) { return Sign(s.s, msg), nil }

@@ -11,6 +11,7 @@
 package sig
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -86,20 +87,12 @@ func sm2Public(pub []byte) (*ecdsa.PublicKey, error) {
 	return &ecdsa.PublicKey{Curve: sm2.P256(), X: x, Y: y}, nil
 }
 
-// Signer signs with a private key.
-type Signer interface {
-	Alg() string
-	// Public is the public key, in the form AlgOf reads.
-	Public() []byte
-	// Sign signs msg. Randomness comes from crypto/rand, which does not
-	// fail.
-	Sign(msg []byte) []byte
-	// Seed is the private key's 32 bytes, for sealing at rest.
-	Seed() []byte
-}
+// A private key is a crypto.Signer: an ed25519.PrivateKey or an
+// *sm2.PrivateKey, so that code holding Ed25519 keys passes them as they
+// are. Sign, Public and Seed read either.
 
 // Generate makes a new key of alg.
-func Generate(alg string) (Signer, error) {
+func Generate(alg string) (crypto.Signer, error) {
 	seed := make([]byte, SeedSize)
 	for {
 		if _, err := rand.Read(seed); err != nil {
@@ -115,14 +108,15 @@ func Generate(alg string) (Signer, error) {
 
 var errScalar = errors.New("sig: the seed is not a valid SM2 private scalar")
 
-// FromSeed rebuilds a key of alg from its seed.
-func FromSeed(alg string, seed []byte) (Signer, error) {
+// FromSeed rebuilds a key of alg from its 32-byte seed: the Ed25519 seed,
+// or the SM2 private scalar.
+func FromSeed(alg string, seed []byte) (crypto.Signer, error) {
 	if len(seed) != SeedSize {
 		return nil, fmt.Errorf("sig: a seed is %d bytes, got %d", SeedSize, len(seed))
 	}
 	switch alg {
 	case Ed25519:
-		return ed25519Signer(ed25519.NewKeyFromSeed(seed)), nil
+		return ed25519.NewKeyFromSeed(seed), nil
 	case SM2:
 		c := sm2.P256()
 		d := new(big.Int).SetBytes(seed)
@@ -134,40 +128,59 @@ func FromSeed(alg string, seed []byte) (Signer, error) {
 		k.D = d
 		k.PublicKey.Curve = c
 		k.PublicKey.X, k.PublicKey.Y = c.ScalarBaseMult(seed)
-		return &sm2Signer{k: k, pub: elliptic.MarshalCompressed(c, k.PublicKey.X, k.PublicKey.Y), seed: append([]byte(nil), seed...)}, nil
+		return k, nil
 	}
 	return nil, fmt.Errorf("sig: unknown algorithm %q", alg)
 }
 
-// FromEd25519 wraps an Ed25519 private key.
-func FromEd25519(k ed25519.PrivateKey) Signer { return ed25519Signer(k) }
-
-type ed25519Signer ed25519.PrivateKey
-
-func (k ed25519Signer) Alg() string { return Ed25519 }
-func (k ed25519Signer) Public() []byte {
-	return []byte(ed25519.PrivateKey(k).Public().(ed25519.PublicKey))
-}
-func (k ed25519Signer) Sign(msg []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(k), msg) }
-func (k ed25519Signer) Seed() []byte           { return ed25519.PrivateKey(k).Seed() }
-
-type sm2Signer struct {
-	k    *sm2.PrivateKey
-	pub  []byte
-	seed []byte
-}
-
-func (s *sm2Signer) Alg() string    { return SM2 }
-func (s *sm2Signer) Public() []byte { return s.pub }
-func (s *sm2Signer) Seed() []byte   { return s.seed }
-
-func (s *sm2Signer) Sign(msg []byte) []byte {
-	out, err := s.k.Sign(rand.Reader, msg, sm2.NewSM2SignerOption(true, nil))
-	if err != nil {
-		// Only the random source can fail here, and crypto/rand does not.
-		panic("sig: SM2 signing failed: " + err.Error())
+// AlgOfKey is the algorithm of a private key, "" for a kind this package
+// does not sign with.
+func AlgOfKey(k crypto.Signer) string {
+	switch k.(type) {
+	case ed25519.PrivateKey:
+		return Ed25519
+	case *sm2.PrivateKey:
+		return SM2
 	}
-	return out
+	return ""
+}
+
+// Public is a private key's public key, in the form AlgOf reads.
+func Public(k crypto.Signer) []byte {
+	switch k := k.(type) {
+	case ed25519.PrivateKey:
+		return []byte(k.Public().(ed25519.PublicKey))
+	case *sm2.PrivateKey:
+		return elliptic.MarshalCompressed(k.Curve, k.X, k.Y)
+	}
+	panic(fmt.Sprintf("sig: a %T is not a signing key", k))
+}
+
+// Seed is a private key's 32 bytes, for sealing at rest.
+func Seed(k crypto.Signer) []byte {
+	switch k := k.(type) {
+	case ed25519.PrivateKey:
+		return k.Seed()
+	case *sm2.PrivateKey:
+		return k.D.FillBytes(make([]byte, SeedSize))
+	}
+	panic(fmt.Sprintf("sig: a %T is not a signing key", k))
+}
+
+// Sign signs msg with k. Randomness (SM2's) comes from crypto/rand, which
+// does not fail.
+func Sign(k crypto.Signer, msg []byte) []byte {
+	switch k := k.(type) {
+	case ed25519.PrivateKey:
+		return ed25519.Sign(k, msg)
+	case *sm2.PrivateKey:
+		out, err := k.Sign(rand.Reader, msg, sm2.NewSM2SignerOption(true, nil))
+		if err != nil {
+			panic("sig: SM2 signing failed: " + err.Error())
+		}
+		return out
+	}
+	panic(fmt.Sprintf("sig: a %T is not a signing key", k))
 }
 
 // AlgFor is the signature algorithm of a cryptography profile

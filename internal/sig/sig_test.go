@@ -21,14 +21,14 @@ func TestSignVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pub := s.Public()
-			if got, err := sig.AlgOf(pub); err != nil || got != alg || s.Alg() != alg {
+			pub := sig.Public(s)
+			if got, err := sig.AlgOf(pub); err != nil || got != alg || sig.AlgOfKey(s) != alg {
 				t.Fatalf("AlgOf = %q, %v", got, err)
 			}
 			if err := sig.CheckPublic("key", pub); err != nil {
 				t.Fatal(err)
 			}
-			signature := s.Sign(msg)
+			signature := sig.Sign(s, msg)
 			if !sig.Verify(pub, msg, signature) {
 				t.Fatal("a signature does not verify")
 			}
@@ -40,12 +40,12 @@ func TestSignVerify(t *testing.T) {
 			if sig.Verify(pub, msg, bad) {
 				t.Error("a tampered signature verifies")
 			}
-			again, err := sig.FromSeed(alg, s.Seed())
-			if err != nil || !bytes.Equal(again.Public(), pub) {
+			again, err := sig.FromSeed(alg, sig.Seed(s))
+			if err != nil || !bytes.Equal(sig.Public(again), pub) {
 				t.Fatalf("from its seed: %v", err)
 			}
 			other, _ := sig.Generate(alg)
-			if sig.Verify(other.Public(), msg, signature) {
+			if sig.Verify(sig.Public(other), msg, signature) {
 				t.Error("a signature verifies under another key")
 			}
 		})
@@ -70,8 +70,8 @@ func TestSM2Standard(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := []byte("message digest")
-	signature := s.Sign(msg)
-	x, y := sm2ec.UnmarshalCompressed(sm2.P256(), s.Public())
+	signature := sig.Sign(s, msg)
+	x, y := sm2ec.UnmarshalCompressed(sm2.P256(), sig.Public(s))
 	pub := &ecdsa.PublicKey{Curve: sm2.P256(), X: x, Y: y}
 	if !sm2.VerifyASN1WithSM2(pub, []byte("1234567812345678"), msg, signature) {
 		t.Error("not a GB/T 32918.2 signature with the default identifier")
@@ -144,13 +144,13 @@ func BenchmarkSign(b *testing.B) {
 		msg := bytes.Repeat([]byte{1}, 200)
 		b.Run(alg+"/sign", func(b *testing.B) {
 			for b.Loop() {
-				s.Sign(msg)
+				sig.Sign(s, msg)
 			}
 		})
-		signature := s.Sign(msg)
+		signature := sig.Sign(s, msg)
 		b.Run(alg+"/verify", func(b *testing.B) {
 			for b.Loop() {
-				if !sig.Verify(s.Public(), msg, signature) {
+				if !sig.Verify(sig.Public(s), msg, signature) {
 					b.Fatal("no")
 				}
 			}
