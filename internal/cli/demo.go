@@ -10,6 +10,7 @@ import (
 	"hulian/internal/demo"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/keyring"
 	"hulian/internal/storage/postgres"
 )
 
@@ -28,6 +29,7 @@ type DemoCmd struct {
 	SupplierPort int
 	DemanderPort int
 	DB           string // the platform's PostgreSQL database; empty: SQLite in Dir
+	Crypto       string // the cryptography profile of the whole exchange
 
 	peopleSet bool // --people given explicitly
 }
@@ -40,6 +42,9 @@ func (c *DemoCmd) Validate() error {
 		return errs.Invalidf("--people", "人数至多 1 亿", "at most 100 million people")
 	case c.Population != "" && c.peopleSet:
 		return errs.Invalidf("--people", "--people 与 --population 不能同时使用", "--people and --population cannot be combined")
+	}
+	if _, err := keyring.ParseProfile("--crypto", c.Crypto); err != nil {
+		return err
 	}
 	if c.DB != "" && !postgres.IsURL(c.DB) {
 		return errs.Invalidf("--db", "--db 须为空的 PostgreSQL 数据库地址（postgres://…）；不指定时平台使用演示目录中的 SQLite", "--db takes an empty PostgreSQL database (postgres://…); without it the platform uses SQLite in the demo's directory")
@@ -64,7 +69,7 @@ func (c *DemoCmd) Run(ctx context.Context) error {
 		people = 0
 	}
 	d, err := demo.Start(ctx, demo.Options{Dir: c.Dir, People: people, Seed: c.Seed, Population: c.Population,
-		PlatformDB: c.DB, PlatformPort: c.PlatformPort, SupplierPort: c.SupplierPort, DemanderPort: c.DemanderPort, Out: c.env.Stdout, Lang: c.env.Lang})
+		PlatformDB: c.DB, PlatformPort: c.PlatformPort, SupplierPort: c.SupplierPort, DemanderPort: c.DemanderPort, Crypto: c.Crypto, Out: c.env.Stdout, Lang: c.env.Lang})
 	if err != nil {
 		return err
 	}
@@ -112,5 +117,6 @@ func newDemoCmd(env *Env) *cobra.Command {
 	fl.IntVar(&c.PlatformPort, "platform-port", demo.DefaultPlatformPort, "the platform's port on 127.0.0.1 (a free one if taken) / 平台端口")
 	fl.IntVar(&c.SupplierPort, "supplier-port", demo.DefaultSupplierPort, "the supplier node's port / 供应方节点端口")
 	fl.IntVar(&c.DemanderPort, "demander-port", demo.DefaultDemanderPort, "the demander node's port / 需求方节点端口")
+	fl.StringVar(&c.Crypto, "crypto", "", "cryptography profile of the platform and both nodes: default, or gm (国密: SM2 with SM3 signatures, SM4-GCM at rest) / 密码配置")
 	return cmd
 }

@@ -99,7 +99,7 @@ func startExchange(t testing.TB) *exchange {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	xk := make([]byte, 32)
 	rand.Read(xk)
-	p.RegisterKeys(mctx, mem.ID, member.Keys{X25519: xk, Ed25519: pub})
+	p.RegisterKeys(mctx, mem.ID, member.Keys{X25519: xk, Signing: pub})
 	if _, err := p.PassIntegration(auth.WithActor(ctx, auth.NodeActor(mem.ID)), mem.ID); err != nil {
 		t.Fatal(err)
 	}

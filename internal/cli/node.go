@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"hulian/internal/sig"
+
 	"github.com/spf13/cobra"
 
 	"hulian/internal/errs"
@@ -215,7 +217,9 @@ func (c *NodeKeysCmd) Run(ctx context.Context) error {
 	}
 	defer n.Close()
 	pub := n.Public()
-	fmt.Fprintf(c.env.Stdout, "x25519  %s\ned25519 %s\n", nodekey.Encode(pub.X25519), nodekey.Encode(pub.Ed25519))
+	// The signing key's line is led by its algorithm: ed25519, or sm2
+	// under the 国密 profile.
+	fmt.Fprintf(c.env.Stdout, "x25519  %s\n%-7s %s\n", nodekey.Encode(pub.X25519), sig.AlgOfKey(n.Keys.Signer), nodekey.Encode(pub.Signing))
 	return nil
 }
 

@@ -57,6 +57,10 @@ type Options struct {
 	// empty: the walkthrough starts from the first member. The platform's
 	// key-encryption key is then generated as platform.kek in Dir.
 	PlatformDB string
+	// Crypto is the cryptography profile of the platform and both nodes:
+	// "" or "default", or "gm" (the 国密 profile: SM2 with SM3 signatures,
+	// SM4-GCM at rest).
+	Crypto string
 	// Out receives the narration, in Lang.
 	Out  io.Writer
 	Lang i18n.Lang

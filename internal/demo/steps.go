@@ -88,7 +88,7 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 		return err
 	}
 	cfg := pserver.Config{Listen: addr, DB: "sqlite://" + d.Path(PlatformDB), Logger: logger, AllowEndpoints: netguard.Loopback,
-		Calendar: d.w.calendar(), SettlementClock: d.w.settleClock}
+		Calendar: d.w.calendar(), SettlementClock: d.w.settleClock, Crypto: d.opts.Crypto}
 	where := i18n.T(fmt.Sprintf("数据库：%s（SQLite）；密钥加密密钥为本次演示生成：%s.kek", d.Path(PlatformDB), d.Path(PlatformDB)),
 		fmt.Sprintf("store: %s (SQLite); key-encryption key generated for this demo: %s.kek", d.Path(PlatformDB), d.Path(PlatformDB)))
 	if d.opts.PlatformDB != "" {
@@ -118,6 +118,10 @@ func (d *Demo) stepPlatform(ctx context.Context) error {
 		return err
 	}
 	d.n.say("业务日志验证公钥：%s", "business log verifier key: %s", vkey)
+	if m.Platform.Profile() == keyring.ProfileGM {
+		d.n.say("密码配置：国密——平台与两个节点以 SM2（SM3）签名，以 SM4-GCM 封存密钥与敏感字段；exID 仍为 ristretto255 上的 OPRF，日志树仍为 RFC 6962",
+			"cryptography profile: 国密 — the platform and both nodes sign with SM2 (SM3) and seal keys and sensitive fields with SM4-GCM; exIDs stay the OPRF over ristretto255, the log's tree RFC 6962")
+	}
 	d.w.anon = rpc.NewClient(m.URL(), rpc.WithLanguage(d.opts.Lang))
 	return nil
 }
@@ -401,7 +405,7 @@ func (d *Demo) openNode(ctx context.Context, name, file string, port int, member
 	}
 	m, err := nodeserver.Open(ctx, nodeserver.Config{Listen: addr, NoAutoIntegrate: true, Node: node.Config{
 		DB: "sqlite://" + d.Path(file), MemberID: memberID, PlatformURL: d.Platform.URL(), Region: "CN-SH",
-		Logger: logger, NewPlatform: platformclient.New,
+		Logger: logger, NewPlatform: platformclient.New, Crypto: d.opts.Crypto,
 	}})
 	if err != nil {
 		return nil, err

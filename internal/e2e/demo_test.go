@@ -16,6 +16,9 @@ import (
 	"strings"
 	"testing"
 
+	"hulian/internal/keyring"
+	"hulian/internal/node"
+	"hulian/internal/sig"
 	"hulian/internal/storage/storagetest"
 
 	"connectrpc.com/connect"
@@ -164,6 +167,10 @@ func TestDemoBadPopulation(t *testing.T) {
 // and in every binary rendering, every delivery token of the order, the
 // API token secrets and passwords. The same search finds the exIDs in the
 // supplier node's database, which shows it would find them.
+//
+// The same walk and search run under the 国密 profile (the platform on
+// SQLite): every signature of the exchange is then SM2 with SM3 and what
+// is sealed at rest is sealed with SM4-GCM.
 func TestDemoPrivacy(t *testing.T) {
 	t.Parallel()
 	for _, eng := range storagetest.Engines(t) {
@@ -173,14 +180,19 @@ func TestDemoPrivacy(t *testing.T) {
 			if eng == "postgres" {
 				platformDB = storagetest.DSN(t, eng)
 			}
-			demoPrivacy(t, platformDB)
+			demoPrivacy(t, platformDB, "")
 		})
 	}
+	t.Run("sqlite/gm", func(t *testing.T) {
+		t.Parallel()
+		demoPrivacy(t, "", keyring.ProfileGM)
+	})
 }
 
 // demoPrivacy runs the demo with its platform on platformDB (PostgreSQL),
-// or on SQLite when it is empty, and searches what the platform keeps.
-func demoPrivacy(t *testing.T, platformDB string) {
+// or on SQLite when it is empty, under the cryptography profile, and
+// searches what the platform keeps.
+func demoPrivacy(t *testing.T, platformDB, profile string) {
 	ctx := context.Background()
 	var narration bytes.Buffer
 	// A port in use: the platform falls back to a free one and says so.
@@ -190,7 +202,7 @@ func demoPrivacy(t *testing.T, platformDB string) {
 	}
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
-	d, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, Out: &narration, PlatformPort: port, PlatformDB: platformDB})
+	d, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), People: smallPeople, Seed: 5, Out: &narration, PlatformPort: port, PlatformDB: platformDB, Crypto: profile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +210,24 @@ func demoPrivacy(t *testing.T, platformDB string) {
 	sum, err := d.Walk(ctx)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, narration.String())
+	}
+	// Under the 国密 profile every key that signs is SM2 and every sealer
+	// SM4-GCM; under the default one, Ed25519 and AES-256-GCM.
+	wantSig, wantSeal := sig.Ed25519, keyring.AlgAESGCM
+	if profile == keyring.ProfileGM {
+		wantSig, wantSeal = sig.SM2, keyring.AlgSM4GCM
+	}
+	vkey, err := d.Platform.Log.VerifierKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alg, _ := sig.NoteAlgOf(vkey); alg != wantSig || d.Platform.Platform.Sealer().Algorithm() != wantSeal {
+		t.Errorf("the platform signs with %q and seals with %q, want %q and %q", alg, d.Platform.Platform.Sealer().Algorithm(), wantSig, wantSeal)
+	}
+	for _, n := range []*node.Node{d.Supplier.Node, d.Demander.Node} {
+		if alg := sig.AlgOfKey(n.Keys.Signer); alg != wantSig || n.Sealer().Algorithm() != wantSeal {
+			t.Errorf("a node signs with %q and seals with %q, want %q and %q", alg, n.Sealer().Algorithm(), wantSig, wantSeal)
+		}
 	}
 	// The token file the demo leaves works against the running platform.
 	c, _, err := rpc.ReadCredentials(d.Path("demander.token.json"))

@@ -4,7 +4,6 @@
 package member
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/protocol/ident"
+	"hulian/internal/sig"
 )
 
 // Stage is where a member is in onboarding. The four steps of X-M2 are
@@ -98,8 +98,11 @@ type Member struct {
 
 // Keys are a member node's registered public keys.
 type Keys struct {
-	X25519  []byte // order-key agreement (DESIGN.md protocol step 3)
-	Ed25519 []byte // signs the node's requests
+	X25519 []byte // order-key agreement (DESIGN.md protocol step 3)
+	// Signing signs the node's requests, answers and reports: an Ed25519
+	// key (32 bytes) or, under the 国密 profile, an SM2 key (33 bytes,
+	// compressed); package sig tells them apart.
+	Signing []byte
 }
 
 var industryRe = regexp.MustCompile(`^[A-T]([0-9]{2})?$`)
@@ -290,8 +293,5 @@ func (k Keys) Validate() error {
 	if allZero {
 		return errs.Invalidf("x25519_public_key", "X25519 公钥不能为全零", "the X25519 public key must not be all zero")
 	}
-	if len(k.Ed25519) != ed25519.PublicKeySize {
-		return errs.Invalidf("ed25519_public_key", "Ed25519 公钥须为 32 字节", "the Ed25519 public key must be 32 bytes")
-	}
-	return nil
+	return sig.CheckPublic("ed25519_public_key", k.Signing)
 }

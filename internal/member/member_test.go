@@ -57,7 +57,7 @@ func TestOnboardingOrder(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 24, 1, 0, 0, 0, time.UTC)
 	m := &member.Member{ID: "mem_1", Application: app(), Stage: member.StageApplied, Standing: member.StandingGood}
-	keys := member.Keys{X25519: make([]byte, 32), Ed25519: make([]byte, 32)}
+	keys := member.Keys{X25519: make([]byte, 32), Signing: make([]byte, 32)}
 	keys.X25519[0] = 1
 	if err := m.CanTrade(); !errs.Is(err, errs.FailedPrecondition) {
 		t.Fatalf("trade before onboarding: %v", err)
@@ -83,7 +83,7 @@ func TestOnboardingOrder(t *testing.T) {
 	if err := m.PassIntegration("node", now); !errs.Is(err, errs.FailedPrecondition) {
 		t.Errorf("integration before keys: %v", err)
 	}
-	if err := m.OpenAccount(member.Keys{X25519: make([]byte, 32), Ed25519: make([]byte, 32)}, "a", now); !errs.Is(err, errs.Invalid) {
+	if err := m.OpenAccount(member.Keys{X25519: make([]byte, 32), Signing: make([]byte, 32)}, "a", now); !errs.Is(err, errs.Invalid) {
 		t.Errorf("all-zero X25519 key: %v", err)
 	}
 	if err := m.OpenAccount(keys, "a", now); err != nil {

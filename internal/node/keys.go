@@ -18,7 +18,9 @@ import (
 // New keys are sealed under s; stored ones open under the sealer of the
 // construction they were sealed with (sealerFor), so a node that changes
 // its cryptography profile keeps its keys.
-func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor func(alg string) (keyring.Sealer, error)) (keys *nodekey.Keys, created bool, err error) {
+// A new node's signing key is of algorithm alg (the profile's); a node
+// keeps the signing key it has.
+func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor func(alg string) (keyring.Sealer, error), alg string) (keys *nodekey.Keys, created bool, err error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		var x, e *nodestore.SealedKey
 		err := db.Read(ctx, func(tx *nodestore.Tx) error {
@@ -26,8 +28,14 @@ func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor
 			if err != nil {
 				return err
 			}
-			e, err = active(ctx, tx, nodekey.PurposeEd25519)
-			return err
+			for _, p := range nodekey.SigningPurposes {
+				if e == nil {
+					if e, err = active(ctx, tx, p); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, false, err
@@ -44,7 +52,7 @@ func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor
 		case x != nil || e != nil:
 			return nil, false, errs.New(errs.FailedPrecondition, "db", "节点数据库中只有一把密钥，数据库可能已损坏", "the node database holds only one of its two keys; it may be damaged")
 		}
-		k, err := generate(ctx, db, s)
+		k, err := generate(ctx, db, s, alg)
 		if errs.Is(err, errs.Conflict) {
 			continue // another process stored its keys first
 		}
@@ -69,7 +77,7 @@ func openKeys(s keyring.Sealer, x, e *nodestore.SealedKey) (*nodekey.Keys, error
 				"the node's keys were sealed under another key-encryption key (ID "+k.KEKID+"); give the original HULIAN_NODE_KEK or --kek-file")
 		}
 	}
-	keys, err := nodekey.OpenKeys(s, x.Public, x.Sealed, e.Public, e.Sealed)
+	keys, err := nodekey.OpenKeys(s, x.Public, x.Sealed, e.Purpose, e.Public, e.Sealed)
 	if err != nil {
 		return nil, &errs.Error{Kind: errs.FailedPrecondition, Field: "db", Err: err,
 			Reason: i18n.T("节点密钥无法解密或与公钥不符，数据库可能已被篡改", "the node's keys do not open or do not match their public keys; the database may have been tampered with")}
@@ -77,13 +85,13 @@ func openKeys(s keyring.Sealer, x, e *nodestore.SealedKey) (*nodekey.Keys, error
 	return keys, nil
 }
 
-func generate(ctx context.Context, db *nodestore.DB, s keyring.Sealer) (*nodekey.Keys, error) {
-	k, err := nodekey.Generate()
+func generate(ctx context.Context, db *nodestore.DB, s keyring.Sealer, alg string) (*nodekey.Keys, error) {
+	k, err := nodekey.Generate(alg)
 	if err != nil {
 		return nil, err
 	}
 	var rows []*nodestore.SealedKey
-	for _, purpose := range []string{nodekey.PurposeX25519, nodekey.PurposeEd25519} {
+	for _, purpose := range []string{nodekey.PurposeX25519, k.SigningPurpose()} {
 		pub, sealed, err := k.SealPrivate(s, purpose)
 		if err != nil {
 			return nil, err
@@ -96,7 +104,7 @@ func generate(ctx context.Context, db *nodestore.DB, s keyring.Sealer) (*nodekey
 				return err
 			}
 		}
-		return tx.Record(ctx, nodestore.EventKeysGenerated, "x25519="+nodekey.Encode(rows[0].Public)+" ed25519="+nodekey.Encode(rows[1].Public)+" kek="+s.KeyID())
+		return tx.Record(ctx, nodestore.EventKeysGenerated, "x25519="+nodekey.Encode(rows[0].Public)+" "+rows[1].Purpose+"="+nodekey.Encode(rows[1].Public)+" kek="+s.KeyID())
 	})
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ package node
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -25,6 +25,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/peerkey"
+	"hulian/internal/sig"
 	"hulian/internal/storage/sqlite"
 )
 
@@ -46,7 +47,7 @@ type Platform interface {
 
 // PlatformFunc makes the platform client for a node: its base URL, the
 // member it acts for and the key it signs with.
-type PlatformFunc func(baseURL, memberID string, key ed25519.PrivateKey) Platform
+type PlatformFunc func(baseURL, memberID string, key crypto.Signer) Platform
 
 // Config is a node's configuration.
 type Config struct {
@@ -178,14 +179,14 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{DB: db, logger: cfg.Logger, now: cfg.Now, newPlatform: cfg.NewPlatform, profile: profile, sealer: sealer, kek: kek.Key}
-	keys, created, err := loadKeys(ctx, db, sealer, n.SealerFor)
+	keys, created, err := loadKeys(ctx, db, sealer, n.SealerFor, sig.AlgFor(profile))
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	n.Keys = keys
 	if created {
-		cfg.Logger.Info("generated the node's keys", "x25519", nodekey.Encode(keys.Public().X25519), "ed25519", nodekey.Encode(keys.Public().Ed25519))
+		cfg.Logger.Info("generated the node's keys", "x25519", nodekey.Encode(keys.Public().X25519), sig.AlgOfKey(keys.Signer), nodekey.Encode(keys.Public().Signing))
 	}
 	if err := n.settle(ctx, cfg.MemberID, cfg.PlatformURL); err != nil {
 		db.Close()
@@ -258,7 +259,7 @@ func (n *Node) settle(ctx context.Context, memberID, platformURL string) error {
 		return err
 	}
 	if n.memberID != "" && n.platformURL != "" && n.newPlatform != nil {
-		n.platform = n.newPlatform(n.platformURL, n.memberID, n.Keys.Ed25519)
+		n.platform = n.newPlatform(n.platformURL, n.memberID, n.Keys.Signer)
 	}
 	return nil
 }
@@ -351,7 +352,7 @@ func (n *Node) Status(ctx context.Context) Status {
 	}
 	pub := n.Public()
 	st.Reachable, st.Stage = true, stage
-	st.KeysMatch = string(keys.X25519) == string(pub.X25519) && string(keys.Ed25519) == string(pub.Ed25519)
+	st.KeysMatch = string(keys.X25519) == string(pub.X25519) && string(keys.Signing) == string(pub.Signing)
 	return st
 }
 

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"errors"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"hulian/internal/member"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/sig"
 )
 
 // fakePlatform plays the platform's onboarding side: it accepts keys with
@@ -31,14 +33,14 @@ type fakePlatform struct {
 	signer ed25519.PublicKey // the key the node's client signs with
 }
 
-func (f *fakePlatform) client(_, _ string, key ed25519.PrivateKey) node.Platform {
+func (f *fakePlatform) client(_, _ string, key crypto.Signer) node.Platform {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signer = key.Public().(ed25519.PublicKey)
 	return f
 }
 
-func (f *fakePlatform) signedOK() bool { return bytes.Equal(f.signer, f.keys.Ed25519) }
+func (f *fakePlatform) signedOK() bool { return bytes.Equal(f.signer, f.keys.Signing) }
 
 func (f *fakePlatform) Stage(context.Context) (member.Stage, member.Keys, error) {
 	f.mu.Lock()
@@ -99,7 +101,7 @@ func TestKeysPersistEncrypted(t *testing.T) {
 		t.Fatal(err)
 	}
 	n = open(t, node.Config{DB: dsn})
-	if !n.Keys.X25519.Equal(first.X25519) || !n.Keys.Ed25519.Equal(first.Ed25519) {
+	if !n.Keys.X25519.Equal(first.X25519) || !bytes.Equal(sig.Seed(n.Keys.Signer), sig.Seed(first.Signer)) {
 		t.Fatal("keys changed across restarts")
 	}
 	es, err := n.Events(context.Background(), 10)
@@ -120,8 +122,8 @@ func TestKeysPersistEncrypted(t *testing.T) {
 	}
 	secrets := map[string][]byte{
 		"x25519 scalar":    first.X25519.Bytes(),
-		"ed25519 seed":     first.Ed25519.Seed(),
-		"ed25519 expanded": first.Ed25519,
+		"ed25519 seed":     sig.Seed(first.Signer),
+		"ed25519 expanded": first.Signer.(ed25519.PrivateKey),
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "node.db*"))
 	found, public := 0, false
@@ -136,7 +138,7 @@ func TestKeysPersistEncrypted(t *testing.T) {
 		found++
 		// A positive control: the public keys, stored in the clear next
 		// to the sealed private keys, are found by the same search.
-		if bytes.Contains(b, first.Public().Ed25519) {
+		if bytes.Contains(b, first.Public().Signing) {
 			public = true
 		}
 		for name, s := range secrets {

@@ -95,7 +95,7 @@ func onboardKeys(t testing.TB, p *exchange.Exchange, opCtx context.Context, n in
 	if _, err := p.SignAgreement(ctx, m.ID, p.Agreement); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.RegisterKeys(ctx, m.ID, member.Keys{X25519: k.X25519.PublicKey().Bytes(), Ed25519: k.SignPublic()}); err != nil {
+	if _, err := p.RegisterKeys(ctx, m.ID, member.Keys{X25519: k.X25519.PublicKey().Bytes(), Signing: k.SignPublic()}); err != nil {
 		t.Fatal(err)
 	}
 	if m, err = p.PassIntegration(auth.WithActor(context.Background(), auth.NodeActor(m.ID)), m.ID); err != nil {

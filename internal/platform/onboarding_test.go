@@ -66,7 +66,7 @@ func TestOnboardingAttributed(t *testing.T) {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
 		x := make([]byte, 32)
 		rand.Read(x)
-		if _, err := p.RegisterKeys(memCtx, m.ID, member.Keys{X25519: x, Ed25519: pub}); err != nil {
+		if _, err := p.RegisterKeys(memCtx, m.ID, member.Keys{X25519: x, Signing: pub}); err != nil {
 			t.Fatal(err)
 		}
 		if err := trade(); err == nil {

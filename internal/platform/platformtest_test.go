@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 type onboarded struct {
 	ctx     context.Context // acting as the member's staff
 	member  *member.Member
-	nodeKey ed25519.PrivateKey
+	nodeKey crypto.Signer
 }
 
 // operator bootstraps the first operator and returns a context acting as it.
@@ -50,7 +51,7 @@ func onboard(t *testing.T, p *exchange.Exchange, opCtx context.Context, n int, s
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
 	x := make([]byte, 32)
 	rand.Read(x)
-	if _, err := p.RegisterKeys(ctx, m.ID, member.Keys{X25519: x, Ed25519: pub}); err != nil {
+	if _, err := p.RegisterKeys(ctx, m.ID, member.Keys{X25519: x, Signing: pub}); err != nil {
 		t.Fatal(err)
 	}
 	m, err = p.PassIntegration(auth.WithActor(context.Background(), auth.NodeActor(m.ID)), m.ID)

@@ -2,7 +2,7 @@ package rpc
 
 import (
 	"bytes"
-	"crypto/ed25519"
+	"crypto"
 	"io"
 	"net/http"
 	"strings"
@@ -38,7 +38,7 @@ type clientConfig struct {
 	login   string
 	pass    string
 	member  string
-	key     ed25519.PrivateKey
+	key     crypto.Signer
 	now     func() time.Time
 	lang    i18n.Lang
 	json    bool
@@ -60,9 +60,9 @@ func WithPassword(login, password string) ClientOption {
 }
 
 // WithNodeKey signs every call as the member's node with its registered
-// Ed25519 key (package reqsign). This is how a node calls
+// signing key (package reqsign). This is how a node calls
 // CompleteIntegration and, later, everything else it does.
-func WithNodeKey(memberID string, key ed25519.PrivateKey) ClientOption {
+func WithNodeKey(memberID string, key crypto.Signer) ClientOption {
 	return func(c *clientConfig) { c.member, c.key = memberID, key }
 }
 
@@ -129,12 +129,12 @@ func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // NodeTransport signs each request as a member's node (package reqsign):
 // method, path, time, a fresh nonce and the body's hash, with the node's
-// Ed25519 key. It reads the whole body to sign it, which suits API calls;
+// signing key. It reads the whole body to sign it, which suits API calls;
 // the platform bounds their size anyway.
 type NodeTransport struct {
 	Base   http.RoundTripper // http.DefaultTransport if nil
 	Member string
-	Key    ed25519.PrivateKey
+	Key    crypto.Signer
 	Now    func() time.Time // time.Now if nil
 }
 

@@ -183,6 +183,14 @@ func Sign(k crypto.Signer, msg []byte) []byte {
 	panic(fmt.Sprintf("sig: a %T is not a signing key", k))
 }
 
+// Name is an algorithm's name as people write it.
+func Name(alg string) string {
+	if alg == SM2 {
+		return "SM2"
+	}
+	return "Ed25519"
+}
+
 // AlgFor is the signature algorithm of a cryptography profile
 // (keyring.ProfileDefault or keyring.ProfileGM).
 func AlgFor(profile string) string {

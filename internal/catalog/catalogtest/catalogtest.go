@@ -2,7 +2,7 @@
 package catalogtest
 
 import (
-	"crypto/ed25519"
+	"crypto"
 	"time"
 
 	"hulian/internal/catalog"
@@ -46,7 +46,7 @@ func Verified(method string) *catalog.Listing {
 
 // Report returns a gate report for l signed by key in which every listed
 // value has n subjects.
-func Report(l *catalog.Listing, key ed25519.PrivateKey, n int64) *gate.SignedReport {
+func Report(l *catalog.Listing, key crypto.Signer, n int64) *gate.SignedReport {
 	r := &gate.SignedReport{ListingID: l.ID, Version: l.Version, Rows: 3 * n, Subjects: 3 * n, K: gate.MinK, Created: time.Now().UTC(),
 		Status: gate.Deidentified, Source: "会员消费记录，依会员协议收集"}
 	for _, t := range l.Tags {

@@ -1,13 +1,15 @@
 package gate
 
 import (
-	"crypto/ed25519"
+	"crypto"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"hulian/internal/sig"
 
 	"hulian/internal/catalog"
 	"hulian/internal/compliance/scan"
@@ -82,20 +84,20 @@ func (r *SignedReport) SignedBytes() []byte {
 }
 
 // Sign signs the report with a node key.
-func (r *SignedReport) Sign(key ed25519.PrivateKey) {
-	r.Signature = ed25519.Sign(key, r.SignedBytes())
+func (r *SignedReport) Sign(key crypto.Signer) {
+	r.Signature = sig.Sign(key, r.SignedBytes())
 }
 
 // Check verifies the report's signature with the supplier node's key and
 // that it covers this listing version: every tag, every listed value at
 // least k subjects, and no prohibited findings. The first failure is
 // reported with the tag and value concerned.
-func (r *SignedReport) Check(l *catalog.Listing, nodeKey ed25519.PublicKey, k int) error {
+func (r *SignedReport) Check(l *catalog.Listing, nodeKey []byte, k int) error {
 	if k < MinK {
 		k = MinK
 	}
 	bad := func(field, zh, en string) error { return errs.Invalidf("gate_report."+field, zh, en) }
-	if len(nodeKey) != ed25519.PublicKeySize || !ed25519.Verify(nodeKey, r.SignedBytes(), r.Signature) {
+	if !sig.Verify(nodeKey, r.SignedBytes(), r.Signature) {
 		return bad("signature", "合规检查报告的签名与供应方节点密钥不符", "the gate report's signature does not match the supplier node's key")
 	}
 	if r.Status != Deidentified {

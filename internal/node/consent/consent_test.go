@@ -303,14 +303,14 @@ func TestReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := consent.VerifyReceipt(tok, n.Keys.Ed25519.Public().(ed25519.PublicKey))
+	got, err := consent.VerifyReceipt(tok, n.Keys.Signer.Public().(ed25519.PublicKey))
 	if err != nil || got.ConsentReceiptID != r.ConsentReceiptID || !got.Services[0].Purposes[0].ThirdPartyDisclosure || got.Jurisdiction != "CN" ||
 		got.ConsentTimestamp != at.Unix() || got.Extensions["separate"] != "true" {
 		t.Fatalf("receipt: %+v %v", got, err)
 	}
 	parts := strings.Split(tok, ".")
 	forged := parts[0] + "." + strings.Replace(parts[1], parts[1][10:14], "AAAA", 1) + "." + parts[2]
-	if _, err := consent.VerifyReceipt(forged, n.Keys.Ed25519.Public().(ed25519.PublicKey)); err == nil {
+	if _, err := consent.VerifyReceipt(forged, n.Keys.Signer.Public().(ed25519.PublicKey)); err == nil {
 		t.Error("a changed receipt verifies")
 	}
 	if _, err := l.Record(ctx, []consent.Input{{ExID: subject(1), Purpose: "exchange", Action: consent.Withdrawn, NoticeVersion: 1, At: n.Now()}}, "test"); err != nil {

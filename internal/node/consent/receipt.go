@@ -2,12 +2,14 @@ package consent
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"hulian/internal/sig"
 
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
@@ -113,36 +115,50 @@ func (l *Ledger) Receipt(ctx context.Context, id []byte, purpose, policyURL stri
 	if p.Sensitive {
 		r.SPICat = p.Categories
 	}
-	jwt, err := SignReceipt(r, l.N.Keys.Ed25519)
+	jwt, err := SignReceipt(r, l.N.Keys.Signer)
 	return jwt, r, err
 }
 
 var b64 = base64.RawURLEncoding
 
+// jwsAlg is the JWS "alg" of a signing key: EdDSA (RFC 8037) for Ed25519;
+// for SM2 with SM3, which the IANA JOSE registry does not list, the name
+// "SM2SM3", private to the parties of the exchange.
+func jwsAlg(alg string) string {
+	if alg == sig.SM2 {
+		return "SM2SM3"
+	}
+	return "EdDSA"
+}
+
 // SignReceipt signs r as a JWS compact token with key.
-func SignReceipt(r *Receipt, key ed25519.PrivateKey) (string, error) {
+func SignReceipt(r *Receipt, key crypto.Signer) (string, error) {
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return "", err
 	}
-	input := b64.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT"}`)) + "." + b64.EncodeToString(payload)
-	return input + "." + b64.EncodeToString(ed25519.Sign(key, []byte(input))), nil
+	input := b64.EncodeToString([]byte(`{"alg":"`+jwsAlg(sig.AlgOfKey(key))+`","typ":"JWT"}`)) + "." + b64.EncodeToString(payload)
+	return input + "." + b64.EncodeToString(sig.Sign(key, []byte(input))), nil
 }
 
 // VerifyReceipt checks a receipt token's signature with the node's public
 // key and returns its fields.
-func VerifyReceipt(token string, pub ed25519.PublicKey) (*Receipt, error) {
+func VerifyReceipt(token string, pub []byte) (*Receipt, error) {
 	parts := strings.Split(strings.TrimSpace(token), ".")
 	if len(parts) != 3 {
 		return nil, errors.New("consent receipt: not a JWS compact token")
 	}
+	alg, err := sig.AlgOf(pub)
+	if err != nil {
+		return nil, fmt.Errorf("consent receipt: %w", err)
+	}
 	var hdr struct{ Alg string }
 	h, err := b64.DecodeString(parts[0])
-	if err != nil || json.Unmarshal(h, &hdr) != nil || hdr.Alg != "EdDSA" {
-		return nil, errors.New("consent receipt: the header is not EdDSA")
+	if err != nil || json.Unmarshal(h, &hdr) != nil || hdr.Alg != jwsAlg(alg) {
+		return nil, errors.New("consent receipt: the header is not " + jwsAlg(alg) + ", the node key's algorithm")
 	}
-	sig, err := b64.DecodeString(parts[2])
-	if err != nil || !ed25519.Verify(pub, []byte(parts[0]+"."+parts[1]), sig) {
+	signature, err := b64.DecodeString(parts[2])
+	if err != nil || !sig.Verify(pub, []byte(parts[0]+"."+parts[1]), signature) {
 		return nil, errors.New("consent receipt: the signature does not verify with the node's key")
 	}
 	payload, err := b64.DecodeString(parts[1])

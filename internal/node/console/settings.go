@@ -3,6 +3,8 @@ package console
 import (
 	"net/http"
 
+	"hulian/internal/sig"
+
 	"hulian/internal/bizlog"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
@@ -15,7 +17,8 @@ type settingsData struct {
 	PublicURL       string
 	VerifierKey     string
 	Fingerprint     string // of VerifierKey, compared with the operator's out of band
-	X25519, Ed25519 string
+	X25519, Signing string
+	SigningAlg      string // Ed25519 or SM2
 	Accounts        []*nodestore.Account
 }
 
@@ -26,7 +29,7 @@ func (c *console) settings(w http.ResponseWriter, r *http.Request, v *view) erro
 	n := c.Node
 	pub := n.Public()
 	d := settingsData{PlatformURL: n.PlatformURL(), Engine: n.DB.Engine(), Region: n.Region(),
-		X25519: nodekey.Encode(pub.X25519), Ed25519: nodekey.Encode(pub.Ed25519)}
+		X25519: nodekey.Encode(pub.X25519), Signing: nodekey.Encode(pub.Signing), SigningAlg: sig.Name(sig.AlgOfKey(c.Node.Keys.Signer))}
 	var err error
 	if d.PublicURL, err = n.PublicURL(ctx); err != nil {
 		return err

@@ -6,7 +6,7 @@ package platformclient
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"net/http"
@@ -40,14 +40,14 @@ type connectPlatform struct {
 }
 
 // New is the node's client of the platform's API; it is a node.PlatformFunc.
-func New(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
+func New(baseURL, memberID string, key crypto.Signer) node.Platform {
 	return WithTLS(nil)(baseURL, memberID, key)
 }
 
 // WithTLS is New with tlsCfg on every connection to the platform (CAs to
 // trust, the node's client certificate for mutual TLS); nil is New.
 func WithTLS(tlsCfg *tls.Config) node.PlatformFunc {
-	return func(baseURL, memberID string, key ed25519.PrivateKey) node.Platform {
+	return func(baseURL, memberID string, key crypto.Signer) node.Platform {
 		base := tlsfiles.Transport(tlsCfg)
 		return &connectPlatform{
 			baseURL:     baseURL,
@@ -67,7 +67,7 @@ func (p *connectPlatform) Stage(ctx context.Context) (member.Stage, member.Keys,
 		return "", member.Keys{}, fromConnect(err)
 	}
 	m := res.Msg.GetMember()
-	return stageFromProto(m.GetStage()), member.Keys{X25519: m.GetX25519PublicKey(), Ed25519: m.GetEd25519PublicKey()}, nil
+	return stageFromProto(m.GetStage()), member.Keys{X25519: m.GetX25519PublicKey(), Signing: m.GetEd25519PublicKey()}, nil
 }
 
 func (p *connectPlatform) RegisterNodeKeys(ctx context.Context, token string, k member.Keys) (member.Stage, error) {
@@ -75,7 +75,7 @@ func (p *connectPlatform) RegisterNodeKeys(ctx context.Context, token string, k 
 	// so it is authenticated with a member staff token instead.
 	c := rpc.NewClient(p.baseURL, rpc.WithToken(token), rpc.WithTransport(p.base))
 	res, err := c.Members.RegisterNodeKeys(ctx, connect.NewRequest(&hulianv1.RegisterNodeKeysRequest{
-		Id: p.memberID, X25519PublicKey: k.X25519, Ed25519PublicKey: k.Ed25519,
+		Id: p.memberID, X25519PublicKey: k.X25519, Ed25519PublicKey: k.Signing,
 	}))
 	if err != nil {
 		return "", fromConnect(err)

@@ -182,7 +182,7 @@ func (r *fakeRelay) GetMember(_ context.Context, req *connect.Request[hulianv1.G
 		return nil, connect.NewError(connect.CodeUnauthenticated, fmt.Errorf("unknown node"))
 	}
 	return connect.NewResponse(&hulianv1.GetMemberResponse{Member: &hulianv1.Member{Id: req.Msg.GetId(), Stage: hulianv1.Stage_STAGE_ACTIVE,
-		X25519PublicKey: k.X25519, Ed25519PublicKey: k.Ed25519}}), nil
+		X25519PublicKey: k.X25519, Ed25519PublicKey: k.Signing}}), nil
 }
 
 func (r *fakeRelay) RegisterEndpoint(_ context.Context, req *connect.Request[hulianv1.RegisterEndpointRequest]) (*connect.Response[hulianv1.RegisterEndpointResponse], error) {
@@ -344,7 +344,7 @@ func (r *fakeRelay) Deliver(ctx context.Context, req *connect.Request[hulianv1.D
 	// platform checks it before forwarding.
 	r.admitted++
 	r.sent[o.id] = append(r.sent[o.id], bytes.Clone(m.GetTokens()))
-	supplierKey := r.members[o.supplier].Ed25519
+	supplierKey := r.members[o.supplier].Signing
 	r.mu.Unlock()
 
 	ar := r.answerRequest(o, m.GetRequestId(), m.GetTokens())

@@ -2,7 +2,7 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
+	"crypto"
 	"errors"
 	"io"
 	"net/http"
@@ -147,11 +147,11 @@ func TestServes(t *testing.T) {
 		notWant []string
 	}{
 		{"healthz", "/healthz", nil, 200, []string{"ok"}, nil},
-		{"readyz", "/readyz", nil, 200, []string{`"engine":"sqlite"`, `"read":true`, `"write":true`, `"schema_version":18`, `"schema_expected":18`}, nil},
+		{"readyz", "/readyz", nil, 200, []string{`"engine":"sqlite"`, `"read":true`, `"write":true`, `"schema_version":19`, `"schema_expected":19`}, nil},
 		{"console needs a login", "/settings", nil, 303, nil, nil},
 		{"login page", "/login", nil, 200, []string{"登录节点控制台", `name="password"`}, []string{"hulian node staff add"}},
 		{"settings in Chinese by default", "/settings", []*http.Cookie{session}, 200,
-			[]string{`lang="zh-CN"`, "成员节点", "节点公钥", escaped(nodekey.Encode(pub.X25519)), escaped(nodekey.Encode(pub.Ed25519)), "未配置", "运维", `href="/lang?to=en&amp;back=%2fsettings"`},
+			[]string{`lang="zh-CN"`, "成员节点", "节点公钥", escaped(nodekey.Encode(pub.X25519)), escaped(nodekey.Encode(pub.Signing)), "未配置", "运维", `href="/lang?to=en&amp;back=%2fsettings"`},
 			[]string{"<script", "http://", "https://"}},
 		{"overview in Chinese", "/", []*http.Cookie{session}, 200, []string{"生成节点密钥", "创建控制台账户"}, []string{"keys.generated"}},
 		{"settings in English by cookie", "/settings", []*http.Cookie{session, {Name: "lang", Value: "en"}}, 200,
@@ -191,7 +191,7 @@ func TestServes(t *testing.T) {
 func TestAutoIntegrate(t *testing.T) {
 	t.Parallel()
 	p := &openedPlatform{stage: member.StageOpened}
-	newPlatform := func(_, _ string, key ed25519.PrivateKey) node.Platform { return p }
+	newPlatform := func(_, _ string, key crypto.Signer) node.Platform { return p }
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "node.db")
 	kek := keyring.NewKEKText()
 	// Learn the node's keys first, as the member would with `node keys`.

@@ -16,6 +16,7 @@ package suppliertest
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -34,6 +35,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"hulian/internal/sig"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -56,7 +59,7 @@ import (
 
 // Keys are a node's key pairs, as the platform registers them.
 type Keys struct {
-	Sign   ed25519.PrivateKey
+	Sign   crypto.Signer // Ed25519, or SM2 under the 国密 profile
 	X25519 *ecdh.PrivateKey
 }
 
@@ -67,8 +70,8 @@ func NewKeys() Keys {
 	return Keys{Sign: sk, X25519: x}
 }
 
-// SignPublic is the Ed25519 public key to register.
-func (k Keys) SignPublic() ed25519.PublicKey { return k.Sign.Public().(ed25519.PublicKey) }
+// SignPublic is the signing public key to register.
+func (k Keys) SignPublic() []byte { return sig.Public(k.Sign) }
 
 // ExIDs makes n distinct exIDs of epoch 1, the same for the same seed.
 func ExIDs(seed uint64, n int) []exid.ExID {
@@ -164,9 +167,9 @@ func (s *Supplier) storeKeys(k Keys) error {
 		return err
 	}
 	defer db.Close()
-	keys := &nodekey.Keys{X25519: k.X25519, Ed25519: k.Sign}
+	keys := &nodekey.Keys{X25519: k.X25519, Signer: k.Sign}
 	return db.Transact(ctx, func(tx *nodestore.Tx) error {
-		for i, purpose := range []string{nodekey.PurposeX25519, nodekey.PurposeEd25519} {
+		for i, purpose := range []string{nodekey.PurposeX25519, keys.SigningPurpose()} {
 			pub, sealed, err := keys.SealPrivate(sealer, purpose)
 			if err != nil {
 				return err
@@ -194,7 +197,7 @@ func (s *Supplier) open(t testing.TB) {
 func (s *Supplier) Keys() Keys {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Keys{Sign: s.main.Node.Keys.Ed25519, X25519: s.main.Node.Keys.X25519}
+	return Keys{Sign: s.main.Node.Keys.Signer, X25519: s.main.Node.Keys.X25519}
 }
 
 // Node is the node behind the faults.

@@ -3,8 +3,8 @@ package supply
 import (
 	"container/list"
 	"context"
+	"crypto"
 	"crypto/ecdh"
-	"crypto/ed25519"
 	"sync"
 	"time"
 	"unsafe"
@@ -191,7 +191,7 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err := oc.data.exclusionGate(purpose, snap); err != nil {
 		return nil, err
 	}
-	a, ms, err := oc.answer(n.Keys.Ed25519, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
+	a, ms, err := oc.answer(n.Keys.Signer, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *Ans
 
 // answer looks tokens up, seals the matches' values of cols to the
 // demander and signs the statement.
-func (oc *orderContext) answer(key ed25519.PrivateKey, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, []tokenindex.Match, error) {
+func (oc *orderContext) answer(key crypto.Signer, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, []tokenindex.Match, error) {
 	// The request's bytes are the tokens themselves: a view, not a copy.
 	tokens := unsafe.Slice((*ordertoken.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/ordertoken.TokenSize)
 	ms := oc.lookup(tokens, allow)

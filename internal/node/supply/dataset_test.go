@@ -345,10 +345,10 @@ func TestGateReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !ed25519.Verify(n.Public().Ed25519, d.Report.SignedBytes(), d.Report.Signature) {
+			if !ed25519.Verify(n.Public().Signing, d.Report.SignedBytes(), d.Report.Signature) {
 				t.Errorf("%s: the stored report does not verify against the node's key", tt.name)
 			}
-			err = d.Report.Check(l, n.Public().Ed25519, gate.MinK)
+			err = d.Report.Check(l, n.Public().Signing, gate.MinK)
 			if tt.wantErr == "" {
 				if err != nil || !d.GatePass {
 					t.Errorf("%s: check %v, pass %v", tt.name, err, d.GatePass)

@@ -7,5 +7,5 @@ import "hulian/internal/compliance/gate"
 // platform knows the counts come from this member's node. The private key
 // does not leave the node.
 func (n *Side) SignGateReport(r *gate.SignedReport) {
-	r.Sign(n.Keys.Ed25519)
+	r.Sign(n.Keys.Signer)
 }

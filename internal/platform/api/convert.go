@@ -105,7 +105,7 @@ func memberToProto(m *member.Member) *hulianv1.Member {
 		AgreementVersion: m.Agreement,
 		Agreed:           stepToProto(m.Agreed),
 		X25519PublicKey:  m.Keys.X25519,
-		Ed25519PublicKey: m.Keys.Ed25519,
+		Ed25519PublicKey: m.Keys.Signing,
 		Opened:           stepToProto(m.Opened),
 		Integrated:       stepToProto(m.Integrated),
 		Created:          timestamp(m.Created),

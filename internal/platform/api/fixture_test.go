@@ -179,11 +179,11 @@ func (f *fixture) setStage(t testing.TB, tn *tenant, stage member.Stage) {
 			return member.Step{}
 		}
 		m.Stage = stage
-		keys := member.Keys{X25519: tn.X25519, Ed25519: tn.Node.Public().(ed25519.PublicKey)}
+		keys := member.Keys{X25519: tn.X25519, Signing: tn.Node.Public().(ed25519.PublicKey)}
 		if !bytes.Equal(m.Keys.X25519, keys.X25519) {
 			// Registered keys are logged, as RegisterKeys logs them, so
 			// that peers can check them against the log.
-			p := bizlog.P{"x25519_public_sha256": bizlog.Commit(keys.X25519), "ed25519_public_sha256": bizlog.Commit(keys.Ed25519)}
+			p := bizlog.P{"x25519_public_sha256": bizlog.Commit(keys.X25519), "ed25519_public_sha256": bizlog.Commit(keys.Signing)}
 			if _, err := tx.Append(ctx, m.ID, bizlog.KindMemberOpened, m.ID, p); err != nil {
 				return err
 			}

@@ -111,7 +111,7 @@ func (s *memberService) RegisterNodeKeys(ctx context.Context, req *connect.Reque
 	}
 	// The domain checks the keys again in its transition; checking them
 	// here too reports a bad key whatever the member's stage.
-	k := member.Keys{X25519: req.Msg.X25519PublicKey, Ed25519: req.Msg.Ed25519PublicKey}
+	k := member.Keys{X25519: req.Msg.X25519PublicKey, Signing: req.Msg.Ed25519PublicKey}
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (p *platformT) activate(t testing.TB, id string) ed25519.PrivateKey {
 		m.Stage, m.Agreement = member.StageActive, p.Platform.Agreement
 		m.Qualified, m.Agreed, m.Opened, m.Integrated = step, step, step, step
 		m.Application.Demander = true
-		m.Keys = member.Keys{X25519: x.PublicKey().Bytes(), Ed25519: pub}
+		m.Keys = member.Keys{X25519: x.PublicKey().Bytes(), Signing: pub}
 		return tx.UpdateMember(ctx, m)
 	})
 	return key

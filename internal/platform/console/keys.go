@@ -22,7 +22,7 @@ func (c *console) registerKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return c.homeAgain(r, err)
 	}
-	if _, err := c.p.RegisterKeys(ctx, auth.ActorFrom(ctx).MemberID, member.Keys{X25519: x, Ed25519: ed}); err != nil {
+	if _, err := c.p.RegisterKeys(ctx, auth.ActorFrom(ctx).MemberID, member.Keys{X25519: x, Signing: ed}); err != nil {
 		return c.homeAgain(r, err)
 	}
 	http.Redirect(w, r, "/home", http.StatusSeeOther)

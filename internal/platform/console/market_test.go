@@ -51,7 +51,7 @@ func (p *platformT) trader(t testing.TB, n int, name, login string) trader {
 		got.Agreement = p.Platform.Agreement
 		x := make([]byte, 32)
 		rand.Read(x)
-		got.Keys = member.Keys{X25519: x, Ed25519: pub}
+		got.Keys = member.Keys{X25519: x, Signing: pub}
 		m = got
 		if err := tx.UpdateMember(ctx, got); err != nil {
 			return err

@@ -90,7 +90,7 @@ var messages = map[string]i18n.Text{
 	"field.agreement_version":  i18n.T("协议版本", "Agreement version"),
 	"field.agree":              i18n.T("我已阅读并代表本单位同意上述版本的成员协议", "I have read the member agreement of this version and agree to it for my organisation"),
 	"field.x25519_public_key":  i18n.T("X25519 公钥（订单密钥协商）", "X25519 public key (order key agreement)"),
-	"field.ed25519_public_key": i18n.T("Ed25519 公钥（请求签名）", "Ed25519 public key (request signing)"),
+	"field.ed25519_public_key": i18n.T("签名公钥（Ed25519，国密配置下为 SM2）", "signing public key (Ed25519; SM2 under the 国密 profile)"),
 
 	"hint.uscc":           i18n.T("18 位，含 GB 32100 校验位", "18 characters including the GB 32100 check character"),
 	"hint.industry":       i18n.T("国民经济行业分类（GB/T 4754）门类字母加两位大类代码，如 I64", "GB/T 4754 section letter and two-digit division, e.g. I64"),

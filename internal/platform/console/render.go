@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/sig"
+
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
@@ -251,6 +253,11 @@ func (c *console) funcs(lang i18n.Lang) template.FuncMap {
 		"list":    func(s ...string) []string { return s },
 		"dispute": func(v *view, d disputeRow) disputeItem { return disputeItem{disputeRow: d, V: v} },
 		"b64":     func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
+		// sigalg names a node signing key's algorithm (package sig).
+		"sigalg": func(pub []byte) string {
+			alg, _ := sig.AlgOf(pub)
+			return sig.Name(alg)
+		},
 		"roles": func(m *member.Member) string {
 			var out []string
 			for _, r := range m.Roles() {

@@ -230,7 +230,7 @@ func (r *Registry) SubmitListing(ctx context.Context, id string, report *gate.Si
 			if report == nil {
 				return nil, errs.Invalidf("gate_report", "数据集须附供应方节点签名的合规检查报告", "a dataset needs the gate report signed by the supplier's node")
 			}
-			if err := report.Check(l, m.Keys.Ed25519, r.P.K); err != nil {
+			if err := report.Check(l, m.Keys.Signing, r.P.K); err != nil {
 				return nil, err
 			}
 			digest := sha256.Sum256(report.SignedBytes())

@@ -521,13 +521,13 @@ func (r *Relay) planDelivery(ctx context.Context, tx *store.Tx, caller, orderID,
 	if err != nil {
 		return plan, err
 	}
-	if len(sk.Keys.Ed25519) == 0 || len(dk.Keys.X25519) == 0 {
+	if len(sk.Keys.Signing) == 0 || len(dk.Keys.X25519) == 0 {
 		return plan, errs.New(errs.FailedPrecondition, "keys", "订单双方须已登记节点密钥", "both parties must have registered their node keys")
 	}
 	if plan.columns, err = orderColumns(ctx, tx, o); err != nil {
 		return plan, err
 	}
-	plan.endpoint, plan.supplierKey, plan.demanderX = ep.URL, sk.Keys.Ed25519, dk.Keys.X25519
+	plan.endpoint, plan.supplierKey, plan.demanderX = ep.URL, sk.Keys.Signing, dk.Keys.X25519
 	return plan, nil
 }
 

@@ -104,7 +104,7 @@ func (m *Main) nodeActor(ctx context.Context, r *http.Request) (context.Context,
 		if err != nil {
 			return err
 		}
-		pub = mem.Keys.Ed25519
+		pub = mem.Keys.Signing
 		return nil
 	})
 	// Only a member that is not there, or has no key, is refused: a

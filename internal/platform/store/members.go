@@ -19,7 +19,7 @@ func scanMember(row interface{ Scan(...any) error }) (*member.Member, error) {
 	var qualified, agreed, opened, integrated sql.NullTime
 	err := row.Scan(&m.ID, &m.Name, &m.USCC, &m.Industry, &m.ContactName, &m.ContactPhone, &m.ContactEmail, &m.StorageRegion,
 		&m.Supplier, &m.Demander, &m.Stage, &m.Standing, &m.Applied.At, &m.Applied.By, &qualified, &m.Qualified.By, &m.RejectReason,
-		&m.Agreement, &agreed, &m.Agreed.By, &m.Keys.X25519, &m.Keys.Ed25519, &opened, &m.Opened.By,
+		&m.Agreement, &agreed, &m.Agreed.By, &m.Keys.X25519, &m.Keys.Signing, &opened, &m.Opened.By,
 		&integrated, &m.Integrated.By, &m.Created, &m.Updated)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (tx *Tx) CreateMember(ctx context.Context, m *member.Member) error {
 		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)`,
 		m.ID, m.Name, m.USCC, m.Industry, m.ContactName, m.ContactPhone, m.ContactEmail, m.StorageRegion,
 		m.Supplier, m.Demander, m.Stage, m.Standing, m.Applied.At.UTC(), m.Applied.By, nullTime(m.Qualified.At), m.Qualified.By, m.RejectReason,
-		m.Agreement, nullTime(m.Agreed.At), m.Agreed.By, m.Keys.X25519, m.Keys.Ed25519, nullTime(m.Opened.At), m.Opened.By,
+		m.Agreement, nullTime(m.Agreed.At), m.Agreed.By, m.Keys.X25519, m.Keys.Signing, nullTime(m.Opened.At), m.Opened.By,
 		nullTime(m.Integrated.At), m.Integrated.By, m.Created, m.Updated)
 	if err != nil && tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "uscc", "该统一社会信用代码已注册为成员", "a member with this unified social credit code already exists")
@@ -76,7 +76,7 @@ func (tx *Tx) UpdateMember(ctx context.Context, m *member.Member) error {
 		m.ID, m.Name, m.Industry, m.ContactName, m.ContactPhone, m.ContactEmail,
 		m.StorageRegion, m.Supplier, m.Demander, m.Stage, m.Standing, m.Applied.At.UTC(), m.Applied.By,
 		nullTime(m.Qualified.At), m.Qualified.By, m.RejectReason, m.Agreement, nullTime(m.Agreed.At), m.Agreed.By,
-		m.Keys.X25519, m.Keys.Ed25519, nullTime(m.Opened.At), m.Opened.By, nullTime(m.Integrated.At), m.Integrated.By, m.Updated)
+		m.Keys.X25519, m.Keys.Signing, nullTime(m.Opened.At), m.Opened.By, nullTime(m.Integrated.At), m.Integrated.By, m.Updated)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func TestMembers(t *testing.T) {
 
 		// Round trip, including keys and nullable step times.
 		a.Stage, a.Qualified = member.StageQualified, member.Step{At: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), By: "account:op"}
-		a.Keys = member.Keys{X25519: make([]byte, 32), Ed25519: make([]byte, 32)}
+		a.Keys = member.Keys{X25519: make([]byte, 32), Signing: make([]byte, 32)}
 		a.Keys.X25519[0] = 9
 		if err := db.Transact(ctx, func(tx *store.Tx) error { return tx.UpdateMember(ctx, a) }); err != nil {
 			t.Fatal(err)

@@ -20,7 +20,7 @@ package evidence
 
 import (
 	"bytes"
-	"crypto/ed25519"
+	"crypto"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -29,11 +29,10 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/sig"
-
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/errs"
+	"hulian/internal/sig"
 )
 
 // Hash is a SHA-256.
@@ -133,20 +132,20 @@ func (a Answer) Check() error {
 }
 
 // Sign signs the statement with the supplier node's key.
-func (a Answer) Sign(key ed25519.PrivateKey) ([]byte, error) {
+func (a Answer) Sign(key crypto.Signer) ([]byte, error) {
 	if err := a.Check(); err != nil {
 		return nil, err
 	}
-	return ed25519.Sign(key, a.Text()), nil
+	return sig.Sign(key, a.Text()), nil
 }
 
 // Verify checks sig over the statement with the supplier node's registered
 // key.
-func (a Answer) Verify(pub ed25519.PublicKey, sig []byte) error {
+func (a Answer) Verify(pub []byte, signature []byte) error {
 	if err := a.Check(); err != nil {
 		return err
 	}
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, a.Text(), sig) {
+	if !sig.Verify(pub, a.Text(), signature) {
 		return errs.New(errs.Unauthenticated, "signature", "供应方节点的应答签名无效", "the supplier node's answer signature does not verify")
 	}
 	return nil

@@ -10,7 +10,7 @@ package reqsign
 
 import (
 	"bytes"
-	"crypto/ed25519"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hulian/internal/sig"
 
 	"hulian/internal/errs"
 )
@@ -52,22 +54,26 @@ func target(r *http.Request) string {
 
 // Sign adds the signature headers to r, whose body is body (r.Body is
 // replaced by it).
-func Sign(r *http.Request, body []byte, member string, key ed25519.PrivateKey, now time.Time) {
+func Sign(r *http.Request, body []byte, member string, key crypto.Signer, now time.Time) {
 	n := make([]byte, 16)
 	rand.Read(n)
 	nonce := base64.RawURLEncoding.EncodeToString(n)
 	ts := strconv.FormatInt(now.Unix(), 10)
 	sum := sha256.Sum256(body)
 	h := hex.EncodeToString(sum[:])
-	sig := ed25519.Sign(key, message(r.Method, target(r), member, ts, nonce, h))
+	signature := sig.Sign(key, message(r.Method, target(r), member, ts, nonce, h))
 	r.Header.Set(HeaderBodyHash, h)
 	r.Header.Set(HeaderMember, member)
 	r.Header.Set(HeaderTimestamp, ts)
 	r.Header.Set(HeaderNonce, nonce)
-	r.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	r.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(signature))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 }
+
+// maxSignature bounds a signature: 64 bytes of Ed25519, at most 72 of a
+// DER-encoded SM2 signature.
+const maxSignature = 80
 
 // Signed reports whether r carries a node signature.
 func Signed(r *http.Request) bool { return r.Header.Get(HeaderSignature) != "" }
@@ -86,7 +92,7 @@ func unauth(zh, en string) error { return errs.New(errs.Unauthenticated, "signat
 // without reading the body. The caller must then record the nonce (replays
 // are caught there, in the database shared by all platform replicas) and
 // check the body with BodyMatches as it reads it.
-func VerifyHeaders(r *http.Request, pub ed25519.PublicKey, now time.Time) (*Parsed, [sha256.Size]byte, error) {
+func VerifyHeaders(r *http.Request, pub []byte, now time.Time) (*Parsed, [sha256.Size]byte, error) {
 	var digest [sha256.Size]byte
 	p := &Parsed{Member: r.Header.Get(HeaderMember), Nonce: r.Header.Get(HeaderNonce)}
 	ts := r.Header.Get(HeaderTimestamp)
@@ -107,11 +113,11 @@ func VerifyHeaders(r *http.Request, pub ed25519.PublicKey, now time.Time) (*Pars
 	} else {
 		copy(digest[:], b)
 	}
-	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
-	if err != nil || len(sig) != ed25519.SignatureSize || len(pub) != ed25519.PublicKeySize {
+	signature, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
+	if err != nil || len(signature) == 0 || len(signature) > maxSignature {
 		return nil, digest, unauth("签名格式错误", "malformed signature")
 	}
-	if !ed25519.Verify(pub, message(r.Method, target(r), p.Member, ts, p.Nonce, h), sig) {
+	if !sig.Verify(pub, message(r.Method, target(r), p.Member, ts, p.Nonce, h), signature) {
 		return nil, digest, unauth("签名与成员注册的节点密钥不符", "the signature does not match the member's registered node key")
 	}
 	return p, digest, nil
@@ -128,7 +134,7 @@ func BodyMatches(body []byte, digest [sha256.Size]byte) error {
 
 // Verify checks r's headers (VerifyHeaders) and that body is the body they
 // declare.
-func Verify(r *http.Request, body []byte, pub ed25519.PublicKey, now time.Time) (*Parsed, error) {
+func Verify(r *http.Request, body []byte, pub []byte, now time.Time) (*Parsed, error) {
 	p, digest, err := VerifyHeaders(r, pub, now)
 	if err != nil {
 		return nil, err
