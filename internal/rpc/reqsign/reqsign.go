@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
@@ -20,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/sig"
 
@@ -32,7 +33,8 @@ const (
 	HeaderTimestamp = "Hulian-Timestamp"
 	HeaderNonce     = "Hulian-Nonce"
 	HeaderSignature = "Hulian-Signature"
-	HeaderBodyHash  = "Hulian-Content-Sha256" // hex SHA-256 of the body
+	HeaderBodyHash  = "Hulian-Content-Sha256" // hex SHA-256 of the body (an Ed25519 node)
+	HeaderBodySM3   = "Hulian-Content-Sm3"    // hex SM3 of the body (an SM2 node, the 国密 profile)
 )
 
 // MaxSkew is how far a request's time may differ from the platform's clock;
@@ -59,10 +61,11 @@ func Sign(r *http.Request, body []byte, member string, key crypto.Signer, now ti
 	rand.Read(n)
 	nonce := base64.RawURLEncoding.EncodeToString(n)
 	ts := strconv.FormatInt(now.Unix(), 10)
-	sum := sha256.Sum256(body)
+	alg := digest.ForSigner(sig.AlgOfKey(key))
+	sum := alg.Sum(body)
 	h := hex.EncodeToString(sum[:])
 	signature := sig.Sign(key, message(r.Method, target(r), member, ts, nonce, h))
-	r.Header.Set(HeaderBodyHash, h)
+	r.Header.Set(bodyHeader(alg), h)
 	r.Header.Set(HeaderMember, member)
 	r.Header.Set(HeaderTimestamp, ts)
 	r.Header.Set(HeaderNonce, nonce)
@@ -92,41 +95,62 @@ func unauth(zh, en string) error { return errs.New(errs.Unauthenticated, "signat
 // without reading the body. The caller must then record the nonce (replays
 // are caught there, in the database shared by all platform replicas) and
 // check the body with BodyMatches as it reads it.
-func VerifyHeaders(r *http.Request, pub []byte, now time.Time) (*Parsed, [sha256.Size]byte, error) {
-	var digest [sha256.Size]byte
+func VerifyHeaders(r *http.Request, pub []byte, now time.Time) (*Parsed, Digest, error) {
+	var d Digest
 	p := &Parsed{Member: r.Header.Get(HeaderMember), Nonce: r.Header.Get(HeaderNonce)}
 	ts := r.Header.Get(HeaderTimestamp)
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return nil, digest, unauth("签名请求缺少有效的时间戳", "the signed request has no valid timestamp")
+		return nil, d, unauth("签名请求缺少有效的时间戳", "the signed request has no valid timestamp")
 	}
 	p.Time = time.Unix(sec, 0)
-	if d := now.Sub(p.Time); d > MaxSkew || d < -MaxSkew {
-		return nil, digest, unauth("签名请求的时间与平台时间相差超过 5 分钟", "the signed request's time is more than 5 minutes from the platform's")
+	if skew := now.Sub(p.Time); skew > MaxSkew || skew < -MaxSkew {
+		return nil, d, unauth("签名请求的时间与平台时间相差超过 5 分钟", "the signed request's time is more than 5 minutes from the platform's")
 	}
 	if l := len(p.Nonce); l < 16 || l > 64 {
-		return nil, digest, unauth("签名请求缺少随机数", "the signed request has no nonce")
+		return nil, d, unauth("签名请求缺少随机数", "the signed request has no nonce")
 	}
-	h := r.Header.Get(HeaderBodyHash)
-	if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size || h != strings.ToLower(h) {
-		return nil, digest, unauth("签名请求缺少请求体摘要（"+HeaderBodyHash+"）", "the signed request has no body digest ("+HeaderBodyHash+")")
+	// The body's hash goes with the key: SM3 for an SM2 node.
+	keyAlg, err := sig.AlgOf(pub)
+	if err != nil {
+		return nil, d, unauth("成员注册的节点密钥无效", "the member's registered node key is not valid")
+	}
+	d.Alg = digest.ForSigner(keyAlg)
+	header := bodyHeader(d.Alg)
+	h := r.Header.Get(header)
+	if b, err := hex.DecodeString(h); err != nil || len(b) != digest.Size || h != strings.ToLower(h) {
+		return nil, d, unauth("签名请求缺少请求体摘要（"+header+"）", "the signed request has no body digest ("+header+")")
 	} else {
-		copy(digest[:], b)
+		copy(d.Sum[:], b)
 	}
 	signature, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
 	if err != nil || len(signature) == 0 || len(signature) > maxSignature {
-		return nil, digest, unauth("签名格式错误", "malformed signature")
+		return nil, d, unauth("签名格式错误", "malformed signature")
 	}
 	if !sig.Verify(pub, message(r.Method, target(r), p.Member, ts, p.Nonce, h), signature) {
-		return nil, digest, unauth("签名与成员注册的节点密钥不符", "the signature does not match the member's registered node key")
+		return nil, d, unauth("签名与成员注册的节点密钥不符", "the signature does not match the member's registered node key")
 	}
-	return p, digest, nil
+	return p, d, nil
+}
+
+// Digest is the body's hash a signature covers.
+type Digest struct {
+	Alg digest.Alg
+	Sum [digest.Size]byte
+}
+
+// bodyHeader is the header carrying the body's hash under alg.
+func bodyHeader(alg digest.Alg) string {
+	if alg == digest.SM3 {
+		return HeaderBodySM3
+	}
+	return HeaderBodyHash
 }
 
 // BodyMatches reports an error unless body is the one the signature
 // declared.
-func BodyMatches(body []byte, digest [sha256.Size]byte) error {
-	if sha256.Sum256(body) != digest {
+func BodyMatches(body []byte, d Digest) error {
+	if d.Alg.Sum(body) != d.Sum {
 		return unauth("请求体与签名声明的摘要不符", "the body does not match the digest the signature covers")
 	}
 	return nil
@@ -135,11 +159,11 @@ func BodyMatches(body []byte, digest [sha256.Size]byte) error {
 // Verify checks r's headers (VerifyHeaders) and that body is the body they
 // declare.
 func Verify(r *http.Request, body []byte, pub []byte, now time.Time) (*Parsed, error) {
-	p, digest, err := VerifyHeaders(r, pub, now)
+	p, d, err := VerifyHeaders(r, pub, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := BodyMatches(body, digest); err != nil {
+	if err := BodyMatches(body, d); err != nil {
 		return nil, err
 	}
 	return p, nil
