@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
@@ -99,6 +100,10 @@ type Node struct {
 
 // CryptoProfile is the node's cryptography profile.
 func (n *Node) CryptoProfile() string { return n.profile }
+
+// Digest is the hash that goes with the node's signing key — SM3 for an SM2
+// key — for what it signs and for the order keys it agrees with its peers.
+func (n *Node) Digest() digest.Alg { return digest.ForSigner(sig.AlgOfKey(n.Keys.Signer)) }
 
 // Sealer seals new secrets at rest under the node's key-encryption key,
 // with the profile's construction.

@@ -253,20 +253,20 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 	if len(ids) == 0 {
 		return out, nil
 	}
-	k, err := ordertoken.Derive(n.Keys.X25519, peer, p.OrderID)
+	k, err := ordertoken.DeriveFor(n.Digest(), n.Keys.X25519, peer, p.OrderID)
 	if err != nil {
 		return nil, err
 	}
 	tokens := make([]ordertoken.Token, len(ids))
 	k.Tokens(ids, tokens)
 	wire := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(tokens))), len(tokens)*ordertoken.TokenSize)
-	mac := k.Authenticator(requestID, evidence.HashOf(wire))
+	mac := k.Authenticator(requestID, evidence.HashWith(k.Alg(), wire))
 	k.Zero()
 	az := node.Authorisations{Level: level}
 	if level > authz.None {
 		az.Commitments = make([]byte, 0, len(tokens)*authz.CommitmentSize)
 		for i := range tokens {
-			c := authz.Commit(p.OrderID, tokens[i][:], level, recs[i])
+			c := authz.CommitWith(n.Digest(), p.OrderID, tokens[i][:], level, recs[i])
 			az.Commitments = append(az.Commitments, c[:]...)
 		}
 	}
@@ -286,7 +286,7 @@ func (n *Side) deliverChunk(ctx context.Context, p *node.OrderPeer, peer *ecdh.P
 		return nil, bad("订单或请求编号不同", "another order or request")
 	case r.Demander != n.MemberID():
 		return nil, bad("需求方不是本成员", "the demander is not this member")
-	case r.Commitment != evidence.Hash(seal.Commitment(d.Sealed)):
+	case r.Commitment != evidence.Hash(seal.CommitmentWith(n.Digest(), d.Sealed)):
 		return nil, bad("密文的承诺值不同", "the sealed answer's commitment differs")
 	case r.Queried != uint64(len(ids)):
 		return nil, bad("查询数不同", "the count queried differs")

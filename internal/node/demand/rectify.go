@@ -119,13 +119,13 @@ func (n *Side) applyNotice(ctx context.Context, r node.RectificationNotice) (*no
 	if p.PeerMember != r.Supplier {
 		return nil, errs.New(errs.PermissionDenied, "order_id", "通知不是该订单的供方发给需求方的", "the notice is not from the order's supplier to its demander")
 	}
-	k, err := ordertoken.Derive(n.Keys.X25519, peer, r.OrderID)
+	k, err := ordertoken.DeriveFor(n.Digest(), n.Keys.X25519, peer, r.OrderID)
 	if err != nil {
 		return nil, err
 	}
 	defer k.Zero()
 	rid := rectnotice.RequestID(r.ID)
-	if !k.VerifyAuthenticator(rid, evidence.HashOf(r.Sealed), r.Authenticator) {
+	if !k.VerifyAuthenticator(rid, evidence.HashWith(k.Alg(), r.Sealed), r.Authenticator) {
 		return nil, errs.New(errs.Unauthenticated, "authenticator", "通知的订单密钥认证码不符：它不是该订单的供方节点发出的", "the notice's order-key authenticator does not verify: the order's supplier node did not make it")
 	}
 	plain, err := seal.Open(n.Keys.X25519, r.OrderID, rid, r.Sealed)

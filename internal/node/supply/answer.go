@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"hulian/internal/catalog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/tokenindex"
@@ -153,8 +154,8 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if !v.GatePass {
 		return nil, errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
 	}
-	tokensHash := evidence.HashOf(req.Tokens)
-	if err := checkAuthenticator(n.Keys.X25519, demander, req, tokensHash); err != nil {
+	tokensHash := evidence.HashWith(n.Digest(), req.Tokens)
+	if err := checkAuthenticator(n.Digest(), n.Keys.X25519, demander, req, tokensHash); err != nil {
 		return nil, err
 	}
 	if a, ok, err := n.cache.answers.get(req.OrderID, req.RequestID, tokensHash, n.Now()); ok || err != nil {
@@ -191,7 +192,7 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 	if err := oc.data.exclusionGate(purpose, snap); err != nil {
 		return nil, err
 	}
-	a, ms, err := oc.answer(n.Keys.Signer, demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
+	a, ms, err := oc.answer(n.Keys.Signer, n.Digest(), demander, req.OrderID, req.RequestID, req.Tokens, tokensHash, cols, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +208,11 @@ func (n *Side) Answer(ctx context.Context, relay *evidence.Relay, req *AnswerReq
 // checkAuthenticator refuses tokens the demander's node did not make for
 // this order and request: only the two nodes hold k_o, so neither the
 // platform nor anyone replaying another order's tokens can produce it.
-func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *AnswerRequest, tokensHash evidence.Hash) error {
+func checkAuthenticator(alg digest.Alg, own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *AnswerRequest, tokensHash evidence.Hash) error {
 	if len(req.Authenticator) == 0 {
 		return errs.Invalidf("authenticator", "请求缺少需求方节点的请求认证码", "the request carries no authenticator from the demander's node")
 	}
-	k, err := ordertoken.Derive(own, demander, req.OrderID)
+	k, err := ordertoken.DeriveFor(alg, own, demander, req.OrderID)
 	if err != nil {
 		return err
 	}
@@ -224,7 +225,7 @@ func checkAuthenticator(own *ecdh.PrivateKey, demander *ecdh.PublicKey, req *Ans
 
 // answer looks tokens up, seals the matches' values of cols to the
 // demander and signs the statement.
-func (oc *orderContext) answer(key crypto.Signer, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, []tokenindex.Match, error) {
+func (oc *orderContext) answer(key crypto.Signer, alg digest.Alg, demander *ecdh.PublicKey, orderID, requestID string, raw []byte, tokensHash evidence.Hash, cols []int, allow *bitset) (*Answer, []tokenindex.Match, error) {
 	// The request's bytes are the tokens themselves: a view, not a copy.
 	tokens := unsafe.Slice((*ordertoken.Token)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/ordertoken.TokenSize)
 	ms := oc.lookup(tokens, allow)
@@ -236,7 +237,7 @@ func (oc *orderContext) answer(key crypto.Signer, demander *ecdh.PublicKey, orde
 	}
 	a := &Answer{Sealed: sealed, Queried: uint64(len(tokens)), Matched: uint64(len(ms))}
 	a.Signature, err = evidence.Answer{OrderID: orderID, RequestID: requestID, Queried: a.Queried, Matched: a.Matched,
-		Tokens: tokensHash, Commitment: seal.Commitment(sealed)}.Sign(key)
+		Tokens: tokensHash, Commitment: seal.CommitmentWith(alg, sealed)}.Sign(key)
 	if err != nil {
 		return nil, nil, err
 	}

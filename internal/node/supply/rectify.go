@@ -267,7 +267,7 @@ func (n *Side) rectifyGroup(ctx context.Context, g *supplyGroup) (made int, subj
 	if err != nil {
 		return 0, 0, err
 	}
-	k, err := ordertoken.Derive(n.Keys.X25519, peer, g.order)
+	k, err := ordertoken.DeriveFor(n.Digest(), n.Keys.X25519, peer, g.order)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -353,7 +353,7 @@ func (n *Side) makeNotice(ctx context.Context, g *supplyGroup, k *ordertoken.Key
 	if err != nil {
 		return err
 	}
-	mac := k.Authenticator(rectnotice.RequestID(id), evidence.HashOf(sealed))
+	mac := k.Authenticator(rectnotice.RequestID(id), evidence.HashWith(k.Alg(), sealed))
 	rows, err := rb.ToBytes()
 	if err != nil {
 		return err

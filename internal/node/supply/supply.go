@@ -521,7 +521,7 @@ func (n *Side) buildContext(ctx context.Context, key, orderID string, v *nodesto
 	if err != nil {
 		return nil, err
 	}
-	k, err := ordertoken.Derive(n.Keys.X25519, demander, orderID)
+	k, err := ordertoken.DeriveFor(n.Digest(), n.Keys.X25519, demander, orderID)
 	if err != nil {
 		return nil, err
 	}

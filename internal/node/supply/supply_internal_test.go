@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
@@ -104,7 +105,7 @@ func TestAnswerEncoding(t *testing.T) {
 		return b
 	}(), nil)
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
-	a, _, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, evidence.HashOf(raw), []int{1, 0}, nil)
+	a, _, err := oc.answer(sk, digest.SHA256, dem.PublicKey(), "ord_bench", "rq_1", raw, evidence.HashOf(raw), []int{1, 0}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func benchAnswer(b *testing.B, rows, asked int) {
 	_, sk, _ := ed25519.GenerateKey(rand.Reader)
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		if _, _, err := oc.answer(sk, dem.PublicKey(), "ord_bench", "rq_1", raw, h, []int{0, 1}, nil); err != nil {
+		if _, _, err := oc.answer(sk, digest.SHA256, dem.PublicKey(), "ord_bench", "rq_1", raw, h, []int{0, 1}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,8 +10,11 @@
 package rectify
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
@@ -96,7 +99,7 @@ func (r *Rectify) Send(ctx context.Context, n Notice) (seq int64, err error) {
 			return errs.New(errs.PermissionDenied, "order_id", "只有订单的供方节点可以发出更正或删除通知", "only the order's supplier node sends correction and deletion notices")
 		}
 		if prev, err := tx.RectificationByID(ctx, n.ID, false); err == nil {
-			if prev.OrderID != n.OrderID || prev.Action != n.Action || evidence.HashOf(prev.Sealed) != evidence.HashOf(n.Sealed) {
+			if prev.OrderID != n.OrderID || prev.Action != n.Action || !bytes.Equal(prev.Sealed, n.Sealed) {
 				return errs.New(errs.Conflict, "notice_id", "该通知编号已用于另一份通知", "the notice ID was used for another notice")
 			}
 			seq = prev.SentSeq
@@ -105,9 +108,11 @@ func (r *Rectify) Send(ctx context.Context, n Notice) (seq int64, err error) {
 			return err
 		}
 		// The log names the notice, the action and the count; the sealed
-		// bytes are committed to by their hash, never logged.
+		// bytes are committed to by their hash (the exchange's: SM3 under
+		// the 国密 profile), never logged.
+		alg := digest.ForProfile(r.P.Profile())
 		e, err := tx.Append(ctx, a.MemberID, KindSent, o.ID, bizlog.P{"notice": n.ID, "action": n.Action, "count": n.Subjects,
-			"demander": o.Terms.Demander, "sealed_sha256": evidence.HashOf(n.Sealed).String()})
+			"demander": o.Terms.Demander, "sealed_" + alg.Name(): evidence.HashWith(alg, n.Sealed).String()})
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"hulian/internal/digest"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
@@ -398,7 +400,10 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	// One pass of SHA-256 over the tokens serves the request's record
 	// and the check of the supplier's statement: a batch chunk is tens of
 	// megabytes.
-	tokensSum := evidence.HashOf(tokens)
+	// The exchange's hash: SHA-256, or SM3 under the 国密 profile, as its
+	// nodes hash what they sign.
+	alg := digest.ForProfile(r.P.Profile())
+	tokensSum := evidence.HashWith(alg, tokens)
 	th := tokensSum.String()
 	var plan deliveryPlan
 	if err := r.P.DB.Read(ctx, func(tx *store.Tx) (err error) {
@@ -428,7 +433,7 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	if ans.Queried != uint64(n) {
 		return nil, supplierFault(o.Terms.Supplier, fmt.Sprintf("应答的查询数 %d 与令牌数 %d 不符", ans.Queried, n), fmt.Sprintf("it answered %d queried for %d tokens", ans.Queried, n))
 	}
-	commitment := evidence.Hash(seal.Commitment(ans.Sealed))
+	commitment := evidence.Hash(seal.CommitmentWith(alg, ans.Sealed))
 	st := evidence.Answer{OrderID: o.ID, RequestID: requestID, Queried: uint64(n), Matched: ans.Matched, Tokens: tokensSum, Commitment: commitment}
 	if err := st.Verify(plan.supplierKey, ans.Signature); err != nil {
 		return nil, supplierFault(o.Terms.Supplier, errs.ReasonOf(err).ZH, errs.ReasonOf(err).EN)
@@ -439,7 +444,7 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	rec := &store.Delivery{OrderID: o.ID, RequestID: requestID, Demander: o.Terms.Demander, Supplier: o.Terms.Supplier,
 		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensSHA256: th, SupplierSig: ans.Signature}
 	if len(az.Commitments) > 0 {
-		rec.AuthzSHA256, rec.AuthzLevel = evidence.HashOf(az.Commitments).String(), int(az.Level)
+		rec.AuthzSHA256, rec.AuthzLevel = evidence.HashWith(alg, az.Commitments).String(), int(az.Level)
 	}
 	var out *DeliveryResult
 	var refused error
@@ -579,7 +584,7 @@ func (r *Relay) forward(ctx context.Context, signer note.Signer, plan deliveryPl
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
 		return evidence.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier,
-			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.P.DB.Now(), Body: evidence.HashOf(body)}.Header(signer)
+			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.P.DB.Now(), Body: evidence.HashWith(digest.ForProfile(r.P.Profile()), body)}.Header(signer)
 	}
 	ans, err := r.Answerer.Answer(fctx, plan.endpoint, req, sign)
 	if err != nil {
@@ -644,11 +649,11 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 	d.ChargeFen, d.DeliveredAt, d.RetainUntil = charge, tx.Now(), day.AddDays(o.Terms.RetentionDays).String()
 	payload := bizlog.P{
 		"request_id": d.RequestID, "demander": d.Demander, "supplier": d.Supplier, "listing": o.Terms.ListingID,
-		"queried": d.Queried, "matched": d.Matched, "charge_fen": charge, "commitment": d.Commitment, "tokens_sha256": d.TokensSHA256,
+		"queried": d.Queried, "matched": d.Matched, "charge_fen": charge, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensSHA256,
 		"supplier_signature": base64.StdEncoding.EncodeToString(d.SupplierSig), "retain_until": d.RetainUntil, "method": string(o.Terms.Method),
 	}
 	if d.AuthzSHA256 != "" {
-		payload["authorisations_sha256"], payload["authorisation_level"] = d.AuthzSHA256, d.AuthzLevel
+		payload[r.hashKey("authorisations")], payload["authorisation_level"] = d.AuthzSHA256, d.AuthzLevel
 	}
 	e, err := tx.Append(ctx, o.Terms.Demander, KindDeliveryCompleted, o.ID, payload)
 	if err != nil {
@@ -668,13 +673,19 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 	return &DeliveryResult{Delivery: d}, nil
 }
 
+// hashKey names a payload field holding a hash of what, after the
+// exchange's hash: "tokens_sha256", or "tokens_sm3" under the 国密 profile.
+func (r *Relay) hashKey(what string) string {
+	return what + "_" + digest.ForProfile(r.P.Profile()).Name()
+}
+
 // redeliver records a repeated request whose supplier answered with other
 // sealed bytes than the first time (a new HPKE encapsulation): nothing is
 // charged again; the entry and the receipt name the new commitment.
 func (r *Relay) redeliver(ctx context.Context, tx *store.Tx, signer note.Signer, prev, d *store.Delivery) (*DeliveryResult, error) {
 	e, err := tx.Append(ctx, prev.Demander, KindDeliveryRedelivered, prev.OrderID, bizlog.P{
 		"request_id": prev.RequestID, "demander": prev.Demander, "supplier": prev.Supplier, "queried": d.Queried, "matched": d.Matched,
-		"charge_fen": 0, "commitment": d.Commitment, "tokens_sha256": d.TokensSHA256, "first_seq": prev.Seq,
+		"charge_fen": 0, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensSHA256, "first_seq": prev.Seq,
 		"supplier_signature": base64.StdEncoding.EncodeToString(d.SupplierSig), "retain_until": prev.RetainUntil,
 	})
 	if err != nil {

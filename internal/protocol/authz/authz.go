@@ -18,6 +18,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 )
@@ -96,7 +98,12 @@ const domain = "hulian-query-authorisation-v1\n"
 // order and token bind it to this request's subject under this order; the
 // salt keeps the record from being guessed from the commitment.
 func Commit(orderID string, token []byte, level Level, r *Record) [CommitmentSize]byte {
-	h := sha256.New()
+	return CommitWith(digest.SHA256, orderID, token, level, r)
+}
+
+// CommitWith is Commit under alg: SM3 under the 国密 profile.
+func CommitWith(alg digest.Alg, orderID string, token []byte, level Level, r *Record) [CommitmentSize]byte {
+	h := alg.New()
 	h.Write([]byte(domain))
 	field := func(b []byte) {
 		var n [4]byte

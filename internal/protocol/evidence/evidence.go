@@ -29,17 +29,35 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/digest"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/errs"
 	"hulian/internal/sig"
 )
 
-// Hash is a SHA-256.
+// Hash is a SHA-256, or an SM3 under the 国密 profile: the hash goes with
+// the key that signs the statement it is in (package digest).
 type Hash [sha256.Size]byte
 
 // HashOf returns the SHA-256 of b.
 func HashOf(b []byte) Hash { return sha256.Sum256(b) }
+
+// HashWith returns the hash of b under alg.
+func HashWith(alg digest.Alg, b []byte) Hash { return alg.Sum(b) }
+
+// AlgOfKey is the hash that goes with a node's signing key.
+func AlgOfKey(pub []byte) digest.Alg {
+	alg, _ := sig.AlgOf(pub)
+	return digest.ForSigner(alg)
+}
+
+// AlgOfNoteKey is the hash that goes with the platform's note key.
+func AlgOfNoteKey(vkey string) digest.Alg {
+	alg, _ := sig.NoteAlgOf(vkey)
+	return digest.ForSigner(alg)
+}
 
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 
@@ -307,7 +325,8 @@ type Relay struct {
 	Supplier  string // the member whose node is asked
 	Nonce     string // random, base64url, unique per forwarded call
 	At        time.Time
-	Body      Hash // SHA-256 of the HTTP request body
+	Body      Hash // hash of the HTTP request body, by the platform key's algorithm
+	alg       digest.Alg
 }
 
 // Text is the signed note's text.
@@ -350,7 +369,7 @@ func OpenRelayHeader(header, vkey string, now time.Time) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Relay{OrderID: f["order"], RequestID: f["request"], Supplier: f["supplier"], Nonce: f["nonce"]}
+	r := &Relay{OrderID: f["order"], RequestID: f["request"], Supplier: f["supplier"], Nonce: f["nonce"], alg: AlgOfNoteKey(vkey)}
 	unix, err := strconv.ParseInt(f["at"], 10, 64)
 	if err != nil {
 		return nil, bad("at", "须为 Unix 秒", "must be Unix seconds")
@@ -370,7 +389,11 @@ func OpenRelayHeader(header, vkey string, now time.Time) (*Relay, error) {
 
 // CheckBody reports an error unless body is the one the relay note signs.
 func (r *Relay) CheckBody(body []byte) error {
-	if r.Body != HashOf(body) {
+	alg := r.alg
+	if alg == "" {
+		alg = digest.SHA256
+	}
+	if r.Body != HashWith(alg, body) {
 		return errs.New(errs.Unauthenticated, HeaderRelay, "转发请求的平台签名无效：请求体与签名不符", "the platform's signature on the relayed request is invalid: the body does not match the signature")
 	}
 	return nil

@@ -14,8 +14,11 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"runtime"
 	"sync"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/errs"
 	"hulian/internal/protocol/exid"
@@ -43,7 +46,8 @@ type Token [TokenSize]byte
 
 // Key is k_o. It prints as a placeholder so it cannot leak into a log line.
 type Key struct {
-	b [KeySize]byte
+	b   [KeySize]byte
+	alg digest.Alg // SHA-256, or SM3 under the 国密 profile
 }
 
 // Derive computes k_o from this node's X25519 private key and the other
@@ -57,6 +61,14 @@ type Key struct {
 // in which RFC 5869 §3.1 allows leaving the salt out. DESIGN.md fixes the construction as it is, so that another
 // implementation can interoperate from the document alone.
 func Derive(own *ecdh.PrivateKey, peer *ecdh.PublicKey, orderID string) (Key, error) {
+	return DeriveFor(digest.SHA256, own, peer, orderID)
+}
+
+// DeriveFor is Derive with the hash of the exchange's profile: under the
+// 国密 profile HKDF and every HMAC below run over SM3 instead of SHA-256,
+// the construction otherwise the same. Both nodes of an order must use
+// the same.
+func DeriveFor(alg digest.Alg, own *ecdh.PrivateKey, peer *ecdh.PublicKey, orderID string) (Key, error) {
 	if err := CheckOrderID(orderID); err != nil {
 		return Key{}, err
 	}
@@ -71,11 +83,11 @@ func Derive(own *ecdh.PrivateKey, peer *ecdh.PublicKey, orderID string) (Key, er
 		return Key{}, errs.Invalidf("peer_key", "对方节点公钥无效（低阶点），无法协商订单密钥", "the peer node's public key is invalid (a low-order point); no order key can be agreed")
 	}
 	defer clear(shared)
-	okm, err := hkdf.Key(sha256.New, shared, nil, Info+orderID, KeySize)
+	okm, err := hkdf.Key(alg.New, shared, nil, Info+orderID, KeySize)
 	if err != nil {
 		return Key{}, err
 	}
-	var k Key
+	k := Key{alg: alg}
 	copy(k.b[:], okm)
 	clear(okm)
 	return k, nil
@@ -113,7 +125,7 @@ func (k Key) GoString() string { return k.String() }
 // MAC input is the exID's 17 binary bytes (epoch, then the 16 output
 // bytes), never its text form.
 func (k Key) Token(id exid.ExID) Token {
-	m := hmac.New(sha256.New, k.b[:])
+	m := hmac.New(k.hash(), k.b[:])
 	m.Write(id[:])
 	var sum [sha256.Size]byte
 	var t Token
@@ -136,7 +148,7 @@ const AuthenticatorSize = sha256.Size
 // by anyone without k_o) are refused with a clear error and cost nothing,
 // rather than matching nothing and being charged.
 func (k Key) Authenticator(requestID string, tokensSHA256 [sha256.Size]byte) [AuthenticatorSize]byte {
-	m := hmac.New(sha256.New, k.b[:])
+	m := hmac.New(k.hash(), k.b[:])
 	m.Write([]byte(AuthenticatorInfo))
 	m.Write([]byte{0})
 	m.Write([]byte(requestID))
@@ -181,8 +193,24 @@ func (k Key) Tokens(ids []exid.ExID, out []Token) {
 	wg.Wait()
 }
 
+// hash is the key's hash function.
+func (k Key) hash() func() hash.Hash {
+	if k.alg == "" {
+		return sha256.New
+	}
+	return k.alg.New
+}
+
+// Alg is the key's hash: the tokens hash a request's tokens with it too.
+func (k Key) Alg() digest.Alg {
+	if k.alg == "" {
+		return digest.SHA256
+	}
+	return k.alg
+}
+
 func (k Key) tokens(ids []exid.ExID, out []Token) {
-	m := hmac.New(sha256.New, k.b[:])
+	m := hmac.New(k.hash(), k.b[:])
 	var sum [sha256.Size]byte
 	for i := range ids {
 		m.Reset()

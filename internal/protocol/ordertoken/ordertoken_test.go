@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/protocol/exid"
 )
@@ -331,5 +332,36 @@ func TestAuthenticator(t *testing.T) {
 		if ok {
 			t.Errorf("%s: verified", name)
 		}
+	}
+}
+
+// TestDeriveFor: under the 国密 profile both nodes derive the same order
+// key over SM3, and its tokens and authenticators differ from the
+// SHA-256 ones — the profile is not a label.
+func TestDeriveFor(t *testing.T) {
+	sup, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	dem, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	a, err := DeriveFor(digest.SM3, sup, dem.PublicKey(), "ord_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := DeriveFor(digest.SM3, dem, sup.PublicKey(), "ord_1")
+	c, _ := Derive(dem, sup.PublicKey(), "ord_1")
+	var id exid.ExID
+	id[0] = 1
+	if a.Token(id) != b.Token(id) || a.Alg() != digest.SM3 || c.Alg() != digest.SHA256 {
+		t.Fatal("the two nodes disagree under SM3")
+	}
+	if a.Token(id) == c.Token(id) {
+		t.Error("SM3 and SHA-256 order keys give the same token")
+	}
+	h := [32]byte{1}
+	if a.Authenticator("r", h) == c.Authenticator("r", h) {
+		t.Error("SM3 and SHA-256 authenticators agree")
+	}
+	out := make([]Token, 1)
+	a.Tokens([]exid.ExID{id}, out)
+	if out[0] != a.Token(id) {
+		t.Error("Tokens and Token disagree under SM3")
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"crypto/hpke"
 	"crypto/sha256"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/errs"
 	"hulian/internal/protocol/ordertoken"
 )
@@ -123,3 +125,6 @@ func Open(priv *ecdh.PrivateKey, orderID, requestID string, sealed []byte) ([]by
 // demander checks it against what it received: all three can agree on
 // what was delivered without the platform reading it.
 func Commitment(sealed []byte) [sha256.Size]byte { return sha256.Sum256(sealed) }
+
+// CommitmentWith is the commitment under alg: SM3 under the 国密 profile.
+func CommitmentWith(alg digest.Alg, sealed []byte) [sha256.Size]byte { return alg.Sum(sealed) }
