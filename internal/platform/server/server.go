@@ -329,6 +329,12 @@ func SettleProfile(ctx context.Context, db *store.DB, given string) (string, err
 			return err
 		}
 		switch {
+		case stored == "" && strings.TrimSpace(given) == "":
+			// A new platform not told its profile: the default, fixed
+			// when its log key is made (a command run before the first
+			// start does not fix it).
+			profile = keyring.ProfileDefault
+			return nil
 		case stored == "":
 			stored = want
 		case strings.TrimSpace(given) != "" && want != stored:
