@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm2/sm2ec"
@@ -67,13 +68,43 @@ func Verify(pub, msg, signature []byte) bool {
 	case Ed25519PublicSize:
 		return ed25519.Verify(ed25519.PublicKey(pub), msg, signature)
 	case SM2PublicSize:
-		k, err := sm2Public(pub)
+		k, err := parsedSM2(pub)
 		if err != nil {
 			return false
 		}
 		return sm2.VerifyASN1WithSM2(k, nil, msg, signature)
 	}
 	return false
+}
+
+// The platform verifies every node-signed request and every answer under
+// a handful of members' keys: decompressing a point each time (a square
+// root modulo p) is saved by remembering the parsed keys, a bounded few.
+var (
+	parsedMu   sync.Mutex
+	parsedKeys = map[string]*ecdsa.PublicKey{}
+)
+
+const maxParsedKeys = 4096
+
+func parsedSM2(pub []byte) (*ecdsa.PublicKey, error) {
+	parsedMu.Lock()
+	k, ok := parsedKeys[string(pub)]
+	parsedMu.Unlock()
+	if ok {
+		return k, nil
+	}
+	k, err := sm2Public(pub)
+	if err != nil {
+		return nil, err
+	}
+	parsedMu.Lock()
+	if len(parsedKeys) >= maxParsedKeys {
+		clear(parsedKeys)
+	}
+	parsedKeys[string(pub)] = k
+	parsedMu.Unlock()
+	return k, nil
 }
 
 func sm2Public(pub []byte) (*ecdsa.PublicKey, error) {
