@@ -28,6 +28,7 @@ func loadKeys(ctx context.Context, db *nodestore.DB, s keyring.Sealer, sealerFor
 			if err != nil {
 				return err
 			}
+			e = nil // a retried read starts again
 			for _, p := range nodekey.SigningPurposes {
 				if e == nil {
 					if e, err = active(ctx, tx, p); err != nil {
