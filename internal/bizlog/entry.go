@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"hulian/internal/digest"
 )
 
 // Kinds of entries. The kind names the state change, "object.verb".
@@ -107,7 +109,16 @@ func LeafHash(leaf []byte) []byte {
 
 // Commit is the commitment to a payload held elsewhere (a delivery, a
 // document): its SHA-256, hex encoded.
-func Commit(b []byte) string {
-	s := sha256.Sum256(b)
+func Commit(b []byte) string { return CommitWith(digest.SHA256, b) }
+
+// CommitWith is the commitment under alg — SM3 under the 国密 profile —
+// hex encoded.
+func CommitWith(alg digest.Alg, b []byte) string {
+	s := alg.Sum(b)
 	return fmt.Sprintf("%x", s[:])
 }
+
+// CommitField names the payload field that holds a commitment to name
+// under alg: "note_sha256", or "note_sm3" under the 国密 profile. The
+// field's name tells a reader which hash to recompute.
+func CommitField(name string, alg digest.Alg) string { return name + "_" + alg.Name() }

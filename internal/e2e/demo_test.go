@@ -16,8 +16,12 @@ import (
 	"strings"
 	"testing"
 
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/platform/relay"
+	"hulian/internal/platform/store"
 	"hulian/internal/sig"
 	"hulian/internal/storage/storagetest"
 
@@ -227,6 +231,25 @@ func demoPrivacy(t *testing.T, platformDB, profile string) {
 	for _, n := range []*node.Node{d.Supplier.Node, d.Demander.Node} {
 		if alg := sig.AlgOfKey(n.Keys.Signer); alg != wantSig || n.Sealer().Algorithm() != wantSeal {
 			t.Errorf("a node signs with %q and seals with %q, want %q and %q", alg, n.Sealer().Algorithm(), wantSig, wantSeal)
+		}
+	}
+	// The log's commitments and the deliveries' hashes are named for
+	// their hash: SM3 under the 国密 profile.
+	wantHash := "sha256"
+	if profile == keyring.ProfileGM {
+		wantHash = "sm3"
+	}
+	system := auth.WithActor(ctx, auth.System)
+	for kind, field := range map[string]string{bizlog.KindMemberOpened: "x25519_public_", relay.KindDeliveryCompleted: "tokens_"} {
+		var es []bizlog.Entry
+		if err := d.Platform.DB.Read(system, func(tx *store.Tx) (err error) {
+			es, err = tx.LogEntries(system, store.LogFilter{Kind: kind, Limit: 5})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 0 || !strings.Contains(string(es[0].Payload), `"`+field+wantHash+`"`) {
+			t.Errorf("%s entries under the %q profile do not carry %s%s: %d entries", kind, profile, field, wantHash, len(es))
 		}
 	}
 	// The token file the demo leaves works against the running platform.

@@ -1,11 +1,12 @@
 package market
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
@@ -51,12 +52,15 @@ const termsDomain = "hulian-confirmation-v1\n"
 // Hash is the content hash both signatures bind to: SHA-256, in hex, of the
 // domain line and the terms' JSON (fields in declaration order, so the
 // encoding of given terms is always the same bytes).
-func (t Terms) Hash() string {
+func (t Terms) Hash() string { return t.HashWith(digest.SHA256) }
+
+// HashWith is Hash under alg: SM3 under the 国密 profile.
+func (t Terms) HashWith(alg digest.Alg) string {
 	b, err := json.Marshal(t)
 	if err != nil {
 		panic(fmt.Sprintf("market: terms do not encode: %v", err)) // only strings, integers and dates
 	}
-	sum := sha256.Sum256(append([]byte(termsDomain), b...))
+	sum := alg.Sum(append([]byte(termsDomain), b...))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -114,7 +118,12 @@ type Order struct {
 
 // NewOrder returns an order awaiting both signatures.
 func NewOrder(id string, t Terms, now time.Time) *Order {
-	return &Order{ID: id, Terms: t, TermsHash: t.Hash(), Status: Pending, Created: now, Updated: now}
+	return NewOrderWith(digest.SHA256, id, t, now)
+}
+
+// NewOrderWith is NewOrder with the terms hashed under alg, the exchange's.
+func NewOrderWith(alg digest.Alg, id string, t Terms, now time.Time) *Order {
+	return &Order{ID: id, Terms: t, TermsHash: t.HashWith(alg), Status: Pending, Created: now, Updated: now}
 }
 
 // StatusAt is the order's status at now: an active order whose term has

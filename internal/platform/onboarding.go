@@ -241,7 +241,7 @@ func (p *Platform) RegisterKeys(ctx context.Context, id string, k member.Keys) (
 		if err := m.OpenAccount(k, by, tx.Now()); err != nil {
 			return "", nil, err
 		}
-		return bizlog.KindMemberOpened, bizlog.P{"x25519_public_sha256": bizlog.Commit(k.X25519), "ed25519_public_sha256": bizlog.Commit(k.Signing)}, nil
+		return bizlog.KindMemberOpened, bizlog.P{bizlog.CommitField("x25519_public", p.Digest()): bizlog.CommitWith(p.Digest(), k.X25519), bizlog.CommitField("ed25519_public", p.Digest()): bizlog.CommitWith(p.Digest(), k.Signing)}, nil
 	})
 }
 

@@ -11,6 +11,8 @@ package platform
 import (
 	"log/slog"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/compliance/gate"
 	"hulian/internal/keyring"
 
@@ -51,6 +53,10 @@ func (p *Platform) UseSealer(s keyring.Sealer) { p.sealer = s }
 
 // Sealer is the key-encryption key set by UseSealer, nil if none.
 func (p *Platform) Sealer() keyring.Sealer { return p.sealer }
+
+// Digest is the hash of the platform's profile: SHA-256, or SM3 under the
+// 国密 profile (package digest).
+func (p *Platform) Digest() digest.Alg { return digest.ForProfile(p.Profile()) }
 
 // Profile is the platform's cryptography profile: the 国密 profile when its
 // secrets are sealed with SM4-GCM (server.OpenSealer chooses the sealer by

@@ -96,7 +96,7 @@ func (p *Platform) putReference(ctx context.Context, tx *store.Tx, kind string, 
 	if err := tx.PutReference(ctx, kind, version, body); err != nil {
 		return err
 	}
-	_, err := tx.Append(ctx, "", KindReferenceUpdated, kind, bizlog.P{"version": version, "sha256": bizlog.Commit(body)})
+	_, err := tx.Append(ctx, "", KindReferenceUpdated, kind, bizlog.P{"version": version, p.Digest().Name(): bizlog.CommitWith(p.Digest(), body)})
 	return err
 }
 

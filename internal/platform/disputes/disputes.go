@@ -272,7 +272,7 @@ func (d *Disputes) Answer(ctx context.Context, id string, ans Answer) (*store.Di
 			}
 			dsp.Status, dsp.Correction = store.DisputeCorrected, corr.ID
 		}
-		p := bizlog.P{"statement": dsp.Statement, "status": string(dsp.Status), "answer": ans.Text, "correction": dsp.Correction, "evidence_sha256": bizlog.Commit(evidence)}
+		p := bizlog.P{"statement": dsp.Statement, "status": string(dsp.Status), "answer": ans.Text, "correction": dsp.Correction, bizlog.CommitField("evidence", d.Log.P.Digest()): bizlog.CommitWith(d.Log.P.Digest(), evidence)}
 		for _, m := range []string{dsp.Demander, dsp.Supplier} {
 			if _, err := tx.Append(ctx, m, KindAnswered, dsp.ID, p); err != nil {
 				return err

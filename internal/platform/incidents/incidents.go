@@ -289,14 +289,14 @@ func (s *Incidents) Record(ctx context.Context, id string, st Step) (*store.Inci
 				return err
 			}
 			in.NotifiedCount, in.NoticeMethod, in.NotifiedAt = st.Count, method, at
-			kind, p = KindNotified, bizlog.P{"count": st.Count, "method_sha256": bizlog.Commit([]byte(method)), "at": at.Format(time.RFC3339)}
+			kind, p = KindNotified, bizlog.P{"count": st.Count, bizlog.CommitField("method", s.P.Digest()): bizlog.CommitWith(s.P.Digest(), []byte(method)), "at": at.Format(time.RFC3339)}
 		case "remediated":
 			t, err := text("text", st.Text, 4000, "须写明补救措施", "describe the remediation")
 			if err != nil {
 				return err
 			}
 			in.Remediation, in.RemediatedAt = t, now
-			kind, p = KindRemedied, bizlog.P{"remediation_sha256": bizlog.Commit([]byte(t))}
+			kind, p = KindRemedied, bizlog.P{bizlog.CommitField("remediation", s.P.Digest()): bizlog.CommitWith(s.P.Digest(), []byte(t))}
 		case "compensated":
 			t, err := text("text", st.Text, 2000, "须写明赔偿方式，或未赔偿的理由", "say how the people were compensated, or why none was")
 			if err != nil {
@@ -315,7 +315,7 @@ func (s *Incidents) Record(ctx context.Context, id string, st Step) (*store.Inci
 				return err
 			}
 			in.CompensatedCount, in.CompensationFen, in.CompensationNote, in.CompensatedAt = st.Count, st.AmountFen, t, at
-			kind, p = KindCompensated, bizlog.P{"count": st.Count, "amount_fen": st.AmountFen, "note_sha256": bizlog.Commit([]byte(t)), "at": at.Format(time.RFC3339)}
+			kind, p = KindCompensated, bizlog.P{"count": st.Count, "amount_fen": st.AmountFen, bizlog.CommitField("note", s.P.Digest()): bizlog.CommitWith(s.P.Digest(), []byte(t)), "at": at.Format(time.RFC3339)}
 		case "closed":
 			t, err := text("text", st.Text, 2000, "须写明结案说明", "give a closing summary")
 			if err != nil {
@@ -329,7 +329,7 @@ func (s *Incidents) Record(ctx context.Context, id string, st Step) (*store.Inci
 				return errs.New(errs.FailedPrecondition, "incident", "结案前须先记录："+strings.Join(zh, "、"), "before closing, record: "+strings.Join(en, ", "))
 			}
 			in.ClosingNote, in.Closed = t, now
-			kind, p = KindClosed, bizlog.P{"summary_sha256": bizlog.Commit([]byte(t))}
+			kind, p = KindClosed, bizlog.P{bizlog.CommitField("summary", s.P.Digest()): bizlog.CommitWith(s.P.Digest(), []byte(t))}
 		default:
 			return errs.Invalidf("step", "步骤须为 authority、notified、remediated、compensated 或 closed", "the step must be authority, notified, remediated, compensated or closed")
 		}

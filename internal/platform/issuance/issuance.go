@@ -152,7 +152,7 @@ func (is *Issuer) RotateKey(ctx context.Context) (int, error) {
 		if err := tx.InsertOPRFKey(ctx, &k); err != nil {
 			return err
 		}
-		if _, err := tx.Append(ctx, "", KindExIDKeyCreated, strconv.Itoa(epoch), bizlog.P{"epoch": epoch, "public_key_sha256": bizlog.Commit(pub)}); err != nil {
+		if _, err := tx.Append(ctx, "", KindExIDKeyCreated, strconv.Itoa(epoch), bizlog.P{"epoch": epoch, bizlog.CommitField("public_key", is.P.Digest()): bizlog.CommitWith(is.P.Digest(), pub)}); err != nil {
 			return err
 		}
 		stored, err = tx.OPRFKeys(ctx)

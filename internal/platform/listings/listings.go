@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"slices"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/catalog"
@@ -115,7 +117,7 @@ func (r *Registry) CreateListing(ctx context.Context, l *catalog.Listing) (*cata
 		if err := tx.SaveListing(ctx, l, true); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, m.ID, KindListingCreated, l.ID, listingPayload(l))
+		_, err = tx.Append(ctx, m.ID, KindListingCreated, l.ID, listingPayload(r.P.Digest(), l))
 		return err
 	})
 	if err != nil {
@@ -135,9 +137,9 @@ func storedInMainland(m *member.Member, l *catalog.Listing) error {
 	return nil
 }
 
-func listingPayload(l *catalog.Listing) bizlog.P {
+func listingPayload(alg digest.Alg, l *catalog.Listing) bizlog.P {
 	body, _ := json.Marshal(l)
-	return bizlog.P{"version": l.Version, "status": string(l.Status), "kind": string(l.Kind), "title": l.Title, "tags": len(l.Tags), "content_sha256": bizlog.Commit(body)}
+	return bizlog.P{"version": l.Version, "status": string(l.Status), "kind": string(l.Kind), "title": l.Title, "tags": len(l.Tags), bizlog.CommitField("content", alg): bizlog.CommitWith(alg, body)}
 }
 
 // UpdateListing replaces a listing's content. The change is a new version
@@ -172,7 +174,7 @@ func (r *Registry) UpdateListing(ctx context.Context, id string, changed *catalo
 		if err := tx.SaveListing(ctx, l, false); err != nil {
 			return err
 		}
-		_, err = tx.Append(ctx, l.MemberID, KindListingChanged, l.ID, listingPayload(l))
+		_, err = tx.Append(ctx, l.MemberID, KindListingChanged, l.ID, listingPayload(r.P.Digest(), l))
 		return err
 	})
 	return l, err

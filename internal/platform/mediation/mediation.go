@@ -103,7 +103,7 @@ func (m *Mediation) Open(ctx context.Context, order, reason string, suspend bool
 			return err
 		}
 		if _, err := tx.Append(ctx, d.Party, KindOpened, d.ID, bizlog.P{"order": d.Order, "other": d.Other, "suspended": suspend,
-			"reason_sha256": bizlog.Commit([]byte(reason))}); err != nil {
+			bizlog.CommitField("reason", m.Market.P.Digest()): bizlog.CommitWith(m.Market.P.Digest(), []byte(reason))}); err != nil {
 			return err
 		}
 		return tx.Notify(auth.WithActor(ctx, auth.System), &store.Notice{ID: auth.NewID("ntc_"), Member: d.Other, Kind: KindOpened, Object: d.ID,
@@ -152,14 +152,14 @@ func (m *Mediation) Mediate(ctx context.Context, id string, st Step) (*store.Ord
 				return err
 			}
 			d.EvidenceAt = tx.Now()
-			kind, p = KindExtracted, bizlog.P{"entries": len(seqs), "receipts": len(rs), "evidence_sha256": bizlog.Commit(d.Evidence)}
+			kind, p = KindExtracted, bizlog.P{"entries": len(seqs), "receipts": len(rs), bizlog.CommitField("evidence", m.Market.P.Digest()): bizlog.CommitWith(m.Market.P.Digest(), d.Evidence)}
 		case "note":
 			t, err := text("text", st.Text, 4000, "须写明调解记录（最长 4000 字）", "write the note (at most 4000 characters)")
 			if err != nil {
 				return err
 			}
 			d.Notes = append(d.Notes, store.MediationNote{At: tx.Now(), By: by, Text: t})
-			kind, p = KindNoted, bizlog.P{"note_sha256": bizlog.Commit([]byte(t))}
+			kind, p = KindNoted, bizlog.P{bizlog.CommitField("note", m.Market.P.Digest()): bizlog.CommitWith(m.Market.P.Digest(), []byte(t))}
 		case "settle":
 			t, err := text("text", st.Text, 4000, "须写明调解结果（最长 4000 字）", "state the outcome (at most 4000 characters)")
 			if err != nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"time"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
@@ -217,7 +219,7 @@ func (mk *Market) MakeOffer(ctx context.Context, demandID string, o *market.Offe
 			return err
 		}
 		_, err = tx.Append(ctx, m.ID, kind, o.ID, bizlog.P{"demand": d.ID, "demander": d.MemberID, "listing": l.ID, "listing_version": l.Version,
-			"mode": string(o.Price.Mode), "basis": string(o.Price.Basis), "listed_fen": catalog.ListedFen(o.Price), "price_sha256": commitJSON(o.Price),
+			"mode": string(o.Price.Mode), "basis": string(o.Price.Basis), "listed_fen": catalog.ListedFen(o.Price), bizlog.CommitField("price", mk.P.Digest()): commitJSON(mk.P.Digest(), o.Price),
 			"retention_days": o.RetentionDays})
 		return err
 	})
@@ -277,9 +279,9 @@ func sortOffers(v []OfferView) {
 }
 
 // commitJSON is the log's commitment to a value's JSON.
-func commitJSON(v any) string {
+func commitJSON(alg digest.Alg, v any) string {
 	b, _ := json.Marshal(v)
-	return bizlog.Commit(b)
+	return bizlog.CommitWith(alg, b)
 }
 
 // SelectOffer is the demander's choice among the offers (择优选定). It
@@ -326,7 +328,7 @@ func (mk *Market) SelectOffer(ctx context.Context, offerID string) (*market.Orde
 		if err := d.Term.Validate(today(tx)); err != nil {
 			return err
 		}
-		o = market.NewOrder(auth.NewID("ord_"), market.Terms{
+		o = market.NewOrderWith(mk.P.Digest(), auth.NewID("ord_"), market.Terms{
 			DemandID: d.ID, OfferID: of.ID, ListingID: l.ID, ListingVersion: l.Version,
 			Demander: d.MemberID, Supplier: of.SupplierID,
 			Purpose: d.Purpose, Scope: d.Scope, Method: d.Method, Scenario: d.Scenario, Term: d.Term,
@@ -636,7 +638,7 @@ func (mk *Market) RenewOrder(ctx context.Context, id string, term market.Term) (
 		if err := mk.canTrade(ctx, tx, old.Terms.Supplier); err != nil {
 			return err
 		}
-		o = market.NewOrder(auth.NewID("ord_"), old.Renewal(term), tx.Now())
+		o = market.NewOrderWith(mk.P.Digest(), auth.NewID("ord_"), old.Renewal(term), tx.Now())
 		if err := tx.SaveOrder(ctx, o, true); err != nil {
 			return err
 		}

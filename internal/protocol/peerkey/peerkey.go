@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"sync"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/bizlog"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
@@ -25,7 +27,17 @@ func Receipt(r *bizlog.Receipt) ([]byte, error) { return json.Marshal(r) }
 
 // registration is the part of a member.account_opened payload checked.
 type registration struct {
-	X25519 string `json:"x25519_public_sha256"`
+	X25519    string `json:"x25519_public_sha256"`
+	X25519SM3 string `json:"x25519_public_sm3"` // a platform of the 国密 profile
+}
+
+// matches reports whether the registration commits to x25519, by the hash
+// its field names.
+func (r registration) matches(x25519 []byte) bool {
+	if r.X25519SM3 != "" {
+		return r.X25519 == "" && r.X25519SM3 == bizlog.CommitWith(digest.SM3, x25519)
+	}
+	return r.X25519 == bizlog.Commit(x25519)
 }
 
 // refused is the error for a key the node must not use.
@@ -59,7 +71,7 @@ func CheckEntry(e *bizlog.Entry, member string, x25519 []byte) (int64, error) {
 		return 0, refused(member, fmt.Sprintf("entry %d is %s of %s, not a key registration of this member", e.Seq, e.Kind, e.Member))
 	}
 	var reg registration
-	if err := json.Unmarshal(e.Payload, &reg); err != nil || reg.X25519 != bizlog.Commit(x25519) {
+	if err := json.Unmarshal(e.Payload, &reg); err != nil || !reg.matches(x25519) {
 		return 0, refused(member, fmt.Sprintf("entry %d registers another key", e.Seq))
 	}
 	return e.Seq, nil

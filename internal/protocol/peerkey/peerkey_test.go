@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/sig"
 )
@@ -119,3 +120,29 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckSM3: a platform of the 国密 profile commits to keys with SM3
+// under x25519_public_sm3; the entry's field says which hash to recompute,
+// and an entry naming both is refused.
+func TestCheckSM3(t *testing.T) {
+	key := bytes.Repeat([]byte{1}, 32)
+	entry := func(p bizlog.P) bizlog.Entry {
+		b, err := p.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bizlog.Entry{At: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Actor: "member:mem_a", Member: "mem_a", Kind: bizlog.KindMemberOpened, Object: "mem_a", Payload: b}
+	}
+	sm3 := bizlog.CommitWith(digest.SM3, key)
+	if _, err := CheckEntry(ptr(entry(bizlog.P{"x25519_public_sm3": sm3})), "mem_a", key); err != nil {
+		t.Errorf("an SM3 registration: %v", err)
+	}
+	if _, err := CheckEntry(ptr(entry(bizlog.P{"x25519_public_sm3": bizlog.Commit(key)})), "mem_a", key); err == nil {
+		t.Error("a SHA-256 value under the SM3 field was accepted")
+	}
+	if _, err := CheckEntry(ptr(entry(bizlog.P{"x25519_public_sm3": sm3, "x25519_public_sha256": bizlog.Commit(key)})), "mem_a", key); err == nil {
+		t.Error("an entry naming both hashes was accepted")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
