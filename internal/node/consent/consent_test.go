@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
@@ -355,6 +357,60 @@ func FuzzParseTime(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if tm, err := consent.ParseTime(s); err == nil && tm.IsZero() {
 			t.Fatal("a zero time parses")
+		}
+	})
+}
+
+// TestLedgerSM3: a ledger begun on a node of the 国密 profile is chained
+// with SM3, recorded with its first event; it verifies, and a changed
+// event is found as under SHA-256.
+func TestLedgerSM3(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		n, err := node.Open(ctx, node.Config{DB: dsn, KEKEnv: keyring.NewKEKText(), Region: "CN-SH", Crypto: "gm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		l := consent.New(n)
+		if _, err := l.Publish(ctx, notice(1), "test"); err != nil {
+			t.Fatal(err)
+		}
+		at := n.Now().Add(-time.Hour)
+		var ins []consent.Input
+		for i := range 5 {
+			ins = append(ins, consent.Input{ExID: subject(i), Purpose: "marketing", Action: consent.Given, Basis: consent.BasisConsent, NoticeVersion: 1,
+				Method: "app_opt_in", Evidence: fmt.Sprintf("form-%d", i), At: at})
+		}
+		if _, err := l.Record(ctx, ins, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := l.Verify(ctx); err != nil || k != 5 {
+			t.Fatalf("verify: %d %v", k, err)
+		}
+		var alg string
+		var evs []*nodestore.ConsentEvent
+		if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+			if alg, err = tx.Setting(ctx, nodestore.SettingConsentChainHash); err != nil {
+				return err
+			}
+			evs, err = tx.ConsentEvents(ctx, nil, 1, 10)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if alg != "sm3" || !bytes.Equal(evs[0].Hash, consent.HashWith(digest.SM3, []byte{}, evs[0])) || bytes.Equal(evs[0].Hash, consent.Hash([]byte{}, evs[0])) {
+			t.Fatalf("the chain's hash %q", alg)
+		}
+		if err := n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE node_consent_events SET evidence = 'forged' WHERE seq = 3`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var broken *consent.Broken
+		if _, err := l.Verify(ctx); !errors.As(err, &broken) || broken.Seq != 3 {
+			t.Errorf("a changed event: %v", err)
 		}
 	})
 }

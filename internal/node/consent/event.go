@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
@@ -171,10 +172,14 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 // Hash is an event's link in the ledger's chain: SHA-256 of the previous
 // event's hash and the event's canonical JSON.
-func Hash(prev []byte, e *nodestore.ConsentEvent) []byte {
+func Hash(prev []byte, e *nodestore.ConsentEvent) []byte { return HashWith(digest.SHA256, prev, e) }
+
+// HashWith is Hash under alg: a ledger begun under the 国密 profile is
+// chained with SM3 (the ledger's hash is recorded with its first event).
+func HashWith(alg digest.Alg, prev []byte, e *nodestore.ConsentEvent) []byte {
 	b, _ := json.Marshal(canonical{e.Seq, hex.EncodeToString(e.ExID), e.Purpose, e.Action, e.Basis, e.NoticeVersion, e.Method, e.Evidence,
 		e.Separate, e.Minor, e.Guardian, e.At.UTC().Format(timeFormat), e.Recorded.UTC().Format(timeFormat), e.RecordedBy})
-	h := sha256.New()
+	h := alg.New()
 	h.Write(prev)
 	h.Write(b)
 	return h.Sum(nil)

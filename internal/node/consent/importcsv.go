@@ -163,7 +163,7 @@ func (l *Ledger) Import(ctx context.Context, name string, r io.Reader, enc scan.
 		for _, e := range evs {
 			out.ByAction[e.Action]++
 		}
-		if err := tx.AppendConsentEvents(ctx, evs, Hash); err != nil {
+		if err := l.append(ctx, tx, evs); err != nil {
 			return err
 		}
 		return tx.Record(ctx, nodestore.EventConsentImported, fmt.Sprintf("%s: %d events", name, len(evs)))

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"hulian/internal/digest"
+
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
@@ -126,7 +128,7 @@ func (l *Ledger) Publish(ctx context.Context, n *Notice, by string) (*Published,
 					return err
 				}
 				if len(evs) > 0 {
-					if err := tx.AppendConsentEvents(ctx, evs, Hash); err != nil {
+					if err := l.append(ctx, tx, evs); err != nil {
 						return err
 					}
 				}
@@ -165,7 +167,7 @@ func (l *Ledger) Record(ctx context.Context, ins []Input, by string) ([]*nodesto
 		if err != nil {
 			return err
 		}
-		return tx.AppendConsentEvents(ctx, evs, Hash)
+		return l.append(ctx, tx, evs)
 	})
 	if err != nil {
 		return nil, err
@@ -269,6 +271,10 @@ func (b *Broken) Error() string {
 func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 	var n int64
 	err := l.N.DB.Read(ctx, func(tx *nodestore.Tx) error {
+		alg, err := chainHash(ctx, tx)
+		if err != nil {
+			return err
+		}
 		prev := []byte{}
 		last := map[string]*nodestore.ConsentEvent{}
 		for from := int64(1); ; {
@@ -282,7 +288,7 @@ func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 					return &Broken{Seq: n + 1, Reason: i18n.T("缺失", "missing")}
 				case !bytes.Equal(e.Prev, prev):
 					return &Broken{Seq: e.Seq, Reason: i18n.T("与前一条记录的链接不符", "its link to the event before is wrong")}
-				case !bytes.Equal(Hash(prev, e), e.Hash):
+				case !bytes.Equal(HashWith(alg, prev, e), e.Hash):
 					return &Broken{Seq: e.Seq, Reason: i18n.T("记录后被改动", "changed after it was recorded")}
 				}
 				prev, n = e.Hash, e.Seq
@@ -351,4 +357,38 @@ func (l *Ledger) Bind(ctx context.Context, order, purpose, by string) error {
 		}
 		return tx.Record(ctx, nodestore.EventOrderBound, order+" → "+purpose)
 	})
+}
+
+// chainHash is the hash the ledger is chained with: the one recorded with
+// its first event, SHA-256 for a ledger begun before it was recorded.
+func chainHash(ctx context.Context, tx *nodestore.Tx) (digest.Alg, error) {
+	v, err := tx.Setting(ctx, nodestore.SettingConsentChainHash)
+	if err != nil || v == "" {
+		return digest.SHA256, err
+	}
+	return digest.Alg(v), nil
+}
+
+// append appends events to the ledger, chained with its hash; the first
+// event of a new ledger records the node's (SM3 under the 国密 profile).
+func (l *Ledger) append(ctx context.Context, tx *nodestore.Tx, evs []*nodestore.ConsentEvent) error {
+	v, err := tx.Setting(ctx, nodestore.SettingConsentChainHash)
+	if err != nil {
+		return err
+	}
+	alg := digest.Alg(v)
+	if v == "" {
+		seq, _, err := tx.ConsentHead(ctx)
+		if err != nil {
+			return err
+		}
+		alg = digest.SHA256
+		if seq == 0 {
+			alg = l.N.Digest()
+		}
+		if err := tx.SetSetting(ctx, nodestore.SettingConsentChainHash, string(alg)); err != nil {
+			return err
+		}
+	}
+	return tx.AppendConsentEvents(ctx, evs, func(prev []byte, e *nodestore.ConsentEvent) []byte { return HashWith(alg, prev, e) })
 }

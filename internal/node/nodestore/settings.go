@@ -17,6 +17,9 @@ const (
 	// SettingCryptoProfile is the cryptography profile the node was
 	// deployed with (keyring.ProfileDefault or ProfileGM).
 	SettingCryptoProfile = "crypto_profile"
+	// SettingConsentChainHash is the hash the consent ledger is chained
+	// with (package digest), recorded with its first event.
+	SettingConsentChainHash = "consent_chain_hash"
 )
 
 // Setting returns a stored setting, "" if unset.
