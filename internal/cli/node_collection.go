@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,7 +172,7 @@ func (c *NodeCollectionCmd) Record(ctx context.Context) error {
 	}
 	if c.JSON {
 		return json.NewEncoder(c.env.Stdout).Encode(map[string]any{"batch": b.ID, "plan": b.PlanID, "rows": b.RowsIn, "kept": b.RowsKept,
-			"invalid": b.RowsInvalid, "duplicates": b.Duplicates, "output_sha256": b.OutputSHA256, "quality": q})
+			"invalid": b.RowsInvalid, "duplicates": b.Duplicates, "output_" + cmp.Or(b.OutputHashAlg, "sha256"): b.OutputSHA256, "quality": q})
 	}
 	fmt.Fprintf(c.env.Stdout, c.t("已记录批次 %s（计划 %s）：%d 行，保留 %d 行，无效 %d 行，重复 %d 行\n", "recorded batch %s (plan %s): %d rows, %d kept, %d invalid, %d duplicates\n"),
 		b.ID, b.PlanID, b.RowsIn, b.RowsKept, b.RowsInvalid, b.Duplicates)

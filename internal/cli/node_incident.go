@@ -148,7 +148,7 @@ func (c *NodeIncidentCmd) Preserve(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.env.Stdout, "%s  %s  %d\n", e.SHA256, e.Name, e.Bytes)
+		fmt.Fprintf(c.env.Stdout, "%s  %s  %d  %s\n", e.Digest, e.Name, e.Bytes, e.HashAlg)
 	}
 	return nil
 }

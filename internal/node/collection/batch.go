@@ -2,7 +2,6 @@ package collection
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -162,7 +161,8 @@ func (s *Plans) Record(ctx context.Context, in BatchInput) (*nodestore.Batch, *Q
 	if channel >= 0 {
 		q.Channels = map[string]int64{}
 	}
-	h := sha256.New()
+	alg := s.N.Digest()
+	h := alg.New()
 	var w *csv.Writer
 	if in.Out != nil {
 		w = csv.NewWriter(io.MultiWriter(in.Out, h))
@@ -275,7 +275,7 @@ func (s *Plans) Record(ctx context.Context, in BatchInput) (*nodestore.Batch, *Q
 	if err := w.Error(); err != nil {
 		return nil, nil, errs.New(errs.FailedPrecondition, "--out", "无法写出清洗后的数据："+err.Error(), "cannot write the cleaned rows: "+err.Error())
 	}
-	b.OutputSHA256 = hex.EncodeToString(h.Sum(nil))
+	b.OutputSHA256, b.OutputHashAlg = hex.EncodeToString(h.Sum(nil)), string(alg)
 	if b.Quality, err = json.Marshal(q); err != nil {
 		return nil, nil, err
 	}

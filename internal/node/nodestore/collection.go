@@ -151,29 +151,30 @@ func (tx *Tx) Plans(ctx context.Context) ([]*Plan, error) {
 
 // Batch is one collection batch recorded (C-6).
 type Batch struct {
-	ID           string
-	PlanID       string
-	Collected    time.Time
-	Collector    string
-	Place        string
-	Source       string
-	Method       string
-	RowsIn       int64
-	RowsKept     int64
-	RowsInvalid  int64
-	Duplicates   int64
-	OutputSHA256 string
-	Quality      json.RawMessage
-	RecordedBy   string
-	Recorded     time.Time
+	ID            string
+	PlanID        string
+	Collected     time.Time
+	Collector     string
+	Place         string
+	Source        string
+	Method        string
+	RowsIn        int64
+	RowsKept      int64
+	RowsInvalid   int64
+	Duplicates    int64
+	OutputSHA256  string // the output's digest, hex, by OutputHashAlg (the name is the column's)
+	OutputHashAlg string // sha256, or sm3 on a node of the 国密 profile
+	Quality       json.RawMessage
+	RecordedBy    string
+	Recorded      time.Time
 }
 
-const batchColumns = `id, plan_id, collected_at, collector, place, source, method, rows_in, rows_kept, rows_invalid, duplicates, output_sha256, quality, recorded_by, recorded_at`
+const batchColumns = `id, plan_id, collected_at, collector, place, source, method, rows_in, rows_kept, rows_invalid, duplicates, output_sha256, output_hash_alg, quality, recorded_by, recorded_at`
 
 // InsertBatch records a batch.
 func (tx *Tx) InsertBatch(ctx context.Context, b *Batch) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_collection_batches (`+batchColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`,
-		b.ID, b.PlanID, b.Collected.UTC(), b.Collector, b.Place, b.Source, b.Method, b.RowsIn, b.RowsKept, b.RowsInvalid, b.Duplicates, b.OutputSHA256,
+	_, err := tx.Exec(ctx, `INSERT INTO node_collection_batches (`+batchColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+		b.ID, b.PlanID, b.Collected.UTC(), b.Collector, b.Place, b.Source, b.Method, b.RowsIn, b.RowsKept, b.RowsInvalid, b.Duplicates, b.OutputSHA256, b.OutputHashAlg,
 		string(b.Quality), b.RecordedBy, b.Recorded.UTC())
 	return err
 }
@@ -198,7 +199,7 @@ func (tx *Tx) Batches(ctx context.Context, plan string, limit int) ([]*Batch, er
 		var b Batch
 		var quality string
 		if err := rows.Scan(&b.ID, &b.PlanID, &b.Collected, &b.Collector, &b.Place, &b.Source, &b.Method, &b.RowsIn, &b.RowsKept, &b.RowsInvalid,
-			&b.Duplicates, &b.OutputSHA256, &quality, &b.RecordedBy, &b.Recorded); err != nil {
+			&b.Duplicates, &b.OutputSHA256, &b.OutputHashAlg, &quality, &b.RecordedBy, &b.Recorded); err != nil {
 			return nil, err
 		}
 		b.Quality = json.RawMessage(quality)

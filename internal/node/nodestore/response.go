@@ -92,7 +92,8 @@ func (tx *Tx) Drills(ctx context.Context, limit int) ([]*DrillRow, error) {
 type Evidence struct {
 	ID, Incident, Name string
 	Bytes              int64
-	SHA256             string
+	HashAlg            string // sha256, or sm3 under the 国密 profile
+	Digest             string // hex
 	RecordedBy         string
 	Recorded           time.Time
 }
@@ -100,8 +101,8 @@ type Evidence struct {
 // InsertEvidence preserves a piece of evidence; a name already preserved
 // for the incident is a Conflict — evidence is never replaced.
 func (tx *Tx) InsertEvidence(ctx context.Context, e *Evidence) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node_evidence (id, incident, name, bytes, sha256, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		e.ID, e.Incident, e.Name, e.Bytes, e.SHA256, e.RecordedBy, e.Recorded.UTC())
+	_, err := tx.Exec(ctx, `INSERT INTO node_evidence (id, incident, name, bytes, hash_alg, digest, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		e.ID, e.Incident, e.Name, e.Bytes, e.HashAlg, e.Digest, e.RecordedBy, e.Recorded.UTC())
 	if tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "name", "该事件已保全同名证据，证据不可替换："+e.Name, "evidence of that name is preserved for the incident already and is never replaced: "+e.Name)
 	}
@@ -110,7 +111,7 @@ func (tx *Tx) InsertEvidence(ctx context.Context, e *Evidence) error {
 
 // EvidenceOf lists an incident's preserved evidence, by name.
 func (tx *Tx) EvidenceOf(ctx context.Context, incident string) ([]*Evidence, error) {
-	rows, err := tx.Query(ctx, `SELECT id, incident, name, bytes, sha256, recorded_by, recorded_at FROM node_evidence WHERE incident = $1 ORDER BY name`, incident)
+	rows, err := tx.Query(ctx, `SELECT id, incident, name, bytes, hash_alg, digest, recorded_by, recorded_at FROM node_evidence WHERE incident = $1 ORDER BY name`, incident)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func (tx *Tx) EvidenceOf(ctx context.Context, incident string) ([]*Evidence, err
 	var out []*Evidence
 	for rows.Next() {
 		var e Evidence
-		if err := rows.Scan(&e.ID, &e.Incident, &e.Name, &e.Bytes, &e.SHA256, &e.RecordedBy, &e.Recorded); err != nil {
+		if err := rows.Scan(&e.ID, &e.Incident, &e.Name, &e.Bytes, &e.HashAlg, &e.Digest, &e.RecordedBy, &e.Recorded); err != nil {
 			return nil, err
 		}
 		e.Recorded = e.Recorded.UTC()
@@ -130,8 +131,8 @@ func (tx *Tx) EvidenceOf(ctx context.Context, incident string) ([]*Evidence, err
 // EvidenceByName returns one piece of an incident's evidence.
 func (tx *Tx) EvidenceByName(ctx context.Context, incident, name string) (*Evidence, error) {
 	var e Evidence
-	err := tx.QueryRow(ctx, `SELECT id, incident, name, bytes, sha256, recorded_by, recorded_at FROM node_evidence WHERE incident = $1 AND name = $2`, incident, name).
-		Scan(&e.ID, &e.Incident, &e.Name, &e.Bytes, &e.SHA256, &e.RecordedBy, &e.Recorded)
+	err := tx.QueryRow(ctx, `SELECT id, incident, name, bytes, hash_alg, digest, recorded_by, recorded_at FROM node_evidence WHERE incident = $1 AND name = $2`, incident, name).
+		Scan(&e.ID, &e.Incident, &e.Name, &e.Bytes, &e.HashAlg, &e.Digest, &e.RecordedBy, &e.Recorded)
 	if err != nil {
 		return nil, storage.NotFound(err, "name", "该事件没有保全名为 "+name+" 的证据", "no evidence named "+name+" is preserved for the incident")
 	}

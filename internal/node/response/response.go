@@ -10,7 +10,6 @@ package response
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"hulian/internal/digest"
 
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
@@ -326,7 +327,8 @@ func DrillDue(ctx context.Context, tx *nodestore.Tx, today calendar.Date) (bool,
 	return true, i18n.T("最近一次演练在 "+ds[0].HeldOn+"，下次不晚于 "+next, "the last drill was on "+ds[0].HeldOn+"; the next is due by "+next), nil
 }
 
-// Preserve records the SHA-256 and size of a piece of an incident's
+// Preserve records the digest — SHA-256, or SM3 under the 国密 profile —
+// and size of a piece of an incident's
 // evidence, read from in, under its file name. Evidence is never replaced:
 // a second piece of the same name is refused.
 func (r *Response) Preserve(ctx context.Context, incident, name string, in io.Reader, by string) (*nodestore.Evidence, error) {
@@ -338,18 +340,19 @@ func (r *Response) Preserve(ctx context.Context, incident, name string, in io.Re
 	if name == "" || name == "." || len(name) > 255 {
 		return nil, errs.Invalidf("FILE", "证据文件名无效", "the evidence file's name is not valid")
 	}
-	h := sha256.New()
+	alg := r.N.Digest()
+	h := alg.New()
 	n, err := io.Copy(h, in)
 	if err != nil {
 		return nil, &errs.Error{Kind: errs.Invalid, Field: "FILE", Err: err, Reason: i18n.T("无法读取证据文件 "+name, "cannot read the evidence file "+name)}
 	}
-	e := &nodestore.Evidence{ID: auth.NewID("evd_"), Incident: incident, Name: name, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil)), RecordedBy: by}
+	e := &nodestore.Evidence{ID: auth.NewID("evd_"), Incident: incident, Name: name, Bytes: n, HashAlg: string(alg), Digest: hex.EncodeToString(h.Sum(nil)), RecordedBy: by}
 	err = r.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		e.Recorded = tx.Now()
 		if err := tx.InsertEvidence(ctx, e); err != nil {
 			return err
 		}
-		return tx.Record(ctx, nodestore.EventEvidenceRecorded, fmt.Sprintf("%s incident=%s name=%s bytes=%d sha256=%s by %s", e.ID, incident, name, n, e.SHA256, by))
+		return tx.Record(ctx, nodestore.EventEvidenceRecorded, fmt.Sprintf("%s incident=%s name=%s bytes=%d %s=%s by %s", e.ID, incident, name, n, e.HashAlg, e.Digest, by))
 	})
 	if err != nil {
 		return nil, err
@@ -368,12 +371,12 @@ func (r *Response) Verify(ctx context.Context, incident, name string, in io.Read
 	if err != nil {
 		return false, nil, err
 	}
-	h := sha256.New()
+	h := digest.Alg(e.HashAlg).New()
 	n, err := io.Copy(h, in)
 	if err != nil {
 		return false, nil, &errs.Error{Kind: errs.Invalid, Field: "FILE", Err: err, Reason: i18n.T("无法读取证据文件 "+name, "cannot read the evidence file "+name)}
 	}
-	return n == e.Bytes && hex.EncodeToString(h.Sum(nil)) == e.SHA256, e, nil
+	return n == e.Bytes && hex.EncodeToString(h.Sum(nil)) == e.Digest, e, nil
 }
 
 // Evidence lists an incident's preserved evidence.

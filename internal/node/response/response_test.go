@@ -123,7 +123,7 @@ func TestResponse(t *testing.T) {
 
 		// Evidence.
 		e, err := r.Preserve(ctx, "inc_abc", "/var/log/auth.log", strings.NewReader("Dec  7 01:02:03 sshd: accepted"), "cli:test")
-		if err != nil || e.Name != "auth.log" || e.Bytes != 30 || len(e.SHA256) != 64 {
+		if err != nil || e.Name != "auth.log" || e.Bytes != 30 || len(e.Digest) != 64 || e.HashAlg != "sha256" {
 			t.Fatalf("preserve: %+v %v", e, err)
 		}
 		if _, err := r.Preserve(ctx, "inc_abc", "auth.log", strings.NewReader("edited"), "cli:test"); !errs.Is(err, errs.Conflict) {
@@ -171,4 +171,26 @@ func FuzzParsePlan(f *testing.F) {
 			t.Fatalf("a check error of another kind: %v", err)
 		}
 	})
+}
+
+// TestEvidenceSM3: a node of the 国密 profile preserves evidence by its SM3
+// digest, and checks copies by it.
+func TestEvidenceSM3(t *testing.T) {
+	ctx := context.Background()
+	n, err := node.Open(ctx, node.Config{DB: storagetest.DSN(t, "sqlite"), KEKEnv: keyring.NewKEKText(), Region: "CN-SH", Crypto: "gm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	r := response.New(n)
+	e, err := r.Preserve(ctx, "inc_gm", "a.log", strings.NewReader("abc"), "cli:test")
+	if err != nil || e.HashAlg != "sm3" || e.Digest != "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0" {
+		t.Fatalf("preserved %+v, %v", e, err)
+	}
+	if ok, _, err := r.Verify(ctx, "inc_gm", "a.log", strings.NewReader("abc")); !ok || err != nil {
+		t.Errorf("the same copy: %v %v", ok, err)
+	}
+	if ok, _, _ := r.Verify(ctx, "inc_gm", "a.log", strings.NewReader("abd")); ok {
+		t.Error("a changed copy passed")
+	}
 }

@@ -1,7 +1,8 @@
 -- +goose Up
 -- Incident response on the member's node (C-13): the response plan, in
 -- versions; the drills that exercise it; and the evidence of an incident,
--- preserved by its SHA-256 so that a later copy can be shown unchanged.
+-- preserved by its digest (SHA-256, or SM3 under the 国密 profile) so that
+-- a later copy can be shown unchanged.
 CREATE TABLE node_response_plans (
     version      INTEGER PRIMARY KEY,
     body         TEXT NOT NULL, -- JSON: response.Plan
@@ -24,7 +25,8 @@ CREATE TABLE node_evidence (
     incident    TEXT NOT NULL, -- the platform's incident ID, or the member's own reference
     name        TEXT NOT NULL,
     bytes       BIGINT NOT NULL,
-    sha256      TEXT NOT NULL,
+    hash_alg    TEXT NOT NULL, -- sha256, or sm3 under the 国密 profile
+    digest      TEXT NOT NULL, -- hex
     recorded_by TEXT NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
     UNIQUE (incident, name)
