@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"regexp"
 
-	"hulian/internal/jsonstrict"
-
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
+	"hulian/internal/jsonstrict"
 )
 
 // The tag taxonomy (X-E6) and the national industry classification are data,

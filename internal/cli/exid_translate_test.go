@@ -24,16 +24,15 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"hulian/internal/platform/issuance"
-	"hulian/internal/platform/store"
-
 	"github.com/emmansun/gmsm/sm3"
 
 	"hulian/internal/auth"
 	"hulian/internal/keyring"
 	"hulian/internal/member"
 	"hulian/internal/platform"
+	"hulian/internal/platform/issuance"
 	pserver "hulian/internal/platform/server"
+	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ident"

@@ -10,8 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"hulian/internal/sig"
-
 	"github.com/spf13/cobra"
 
 	"hulian/internal/errs"
@@ -21,6 +19,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
+	"hulian/internal/sig"
 	"hulian/internal/storage"
 	"hulian/internal/storage/sqlite"
 	"hulian/internal/tlsfiles"

@@ -16,23 +16,22 @@ import (
 	"strings"
 	"testing"
 
-	"hulian/internal/auth"
-	"hulian/internal/bizlog"
-	"hulian/internal/keyring"
-	"hulian/internal/node"
-	"hulian/internal/platform/relay"
-	"hulian/internal/platform/store"
-	"hulian/internal/sig"
-	"hulian/internal/storage/storagetest"
-
 	"connectrpc.com/connect"
 
+	"hulian/internal/auth"
+	"hulian/internal/bizlog"
 	"hulian/internal/cli"
 	"hulian/internal/demo"
 	hulianv1 "hulian/internal/gen/hulian/v1"
 	"hulian/internal/i18n"
+	"hulian/internal/keyring"
+	"hulian/internal/node"
+	"hulian/internal/platform/relay"
+	"hulian/internal/platform/store"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/rpc"
+	"hulian/internal/sig"
+	"hulian/internal/storage/storagetest"
 )
 
 // smallPeople is the population of the tests' demos: enough for the gate

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/catalog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/pricing"
 )

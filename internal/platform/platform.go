@@ -11,11 +11,9 @@ package platform
 import (
 	"log/slog"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/compliance/gate"
+	"hulian/internal/digest"
 	"hulian/internal/keyring"
-
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/throttle"
 )

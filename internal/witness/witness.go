@@ -28,8 +28,6 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/sig"
-
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -37,6 +35,7 @@ import (
 
 	"hulian/internal/bizlog"
 	"hulian/internal/i18n"
+	"hulian/internal/sig"
 )
 
 // Alarm is a finding against the platform: its log was forked, rolled

@@ -9,11 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"hulian/internal/sig"
-
 	"hulian/internal/catalog"
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
+	"hulian/internal/sig"
 )
 
 // MinK is the smallest number of individuals any tag value may point to

@@ -18,15 +18,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"hulian/internal/formtext"
-
-	"hulian/internal/jsonstrict"
-
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
 	"hulian/internal/compliance/necessity"
 	"hulian/internal/errs"
+	"hulian/internal/formtext"
 	"hulian/internal/i18n"
+	"hulian/internal/jsonstrict"
 	"hulian/internal/node"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/staff"

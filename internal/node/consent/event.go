@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"hulian/internal/digest"
-
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
 )

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"hulian/internal/digest"
-
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"

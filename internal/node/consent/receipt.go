@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"strings"
 
-	"hulian/internal/sig"
-
 	"hulian/internal/errs"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/exid"
+	"hulian/internal/sig"
 )
 
 // A consent receipt is what the subject (or an auditor) can hold of one

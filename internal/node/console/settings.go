@@ -3,11 +3,10 @@ package console
 import (
 	"net/http"
 
-	"hulian/internal/sig"
-
 	"hulian/internal/bizlog"
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/sig"
 )
 
 type settingsData struct {

@@ -19,10 +19,9 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/formtext"
 	"hulian/internal/i18n"

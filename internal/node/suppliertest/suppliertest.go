@@ -36,8 +36,6 @@ import (
 	"testing"
 	"time"
 
-	"hulian/internal/sig"
-
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -55,6 +53,7 @@ import (
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/protocol/seal"
+	"hulian/internal/sig"
 )
 
 // Keys are a node's key pairs, as the platform registers them.

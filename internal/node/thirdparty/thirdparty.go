@@ -17,13 +17,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"hulian/internal/formtext"
-
-	"hulian/internal/jsonstrict"
-
 	"hulian/internal/auth"
 	"hulian/internal/errs"
+	"hulian/internal/formtext"
 	"hulian/internal/i18n"
+	"hulian/internal/jsonstrict"
 	"hulian/internal/node"
 	"hulian/internal/node/collection"
 	"hulian/internal/node/nodestore"

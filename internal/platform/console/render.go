@@ -11,12 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/sig"
-
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/member"
+	"hulian/internal/sig"
 )
 
 // handler is a console handler: it writes a page or a redirect, or returns

@@ -13,13 +13,12 @@ import (
 	"fmt"
 	"slices"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/catalog"
 	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/member"

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/sig"
-
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
@@ -22,6 +20,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/platform"
 	"hulian/internal/platform/store"
+	"hulian/internal/sig"
 )
 
 // Config configures the business log's checkpoints.

@@ -14,9 +14,8 @@ import (
 	"context"
 	"fmt"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
 	"hulian/internal/platform/store"

@@ -22,13 +22,12 @@ import (
 	"sync"
 	"time"
 
-	"hulian/internal/digest"
-
 	"golang.org/x/mod/sumdb/note"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/market"

@@ -12,12 +12,11 @@ import (
 	"strconv"
 	"time"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
 	"hulian/internal/catalog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/platform"

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/sig"
-
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
@@ -24,6 +22,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
+	"hulian/internal/sig"
 )
 
 // Witnesses keeps the witnesses of the log kept by Log.

@@ -19,7 +19,6 @@ import (
 	"fmt"
 
 	"hulian/internal/digest"
-
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 )

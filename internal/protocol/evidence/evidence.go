@@ -29,10 +29,9 @@ import (
 	"strings"
 	"time"
 
-	"hulian/internal/digest"
-
 	"golang.org/x/mod/sumdb/note"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/sig"
 )

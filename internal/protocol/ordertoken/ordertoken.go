@@ -19,7 +19,6 @@ import (
 	"sync"
 
 	"hulian/internal/digest"
-
 	"hulian/internal/errs"
 	"hulian/internal/protocol/exid"
 )

@@ -14,9 +14,8 @@ import (
 	"fmt"
 	"sync"
 
-	"hulian/internal/digest"
-
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 )

@@ -9,9 +9,8 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"hulian/internal/jsonstrict"
-
 	"hulian/internal/errs"
+	"hulian/internal/jsonstrict"
 	"hulian/internal/protocol/ordertoken"
 )
 

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 
 	"hulian/internal/digest"
-
 	"hulian/internal/errs"
 	"hulian/internal/protocol/ordertoken"
 )

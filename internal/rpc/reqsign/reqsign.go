@@ -21,10 +21,8 @@ import (
 	"time"
 
 	"hulian/internal/digest"
-
-	"hulian/internal/sig"
-
 	"hulian/internal/errs"
+	"hulian/internal/sig"
 )
 
 // Header names.
