@@ -46,7 +46,7 @@ func AlgOf(pub []byte) (string, error) {
 	case Ed25519PublicSize:
 		return Ed25519, nil
 	case SM2PublicSize:
-		if _, err := sm2Public(pub); err != nil {
+		if _, err := parsedSM2(pub); err != nil {
 			return "", err
 		}
 		return SM2, nil

@@ -270,7 +270,7 @@ func (b *Broken) Error() string {
 func (l *Ledger) Verify(ctx context.Context) (int64, error) {
 	var n int64
 	err := l.N.DB.Read(ctx, func(tx *nodestore.Tx) error {
-		alg, err := chainHash(ctx, tx)
+		alg, _, err := chainHash(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -360,28 +360,27 @@ func (l *Ledger) Bind(ctx context.Context, order, purpose, by string) error {
 
 // chainHash is the hash the ledger is chained with: the one recorded with
 // its first event, SHA-256 for a ledger begun before it was recorded.
-func chainHash(ctx context.Context, tx *nodestore.Tx) (digest.Alg, error) {
+// recorded says whether one was.
+func chainHash(ctx context.Context, tx *nodestore.Tx) (alg digest.Alg, recorded bool, err error) {
 	v, err := tx.Setting(ctx, nodestore.SettingConsentChainHash)
 	if err != nil || v == "" {
-		return digest.SHA256, err
+		return digest.SHA256, false, err
 	}
-	return digest.Alg(v), nil
+	return digest.Alg(v), true, nil
 }
 
 // append appends events to the ledger, chained with its hash; the first
 // event of a new ledger records the node's (SM3 under the 国密 profile).
 func (l *Ledger) append(ctx context.Context, tx *nodestore.Tx, evs []*nodestore.ConsentEvent) error {
-	v, err := tx.Setting(ctx, nodestore.SettingConsentChainHash)
+	alg, recorded, err := chainHash(ctx, tx)
 	if err != nil {
 		return err
 	}
-	alg := digest.Alg(v)
-	if v == "" {
+	if !recorded {
 		seq, _, err := tx.ConsentHead(ctx)
 		if err != nil {
 			return err
 		}
-		alg = digest.SHA256
 		if seq == 0 {
 			alg = l.N.Digest()
 		}

@@ -162,42 +162,53 @@ type Field struct {
 	Class     *classify.Class
 	Suggested *classify.Class
 	GradeName i18n.Text
-	// Encrypted says whether the dataset's current version holds the
-	// column encrypted; Sensitive whether its grade in force says it must.
-	Encrypted, Sensitive bool
+	// Current says whether the dataset's current version has the column;
+	// Encrypted whether it holds it encrypted; Sensitive whether its grade
+	// in force says it must.
+	Current, Encrypted, Sensitive bool
 }
 
 // List returns the grading of every column of every dataset.
 func List(ctx context.Context, n *node.Node) ([]*Field, error) {
-	cat := classify.Default()
 	var out []*Field
-	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
-		out = out[:0]
-		gs, err := tx.FieldGrades(ctx, "")
-		if err != nil {
-			return err
-		}
-		enc := map[string]bool{}
-		vs, err := tx.Datasets(ctx)
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			keys, err := tx.FieldKeys(ctx, v.ID)
-			if err != nil {
-				return err
-			}
-			for _, k := range keys {
-				enc[v.Dataset+"\x00"+k.Column] = true
-			}
-		}
-		for _, g := range gs {
-			out = append(out, &Field{FieldGrade: g, Class: cat.Class(g.Class), Suggested: cat.Class(g.SuggestedClass),
-				GradeName: cat.GradeName(g.Grade), Encrypted: enc[g.Dataset+"\x00"+g.Column], Sensitive: cat.Encrypted(g.Grade)})
-		}
-		return nil
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		out, err = Fields(ctx, tx)
+		return err
 	})
 	return out, err
+}
+
+// Fields is List within tx, for checks that read it beside other records.
+func Fields(ctx context.Context, tx *nodestore.Tx) ([]*Field, error) {
+	cat := classify.Default()
+	gs, err := tx.FieldGrades(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	vs, err := tx.Datasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current, enc := map[string]bool{}, map[string]bool{}
+	for _, v := range vs {
+		for _, c := range v.Columns {
+			current[v.Dataset+"\x00"+c] = true
+		}
+		keys, err := tx.FieldKeys(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			enc[v.Dataset+"\x00"+k.Column] = true
+		}
+	}
+	out := make([]*Field, 0, len(gs))
+	for _, g := range gs {
+		key := g.Dataset + "\x00" + g.Column
+		out = append(out, &Field{FieldGrade: g, Class: cat.Class(g.Class), Suggested: cat.Class(g.SuggestedClass),
+			GradeName: cat.GradeName(g.Grade), Current: current[key], Encrypted: enc[key], Sensitive: cat.Encrypted(g.Grade)})
+	}
+	return out, nil
 }
 
 // Confirmed is the outcome of a confirmation.

@@ -14,13 +14,13 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/calendar"
-	"hulian/internal/compliance/classify"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
 	"hulian/internal/node/collection"
 	"hulian/internal/node/consent"
 	"hulian/internal/node/datause"
+	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/privacy"
 	"hulian/internal/node/response"
@@ -297,46 +297,28 @@ func checkRectifications(ctx context.Context, _ *Inspections, tx *nodestore.Tx, 
 }
 
 func checkGrading(ctx context.Context, _ *Inspections, tx *nodestore.Tx, _ calendar.Date) (bool, i18n.Text, error) {
-	gs, err := tx.FieldGrades(ctx, "")
-	if err != nil {
-		return false, i18n.Text{}, err
-	}
-	cat := classify.Default()
-	sensitive := map[string]bool{}
-	unconfirmed := 0
-	for _, g := range gs {
-		if cat.Encrypted(g.Grade) {
-			sensitive[g.Dataset+"\x00"+g.Column] = true
-		}
-		if g.ConfirmedBy == "" {
-			unconfirmed++
-		}
-	}
-	vs, err := tx.Datasets(ctx)
+	fs, err := grading.Fields(ctx, tx)
 	if err != nil {
 		return false, i18n.Text{}, err
 	}
 	var clear []string
-	for _, v := range vs {
-		keys, err := tx.FieldKeys(ctx, v.ID)
-		if err != nil {
-			return false, i18n.Text{}, err
-		}
-		enc := map[string]bool{}
-		for _, k := range keys {
-			enc[k.Column] = true
-		}
-		for _, c := range v.Columns {
-			if sensitive[v.Dataset+"\x00"+c] && !enc[c] {
-				clear = append(clear, v.Dataset+"."+c)
+	sensitive, unconfirmed := 0, 0
+	for _, f := range fs {
+		if f.Sensitive {
+			sensitive++
+			if f.Current && !f.Encrypted {
+				clear = append(clear, f.Dataset+"."+f.Column)
 			}
+		}
+		if f.ConfirmedBy == "" {
+			unconfirmed++
 		}
 	}
 	if len(clear) > 0 {
 		return false, i18n.T("敏感字段未加密："+strings.Join(clear, "、"), "sensitive fields not encrypted: "+strings.Join(clear, ", ")), nil
 	}
-	return true, i18n.T(fmt.Sprintf("共 %d 个字段，%d 个敏感字段均已加密，%d 个尚待人工确认分级", len(gs), len(sensitive), unconfirmed),
-		fmt.Sprintf("%d fields, the %d sensitive ones encrypted; %d grades still to confirm", len(gs), len(sensitive), unconfirmed)), nil
+	return true, i18n.T(fmt.Sprintf("共 %d 个字段，%d 个敏感字段均已加密，%d 个尚待人工确认分级", len(fs), sensitive, unconfirmed),
+		fmt.Sprintf("%d fields, the %d sensitive ones encrypted; %d grades still to confirm", len(fs), sensitive, unconfirmed)), nil
 }
 
 // BackupDays is how recent the node's last backup must be.

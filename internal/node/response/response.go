@@ -340,12 +340,11 @@ func (r *Response) Preserve(ctx context.Context, incident, name string, in io.Re
 		return nil, errs.Invalidf("FILE", "证据文件名无效", "the evidence file's name is not valid")
 	}
 	alg := r.N.Digest()
-	h := alg.New()
-	n, err := io.Copy(h, in)
+	sum, n, err := digestOf(alg, name, in)
 	if err != nil {
-		return nil, &errs.Error{Kind: errs.Invalid, Field: "FILE", Err: err, Reason: i18n.T("无法读取证据文件 "+name, "cannot read the evidence file "+name)}
+		return nil, err
 	}
-	e := &nodestore.Evidence{ID: auth.NewID("evd_"), Incident: incident, Name: name, Bytes: n, HashAlg: string(alg), Digest: hex.EncodeToString(h.Sum(nil)), RecordedBy: by}
+	e := &nodestore.Evidence{ID: auth.NewID("evd_"), Incident: incident, Name: name, Bytes: n, HashAlg: string(alg), Digest: sum, RecordedBy: by}
 	err = r.N.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		e.Recorded = tx.Now()
 		if err := tx.InsertEvidence(ctx, e); err != nil {
@@ -370,12 +369,22 @@ func (r *Response) Verify(ctx context.Context, incident, name string, in io.Read
 	if err != nil {
 		return false, nil, err
 	}
-	h := digest.Alg(e.HashAlg).New()
+	sum, n, err := digestOf(digest.Alg(e.HashAlg), name, in)
+	if err != nil {
+		return false, nil, err
+	}
+	return n == e.Bytes && sum == e.Digest, e, nil
+}
+
+// digestOf reads an evidence file and returns its digest under alg, hex,
+// and its size.
+func digestOf(alg digest.Alg, name string, in io.Reader) (string, int64, error) {
+	h := alg.New()
 	n, err := io.Copy(h, in)
 	if err != nil {
-		return false, nil, &errs.Error{Kind: errs.Invalid, Field: "FILE", Err: err, Reason: i18n.T("无法读取证据文件 "+name, "cannot read the evidence file "+name)}
+		return "", 0, &errs.Error{Kind: errs.Invalid, Field: "FILE", Err: err, Reason: i18n.T("无法读取证据文件 "+name, "cannot read the evidence file "+name)}
 	}
-	return n == e.Bytes && hex.EncodeToString(h.Sum(nil)) == e.Digest, e, nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // Evidence lists an incident's preserved evidence.

@@ -15,7 +15,6 @@ import (
 	"fmt"
 
 	"hulian/internal/bizlog"
-	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/platform"
 	"hulian/internal/platform/store"
@@ -109,7 +108,7 @@ func (r *Rectify) Send(ctx context.Context, n Notice) (seq int64, err error) {
 		// The log names the notice, the action and the count; the sealed
 		// bytes are committed to by their hash (the exchange's: SM3 under
 		// the 国密 profile), never logged.
-		alg := digest.ForProfile(r.P.Profile())
+		alg := r.P.Digest()
 		e, err := tx.Append(ctx, a.MemberID, KindSent, o.ID, bizlog.P{"notice": n.ID, "action": n.Action, "count": n.Subjects,
 			"demander": o.Terms.Demander, "sealed_" + alg.Name(): evidence.HashWith(alg, n.Sealed).String()})
 		if err != nil {

@@ -27,7 +27,6 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
-	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/market"
@@ -401,7 +400,7 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 	// megabytes.
 	// The exchange's hash: SHA-256, or SM3 under the 国密 profile, as its
 	// nodes hash what they sign.
-	alg := digest.ForProfile(r.P.Profile())
+	alg := r.P.Digest()
 	tokensSum := evidence.HashWith(alg, tokens)
 	th := tokensSum.String()
 	var plan deliveryPlan
@@ -583,7 +582,7 @@ func (r *Relay) forward(ctx context.Context, signer note.Signer, plan deliveryPl
 		nonce := make([]byte, 16)
 		rand.Read(nonce)
 		return evidence.Relay{OrderID: req.OrderID, RequestID: req.RequestID, Supplier: req.Supplier,
-			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.P.DB.Now(), Body: evidence.HashWith(digest.ForProfile(r.P.Profile()), body)}.Header(signer)
+			Nonce: base64.RawURLEncoding.EncodeToString(nonce), At: r.P.DB.Now(), Body: evidence.HashWith(r.P.Digest(), body)}.Header(signer)
 	}
 	ans, err := r.Answerer.Answer(fctx, plan.endpoint, req, sign)
 	if err != nil {
@@ -675,7 +674,7 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 // hashKey names a payload field holding a hash of what, after the
 // exchange's hash: "tokens_sha256", or "tokens_sm3" under the 国密 profile.
 func (r *Relay) hashKey(what string) string {
-	return what + "_" + digest.ForProfile(r.P.Profile()).Name()
+	return bizlog.CommitField(what, r.P.Digest())
 }
 
 // redeliver records a repeated request whose supplier answered with other

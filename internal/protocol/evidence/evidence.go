@@ -46,12 +46,6 @@ func HashOf(b []byte) Hash { return sha256.Sum256(b) }
 // HashWith returns the hash of b under alg.
 func HashWith(alg digest.Alg, b []byte) Hash { return alg.Sum(b) }
 
-// AlgOfKey is the hash that goes with a node's signing key.
-func AlgOfKey(pub []byte) digest.Alg {
-	alg, _ := sig.AlgOf(pub)
-	return digest.ForSigner(alg)
-}
-
 // AlgOfNoteKey is the hash that goes with the platform's note key.
 func AlgOfNoteKey(vkey string) digest.Alg {
 	alg, _ := sig.NoteAlgOf(vkey)
