@@ -138,7 +138,7 @@ type Listing struct {
 	Version     int       `json:"version"`
 	Status      Status    `json:"status"`
 	ReviewNote  string    `json:"review_note,omitempty"`
-	GateDigest  string    `json:"gate_digest,omitempty"` // SHA-256 of the accepted gate report
+	GateDigest  string    `json:"gate_digest,omitempty"` // of the accepted gate report, under the platform's hash (SM3 under the 国密 profile)
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
 	PublishedAt time.Time `json:"published_at"`

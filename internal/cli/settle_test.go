@@ -11,6 +11,7 @@ import (
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/keyring"
 	"hulian/internal/platform"
 	"hulian/internal/platform/logkeeper"
@@ -161,7 +162,7 @@ func TestSettleCmd(t *testing.T) {
 	}
 	wrong := &settlement.Statement{ID: settlement.ID("2026-10", "mem_dem", "mem_sup"), Month: "2026-10", Demander: "mem_dem", Supplier: "mem_sup", TotalFen: 651,
 		Lines: []settlement.Line{{Order: "ord_a", Listing: "lst_1", Deliveries: 3, Queried: 300, Matched: 120, ChargeFen: 651, FirstSeq: 1, LastSeq: 3}}}
-	wrong.LinesSHA256 = settlement.LinesHash(wrong.Lines)
+	wrong.Seal(digest.SHA256)
 	payload, _ := wrong.Payload("", 0)
 	if err := db.Transact(ctx, func(tx *store.Tx) error {
 		_, err := tx.Append(ctx, "mem_dem", settlement.KindIssued, wrong.ID, payload)

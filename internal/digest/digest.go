@@ -68,6 +68,14 @@ func (a Alg) HMAC(key []byte) hash.Hash {
 	return hmac.New(a.New, key)
 }
 
+// Label is the algorithm as people write it: "SHA-256" or "SM3".
+func (a Alg) Label() string {
+	if a == SM3 {
+		return "SM3"
+	}
+	return "SHA-256"
+}
+
 // Name is the algorithm as payloads and headers name it.
 func (a Alg) Name() string {
 	if a == SM3 {

@@ -26,10 +26,13 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/platform/complaints"
+	"hulian/internal/platform/listings"
 	"hulian/internal/platform/relay"
 	"hulian/internal/platform/store"
 	"hulian/internal/protocol/ordertoken"
 	"hulian/internal/rpc"
+	"hulian/internal/settlement"
 	"hulian/internal/sig"
 	"hulian/internal/storage/storagetest"
 )
@@ -239,7 +242,9 @@ func demoPrivacy(t *testing.T, platformDB, profile string) {
 		wantHash = "sm3"
 	}
 	system := auth.WithActor(ctx, auth.System)
-	for kind, field := range map[string]string{bizlog.KindMemberOpened: "x25519_public_", relay.KindDeliveryCompleted: "tokens_"} {
+	fields := map[string]string{bizlog.KindMemberOpened: "x25519_public_", relay.KindDeliveryCompleted: "tokens_",
+		listings.KindListingSubmitted: "gate_", complaints.KindFiled: "evidence_", settlement.KindIssued: "lines_", settlement.KindCorrected: "adjustments_"}
+	for kind, field := range fields {
 		var es []bizlog.Entry
 		if err := d.Platform.DB.Read(system, func(tx *store.Tx) (err error) {
 			es, err = tx.LogEntries(system, store.LogFilter{Kind: kind, Limit: 5})
@@ -249,6 +254,20 @@ func demoPrivacy(t *testing.T, platformDB, profile string) {
 		}
 		if len(es) == 0 || !strings.Contains(string(es[0].Payload), `"`+field+wantHash+`"`) {
 			t.Errorf("%s entries under the %q profile do not carry %s%s: %d entries", kind, profile, field, wantHash, len(es))
+		}
+	}
+	// The statements are signed in the format that names their hash.
+	sts, err := d.Platform.Statements.List(system, store.StatementFilter{})
+	if err != nil || len(sts) == 0 {
+		t.Fatalf("statements: %d, %v", len(sts), err)
+	}
+	for _, st := range sts {
+		want := "hulian statement v1\n"
+		if profile == keyring.ProfileGM {
+			want = "hulian statement v2\n"
+		}
+		if string(st.Hash) != wantHash || !strings.HasPrefix(st.Signature, want) || (profile == keyring.ProfileGM) != strings.Contains(st.Signature, "\nsm3 "+st.LinesDigest+"\n") {
+			t.Errorf("statement %s under the %q profile: hash %q, signed %q", st.ID, profile, st.Hash, st.Signature)
 		}
 	}
 	// The token file the demo leaves works against the running platform.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/ledger"
 	"hulian/internal/settlement"
 )
@@ -66,6 +67,7 @@ func TestBookProperty(t *testing.T) {
 		// payouts of what each chain ends at.
 		at = time.Date(2026, 11, 5, 1, 0, 0, 0, time.UTC)
 		for _, st := range bld.Statements() {
+			st.Seal(digest.SHA256)
 			p, _ := st.Payload("sig", 0)
 			w.add(at, st.Demander, settlement.KindIssued, st.ID, p)
 			w.add(at, st.Supplier, settlement.KindIssued, st.ID, p)
@@ -135,6 +137,7 @@ func TestCorrectionTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := b.Statements()[0]
+	st.Seal(digest.SHA256)
 	if _, err := settlement.Correct(st, 1, "dsp", []settlement.Adjustment{{Order: "ord_1", AmountFen: -1001, Reason: "x"}}); err == nil {
 		t.Error("a credit above the line's charge was accepted")
 	}

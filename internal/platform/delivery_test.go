@@ -824,11 +824,11 @@ func TestDeliveryAuthorisations(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := evidence.HashOf(commitments).String()
-		if res.Delivery.AuthzSHA256 != want || res.Delivery.AuthzLevel != 2 {
-			t.Errorf("delivery: authz %q level %d", res.Delivery.AuthzSHA256, res.Delivery.AuthzLevel)
+		if res.Delivery.AuthzDigest != want || res.Delivery.AuthzLevel != 2 {
+			t.Errorf("delivery: authz %q level %d", res.Delivery.AuthzDigest, res.Delivery.AuthzLevel)
 		}
 		var stored *store.Delivery
-		if err := db.Read(e.op, func(tx *store.Tx) (err error) { stored, err = tx.Delivery(e.op, e.order.ID, "az-ok"); return err }); err != nil || stored.AuthzSHA256 != want {
+		if err := db.Read(e.op, func(tx *store.Tx) (err error) { stored, err = tx.Delivery(e.op, e.order.ID, "az-ok"); return err }); err != nil || stored.AuthzDigest != want {
 			t.Errorf("stored: %+v %v", stored, err)
 		}
 		entries := e.entries(t, relay.KindDeliveryCompleted)

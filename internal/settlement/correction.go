@@ -1,7 +1,6 @@
 package settlement
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 )
 
@@ -29,10 +29,10 @@ type Adjustment struct {
 // MaxReason is the longest reason, in characters, a person may give.
 const MaxReason = 500
 
-// AdjustmentsHash is the SHA-256 of the adjustments' canonical JSON.
-func AdjustmentsHash(adjs []Adjustment) string {
+// AdjustmentsHash is the digest under alg of the adjustments' canonical JSON.
+func AdjustmentsHash(alg digest.Alg, adjs []Adjustment) string {
 	b, _ := json.Marshal(adjs) // plain structs: cannot fail
-	sum := sha256.Sum256(b)
+	sum := alg.Sum(b)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -57,7 +57,7 @@ func Correct(prev *Statement, n int, dispute string, adds []Adjustment) (*Statem
 	}
 	st := &Statement{
 		ID: Root(prev.ID) + "_c" + strconv.Itoa(n), Month: prev.Month, From: prev.From, Demander: prev.Demander, Supplier: prev.Supplier,
-		Lines: prev.Lines, LinesSHA256: prev.LinesSHA256, Corrects: prev.ID, Dispute: dispute,
+		Lines: prev.Lines, Hash: prev.Hash, LinesDigest: prev.LinesDigest, Corrects: prev.ID, Dispute: dispute,
 		Adjustments: append(append([]Adjustment(nil), prev.Adjustments...), adds...),
 	}
 	for i, a := range adds {
@@ -74,7 +74,7 @@ func Correct(prev *Statement, n int, dispute string, adds []Adjustment) (*Statem
 	if err := checkAdjustments(st); err != nil {
 		return nil, err
 	}
-	st.AdjustmentsSHA256 = AdjustmentsHash(st.Adjustments)
+	st.AdjustmentsDigest = AdjustmentsHash(st.Alg(), st.Adjustments)
 	st.TotalFen = st.linesTotal() + st.credits()
 	return st, nil
 }
@@ -130,11 +130,13 @@ func SameCorrection(prev, st *Statement) error {
 		return fmt.Errorf("statement %s: does not follow %s in its chain", st.ID, prev.ID)
 	case st.Month != prev.Month || st.From != prev.From || st.Demander != prev.Demander || st.Supplier != prev.Supplier:
 		return fmt.Errorf("statement %s: another pair or month than %s", st.ID, prev.ID)
-	case st.LinesSHA256 != prev.LinesSHA256 || LinesHash(st.Lines) != st.LinesSHA256:
+	case st.Alg() != prev.Alg():
+		return fmt.Errorf("statement %s: its hash is %s, that of %s is %s", st.ID, st.Alg(), prev.ID, prev.Alg())
+	case st.LinesDigest != prev.LinesDigest || LinesHash(st.Alg(), st.Lines) != st.LinesDigest:
 		return fmt.Errorf("statement %s: its lines differ from those of %s", st.ID, prev.ID)
 	case len(st.Adjustments) <= len(prev.Adjustments) || !slices.Equal(st.Adjustments[:len(prev.Adjustments)], prev.Adjustments):
 		return fmt.Errorf("statement %s: its adjustments do not extend those of %s", st.ID, prev.ID)
-	case AdjustmentsHash(st.Adjustments) != st.AdjustmentsSHA256:
+	case AdjustmentsHash(st.Alg(), st.Adjustments) != st.AdjustmentsDigest:
 		return fmt.Errorf("statement %s: its adjustments do not match their hash", st.ID)
 	case st.TotalFen != st.linesTotal()+st.credits():
 		return fmt.Errorf("statement %s: total %d fen, its lines and adjustments make %d", st.ID, st.TotalFen, st.linesTotal()+st.credits())

@@ -200,6 +200,5 @@ func combine(from, to, demander, supplier string, monthly []*Statement) *Stateme
 			st.TotalFen += l.ChargeFen
 		}
 	}
-	st.LinesSHA256 = LinesHash(st.Lines)
 	return st
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/settlement"
 )
 
@@ -121,6 +122,9 @@ func TestAssemble(t *testing.T) {
 	issue := func(log []*bizlog.Entry, sts ...*settlement.Statement) []*bizlog.Entry {
 		out := append([]*bizlog.Entry(nil), log...)
 		for i, st := range sts {
+			if st.LinesDigest == "" {
+				st.Seal(digest.SHA256)
+			}
 			p, _ := st.Payload("sig", 0)
 			raw, _ := p.Encode()
 			out = append(out, &bizlog.Entry{Seq: seq + int64(i), At: at(4), Kind: settlement.KindIssued, Object: st.ID, Payload: raw})
@@ -147,7 +151,7 @@ func TestAssemble(t *testing.T) {
 	short := *q
 	short.Lines = q.Lines[1:]
 	short.TotalFen -= q.Lines[0].ChargeFen
-	short.LinesSHA256 = settlement.LinesHash(short.Lines)
+	short.Seal(digest.SHA256)
 	if _, err := verify(issue(log, mar[0], &short)); err == nil {
 		t.Fatal("a quarter missing a month verified")
 	}

@@ -25,6 +25,7 @@ import (
 
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 )
 
@@ -55,14 +56,17 @@ type Line struct {
 
 // Statement is what one demander owes one supplier for a month.
 type Statement struct {
-	ID          string `json:"id"`
-	Month       string `json:"month"`          // YYYY-MM, the period's last month
-	From        string `json:"from,omitempty"` // its first, when the period is several months
-	Demander    string `json:"demander"`
-	Supplier    string `json:"supplier"`
-	Lines       []Line `json:"lines"`
-	TotalFen    int64  `json:"total_fen"`
-	LinesSHA256 string `json:"lines_sha256"`
+	ID       string `json:"id"`
+	Month    string `json:"month"`          // YYYY-MM, the period's last month
+	From     string `json:"from,omitempty"` // its first, when the period is several months
+	Demander string `json:"demander"`
+	Supplier string `json:"supplier"`
+	Lines    []Line `json:"lines"`
+	TotalFen int64  `json:"total_fen"`
+	// Hash is the hash of the statement's digests: SHA-256, or SM3 under
+	// the 国密 profile (the log's fields and the signed text name it).
+	Hash        digest.Alg `json:"hash"`
+	LinesDigest string     `json:"lines_digest"`
 
 	// A correction (X-S2) keeps the lines of the statement it corrects and
 	// adds credits: all of the chain's adjustments so far, so that each
@@ -70,7 +74,7 @@ type Statement struct {
 	Corrects          string       `json:"corrects,omitempty"`
 	Dispute           string       `json:"dispute,omitempty"`
 	Adjustments       []Adjustment `json:"adjustments,omitempty"`
-	AdjustmentsSHA256 string       `json:"adjustments_sha256,omitempty"`
+	AdjustmentsDigest string       `json:"adjustments_digest,omitempty"`
 }
 
 // Period is the months the statement covers: its month, or the first
@@ -115,11 +119,29 @@ func MonthOfID(id string) string {
 	return id[4:8] + "-" + id[8:10]
 }
 
-// LinesHash is the SHA-256 of the lines' canonical JSON, in order.
-func LinesHash(lines []Line) string {
+// LinesHash is the digest under alg of the lines' canonical JSON, in order.
+func LinesHash(alg digest.Alg, lines []Line) string {
 	b, _ := json.Marshal(lines) // a slice of plain structs: cannot fail
-	sum := sha256.Sum256(b)
+	sum := alg.Sum(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Alg is the hash of st's digests (SHA-256 when none is named).
+func (st *Statement) Alg() digest.Alg {
+	if st.Hash == digest.SM3 {
+		return digest.SM3
+	}
+	return digest.SHA256
+}
+
+// Seal names alg as st's hash and sets the digests of its lines and
+// adjustments under it: what the issuer does before signing.
+func (st *Statement) Seal(alg digest.Alg) {
+	st.Hash = digest.Alg(alg.Name())
+	st.LinesDigest = LinesHash(alg, st.Lines)
+	if len(st.Adjustments) > 0 {
+		st.AdjustmentsDigest = AdjustmentsHash(alg, st.Adjustments)
+	}
 }
 
 // MonthOf is the business month (Asia/Shanghai) of an instant.
@@ -262,6 +284,8 @@ func (b *Builder) Merge(other *Builder) error {
 
 // Statements are the monthly statements, one per month and pair that had
 // a delivery, ordered by month, demander then supplier; lines by order ID.
+// They are not sealed: the issuer seals them under its profile's hash, a
+// verifier compares them under the hash the issued statement names.
 func (b *Builder) Statements() []*Statement {
 	byPair := map[[3]string]*Statement{}
 	for k, l := range b.lines {
@@ -277,7 +301,6 @@ func (b *Builder) Statements() []*Statement {
 	out := make([]*Statement, 0, len(byPair))
 	for _, st := range byPair {
 		slices.SortFunc(st.Lines, func(a, b Line) int { return strings.Compare(a.Order, b.Order) })
-		st.LinesSHA256 = LinesHash(st.Lines)
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b *Statement) int {
@@ -294,16 +317,20 @@ func (b *Builder) Statements() []*Statement {
 
 // Payload is a statement's log entry payload: everything needed to check
 // it against a recomputation, with its signature. The log keeps flat
-// payloads, so the lines go as their canonical JSON text. A correction's
-// payload adds what it corrects, its adjustments and the change it makes
-// to the total (negative: a credit), which the ledger books.
+// payloads, so the lines go as their canonical JSON text; the digests'
+// fields are named for their hash (lines_sha256, or lines_sm3). A
+// correction's payload adds what it corrects, its adjustments and the
+// change it makes to the total (negative: a credit), which the ledger books.
 func (st *Statement) Payload(signature string, changeFen int64) (bizlog.P, error) {
+	if st.LinesDigest == "" {
+		return nil, fmt.Errorf("statement %s is not sealed", st.ID)
+	}
 	lines, err := json.Marshal(st.Lines)
 	if err != nil {
 		return nil, err
 	}
 	p := bizlog.P{"statement": st.ID, "month": st.Month, "demander": st.Demander, "supplier": st.Supplier,
-		"total_fen": st.TotalFen, "lines_sha256": st.LinesSHA256, "lines": string(lines), "signature": signature}
+		"total_fen": st.TotalFen, bizlog.CommitField("lines", st.Alg()): st.LinesDigest, "lines": string(lines), "signature": signature}
 	if st.From != "" {
 		p["from"] = st.From
 	}
@@ -312,7 +339,8 @@ func (st *Statement) Payload(signature string, changeFen int64) (bizlog.P, error
 		if err != nil {
 			return nil, err
 		}
-		p["corrects"], p["dispute"], p["adjustments"], p["adjustments_sha256"], p["change_fen"] = st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256, changeFen
+		p["corrects"], p["dispute"], p["adjustments"], p["change_fen"] = st.Corrects, st.Dispute, string(adj), changeFen
+		p[bizlog.CommitField("adjustments", st.Alg())] = st.AdjustmentsDigest
 	}
 	return p, nil
 }
@@ -328,21 +356,27 @@ func FromEntry(e *bizlog.Entry) (*Statement, error) {
 		Supplier          string `json:"supplier"`
 		TotalFen          int64  `json:"total_fen"`
 		LinesSHA256       string `json:"lines_sha256"`
+		LinesSM3          string `json:"lines_sm3"`
 		Lines             string `json:"lines"`
 		Corrects          string `json:"corrects"`
 		Dispute           string `json:"dispute"`
 		Adjustments       string `json:"adjustments"`
 		AdjustmentsSHA256 string `json:"adjustments_sha256"`
+		AdjustmentsSM3    string `json:"adjustments_sm3"`
 	}
 	if e.Kind != KindIssued && e.Kind != KindCorrected {
 		return nil, fmt.Errorf("entry %d is %s, not a statement", e.Seq, e.Kind)
 	}
 	bad := errs.New(errs.Invalid, "entry", fmt.Sprintf("业务日志第 %d 条结算单记录无法读取", e.Seq), fmt.Sprintf("log entry %d is a statement that cannot be read", e.Seq))
-	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" || (e.Kind == KindCorrected) != (p.Corrects != "") {
-		return nil, bad
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.ID == "" || (e.Kind == KindCorrected) != (p.Corrects != "") ||
+		(p.LinesSHA256 == "") == (p.LinesSM3 == "") || (p.LinesSM3 == "" && p.AdjustmentsSM3 != "") || (p.LinesSHA256 == "" && p.AdjustmentsSHA256 != "") {
+		return nil, bad // one hash, named once
 	}
-	st := &Statement{ID: p.ID, Month: p.Month, From: p.From, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen, LinesSHA256: p.LinesSHA256,
-		Corrects: p.Corrects, Dispute: p.Dispute, AdjustmentsSHA256: p.AdjustmentsSHA256}
+	st := &Statement{ID: p.ID, Month: p.Month, From: p.From, Demander: p.Demander, Supplier: p.Supplier, TotalFen: p.TotalFen,
+		Hash: digest.SHA256, LinesDigest: p.LinesSHA256, Corrects: p.Corrects, Dispute: p.Dispute, AdjustmentsDigest: p.AdjustmentsSHA256}
+	if p.LinesSM3 != "" {
+		st.Hash, st.LinesDigest, st.AdjustmentsDigest = digest.SM3, p.LinesSM3, p.AdjustmentsSM3
+	}
 	if err := json.Unmarshal([]byte(p.Lines), &st.Lines); err != nil {
 		return nil, bad
 	}
@@ -362,9 +396,9 @@ func Same(want, got *Statement) error {
 		return fmt.Errorf("statement %s: another pair or month", got.ID)
 	case want.TotalFen != got.TotalFen:
 		return fmt.Errorf("statement %s: total %d fen, the log's deliveries make %d", got.ID, got.TotalFen, want.TotalFen)
-	case got.LinesSHA256 != LinesHash(got.Lines):
+	case got.LinesDigest != LinesHash(got.Alg(), got.Lines):
 		return fmt.Errorf("statement %s: its lines do not match their hash", got.ID)
-	case want.LinesSHA256 != got.LinesSHA256:
+	case LinesHash(got.Alg(), want.Lines) != got.LinesDigest:
 		return fmt.Errorf("statement %s: its lines differ from the log's deliveries", got.ID)
 	}
 	return nil

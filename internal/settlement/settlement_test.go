@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/settlement"
 )
 
@@ -44,8 +45,15 @@ func TestBuilder(t *testing.T) {
 	if st.TotalFen != 121 || len(st.Lines) != 2 || st.Lines[0] != (settlement.Line{Order: "ord_1", Listing: "lst_ord_1", Deliveries: 2, Queried: 30, Matched: 15, ChargeFen: 120, FirstSeq: 2, LastSeq: 3}) {
 		t.Errorf("statement %+v", st)
 	}
-	if st.ID != settlement.ID("2026-10", "mem_d", "mem_s") || st.LinesSHA256 != settlement.LinesHash(st.Lines) || sts[1].TotalFen != 0 {
-		t.Errorf("ids and hashes: %+v", sts)
+	if st.ID != settlement.ID("2026-10", "mem_d", "mem_s") || st.LinesDigest != "" || sts[1].TotalFen != 0 {
+		t.Errorf("ids: %+v", sts)
+	}
+	// Sealed under the 国密 profile's hash, the digest is SM3's and the
+	// log's field names it.
+	st.Seal(digest.SM3)
+	p, _ := st.Payload("sig", 0)
+	if st.Hash != digest.SM3 || st.LinesDigest != settlement.LinesHash(digest.SM3, st.Lines) || st.LinesDigest == settlement.LinesHash(digest.SHA256, st.Lines) || p["lines_sm3"] != st.LinesDigest || p["lines_sha256"] != nil {
+		t.Errorf("sealed: %+v %v", st, p)
 	}
 	if err := b.Add(&bizlog.Entry{Seq: 9, At: oct, Kind: settlement.KindDelivered, Payload: []byte(`{"charge_fen":"x"}`)}); err == nil {
 		t.Error("an unreadable delivery was counted")
@@ -75,7 +83,9 @@ func TestVerifierProperty(t *testing.T) {
 			b.Add(e)
 		}
 		sts := b.Statements()
+		alg := []digest.Alg{digest.SHA256, digest.SM3}[round%2] // either profile's hash
 		for _, st := range sts {
+			st.Seal(alg)
 			p, _ := st.Payload("sig", 0)
 			raw, _ := p.Encode()
 			log = append(log, &bizlog.Entry{Seq: seq, At: start.AddDate(0, 2, 0), Kind: settlement.KindIssued, Object: st.ID, Payload: raw})
@@ -110,7 +120,7 @@ func TestVerifierProperty(t *testing.T) {
 			st.Lines[0].Matched++
 		default:
 			st.Lines[0].Deliveries--
-			st.LinesSHA256 = settlement.LinesHash(st.Lines)
+			st.LinesDigest = settlement.LinesHash(st.Alg(), st.Lines)
 		}
 		p, _ := st.Payload("sig", 0)
 		raw, _ := p.Encode()

@@ -7,8 +7,8 @@ import (
 
 func statementToProto(st *store.IssuedStatement) *hulianv1.Statement {
 	out := &hulianv1.Statement{Id: st.ID, Month: st.Month, DemanderId: st.Demander, SupplierId: st.Supplier, TotalFen: st.TotalFen,
-		LinesSha256: st.LinesSHA256, Signature: st.Signature, Seq: st.Seq, IssuedAt: timestamp(st.Issued),
-		Corrects: st.Corrects, DisputeId: st.Dispute, AdjustmentsSha256: st.AdjustmentsSHA256, FromMonth: st.From}
+		LinesDigest: st.LinesDigest, Signature: st.Signature, Seq: st.Seq, IssuedAt: timestamp(st.Issued),
+		Corrects: st.Corrects, DisputeId: st.Dispute, AdjustmentsDigest: st.AdjustmentsDigest, FromMonth: st.From}
 	for _, l := range st.Lines {
 		out.Lines = append(out.Lines, &hulianv1.StatementLine{OrderId: l.Order, ListingId: l.Listing, Deliveries: l.Deliveries, Queried: l.Queried,
 			Matched: l.Matched, ChargeFen: l.ChargeFen, FirstSeq: l.FirstSeq, LastSeq: l.LastSeq, Month: l.Month})

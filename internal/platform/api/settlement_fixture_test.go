@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hulian/internal/calendar"
+	"hulian/internal/digest"
 	"hulian/internal/platform/payouts"
 	"hulian/internal/platform/store"
 	"hulian/internal/platform/store/storetest"
@@ -61,7 +62,7 @@ func (f *fixture) statementOfA(t *testing.T, thisMonth, aSupplies bool) *store.I
 		Signature: "test", Seq: 1, Issued: time.Now().UTC()}
 	// A fresh ID each time: the month and pair repeat.
 	st.ID = settlement.ID(month, dem, sup)[:len("stm_YYYYMM_")] + fmt.Sprintf("%016x", uniq())
-	st.LinesSHA256 = settlement.LinesHash(st.Lines)
+	st.Seal(digest.SHA256)
 	ctx := staffCtx()
 	if err := f.M.DB.Transact(ctx, func(tx *store.Tx) error { _, err := tx.InsertStatement(ctx, st); return err }); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ package complaints
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/catalog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/platform/listings"
@@ -77,6 +77,9 @@ type Complaints struct {
 	Throttle *throttle.Throttle // filings per client address and network
 }
 
+// alg is the platform's hash (SM3 under the 国密 profile).
+func (c *Complaints) alg() digest.Alg { return c.Market.P.Digest() }
+
 // New returns the complaints room.
 func New(mk *trading.Market, ls *listings.Registry) *Complaints {
 	return &Complaints{DB: mk.P.DB, Market: mk, Listings: ls, Throttle: mk.P.Throttle}
@@ -98,7 +101,7 @@ type Filing struct {
 	Files       []File
 }
 
-func (f *Filing) check() ([]*store.Evidence, error) {
+func (f *Filing) check(alg digest.Alg) ([]*store.Evidence, error) {
 	f.Complainant, f.Contact, f.Concerns, f.Description = strings.TrimSpace(f.Complainant), strings.TrimSpace(f.Contact), strings.TrimSpace(f.Concerns), strings.TrimSpace(f.Description)
 	switch {
 	case f.Kind != "privacy" && f.Kind != "trade_secret":
@@ -124,11 +127,12 @@ func (f *Filing) check() ([]*store.Evidence, error) {
 		return nil, errs.Invalidf("evidence", fmt.Sprintf("证据合计不得超过 %d KiB；更多材料请在受理后联系运营方", MaxEvidence>>10),
 			fmt.Sprintf("the evidence must not exceed %d KiB in all; send more once the complaint is accepted", MaxEvidence>>10))
 	}
-	return evidenceOf(f.Files, "complainant")
+	return evidenceOf(alg, f.Files, "complainant")
 }
 
-// evidenceOf checks each file's type by its content and hashes it.
-func evidenceOf(files []File, by string) ([]*store.Evidence, error) {
+// evidenceOf checks each file's type by its content and hashes it under
+// alg, the platform's hash.
+func evidenceOf(alg digest.Alg, files []File, by string) ([]*store.Evidence, error) {
 	var out []*store.Evidence
 	for i, file := range files {
 		name := strings.TrimSpace(file.Name)
@@ -139,8 +143,8 @@ func evidenceOf(files []File, by string) ([]*store.Evidence, error) {
 		if _, ok := allowed[typ]; !ok || len(file.Data) == 0 {
 			return nil, errs.Invalidf("evidence", fmt.Sprintf("证据文件 %s 须为 %s", name, allowedTypeText), fmt.Sprintf("evidence file %s must be PDF, PNG, JPEG or plain text", name))
 		}
-		sum := sha256.Sum256(file.Data)
-		out = append(out, &store.Evidence{Name: name, ContentType: typ, SHA256: hex.EncodeToString(sum[:]), Data: file.Data, AddedBy: by})
+		sum := alg.Sum(file.Data)
+		out = append(out, &store.Evidence{Name: name, ContentType: typ, Hash: alg, Digest: hex.EncodeToString(sum[:]), Data: file.Data, AddedBy: by})
 	}
 	return out, nil
 }
@@ -151,8 +155,10 @@ type Receipt struct{ ID, Code string }
 
 var code32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-func codeHash(code string) string {
-	sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(code))))
+// codeHash is what the platform keeps of a complainant's code: its digest
+// under the platform's hash.
+func (c *Complaints) codeHash(code string) string {
+	sum := c.alg().Sum([]byte(strings.ToUpper(strings.TrimSpace(code))))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -160,7 +166,7 @@ func codeHash(code string) string {
 // checked here, so that filing tells nobody whether an order or member
 // exists; the operator identifies the exchange when accepting it.
 func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
-	ev, err := f.check()
+	ev, err := f.check(c.alg())
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +179,7 @@ func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 	}
 	rc := &Receipt{ID: auth.NewID("cpl_"), Code: code32.EncodeToString(raw)}
 	err = c.DB.Transact(ctx, func(tx *store.Tx) error {
-		cp := &store.Complaint{ID: rc.ID, CodeSHA256: codeHash(rc.Code), Kind: f.Kind, Complainant: f.Complainant, Contact: f.Contact,
+		cp := &store.Complaint{ID: rc.ID, CodeDigest: c.codeHash(rc.Code), Kind: f.Kind, Complainant: f.Complainant, Contact: f.Contact,
 			Concerns: f.Concerns, Description: f.Description, Status: Received, Filed: tx.Now()}
 		if err := tx.InsertComplaint(ctx, cp); err != nil {
 			return err
@@ -184,10 +190,10 @@ func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 			if err := tx.AddEvidence(ctx, cp.ID, e); err != nil {
 				return err
 			}
-			hashes[i] = e.SHA256
+			hashes[i] = e.Digest
 		}
 		sys := auth.WithActor(ctx, auth.System)
-		_, err := tx.Append(sys, "", KindFiled, cp.ID, bizlog.P{"kind": f.Kind, "evidence_sha256": strings.Join(hashes, ",")})
+		_, err := tx.Append(sys, "", KindFiled, cp.ID, bizlog.P{"kind": f.Kind, bizlog.CommitField("evidence", c.alg()): strings.Join(hashes, ",")})
 		return err
 	})
 	if err != nil {
@@ -200,7 +206,7 @@ func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 // each step happened, without the members' names.
 func (c *Complaints) Status(ctx context.Context, id, code string) (*store.Complaint, error) {
 	var cp *store.Complaint
-	err := c.DB.Read(ctx, func(tx *store.Tx) (err error) { cp, err = tx.ComplaintByCode(ctx, id, codeHash(code)); return err })
+	err := c.DB.Read(ctx, func(tx *store.Tx) (err error) { cp, err = tx.ComplaintByCode(ctx, id, c.codeHash(code)); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +411,7 @@ func (c *Complaints) Answer(ctx context.Context, id, text string, files []File) 
 			return nil, errs.Invalidf("evidence", "每个抗辩证据文件不得超过 1 MiB", "each counter-evidence file must be at most 1 MiB")
 		}
 	}
-	ev, err := evidenceOf(files, a.MemberID)
+	ev, err := evidenceOf(c.alg(), files, a.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -423,10 +429,10 @@ func (c *Complaints) Answer(ctx context.Context, id, text string, files []File) 
 			if err := tx.AddEvidence(ctx, cp.ID, e); err != nil {
 				return "", nil, err
 			}
-			hashes[i] = e.SHA256
+			hashes[i] = e.Digest
 		}
 		cp.Status, cp.Answer, cp.AnsweredBy, cp.Answered = Answered, text, a.MemberID, tx.Now()
-		return KindAnswered, bizlog.P{"by": a.MemberID, "evidence_sha256": strings.Join(hashes, ",")}, nil
+		return KindAnswered, bizlog.P{"by": a.MemberID, bizlog.CommitField("evidence", c.alg()): strings.Join(hashes, ",")}, nil
 	})
 }
 

@@ -44,7 +44,7 @@ func TestDeliveriesConsole(t *testing.T) {
 	m.transact(t, func(ctx context.Context, tx *store.Tx) error {
 		for i, retain := range []calendar.Date{today, today.AddDays(-1), today.AddDays(-3)} {
 			dl := &store.Delivery{OrderID: o.ID, RequestID: []string{"rt-1", "rt-2", "batch-7/0"}[i], Demander: m.Dem.ID, Supplier: m.Sup.ID,
-				Queried: 1000, Matched: int64(600 - i*100), ChargeFen: int64(3000 - i*500), Commitment: strings.Repeat("ab", 32), TokensSHA256: strings.Repeat("cd", 32),
+				Queried: 1000, Matched: int64(600 - i*100), ChargeFen: int64(3000 - i*500), Commitment: strings.Repeat("ab", 32), TokensDigest: strings.Repeat("cd", 32),
 				SupplierSig: []byte{1}, DeliveredAt: tx.Now().Add(time.Duration(i) * time.Minute), RetainUntil: retain.String(), Seq: int64(40 + i), Receipt: "r"}
 			if err := tx.InsertDelivery(ctx, dl); err != nil {
 				return err

@@ -376,7 +376,7 @@ var messages = map[string]i18n.Text{
 	"st.listing":         i18n.T("挂牌", "Listing"),
 	"st.entries":         i18n.T("日志记录", "Log entries"),
 	"st.entry":           i18n.T("业务日志记录", "Business log entry"),
-	"st.lines_sha256":    i18n.T("明细摘要（SHA-256）", "Lines digest (SHA-256)"),
+	"st.lines_digest":    i18n.T("明细摘要", "Lines digest"),
 	"st.how":             i18n.T("金额为该月各次配送所记扣费之和：每次扣费为按确认价格计算的当月累计金额之差，阶梯与包月按自然月计算；金额以分为单位精确计算。", "Amounts are the sums of the charges the month's deliveries recorded: each charge is the difference in the month's total under the confirmed price, tiers and monthly fees applied per calendar month; amounts are exact to the fen."),
 	"st.signature":       i18n.T("平台签名", "Platform signature"),
 	"st.xlsx":            i18n.T("导出 Excel", "Export Excel"),

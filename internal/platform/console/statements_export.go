@@ -28,7 +28,7 @@ func (c *console) statementTable(st *store.IssuedStatement, lang i18n.Lang, name
 		{t("st.supplier"), names.member(st.Supplier), st.Supplier},
 		{t("st.issued"), st.Issued.In(calendar.Shanghai).Format("2006-01-02 15:04:05") + " (UTC+8)"},
 		{t("st.total"), pricing.FormatYuan(st.TotalFen)},
-		{t("st.lines_sha256"), st.LinesSHA256},
+		{t("st.lines_digest"), st.LinesDigest, st.Alg().Label()},
 		{},
 		{t("mk.order.id"), t("st.listing"), t("st.deliveries"), t("dl.queried"), t("dl.matched"), t("st.amount"), t("st.entries")},
 	}

@@ -7,7 +7,6 @@ package listings
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -234,9 +233,11 @@ func (r *Registry) SubmitListing(ctx context.Context, id string, report *gate.Si
 			if err := report.Check(l, m.Keys.Signing, r.P.K); err != nil {
 				return nil, err
 			}
-			digest := sha256.Sum256(report.SignedBytes())
-			l.GateDigest = hex.EncodeToString(digest[:])
-			payload["gate_sha256"], payload["gate_rows"], payload["gate_subjects"] = l.GateDigest, report.Rows, report.Subjects
+			// The log's field names the hash: gate_sha256, or gate_sm3.
+			alg := r.P.Digest()
+			sum := alg.Sum(report.SignedBytes())
+			l.GateDigest = hex.EncodeToString(sum[:])
+			payload[bizlog.CommitField("gate", alg)], payload["gate_rows"], payload["gate_subjects"] = l.GateDigest, report.Rows, report.Subjects
 		}
 		return payload, l.Submit()
 	})

@@ -440,9 +440,9 @@ func (r *Relay) Deliver(ctx context.Context, orderID, requestID string, tokens, 
 		return &DeliveryResult{Delivery: plan.prev, Sealed: ans.Sealed, Replayed: true, FirstChargeFen: plan.prev.ChargeFen}, nil
 	}
 	rec := &store.Delivery{OrderID: o.ID, RequestID: requestID, Demander: o.Terms.Demander, Supplier: o.Terms.Supplier,
-		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensSHA256: th, SupplierSig: ans.Signature}
+		Queried: int64(n), Matched: int64(ans.Matched), Commitment: commitment.String(), TokensDigest: th, SupplierSig: ans.Signature}
 	if len(az.Commitments) > 0 {
-		rec.AuthzSHA256, rec.AuthzLevel = evidence.HashWith(alg, az.Commitments).String(), int(az.Level)
+		rec.AuthzDigest, rec.AuthzLevel = evidence.HashWith(alg, az.Commitments).String(), int(az.Level)
 	}
 	var out *DeliveryResult
 	var refused error
@@ -488,7 +488,7 @@ func (r *Relay) planDelivery(ctx context.Context, tx *store.Tx, caller, orderID,
 	prev, err := tx.Delivery(ctx, o.ID, requestID)
 	switch {
 	case err == nil:
-		if prev.TokensSHA256 != th {
+		if prev.TokensDigest != th {
 			return plan, conflictingRequest(requestID)
 		}
 		plan.prev = prev
@@ -615,7 +615,7 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 	}
 	if prev, err := tx.Delivery(ctx, d.OrderID, d.RequestID); err == nil {
 		// Delivered by a concurrent call with the same request ID.
-		if prev.TokensSHA256 != d.TokensSHA256 {
+		if prev.TokensDigest != d.TokensDigest {
 			return nil, conflictingRequest(d.RequestID)
 		}
 		if prev.Commitment == d.Commitment {
@@ -647,11 +647,11 @@ func (r *Relay) recordDelivery(ctx context.Context, tx *store.Tx, signer note.Si
 	d.ChargeFen, d.DeliveredAt, d.RetainUntil = charge, tx.Now(), day.AddDays(o.Terms.RetentionDays).String()
 	payload := bizlog.P{
 		"request_id": d.RequestID, "demander": d.Demander, "supplier": d.Supplier, "listing": o.Terms.ListingID,
-		"queried": d.Queried, "matched": d.Matched, "charge_fen": charge, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensSHA256,
+		"queried": d.Queried, "matched": d.Matched, "charge_fen": charge, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensDigest,
 		"supplier_signature": base64.StdEncoding.EncodeToString(d.SupplierSig), "retain_until": d.RetainUntil, "method": string(o.Terms.Method),
 	}
-	if d.AuthzSHA256 != "" {
-		payload[r.hashKey("authorisations")], payload["authorisation_level"] = d.AuthzSHA256, d.AuthzLevel
+	if d.AuthzDigest != "" {
+		payload[r.hashKey("authorisations")], payload["authorisation_level"] = d.AuthzDigest, d.AuthzLevel
 	}
 	e, err := tx.Append(ctx, o.Terms.Demander, KindDeliveryCompleted, o.ID, payload)
 	if err != nil {
@@ -683,7 +683,7 @@ func (r *Relay) hashKey(what string) string {
 func (r *Relay) redeliver(ctx context.Context, tx *store.Tx, signer note.Signer, prev, d *store.Delivery) (*DeliveryResult, error) {
 	e, err := tx.Append(ctx, prev.Demander, KindDeliveryRedelivered, prev.OrderID, bizlog.P{
 		"request_id": prev.RequestID, "demander": prev.Demander, "supplier": prev.Supplier, "queried": d.Queried, "matched": d.Matched,
-		"charge_fen": 0, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensSHA256, "first_seq": prev.Seq,
+		"charge_fen": 0, "commitment": d.Commitment, r.hashKey("tokens"): d.TokensDigest, "first_seq": prev.Seq,
 		"supplier_signature": base64.StdEncoding.EncodeToString(d.SupplierSig), "retain_until": prev.RetainUntil,
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
 	"hulian/internal/calendar"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/platform/logkeeper"
 	"hulian/internal/platform/store"
@@ -99,7 +100,11 @@ func (s *Statements) Compute(ctx context.Context, month string, partial bool) ([
 	if err != nil {
 		return nil, err
 	}
-	return settlement.Assemble(month, schedules, monthly, partial), nil
+	sts := settlement.Assemble(month, schedules, monthly, partial)
+	for _, st := range sts {
+		st.Seal(s.Log.P.Digest())
+	}
+	return sts, nil
 }
 
 // computeMonths streams the delivery entries of the months first..last
@@ -267,14 +272,21 @@ func (s *Statements) List(ctx context.Context, f store.StatementFilter) ([]*stor
 }
 
 // Sign signs a statement's summary with the log's key, as a signed note; a
-// correction's summary adds what it corrects and its adjustments' hash.
+// correction's summary adds what it corrects and its adjustments' digest.
+// Format v1 is a statement under SHA-256, its digests bare; v2 names the
+// hash before each digest ("sm3 …"), for a statement under the 国密
+// profile.
 func Sign(s note.Signer, st *settlement.Statement) (string, error) {
-	text := fmt.Sprintf("hulian statement v1\n%s\n%s\n%s\n%s\n%s\n%s\n", st.ID, st.Month, st.Demander, st.Supplier, strconv.FormatInt(st.TotalFen, 10), st.LinesSHA256)
+	version, hash := "v1", ""
+	if alg := st.Alg(); alg != digest.SHA256 {
+		version, hash = "v2", alg.Name()+" "
+	}
+	text := fmt.Sprintf("hulian statement %s\n%s\n%s\n%s\n%s\n%s\n%s%s\n", version, st.ID, st.Month, st.Demander, st.Supplier, strconv.FormatInt(st.TotalFen, 10), hash, st.LinesDigest)
 	if st.From != "" {
 		text += "from " + st.From + "\n"
 	}
 	if st.Corrects != "" {
-		text += "corrects " + st.Corrects + "\n" + st.AdjustmentsSHA256 + "\n"
+		text += "corrects " + st.Corrects + "\n" + hash + st.AdjustmentsDigest + "\n"
 	}
 	b, err := note.Sign(&note.Note{Text: text}, s)
 	return string(b), err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/market"
 )
@@ -13,7 +14,7 @@ import (
 // Complaint is a complaint of an infringed privacy or trade secret (X-G3).
 type Complaint struct {
 	ID          string
-	CodeSHA256  string
+	CodeDigest  string // of the complainant's code, under the platform's hash
 	Kind        string // privacy, trade_secret
 	Complainant string
 	Contact     string
@@ -43,7 +44,8 @@ type Evidence struct {
 	N           int
 	Name        string
 	ContentType string
-	SHA256      string
+	Hash        digest.Alg // SHA-256, or SM3 under the 国密 profile
+	Digest      string     // of Data, hex
 	Data        []byte
 	AddedBy     string
 	Added       time.Time
@@ -55,15 +57,15 @@ func noComplaint() error {
 
 // InsertComplaint records a complaint as filed; anyone may file one.
 func (tx *Tx) InsertComplaint(ctx context.Context, c *Complaint) error {
-	_, err := tx.exec(ctx, `INSERT INTO complaints (id, code_sha256, kind, complainant, contact, concerns, description, status, filed_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, c.ID, c.CodeSHA256, c.Kind, c.Complainant, c.Contact, c.Concerns, c.Description, c.Status, c.Filed)
+	_, err := tx.exec(ctx, `INSERT INTO complaints (id, code_digest, kind, complainant, contact, concerns, description, status, filed_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, c.ID, c.CodeDigest, c.Kind, c.Complainant, c.Contact, c.Concerns, c.Description, c.Status, c.Filed)
 	return err
 }
 
 // AddEvidence adds a file to a complaint's evidence.
 func (tx *Tx) AddEvidence(ctx context.Context, complaint string, e *Evidence) error {
-	_, err := tx.exec(ctx, `INSERT INTO complaint_evidence (complaint_id, n, name, content_type, sha256, data, added_by, added_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-		complaint, e.N, e.Name, e.ContentType, e.SHA256, e.Data, e.AddedBy, e.Added)
+	_, err := tx.exec(ctx, `INSERT INTO complaint_evidence (complaint_id, n, name, content_type, digest, hash, data, added_by, added_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		complaint, e.N, e.Name, e.ContentType, e.Digest, string(e.Hash), e.Data, e.AddedBy, e.Added)
 	return err
 }
 
@@ -81,14 +83,14 @@ func (tx *Tx) SaveComplaint(ctx context.Context, c *Complaint) error {
 	return err
 }
 
-const complaintCols = `id, code_sha256, kind, complainant, contact, concerns, description, status, order_id, demander_id, supplier_id,
+const complaintCols = `id, code_digest, kind, complainant, contact, concerns, description, status, order_id, demander_id, supplier_id,
 	operator_note, answer, answered_by, filed_at, accepted_at, answered_at, resolved_at, listing_id, member_id, suspended_orders, suspended_listings`
 
 func scanComplaint(row interface{ Scan(...any) error }) (*Complaint, error) {
 	var c Complaint
 	var acc, ans, res sql.NullTime
 	var orders, listings string
-	if err := row.Scan(&c.ID, &c.CodeSHA256, &c.Kind, &c.Complainant, &c.Contact, &c.Concerns, &c.Description, &c.Status, &c.Order, &c.Demander, &c.Supplier,
+	if err := row.Scan(&c.ID, &c.CodeDigest, &c.Kind, &c.Complainant, &c.Contact, &c.Concerns, &c.Description, &c.Status, &c.Order, &c.Demander, &c.Supplier,
 		&c.OperatorNote, &c.Answer, &c.AnsweredBy, &c.Filed, &acc, &ans, &res, &c.Listing, &c.Member, &orders, &listings); err != nil {
 		return nil, err
 	}
@@ -105,8 +107,8 @@ func scanComplaint(row interface{ Scan(...any) error }) (*Complaint, error) {
 // ComplaintByCode returns a complaint for its complainant: the ID and the
 // receipt code's hash must match. Anyone may ask; a wrong code is "not
 // found", as a wrong ID is.
-func (tx *Tx) ComplaintByCode(ctx context.Context, id, codeSHA256 string) (*Complaint, error) {
-	c, err := scanComplaint(tx.queryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1 AND code_sha256 = $2`, id, codeSHA256))
+func (tx *Tx) ComplaintByCode(ctx context.Context, id, codeDigest string) (*Complaint, error) {
+	c, err := scanComplaint(tx.queryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1 AND code_digest = $2`, id, codeDigest))
 	if err == sql.ErrNoRows {
 		return nil, noComplaint()
 	}
@@ -176,7 +178,7 @@ func (tx *Tx) EvidenceOf(ctx context.Context, complaint string, data bool) ([]*E
 	if data {
 		col = "data"
 	}
-	rows, err := tx.query(ctx, `SELECT n, name, content_type, sha256, `+col+`, added_by, added_at FROM complaint_evidence WHERE complaint_id = $1 ORDER BY n`, complaint)
+	rows, err := tx.query(ctx, `SELECT n, name, content_type, digest, hash, `+col+`, added_by, added_at FROM complaint_evidence WHERE complaint_id = $1 ORDER BY n`, complaint)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +186,7 @@ func (tx *Tx) EvidenceOf(ctx context.Context, complaint string, data bool) ([]*E
 	var out []*Evidence
 	for rows.Next() {
 		var e Evidence
-		if err := rows.Scan(&e.N, &e.Name, &e.ContentType, &e.SHA256, &e.Data, &e.AddedBy, &e.Added); err != nil {
+		if err := rows.Scan(&e.N, &e.Name, &e.ContentType, &e.Digest, &e.Hash, &e.Data, &e.AddedBy, &e.Added); err != nil {
 			return nil, err
 		}
 		e.Added = e.Added.UTC()

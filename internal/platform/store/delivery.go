@@ -51,8 +51,8 @@ type Delivery struct {
 	Queried       int64
 	Matched       int64
 	ChargeFen     int64
-	Commitment    string // SHA-256 of the sealed answer, hex
-	TokensSHA256  string // SHA-256 of the tokens asked, hex
+	Commitment    string // the digest of the sealed answer, hex: SHA-256, or SM3 under the 国密 profile
+	TokensDigest  string // the digest of the tokens asked, hex, under the same hash
 	SupplierSig   []byte // the supplier node's signature of the answer statement
 	DeliveredAt   time.Time
 	RetainUntil   string // YYYY-MM-DD, Asia/Shanghai
@@ -61,10 +61,10 @@ type Delivery struct {
 	DestroyedAt   time.Time
 	DestroyReason string
 	DestroySeq    int64 // its delivery.destroyed log entry, 0 if none
-	// AuthzSHA256 is the SHA-256 (hex) of the request's commitments to
+	// AuthzDigest is the digest (hex, the same hash) of the request's commitments to
 	// its subjects' query authorisations (X-E10) and AuthzLevel the level
 	// declared; "" and 0 when the order needed none and none were sent.
-	AuthzSHA256 string
+	AuthzDigest string
 	AuthzLevel  int
 }
 
@@ -72,15 +72,15 @@ func deliveryNotFound() error {
 	return errs.New(errs.NotFound, "request_id", "找不到该配送记录", "no such delivery")
 }
 
-const deliveryColumns = `order_id, request_id, demander_id, supplier_id, queried, matched, charge_fen, commitment, tokens_sha256,
-	supplier_signature, delivered_at, retain_until, seq, receipt, destroyed_at, destroy_reason, destroy_seq, authz_sha256, authz_level`
+const deliveryColumns = `order_id, request_id, demander_id, supplier_id, queried, matched, charge_fen, commitment, tokens_digest,
+	supplier_signature, delivered_at, retain_until, seq, receipt, destroyed_at, destroy_reason, destroy_seq, authz_digest, authz_level`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
 	var destroyed sql.NullTime
 	var destroySeq sql.NullInt64
-	err := row.Scan(&d.OrderID, &d.RequestID, &d.Demander, &d.Supplier, &d.Queried, &d.Matched, &d.ChargeFen, &d.Commitment, &d.TokensSHA256,
-		&d.SupplierSig, &d.DeliveredAt, &d.RetainUntil, &d.Seq, &d.Receipt, &destroyed, &d.DestroyReason, &destroySeq, &d.AuthzSHA256, &d.AuthzLevel)
+	err := row.Scan(&d.OrderID, &d.RequestID, &d.Demander, &d.Supplier, &d.Queried, &d.Matched, &d.ChargeFen, &d.Commitment, &d.TokensDigest,
+		&d.SupplierSig, &d.DeliveredAt, &d.RetainUntil, &d.Seq, &d.Receipt, &destroyed, &d.DestroyReason, &destroySeq, &d.AuthzDigest, &d.AuthzLevel)
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +95,9 @@ func (tx *Tx) InsertDelivery(ctx context.Context, d *Delivery) error {
 		return err
 	}
 	_, err := tx.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
-		d.OrderID, d.RequestID, d.Demander, d.Supplier, d.Queried, d.Matched, d.ChargeFen, d.Commitment, d.TokensSHA256,
+		d.OrderID, d.RequestID, d.Demander, d.Supplier, d.Queried, d.Matched, d.ChargeFen, d.Commitment, d.TokensDigest,
 		d.SupplierSig, d.DeliveredAt.UTC(), d.RetainUntil, d.Seq, d.Receipt, nullTime(d.DestroyedAt), d.DestroyReason, nullInt(d.DestroySeq),
-		d.AuthzSHA256, d.AuthzLevel)
+		d.AuthzDigest, d.AuthzLevel)
 	if err != nil && tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "request_id", "该订单的请求编号 "+d.RequestID+" 已配送", "request ID "+d.RequestID+" of this order was already delivered")
 	}

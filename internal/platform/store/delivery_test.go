@@ -66,7 +66,7 @@ func TestDeliveries(t *testing.T) {
 
 		mk := func(req string, at time.Time, retain string) *store.Delivery {
 			return &store.Delivery{OrderID: o.ID, RequestID: req, Demander: dem.ID, Supplier: sup.ID, Queried: 10, Matched: 4, ChargeFen: 4,
-				Commitment: "c", TokensSHA256: "t", SupplierSig: []byte{1, 2}, DeliveredAt: at, RetainUntil: retain, Seq: 7, Receipt: "r"}
+				Commitment: "c", TokensDigest: "t", SupplierSig: []byte{1, 2}, DeliveredAt: at, RetainUntil: retain, Seq: 7, Receipt: "r"}
 		}
 		past := today.AddDays(-1).String()
 		err = db.Transact(demCtx, func(tx *store.Tx) error {

@@ -40,11 +40,11 @@ func (tx *Tx) InsertStatement(ctx context.Context, st *IssuedStatement) (bool, e
 			return false, err
 		}
 	}
-	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
-		root_id, corrects, dispute_id, adjustments, adjustments_sha256, from_month)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT DO NOTHING`,
-		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesSHA256, st.Signature, st.Seq, st.Issued,
-		settlement.Root(st.ID), st.Corrects, st.Dispute, string(adj), st.AdjustmentsSHA256, st.From)
+	res, err := tx.exec(ctx, `INSERT INTO statements (id, month, demander_id, supplier_id, total_fen, lines, lines_digest, signature, seq, issued_at,
+		root_id, corrects, dispute_id, adjustments, adjustments_digest, from_month, hash)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT DO NOTHING`,
+		st.ID, st.Month, st.Demander, st.Supplier, st.TotalFen, string(lines), st.LinesDigest, st.Signature, st.Seq, st.Issued,
+		settlement.Root(st.ID), st.Corrects, st.Dispute, string(adj), st.AdjustmentsDigest, st.From, string(st.Alg()))
 	if err != nil {
 		return false, err
 	}
@@ -101,8 +101,8 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	if !all {
 		f.Member = own
 	}
-	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_sha256, signature, seq, issued_at,
-		corrects, dispute_id, adjustments, adjustments_sha256, from_month FROM statements WHERE 1=1`
+	q := `SELECT id, month, demander_id, supplier_id, total_fen, lines, lines_digest, signature, seq, issued_at,
+		corrects, dispute_id, adjustments, adjustments_digest, from_month, hash FROM statements WHERE 1=1`
 	var args []any
 	if f.ID != "" {
 		args = append(args, f.ID)
@@ -136,8 +136,8 @@ func (tx *Tx) Statements(ctx context.Context, f StatementFilter) ([]*IssuedState
 	for rows.Next() {
 		var st IssuedStatement
 		var lines, adj string
-		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesSHA256, &st.Signature, &st.Seq, &st.Issued,
-			&st.Corrects, &st.Dispute, &adj, &st.AdjustmentsSHA256, &st.From); err != nil {
+		if err := rows.Scan(&st.ID, &st.Month, &st.Demander, &st.Supplier, &st.TotalFen, &lines, &st.LinesDigest, &st.Signature, &st.Seq, &st.Issued,
+			&st.Corrects, &st.Dispute, &adj, &st.AdjustmentsDigest, &st.From, &st.Hash); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(lines), &st.Lines); err != nil {

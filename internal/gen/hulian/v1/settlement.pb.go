@@ -201,14 +201,16 @@ func (x *Adjustment) GetReason() string {
 }
 
 type Statement struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Month       string                 `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
-	DemanderId  string                 `protobuf:"bytes,3,opt,name=demander_id,json=demanderId,proto3" json:"demander_id,omitempty"`
-	SupplierId  string                 `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
-	Lines       []*StatementLine       `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
-	TotalFen    int64                  `protobuf:"varint,6,opt,name=total_fen,json=totalFen,proto3" json:"total_fen,omitempty"`
-	LinesSha256 string                 `protobuf:"bytes,7,opt,name=lines_sha256,json=linesSha256,proto3" json:"lines_sha256,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Month      string                 `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	DemanderId string                 `protobuf:"bytes,3,opt,name=demander_id,json=demanderId,proto3" json:"demander_id,omitempty"`
+	SupplierId string                 `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Lines      []*StatementLine       `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	TotalFen   int64                  `protobuf:"varint,6,opt,name=total_fen,json=totalFen,proto3" json:"total_fen,omitempty"`
+	// The digest of the lines' JSON under hash (adjustments_digest, of
+	// the adjustments'): "sha256", or "sm3" under the 国密 profile.
+	LinesDigest string `protobuf:"bytes,7,opt,name=lines_digest,json=linesDigest,proto3" json:"lines_digest,omitempty"`
 	// Signed note by the log's key.
 	Signature string                 `protobuf:"bytes,8,opt,name=signature,proto3" json:"signature,omitempty"`
 	Seq       int64                  `protobuf:"varint,9,opt,name=seq,proto3" json:"seq,omitempty"`
@@ -218,10 +220,11 @@ type Statement struct {
 	Corrects          string        `protobuf:"bytes,11,opt,name=corrects,proto3" json:"corrects,omitempty"`
 	DisputeId         string        `protobuf:"bytes,12,opt,name=dispute_id,json=disputeId,proto3" json:"dispute_id,omitempty"`
 	Adjustments       []*Adjustment `protobuf:"bytes,13,rep,name=adjustments,proto3" json:"adjustments,omitempty"`
-	AdjustmentsSha256 string        `protobuf:"bytes,14,opt,name=adjustments_sha256,json=adjustmentsSha256,proto3" json:"adjustments_sha256,omitempty"`
+	AdjustmentsDigest string        `protobuf:"bytes,14,opt,name=adjustments_digest,json=adjustmentsDigest,proto3" json:"adjustments_digest,omitempty"`
 	// The period's first month when it is several months (an agreed
 	// cycle); month is its last.
 	FromMonth     string `protobuf:"bytes,15,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
+	Hash          string `protobuf:"bytes,16,opt,name=hash,proto3" json:"hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -298,9 +301,9 @@ func (x *Statement) GetTotalFen() int64 {
 	return 0
 }
 
-func (x *Statement) GetLinesSha256() string {
+func (x *Statement) GetLinesDigest() string {
 	if x != nil {
-		return x.LinesSha256
+		return x.LinesDigest
 	}
 	return ""
 }
@@ -347,9 +350,9 @@ func (x *Statement) GetAdjustments() []*Adjustment {
 	return nil
 }
 
-func (x *Statement) GetAdjustmentsSha256() string {
+func (x *Statement) GetAdjustmentsDigest() string {
 	if x != nil {
-		return x.AdjustmentsSha256
+		return x.AdjustmentsDigest
 	}
 	return ""
 }
@@ -357,6 +360,13 @@ func (x *Statement) GetAdjustmentsSha256() string {
 func (x *Statement) GetFromMonth() string {
 	if x != nil {
 		return x.FromMonth
+	}
+	return ""
+}
+
+func (x *Statement) GetHash() string {
+	if x != nil {
+		return x.Hash
 	}
 	return ""
 }
@@ -2319,7 +2329,7 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
 	"amount_fen\x18\x02 \x01(\x03R\tamountFen\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x8e\x04\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xa2\x04\n" +
 	"\tStatement\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\x12\x1f\n" +
@@ -2329,7 +2339,7 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"supplierId\x12.\n" +
 	"\x05lines\x18\x05 \x03(\v2\x18.hulian.v1.StatementLineR\x05lines\x12\x1b\n" +
 	"\ttotal_fen\x18\x06 \x01(\x03R\btotalFen\x12!\n" +
-	"\flines_sha256\x18\a \x01(\tR\vlinesSha256\x12\x1c\n" +
+	"\flines_digest\x18\a \x01(\tR\vlinesDigest\x12\x1c\n" +
 	"\tsignature\x18\b \x01(\tR\tsignature\x12\x10\n" +
 	"\x03seq\x18\t \x01(\x03R\x03seq\x127\n" +
 	"\tissued_at\x18\n" +
@@ -2338,9 +2348,10 @@ const file_hulian_v1_settlement_proto_rawDesc = "" +
 	"\n" +
 	"dispute_id\x18\f \x01(\tR\tdisputeId\x127\n" +
 	"\vadjustments\x18\r \x03(\v2\x15.hulian.v1.AdjustmentR\vadjustments\x12-\n" +
-	"\x12adjustments_sha256\x18\x0e \x01(\tR\x11adjustmentsSha256\x12\x1d\n" +
+	"\x12adjustments_digest\x18\x0e \x01(\tR\x11adjustmentsDigest\x12\x1d\n" +
 	"\n" +
-	"from_month\x18\x0f \x01(\tR\tfromMonth\"\xf1\x02\n" +
+	"from_month\x18\x0f \x01(\tR\tfromMonth\x12\x12\n" +
+	"\x04hash\x18\x10 \x01(\tR\x04hash\"\xf1\x02\n" +
 	"\aDispute\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fstatement_id\x18\x02 \x01(\tR\vstatementId\x12\x19\n" +
