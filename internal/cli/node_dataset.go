@@ -100,7 +100,8 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer lf.Close()
-	f, err := scanOpenFile(c.In)
+	// The CSV streams, decompressed as it is read when it is gzip.
+	f, err := openDataFile("--in", c.In)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,10 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		im.Translate = tr.Translate
 	}
 	im.Listing, im.In = lf, f
+	progress := newRowProgress(c.env, f, i18n.T("导入中", "importing"))
+	im.Progress = func(p supply.ImportProgress) { progress.update(p.Rows) }
 	res, err := supply.New(n).ImportDataset(ctx, im)
+	progress.done()
 	if err != nil {
 		return err
 	}
@@ -161,7 +165,7 @@ func newNodeDatasetImportCmd(env *Env) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&c.Name, "name", "", "the dataset's name on the node / 数据集名称")
 	fl.StringVar(&c.Listing, "listing", "", "the listing as the platform returns it (JSON); only its tag columns are kept / 挂牌文件")
-	fl.StringVar(&c.In, "in", "", "the dataset CSV with a header row / 数据集 CSV")
+	fl.StringVar(&c.In, "in", "", "the dataset CSV with a header row, gzip-compressed or not / 数据集 CSV（可为 gzip 压缩）")
 	fl.StringVar(&c.IDColumn, "id-column", "", "the subject ID column: exIDs, or raw IDs with --id-type / 主体 ID 列")
 	fl.StringVar(&c.Status, "status", "deidentified", "the data is deidentified (linkable to a person only with the exID, as every dataset keyed by exIDs) or anonymised; only de-identified data can be listed / 去标识化或匿名化")
 	fl.StringVar(&c.Source, "source", "", "the data's source and the lawful basis it was collected on, e.g. \"our membership system, under clause 5 of the membership agreement\" (required) / 数据来源及其合法依据（必填）")

@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/binary"
@@ -8,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +43,20 @@ func TestNodeDataset(t *testing.T) {
 	data := filepath.Join(dir, "data.csv")
 	writeDatasetFile(t, data, b.String())
 	base := []string{"node", "dataset", "import", "--db", db, "--name", "spend", "--listing", listing, "--in", data, "--id-column", "exid", "--source", "会员消费记录，依会员协议收集"}
+	// The same rows gzip-compressed, under a name that does not say so,
+	// and cut short.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(b.String()))
+	zw.Close()
+	packed, cut := filepath.Join(dir, "data.bin"), filepath.Join(dir, "cut.csv.gz")
+	writeDatasetFile(t, packed, gz.String())
+	writeDatasetFile(t, cut, gz.String()[:gz.Len()/2])
+	withIn := func(in string) []string {
+		args := append([]string(nil), base...)
+		args[slices.Index(args, data)] = in
+		return args
+	}
 
 	tests := []struct {
 		name   string
@@ -51,7 +68,10 @@ func TestNodeDataset(t *testing.T) {
 		{"no region", base, 1, "", "--region"},
 		{"outside the mainland", append(base, "--region", "CN-HK"), 1, "", "outside mainland China"},
 		{"import", append(base, "--region", "CN-SH"), 0, "dataset spend version 1: 2000 rows", ""},
-		{"re-import", base, 0, "dataset spend version 2", ""},
+		{"re-import", base, 0, "dataset spend version 2", "importing 2000 rows"},
+		{"gzip", withIn(packed), 0, "dataset spend version 3: 2000 rows", ""},
+		{"gzip cut short", withIn(cut), 2, "", "the gzip data is corrupt or cut short"},
+		{"nothing written by the cut file", base, 0, "dataset spend version 4", ""},
 		{"bad exID", []string{"node", "dataset", "exclude", "--db", db, "--name", "spend", "ex1zz"}, 2, "", "exID 1 is invalid"},
 		{"exclude", []string{"node", "dataset", "exclude", "--db", db, "--name", "spend", id(0).String()}, 0, "excluded 1 exIDs", ""},
 		{"exclude everywhere", []string{"node", "dataset", "exclude", "--db", db, "--all", "--reason", "consent withdrawn", id(0).String(), id(1).String()}, 0, "(2 new)", ""},

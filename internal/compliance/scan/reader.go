@@ -81,6 +81,9 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		if src, ok := errors.AsType[*errs.Error](err); ok {
+			return nil, src // the source says why (a broken gzip stream)
+		}
 		return nil, &errs.Error{Kind: errs.Invalid, Reason: i18n.T("无法读取文件", "cannot read the file"), Err: err}
 	}
 	var src io.Reader = br
@@ -203,6 +206,9 @@ func (rd *Reader) read() ([]string, error) {
 			e.Field = "header"
 		}
 		return nil, e.AtRow(pe.StartLine)
+	}
+	if src, ok := errors.AsType[*errs.Error](err); ok {
+		return nil, src.AtRow(row) // the source says why (a broken gzip stream)
 	}
 	return nil, &errs.Error{Kind: errs.Invalid, Reason: i18n.T("读取文件失败", "reading the file failed"), Err: err, Row: row}
 }

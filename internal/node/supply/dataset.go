@@ -55,6 +55,15 @@ type DatasetImport struct {
 	// only de-identified data of a stated source.
 	Status string
 	Source string
+	// Progress, if set, is called after each batch is read, scanned and
+	// written (within the import's transaction: nothing is committed
+	// until the end).
+	Progress func(ImportProgress)
+}
+
+// ImportProgress counts an import's work so far.
+type ImportProgress struct {
+	Rows int64 // data rows read and written
 }
 
 // DatasetImported is the outcome of an import.
@@ -238,6 +247,9 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 				return errs.Invalidf(im.IDColumn, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(b.rows[dups[0]])
 			}
 			v.Rows += int64(len(b.recs))
+			if im.Progress != nil {
+				im.Progress(ImportProgress{Rows: v.Rows})
+			}
 			if !more {
 				break
 			}
