@@ -29,10 +29,10 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/i18n"
 	"hulian/internal/node"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/staff"
-	"hulian/internal/protocol/exid"
 )
 
 // Application statuses.
@@ -342,35 +342,27 @@ func (u *Uses) Export(ctx context.Context, acct *nodestore.Account, id string, w
 		if sensitive, err = grading.Sensitive(ctx, tx, a.Dataset, a.Fields); err != nil {
 			return err
 		}
+		data, err := colstore.Read(ctx, tx, v, fields)
+		if err != nil {
+			return err
+		}
 		cw := csv.NewWriter(w)
 		cw.Write(append([]string{"exid"}, a.Fields...))
 		rec := make([]string, 1+len(cols))
-		var vals []string
-		err = tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {
-			if excluded[string(id)] {
-				return nil
+		for row, id := range data.IDs {
+			if excluded[string(id[:])] {
+				continue
 			}
-			vals = vals[:0]
-			if err := json.Unmarshal(raw, &vals); err != nil {
-				return err
-			}
-			if err := fields.Open(vals, id); err != nil {
-				return fmt.Errorf("dataset %s: %w", a.Dataset, err)
-			}
-			if len(id) != exid.Size {
-				return fmt.Errorf("dataset %s: a stored exID of %d bytes", a.Dataset, len(id))
-			}
-			rec[0] = exid.ExID(id).String()
+			rec[0] = id.String()
 			for i, c := range cols {
-				if c < len(vals) {
-					rec[i+1] = vals[c]
+				if c < len(data.Cols) {
+					rec[i+1] = data.Cols[c].Text(row)
 				}
 			}
 			served++
-			return cw.Write(rec)
-		})
-		if err != nil {
-			return err
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
 		}
 		cw.Flush()
 		return cw.Error()

@@ -24,6 +24,7 @@ import (
 	"hulian/internal/i18n"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/fieldcrypt"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/staff"
@@ -218,6 +219,7 @@ type Confirmed struct {
 	// the dataset's versions.
 	Resealed int64
 	Versions int
+	sealed   bool // the column is now sealed
 }
 
 // Confirm records by's class and grade for a column of dataset; grade 0
@@ -267,6 +269,7 @@ func Confirm(ctx context.Context, n *node.Node, by *nodestore.Account, dataset, 
 			return err
 		}
 		want := cat.Encrypted(grade)
+		out.sealed = want
 		for _, v := range vs {
 			changed, err := reseal(ctx, n, tx, v, column, want)
 			if err != nil {
@@ -286,16 +289,22 @@ func Confirm(ctx context.Context, n *node.Node, by *nodestore.Account, dataset, 
 	if err != nil {
 		return nil, err
 	}
+	// The values just sealed must not stay readable in the database's
+	// log of former pages. The grade stands either way; a failure here is
+	// logged, and the next scrub (any later seal) removes them.
+	if out.sealed && out.Versions > 0 {
+		if err := n.DB.Scrub(ctx); err != nil {
+			n.Logger().Warn("the values sealed may linger in the database's write-ahead log until its next checkpoint", "dataset", dataset, "column", column, "err", err)
+		}
+	}
 	return out, nil
 }
 
-// resealPage is how many rows a reseal reads at a time.
-const resealPage = 1000
-
-// reseal makes column of version v encrypted (want) or clear, rewriting
-// its rows a page at a time. It returns the rows
-// rewritten, or -1 when the version does not hold the column or already
-// stores it as wanted.
+// reseal makes column of version v encrypted (want) or clear: the
+// column's block is rewritten, sealed under a new key or in clear. A
+// version of the former row store is moved to the column store on the
+// way. It returns the rows rewritten, or -1 when the version does not hold
+// the column or already stores it as wanted.
 func reseal(ctx context.Context, n *node.Node, tx *nodestore.Tx, v *nodestore.DatasetVersion, column string, want bool) (int64, error) {
 	i := slices.Index(v.Columns, column)
 	if i < 0 {
@@ -315,40 +324,27 @@ func reseal(ctx context.Context, n *node.Node, tx *nodestore.Tx, v *nodestore.Da
 			return 0, err
 		}
 	}
-	var rows int64
-	var after []byte
-	for {
-		page, err := tx.DatasetRowsAfter(ctx, v.ID, after, resealPage)
-		if err != nil {
-			return 0, err
-		}
-		for _, r := range page {
-			if len(r.Values) != len(v.Columns) {
-				return 0, fmt.Errorf("dataset %s version %d: a row has %d values for %d columns", v.Dataset, v.Version, len(r.Values), len(v.Columns))
-			}
-			if want {
-				r.Values[i], err = f.Seal(r.Values[i], r.ExID)
-			} else {
-				r.Values[i], err = before[i].Open(r.Values[i], r.ExID)
-			}
-			if err != nil {
-				return 0, fmt.Errorf("dataset %s version %d column %s: %w", v.Dataset, v.Version, column, err)
-			}
-			if err := tx.UpdateRowValues(ctx, v.ID, r.ExID, r.Values); err != nil {
-				return 0, err
-			}
-			rows++
-		}
-		if len(page) < resealPage {
-			break
-		}
-		after = page[len(page)-1].ExID
+	data, err := colstore.Read(ctx, tx, v, before)
+	if err != nil {
+		return 0, err
+	}
+	if v.Store == nodestore.StoreColumns {
+		err = colstore.WriteColumn(ctx, tx, v.ID, i, &data.Cols[i], f)
+	} else {
+		after := make(fieldcrypt.Row, len(v.Columns))
+		copy(after, before)
+		after[i] = f
+		err = colstore.Write(ctx, tx, v, data, after)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("dataset %s version %d column %s: %w", v.Dataset, v.Version, column, err)
 	}
 	if !want {
 		if err := tx.DeleteFieldKey(ctx, v.ID, column); err != nil {
 			return 0, err
 		}
 	}
+	rows := int64(data.Len())
 	return rows, tx.Record(ctx, nodestore.EventFieldResealed, fmt.Sprintf("dataset=%s version=%d column=%s encrypted=%t rows=%d", v.Dataset, v.Version, column, want, rows))
 }
 

@@ -34,6 +34,7 @@ type DatasetVersion struct {
 	Columns        []string // the tag columns, the order of each row's values
 	TagKeys        []string // the listing's tag key of each column; empty for versions imported before they were kept
 	Rows           int64
+	Store          string // StoreColumns, or StoreRows for versions imported before the column store
 	GatePass       bool
 	GateReport     []byte // the signed gate.SignedReport as JSON
 	Imported       time.Time
@@ -66,9 +67,12 @@ func (tx *Tx) InsertDatasetVersion(ctx context.Context, v *DatasetVersion) error
 	if v.Imported.IsZero() {
 		v.Imported = tx.Now()
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, gate_pass, gate_report, imported_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), string(keys), v.Rows, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
+	if v.Store == "" {
+		v.Store = StoreColumns
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO node_dataset_versions (dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, store, gate_pass, gate_report, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		v.Dataset, v.Version, v.ListingID, v.ListingVersion, v.Subject, string(cols), string(keys), v.Rows, v.Store, v.GatePass, string(v.GateReport), v.Imported.UTC()).Scan(&v.ID)
 	if tx.Eng.IsUniqueViolation(err) {
 		return errs.New(errs.Conflict, "--name", "该数据集版本已被另一次导入写入，请重试", "another import wrote this dataset version; run the import again")
 	}
@@ -88,70 +92,12 @@ func (tx *Tx) FinishDatasetVersion(ctx context.Context, v *DatasetVersion) error
 	return err
 }
 
-// DatasetRow is one subject's values in one version.
-type DatasetRow struct {
-	ExID   []byte // 17 bytes
-	Values []string
-}
-
-// InsertDatasetRows stores a batch of rows of version versionID and returns
-// the positions in rows of those whose exID the version already holds;
-// those rows are not written.
-func (tx *Tx) InsertDatasetRows(ctx context.Context, versionID int64, rows []DatasetRow) (dups []int, err error) {
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO node_dataset_rows (version_id, exid, vals) VALUES `)
-	args := make([]any, 0, 1+2*len(rows))
-	args = append(args, versionID)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "($1, $%d, $%d)", len(args)+1, len(args)+2)
-		vals, err := json.Marshal(r.Values)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, r.ExID, string(vals))
-	}
-	// RETURNING with DO NOTHING names the rows written, so a repeat of an
-	// earlier batch's exID is found without a second query per batch.
-	b.WriteString(` ON CONFLICT (version_id, exid) DO NOTHING RETURNING exid`)
-	res, err := tx.Query(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	written := make(map[string]bool, len(rows))
-	for res.Next() {
-		var id []byte
-		if err := res.Scan(&id); err != nil {
-			return nil, err
-		}
-		written[string(id)] = true
-	}
-	if err := res.Err(); err != nil {
-		return nil, err
-	}
-	if len(written) == len(rows) {
-		return nil, nil
-	}
-	for i, r := range rows {
-		if !written[string(r.ExID)] {
-			dups = append(dups, i)
-		}
-	}
-	return dups, nil
-}
-
-const versionColumns = `id, dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, gate_pass, gate_report, imported_at`
+const versionColumns = `id, dataset, version, listing_id, listing_version, subject, tag_columns, tag_keys, row_count, store, gate_pass, gate_report, imported_at`
 
 func scanVersion(sc interface{ Scan(...any) error }) (*DatasetVersion, error) {
 	var v DatasetVersion
 	var cols, keys, report string
-	if err := sc.Scan(&v.ID, &v.Dataset, &v.Version, &v.ListingID, &v.ListingVersion, &v.Subject, &cols, &keys, &v.Rows, &v.GatePass, &report, &v.Imported); err != nil {
+	if err := sc.Scan(&v.ID, &v.Dataset, &v.Version, &v.ListingID, &v.ListingVersion, &v.Subject, &cols, &keys, &v.Rows, &v.Store, &v.GatePass, &report, &v.Imported); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cols), &v.Columns); err != nil {
@@ -216,46 +162,6 @@ func (tx *Tx) HasDatasets(ctx context.Context, subjects ...string) (bool, error)
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// DatasetValues returns the values of version versionID for the exIDs
-// given (17 bytes each), leaving out any excluded for dataset or for every
-// dataset. Keys of the result are the exIDs as strings of bytes.
-func (tx *Tx) DatasetValues(ctx context.Context, dataset string, versionID int64, exids [][]byte) (map[string][]string, error) {
-	out := make(map[string][]string, len(exids))
-	if len(exids) == 0 {
-		return out, nil
-	}
-	var b strings.Builder
-	b.WriteString(`SELECT r.exid, r.vals FROM node_dataset_rows r WHERE r.version_id = $1 AND r.exid IN (`)
-	args := make([]any, 0, 2+len(exids))
-	args = append(args, versionID, dataset)
-	for i, id := range exids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		args = append(args, id)
-		fmt.Fprintf(&b, "$%d", len(args))
-	}
-	b.WriteString(`) AND NOT EXISTS (SELECT 1 FROM node_dataset_exclusions e WHERE e.exid = r.exid AND e.dataset IN ('', $2))`)
-	rows, err := tx.Query(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id []byte
-		var vals string
-		if err := rows.Scan(&id, &vals); err != nil {
-			return nil, err
-		}
-		var vs []string
-		if err := json.Unmarshal([]byte(vals), &vs); err != nil {
-			return nil, fmt.Errorf("dataset %s: values: %w", dataset, err)
-		}
-		out[string(id)] = vs
-	}
-	return out, rows.Err()
 }
 
 // Exclude records that exid must be left out of every answer of dataset,

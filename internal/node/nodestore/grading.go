@@ -142,39 +142,6 @@ func (tx *Tx) FieldKeys(ctx context.Context, versionID int64) ([]*FieldKey, erro
 	return out, rows.Err()
 }
 
-// DatasetRowsAfter returns up to limit rows of version versionID whose
-// exID is above after (nil for the first page), in exID order: a change of
-// a field's encryption rewrites a version a page at a time.
-func (tx *Tx) DatasetRowsAfter(ctx context.Context, versionID int64, after []byte, limit int) ([]DatasetRow, error) {
-	if after == nil {
-		after = []byte{}
-	}
-	rows, err := tx.Query(ctx, `SELECT exid, vals FROM node_dataset_rows WHERE version_id = $1 AND exid > $2 ORDER BY exid LIMIT $3`, versionID, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DatasetRow
-	for rows.Next() {
-		var r DatasetRow
-		var vals string
-		if err := rows.Scan(&r.ExID, &vals); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(vals), &r.Values); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// UpdateRowValues replaces the values of one row.
-func (tx *Tx) UpdateRowValues(ctx context.Context, versionID int64, exid []byte, vals []string) error {
-	_, err := tx.Exec(ctx, `UPDATE node_dataset_rows SET vals = $1 WHERE version_id = $2 AND exid = $3`, jsonText(vals), versionID, exid)
-	return err
-}
-
 // SensitiveReads lists the reads that took sensitive fields, newest first,
 // at most limit.
 func (tx *Tx) SensitiveReads(ctx context.Context, limit int) ([]*DataRead, error) {

@@ -63,8 +63,8 @@ func newConsentGate(d *datasetData) (*consentGate, error) {
 			}
 			return int32(i)
 		}
-		g.comps[c] = make([][]int32, len(d.cols[c].dict))
-		for code, enc := range d.cols[c].dict {
+		g.comps[c] = make([][]int32, len(d.cols[c].Dict))
+		for code, enc := range d.cols[c].Dict {
 			n, w := binary.Uvarint(enc)
 			text := string(enc[w : w+int(n)])
 			var parts []int32
@@ -101,7 +101,7 @@ func (g *consentGate) newCounts() gateCounts {
 // add counts row in (delta 1) or out (delta -1).
 func (g *consentGate) add(counts gateCounts, d *datasetData, row int, delta int64) {
 	for c := range d.cols {
-		for _, v := range g.comps[c][d.cols[c].code(row)] {
+		for _, v := range g.comps[c][d.cols[c].Code(row)] {
 			if int(v) < len(counts[c]) {
 				counts[c][v] += delta
 			}

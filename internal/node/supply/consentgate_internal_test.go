@@ -6,14 +6,24 @@ import (
 	"testing"
 
 	"hulian/internal/compliance/gate"
+	"hulian/internal/node/colstore"
+	"hulian/internal/protocol/exid"
 )
 
-func dictOf(vals ...string) [][]byte {
-	var out [][]byte
-	for _, v := range vals {
-		out = append(out, append(binary.AppendUvarint(nil, uint64(len(v))), v...))
+// columnsOf is the columns of rows of values, in the order given (their
+// exIDs ascend), each dictionary in the order its values first appear.
+func columnsOf(rows [][]string) []colstore.Column {
+	b := colstore.NewBuilder(len(rows[0]), len(rows))
+	for i, r := range rows {
+		var out [16]byte
+		binary.BigEndian.PutUint64(out[:8], uint64(i))
+		b.Add(exid.FromOutput(1, out[:]), r, i+1)
 	}
-	return out
+	d, err := b.Build()
+	if err != nil {
+		panic(err)
+	}
+	return d.Cols
 }
 
 // TestConsentGateCounts: the gate over consented rows counts a cell's
@@ -22,15 +32,15 @@ func dictOf(vals ...string) [][]byte {
 func TestConsentGateCounts(t *testing.T) {
 	t.Parallel()
 	d := &datasetData{name: "t", columns: []string{"level", "hobbies", "vip"}, tagKeys: []string{"level", "hobbies", "vip"}}
-	d.cols = []dictColumn{{dict: dictOf("high", "low")}, {dict: dictOf("golf|tea", "tea", "chess; tea")}, {dict: dictOf("是", "否")}}
+	dicts := [][]string{{"high", "low"}, {"golf|tea", "tea", "chess; tea"}, {"是", "否"}}
 	rows := [][3]uint32{{0, 0, 0}, {0, 1, 0}, {1, 2, 1}, {1, 1, 1}}
-	for c := range d.cols {
-		codes := make([]uint32, len(rows))
-		for r := range rows {
-			codes[r] = rows[r][c]
+	vals := make([][]string, len(rows))
+	for r := range rows {
+		for c := range dicts {
+			vals[r] = append(vals[r], dicts[c][rows[r][c]])
 		}
-		d.cols[c].pack(codes)
 	}
+	d.cols = columnsOf(vals)
 	rep := gate.SignedReport{K: 2, Counts: []gate.ValueCount{{Key: "level", Value: "high"}, {Key: "level", Value: "low"},
 		{Key: "hobbies", Value: "golf"}, {Key: "hobbies", Value: "tea"}, {Key: "hobbies", Value: "chess"}, {Key: "vip", Value: gate.HitValue}}}
 	d.report, _ = json.Marshal(rep)

@@ -15,7 +15,7 @@ import (
 	"hulian/internal/compliance/gate"
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
-	"hulian/internal/node/fieldcrypt"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/exid"
@@ -120,13 +120,10 @@ func readImportListing(r io.Reader) (importListing, error) {
 	return importListing{Listing: gl, Subject: extra.Subject}, nil
 }
 
-// errImportRetried stops a retried import transaction: the input has been
-// read already and translations were metered, so a second attempt would
-// see an empty stream.
-var errImportRetried = errs.New(errs.Unavailable, "--db", "数据库冲突中断了导入，未写入任何数据，请重新运行", "a database conflict interrupted the import; nothing was written; run it again")
-
 // ImportDataset imports a CSV as a new version of a dataset, in one
-// transaction: a bad row leaves nothing behind. It keeps only the
+// transaction: a bad row leaves nothing behind. The CSV streams; memory
+// holds the version in the column store's form (about 17 bytes a row and
+// a few per column), not the file. It keeps only the
 // listing's tag columns, runs the prohibited-content scan and the gate on
 // the rows, and stores the gate report signed by the node's key, whatever
 // its verdict, so that the member sees why a version cannot be listed.
@@ -188,79 +185,67 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	if err != nil {
 		return nil, err
 	}
-	attempted := false
-	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
-		if attempted {
-			return errImportRetried
+	// The rows are read, scanned, gated and gathered in memory first, in
+	// the column store's form; the version is then written in one short
+	// transaction, which a conflict may retry without reading the input
+	// (or spending translations) again.
+	b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
+	build := colstore.NewBuilder(len(cols), 0)
+	for {
+		more, err := b.read(ctx, rd)
+		if err != nil {
+			return nil, err
 		}
-		attempted = true
+		if len(b.recs) == 0 {
+			break
+		}
+		if err := b.identify(ctx); err != nil {
+			return nil, err
+		}
+		for i, rec := range b.recs {
+			if err := rs.Row(b.rows[i], rec); err != nil {
+				return nil, err
+			}
+			if err := table.Add(b.rows[i], rec); err != nil {
+				return nil, err
+			}
+			build.Add(b.ids[i], b.vals[i], b.rows[i])
+		}
+		if im.Progress != nil {
+			im.Progress(ImportProgress{Rows: int64(build.Len())})
+		}
+		if !more {
+			break
+		}
+	}
+	data, err := build.Build()
+	if dup, ok := errors.AsType[*colstore.DuplicateError](err); ok {
+		return nil, errs.Invalidf(im.IDColumn, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(dup.Line)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Table = table.Report()
+	out.Pass = out.Table.Pass && len(out.Findings) == 0
+	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		version, err := tx.NextDatasetVersion(ctx, im.Name)
 		if err != nil {
 			return err
 		}
 		v := &nodestore.DatasetVersion{Dataset: im.Name, Version: version, ListingID: l.ID, ListingVersion: l.Version,
-			Subject: string(l.Subject), Columns: names, TagKeys: keys, GateReport: []byte("{}")}
+			Subject: string(l.Subject), Columns: names, TagKeys: keys, Rows: int64(data.Len()), Store: nodestore.StoreColumns, GateReport: []byte("{}")}
 		if err := tx.InsertDatasetVersion(ctx, v); err != nil {
 			return err
 		}
-		b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
-		graded := false
-		var fields fieldcrypt.Row
-		for {
-			more, err := b.read(ctx, rd)
-			if err != nil {
-				return err
-			}
-			if len(b.recs) == 0 {
-				break
-			}
-			if err := b.identify(ctx); err != nil {
-				return err
-			}
-			for i, rec := range b.recs {
-				if err := rs.Row(b.rows[i], rec); err != nil {
-					return err
-				}
-				if err := table.Add(b.rows[i], rec); err != nil {
-					return err
-				}
-			}
-			// The columns are graded once the first batch has been
-			// scanned, so that the scanner's findings count; a sensitive
-			// column's values are stored encrypted from the first row.
-			if !graded {
-				if fields, err = grading.Prepare(ctx, n.Node, tx, v, out.Findings); err != nil {
-					return err
-				}
-				graded = true
-			}
-			for _, r := range b.out {
-				if err := fields.Seal(r.Values, r.ExID); err != nil {
-					return err
-				}
-			}
-			dups, err := tx.InsertDatasetRows(ctx, v.ID, b.out)
-			if err != nil {
-				return err
-			}
-			if len(dups) > 0 {
-				return errs.Invalidf(im.IDColumn, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(b.rows[dups[0]])
-			}
-			v.Rows += int64(len(b.recs))
-			if im.Progress != nil {
-				im.Progress(ImportProgress{Rows: v.Rows})
-			}
-			if !more {
-				break
-			}
+		// Every column is graded from its name and the scanner's
+		// findings; a sensitive one is stored sealed under its own key.
+		fields, err := grading.Prepare(ctx, n.Node, tx, v, out.Findings)
+		if err != nil {
+			return err
 		}
-		if !graded {
-			if _, err := grading.Prepare(ctx, n.Node, tx, v, out.Findings); err != nil {
-				return err
-			}
+		if err := colstore.Write(ctx, tx, v, data, fields); err != nil {
+			return err
 		}
-		out.Table = table.Report()
-		out.Pass = out.Table.Pass && len(out.Findings) == 0
 		out.Report = gate.NewSignedReport(l.Listing, out.Table, out.Findings, decl, tx.Now())
 		n.SignGateReport(out.Report)
 		if v.GateReport, err = json.Marshal(out.Report); err != nil {
@@ -294,9 +279,9 @@ type importBatch struct {
 	header []string
 	recs   [][]string
 	rows   []int
-	out    []nodestore.DatasetRow
+	ids    []exid.ExID // each record's subject
+	vals   [][]string  // each record's tag values, in the listing's order
 	raw    []string
-	seen   map[exid.ExID]int // exID → row, within the batch
 }
 
 // read fills the batch with up to im.Batch rows, copying each record (the
@@ -351,22 +336,14 @@ func (b *importBatch) identify(ctx context.Context) error {
 			ids[i] = id
 		}
 	}
-	if b.seen == nil {
-		b.seen = make(map[exid.ExID]int, b.im.Batch)
-	}
-	clear(b.seen)
-	b.out = b.out[:0]
+	b.ids, b.vals = ids, b.vals[:0]
 	for i, rec := range b.recs {
-		if _, dup := b.seen[ids[i]]; dup {
-			return errs.Invalidf(col, "同一主体出现在多行；每个主体只能有一行", "the subject appears in more than one row; a dataset has one row per subject").AtRow(b.rows[i])
-		}
-		b.seen[ids[i]] = b.rows[i]
 		rec[b.idx] = ids[i].String()
 		vals := make([]string, len(b.cols))
 		for j, c := range b.cols {
 			vals[j] = strings.TrimSpace(rec[c])
 		}
-		b.out = append(b.out, nodestore.DatasetRow{ExID: ids[i][:], Values: vals})
+		b.vals = append(b.vals, vals)
 	}
 	return nil
 }
@@ -452,58 +429,48 @@ func (n *Side) versions(ctx context.Context, read func(*nodestore.Tx) ([]*nodest
 	return out, nil
 }
 
-// maxLookup bounds the exIDs of one DatasetValues query, so that a query
-// stays within both engines' limits on bound parameters.
-const maxLookup = 500
-
 // DatasetValues returns the current version's values of the exIDs given
 // that the dataset holds and that are not excluded, in the order of the
-// dataset's Columns. It is what delivery answers from; an exclusion takes
-// effect for every answer from the moment it is committed.
+// dataset's Columns. It reads the version as answers do, from memory
+// (loading it on first use); an exclusion takes effect from the moment it
+// is committed.
 func (n *Side) DatasetValues(ctx context.Context, name string, ids []exid.ExID) (map[exid.ExID][]string, error) {
 	if err := CheckDatasetName(name); err != nil {
 		return nil, err
 	}
-	out := make(map[exid.ExID][]string, len(ids))
-	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
-		clear(out)
-		v, err := tx.CurrentDatasetVersion(ctx, name)
-		if err != nil {
+	var v *nodestore.DatasetVersion
+	var gen int64
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
+		if v, err = tx.CurrentDatasetVersion(ctx, name); err != nil {
 			return err
 		}
-		if err := n.CheckRegion(catalog.SubjectKind(v.Subject)); err != nil {
-			return err
-		}
-		// A version that failed the gate (a value under k, prohibited
-		// content) is kept for inspection but never answers (X-E8).
-		if !v.GatePass {
-			return errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
-		}
-		fields, err := grading.Ciphers(ctx, n.Node, tx, v)
-		if err != nil {
-			return err
-		}
-		keys := make([][]byte, 0, min(len(ids), maxLookup))
-		for start := 0; start < len(ids); start += maxLookup {
-			keys = keys[:0]
-			for _, id := range ids[start:min(start+maxLookup, len(ids))] {
-				keys = append(keys, id[:])
-			}
-			got, err := tx.DatasetValues(ctx, name, v.ID, keys)
-			if err != nil {
-				return err
-			}
-			for k, vals := range got {
-				if err := fields.Open(vals, []byte(k)); err != nil {
-					return fmt.Errorf("dataset %s version %d: %w", v.Dataset, v.Version, err)
-				}
-				out[exid.ExID([]byte(k))] = vals
-			}
-		}
-		return nil
+		gen, err = tx.ExclusionsGen(ctx)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := n.CheckRegion(catalog.SubjectKind(v.Subject)); err != nil {
+		return nil, err
+	}
+	// A version that failed the gate (a value under k, prohibited
+	// content) is kept for inspection but never answers (X-E8).
+	if !v.GatePass {
+		return nil, errs.New(errs.FailedPrecondition, "dataset", "数据集当前版本未通过合规检查（k 值或禁止内容），不能用于应答", "the dataset's current version failed the gate (k or prohibited content) and cannot answer")
+	}
+	d, err := n.datasetFor(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.refreshExclusions(ctx, d, gen); err != nil {
+		return nil, err
+	}
+	data := colstore.Data{IDs: d.ids, Cols: d.cols}
+	out := make(map[exid.ExID][]string, len(ids))
+	for _, id := range ids {
+		if row, ok := data.Find(id); ok && !d.isExcluded(uint32(row)) {
+			out[id] = data.Values(row, nil)
+		}
 	}
 	return out, nil
 }

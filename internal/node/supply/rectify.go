@@ -15,6 +15,7 @@ import (
 	"hulian/internal/auth"
 	"hulian/internal/errs"
 	"hulian/internal/node"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/tokenindex"
 	"hulian/internal/protocol/evidence"
@@ -249,8 +250,8 @@ func (n *Side) rectifyGroup(ctx context.Context, g *supplyGroup) (made int, subj
 			var vals []string
 			differ := false
 			for i := range newCols {
-				nv := now.cols[newCols[i]].value(at)
-				if string(nv) != string(data.cols[oldCols[i]].value(int(row))) {
+				nv := now.cols[newCols[i]].Value(at)
+				if string(nv) != string(data.cols[oldCols[i]].Value(int(row))) {
 					differ = true
 				}
 				vals = append(vals, decodeValue(nv))
@@ -454,7 +455,7 @@ func (n *Side) SuppliedOf(ctx context.Context, id exid.ExID) ([]*Supplied, error
 				return err
 			}
 			for _, v := range vs {
-				p, ok, err := tx.RowPosition(ctx, v.ID, id[:])
+				p, ok, err := colstore.Position(ctx, tx, v, id)
 				if err != nil {
 					return err
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdh"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"hulian/internal/catalog"
 	"hulian/internal/errs"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/node/tokenindex"
@@ -34,7 +34,7 @@ type datasetData struct {
 	columns   []string // column names, the order of cols
 	tagKeys   []string // the listing's tag keys, same order; nil for old versions
 	ids       []exid.ExID
-	cols      []dictColumn
+	cols      []colstore.Column // the version's columns (package colstore)
 	// excluded marks rows left out of every answer; it is replaced as a
 	// whole when the exclusions change, so a reader sees one state.
 	excluded atomic.Pointer[bitset]
@@ -55,32 +55,6 @@ type datasetData struct {
 	full       gateCounts // every row's counts, for the gate without the ledger
 }
 
-// dictColumn is one tag column, dictionary-coded: tags have few distinct
-// values, so a row's value is a 1, 2 or 4-byte code into dict, whose
-// entries are kept already encoded for the answer (length, then text).
-type dictColumn struct {
-	dict  [][]byte
-	width int
-	codes []byte
-	// widest is the longest entry of dict, set by pack: an answer's size
-	// is bounded with it, without a second random read of each match's
-	// row.
-	widest int
-}
-
-func (c *dictColumn) code(row int) uint32 {
-	switch c.width {
-	case 1:
-		return uint32(c.codes[row])
-	case 2:
-		return uint32(binary.LittleEndian.Uint16(c.codes[2*row:]))
-	}
-	return binary.LittleEndian.Uint32(c.codes[4*row:])
-}
-
-// value returns the encoded value of row: uvarint length, then the text.
-func (c *dictColumn) value(row int) []byte { return c.dict[c.code(row)] }
-
 // bitset is a set of rows; rows lists them, when the set was built from
 // few (exclusions), so that they can be walked without scanning words.
 type bitset struct {
@@ -96,14 +70,7 @@ func (d *datasetData) isExcluded(row uint32) bool { return d.excluded.Load().has
 
 // bytes estimates the memory d holds.
 func (d *datasetData) bytes() int {
-	n := len(d.ids) * exid.Size
-	for _, c := range d.cols {
-		n += len(c.codes)
-		for _, v := range c.dict {
-			n += len(v) + 24
-		}
-	}
-	return n
+	return (&colstore.Data{IDs: d.ids, Cols: d.cols}).Bytes()
 }
 
 // column resolves an order's tag key to the dataset's column: by the
@@ -121,83 +88,23 @@ func (d *datasetData) column(key string) (int, bool) {
 	return 0, false
 }
 
-// maxDistinctRows bounds the cache of distinct value rows a load keeps:
-// beyond it, rows are decoded one by one.
-const maxDistinctRows = 1 << 16
-
-// loadDatasetData reads version v's rows into memory, sorted by exID, with
-// the exclusions in force.
+// loadDatasetData reads version v into memory from the column store, with
+// the exclusions in force. Sensitive columns are stored sealed (C-7) and
+// opened here, a column at a time.
 func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
 	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys}
-	ncol := len(v.Columns)
-	d.ids = make([]exid.ExID, 0, v.Rows)
-	codes := make([][]uint32, ncol)
-	for i := range codes {
-		codes[i] = make([]uint32, 0, v.Rows)
-	}
-	dicts := make([]map[string]uint32, ncol)
-	for i := range dicts {
-		dicts[i] = map[string]uint32{}
-	}
-	d.cols = make([]dictColumn, ncol)
-	distinct := map[string][]uint32{} // a row's stored JSON → its codes
-	var vals []string
 	var exclusions [][]byte
 	var gen int64
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
-		d.ids = d.ids[:0]
-		for i := range codes {
-			codes[i] = codes[i][:0]
-		}
-		// Sensitive columns are stored encrypted (C-7): each distinct
-		// row is opened once, as it is decoded.
 		fields, err := grading.Ciphers(ctx, n.Node, tx, v)
 		if err != nil {
 			return err
 		}
-		encrypted := fields.Any()
-		err = tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {
-			if len(id) != exid.Size {
-				return fmt.Errorf("dataset %s version %d: an exID of %d bytes", v.Dataset, v.Version, len(id))
-			}
-			d.ids = append(d.ids, exid.ExID(id))
-			cs, ok := distinct[string(raw)]
-			if !ok {
-				vals = vals[:0]
-				if err := json.Unmarshal(raw, &vals); err != nil {
-					return fmt.Errorf("dataset %s version %d: values: %w", v.Dataset, v.Version, err)
-				}
-				if len(vals) != ncol {
-					return fmt.Errorf("dataset %s version %d: a row has %d values for %d columns", v.Dataset, v.Version, len(vals), ncol)
-				}
-				if err := fields.Open(vals, id); err != nil {
-					return fmt.Errorf("dataset %s version %d: %w", v.Dataset, v.Version, err)
-				}
-				cs = make([]uint32, ncol)
-				for j, s := range vals {
-					c, ok := dicts[j][s]
-					if !ok {
-						c = uint32(len(d.cols[j].dict))
-						dicts[j][s] = c
-						enc := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(s)), uint64(len(s)))
-						d.cols[j].dict = append(d.cols[j].dict, append(enc, s...))
-					}
-					cs[j] = c
-				}
-				// A row with an encrypted value is unique (random
-				// nonces): there is nothing to cache.
-				if !encrypted && len(distinct) < maxDistinctRows {
-					distinct[string(raw)] = cs
-				}
-			}
-			for j, c := range cs {
-				codes[j] = append(codes[j], c)
-			}
-			return nil
-		})
+		data, err := colstore.Read(ctx, tx, v, fields)
 		if err != nil {
 			return err
 		}
+		d.ids, d.cols = data.IDs, data.Cols
 		if gen, err = tx.ExclusionsGen(ctx); err != nil {
 			return err
 		}
@@ -207,40 +114,10 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 	if err != nil {
 		return nil, err
 	}
-	for j := range d.cols {
-		d.cols[j].pack(codes[j])
-	}
 	d.excluded.Store(d.exclusionSet(exclusions))
 	d.report = v.GateReport
 	d.exclGen.Store(gen)
 	return d, nil
-}
-
-// pack stores codes at the narrowest width that holds the dictionary.
-func (c *dictColumn) pack(codes []uint32) {
-	c.widest = 0
-	for _, v := range c.dict {
-		c.widest = max(c.widest, len(v))
-	}
-	switch {
-	case len(c.dict) <= 1<<8:
-		c.width = 1
-	case len(c.dict) <= 1<<16:
-		c.width = 2
-	default:
-		c.width = 4
-	}
-	c.codes = make([]byte, len(codes)*c.width)
-	for i, v := range codes {
-		switch c.width {
-		case 1:
-			c.codes[i] = byte(v)
-		case 2:
-			binary.LittleEndian.PutUint16(c.codes[2*i:], uint16(v))
-		default:
-			binary.LittleEndian.PutUint32(c.codes[4*i:], v)
-		}
-	}
 }
 
 // exclusionSet marks the rows of the excluded exIDs (ids is sorted).
@@ -591,7 +468,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 	// Where a wide value would make the bound wasteful, the exact size.
 	per := ordertoken.TokenSize + binary.MaxVarintLen64
 	for _, c := range cols {
-		per += d.cols[c].widest
+		per += d.cols[c].Widest
 	}
 	size := 1 + binary.MaxVarintLen64 + len(ms)*per
 	if per > maxBoundPerMatch {
@@ -599,7 +476,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 		for _, m := range ms {
 			size += ordertoken.TokenSize + binary.MaxVarintLen64
 			for _, c := range cols {
-				size += len(d.cols[c].value(int(m.Ref)))
+				size += len(d.cols[c].Value(int(m.Ref)))
 			}
 		}
 	}
@@ -611,7 +488,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 		b = binary.BigEndian.AppendUint64(b, m.Lo)
 		b = binary.AppendUvarint(b, uint64(len(cols)))
 		for _, c := range cols {
-			b = append(b, d.cols[c].value(int(m.Ref))...)
+			b = append(b, d.cols[c].Value(int(m.Ref))...)
 		}
 	}
 	return b

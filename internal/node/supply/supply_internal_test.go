@@ -42,20 +42,11 @@ func memDataset(rows int) *datasetData {
 		d.ids[i] = memID(i)
 	}
 	slices.SortFunc(d.ids, func(a, b exid.ExID) int { return compareExID(&a, &b) })
-	codes := [2][]uint32{make([]uint32, rows), make([]uint32, rows)}
-	d.cols = make([]dictColumn, 2)
-	for _, v := range []string{"high", "low"} {
-		d.cols[0].dict = append(d.cols[0].dict, append(binary.AppendUvarint(nil, uint64(len(v))), v...))
-	}
-	for c := range 300 {
-		v := fmt.Sprintf("城市%d", c)
-		d.cols[1].dict = append(d.cols[1].dict, append(binary.AppendUvarint(nil, uint64(len(v))), v...))
-	}
+	vals := make([][]string, rows)
 	for i := range rows {
-		codes[0][i], codes[1][i] = uint32(i%2), uint32(i%300)
+		vals[i] = valuesOf(i)
 	}
-	d.cols[0].pack(codes[0])
-	d.cols[1].pack(codes[1])
+	d.cols = columnsOf(vals)
 	d.excluded.Store(&bitset{words: make([]uint64, (rows+63)/64)})
 	return d
 }

@@ -52,8 +52,10 @@ func (Engine) Open(ctx context.Context, dsn string) (write, read *sql.DB, err er
 	}
 	// busy_timeout still matters for other processes (hulian migrate, log
 	// verify) opening the same file; foreign_keys is off by default in SQLite.
+	// secure_delete zeroes what a change frees: a value rewritten sealed, a
+	// deleted version, does not linger in free pages.
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)" +
 		"&_time_format=sqlite&_timezone=UTC"
 	write, err = sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {

@@ -201,5 +201,38 @@ func Dump(t testing.TB, dsn string) []byte {
 			t.Fatal(err)
 		}
 	}
+	// Binary columns as stored, not as the hex JSON shows them: a search
+	// must see what a copy of their bytes would.
+	cols, err := db.Query(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'bytea'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var binary [][2]string
+	for cols.Next() {
+		var tc [2]string
+		if err := cols.Scan(&tc[0], &tc[1]); err != nil {
+			t.Fatal(err)
+		}
+		binary = append(binary, tc)
+	}
+	cols.Close()
+	for _, tc := range binary {
+		rs, err := db.Query(`SELECT "` + tc[1] + `" FROM "` + tc[0] + `" WHERE "` + tc[1] + `" IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var b []byte
+			if err := rs.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			out.WriteString(tc[0] + "." + tc[1] + " ")
+			out.Write(b)
+			out.WriteByte('\n')
+		}
+		if err := rs.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return out.Bytes()
 }
