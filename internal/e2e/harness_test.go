@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -151,10 +152,16 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 		return side{ctx: mctx, id: m.ID, token: tok}
 	}
 	sup, dem := onboard(1, true), onboard(2, false)
+	// HULIAN_BENCH_LOG=1 shows the nodes' logs: among them how long a
+	// version took to load and an order's index to build.
+	var logger *slog.Logger
+	if os.Getenv("HULIAN_BENCH_LOG") == "1" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	openNode := func(name string, s side) *nodeserver.Main {
 		m, err := nodeserver.Open(ctx, nodeserver.Config{Listen: "127.0.0.1:0", NoAutoIntegrate: true, Node: node.Config{
 			DB: "sqlite://" + filepath.Join(dir, name+".db"), KEKEnv: keyring.NewKEKText(), MemberID: s.id, PlatformURL: x.P.URL(),
-			Region: "CN-SH", NewPlatform: platformclient.New}})
+			Region: "CN-SH", NewPlatform: platformclient.New, Logger: logger}})
 		must(tb, err)
 		_, err = m.Node.RegisterKeys(ctx, s.token)
 		must(tb, err)

@@ -3,11 +3,13 @@ package colstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"hulian/internal/node/fieldcrypt"
 	"hulian/internal/node/nodestore"
@@ -27,6 +29,17 @@ const idsPart = "ids"
 
 func columnPart(i int) string { return "c" + strconv.Itoa(i) }
 
+// idBytes views ids as the bytes they are. An exID is an array of bytes,
+// so a slice of them is one run of 17-byte records: a version's exIDs are
+// stored and loaded by copying runs of chunks whole rather than an exID at
+// a time (ten million exIDs: one copy of 170 MB).
+func idBytes(ids []exid.ExID) []byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	return unsafe.Slice(&ids[0][0], len(ids)*exid.Size)
+}
+
 // field is the column's Field, nil when it is kept in clear.
 func field(fields fieldcrypt.Row, i int) *fieldcrypt.Field {
 	if i < len(fields) {
@@ -45,14 +58,10 @@ func Write(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, d
 	if err := tx.DeleteSegments(ctx, v.ID, ""); err != nil {
 		return err
 	}
-	per := idsPerChunk()
-	buf := make([]byte, 0, min(len(d.IDs), per)*exid.Size)
+	per, raw := idsPerChunk(), idBytes(d.IDs)
 	for n, start := 0, 0; start < len(d.IDs); n, start = n+1, start+per {
-		buf = buf[:0]
-		for i := start; i < min(len(d.IDs), start+per); i++ {
-			buf = append(buf, d.IDs[i][:]...)
-		}
-		if err := tx.InsertSegment(ctx, v.ID, nodestore.Segment{Part: idsPart, N: n, FirstKey: d.IDs[start][:], Data: buf}); err != nil {
+		chunk := raw[start*exid.Size : min(len(d.IDs), start+per)*exid.Size]
+		if err := tx.InsertSegment(ctx, v.ID, nodestore.Segment{Part: idsPart, N: n, FirstKey: d.IDs[start][:], Data: chunk}); err != nil {
 			return err
 		}
 	}
@@ -103,7 +112,8 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("dataset %s version %d: "+format, append([]any{v.Dataset, v.Version}, a...)...)
 	}
-	d := &Data{IDs: make([]exid.ExID, 0, v.Rows), Cols: make([]Column, len(v.Columns))}
+	d := &Data{IDs: make([]exid.ExID, v.Rows), Cols: make([]Column, len(v.Columns))}
+	raw, filled := idBytes(d.IDs), 0
 	blocks := make([][]byte, len(v.Columns))
 	next := map[string]int{}
 	err := tx.EachSegment(ctx, v.ID, func(s nodestore.Segment) error {
@@ -112,12 +122,10 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 		}
 		next[s.Part]++
 		if s.Part == idsPart {
-			if len(s.Data)%exid.Size != 0 || len(d.IDs)+len(s.Data)/exid.Size > int(v.Rows) {
+			if len(s.Data)%exid.Size != 0 || filled+len(s.Data) > len(raw) {
 				return bad("an ids chunk of %d bytes", len(s.Data))
 			}
-			for p := 0; p < len(s.Data); p += exid.Size {
-				d.IDs = append(d.IDs, exid.ExID(s.Data[p:p+exid.Size]))
-			}
+			filled += copy(raw[filled:], s.Data)
 			return nil
 		}
 		i, err := strconv.Atoi(strings.TrimPrefix(s.Part, "c"))
@@ -130,11 +138,14 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 	if err != nil {
 		return nil, err
 	}
-	if len(d.IDs) != int(v.Rows) {
-		return nil, bad("%d exIDs stored for %d rows", len(d.IDs), v.Rows)
+	if filled != len(raw) {
+		return nil, bad("%d exIDs stored for %d rows", filled/exid.Size, v.Rows)
 	}
+	// Lookups search the exIDs: they must ascend. Their first eight bytes
+	// decide all but a few comparisons.
 	for i := 1; i < len(d.IDs); i++ {
-		if bytes.Compare(d.IDs[i-1][:], d.IDs[i][:]) >= 0 {
+		a, b := binary.BigEndian.Uint64(d.IDs[i-1][:8]), binary.BigEndian.Uint64(d.IDs[i][:8])
+		if a > b || a == b && bytes.Compare(d.IDs[i-1][8:], d.IDs[i][8:]) >= 0 {
 			return nil, bad("the exIDs are out of order at row %d", i)
 		}
 	}

@@ -246,8 +246,9 @@ func (m *Main) publicURL() string {
 }
 
 // background registers the answer endpoint once the member is active
-// (retrying every period until it is), and sweeps deliveries past their
-// retention deadline on start and every period.
+// (retrying every period until it is), keeps the datasets' current
+// versions loaded, and sweeps deliveries past their retention deadline, on
+// start and every period.
 func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 	every := m.cfg.MaintainEvery
 	if every <= 0 {
@@ -289,6 +290,11 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 			first = false
 		}
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		// The current versions are kept loaded, so that no order's first
+		// batch waits for one.
+		if werr := m.Supply.Warm(sctx); werr != nil && ctx.Err() == nil {
+			m.logger.Warn("a dataset version could not be loaded ahead of its first request", "err", werr)
+		}
 		s, err := m.Demand.SweepDeliveries(sctx)
 		err = errors.Join(err, m.Supply.PruneNonces(sctx))
 		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {

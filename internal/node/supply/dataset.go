@@ -227,6 +227,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	}
 	out.Table = table.Report()
 	out.Pass = out.Table.Pass && len(out.Findings) == 0
+	var stored *nodestore.DatasetVersion
 	err = n.DB.Transact(ctx, func(tx *nodestore.Tx) error {
 		version, err := tx.NextDatasetVersion(ctx, im.Name)
 		if err != nil {
@@ -255,7 +256,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 		if err := tx.FinishDatasetVersion(ctx, v); err != nil {
 			return err
 		}
-		out.Version, out.Rows = v.Version, v.Rows
+		out.Version, out.Rows, stored = v.Version, v.Rows, v
 		verdict := "fail"
 		if out.Pass {
 			verdict = "pass"
@@ -267,6 +268,11 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 		return nil, err
 	}
 	n.Logger().Info("imported a dataset version", "dataset", im.Name, "version", out.Version, "rows", out.Rows, "gate_pass", out.Pass)
+	if out.Pass && n.CheckRegion(l.Subject) == nil {
+		if err := n.keep(ctx, stored, data); err != nil {
+			n.Logger().Warn("the version just imported is loaded on its first request instead", "dataset", im.Name, "version", out.Version, "err", err)
+		}
+	}
 	return out, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -92,19 +93,29 @@ func (d *datasetData) column(key string) (int, bool) {
 // the exclusions in force. Sensitive columns are stored sealed (C-7) and
 // opened here, a column at a time.
 func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion) (*datasetData, error) {
-	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys}
-	var exclusions [][]byte
-	var gen int64
+	var data *colstore.Data
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		fields, err := grading.Ciphers(ctx, n.Node, tx, v)
 		if err != nil {
 			return err
 		}
-		data, err := colstore.Read(ctx, tx, v, fields)
-		if err != nil {
-			return err
-		}
-		d.ids, d.cols = data.IDs, data.Cols
+		data, err = colstore.Read(ctx, tx, v, fields)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n.datasetOfData(ctx, v, data)
+}
+
+// datasetOfData is version v held in memory as data, with the exclusions
+// in force.
+func (n *Side) datasetOfData(ctx context.Context, v *nodestore.DatasetVersion, data *colstore.Data) (*datasetData, error) {
+	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys,
+		ids: data.IDs, cols: data.Cols, report: v.GateReport}
+	var exclusions [][]byte
+	var gen int64
+	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
 		if gen, err = tx.ExclusionsGen(ctx); err != nil {
 			return err
 		}
@@ -115,9 +126,68 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 		return nil, err
 	}
 	d.excluded.Store(d.exclusionSet(exclusions))
-	d.report = v.GateReport
 	d.exclGen.Store(gen)
 	return d, nil
+}
+
+// Warm loads the current version of each dataset that may answer (it
+// passed the gate, in a region the node may use) ahead of the first
+// request, and keeps it: an order's first batch then pays for its own
+// tokens and index only, as later batches pay for nothing of the kind. A
+// version no longer current is let go once no order answers from it. The
+// node's server calls it on start and every few minutes, so a version
+// imported by another process is loaded soon after.
+func (n *Side) Warm(ctx context.Context) error {
+	var vs []*nodestore.DatasetVersion
+	if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { vs, err = tx.Datasets(ctx); return err }); err != nil {
+		return err
+	}
+	current := map[int64]bool{}
+	var ready []*nodestore.DatasetVersion
+	for _, v := range vs {
+		if v.GatePass && n.CheckRegion(catalog.SubjectKind(v.Subject)) == nil {
+			current[v.ID] = true
+			ready = append(ready, v)
+		}
+	}
+	s := n.cache
+	s.mu.Lock()
+	s.current = current
+	s.dropUnused()
+	s.mu.Unlock()
+	var errList []error
+	for _, v := range ready {
+		if _, err := n.datasetFor(ctx, v); err != nil {
+			errList = append(errList, err)
+		}
+	}
+	return errors.Join(errList...)
+}
+
+// keep holds data, just built by an import in this process, as version
+// v's: the process that built a version need not read it back.
+func (n *Side) keep(ctx context.Context, v *nodestore.DatasetVersion, data *colstore.Data) error {
+	d, err := n.datasetOfData(ctx, v, data)
+	if err != nil {
+		return err
+	}
+	s := n.cache
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
+		s.datasets[v.ID] = d
+	}
+	// It is the dataset's current version now: the one before it is no
+	// longer kept for its own sake.
+	current := map[int64]bool{v.ID: true}
+	for id := range s.current {
+		if old := s.datasets[id]; old == nil || old.name != v.Dataset {
+			current[id] = true
+		}
+	}
+	s.current = current
+	s.dropUnused()
+	return nil
 }
 
 // exclusionSet marks the rows of the excluded exIDs (ids is sorted).
@@ -188,6 +258,7 @@ type supplier struct {
 	orders   map[string]*orderContext // by order ID (the current context)
 	building map[string]*build        // contexts being built, by key
 	loading  map[int64]*load          // dataset versions being loaded
+	current  map[int64]bool           // versions Warm keeps loaded: current and able to answer
 	budget   int                      // bytes of indexes kept before the least recently used are dropped
 	answers  *answerCache
 	// rectifyMu serialises runs of Rectify in the process: the sweep's
@@ -337,14 +408,15 @@ func (s *supplier) evict() {
 	}
 }
 
-// dropUnused forgets dataset data no context uses. The caller holds s.mu.
+// dropUnused forgets dataset data no context uses, but for the current
+// versions Warm keeps. The caller holds s.mu.
 func (s *supplier) dropUnused() {
 	used := map[int64]bool{}
 	for _, oc := range s.orders {
 		used[oc.data.versionID] = true
 	}
 	for id := range s.datasets {
-		if !used[id] {
+		if !used[id] && !s.current[id] {
 			delete(s.datasets, id)
 		}
 	}

@@ -264,3 +264,58 @@ func benchLoad(b *testing.B, profile string, sensitive bool) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestWarm: a version imported by another process is loaded by the
+// serving node's Warm before any request asks for it, and let go once a
+// newer one is current; the importing process keeps what it built.
+func TestWarm(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, kek := "sqlite://"+t.TempDir()+"/node.db", keyring.NewKEKText()
+	open := func() *Side {
+		nd, err := node.Open(ctx, node.Config{DB: dsn, KEKEnv: kek, Region: "CN-SH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nd.Close() })
+		return New(nd)
+	}
+	serving, other := open(), open()
+	importOnce := func() int64 {
+		var data strings.Builder
+		data.WriteString("exid,level\n")
+		for i := range 400 {
+			fmt.Fprintf(&data, "%s,%s\n", memID(i), valuesOf(i)[0])
+		}
+		listing := `{"id":"lst_warm","version":1,"subject":"person","k":100,"tags":[{"key":"level","column":"level","value_type":"single","values":["high","low"]}]}`
+		res, err := other.ImportDataset(ctx, DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "warm",
+			Listing: strings.NewReader(listing), In: strings.NewReader(data.String()), IDColumn: "exid"})
+		if err != nil || !res.Pass {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		var v *nodestore.DatasetVersion
+		if err := other.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { v, err = tx.CurrentDatasetVersion(ctx, "warm"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	loaded := func(s *Side, id int64) bool {
+		s.cache.mu.Lock()
+		defer s.cache.mu.Unlock()
+		return s.cache.datasets[id] != nil
+	}
+	first := importOnce()
+	if !loaded(other, first) || loaded(serving, first) {
+		t.Fatal("the importing process does not keep its version, or the other has it without loading")
+	}
+	if err := serving.Warm(ctx); err != nil || !loaded(serving, first) {
+		t.Fatalf("warm: %v, loaded %t", err, loaded(serving, first))
+	}
+	second := importOnce()
+	if err := serving.Warm(ctx); err != nil || !loaded(serving, second) || loaded(serving, first) {
+		t.Fatalf("after a new version: %v, new %t, old %t", err, loaded(serving, second), loaded(serving, first))
+	}
+	if loaded(other, first) {
+		t.Error("the importing process keeps a version no longer current")
+	}
+}
