@@ -288,3 +288,30 @@ func newDeliveryWorld(t *testing.T, eng string) *deliveryWorld {
 
 	return &deliveryWorld{pm: pm, p: p, opCtx: opCtx, sup: sup, dem: dem, listing: l, order: o, dir: dir}
 }
+
+// TestPrepareOrders: the supplier's node builds the token index of its
+// active order before the order's first request, from the demander's key
+// the platform gives and the log proves; a second pass finds it ready, a
+// request answers from it, and the demander's node has nothing to prepare.
+func TestPrepareOrders(t *testing.T) {
+	t.Parallel()
+	w := newDeliveryWorld(t, "sqlite")
+	ctx := context.Background()
+	p, err := w.sup.m.Supply.PrepareOrders(ctx)
+	if err != nil || p.Built != 1 || p.Ready != 0 {
+		t.Fatalf("first pass: %+v %v", p, err)
+	}
+	if p, err = w.sup.m.Supply.PrepareOrders(ctx); err != nil || p.Built != 0 || p.Ready != 1 {
+		t.Fatalf("second pass: %+v %v", p, err)
+	}
+	q, err := w.dem.m.Demand.Query(ctx, w.order.ID, []exid.ExID{deliveryPerson(3)})
+	if err != nil || len(q.Values) != 1 || q.Values[0] == nil {
+		t.Fatalf("a query after preparing: %+v %v", q, err)
+	}
+	if p, err = w.sup.m.Supply.PrepareOrders(ctx); err != nil || p.Ready != 1 || p.Built != 0 {
+		t.Fatalf("after the query: %+v %v", p, err)
+	}
+	if p, err = w.dem.m.Supply.PrepareOrders(ctx); err != nil || p != (supply.Prepared{}) {
+		t.Fatalf("the demander's node: %+v %v", p, err)
+	}
+}

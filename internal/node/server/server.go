@@ -247,7 +247,7 @@ func (m *Main) publicURL() string {
 
 // background registers the answer endpoint once the member is active
 // (retrying every period until it is), keeps the datasets' current
-// versions loaded, and sweeps deliveries past their retention deadline, on
+// versions and the active orders' token indexes ready, and sweeps deliveries past their retention deadline, on
 // start and every period.
 func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 	every := m.cfg.MaintainEvery
@@ -294,6 +294,17 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		// batch waits for one.
 		if werr := m.Supply.Warm(sctx); werr != nil && ctx.Err() == nil {
 			m.logger.Warn("a dataset version could not be loaded ahead of its first request", "err", werr)
+		}
+		// So are the token indexes of the member's active orders as
+		// supplier: an order's first batch costs what later ones do.
+		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {
+			p, perr := m.Supply.PrepareOrders(sctx)
+			if perr != nil && ctx.Err() == nil {
+				m.logger.Warn("an order's token index could not be built ahead of its first request", "err", perr)
+			}
+			if p.Built > 0 {
+				m.logger.Info("built orders' token indexes ahead of their first request", "built", p.Built, "ready", p.Ready, "skipped", p.Skipped)
+			}
 		}
 		s, err := m.Demand.SweepDeliveries(sctx)
 		err = errors.Join(err, m.Supply.PruneNonces(sctx))
