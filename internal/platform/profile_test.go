@@ -2,15 +2,22 @@ package platform_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"hulian/internal/auth"
 	"hulian/internal/bizlog"
+	"hulian/internal/digest"
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
+	"hulian/internal/platform/complaints"
 	"hulian/internal/platform/server"
+	"hulian/internal/platform/store"
 	"hulian/internal/sig"
 	"hulian/internal/storage/storagetest"
 )
@@ -59,6 +66,37 @@ func TestCryptoProfile(t *testing.T) {
 		}
 		if m.Platform.Profile() != keyring.ProfileGM {
 			t.Errorf("reopened without --crypto: %q", m.Platform.Profile())
+		}
+		// A complaint's evidence is hashed with SM3 and the log's field
+		// says so; its code is found by its SM3 digest, and a code given
+		// before codes were hashed with SM3 still shows its complaint.
+		rc, err := m.Complaints.File(ctx, complaints.Filing{Kind: "privacy", Complainant: "张三", Contact: "zhangsan@example.com", Concerns: "ord_x",
+			Description: "我的手机号未经同意被用于配送", Files: []complaints.File{{Name: "说明.txt", Data: []byte("短信内容说明")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Complaints.Status(ctx, rc.ID, rc.Code); err != nil {
+			t.Errorf("status by the code: %v", err)
+		}
+		system := auth.WithActor(ctx, auth.System)
+		err = m.DB.Transact(system, func(tx *store.Tx) error {
+			es, err := tx.LogEntries(system, store.LogFilter{Kind: complaints.KindFiled, Limit: 1})
+			if err != nil || len(es) != 1 || !strings.Contains(string(es[0].Payload), `"evidence_sm3"`) {
+				return fmt.Errorf("the filing's entry: %v %v", es, err)
+			}
+			ev, err := tx.EvidenceOf(system, rc.ID, false)
+			if err != nil || len(ev) != 1 || ev[0].Hash != digest.SM3 {
+				return fmt.Errorf("the evidence: %+v %v", ev, err)
+			}
+			old := sha256.Sum256([]byte("OLDCODE"))
+			return tx.InsertComplaint(system, &store.Complaint{ID: "cpl_old", CodeDigest: hex.EncodeToString(old[:]), Kind: "privacy", Complainant: "李四",
+				Contact: "lisi@example.com", Concerns: "ord_y", Description: "旧投诉", Status: complaints.Received, Filed: tx.Now()})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp, err := m.Complaints.Status(ctx, "cpl_old", "oldcode"); err != nil || cp.ID != "cpl_old" {
+			t.Errorf("a code hashed before SM3: %v", err)
 		}
 		m.Close()
 	})

@@ -178,11 +178,7 @@ func (b *Builder) cmp(x, y key) int {
 // The builder is spent.
 func (b *Builder) Build() (*Data, error) {
 	n := len(b.ids)
-	keys := make([]key, n)
-	for i := range b.ids {
-		keys[i] = key{hi: binary.BigEndian.Uint64(b.ids[i][:8]), row: uint32(i)}
-	}
-	sortKeys(keys, b.cmp)
+	keys := b.sortedKeys()
 	dup := -1
 	for j := 1; j < n; j++ {
 		if b.cmp(keys[j-1], keys[j]) == 0 {
@@ -240,62 +236,40 @@ func widthFor(entries int) int {
 	return 4
 }
 
-// sortKeys sorts keys by cmp on every core: parts sorted side by side,
-// then merged pairwise.
-func sortKeys(keys []key, cmp func(x, y key) int) {
-	parts := max(1, runtime.GOMAXPROCS(0))
-	if len(keys) < 1<<16 || parts == 1 {
-		slices.SortFunc(keys, cmp)
-		return
+// sortedKeys returns the rows' keys in exID order, sorted on every core
+// without a second array: the keys are first placed by their top sixteen
+// bits (a counting sort: exIDs are uniform past their epoch byte, so the
+// buckets are even), then each bucket is sorted in place.
+func (b *Builder) sortedKeys() []key {
+	const buckets = 1 << 16
+	bucket := func(id *exid.ExID) int { return int(binary.BigEndian.Uint16(id[:2])) }
+	starts := make([]int, buckets+1)
+	for i := range b.ids {
+		starts[bucket(&b.ids[i])+1]++
 	}
-	size := (len(keys) + parts - 1) / parts
-	var bounds [][2]int
-	for lo := 0; lo < len(keys); lo += size {
-		bounds = append(bounds, [2]int{lo, min(len(keys), lo+size)})
+	for i := 1; i <= buckets; i++ {
+		starts[i] += starts[i-1]
 	}
+	next := slices.Clone(starts[:buckets])
+	keys := make([]key, len(b.ids))
+	for i := range b.ids {
+		k := bucket(&b.ids[i])
+		keys[next[k]] = key{hi: binary.BigEndian.Uint64(b.ids[i][:8]), row: uint32(i)}
+		next[k]++
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for _, b := range bounds {
-		wg.Go(func() { slices.SortFunc(keys[b[0]:b[1]], cmp) })
+	for w := range workers {
+		wg.Go(func() {
+			for k := w; k < buckets; k += workers {
+				if starts[k+1]-starts[k] > 1 {
+					slices.SortFunc(keys[starts[k]:starts[k+1]], b.cmp)
+				}
+			}
+		})
 	}
 	wg.Wait()
-	scratch := make([]key, len(keys))
-	src, dst := keys, scratch
-	for len(bounds) > 1 {
-		var next [][2]int
-		var mg sync.WaitGroup
-		for i := 0; i < len(bounds); i += 2 {
-			if i+1 == len(bounds) {
-				b := bounds[i]
-				copy(dst[b[0]:b[1]], src[b[0]:b[1]])
-				next = append(next, b)
-				continue
-			}
-			a, b := bounds[i], bounds[i+1]
-			mg.Go(func() { merge(dst[a[0]:b[1]], src[a[0]:a[1]], src[b[0]:b[1]], cmp) })
-			next = append(next, [2]int{a[0], b[1]})
-		}
-		mg.Wait()
-		bounds, src, dst = next, dst, src
-	}
-	if &src[0] != &keys[0] {
-		copy(keys, src)
-	}
-}
-
-func merge(dst, a, b []key, cmp func(x, y key) int) {
-	i, j, k := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		if cmp(b[j], a[i]) < 0 {
-			dst[k] = b[j]
-			j++
-		} else {
-			dst[k] = a[i]
-			i++
-		}
-		k++
-	}
-	k += copy(dst[k:], a[i:])
-	copy(dst[k:], b[j:])
+	return keys
 }
 
 // encode is a column's block: the number of entries, the entries (each

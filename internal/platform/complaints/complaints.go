@@ -156,9 +156,9 @@ type Receipt struct{ ID, Code string }
 var code32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // codeHash is what the platform keeps of a complainant's code: its digest
-// under the platform's hash.
-func (c *Complaints) codeHash(code string) string {
-	sum := c.alg().Sum([]byte(strings.ToUpper(strings.TrimSpace(code))))
+// under alg, the platform's hash.
+func codeHash(alg digest.Alg, code string) string {
+	sum := alg.Sum([]byte(strings.ToUpper(strings.TrimSpace(code))))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -179,7 +179,7 @@ func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 	}
 	rc := &Receipt{ID: auth.NewID("cpl_"), Code: code32.EncodeToString(raw)}
 	err = c.DB.Transact(ctx, func(tx *store.Tx) error {
-		cp := &store.Complaint{ID: rc.ID, CodeDigest: c.codeHash(rc.Code), Kind: f.Kind, Complainant: f.Complainant, Contact: f.Contact,
+		cp := &store.Complaint{ID: rc.ID, CodeDigest: codeHash(c.alg(), rc.Code), Kind: f.Kind, Complainant: f.Complainant, Contact: f.Contact,
 			Concerns: f.Concerns, Description: f.Description, Status: Received, Filed: tx.Now()}
 		if err := tx.InsertComplaint(ctx, cp); err != nil {
 			return err
@@ -206,7 +206,14 @@ func (c *Complaints) File(ctx context.Context, f Filing) (*Receipt, error) {
 // each step happened, without the members' names.
 func (c *Complaints) Status(ctx context.Context, id, code string) (*store.Complaint, error) {
 	var cp *store.Complaint
-	err := c.DB.Read(ctx, func(tx *store.Tx) (err error) { cp, err = tx.ComplaintByCode(ctx, id, c.codeHash(code)); return err })
+	err := c.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		cp, err = tx.ComplaintByCode(ctx, id, codeHash(c.alg(), code))
+		if errs.Is(err, errs.NotFound) && c.alg() != digest.SHA256 {
+			// Codes given before the 国密 profile hashed them with SM3.
+			cp, err = tx.ComplaintByCode(ctx, id, codeHash(digest.SHA256, code))
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
