@@ -135,8 +135,9 @@ func (n *Side) datasetOfData(ctx context.Context, v *nodestore.DatasetVersion, d
 // request, and keeps it: an order's first batch then pays for its own
 // tokens and index only, as later batches pay for nothing of the kind. A
 // version no longer current is let go once no order answers from it. The
-// node's server calls it on start and every few minutes, so a version
-// imported by another process is loaded soon after.
+// node's server calls it on start and every maintenance period (a minute
+// by default), so a version imported by another process is loaded soon
+// after.
 func (n *Side) Warm(ctx context.Context) error {
 	var vs []*nodestore.DatasetVersion
 	if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { vs, err = tx.Datasets(ctx); return err }); err != nil {
