@@ -21,11 +21,9 @@ import (
 // as they are read, and the bytes read from disk are counted for progress.
 type inputFile struct {
 	io.Reader
-	f     *os.File
-	read  atomic.Int64 // bytes read from the file (compressed bytes for gzip)
-	size  int64
-	gzip  bool
-	field string
+	f    *os.File
+	read atomic.Int64 // bytes read from the file (compressed bytes for gzip)
+	size int64
 }
 
 func (in *inputFile) countRead(p []byte) (int, error) {
@@ -44,7 +42,7 @@ func openDataFile(field, path string) (*inputFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inputFile{f: f, size: -1, field: field}
+	in := &inputFile{f: f, size: -1}
 	if st, err := f.Stat(); err == nil {
 		in.size = st.Size()
 	}
@@ -57,7 +55,7 @@ func openDataFile(field, path string) (*inputFile, error) {
 			f.Close()
 			return nil, errs.Invalidf(field, "不是有效的 gzip 文件："+path, "not a valid gzip file: "+path)
 		}
-		in.Reader, in.gzip = &gzipErrors{gz, field}, true
+		in.Reader = &gzipErrors{gz, field}
 	}
 	return in, nil
 }
