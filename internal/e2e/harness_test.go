@@ -1,16 +1,14 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/csv"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,22 +42,87 @@ type exchange struct {
 	P        *pserver.Main
 	Sup, Dem *nodeserver.Main
 	OrderID  string
-	SupIDs   []exid.ExID // the supplier's rows
-	DemIDs   []exid.ExID // the demander's list: half of them the supplier's
+	People   population
 	Dir      string
 	Listing  string
 }
 
-// randomExIDs makes n distinct exIDs of epoch 1: random outputs, which is
-// what OPRF outputs look like without the platform's key.
-func randomExIDs(n int) []exid.ExID {
-	out := make([]exid.ExID, n)
-	buf := make([]byte, 16*n)
-	rand.Read(buf)
-	for i := range out {
-		out[i] = exid.FromOutput(1, buf[16*i:16*i+16])
+// population is the fixture's people, made from their positions instead
+// of kept: a hundred million exIDs on each side would hold 3.4 GB in the
+// process whose memory the benchmarks measure. Sup(i) is the supplier's
+// row i; Dem(k) the demander's k-th ID, half of them the supplier's
+// (every stride-th row) and half people it does not hold, in a scattered
+// order.
+type population struct {
+	SupRows, DemIDs int
+	half, stride    int
+	seed            [2]uint64 // the supplier's and the strangers' streams
+	mul             uint64    // the order's permutation: k → (mul·k + 1) mod DemIDs
+}
+
+func newPopulation(supRows, demIDs int) population {
+	var b [16]byte
+	rand.Read(b[:])
+	p := population{SupRows: supRows, DemIDs: demIDs, half: min(demIDs/2, supRows),
+		seed: [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}}
+	p.stride = supRows / max(p.half, 1)
+	// A multiplier coprime to DemIDs makes the map a permutation.
+	p.mul = 0x9e3779b1
+	for gcd(p.mul, uint64(max(demIDs, 1))) != 1 {
+		p.mul += 2
 	}
-	return out
+	return p
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// mix64 is SplitMix64's finaliser: a bijection of 64-bit numbers whose
+// outputs look random, so distinct positions give distinct exIDs.
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// person is the i-th exID of a stream: an epoch-1 exID whose output is
+// random-looking, as OPRF outputs are without the platform's key.
+func (p population) person(stream int, i uint64) exid.ExID {
+	var out [16]byte
+	binary.BigEndian.PutUint64(out[:8], mix64(i^p.seed[stream]))
+	binary.BigEndian.PutUint64(out[8:], mix64(i^p.seed[stream]^0x5851f42d4c957f2d))
+	return exid.FromOutput(1, out[:])
+}
+
+func (p population) Sup(i int) exid.ExID { return p.person(0, uint64(i)) }
+
+// Dem is the demander's k-th ID; Held says whether the supplier holds it.
+func (p population) Dem(k int) exid.ExID {
+	j, held := p.position(k)
+	if held {
+		return p.Sup(j * p.stride)
+	}
+	return p.person(1, uint64(j))
+}
+
+func (p population) position(k int) (j int, held bool) {
+	j = int((p.mul*uint64(k) + 1) % uint64(p.DemIDs))
+	return j, j < p.half
+}
+
+func (p population) Held(k int) bool { _, held := p.position(k); return held }
+
+// DemList is the demander's IDs from lo to hi.
+func (p population) DemList(lo, hi int) []exid.ExID {
+	ids := make([]exid.ExID, 0, hi-lo)
+	for k := lo; k < hi; k++ {
+		ids = append(ids, p.Dem(k))
+	}
+	return ids
 }
 
 // fatalT is what the fixture needs of a test or benchmark.
@@ -189,22 +252,19 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	must(tb, err)
 	x.Listing = l.ID
 
-	x.SupIDs = randomExIDs(supRows)
-	in := filepath.Join(dir, "supplier.csv")
-	must(tb, writeRows(in, []string{"exid", "level", "city"}, len(x.SupIDs), func(i int, rec []string) []string {
-		return append(rec, x.SupIDs[i].String(), levels[i%4], cities[(i/4)%4])
-	}))
+	x.People = newPopulation(supRows, demIDs)
 	lj, err := jsonListing(l)
 	must(tb, err)
-	f, err := os.Open(in)
-	must(tb, err)
-	res, err := x.Sup.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: lj, In: f, IDColumn: "exid"})
-	f.Close()
+	// The dataset's CSV is made as the import reads it.
+	in := &rowStream{header: "exid,level,city\n", n: supRows, row: func(b []byte, i int) []byte {
+		b, _ = x.People.Sup(i).AppendText(b)
+		return append(append(append(append(append(b, ','), levels[i%4]...), ','), cities[(i/4)%4]...), '\n')
+	}}
+	res, err := x.Sup.Supply.ImportDataset(ctx, supply.DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: "bench", Listing: lj, In: in, IDColumn: "exid"})
 	must(tb, err)
 	if !res.Pass {
 		tb.Fatalf("the gate failed: %+v", res.Table)
 	}
-	os.Remove(in)
 	ds, err := x.Sup.Supply.Dataset(ctx, "bench")
 	must(tb, err)
 	_, err = p.Listings.SubmitListing(sup.ctx, l.ID, ds.Report)
@@ -235,42 +295,49 @@ func newExchange(e *fixtureEnv, supRows, demIDs int, method market.Method) *exch
 	x.OrderID = o.ID
 	_, err = p.TopUp(opCtx, dem.id, 1<<50, "bench-"+o.ID, "")
 	must(tb, err)
-
-	// The demander's list: half of it a spread of the supplier's rows,
-	// half people the supplier does not hold, shuffled.
-	half := min(demIDs/2, len(x.SupIDs))
-	x.DemIDs = make([]exid.ExID, 0, demIDs)
-	for i := range half {
-		x.DemIDs = append(x.DemIDs, x.SupIDs[i*(len(x.SupIDs)/max(half, 1))])
-	}
-	x.DemIDs = append(x.DemIDs, randomExIDs(demIDs-half)...)
-	mrand.Shuffle(len(x.DemIDs), func(i, j int) { x.DemIDs[i], x.DemIDs[j] = x.DemIDs[j], x.DemIDs[i] })
 	return x
 }
 
-// writeRows writes a CSV file of n rows.
-func writeRows(path string, header []string, n int, row func(i int, rec []string) []string) error {
+// rowStream is a CSV of n rows made as it is read: header, then row(b, i)
+// appended for each i.
+type rowStream struct {
+	header  string
+	n, next int
+	row     func(b []byte, i int) []byte
+	buf     []byte
+	started bool
+}
+
+func (r *rowStream) Read(p []byte) (int, error) {
+	if !r.started {
+		r.buf, r.started = append(r.buf, r.header...), true
+	}
+	for len(r.buf) < len(p) && r.next < r.n {
+		r.buf = r.row(r.buf, r.next)
+		r.next++
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[:copy(r.buf, r.buf[n:])]
+	return n, nil
+}
+
+// writeDemList writes the demander's list of IDs to a CSV file.
+func (x *exchange) writeDemList(path string, n int) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := csv.NewWriter(bw)
-	w.Write(header)
-	rec := make([]string, 0, len(header))
-	for i := range n {
-		w.Write(row(i, rec[:0]))
+	_, err = io.Copy(f, &rowStream{header: "exid\n", n: n, row: func(b []byte, k int) []byte {
+		b, _ = x.People.Dem(k).AppendText(b)
+		return append(b, '\n')
+	}})
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }
 
 // jsonListing is the listing as the platform returns it, for the node's
@@ -290,23 +357,31 @@ func TestExchangeHarness(t *testing.T) {
 	x := newExchange(e, 8000, 4000, market.Batch)
 	ctx := context.Background()
 	in, out := filepath.Join(e.dir, "in.csv"), filepath.Join(e.dir, "out.csv")
-	must(t, writeRows(in, []string{"exid"}, len(x.DemIDs), func(i int, rec []string) []string { return append(rec, x.DemIDs[i].String()) }))
+	must(t, x.writeDemList(in, x.People.DemIDs))
 	p, err := x.Dem.Demand.QueryFile(ctx, demand.QueryJob{OrderID: x.OrderID, In: in, Out: out, Column: "exid"})
 	must(t, err)
 	if p.Rows != 4000 || p.Matched != 2000 || p.Chunks != 1 {
 		t.Errorf("file query: %+v", p)
 	}
+	// The population's own account of who is held, checked against the
+	// supplier's rows.
 	held := map[exid.ExID]bool{}
-	for _, id := range x.SupIDs {
-		held[id] = true
+	for i := range x.People.SupRows {
+		held[x.People.Sup(i)] = true
+	}
+	if len(held) != x.People.SupRows {
+		t.Fatalf("%d distinct supplier rows of %d", len(held), x.People.SupRows)
 	}
 	want := 0
-	for _, id := range x.DemIDs[:1000] {
-		if held[id] {
+	for k := range 1000 {
+		if x.People.Held(k) != held[x.People.Dem(k)] {
+			t.Fatalf("ID %d: held %v", k, held[x.People.Dem(k)])
+		}
+		if x.People.Held(k) {
 			want++
 		}
 	}
-	r, err := x.Dem.Demand.Query(ctx, x.OrderID, x.DemIDs[:1000])
+	r, err := x.Dem.Demand.Query(ctx, x.OrderID, x.People.DemList(0, 1000))
 	must(t, err)
 	if r.Matched != want {
 		t.Errorf("real-time query matched %d, want %d", r.Matched, want)
