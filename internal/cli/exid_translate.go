@@ -4,15 +4,11 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"sync"
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"hulian/internal/errs"
 	hulianv1 "hulian/internal/gen/hulian/v1"
@@ -45,7 +41,7 @@ type ExidTranslateCmd struct {
 	RetryFor    time.Duration // how long to keep sending a batch again while the platform is unavailable
 
 	typ    ident.Type
-	report *reporter
+	report *progress
 	mu     sync.Mutex // batches waiting for the platform report from their workers
 }
 
@@ -156,13 +152,15 @@ func (c *ExidTranslateCmd) Run(ctx context.Context) error {
 	if len(c.Values) > 0 {
 		return c.runValues(ctx, tr)
 	}
-	report := c.progress()
+	report := newProgress(c.env, i18n.T("转换中", "translating"), fileSize(c.In))
 	c.mu.Lock()
 	c.report = report
 	c.mu.Unlock()
 	p, err := tr.TranslateCSV(ctx, exid.Job{In: c.In, Out: c.Out, Rejects: c.Rejects, Column: c.Column, KeepRaw: c.KeepRaw,
-		Batch: c.Batch, Workers: c.Workers, Progress: report.update})
-	report.done()
+		Batch: c.Batch, Workers: c.Workers, Progress: func(p exid.Progress) {
+			report.update(p.Rows, p.Rows-p.Resumed, p.InBytes, fmt.Sprintf("%s %d", i18n.T("拒绝", "rejected").In(c.env.Lang), p.Rejected))
+		}})
+	report.done(false)
 	if err != nil {
 		if ctx.Err() != nil || errs.Is(err, errs.Unavailable) {
 			fmt.Fprintln(c.env.Stderr, i18n.T("已中断；再次运行同一命令将从中断处继续。", "interrupted; run the same command again to continue where it stopped.").In(c.env.Lang))
@@ -177,11 +175,12 @@ func (c *ExidTranslateCmd) Run(ctx context.Context) error {
 // wait tells the user that a batch waits for the platform to come back,
 // on the progress bar when there is one.
 func (c *ExidTranslateCmd) wait(err error, next time.Duration) {
+	msg := waitMessage(c.env.Lang, err, next)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	msg := fmt.Sprintf(i18n.T("等待平台恢复（%s），%.0f 秒后重试", "waiting for the platform (%s); retrying in %.0f s").In(c.env.Lang), errs.Message(err, c.env.Lang), next.Seconds())
-	if c.report != nil && c.report.bar != nil {
-		c.report.bar.Describe(msg)
+	report := c.report
+	c.mu.Unlock()
+	if report != nil {
+		report.say(msg)
 		return
 	}
 	fmt.Fprintln(c.env.Stderr, msg)
@@ -208,56 +207,6 @@ func (c *ExidTranslateCmd) runValues(ctx context.Context, tr *exid.Translator) e
 		return ExitError{Code: 2}
 	}
 	return nil
-}
-
-// reporter shows progress: a bar on a terminal, a plain line every few
-// seconds otherwise (logs, CI).
-type reporter struct {
-	mu    *sync.Mutex // the command's: waits for the platform write too
-	bar   *progressbar.ProgressBar
-	w     io.Writer
-	lang  i18n.Lang
-	start time.Time
-	last  time.Time
-}
-
-func (c *ExidTranslateCmd) progress() *reporter {
-	r := &reporter{mu: &c.mu, w: c.env.Stderr, lang: c.env.Lang, start: time.Now()}
-	if f, ok := c.env.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		size := int64(-1)
-		if st, err := os.Stat(c.In); err == nil {
-			size = st.Size()
-		}
-		r.bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription(i18n.T("转换中", "translating").In(c.env.Lang)), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionThrottle(200*time.Millisecond))
-	}
-	return r
-}
-
-func (r *reporter) update(p exid.Progress) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.bar != nil {
-		r.bar.Describe(fmt.Sprintf("%d %s", p.Rows, i18n.T("行", "rows").In(r.lang)))
-		r.bar.Set64(p.InBytes)
-		return
-	}
-	if now := time.Now(); now.Sub(r.last) >= 5*time.Second {
-		r.last = now
-		rate := float64(p.Rows-p.Resumed) / now.Sub(r.start).Seconds()
-		fmt.Fprintf(r.w, "%s %d %s (%.0f %s), %s %d\n", i18n.T("已处理", "processed").In(r.lang), p.Rows, i18n.T("行", "rows").In(r.lang),
-			rate, i18n.T("行/秒", "rows/s").In(r.lang), i18n.T("拒绝", "rejected").In(r.lang), p.Rejected)
-	}
-}
-
-func (r *reporter) done() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.bar != nil {
-		r.bar.Finish()
-		fmt.Fprintln(r.w)
-	}
 }
 
 func newExidTranslateCmd(env *Env) *cobra.Command {

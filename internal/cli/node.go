@@ -19,6 +19,7 @@ import (
 	"hulian/internal/node/nodekey"
 	"hulian/internal/node/platformclient"
 	"hulian/internal/node/server"
+	"hulian/internal/node/supply"
 	"hulian/internal/sig"
 	"hulian/internal/storage"
 	"hulian/internal/storage/sqlite"
@@ -117,6 +118,9 @@ type NodeCmd struct {
 	TLS           tlsfiles.Server
 	AnswerListen  string
 	MetricsListen string
+	// IndexMemory and DatasetMemory are in MiB (--index-memory,
+	// --dataset-memory); 0 keeps the node's defaults.
+	IndexMemory, DatasetMemory int64
 }
 
 func (c *NodeCmd) Validate() error {
@@ -129,6 +133,12 @@ func (c *NodeCmd) Validate() error {
 			return err
 		}
 		c.PublicURL = u
+	}
+	if c.IndexMemory < 0 {
+		return errs.Invalidf("--index-memory", "内存上限不能为负数", "a memory limit cannot be negative")
+	}
+	if c.DatasetMemory < 0 {
+		return errs.Invalidf("--dataset-memory", "内存上限不能为负数", "a memory limit cannot be negative")
 	}
 	// Member ID and platform URL are checked by node.Open; either may be
 	// left out when the node remembers it from an earlier start.
@@ -147,7 +157,8 @@ func (c *NodeCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := server.Open(ctx, server.Config{Listen: c.Listen, PublicURL: c.PublicURL, Node: cfg, TLS: c.TLS, AnswerListen: c.AnswerListen, MetricsListen: c.MetricsListen})
+	m, err := server.Open(ctx, server.Config{Listen: c.Listen, PublicURL: c.PublicURL, Node: cfg, TLS: c.TLS, AnswerListen: c.AnswerListen, MetricsListen: c.MetricsListen,
+		IndexMemory: c.IndexMemory << 20, DatasetMemory: c.DatasetMemory << 20})
 	if err != nil {
 		return err
 	}
@@ -186,6 +197,8 @@ func newNodeCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&c.TLS.ClientCA, "client-ca", "", "mutual TLS: the answer endpoint requires a client certificate from this CA (PEM), the platform's")
 	cmd.Flags().StringVar(&c.AnswerListen, "answer-listen", "", "serve the answer endpoint for the platform on this address of its own, e.g. :8443, so that --listen (the console) can stay on loopback")
 	cmd.Flags().StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address of its own, e.g. 127.0.0.1:9091 (default: not served)")
+	cmd.Flags().Int64Var(&c.IndexMemory, "index-memory", supply.DefaultIndexBudget>>20, "MiB of memory for orders' token indexes; beyond it the least recently used is dropped and built again on its next request / 订单令牌索引内存上限（MiB）")
+	cmd.Flags().Int64Var(&c.DatasetMemory, "dataset-memory", supply.DefaultDatasetBudget>>20, "MiB of memory for dataset versions kept loaded ahead of requests, newest first; the others load on their first request / 预载数据集内存上限（MiB）")
 	cmd.Flags().StringVar(&c.PublicURL, "public-url", "", "the base URL the platform reaches this node's answer service at (default: this node's URL when listening on a loopback address) / 节点对外地址")
 	cmd.AddCommand(newNodeKeysCmd(env), newNodeRegisterKeysCmd(env), newNodeIntegrateCmd(env), newNodeDatasetCmd(env), newNodeDeliveriesCmd(env), newNodeStaffCmd(env), newNodeAuthorisationsCmd(env), newNodeConsentCmd(env), newNodePrivacyCmd(env), newNodeTokenCmd(env), newNodeDecisionsCmd(env), newNodeRectifyCmd(env), newNodeCollectionCmd(env), newNodeDataUseCmd(env), newNodeThirdPartyCmd(env), newNodeInspectCmd(env), newNodeGradingCmd(env), newNodeBackupCmd(env), newNodeIncidentCmd(env))
 	return cmd

@@ -127,15 +127,18 @@ func (c *NodeDatasetImportCmd) Run(ctx context.Context) error {
 		im.Translate = tr.Translate
 	}
 	im.Listing, im.In = lf, f
-	progress := newRowProgress(c.env, f, i18n.T("导入中", "importing"))
-	im.Progress = func(p supply.ImportProgress) { progress.update(p.Rows) }
+	progress := newProgress(c.env, i18n.T("导入中", "importing"), f.size)
+	im.Progress = func(p supply.ImportProgress) { progress.update(p.Rows, p.Rows, f.read.Load()) }
 	res, err := supply.New(n).ImportDataset(ctx, im)
-	progress.done()
+	progress.done(true)
 	if err != nil {
 		return err
 	}
 	t := func(zh, en string) string { return i18n.T(zh, en).In(c.env.Lang) }
 	fmt.Fprintf(c.env.Stdout, t("数据集 %s 第 %d 版：%d 行，已设为当前版本\n", "dataset %s version %d: %d rows, now current\n"), res.Name, res.Version, res.Rows)
+	if res.Resumed > 0 {
+		fmt.Fprintf(c.env.Stdout, t("续接中断的导入：%d 行的 exID 沿用上次的转换结果，未再次转换\n", "resumed an interrupted import: %d rows kept the exIDs translated before, not translated again\n"), res.Resumed)
+	}
 	if res.Pass {
 		fmt.Fprintln(c.env.Stdout, t("合规检查：通过；用 hulian node dataset report 取得签名报告提交挂牌", "gate: PASS; hulian node dataset report prints the signed report for submitting the listing"))
 		return nil

@@ -3,15 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"hulian/internal/compliance/scan"
 	"hulian/internal/errs"
@@ -97,11 +92,16 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	if job.Translate != nil {
 		job.KeyType, _ = c.idType()
 	}
-	bar := newQueryProgress(c.env, c.In)
-	job.Progress = bar.update
-	job.Retry = retry.Policy{For: c.RetryFor, Wait: bar.wait}
+	bar := newProgress(c.env, i18n.T("查询中", "querying"), fileSize(c.In))
+	job.Progress = func(p demand.QueryProgress) {
+		bar.update(p.Rows, p.Rows-p.Resumed, p.InBytes, fmt.Sprintf("%s %d", i18n.T("查得", "matched").In(c.env.Lang), p.Matched),
+			fmt.Sprintf("%d %s", p.Chunks, i18n.T("块", "chunks").In(c.env.Lang)))
+	}
+	job.Retry = retry.Policy{For: c.RetryFor, Wait: func(err error, next time.Duration) {
+		bar.say(waitMessage(c.env.Lang, err, next))
+	}}
 	p, err := demand.New(n).QueryFile(ctx, job)
-	bar.done()
+	bar.done(false)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(c.env.Stderr, i18n.T("已中断；再次运行同一命令将从最后写完的块继续。", "interrupted; run the same command again to continue after the last chunk written.").In(c.env.Lang))
@@ -124,65 +124,6 @@ func (c *QueryCmd) Run(ctx context.Context) error {
 	fmt.Fprintln(c.env.Stdout, t("结果须在留存期限届满时销毁；运行中的节点会按期删除并向平台报告（hulian node deliveries list 查看期限）",
 		"the results must be destroyed when their retention period ends; the running node deletes them on time and attests it (see hulian node deliveries list)"))
 	return nil
-}
-
-// queryProgress shows a file query's progress: a bar on a terminal, a
-// plain line every few seconds otherwise.
-type queryProgress struct {
-	mu   sync.Mutex // the writer and the chunk workers (waiting) both report
-	bar  *progressbar.ProgressBar
-	w    io.Writer
-	lang i18n.Lang
-	last time.Time
-}
-
-func newQueryProgress(env *Env, in string) *queryProgress {
-	q := &queryProgress{w: env.Stderr, lang: env.Lang}
-	if f, ok := env.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		size := int64(-1)
-		if st, err := os.Stat(in); err == nil {
-			size = st.Size()
-		}
-		q.bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription(i18n.T("查询中", "querying").In(env.Lang)), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionThrottle(200*time.Millisecond))
-	}
-	return q
-}
-
-func (q *queryProgress) update(p demand.QueryProgress) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.bar != nil {
-		q.bar.Describe(fmt.Sprintf("%d %s, %d %s", p.Rows, i18n.T("行", "rows").In(q.lang), p.Matched, i18n.T("查得", "matched").In(q.lang)))
-		q.bar.Set64(p.InBytes)
-		return
-	}
-	if now := time.Now(); now.Sub(q.last) >= 5*time.Second {
-		q.last = now
-		fmt.Fprintf(q.w, "%s %d %s, %d %s, %d %s\n", i18n.T("已写入", "written").In(q.lang), p.Rows, i18n.T("行", "rows").In(q.lang),
-			p.Matched, i18n.T("查得", "matched").In(q.lang), p.Chunks, i18n.T("块", "chunks").In(q.lang))
-	}
-}
-
-// wait says that the platform is unavailable and when the chunk is sent
-// again.
-func (q *queryProgress) wait(err error, next time.Duration) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	msg := fmt.Sprintf(i18n.T("等待平台恢复（%s），%.0f 秒后重试", "waiting for the platform (%s); retrying in %.0f s").In(q.lang), errs.Message(err, q.lang), next.Seconds())
-	if q.bar != nil {
-		q.bar.Describe(msg)
-		return
-	}
-	fmt.Fprintln(q.w, msg)
-}
-
-func (q *queryProgress) done() {
-	if q.bar != nil {
-		q.bar.Finish()
-		fmt.Fprintln(q.w)
-	}
 }
 
 func newQueryCmd(env *Env) *cobra.Command {

@@ -41,6 +41,8 @@ func TestQueryCommand(t *testing.T) {
 		{"destroy nothing", []string{"node", "deliveries", "destroy", "--db", db, "--order", "ord_x"}, 0, "destroyed 0 deliveries", ""},
 		{"destroy without order", []string{"node", "deliveries", "destroy", "--db", db}, 2, "", "--order"},
 		{"bad public URL", []string{"node", "--db", db, "--public-url", "ftp://x"}, 2, "", "--public-url"},
+		{"negative index memory", []string{"node", "--db", db, "--index-memory", "-1"}, 2, "", "--index-memory"},
+		{"negative dataset memory", []string{"node", "--db", db, "--dataset-memory", "-5"}, 2, "", "--dataset-memory"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runCLI(t, env, append(tt.args, "--lang", "en")...)

@@ -114,9 +114,21 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 	}
 	d := &Data{IDs: make([]exid.ExID, v.Rows), Cols: make([]Column, len(v.Columns))}
 	raw, filled := idBytes(d.IDs), 0
+	// Each column's block is allocated once, at its stored size.
+	sizes, err := tx.SegmentSizes(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
 	blocks := make([][]byte, len(v.Columns))
+	for _, p := range sizes {
+		for i := range blocks {
+			if p.Part == columnPart(i) {
+				blocks[i] = make([]byte, 0, p.Bytes)
+			}
+		}
+	}
 	next := map[string]int{}
-	err := tx.EachSegment(ctx, v.ID, func(s nodestore.Segment) error {
+	err = tx.EachSegment(ctx, v.ID, "", func(s nodestore.Segment) error {
 		if s.N != next[s.Part] {
 			return bad("chunk %d of part %s is missing", next[s.Part], s.Part)
 		}
@@ -150,16 +162,51 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 		}
 	}
 	for i, block := range blocks {
-		if f := field(fields, i); f != nil {
-			if block, err = f.OpenBlock(block); err != nil {
-				return nil, bad("column %s: %w", v.Columns[i], err)
-			}
-		}
-		if d.Cols[i], err = decodeColumn(block, len(d.IDs)); err != nil {
-			return nil, bad("column %s: %w", v.Columns[i], err)
+		if d.Cols[i], err = openColumn(v, i, block, field(fields, i)); err != nil {
+			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// openColumn decodes column i of version v from its block, opened with f
+// when it is sealed.
+func openColumn(v *nodestore.DatasetVersion, i int, block []byte, f *fieldcrypt.Field) (Column, error) {
+	var err error
+	if f != nil {
+		if block, err = f.OpenBlock(block); err != nil {
+			return Column{}, fmt.Errorf("dataset %s version %d: column %s: %w", v.Dataset, v.Version, v.Columns[i], err)
+		}
+	}
+	c, err := decodeColumn(block, int(v.Rows))
+	if err != nil {
+		return Column{}, fmt.Errorf("dataset %s version %d: column %s: %w", v.Dataset, v.Version, v.Columns[i], err)
+	}
+	return c, nil
+}
+
+// ReadColumn reads column i of version v, kept in the column store, opened
+// with f when it is sealed: what rewriting one column needs, without the
+// version's exIDs or other columns.
+func ReadColumn(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, i int, f *fieldcrypt.Field) (*Column, error) {
+	if v.Store != nodestore.StoreColumns || i < 0 || i >= len(v.Columns) {
+		return nil, fmt.Errorf("dataset %s version %d: no column %d in the column store", v.Dataset, v.Version, i)
+	}
+	var block []byte
+	next := 0
+	err := tx.EachSegment(ctx, v.ID, columnPart(i), func(s nodestore.Segment) error {
+		if s.N != next {
+			return fmt.Errorf("dataset %s version %d: chunk %d of part %s is missing", v.Dataset, v.Version, next, s.Part)
+		}
+		next++
+		block = append(block, s.Data...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := openColumn(v, i, block, f)
+	return &c, err
 }
 
 // readRows reads a version kept in the former row store.

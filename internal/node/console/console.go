@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +166,7 @@ func funcs(lang i18n.Lang) template.FuncMap {
 			return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
 		},
 		"yuan": func(fen int64) string { return "¥" + pricing.FormatYuan(fen) },
+		"size": sizeText,
 		"text": func(x i18n.Text) string { return x.In(lang) },
 		// Who did something, as the console records it: a console login
 		// is shown as the login.
@@ -358,4 +360,18 @@ func (c *console) notFound(w http.ResponseWriter, r *http.Request, v *view) erro
 // timeout bounds what a page waits for the platform.
 func timeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, 5*time.Second)
+}
+
+// sizeText is a number of bytes for people, in decimal units: 1.9 GB,
+// 340 kB.
+func sizeText(b int64) string {
+	if b < 1000 {
+		return strconv.FormatInt(b, 10) + " B"
+	}
+	div, exp := int64(1000), 0
+	for n := b / 1000; n >= 1000; n /= 1000 {
+		div *= 1000
+		exp++
+	}
+	return strconv.FormatFloat(float64(b)/float64(div), 'f', 1, 64) + " " + string("kMGTPE"[exp]) + "B"
 }

@@ -48,18 +48,24 @@ type datasetData struct {
 	Name     string
 	Current  datasetRow
 	Versions []datasetRow
+	Storage  map[int]*supply.Storage // by version
 }
 
-// dataset shows one dataset's versions, newest first, and the signed gate
-// report of each: the k-anonymity counts per tag value and the number of
+// dataset shows one dataset's versions, newest first, how each is kept
+// (its chunks in the database, and whether it is loaded to answer), and
+// the signed gate report of each: the k-anonymity counts per tag value and the number of
 // prohibited-content findings the listing was checked against.
 func (c *console) dataset(w http.ResponseWriter, r *http.Request, v *view) error {
 	ds, err := c.Supply.DatasetHistory(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err
 	}
+	st, err := c.Supply.DatasetStorage(r.Context(), ds[0].Name)
+	if err != nil {
+		return err
+	}
 	rows := rowsOf(ds, v.Lang)
-	v.Title, v.Data = "datasets", datasetData{Name: ds[0].Name, Current: rows[0], Versions: rows}
+	v.Title, v.Data = "datasets", datasetData{Name: ds[0].Name, Current: rows[0], Versions: rows, Storage: st}
 	c.render(w, http.StatusOK, "dataset.html", v)
 	return nil
 }

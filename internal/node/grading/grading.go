@@ -324,17 +324,24 @@ func reseal(ctx context.Context, n *node.Node, tx *nodestore.Tx, v *nodestore.Da
 			return 0, err
 		}
 	}
-	data, err := colstore.Read(ctx, tx, v, before)
-	if err != nil {
-		return 0, err
-	}
 	if v.Store == nodestore.StoreColumns {
-		err = colstore.WriteColumn(ctx, tx, v.ID, i, &data.Cols[i], f)
+		// Only the column is read and written again.
+		var cur *fieldcrypt.Field
+		if has {
+			cur = before[i]
+		}
+		var c *colstore.Column
+		if c, err = colstore.ReadColumn(ctx, tx, v, i, cur); err == nil {
+			err = colstore.WriteColumn(ctx, tx, v.ID, i, c, f)
+		}
 	} else {
-		after := make(fieldcrypt.Row, len(v.Columns))
-		copy(after, before)
-		after[i] = f
-		err = colstore.Write(ctx, tx, v, data, after)
+		var data *colstore.Data
+		if data, err = colstore.Read(ctx, tx, v, before); err == nil {
+			after := make(fieldcrypt.Row, len(v.Columns))
+			copy(after, before)
+			after[i] = f
+			err = colstore.Write(ctx, tx, v, data, after)
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("dataset %s version %d column %s: %w", v.Dataset, v.Version, column, err)
@@ -344,7 +351,7 @@ func reseal(ctx context.Context, n *node.Node, tx *nodestore.Tx, v *nodestore.Da
 			return 0, err
 		}
 	}
-	rows := int64(data.Len())
+	rows := v.Rows
 	return rows, tx.Record(ctx, nodestore.EventFieldResealed, fmt.Sprintf("dataset=%s version=%d column=%s encrypted=%t rows=%d", v.Dataset, v.Version, column, want, rows))
 }
 

@@ -55,11 +55,16 @@ func (tx *Tx) DeleteDatasetRows(ctx context.Context, versionID int64) error {
 	return err
 }
 
-// EachSegment calls fn with every chunk of version versionID, by part then
-// place, each checked against its checksum. The data is the driver's own:
-// fn must not keep it past its return.
-func (tx *Tx) EachSegment(ctx context.Context, versionID int64, fn func(s Segment) error) error {
-	rows, err := tx.Query(ctx, `SELECT part, n, crc, data FROM node_dataset_segments WHERE version_id = $1 ORDER BY part, n`, versionID)
+// EachSegment calls fn with every chunk of version versionID, or of its
+// part only when part is not "", by part then place, each checked against
+// its checksum. The data is the driver's own: fn must not keep it past its
+// return.
+func (tx *Tx) EachSegment(ctx context.Context, versionID int64, part string, fn func(s Segment) error) error {
+	q, args := `SELECT part, n, crc, data FROM node_dataset_segments WHERE version_id = $1 ORDER BY part, n`, []any{versionID}
+	if part != "" {
+		q, args = `SELECT part, n, crc, data FROM node_dataset_segments WHERE version_id = $1 AND part = $2 ORDER BY n`, append(args, part)
+	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -103,4 +108,30 @@ func checkSegment(versionID int64, s Segment, crc int64) error {
 		return fmt.Errorf("dataset version %d: chunk %d of part %s is damaged (checksum mismatch); restore the node's database from a backup", versionID, s.N, s.Part)
 	}
 	return nil
+}
+
+// PartSize is what one part of a version's column store takes.
+type PartSize struct {
+	Part   string // "ids", or "c<column>"
+	Chunks int
+	Bytes  int64
+}
+
+// SegmentSizes returns, by part, the chunks version versionID keeps and
+// their bytes.
+func (tx *Tx) SegmentSizes(ctx context.Context, versionID int64) ([]PartSize, error) {
+	rows, err := tx.Query(ctx, `SELECT part, COUNT(*), SUM(LENGTH(data)) FROM node_dataset_segments WHERE version_id = $1 GROUP BY part ORDER BY part`, versionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PartSize
+	for rows.Next() {
+		var p PartSize
+		if err := rows.Scan(&p.Part, &p.Chunks, &p.Bytes); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

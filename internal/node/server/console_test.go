@@ -70,7 +70,8 @@ func TestConsolePages(t *testing.T) {
 	_, _, body := get(t, x.supplier.URL()+"/datasets", sup)
 	wantAll(t, "datasets", body, `href="/datasets/spend"`, "v1", "个人", "通过", "50")
 	_, _, body = get(t, x.supplier.URL()+"/datasets/spend", sup, en)
-	wantAll(t, "dataset", body, "gate passed", "prohibited-content findings", "<code>consumption_level</code>", "persons")
+	wantAll(t, "dataset", body, "gate passed", "prohibited-content findings", "<code>consumption_level</code>", "persons",
+		"Stored: in columns · 3 chunks · 980 B (exID 850 B, <code>level</code> 61 B, <code>region</code> 69 B) · loaded in memory 1.1 kB")
 	_, _, body = get(t, x.supplier.URL()+"/orders", sup)
 	wantAll(t, "supplier orders", body, "本节点服务的订单", "北京需方科技有限公司", "消费能力标签", "¥0.01", "查得计费", "生效中", "2026-11-01 – 2027-10-31")
 	if strings.Contains(body, "上海供方数据有限公司") {

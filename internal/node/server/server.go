@@ -61,6 +61,10 @@ type Config struct {
 	// MetricsListen is where /metrics is served (--metrics-listen), apart
 	// from the other listeners; empty: not served.
 	MetricsListen string
+	// IndexMemory and DatasetMemory bound, in bytes, the orders' token
+	// indexes and the dataset versions the node keeps in memory
+	// (--index-memory, --dataset-memory; supply.SetMemory); 0: defaults.
+	IndexMemory, DatasetMemory int64
 }
 
 // Main is a running member node.
@@ -112,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	m := &Main{cfg: cfg, Node: n, Supply: supply.New(n), Demand: demand.New(n), Staff: staff.New(n.DB), Privacy: privacy.New(n), Metrics: prometheus.NewRegistry(), logger: cfg.Node.Logger, integrated: make(chan struct{}),
 		endpoint: make(chan struct{}), swept: make(chan struct{}, 1)}
 	m.Staff.Logger = m.logger
+	m.Supply.SetMemory(cfg.IndexMemory, cfg.DatasetMemory)
 	m.Privacy.Supplied = m.Supply.SuppliedOf
 	// Alerts of abnormal reads go to the console and, when
 	// HULIAN_NODE_SECURITY_WEBHOOK names one, to security staff's own
@@ -308,6 +313,11 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		}
 		s, err := m.Demand.SweepDeliveries(sctx)
 		err = errors.Join(err, m.Supply.PruneNonces(sctx))
+		if n, serr := m.Supply.DropStaleStages(sctx); serr != nil {
+			err = errors.Join(err, serr)
+		} else if n > 0 {
+			m.logger.Info("dropped what interrupted imports staged and did not take up again", "batches", n)
+		}
 		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {
 			err = errors.Join(err, m.rectify(sctx))
 		}

@@ -147,7 +147,7 @@ func TestServes(t *testing.T) {
 		notWant []string
 	}{
 		{"healthz", "/healthz", nil, 200, []string{"ok"}, nil},
-		{"readyz", "/readyz", nil, 200, []string{`"engine":"sqlite"`, `"read":true`, `"write":true`, `"schema_version":21`, `"schema_expected":21`}, nil},
+		{"readyz", "/readyz", nil, 200, []string{`"engine":"sqlite"`, `"read":true`, `"write":true`, `"schema_version":22`, `"schema_expected":22`}, nil},
 		{"console needs a login", "/settings", nil, 303, nil, nil},
 		{"login page", "/login", nil, 200, []string{"登录节点控制台", `name="password"`}, []string{"hulian node staff add"}},
 		{"settings in Chinese by default", "/settings", []*http.Cookie{session}, 200,

@@ -50,7 +50,7 @@ func (d *datasetData) consentFor(purpose string) *consentView {
 
 // row returns id's row, if the version has it.
 func (d *datasetData) row(id exid.ExID) (int, bool) {
-	return slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) })
+	return d.Find(id)
 }
 
 func provable(s *nodestore.ConsentState) bool {
@@ -168,7 +168,7 @@ func (n *Side) consentSnap(ctx context.Context, d *datasetData, purpose string, 
 // buildConsent reads every history of purpose in force, in one snapshot
 // with the ledger's head, and counts the allowed subjects per tag value.
 func (n *Side) buildConsent(ctx context.Context, d *datasetData, g *consentGate, purpose string) (*consentSnap, error) {
-	s := &consentSnap{bits: &bitset{words: make([]uint64, (len(d.ids)+63)/64)}, counts: g.newCounts()}
+	s := &consentSnap{bits: &bitset{words: make([]uint64, (len(d.IDs)+63)/64)}, counts: g.newCounts()}
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) error {
 		var err error
 		if s.seq, err = tx.ConsentGen(ctx); err != nil {

@@ -46,8 +46,8 @@ func newConsentGate(d *datasetData) (*consentGate, error) {
 	if g.keys == nil {
 		g.keys = d.columns
 	}
-	g.names, g.comps = make([][]string, len(d.cols)), make([][][]int32, len(d.cols))
-	for c := range d.cols {
+	g.names, g.comps = make([][]string, len(d.Cols)), make([][][]int32, len(d.Cols))
+	for c := range d.Cols {
 		key := g.keys[c]
 		for _, vc := range rep.Counts {
 			if vc.Key == key {
@@ -63,8 +63,8 @@ func newConsentGate(d *datasetData) (*consentGate, error) {
 			}
 			return int32(i)
 		}
-		g.comps[c] = make([][]int32, len(d.cols[c].Dict))
-		for code, enc := range d.cols[c].Dict {
+		g.comps[c] = make([][]int32, len(d.Cols[c].Dict))
+		for code, enc := range d.Cols[c].Dict {
 			n, w := binary.Uvarint(enc)
 			text := string(enc[w : w+int(n)])
 			var parts []int32
@@ -100,8 +100,8 @@ func (g *consentGate) newCounts() gateCounts {
 
 // add counts row in (delta 1) or out (delta -1).
 func (g *consentGate) add(counts gateCounts, d *datasetData, row int, delta int64) {
-	for c := range d.cols {
-		for _, v := range g.comps[c][d.cols[c].Code(row)] {
+	for c := range d.Cols {
+		for _, v := range g.comps[c][d.Cols[c].Code(row)] {
 			if int(v) < len(counts[c]) {
 				counts[c][v] += delta
 			}

@@ -31,7 +31,7 @@ func columnsOf(rows [][]string) []colstore.Column {
 // membership of a hit tag — and names the first value below K.
 func TestConsentGateCounts(t *testing.T) {
 	t.Parallel()
-	d := &datasetData{name: "t", columns: []string{"level", "hobbies", "vip"}, tagKeys: []string{"level", "hobbies", "vip"}}
+	d := &datasetData{name: "t", columns: []string{"level", "hobbies", "vip"}, tagKeys: []string{"level", "hobbies", "vip"}, Data: &colstore.Data{}}
 	dicts := [][]string{{"high", "low"}, {"golf|tea", "tea", "chess; tea"}, {"是", "否"}}
 	rows := [][3]uint32{{0, 0, 0}, {0, 1, 0}, {1, 2, 1}, {1, 1, 1}}
 	vals := make([][]string, len(rows))
@@ -40,7 +40,7 @@ func TestConsentGateCounts(t *testing.T) {
 			vals[r] = append(vals[r], dicts[c][rows[r][c]])
 		}
 	}
-	d.cols = columnsOf(vals)
+	d.Cols = columnsOf(vals)
 	rep := gate.SignedReport{K: 2, Counts: []gate.ValueCount{{Key: "level", Value: "high"}, {Key: "level", Value: "low"},
 		{Key: "hobbies", Value: "golf"}, {Key: "hobbies", Value: "tea"}, {Key: "hobbies", Value: "chess"}, {Key: "vip", Value: gate.HitValue}}}
 	d.report, _ = json.Marshal(rep)

@@ -56,14 +56,14 @@ type DatasetImport struct {
 	Status string
 	Source string
 	// Progress, if set, is called after each batch is read, scanned and
-	// written (within the import's transaction: nothing is committed
-	// until the end).
+	// gathered (nothing of the version is committed until the end).
 	Progress func(ImportProgress)
 }
 
 // ImportProgress counts an import's work so far.
 type ImportProgress struct {
-	Rows int64 // data rows read and written
+	Rows    int64 // data rows read and gathered
+	Resumed int64 // of them, rows whose raw IDs an interrupted import had translated
 }
 
 // DatasetImported is the outcome of an import.
@@ -71,6 +71,7 @@ type DatasetImported struct {
 	Name     string
 	Version  int
 	Rows     int64
+	Resumed  int64 // rows whose exIDs an interrupted import of the same input had translated
 	Table    gate.Report
 	Findings []scan.Finding
 	Report   *gate.SignedReport // signed by the node
@@ -121,7 +122,10 @@ func readImportListing(r io.Reader) (importListing, error) {
 }
 
 // ImportDataset imports a CSV as a new version of a dataset, in one
-// transaction: a bad row leaves nothing behind. The CSV streams; memory
+// transaction: a bad row leaves nothing of the version behind. Raw IDs it
+// translated are kept batch by batch until then, so that the same import
+// run again after an interruption or a bad row does not translate them
+// again (stager). The CSV streams; memory
 // holds the version in the column store's form (about 17 bytes a row and
 // a few per column), not the file. It keeps only the
 // listing's tag columns, runs the prohibited-content scan and the gate on
@@ -190,6 +194,11 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	// transaction, which a conflict may retry without reading the input
 	// (or spending translations) again.
 	b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
+	if im.Translate != nil {
+		if b.stage, err = n.newStager(im.Name); err != nil {
+			return nil, err
+		}
+	}
 	build := colstore.NewBuilder(len(cols), 0)
 	for {
 		more, err := b.read(ctx, rd)
@@ -212,7 +221,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 			build.Add(b.ids[i], b.vals[i], b.rows[i])
 		}
 		if im.Progress != nil {
-			im.Progress(ImportProgress{Rows: int64(build.Len())})
+			im.Progress(ImportProgress{Rows: int64(build.Len()), Resumed: b.resumed()})
 		}
 		if !more {
 			break
@@ -256,7 +265,11 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 		if err := tx.FinishDatasetVersion(ctx, v); err != nil {
 			return err
 		}
-		out.Version, out.Rows, stored = v.Version, v.Rows, v
+		out.Version, out.Rows, out.Resumed, stored = v.Version, v.Rows, b.resumed(), v
+		// What was staged to resume this import is no longer needed.
+		if err := tx.DropImportStages(ctx, im.Name); err != nil {
+			return err
+		}
 		verdict := "fail"
 		if out.Pass {
 			verdict = "pass"
@@ -288,6 +301,14 @@ type importBatch struct {
 	ids    []exid.ExID // each record's subject
 	vals   [][]string  // each record's tag values, in the listing's order
 	raw    []string
+	stage  *stager // keeps translated batches for a resumed import; nil without translation
+}
+
+func (b *importBatch) resumed() int64 {
+	if b.stage == nil {
+		return 0
+	}
+	return b.stage.resumed
 }
 
 // read fills the batch with up to im.Batch rows, copying each record (the
@@ -322,17 +343,24 @@ func (b *importBatch) identify(ctx context.Context) error {
 		for _, rec := range b.recs {
 			b.raw = append(b.raw, strings.TrimSpace(rec[b.idx]))
 		}
-		res, err := b.im.Translate(ctx, b.raw)
+		var err error
+		ids, err = b.stage.translate(ctx, col, b.rows[0], b.raw, func() ([]exid.ExID, error) {
+			res, err := b.im.Translate(ctx, b.raw)
+			if err != nil {
+				return nil, err
+			}
+			for i, r := range res {
+				if r.Err != nil {
+					return nil, errs.InCell(r.Err, col, b.rows[i], "原始标识无效", "invalid raw ID")
+				}
+				ids[i] = r.ExID
+			}
+			return ids, nil
+		})
+		clear(b.raw) // raw IDs are dropped as soon as they are translated
 		if err != nil {
 			return err
 		}
-		for i, r := range res {
-			if r.Err != nil {
-				return errs.InCell(r.Err, col, b.rows[i], "原始标识无效", "invalid raw ID")
-			}
-			ids[i] = r.ExID
-		}
-		clear(b.raw) // raw IDs are dropped as soon as they are translated
 	} else {
 		for i, rec := range b.recs {
 			id, err := exid.Parse(strings.TrimSpace(rec[b.idx]))
@@ -471,11 +499,10 @@ func (n *Side) DatasetValues(ctx context.Context, name string, ids []exid.ExID) 
 	if err := n.refreshExclusions(ctx, d, gen); err != nil {
 		return nil, err
 	}
-	data := colstore.Data{IDs: d.ids, Cols: d.cols}
 	out := make(map[exid.ExID][]string, len(ids))
 	for _, id := range ids {
-		if row, ok := data.Find(id); ok && !d.isExcluded(uint32(row)) {
-			out[id] = data.Values(row, nil)
+		if row, ok := d.Find(id); ok && !d.isExcluded(uint32(row)) {
+			out[id] = d.Values(row, nil)
 		}
 	}
 	return out, nil

@@ -68,7 +68,7 @@ func (d *datasetData) exclusionGate(purpose string, snap *consentSnap) error {
 func (d *datasetData) fullCounts(g *consentGate) gateCounts {
 	d.fullOnce.Do(func() {
 		d.full = g.newCounts()
-		for i := range d.ids {
+		for i := range d.IDs {
 			g.add(d.full, d, i, 1)
 		}
 	})

@@ -88,9 +88,5 @@ func (s *supplier) has(orderID string, versionID int64) bool {
 func (s *supplier) fits(bytes int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	total := bytes
-	for _, oc := range s.orders {
-		total += oc.index.Bytes()
-	}
-	return total <= s.budget
+	return s.indexBytes()+bytes <= s.budget
 }

@@ -230,10 +230,10 @@ func (n *Side) rectifyGroup(ctx context.Context, g *supplyGroup) (made int, subj
 	it := todo.Iterator()
 	for it.HasNext() {
 		row := it.Next()
-		if int(row) >= len(data.ids) {
+		if int(row) >= len(data.IDs) {
 			continue
 		}
-		id := data.ids[row]
+		id := data.IDs[row]
 		at := int(row)
 		ok := true
 		if now != data {
@@ -250,8 +250,8 @@ func (n *Side) rectifyGroup(ctx context.Context, g *supplyGroup) (made int, subj
 			var vals []string
 			differ := false
 			for i := range newCols {
-				nv := now.cols[newCols[i]].Value(at)
-				if string(nv) != string(data.cols[oldCols[i]].Value(int(row))) {
+				nv := now.Cols[newCols[i]].Value(at)
+				if string(nv) != string(data.Cols[oldCols[i]].Value(int(row))) {
 					differ = true
 				}
 				vals = append(vals, decodeValue(nv))

@@ -1,11 +1,13 @@
 package supply
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdh"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,13 +31,12 @@ import (
 // datasetData is one dataset version held in memory, shared by every order
 // that answers from it.
 type datasetData struct {
-	versionID int64
-	name      string
-	subject   catalog.SubjectKind
-	columns   []string // column names, the order of cols
-	tagKeys   []string // the listing's tag keys, same order; nil for old versions
-	ids       []exid.ExID
-	cols      []colstore.Column // the version's columns (package colstore)
+	versionID      int64
+	name           string
+	subject        catalog.SubjectKind
+	columns        []string // column names, the order of cols
+	tagKeys        []string // the listing's tag keys, same order; nil for old versions
+	*colstore.Data          // its exIDs in order and its columns
 	// excluded marks rows left out of every answer; it is replaced as a
 	// whole when the exclusions change, so a reader sees one state.
 	excluded atomic.Pointer[bitset]
@@ -68,11 +69,6 @@ func (b *bitset) has(i uint32) bool {
 }
 
 func (d *datasetData) isExcluded(row uint32) bool { return d.excluded.Load().has(row) }
-
-// bytes estimates the memory d holds.
-func (d *datasetData) bytes() int {
-	return (&colstore.Data{IDs: d.ids, Cols: d.cols}).Bytes()
-}
 
 // column resolves an order's tag key to the dataset's column: by the
 // listing's tag key, or, for versions imported before tag keys were kept,
@@ -112,7 +108,7 @@ func (n *Side) loadDatasetData(ctx context.Context, v *nodestore.DatasetVersion)
 // in force.
 func (n *Side) datasetOfData(ctx context.Context, v *nodestore.DatasetVersion, data *colstore.Data) (*datasetData, error) {
 	d := &datasetData{versionID: v.ID, name: v.Dataset, subject: catalog.SubjectKind(v.Subject), columns: v.Columns, tagKeys: v.TagKeys,
-		ids: data.IDs, cols: data.Cols, report: v.GateReport}
+		Data: data, report: v.GateReport}
 	var exclusions [][]byte
 	var gen int64
 	err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) {
@@ -138,21 +134,42 @@ func (n *Side) datasetOfData(ctx context.Context, v *nodestore.DatasetVersion, d
 // node's server calls it on start and every maintenance period (a minute
 // by default), so a version imported by another process is loaded soon
 // after.
+//
+// What it keeps is bounded by the memory for datasets (SetMemory): the
+// versions imported last (highest ID) are kept first, and one that does not fit beside
+// them is loaded on its first request instead and let go when no order
+// answers from it.
 func (n *Side) Warm(ctx context.Context) error {
 	var vs []*nodestore.DatasetVersion
 	if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { vs, err = tx.Datasets(ctx); return err }); err != nil {
 		return err
 	}
-	current := map[int64]bool{}
 	var ready []*nodestore.DatasetVersion
 	for _, v := range vs {
 		if v.GatePass && n.CheckRegion(catalog.SubjectKind(v.Subject)) == nil {
-			current[v.ID] = true
 			ready = append(ready, v)
 		}
 	}
+	slices.SortFunc(ready, func(a, b *nodestore.DatasetVersion) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	s := n.cache
 	s.mu.Lock()
+	current := map[int64]bool{}
+	total, kept := 0, ready[:0]
+	for _, v := range ready {
+		size := estimateBytes(v)
+		if d := s.datasets[v.ID]; d != nil {
+			size = d.Bytes()
+		}
+		if total+size > s.warmBudget {
+			n.Logger().Info("a current dataset version is loaded on its first request: it does not fit the memory for datasets beside newer ones",
+				"dataset", v.Dataset, "version", v.Version, "bytes", size, "kept", total, "budget", s.warmBudget)
+			continue
+		}
+		total += size
+		current[v.ID] = true
+		kept = append(kept, v)
+	}
+	ready = kept
 	s.current = current
 	s.dropUnused()
 	s.mu.Unlock()
@@ -175,15 +192,33 @@ func (n *Side) keep(ctx context.Context, v *nodestore.DatasetVersion, data *cols
 	s := n.cache
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Alone beyond the memory for datasets, it is loaded on its first
+	// request instead.
+	if d.Bytes() > s.warmBudget {
+		return nil
+	}
 	if s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
 		s.datasets[v.ID] = d
 	}
 	// It is the dataset's current version now: the one before it is no
-	// longer kept for its own sake.
+	// longer kept for its own sake, and the others stay, newest (highest
+	// ID) first, as long as they fit beside it.
 	current := map[int64]bool{v.ID: true}
-	for id := range s.current {
-		if old := s.datasets[id]; old == nil || old.name != v.Dataset {
+	total := d.Bytes()
+	others := slices.Sorted(maps.Keys(s.current))
+	slices.Reverse(others)
+	for _, id := range others {
+		old := s.datasets[id]
+		if old != nil && old.name == v.Dataset {
+			continue
+		}
+		size := 0
+		if old != nil {
+			size = old.Bytes()
+		}
+		if total+size <= s.warmBudget {
 			current[id] = true
+			total += size
 		}
 	}
 	s.current = current
@@ -191,29 +226,27 @@ func (n *Side) keep(ctx context.Context, v *nodestore.DatasetVersion, data *cols
 	return nil
 }
 
+// estimateBytes is the memory version v takes loaded, before it is: its
+// exIDs and a code a column per row (most columns have fewer than 256
+// values).
+func estimateBytes(v *nodestore.DatasetVersion) int {
+	return int(v.Rows) * (exid.Size + len(v.Columns))
+}
+
 // exclusionSet marks the rows of the excluded exIDs (ids is sorted).
 func (d *datasetData) exclusionSet(excluded [][]byte) *bitset {
-	b := &bitset{words: make([]uint64, (len(d.ids)+63)/64)}
+	b := &bitset{words: make([]uint64, (len(d.IDs)+63)/64)}
 	for _, raw := range excluded {
 		if len(raw) != exid.Size {
 			continue
 		}
 		id := exid.ExID(raw)
-		if i, ok := slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) }); ok && !b.has(uint32(i)) {
+		if i, ok := d.Find(id); ok && !b.has(uint32(i)) {
 			b.words[i>>6] |= 1 << (uint(i) & 63)
 			b.rows = append(b.rows, uint32(i))
 		}
 	}
 	return b
-}
-
-func compareExID(a, b *exid.ExID) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return int(a[i]) - int(b[i])
-		}
-	}
-	return 0
 }
 
 // refreshExclusions brings d's exclusions up to generation gen.
@@ -254,14 +287,15 @@ type orderContext struct {
 
 // supplier is the node's answering state.
 type supplier struct {
-	mu       sync.Mutex
-	datasets map[int64]*datasetData   // by version ID
-	orders   map[string]*orderContext // by order ID (the current context)
-	building map[string]*build        // contexts being built, by key
-	loading  map[int64]*load          // dataset versions being loaded
-	current  map[int64]bool           // versions Warm keeps loaded: current and able to answer
-	budget   int                      // bytes of indexes kept before the least recently used are dropped
-	answers  *answerCache
+	mu         sync.Mutex
+	datasets   map[int64]*datasetData   // by version ID
+	orders     map[string]*orderContext // by order ID (the current context)
+	building   map[string]*build        // contexts being built, by key
+	loading    map[int64]*load          // dataset versions being loaded
+	current    map[int64]bool           // versions Warm keeps loaded: current and able to answer
+	budget     int                      // bytes of indexes kept before the least recently used are dropped
+	warmBudget int                      // bytes of dataset versions Warm keeps loaded (current)
+	answers    *answerCache
 	// rectifyMu serialises runs of Rectify in the process: the sweep's
 	// and a staff member's would otherwise both name the same rows.
 	rectifyMu sync.Mutex
@@ -281,17 +315,39 @@ type load struct {
 
 // DefaultIndexBudget is the memory for order indexes a node keeps before
 // it releases the least recently used: about nine indexes of 10 million
-// rows.
+// rows. An index larger than it is still built, and kept while it is the
+// only one.
 const DefaultIndexBudget = 2 << 30
+
+// DefaultDatasetBudget is the memory for the dataset versions Warm keeps
+// loaded ahead of requests: about 400 million rows with two columns.
+const DefaultDatasetBudget = 8 << 30
+
+// SetMemory sets what the supplier's side keeps in memory: indexes bytes
+// of orders' token indexes (DefaultIndexBudget), and datasets bytes of
+// dataset versions kept loaded ahead of requests (DefaultDatasetBudget).
+// Zero keeps the default. It is set before the node serves.
+func (n *Side) SetMemory(indexes, datasets int64) {
+	s := n.cache
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if indexes > 0 {
+		s.budget = int(indexes)
+	}
+	if datasets > 0 {
+		s.warmBudget = int(datasets)
+	}
+}
 
 func newSupplier() *supplier {
 	return &supplier{
-		datasets: map[int64]*datasetData{},
-		orders:   map[string]*orderContext{},
-		building: map[string]*build{},
-		loading:  map[int64]*load{},
-		budget:   DefaultIndexBudget,
-		answers:  newAnswerCache(DefaultAnswerCacheBytes, DefaultAnswerCacheTTL),
+		datasets:   map[int64]*datasetData{},
+		orders:     map[string]*orderContext{},
+		building:   map[string]*build{},
+		loading:    map[int64]*load{},
+		budget:     DefaultIndexBudget,
+		warmBudget: DefaultDatasetBudget,
+		answers:    newAnswerCache(DefaultAnswerCacheBytes, DefaultAnswerCacheTTL),
 	}
 }
 
@@ -393,20 +449,25 @@ func orderKeyOf(oc *orderContext) string {
 // evict retires the least recently used contexts while the indexes exceed
 // the budget, never the one just added. The caller holds s.mu.
 func (s *supplier) evict() {
-	for {
-		total := 0
+	for s.indexBytes() > s.budget && len(s.orders) > 1 {
 		var lru *orderContext
 		for _, oc := range s.orders {
-			total += oc.index.Bytes()
 			if lru == nil || oc.used.Before(lru.used) {
 				lru = oc
 			}
 		}
-		if total <= s.budget || len(s.orders) <= 1 || lru == nil {
-			return
-		}
 		s.retire(lru)
 	}
+}
+
+// indexBytes is the memory of the indexes kept, which the budget bounds.
+// The caller holds s.mu.
+func (s *supplier) indexBytes() int {
+	total := 0
+	for _, oc := range s.orders {
+		total += oc.index.Bytes()
+	}
+	return total
 }
 
 // dropUnused forgets dataset data no context uses, but for the current
@@ -458,7 +519,7 @@ func (n *Side) datasetFor(ctx context.Context, v *nodestore.DatasetVersion) (*da
 		s.mu.Unlock()
 		close(l.done)
 		if l.err == nil {
-			n.Logger().Info("loaded a dataset version for answering", "dataset", v.Dataset, "version", v.Version, "rows", len(l.d.ids), "bytes", l.d.bytes(), "took", time.Since(start))
+			n.Logger().Info("loaded a dataset version for answering", "dataset", v.Dataset, "version", v.Version, "rows", len(l.d.IDs), "bytes", l.d.Bytes(), "took", time.Since(start))
 		}
 		return l.d, l.err
 	}
@@ -489,14 +550,14 @@ func (n *Side) buildContext(ctx context.Context, key, orderID string, v *nodesto
 // them by row.
 func (d *datasetData) index(k ordertoken.Key) (*tokenindex.Index, error) {
 	ex := d.excluded.Load()
-	ids := d.ids
+	ids := d.IDs
 	var refs []uint32
 	if ex != nil && slices.ContainsFunc(ex.words, func(w uint64) bool { return w != 0 }) {
-		ids = make([]exid.ExID, 0, len(d.ids))
-		refs = make([]uint32, 0, len(d.ids))
-		for i := range d.ids {
+		ids = make([]exid.ExID, 0, len(d.IDs))
+		refs = make([]uint32, 0, len(d.IDs))
+		for i := range d.IDs {
 			if !ex.has(uint32(i)) {
-				ids = append(ids, d.ids[i])
+				ids = append(ids, d.IDs[i])
 				refs = append(refs, uint32(i))
 			}
 		}
@@ -541,7 +602,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 	// Where a wide value would make the bound wasteful, the exact size.
 	per := ordertoken.TokenSize + binary.MaxVarintLen64
 	for _, c := range cols {
-		per += d.cols[c].Widest
+		per += d.Cols[c].Widest
 	}
 	size := 1 + binary.MaxVarintLen64 + len(ms)*per
 	if per > maxBoundPerMatch {
@@ -549,7 +610,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 		for _, m := range ms {
 			size += ordertoken.TokenSize + binary.MaxVarintLen64
 			for _, c := range cols {
-				size += len(d.cols[c].Value(int(m.Ref)))
+				size += len(d.Cols[c].Value(int(m.Ref)))
 			}
 		}
 	}
@@ -561,7 +622,7 @@ func (d *datasetData) encodeAnswer(ms []tokenindex.Match, cols []int) []byte {
 		b = binary.BigEndian.AppendUint64(b, m.Lo)
 		b = binary.AppendUvarint(b, uint64(len(cols)))
 		for _, c := range cols {
-			b = append(b, d.cols[c].Value(int(m.Ref))...)
+			b = append(b, d.Cols[c].Value(int(m.Ref))...)
 		}
 	}
 	return b

@@ -17,6 +17,7 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/keyring"
 	"hulian/internal/node"
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
 	"hulian/internal/protocol/evidence"
@@ -36,17 +37,17 @@ func memID(i int) exid.ExID {
 // level column of two values and a city column of 300: row i's values are
 // valuesOf(i).
 func memDataset(rows int) *datasetData {
-	d := &datasetData{name: "mem", columns: []string{"level", "city"}, tagKeys: []string{"consumption_level", "city"}}
-	d.ids = make([]exid.ExID, rows)
-	for i := range d.ids {
-		d.ids[i] = memID(i)
+	d := &datasetData{name: "mem", columns: []string{"level", "city"}, tagKeys: []string{"consumption_level", "city"}, Data: &colstore.Data{}}
+	d.IDs = make([]exid.ExID, rows)
+	for i := range d.IDs {
+		d.IDs[i] = memID(i)
 	}
-	slices.SortFunc(d.ids, func(a, b exid.ExID) int { return compareExID(&a, &b) })
+	slices.SortFunc(d.IDs, func(a, b exid.ExID) int { return bytes.Compare(a[:], b[:]) })
 	vals := make([][]string, rows)
 	for i := range rows {
 		vals[i] = valuesOf(i)
 	}
-	d.cols = columnsOf(vals)
+	d.Cols = columnsOf(vals)
 	d.excluded.Store(&bitset{words: make([]uint64, (rows+63)/64)})
 	return d
 }
@@ -78,7 +79,7 @@ func TestAnswerEncoding(t *testing.T) {
 	d := memDataset(5000)
 	oc, k, dem := testContext(t, d)
 	row := func(id exid.ExID) int {
-		i, _ := slices.BinarySearchFunc(d.ids, id, func(a, b exid.ExID) int { return compareExID(&a, &b) })
+		i, _ := d.Find(id)
 		return i
 	}
 	d.excluded.Load().words[row(memID(7))>>6] |= 1 << (uint(row(memID(7))) & 63)
@@ -171,7 +172,7 @@ func BenchmarkContextBuild(b *testing.B) {
 		}
 		ix.Release()
 	}
-	b.ReportMetric(float64(len(d.ids)*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(len(d.IDs)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 func benchAnswer(b *testing.B, rows, asked int) {
@@ -258,7 +259,7 @@ func benchLoad(b *testing.B, profile string, sensitive bool) {
 	b.ResetTimer()
 	for b.Loop() {
 		d, err := n.loadDatasetData(ctx, v)
-		if err != nil || len(d.ids) != rows {
+		if err != nil || len(d.IDs) != rows {
 			b.Fatal(err)
 		}
 	}
@@ -317,5 +318,65 @@ func TestWarm(t *testing.T) {
 	}
 	if loaded(other, first) {
 		t.Error("the importing process keeps a version no longer current")
+	}
+}
+
+// TestWarmMemory: Warm and an importing process keep current versions
+// only within the memory for datasets, newest first; one left out still
+// answers, loaded on its request.
+func TestWarmMemory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, kek := "sqlite://"+t.TempDir()+"/node.db", keyring.NewKEKText()
+	open := func() *Side {
+		nd, err := node.Open(ctx, node.Config{DB: dsn, KEKEnv: kek, Region: "CN-SH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nd.Close() })
+		s := New(nd)
+		s.SetMemory(0, 10_000) // one version of 400 rows (about 7.2 kB), not two
+		return s
+	}
+	serving, importing := open(), open()
+	imp := func(name string, from int) int64 {
+		var data strings.Builder
+		data.WriteString("exid,level\n")
+		for i := from; i < from+400; i++ {
+			fmt.Fprintf(&data, "%s,%s\n", memID(i), valuesOf(i)[0])
+		}
+		listing := `{"id":"lst_warm","version":1,"subject":"person","k":100,"tags":[{"key":"level","column":"level","value_type":"single","values":["high","low"]}]}`
+		res, err := importing.ImportDataset(ctx, DatasetImport{Status: "deidentified", Source: "会员消费记录（会员协议约定）", Name: name,
+			Listing: strings.NewReader(listing), In: strings.NewReader(data.String()), IDColumn: "exid"})
+		if err != nil || !res.Pass {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		var v *nodestore.DatasetVersion
+		if err := importing.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { v, err = tx.CurrentDatasetVersion(ctx, name); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	loaded := func(s *Side, id int64) bool {
+		s.cache.mu.Lock()
+		defer s.cache.mu.Unlock()
+		return s.cache.datasets[id] != nil
+	}
+	older := imp("older", 0)
+	newer := imp("newer", 1000)
+	if !loaded(importing, newer) || loaded(importing, older) {
+		t.Errorf("the importing process keeps the older version (%t) or not the newer (%t)", loaded(importing, older), loaded(importing, newer))
+	}
+	if err := serving.Warm(ctx); err != nil || !loaded(serving, newer) || loaded(serving, older) {
+		t.Fatalf("warm: %v; newer %t, older %t", err, loaded(serving, newer), loaded(serving, older))
+	}
+	// The older one still answers.
+	got, err := serving.DatasetValues(ctx, "older", []exid.ExID{memID(3)})
+	if err != nil || len(got) != 1 {
+		t.Errorf("values of the version left out: %v %v", got, err)
+	}
+	serving.SetMemory(0, DefaultDatasetBudget)
+	if err := serving.Warm(ctx); err != nil || !loaded(serving, newer) || !loaded(serving, older) {
+		t.Errorf("warm with room for both: %v; newer %t, older %t", err, loaded(serving, newer), loaded(serving, older))
 	}
 }
