@@ -4,9 +4,11 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -159,11 +161,16 @@ func BenchmarkProbe(b *testing.B) {
 
 // BenchmarkJoinChunks is a batch delivery's supplier side: a list as
 // large as the index, joined in chunks of 262,144 tokens as a file query
-// sends them (10 million with HULIAN_KERNEL_10M=1).
+// sends them (10 million with HULIAN_KERNEL_10M=1, n with
+// HULIAN_KERNEL_N=n). "every" reads every partition ahead of its lookups,
+// the baseline; "dense" only those with lookups enough to use it.
 func BenchmarkJoinChunks(b *testing.B) {
 	n := 1_000_000
 	if os.Getenv("HULIAN_KERNEL_10M") != "" {
 		n = 10_000_000
+	}
+	if v, err := strconv.Atoi(os.Getenv("HULIAN_KERNEL_N")); err == nil && v > 0 {
+		n = v
 	}
 	c := newKernelCase(b, n)
 	tokens := make([]ordertoken.Token, n)
@@ -175,14 +182,25 @@ func BenchmarkJoinChunks(b *testing.B) {
 	defer ix.Release()
 	c.key.Tokens(c.demander, tokens)
 	const chunk = 1 << 18
-	for b.Loop() {
-		matched := 0
-		for lo := 0; lo < n; lo += chunk {
-			matched += len(ix.Join(tokens[lo:min(lo+chunk, n)]))
-		}
-		if matched != n/2 {
-			b.Fatalf("matched %d of %d, want %d", matched, n, n/2)
-		}
+	for _, mode := range []struct {
+		name    string
+		density int
+	}{{"every", math.MaxInt32}, {"dense", 0}} {
+		b.Run(mode.name, func(b *testing.B) {
+			if mode.density > 0 {
+				old := tokenindex.SetWarmDensity(mode.density)
+				defer tokenindex.SetWarmDensity(old)
+			}
+			for b.Loop() {
+				matched := 0
+				for lo := 0; lo < n; lo += chunk {
+					matched += len(ix.Join(tokens[lo:min(lo+chunk, n)]))
+				}
+				if matched != n/2 {
+					b.Fatalf("matched %d of %d, want %d", matched, n, n/2)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/token")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/token")
 }
