@@ -115,29 +115,64 @@ func (e *DuplicateError) Error() string {
 
 // Builder gathers a version's rows in any order.
 type Builder struct {
-	ids   []exid.ExID
-	lines []uint32
-	codes [][]uint32
-	dicts []map[string]uint32
-	cols  []Column
+	gathered blocks[exid.ExID] // the rows' exIDs as they come
+	ids      []exid.ExID       // the same in one array, from Build on
+	lines    blocks[uint32]
+	codes    []blocks[uint32]
+	dicts    []map[string]uint32
+	cols     []Column
 }
 
-// NewBuilder starts a version of ncol columns; hint is the rows expected.
-func NewBuilder(ncol, hint int) *Builder {
-	b := &Builder{ids: make([]exid.ExID, 0, hint), lines: make([]uint32, 0, hint), codes: make([][]uint32, ncol),
-		dicts: make([]map[string]uint32, ncol), cols: make([]Column, ncol)}
+// NewBuilder starts a version of ncol columns.
+func NewBuilder(ncol int) *Builder {
+	b := &Builder{codes: make([]blocks[uint32], ncol), dicts: make([]map[string]uint32, ncol), cols: make([]Column, ncol)}
 	for i := range ncol {
-		b.codes[i] = make([]uint32, 0, hint)
 		b.dicts[i] = map[string]uint32{}
 	}
 	return b
 }
 
+// blockShift sets the rows of a block: 65,536, 1.1 MB of exIDs.
+const blockShift = 16
+
+// blocks is a sequence kept in blocks of a fixed size, so that growing it
+// neither copies what it holds nor leaves the array it outgrew to the
+// collector: a slice grown by appending to a hundred million rows had its
+// old and new arrays, and the collector's room for both, at the import's
+// peak.
+type blocks[T any] struct {
+	bs [][]T
+	n  int
+}
+
+func (b *blocks[T]) add(v T) {
+	if b.n&(1<<blockShift-1) == 0 {
+		b.bs = append(b.bs, make([]T, 0, 1<<blockShift))
+	}
+	last := &b.bs[len(b.bs)-1]
+	*last = append(*last, v)
+	b.n++
+}
+
+func (b *blocks[T]) at(i int) T { return b.bs[i>>blockShift][i&(1<<blockShift-1)] }
+
+// flatten moves the blocks into one array of exactly their length,
+// letting each go once copied.
+func (b *blocks[T]) flatten() []T {
+	out := make([]T, 0, b.n)
+	for i, blk := range b.bs {
+		out = append(out, blk...)
+		b.bs[i] = nil
+	}
+	*b = blocks[T]{}
+	return out
+}
+
 // Add adds the row of id, read at line of the input; vals has one value
 // per column.
 func (b *Builder) Add(id exid.ExID, vals []string, line int) {
-	b.ids = append(b.ids, id)
-	b.lines = append(b.lines, uint32(line))
+	b.gathered.add(id)
+	b.lines.add(uint32(line))
 	for j, s := range vals {
 		c, ok := b.dicts[j][s]
 		if !ok {
@@ -146,12 +181,12 @@ func (b *Builder) Add(id exid.ExID, vals []string, line int) {
 			e := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(s)), uint64(len(s)))
 			b.cols[j].Dict = append(b.cols[j].Dict, append(e, s...))
 		}
-		b.codes[j] = append(b.codes[j], c)
+		b.codes[j].add(c)
 	}
 }
 
 // Len is the rows added so far.
-func (b *Builder) Len() int { return len(b.ids) }
+func (b *Builder) Len() int { return b.gathered.n }
 
 // key is a row's exID's first eight bytes as an integer, with the row:
 // comparing integers held side by side sorts far faster than comparing
@@ -178,12 +213,13 @@ func (b *Builder) cmp(x, y key) int {
 // rows is a *DuplicateError naming the earliest line that repeats one.
 // The builder is spent.
 func (b *Builder) Build() (*Data, error) {
+	b.ids = b.gathered.flatten()
 	n := len(b.ids)
 	keys := b.sortedKeys()
 	dup := -1
 	for j := 1; j < n; j++ {
 		if b.cmp(keys[j-1], keys[j]) == 0 {
-			line := int(max(b.lines[keys[j-1].row], b.lines[keys[j].row]))
+			line := int(max(b.lines.at(int(keys[j-1].row)), b.lines.at(int(keys[j].row))))
 			if dup < 0 || line < dup {
 				dup = line
 			}
@@ -192,23 +228,17 @@ func (b *Builder) Build() (*Data, error) {
 	if dup >= 0 {
 		return nil, &DuplicateError{Line: dup}
 	}
-	b.lines = nil
+	b.lines = blocks[uint32]{}
 	d := &Data{Cols: b.cols}
 	for c := range d.Cols {
-		d.Cols[c].pack(b.codes[c], keys)
-		b.codes[c] = nil
+		d.Cols[c].pack(&b.codes[c], keys)
+		b.codes[c] = blocks[uint32]{}
 	}
 	// The exIDs are put in order where they are, not copied: at a hundred
 	// million rows a second array would be 1.7 GB more at the import's
 	// peak.
 	permute(b.ids, keys)
 	d.IDs, b.ids = b.ids, nil
-	if cap(d.IDs) > len(d.IDs)+len(d.IDs)/16 {
-		// What the appends left spare would stay with the version as long
-		// as it is kept loaded; the copy costs less now that the keys are
-		// no longer held.
-		d.IDs = slices.Clone(d.IDs)
-	}
 	return d, nil
 }
 
@@ -238,7 +268,7 @@ func permute(ids []exid.ExID, keys []key) {
 
 // pack stores codes, in the order of keys, at the narrowest width that
 // holds the dictionary.
-func (c *Column) pack(codes []uint32, keys []key) {
+func (c *Column) pack(codes *blocks[uint32], keys []key) {
 	c.Widest = 0
 	for _, v := range c.Dict {
 		c.Widest = max(c.Widest, len(v))
@@ -246,7 +276,7 @@ func (c *Column) pack(codes []uint32, keys []key) {
 	c.Width = widthFor(len(c.Dict))
 	c.Codes = make([]byte, len(keys)*c.Width)
 	for j, k := range keys {
-		v := codes[k.row]
+		v := codes.at(int(k.row))
 		switch c.Width {
 		case 1:
 			c.Codes[j] = byte(v)

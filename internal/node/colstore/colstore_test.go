@@ -1,12 +1,14 @@
 package colstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,7 +29,7 @@ func randomID(r *rand.Rand) exid.ExID {
 // rowsOf are n subjects with a city of 300 values and a level of 3.
 func rowsOf(r *rand.Rand, n int) (map[exid.ExID][]string, *Builder) {
 	want := make(map[exid.ExID][]string, n)
-	b := NewBuilder(2, n)
+	b := NewBuilder(2)
 	for i := range n {
 		id := randomID(r)
 		vals := []string{fmt.Sprintf("城市%d", r.IntN(300)), []string{"high", "mid", "low"}[r.IntN(3)]}
@@ -240,7 +242,7 @@ func TestBuildDuplicates(t *testing.T) {
 	for i := range ids {
 		ids[i] = randomID(r)
 	}
-	b := NewBuilder(1, len(ids)+2)
+	b := NewBuilder(1)
 	for i, id := range ids {
 		b.Add(id, []string{"x"}, i+2)
 	}
@@ -250,7 +252,7 @@ func TestBuildDuplicates(t *testing.T) {
 	if dup, ok := errors.AsType[*DuplicateError](err); !ok || dup.Line != len(ids)+2 {
 		t.Fatalf("duplicates: %v", err)
 	}
-	b = NewBuilder(1, len(ids))
+	b = NewBuilder(1)
 	for i, id := range ids {
 		b.Add(id, []string{fmt.Sprint(i % 70000)}, i+2)
 	}
@@ -275,7 +277,7 @@ func TestBuildDuplicates(t *testing.T) {
 // FuzzDecodeColumn: a column's block, however damaged, decodes to a
 // column whose every code names an entry, or to an error; never a panic.
 func FuzzDecodeColumn(f *testing.F) {
-	b := NewBuilder(1, 3)
+	b := NewBuilder(1)
 	for i, v := range []string{"高", "低", "高"} {
 		var out [16]byte
 		out[0] = byte(i)
@@ -300,4 +302,36 @@ func FuzzDecodeColumn(f *testing.F) {
 			t.Fatalf("re-encoded differently")
 		}
 	})
+}
+
+// TestBuildAcrossBlocks: rows gathered over several of the builder's
+// blocks come out in exID order, each with its own values, and a
+// duplicate in a later block names its line.
+func TestBuildAcrossBlocks(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	n := 2<<blockShift + 123
+	want, b := rowsOf(r, n)
+	d, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != n || len(d.IDs) != cap(d.IDs) {
+		t.Fatalf("%d rows (capacity %d), want %d", d.Len(), cap(d.IDs), n)
+	}
+	for row, id := range d.IDs {
+		if row > 0 && bytes.Compare(d.IDs[row-1][:], id[:]) >= 0 {
+			t.Fatalf("row %d out of order", row)
+		}
+		if got := d.Values(row, nil); !slices.Equal(got, want[id]) {
+			t.Fatalf("row %d: %v, want %v", row, got, want[id])
+		}
+	}
+	_, b = rowsOf(rand.New(rand.NewPCG(3, 4)), 1<<blockShift+10)
+	first := randomID(rand.New(rand.NewPCG(3, 4))) // the first row rowsOf made
+	b.Add(first, []string{"城市1", "low"}, 1<<blockShift+20)
+	_, err = b.Build()
+	if dup, ok := errors.AsType[*DuplicateError](err); !ok || dup.Line != 1<<blockShift+20 {
+		t.Errorf("a duplicate in the second block: %v", err)
+	}
 }

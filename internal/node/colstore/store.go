@@ -211,7 +211,7 @@ func ReadColumn(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersi
 
 // readRows reads a version kept in the former row store.
 func readRows(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fields fieldcrypt.Row) (*Data, error) {
-	b := NewBuilder(len(v.Columns), int(v.Rows))
+	b := NewBuilder(len(v.Columns))
 	var vals []string
 	row := 0
 	err := tx.EachDatasetRow(ctx, v.ID, func(id, raw []byte) error {

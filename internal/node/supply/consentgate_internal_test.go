@@ -13,7 +13,7 @@ import (
 // columnsOf is the columns of rows of values, in the order given (their
 // exIDs ascend), each dictionary in the order its values first appear.
 func columnsOf(rows [][]string) []colstore.Column {
-	b := colstore.NewBuilder(len(rows[0]), len(rows))
+	b := colstore.NewBuilder(len(rows[0]))
 	for i, r := range rows {
 		var out [16]byte
 		binary.BigEndian.PutUint64(out[:8], uint64(i))

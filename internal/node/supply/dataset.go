@@ -199,7 +199,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 			return nil, err
 		}
 	}
-	build := colstore.NewBuilder(len(cols), 0)
+	build := colstore.NewBuilder(len(cols))
 	for {
 		more, err := b.read(ctx, rd)
 		if err != nil {
