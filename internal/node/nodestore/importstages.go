@@ -39,6 +39,13 @@ func (tx *Tx) ImportStage(ctx context.Context, dataset string, firstRow int) (*I
 	return s, err
 }
 
+// HasImportStages says whether imports of dataset left any stage.
+func (tx *Tx) HasImportStages(ctx context.Context, dataset string) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM node_import_stages WHERE dataset = $1 LIMIT 1) s`, dataset).Scan(&n)
+	return n > 0, err
+}
+
 // DropImportStages removes what imports of dataset staged: the import
 // that commits its version no longer needs them.
 func (tx *Tx) DropImportStages(ctx context.Context, dataset string) error {

@@ -195,7 +195,7 @@ func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImp
 	// (or spending translations) again.
 	b := importBatch{im: &im, idx: idx, cols: cols, header: rd.Header}
 	if im.Translate != nil {
-		if b.stage, err = n.newStager(im.Name); err != nil {
+		if b.stage, err = n.newStager(ctx, im.Name); err != nil {
 			return nil, err
 		}
 	}

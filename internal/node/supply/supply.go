@@ -34,7 +34,7 @@ type datasetData struct {
 	versionID      int64
 	name           string
 	subject        catalog.SubjectKind
-	columns        []string // column names, the order of cols
+	columns        []string // column names, the order of Cols
 	tagKeys        []string // the listing's tag keys, same order; nil for old versions
 	*colstore.Data          // its exIDs in order and its columns
 	// excluded marks rows left out of every answer; it is replaced as a
@@ -136,9 +136,9 @@ func (n *Side) datasetOfData(ctx context.Context, v *nodestore.DatasetVersion, d
 // after.
 //
 // What it keeps is bounded by the memory for datasets (SetMemory): the
-// versions imported last (highest ID) are kept first, and one that does not fit beside
-// them is loaded on its first request instead and let go when no order
-// answers from it.
+// versions imported last (highest ID) are kept first, and one that does
+// not fit beside them is loaded on its first request instead and let go
+// when no order answers from it.
 func (n *Side) Warm(ctx context.Context) error {
 	var vs []*nodestore.DatasetVersion
 	if err := n.DB.Read(ctx, func(tx *nodestore.Tx) (err error) { vs, err = tx.Datasets(ctx); return err }); err != nil {
@@ -153,7 +153,7 @@ func (n *Side) Warm(ctx context.Context) error {
 	slices.SortFunc(ready, func(a, b *nodestore.DatasetVersion) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	s := n.cache
 	s.mu.Lock()
-	current := map[int64]bool{}
+	current, left := map[int64]bool{}, map[int64]bool{}
 	total, kept := 0, ready[:0]
 	for _, v := range ready {
 		size := estimateBytes(v)
@@ -161,8 +161,11 @@ func (n *Side) Warm(ctx context.Context) error {
 			size = d.Bytes()
 		}
 		if total+size > s.warmBudget {
-			n.Logger().Info("a current dataset version is loaded on its first request: it does not fit the memory for datasets beside newer ones",
-				"dataset", v.Dataset, "version", v.Version, "bytes", size, "kept", total, "budget", s.warmBudget)
+			left[v.ID] = true
+			if !s.leftCold[v.ID] { // said once, not every period
+				n.Logger().Info("a current dataset version is loaded on its first request: it does not fit the memory for datasets beside newer ones",
+					"dataset", v.Dataset, "version", v.Version, "bytes", size, "kept", total, "budget", s.warmBudget)
+			}
 			continue
 		}
 		total += size
@@ -170,7 +173,7 @@ func (n *Side) Warm(ctx context.Context) error {
 		kept = append(kept, v)
 	}
 	ready = kept
-	s.current = current
+	s.current, s.leftCold = current, left
 	s.dropUnused()
 	s.mu.Unlock()
 	var errList []error
@@ -295,6 +298,7 @@ type supplier struct {
 	current    map[int64]bool           // versions Warm keeps loaded: current and able to answer
 	budget     int                      // bytes of indexes kept before the least recently used are dropped
 	warmBudget int                      // bytes of dataset versions Warm keeps loaded (current)
+	leftCold   map[int64]bool           // current versions Warm left to their first request, for lack of room
 	answers    *answerCache
 	// rectifyMu serialises runs of Rectify in the process: the sweep's
 	// and a staff member's would otherwise both name the same rows.
