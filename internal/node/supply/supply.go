@@ -195,24 +195,23 @@ func (n *Side) keep(ctx context.Context, v *nodestore.DatasetVersion, data *cols
 	s := n.cache
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Alone beyond the memory for datasets, it is loaded on its first
-	// request instead.
-	if d.Bytes() > s.warmBudget {
-		return nil
-	}
-	if s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
-		s.datasets[v.ID] = d
-	}
 	// It is the dataset's current version now: the one before it is no
-	// longer kept for its own sake, and the others stay, newest (highest
-	// ID) first, as long as they fit beside it.
-	current := map[int64]bool{v.ID: true}
-	total := d.Bytes()
+	// longer kept for its own sake. It is kept unless it alone is beyond
+	// the memory for datasets (then it is loaded on its first request),
+	// and the others stay, newest (highest ID) first, as long as they fit
+	// beside it.
+	current, total := map[int64]bool{}, 0
+	if d.Bytes() <= s.warmBudget {
+		if s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
+			s.datasets[v.ID] = d
+		}
+		current[v.ID], total = true, d.Bytes()
+	}
 	others := slices.Sorted(maps.Keys(s.current))
 	slices.Reverse(others)
 	for _, id := range others {
 		old := s.datasets[id]
-		if old != nil && old.name == v.Dataset {
+		if id == v.ID || old != nil && old.name == v.Dataset {
 			continue
 		}
 		size := 0
