@@ -237,11 +237,6 @@ func BenchmarkBatch(b *testing.B) {
 	// within a maintenance period of an order's activation: build the
 	// order's token index ahead of its first request. cold_s then measures
 	// a first batch that finds it built.
-	if n > 50_000_000 {
-		// An order over a hundred million rows has an index of about 2.1
-		// GB: the supplier's operator gives it room (--index-memory 4096).
-		x.Sup.Supply.SetMemory(4<<30, 0)
-	}
 	if os.Getenv("HULIAN_BENCH_PREPARE") == "1" && batchCold.Load() == 0 {
 		p, err := x.Sup.Supply.PrepareOrders(ctx)
 		if err != nil || p.Built+p.Ready != 1 {

@@ -29,7 +29,8 @@ type Prepared struct {
 // is checked against its logged registration, as on a request; a request
 // that brings another key builds its own index as before. Orders are
 // prepared only while their indexes fit the node's index budget, so that
-// preparing never evicts an index in use.
+// preparing never evicts an index in use (an index alone beyond the budget
+// is prepared: its first request would keep it too).
 func (n *Side) PrepareOrders(ctx context.Context) (Prepared, error) {
 	var out Prepared
 	orders, err := n.Orders(ctx)
@@ -84,9 +85,11 @@ func (s *supplier) has(orderID string, versionID int64) bool {
 }
 
 // fits reports whether an index of bytes fits the budget beside those
-// kept.
+// kept. One beyond the budget fits when no other is kept: a request would
+// build it and keep it all the same (evict keeps the index just added).
 func (s *supplier) fits(bytes int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.indexBytes()+bytes <= s.budget
+	kept := s.indexBytes()
+	return kept == 0 || kept+bytes <= s.budget
 }

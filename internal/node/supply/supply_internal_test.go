@@ -20,6 +20,7 @@ import (
 	"hulian/internal/node/colstore"
 	"hulian/internal/node/grading"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/tokenindex"
 	"hulian/internal/protocol/evidence"
 	"hulian/internal/protocol/exid"
 	"hulian/internal/protocol/ordertoken"
@@ -378,5 +379,30 @@ func TestWarmMemory(t *testing.T) {
 	serving.SetMemory(0, DefaultDatasetBudget)
 	if err := serving.Warm(ctx); err != nil || !loaded(serving, newer) || !loaded(serving, older) {
 		t.Errorf("warm with room for both: %v; newer %t, older %t", err, loaded(serving, newer), loaded(serving, older))
+	}
+}
+
+// TestFits: an order's index is prepared within the index budget beside
+// those kept, or alone beyond it, which a request would keep as well.
+func TestFits(t *testing.T) {
+	t.Parallel()
+	s := newSupplier()
+	s.budget = 1000
+	if !s.fits(5000) {
+		t.Error("an index alone beyond the budget is not prepared")
+	}
+	toks := make([]ordertoken.Token, 30)
+	for i := range toks {
+		toks[i][0], toks[i][1] = byte(i), 1
+	}
+	ix, err := tokenindex.Build(toks, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Release()
+	s.orders["ord_kept"] = &orderContext{key: "ord_kept", index: ix, data: &datasetData{Data: &colstore.Data{}}}
+	kept := ix.Bytes()
+	if !s.fits(s.budget-kept) || s.fits(s.budget-kept+1) || s.fits(5000) {
+		t.Errorf("beside an index of %d bytes in a budget of %d: fits %t, %t, %t", kept, s.budget, s.fits(s.budget-kept), s.fits(s.budget-kept+1), s.fits(5000))
 	}
 }
