@@ -115,17 +115,17 @@ func (e *DuplicateError) Error() string {
 
 // Builder gathers a version's rows in any order.
 type Builder struct {
-	gathered blocks[exid.ExID] // the rows' exIDs as they come
-	ids      []exid.ExID       // the same in one array, from Build on
-	lines    blocks[uint32]
-	codes    []blocks[uint32]
+	gathered rowBlocks[exid.ExID] // the rows' exIDs as they come
+	ids      []exid.ExID          // the same in one array, from Build on
+	lines    rowBlocks[uint32]
+	codes    []rowBlocks[uint32]
 	dicts    []map[string]uint32
 	cols     []Column
 }
 
 // NewBuilder starts a version of ncol columns.
 func NewBuilder(ncol int) *Builder {
-	b := &Builder{codes: make([]blocks[uint32], ncol), dicts: make([]map[string]uint32, ncol), cols: make([]Column, ncol)}
+	b := &Builder{codes: make([]rowBlocks[uint32], ncol), dicts: make([]map[string]uint32, ncol), cols: make([]Column, ncol)}
 	for i := range ncol {
 		b.dicts[i] = map[string]uint32{}
 	}
@@ -135,17 +135,17 @@ func NewBuilder(ncol int) *Builder {
 // blockShift sets the rows of a block: 65,536, 1.1 MB of exIDs.
 const blockShift = 16
 
-// blocks is a sequence kept in blocks of a fixed size, so that growing it
+// rowBlocks is a sequence kept in blocks of a fixed size, so that growing it
 // neither copies what it holds nor leaves the array it outgrew to the
 // collector: a slice grown by appending to a hundred million rows had its
 // old and new arrays, and the collector's room for both, at the import's
 // peak.
-type blocks[T any] struct {
+type rowBlocks[T any] struct {
 	bs [][]T
 	n  int
 }
 
-func (b *blocks[T]) add(v T) {
+func (b *rowBlocks[T]) add(v T) {
 	if b.n&(1<<blockShift-1) == 0 {
 		b.bs = append(b.bs, make([]T, 0, 1<<blockShift))
 	}
@@ -154,17 +154,17 @@ func (b *blocks[T]) add(v T) {
 	b.n++
 }
 
-func (b *blocks[T]) at(i int) T { return b.bs[i>>blockShift][i&(1<<blockShift-1)] }
+func (b *rowBlocks[T]) at(i int) T { return b.bs[i>>blockShift][i&(1<<blockShift-1)] }
 
 // flatten moves the blocks into one array of exactly their length,
 // letting each go once copied.
-func (b *blocks[T]) flatten() []T {
+func (b *rowBlocks[T]) flatten() []T {
 	out := make([]T, 0, b.n)
 	for i, blk := range b.bs {
 		out = append(out, blk...)
 		b.bs[i] = nil
 	}
-	*b = blocks[T]{}
+	*b = rowBlocks[T]{}
 	return out
 }
 
@@ -228,11 +228,11 @@ func (b *Builder) Build() (*Data, error) {
 	if dup >= 0 {
 		return nil, &DuplicateError{Line: dup}
 	}
-	b.lines = blocks[uint32]{}
+	b.lines = rowBlocks[uint32]{}
 	d := &Data{Cols: b.cols}
 	for c := range d.Cols {
 		d.Cols[c].pack(&b.codes[c], keys)
-		b.codes[c] = blocks[uint32]{}
+		b.codes[c] = rowBlocks[uint32]{}
 	}
 	// The exIDs are put in order where they are, not copied: at a hundred
 	// million rows a second array would be 1.7 GB more at the import's
@@ -268,7 +268,7 @@ func permute(ids []exid.ExID, keys []key) {
 
 // pack stores codes, in the order of keys, at the narrowest width that
 // holds the dictionary.
-func (c *Column) pack(codes *blocks[uint32], keys []key) {
+func (c *Column) pack(codes *rowBlocks[uint32], keys []key) {
 	c.Widest = 0
 	for _, v := range c.Dict {
 		c.Widest = max(c.Widest, len(v))
