@@ -125,12 +125,12 @@ func readImportListing(r io.Reader) (importListing, error) {
 // transaction: a bad row leaves nothing of the version behind. Raw IDs it
 // translated are kept batch by batch until then, so that the same import
 // run again after an interruption or a bad row does not translate them
-// again (stager). The CSV streams; memory
-// holds the version in the column store's form (about 17 bytes a row and
-// a few per column), not the file. It keeps only the
-// listing's tag columns, runs the prohibited-content scan and the gate on
-// the rows, and stores the gate report signed by the node's key, whatever
-// its verdict, so that the member sees why a version cannot be listed.
+// again (stager). The CSV streams; memory holds the version in the column
+// store's form, not the file (at most about 60 bytes a row while it
+// sorts). It keeps only the listing's tag columns, runs the
+// prohibited-content scan and the gate on the rows, and stores the gate
+// report signed by the node's key, whatever its verdict, so that the
+// member sees why a version cannot be listed.
 func (n *Side) ImportDataset(ctx context.Context, im DatasetImport) (*DatasetImported, error) {
 	if err := CheckDatasetName(im.Name); err != nil {
 		return nil, err
