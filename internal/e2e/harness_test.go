@@ -100,7 +100,7 @@ func (p population) person(stream int, i uint64) exid.ExID {
 
 func (p population) Sup(i int) exid.ExID { return p.person(0, uint64(i)) }
 
-// Dem is the demander's k-th ID; Held says whether the supplier holds it.
+// Dem is the demander's k-th ID.
 func (p population) Dem(k int) exid.ExID {
 	j, held := p.position(k)
 	if held {
@@ -114,6 +114,7 @@ func (p population) position(k int) (j int, held bool) {
 	return j, j < p.half
 }
 
+// Held says whether the supplier holds the demander's k-th ID.
 func (p population) Held(k int) bool { _, held := p.position(k); return held }
 
 // DemList is the demander's IDs from lo to hi.
