@@ -103,6 +103,29 @@ func WriteColumn(ctx context.Context, tx *nodestore.Tx, versionID int64, i int, 
 	return nil
 }
 
+// PartSizes returns the chunks and bytes version v keeps of its exIDs and
+// of each of its columns, in the version's order of columns (zero for a
+// version of the former row store).
+func PartSizes(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion) (ids nodestore.PartSize, cols []nodestore.PartSize, err error) {
+	sizes, err := tx.SegmentSizes(ctx, v.ID)
+	if err != nil {
+		return ids, nil, err
+	}
+	cols = make([]nodestore.PartSize, len(v.Columns))
+	for _, p := range sizes {
+		if p.Part == idsPart {
+			ids = p
+			continue
+		}
+		for i := range cols {
+			if p.Part == columnPart(i) {
+				cols[i] = p
+			}
+		}
+	}
+	return ids, cols, nil
+}
+
 // Read loads version v, opening its sealed columns with fields. A version
 // of the former row store is read from its rows.
 func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fields fieldcrypt.Row) (*Data, error) {
@@ -115,17 +138,13 @@ func Read(ctx context.Context, tx *nodestore.Tx, v *nodestore.DatasetVersion, fi
 	d := &Data{IDs: make([]exid.ExID, v.Rows), Cols: make([]Column, len(v.Columns))}
 	raw, filled := idBytes(d.IDs), 0
 	// Each column's block is allocated once, at its stored size.
-	sizes, err := tx.SegmentSizes(ctx, v.ID)
+	_, sizes, err := PartSizes(ctx, tx, v)
 	if err != nil {
 		return nil, err
 	}
 	blocks := make([][]byte, len(v.Columns))
-	for _, p := range sizes {
-		for i := range blocks {
-			if p.Part == columnPart(i) {
-				blocks[i] = make([]byte, 0, p.Bytes)
-			}
-		}
+	for i, p := range sizes {
+		blocks[i] = make([]byte, 0, p.Bytes)
 	}
 	next := map[string]int{}
 	err = tx.EachSegment(ctx, v.ID, "", func(s nodestore.Segment) error {

@@ -2,8 +2,8 @@ package supply
 
 import (
 	"context"
-	"strconv"
 
+	"hulian/internal/node/colstore"
 	"hulian/internal/node/nodestore"
 )
 
@@ -46,6 +46,9 @@ func (n *Side) DatasetStorage(ctx context.Context, name string) (map[int]*Storag
 		for _, v := range vs {
 			s := &Storage{Version: v.Version, Store: v.Store}
 			out[v.Version], ids[v.Version] = s, v.ID
+			if v.Store != nodestore.StoreColumns {
+				continue
+			}
 			keys, err := tx.FieldKeys(ctx, v.ID)
 			if err != nil {
 				return err
@@ -54,24 +57,18 @@ func (n *Side) DatasetStorage(ctx context.Context, name string) (map[int]*Storag
 			for _, k := range keys {
 				sealed[k.Column] = true
 			}
-			sizes, err := tx.SegmentSizes(ctx, v.ID)
+			idSize, colSizes, err := colstore.PartSizes(ctx, tx, v)
 			if err != nil {
 				return err
 			}
-			parts := map[string]nodestore.PartSize{}
-			for _, p := range sizes {
-				parts[p.Part] = p
+			s.Parts = append(s.Parts, StoragePart{Chunks: idSize.Chunks, Bytes: idSize.Bytes})
+			for i, c := range v.Columns {
+				p := colSizes[i]
+				s.Parts = append(s.Parts, StoragePart{Column: c, Chunks: p.Chunks, Bytes: p.Bytes, Sealed: sealed[c]})
+			}
+			for _, p := range s.Parts {
 				s.Chunks += p.Chunks
 				s.Bytes += p.Bytes
-			}
-			if v.Store != nodestore.StoreColumns {
-				continue
-			}
-			p := parts["ids"]
-			s.Parts = append(s.Parts, StoragePart{Chunks: p.Chunks, Bytes: p.Bytes})
-			for i, c := range v.Columns {
-				p := parts["c"+strconv.Itoa(i)]
-				s.Parts = append(s.Parts, StoragePart{Column: c, Chunks: p.Chunks, Bytes: p.Bytes, Sealed: sealed[c]})
 			}
 		}
 		return nil
