@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -153,26 +152,27 @@ func (n *Side) Warm(ctx context.Context) error {
 	slices.SortFunc(ready, func(a, b *nodestore.DatasetVersion) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	s := n.cache
 	s.mu.Lock()
-	current, left := map[int64]bool{}, map[int64]bool{}
-	total, kept := 0, ready[:0]
-	for _, v := range ready {
-		size := estimateBytes(v)
-		if d := s.datasets[v.ID]; d != nil {
-			size = d.Bytes()
-		}
-		if total+size > s.warmBudget {
-			left[v.ID] = true
-			if !s.leftCold[v.ID] { // said once, not every period
-				n.Logger().Info("a current dataset version is loaded on its first request: it does not fit the memory for datasets beside newer ones",
-					"dataset", v.Dataset, "version", v.Version, "bytes", size, "kept", total, "budget", s.warmBudget)
-			}
-			continue
-		}
-		total += size
-		current[v.ID] = true
-		kept = append(kept, v)
+	ids := make([]int64, len(ready))
+	byID := map[int64]*nodestore.DatasetVersion{}
+	for i, v := range ready {
+		ids[i], byID[v.ID] = v.ID, v
 	}
-	ready = kept
+	current, left := s.newestThatFit(ids, func(id int64) int {
+		if d := s.datasets[id]; d != nil {
+			return d.Bytes()
+		}
+		return estimateBytes(byID[id])
+	})
+	ready = ready[:0]
+	for _, id := range ids {
+		v := byID[id]
+		if current[id] {
+			ready = append(ready, v)
+		} else if !s.leftCold[id] { // said once, not every period
+			n.Logger().Info("a current dataset version is loaded on its first request: it does not fit the memory for datasets beside newer ones",
+				"dataset", v.Dataset, "version", v.Version, "bytes", estimateBytes(v), "budget", s.warmBudget)
+		}
+	}
 	s.current, s.leftCold = current, left
 	s.dropUnused()
 	s.mu.Unlock()
@@ -200,32 +200,45 @@ func (n *Side) keep(ctx context.Context, v *nodestore.DatasetVersion, data *cols
 	// the memory for datasets (then it is loaded on its first request),
 	// and the others stay, newest (highest ID) first, as long as they fit
 	// beside it.
-	current, total := map[int64]bool{}, 0
-	if d.Bytes() <= s.warmBudget {
-		if s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
-			s.datasets[v.ID] = d
+	ids := []int64{v.ID}
+	for id := range s.current {
+		if old := s.datasets[id]; id != v.ID && (old == nil || old.name != v.Dataset) {
+			ids = append(ids, id)
 		}
-		current[v.ID], total = true, d.Bytes()
 	}
-	others := slices.Sorted(maps.Keys(s.current))
-	slices.Reverse(others)
-	for _, id := range others {
-		old := s.datasets[id]
-		if id == v.ID || old != nil && old.name == v.Dataset {
-			continue
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	current, _ := s.newestThatFit(ids, func(id int64) int {
+		if id == v.ID {
+			return d.Bytes()
 		}
-		size := 0
-		if old != nil {
-			size = old.Bytes()
+		if old := s.datasets[id]; old != nil {
+			return old.Bytes()
 		}
-		if total+size <= s.warmBudget {
-			current[id] = true
-			total += size
-		}
+		return 0 // not loaded yet: Warm's next round weighs it
+	})
+	if current[v.ID] && s.datasets[v.ID] == nil && s.loading[v.ID] == nil {
+		s.datasets[v.ID] = d
 	}
 	s.current = current
 	s.dropUnused()
 	return nil
+}
+
+// newestThatFit takes the versions ids, sorted newest (highest ID) first,
+// while their sizes fit the memory for datasets beside those taken before
+// them, and returns those taken and those left. The caller holds s.mu.
+func (s *supplier) newestThatFit(ids []int64, size func(id int64) int) (taken, left map[int64]bool) {
+	taken, left = map[int64]bool{}, map[int64]bool{}
+	total := 0
+	for _, id := range ids {
+		if sz := size(id); total+sz <= s.warmBudget {
+			taken[id] = true
+			total += sz
+		} else {
+			left[id] = true
+		}
+	}
+	return taken, left
 }
 
 // estimateBytes is the memory version v takes loaded, before it is: its
