@@ -8,12 +8,8 @@ import (
 	"hulian/internal/errs"
 	"hulian/internal/market"
 	"hulian/internal/node/nodestore"
+	"hulian/internal/node/tokenindex"
 )
-
-// indexBytesPerRow is what an order's token index costs a row (its entry
-// and its share of the buckets), to judge before building one whether it
-// fits the budget.
-const indexBytesPerRow = 22
 
 // Prepared counts what PrepareOrders did.
 type Prepared struct {
@@ -56,7 +52,7 @@ func (n *Side) PrepareOrders(ctx context.Context) (Prepared, error) {
 			out.Ready++
 			continue
 		}
-		if !n.cache.fits(int(v.Rows) * indexBytesPerRow) {
+		if !n.cache.fits(tokenindex.SizeFor(int(v.Rows))) {
 			out.Skipped++
 			continue
 		}

@@ -105,10 +105,7 @@ func Build(tokens []ordertoken.Token, refs []uint32) (*Index, error) {
 	if uint64(n) > MaxEntries {
 		return nil, errs.Invalidf("tokens", "单个令牌索引最多容纳 4,294,967,295 个令牌", "one token index holds at most 4,294,967,295 tokens")
 	}
-	fbits := 0
-	if n > perBucket {
-		fbits = bits.Len(uint(n/perBucket - 1)) // 2^fbits ≥ n/perBucket
-	}
+	fbits := bucketBits(n)
 	pbits := min(bits.Len(uint(n/perPartition)), maxPartitionBits, fbits)
 	ix := &Index{
 		fbits:  uint(fbits),
@@ -335,6 +332,19 @@ func (ix *Index) Len() int { return len(ix.entries) }
 // with one to two buckets per 4 entries, so 21 to 22 bytes per token:
 // 217 MB for 10 million.
 func (ix *Index) Bytes() int { return len(ix.entries)*20 + len(ix.starts)*4 }
+
+// SizeFor is what Bytes will be for an index of n tokens, before it is
+// built.
+func SizeFor(n int) int { return n*20 + (1<<bucketBits(n)+1)*4 }
+
+// bucketBits is how many leading bits of a token name its bucket in an
+// index of n tokens: 2^bits ≥ n/perBucket.
+func bucketBits(n int) int {
+	if n <= perBucket {
+		return 0
+	}
+	return bits.Len(uint(n/perBucket - 1))
+}
 
 // Lookup returns the reference stored for t.
 func (ix *Index) Lookup(t ordertoken.Token) (ref uint32, ok bool) {

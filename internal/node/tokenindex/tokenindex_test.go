@@ -225,6 +225,9 @@ func TestBytes(t *testing.T) {
 		if b := ix.Bytes(); b < 20*n || b > 22*n+8 {
 			t.Errorf("%d tokens take %d bytes, want 20 to 22 per token", n, b)
 		}
+		if SizeFor(n) != ix.Bytes() {
+			t.Errorf("%d tokens: SizeFor says %d bytes, the index takes %d", n, SizeFor(n), ix.Bytes())
+		}
 	}
 }
 
