@@ -250,10 +250,14 @@ func (m *Main) publicURL() string {
 	return ""
 }
 
+// linked says whether the node knows its member and platform (it may learn
+// them while it runs).
+func (m *Main) linked() bool { return m.Node.PlatformURL() != "" && m.Node.MemberID() != "" }
+
 // background registers the answer endpoint once the member is active
 // (retrying every period until it is), keeps the datasets' current
-// versions and the active orders' token indexes ready, and sweeps deliveries past their retention deadline, on
-// start and every period.
+// versions and the active orders' token indexes ready, and sweeps
+// deliveries past their retention deadline, on start and every period.
 func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 	every := m.cfg.MaintainEvery
 	if every <= 0 {
@@ -265,7 +269,7 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		close(m.endpoint)
 		return
 	}
-	registered := m.Node.PlatformURL() == "" || m.Node.MemberID() == ""
+	registered := !m.linked()
 	url := m.publicURL()
 	if url == "" && !registered {
 		m.logger.Warn("no --public-url and not listening on a loopback address: the node registers no answer endpoint and cannot answer deliveries as a supplier")
@@ -302,7 +306,7 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		}
 		// So are the token indexes of the member's active orders as
 		// supplier: an order's first batch costs what later ones do.
-		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {
+		if m.linked() {
 			p, perr := m.Supply.PrepareOrders(sctx)
 			if perr != nil && ctx.Err() == nil {
 				m.logger.Warn("an order's token index could not be built ahead of its first request", "err", perr)
@@ -318,7 +322,7 @@ func (m *Main) background(ctx context.Context, stop context.CancelCauseFunc) {
 		} else if n > 0 {
 			m.logger.Info("dropped what interrupted imports staged and did not take up again", "batches", n)
 		}
-		if m.Node.PlatformURL() != "" && m.Node.MemberID() != "" {
+		if m.linked() {
 			err = errors.Join(err, m.rectify(sctx))
 		}
 		cancel()
@@ -358,7 +362,7 @@ func (m *Main) rectify(ctx context.Context) error {
 // still serves, and `hulian node integrate` retries by hand.
 func (m *Main) autoIntegrate(ctx context.Context) {
 	defer close(m.integrated)
-	if m.cfg.NoAutoIntegrate || m.Node.PlatformURL() == "" || m.Node.MemberID() == "" {
+	if m.cfg.NoAutoIntegrate || !m.linked() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
